@@ -1,0 +1,34 @@
+#include "cli/command.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "core/calendar.h"
+#include "core/logging.h"
+
+extern char** environ;
+
+namespace rc::cli {
+
+Result<Settings> CommandContext::LoadSettings() {
+  RC_ASSIGN_OR_RETURN(Settings settings, rc::LoadSettings(config_path, environ, overrides));
+  RC_RETURN_IF_ERROR(InitLogging(settings.log_level, settings.log_format));
+  const std::string calendar_dir =
+      settings.calendar_dir.empty() ? settings.data_dir + "/calendars" : settings.calendar_dir;
+  RC_RETURN_IF_ERROR(ExchangeCalendar::LoadHolidayDir(calendar_dir));
+  return settings;
+}
+
+void AddSettingFlag(CLI::App* cmd, CommandContext& ctx, const std::string& flag, const std::string& setting_name,
+                    const std::string& description) {
+  cmd->add_option_function<std::string>(
+      "--" + flag, [&ctx, setting_name](const std::string& value) { ctx.overrides[setting_name] = value; },
+      description);
+}
+
+void ReportError(CommandContext& ctx, const Error& error, int code) {
+  std::cerr << "regimecast: " << error.ToString() << "\n";
+  ctx.exit_code = code;
+}
+
+}  // namespace rc::cli

@@ -1,0 +1,41 @@
+// File: cli/command.h
+//
+// The `regimecast` command line. Each subcommand is one file in cli/commands/
+// defining
+//
+//   namespace rc::cli {
+//   void RegisterCommand_<file stem>(CLI::App& app, CommandContext& ctx);
+//   }
+//
+// which adds its CLI11 subcommand and a callback. cli/CMakeLists.txt finds the
+// files and generates the registration list, so adding a command is adding a
+// file. Callbacks set `ctx.exit_code` (0 ok, 1 failure of the operation; usage
+// errors are CLI11's and exit 2) and print errors with ReportError().
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "core/error.h"
+#include "core/settings.h"
+
+namespace rc::cli {
+
+struct CommandContext {
+  std::string config_path;      // --config
+  SettingsOverrides overrides;  // flags that map onto settings (--data-dir, --port, ...)
+  int exit_code = 0;
+
+  // Settings from defaults < --config file < environment < flags. Also applies
+  // LOG_LEVEL/LOG_FORMAT and loads extra holiday files. Errors name the setting.
+  Result<Settings> LoadSettings();
+};
+
+// Adds `--<flag>` to `cmd` that, when given, overrides setting `setting_name`.
+void AddSettingFlag(CLI::App* cmd, CommandContext& ctx, const std::string& flag, const std::string& setting_name,
+                    const std::string& description);
+
+// Prints "regimecast: <error>" to stderr and sets ctx.exit_code = code.
+void ReportError(CommandContext& ctx, const Error& error, int code = 1);
+
+}  // namespace rc::cli

@@ -1,0 +1,337 @@
+#include "core/settings.h"
+
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace rc {
+namespace {
+
+// One row per setting: how to parse its text form into Settings, and how to
+// print it back. Text is the common currency of env vars, flags and TOML.
+struct SettingDef {
+  SettingInfo info;
+  std::function<Status(Settings&, const std::string& text, const std::string& where)> parse;
+  std::function<std::string(const Settings&)> print;
+};
+
+std::string Trim(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "";
+  const size_t last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    item = Trim(item);
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+Result<int64_t> ParseInteger(const std::string& text, int64_t min, int64_t max, const std::string& where) {
+  int64_t value = 0;
+  const std::string trimmed = Trim(text);
+  auto [ptr, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), value);
+  if (trimmed.empty() || ec != std::errc() || ptr != trimmed.data() + trimmed.size() || value < min ||
+      value > max) {
+    return InvalidArgument(where, "must be an integer in " + std::to_string(min) + ".." + std::to_string(max) +
+                                      ", got '" + text.substr(0, 40) + "'");
+  }
+  return value;
+}
+
+SettingDef IntSetting(std::string name, std::string env, std::string description, int Settings::*member,
+                      int64_t min, int64_t max) {
+  return {{std::move(name), std::move(env), std::move(description), false},
+          [member, min, max](Settings& s, const std::string& text, const std::string& where) -> Status {
+            RC_ASSIGN_OR_RETURN(int64_t value, ParseInteger(text, min, max, where));
+            s.*member = static_cast<int>(value);
+            return Ok();
+          },
+          [member](const Settings& s) { return std::to_string(s.*member); }};
+}
+
+SettingDef StringSetting(std::string name, std::string env, std::string description,
+                         std::string Settings::*member, bool secret = false,
+                         std::function<Status(const std::string&, const std::string&)> check = nullptr) {
+  return {{std::move(name), std::move(env), std::move(description), secret},
+          [member, check](Settings& s, const std::string& text, const std::string& where) -> Status {
+            if (check) RC_RETURN_IF_ERROR(check(text, where));
+            s.*member = text;
+            return Ok();
+          },
+          [member](const Settings& s) { return s.*member; }};
+}
+
+Status CheckOneOf(const std::string& text, const std::string& where, std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* option : allowed) {
+    if (text == option) return Ok();
+    if (!list.empty()) list += ", ";
+    list += option;
+  }
+  return InvalidArgument(where, "must be one of " + list + ", got '" + text.substr(0, 40) + "'");
+}
+
+Status CheckProvider(const std::string& text, const std::string& where) {
+  return CheckOneOf(text, where, {"yahoo", "twelvedata", "csv", "sim"});
+}
+
+Status CheckBaseUrl(const std::string& text, const std::string& where) {
+  const bool http = text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
+  const size_t scheme_end = text.find("://");
+  const std::string rest = scheme_end == std::string::npos ? "" : text.substr(scheme_end + 3);
+  if (!http || rest.empty() || rest.find('/') != std::string::npos || rest.find_first_of(" ?#") != std::string::npos) {
+    return InvalidArgument(where, "must be scheme://host[:port] with scheme http or https and no path, got '" +
+                                      text.substr(0, 80) + "'");
+  }
+  return Ok();
+}
+
+const std::vector<SettingDef>& Definitions() {
+  static const std::vector<SettingDef> defs = [] {
+    std::vector<SettingDef> d;
+    d.push_back(StringSetting("host", "HOST", "Address the HTTP server binds", &Settings::host, false,
+                              [](const std::string& v, const std::string& where) -> Status {
+                                if (v.empty()) return InvalidArgument(where, "must not be empty");
+                                return Ok();
+                              }));
+    d.push_back(IntSetting("port", "PORT", "HTTP/WebSocket port (0 picks a free port)", &Settings::port, 0, 65535));
+    d.push_back(IntSetting("http_threads", "HTTP_THREADS", "Threads serving HTTP and WebSocket I/O",
+                           &Settings::http_threads, 1, 64));
+    d.push_back({{"max_body_bytes", "MAX_BODY_BYTES", "Largest accepted request body (413 above)", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   RC_ASSIGN_OR_RETURN(s.max_body_bytes, ParseInteger(text, 1024, int64_t{1} << 30, where));
+                   return Ok();
+                 },
+                 [](const Settings& s) { return std::to_string(s.max_body_bytes); }});
+    d.push_back(IntSetting("request_timeout_seconds", "REQUEST_TIMEOUT_SECONDS",
+                           "Timeout for reading a request's header and body", &Settings::request_timeout_seconds, 1,
+                           3600));
+    d.push_back(StringSetting("api_token", "API_TOKEN", "Token required by mutating endpoints when set",
+                              &Settings::api_token, true));
+    d.push_back(StringSetting("frontend_dir", "FRONTEND_DIR", "Built Nuxt front end served at / (empty: none)",
+                              &Settings::frontend_dir));
+    d.push_back(StringSetting("log_level", "LOG_LEVEL", "trace, debug, info, warn, error, critical or off",
+                              &Settings::log_level, false,
+                              [](const std::string& v, const std::string& where) {
+                                return CheckOneOf(v, where,
+                                                  {"trace", "debug", "info", "warn", "error", "critical", "off"});
+                              }));
+    d.push_back({{"log_format", "LOG_FORMAT", "text or json", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   RC_RETURN_IF_ERROR(CheckOneOf(text, where, {"text", "json"}));
+                   s.log_format = text == "json" ? LogFormat::kJson : LogFormat::kText;
+                   return Ok();
+                 },
+                 [](const Settings& s) { return std::string(s.log_format == LogFormat::kJson ? "json" : "text"); }});
+    d.push_back(IntSetting("ws_heartbeat_interval", "WS_HEARTBEAT_INTERVAL", "Seconds between websocket heartbeats",
+                           &Settings::ws_heartbeat_interval, 1, 3600));
+    d.push_back(IntSetting("ws_max_connections", "WS_MAX_CONNECTIONS", "Concurrent websocket clients accepted",
+                           &Settings::ws_max_connections, 1, 100000));
+    d.push_back(IntSetting("ws_send_queue_limit", "WS_SEND_QUEUE_LIMIT",
+                           "Queued outbound messages per client before the slow client is dropped",
+                           &Settings::ws_send_queue_limit, 1, 100000));
+    d.push_back(IntSetting("ws_rate_limit_per_second", "WS_RATE_LIMIT_PER_SECOND",
+                           "Inbound websocket messages per client per second", &Settings::ws_rate_limit_per_second, 1,
+                           10000));
+    d.push_back(StringSetting("data_dir", "DATA_DIR", "Root of the lake and experiment registry",
+                              &Settings::data_dir, false,
+                              [](const std::string& v, const std::string& where) -> Status {
+                                if (v.empty()) return InvalidArgument(where, "must not be empty");
+                                return Ok();
+                              }));
+    d.push_back(StringSetting("primary_data_provider", "PRIMARY_DATA_PROVIDER", "yahoo, twelvedata, csv or sim",
+                              &Settings::primary_data_provider, false, CheckProvider));
+    d.push_back({{"fallback_data_providers", "FALLBACK_DATA_PROVIDERS",
+                  "Comma list tried after the primary (empty: twelvedata when TWELVEDATA_API_KEY is set)", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   auto items = SplitList(text);
+                   for (const auto& item : items) RC_RETURN_IF_ERROR(CheckProvider(item, where));
+                   s.fallback_data_providers = std::move(items);
+                   return Ok();
+                 },
+                 [](const Settings& s) { return JoinList(s.fallback_data_providers); }});
+    d.push_back(StringSetting("yahoo_base_url", "YAHOO_BASE_URL", "Yahoo chart API base, scheme://host[:port]",
+                              &Settings::yahoo_base_url, false, CheckBaseUrl));
+    d.push_back(StringSetting("twelvedata_base_url", "TWELVEDATA_BASE_URL", "Twelve Data API base, scheme://host[:port]",
+                              &Settings::twelvedata_base_url, false, CheckBaseUrl));
+    d.push_back(StringSetting("twelvedata_api_key", "TWELVEDATA_API_KEY", "Twelve Data API key",
+                              &Settings::twelvedata_api_key, true));
+    d.push_back(IntSetting("provider_timeout_seconds", "PROVIDER_TIMEOUT_SECONDS", "Total timeout per provider request",
+                           &Settings::provider_timeout_seconds, 1, 600));
+    d.push_back(IntSetting("provider_max_retries", "PROVIDER_MAX_RETRIES", "Retries on 5xx/429/timeouts",
+                           &Settings::provider_max_retries, 0, 10));
+    d.push_back(StringSetting("calendar_dir", "CALENDAR_DIR",
+                              "Extra exchange holiday files (empty: <DATA_DIR>/calendars)", &Settings::calendar_dir));
+    d.push_back({{"watchlist", "WATCHLIST", "Comma list of SYMBOL:TIMEFRAME the scheduler keeps fresh", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   auto items = SplitList(text);
+                   for (const auto& item : items) {
+                     if (item.find(':') == std::string::npos) {
+                       return InvalidArgument(where, "entries must be SYMBOL:TIMEFRAME, got '" + item + "'");
+                     }
+                   }
+                   s.watchlist = std::move(items);
+                   return Ok();
+                 },
+                 [](const Settings& s) { return JoinList(s.watchlist); }});
+    d.push_back({{"horizons_minutes", "HORIZONS_MINUTES", "Comma list of prediction horizons in minutes", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   std::vector<int> horizons;
+                   for (const auto& item : SplitList(text)) {
+                     RC_ASSIGN_OR_RETURN(int64_t h, ParseInteger(item, 1, 60 * 24 * 30, where));
+                     horizons.push_back(static_cast<int>(h));
+                   }
+                   if (horizons.empty()) return InvalidArgument(where, "must list at least one horizon");
+                   s.horizons_minutes = std::move(horizons);
+                   return Ok();
+                 },
+                 [](const Settings& s) {
+                   std::string out;
+                   for (int h : s.horizons_minutes) out += (out.empty() ? "" : ",") + std::to_string(h);
+                   return out;
+                 }});
+    d.push_back({{"scheduler_enabled", "SCHEDULER_ENABLED", "true or false", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   RC_RETURN_IF_ERROR(CheckOneOf(text, where, {"true", "false", "1", "0"}));
+                   s.scheduler_enabled = text == "true" || text == "1";
+                   return Ok();
+                 },
+                 [](const Settings& s) { return std::string(s.scheduler_enabled ? "true" : "false"); }});
+    d.push_back(IntSetting("retrain_interval_hours", "RETRAIN_INTERVAL_HOURS", "Scheduled retraining period",
+                           &Settings::retrain_interval_hours, 1, 24 * 365));
+    d.push_back({{"drift_mape_threshold", "DRIFT_MAPE_THRESHOLD", "MAPE (ratio) above which drift triggers retraining",
+                  false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   char* end = nullptr;
+                   const double value = std::strtod(text.c_str(), &end);
+                   if (text.empty() || *end != '\0' || !(value > 0 && value < 10)) {
+                     return InvalidArgument(where, "must be a number in (0, 10), got '" + text.substr(0, 40) + "'");
+                   }
+                   s.drift_mape_threshold = value;
+                   return Ok();
+                 },
+                 [](const Settings& s) {
+                   std::ostringstream out;
+                   out << s.drift_mape_threshold;
+                   return out.str();
+                 }});
+    return d;
+  }();
+  return defs;
+}
+
+// TOML values become the same text the env var would carry.
+Result<std::string> TomlValueToText(const toml::node& node, const std::string& where) {
+  if (auto v = node.value_exact<std::string>()) return *v;
+  if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);
+  if (auto v = node.value_exact<bool>()) return std::string(*v ? "true" : "false");
+  if (auto v = node.value_exact<double>()) {
+    std::ostringstream out;
+    out << *v;
+    return out.str();
+  }
+  if (const toml::array* array = node.as_array()) {
+    std::string joined;
+    for (const toml::node& element : *array) {
+      RC_ASSIGN_OR_RETURN(std::string text, TomlValueToText(element, where));
+      joined += (joined.empty() ? "" : ",") + text;
+    }
+    return joined;
+  }
+  return InvalidArgument(where, "unsupported TOML value type (use a string, number, boolean or array)");
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& AllSettings() {
+  static const std::vector<SettingInfo> infos = [] {
+    std::vector<SettingInfo> out;
+    for (const auto& def : Definitions()) out.push_back(def.info);
+    return out;
+  }();
+  return infos;
+}
+
+Result<Settings> LoadSettings(const std::string& config_path, char** env, const SettingsOverrides& flags) {
+  Settings settings;
+  const auto& defs = Definitions();
+  auto find_def = [&](std::string_view name) -> const SettingDef* {
+    for (const auto& def : defs) {
+      if (def.info.name == name) return &def;
+    }
+    return nullptr;
+  };
+
+  if (!config_path.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(config_path);
+    } catch (const toml::parse_error& err) {
+      std::ostringstream why;
+      why << err.description() << " at line " << err.source().begin.line;
+      return InvalidArgument("--config", "cannot parse " + config_path + ": " + why.str());
+    }
+    for (const auto& [key, node] : table) {
+      const std::string name(key.str());
+      const std::string where = config_path + ":" + name;
+      const SettingDef* def = find_def(name);
+      if (def == nullptr) return InvalidArgument(where, "unknown setting (see `regimecast config`)");
+      RC_ASSIGN_OR_RETURN(std::string text, TomlValueToText(node, where));
+      RC_RETURN_IF_ERROR(def->parse(settings, text, where));
+    }
+  }
+
+  if (env != nullptr) {
+    std::map<std::string, std::string> environment;
+    for (char** entry = env; *entry != nullptr; ++entry) {
+      const char* eq = std::strchr(*entry, '=');
+      if (eq != nullptr) environment.emplace(std::string(*entry, static_cast<size_t>(eq - *entry)), std::string(eq + 1));
+    }
+    for (const auto& def : defs) {
+      auto it = environment.find(def.info.env);
+      if (it != environment.end()) RC_RETURN_IF_ERROR(def.parse(settings, it->second, def.info.env));
+    }
+  }
+
+  for (const auto& [name, text] : flags) {
+    const SettingDef* def = find_def(name);
+    if (def == nullptr) return InvalidArgument("--" + name, "unknown setting");
+    RC_RETURN_IF_ERROR(def->parse(settings, text, "--" + name));
+  }
+
+  if (settings.fallback_data_providers.empty() && !settings.twelvedata_api_key.empty() &&
+      settings.primary_data_provider != "twelvedata") {
+    settings.fallback_data_providers = {"twelvedata"};
+  }
+  return settings;
+}
+
+std::vector<std::pair<std::string, std::string>> DescribeSettings(const Settings& settings) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& def : Definitions()) {
+    std::string value = def.print(settings);
+    if (def.info.secret && !value.empty()) value = "***";
+    out.emplace_back(def.info.env, value);
+  }
+  return out;
+}
+
+}  // namespace rc

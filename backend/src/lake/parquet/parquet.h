@@ -1,0 +1,108 @@
+// File: lake/parquet/parquet.h
+//
+// Front door of Regimecast's own Parquet implementation (no Parquet library is
+// packaged for C++ in Debian 12). Flat schemas only; see formats.md §1 and
+// docs/lake_format.md. Metadata is Thrift compact protocol (code generated
+// from lake/parquet/parquet.thrift at build time, used only inside this folder).
+//
+//   rc::lake::parquet::WriteOptions options;  // snappy, dictionary on
+//   RC_RETURN_IF_ERROR(rc::lake::parquet::WriteFile("/tmp/x.parquet", batch, options));
+//   RC_ASSIGN_OR_RETURN(auto reader, rc::lake::parquet::Reader::OpenFile("/tmp/x.parquet"));
+//   RC_ASSIGN_OR_RETURN(rc::lake::ColumnBatch rows, reader.Read({.columns = {"ts", "close"}}));
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/error.h"
+#include "lake/column_batch.h"
+
+namespace rc::lake::parquet {
+
+enum class Codec { kUncompressed, kSnappy, kGzip, kZstd };
+
+struct WriteOptions {
+  Codec codec = Codec::kSnappy;               // Default: snappy (as pyarrow and DuckDB)
+  int zstd_level = 3;                         // Default: 3
+  int64_t row_group_rows = 1 << 20;           // Default: 1 Mi rows per row group
+  int64_t data_page_bytes = 1 << 20;          // Default: ~1 MiB uncompressed per data page
+  bool dictionary = true;                     // Default: try dictionary encoding per column chunk
+  int64_t dictionary_max_bytes = 1 << 20;     // Default: fall back to PLAIN past 1 MiB of dictionary
+  std::vector<std::pair<std::string, std::string>> key_value_metadata;  // written to FileMetaData
+};
+
+// Encodes `batch` as a complete Parquet file in memory. Errors: kInvalidArgument
+// when the batch does not Validate().
+Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options);
+
+// Encodes and writes to `path` (not atomically: the Delta layer writes data
+// files under unique names and only references them after they are complete).
+Status WriteFile(const std::string& path, const ColumnBatch& batch, const WriteOptions& options);
+
+// Min/max of one column chunk, in the column's storage type; nullopt when
+// absent (all nulls, or not written by the producer).
+using StatValue = std::variant<bool, int32_t, int64_t, float, double, std::string>;
+struct ColumnChunkStats {
+  std::optional<StatValue> min;
+  std::optional<StatValue> max;
+  std::optional<int64_t> null_count;
+};
+
+struct RowGroupInfo {
+  int64_t num_rows = 0;
+  int64_t total_byte_size = 0;
+  std::vector<ColumnChunkStats> columns;  // one per schema field
+};
+
+struct FileInfo {
+  Schema schema;
+  int64_t num_rows = 0;
+  std::string created_by;
+  std::vector<RowGroupInfo> row_groups;
+  std::vector<std::pair<std::string, std::string>> key_value_metadata;
+};
+
+struct ReadOptions {
+  // Columns to read, in this order; empty = all, in schema order. Errors: kNotFound.
+  std::vector<std::string> columns;
+  // Row-group skipping: only row groups whose statistics for this timestamp /
+  // int64 column may overlap [min, max] (inclusive) are decoded. Rows are NOT
+  // filtered inside a row group; callers filter exactly.
+  struct Range {
+    std::string column;
+    int64_t min = INT64_MIN;
+    int64_t max = INT64_MAX;
+  };
+  std::optional<Range> time_range;
+};
+
+class Reader {
+ public:
+  // Opens and validates the footer. Errors: kIo (cannot read), kDataCorrupt
+  // (bad magic, truncated, offsets out of range, undecodable metadata),
+  // kUnsupported (nested schema, encryption, unknown type) naming the column.
+  static Result<Reader> OpenFile(const std::string& path);
+  static Result<Reader> OpenBuffer(std::string bytes);
+
+  const FileInfo& info() const;
+
+  // Decodes the requested columns. Errors: kDataCorrupt / kUnsupported naming
+  // the column and the feature (e.g. "column 'x': encoding DELTA_BYTE_ARRAY").
+  Result<ColumnBatch> Read(const ReadOptions& options = {}) const;
+
+  Reader(Reader&&) noexcept;
+  Reader& operator=(Reader&&) noexcept;
+  ~Reader();
+
+ private:
+  struct Impl;
+  explicit Reader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rc::lake::parquet
