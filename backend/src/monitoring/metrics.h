@@ -53,6 +53,7 @@ class Histogram {
     uint64_t count = 0;
   };
   Snapshot Snap() const;
+  const std::vector<double>* bounds() const { return bounds_; }
 
  private:
   const std::vector<double>* bounds_;

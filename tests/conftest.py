@@ -1,0 +1,137 @@
+"""Shared fixtures for the black-box tests of the running system.
+
+The binary under test is $RC_BINARY (set by `make test`), else build/ci/bin/regimecast.
+Nothing here builds anything.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def binary_path() -> pathlib.Path:
+    env = os.environ.get("RC_BINARY")
+    path = pathlib.Path(env) if env else REPO / "build" / "ci" / "bin" / "regimecast"
+    if not path.exists():
+        pytest.fail(f"regimecast binary not found at {path}; run `make build` (or `make test`) first")
+    return path
+
+
+@pytest.fixture(scope="session")
+def rc_binary() -> pathlib.Path:
+    return binary_path()
+
+
+@pytest.fixture
+def shared_data():
+    """Path of ../shared/data, or skip: the project's own suite must not need it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present on this machine")
+    return SHARED_DATA
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(binary, *args, env=None, check=True, timeout=120, cwd=None):
+    """Runs `regimecast args...`, returns CompletedProcess (text)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, env=full_env,
+                          timeout=timeout, cwd=cwd)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"regimecast {' '.join(map(str, args))} exited {proc.returncode}\n"
+                             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+class Server:
+    """A `regimecast serve` process on a free loopback port with its own data dir."""
+
+    def __init__(self, binary, data_dir, extra_env=None, extra_args=()):
+        self.port = free_port()
+        self.data_dir = pathlib.Path(data_dir)
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        env.update({"SCHEDULER_ENABLED": "false", "LOG_LEVEL": "info"})
+        env.update(extra_env or {})
+        self.log_path = self.data_dir.parent / f"server-{self.port}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+             *extra_args],
+            stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout=30.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                requests.get(self.base + "/health", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise AssertionError(f"server did not answer /health within {timeout}s:\n{self.log()}")
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def server_factory(rc_binary, tmp_path):
+    servers = []
+
+    def make(extra_env=None, extra_args=(), data_dir=None):
+        d = data_dir or tmp_path / f"data{len(servers)}"
+        d.mkdir(parents=True, exist_ok=True)
+        s = Server(rc_binary, d, extra_env, extra_args)
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def server(server_factory):
+    return server_factory()
+
+
+@pytest.fixture(scope="session")
+def promtool():
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.fail("promtool not found: scripts/install-deps installs the prometheus package")
+    return path
