@@ -32,7 +32,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // Usage errors: message and usage on stderr, exit code 2 (like getopt tools).
-    std::cerr << "regimecast: " << e.what() << "\n\n";
+    // CLI11 reports a misspelt subcommand as "a subcommand is required"; name it.
+    const auto leftover = app.remaining();
+    if (app.get_subcommands().empty() && !leftover.empty() && leftover.front().rfind('-', 0) != 0) {
+      std::cerr << "regimecast: unknown subcommand '" << leftover.front() << "'\n\n";
+    } else {
+      std::cerr << "regimecast: " << e.what() << "\n\n";
+    }
     const CLI::App* failing = &app;
     for (const CLI::App* sub : app.get_subcommands()) failing = sub;
     std::cerr << failing->help();

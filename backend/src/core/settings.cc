@@ -180,6 +180,11 @@ const std::vector<SettingDef>& Definitions() {
                            &Settings::provider_max_retries, 0, 10));
     d.push_back(StringSetting("calendar_dir", "CALENDAR_DIR",
                               "Extra exchange holiday files (empty: <DATA_DIR>/calendars)", &Settings::calendar_dir));
+    d.push_back(StringSetting("csv_dir", "CSV_DIR",
+                              "CSV files served by the csv provider, <SYMBOL>_<TF>.csv (empty: <DATA_DIR>/import)",
+                              &Settings::csv_dir));
+    d.push_back(IntSetting("sim_seed", "SIM_SEED", "Seed of the sim provider's market", &Settings::sim_seed, 0,
+                           2147483647));
     d.push_back({{"watchlist", "WATCHLIST", "Comma list of SYMBOL:TIMEFRAME the scheduler keeps fresh", false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {
                    auto items = SplitList(text);

@@ -49,6 +49,8 @@ struct Settings {
   int provider_timeout_seconds = 10;          // PROVIDER_TIMEOUT_SECONDS, total per request
   int provider_max_retries = 3;               // PROVIDER_MAX_RETRIES
   std::string calendar_dir;                   // CALENDAR_DIR, extra holiday files; empty = <DATA_DIR>/calendars
+  std::string csv_dir;                        // CSV_DIR, files read by PRIMARY_DATA_PROVIDER=csv; empty = <DATA_DIR>/import
+  int sim_seed = 42;                          // SIM_SEED, seed of PRIMARY_DATA_PROVIDER=sim (same seed+symbol = same history)
   // --- scheduling and ML
   std::vector<std::string> watchlist = {"TCS.NS:5m"};  // WATCHLIST, comma list of SYMBOL:TF
   std::vector<int> horizons_minutes = {180};   // HORIZONS_MINUTES, comma list

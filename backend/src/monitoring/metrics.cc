@@ -147,6 +147,9 @@ struct Registry::Entry {
   }
 };
 
+Registry::Registry() = default;
+Registry::~Registry() = default;
+
 Registry& Registry::Default() {
   static Registry* registry = new Registry();  // never destroyed: metrics outlive every thread
   return *registry;

@@ -97,6 +97,11 @@ class Family {
 
 class Registry {
  public:
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
   // The process-wide registry that /metrics exposes.
   static Registry& Default();
 

@@ -1,0 +1,171 @@
+#include "server/app.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "core/build_info.h"
+#include "monitoring/standard_metrics.h"
+#include "server/http_server.h"
+
+namespace rc::server {
+namespace {
+
+// Constant-time comparison, so response timing does not leak the token.
+bool TokensEqual(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t char_idx = 0; char_idx < a.size(); ++char_idx) {
+    diff |= static_cast<unsigned char>(a[char_idx] ^ b[char_idx]);
+  }
+  return diff == 0;
+}
+
+// Checks that DATA_DIR exists (creating it) and is writable.
+Status PrepareDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return IoError("DATA_DIR '" + dir + "' cannot be created: " + ec.message());
+  if (access(dir.c_str(), W_OK) != 0) return IoError("DATA_DIR '" + dir + "' is not writable");
+  return Ok();
+}
+
+void ObserveRequest(const Request& request, const Response& response, const std::string& route, double seconds) {
+  const std::string code = std::to_string(response.status);
+  monitoring::HttpRequestsTotal().WithLabels({route, request.method, code}).Inc();
+  monitoring::HttpRequestDurationSeconds().WithLabels({route}).Observe(seconds);
+  if (response.status >= 400 && response.body.rfind("{\"error\":{\"code\":\"", 0) == 0) {
+    const size_t start = 18;
+    const size_t end = response.body.find('"', start);
+    if (end != std::string::npos) {
+      monitoring::ErrorsTotal().WithLabels({response.body.substr(start, end - start)}).Inc();
+    }
+  }
+  spdlog::info("{} {} {} {:.3f}ms {}", request.method, request.path, response.status, seconds * 1000.0,
+               request.remote);
+}
+
+}  // namespace
+
+App::App(Settings settings) : settings_(std::move(settings)), started_at_(NowMicros()) {
+  health_.Declare("http", true);
+  health_.Declare("lake", true);
+  health_.Declare("scheduler", false);
+  health_.Declare("websocket", false);
+  health_.Declare("providers", false);
+  health_.Declare("models", false);
+}
+
+App::~App() = default;
+
+Status App::Init() {
+  monitoring::RegisterStandardMetrics();
+  if (auto status = PrepareDataDir(settings_.data_dir); !status) {
+    health_.Set("lake", HealthState::kDown, status.error().message);
+    return status;
+  }
+  health_.Set("lake", HealthState::kOk, settings_.data_dir);
+  AddSystemRoutes();
+  return Ok();
+}
+
+void App::AddRoute(RouteDoc doc, Handler handler) {
+  if (doc.mutating && !settings_.api_token.empty()) {
+    handler = [token = settings_.api_token, inner = std::move(handler)](const Request& request) {
+      const std::string header = request.Header("authorization");
+      const std::string prefix = "Bearer ";
+      if (header.empty()) {
+        return ErrorResponse(Error{ErrorCode::kUnauthorized, "this endpoint needs 'Authorization: Bearer <API_TOKEN>'",
+                                   "authorization"});
+      }
+      if (header.rfind(prefix, 0) != 0 || !TokensEqual(header.substr(prefix.size()), token)) {
+        return ErrorResponse(Error{ErrorCode::kForbidden, "the API token is not valid", "authorization"});
+      }
+      return inner(request);
+    };
+  }
+  router_.Add(std::move(doc), std::move(handler));
+}
+
+Response App::Health() const {
+  namespace json = boost::json;
+  json::object subsystems;
+  for (const auto& [name, entry] : health_.Snapshot()) {
+    json::object item{{"status", HealthStateName(entry.state)}, {"required", entry.required}};
+    if (!entry.detail.empty()) item["detail"] = entry.detail;
+    subsystems[name] = std::move(item);
+  }
+  const bool healthy = health_.Healthy();
+  json::object body{{"status", healthy ? "ok" : "down"},
+                    {"version", BuildVersion()},
+                    {"commit", BuildCommit()},
+                    {"uptime_s", static_cast<double>(NowMicros() - started_at_) / 1e6},
+                    {"subsystems", std::move(subsystems)}};
+  return JsonResponse(healthy ? 200 : 503, json::serialize(body));
+}
+
+void App::AddSystemRoutes() {
+  AddRoute({"GET", "/health", "Service and subsystem health (503 when a required subsystem is down)", "system", {}, "",
+            R"({"type":"object","required":["status","version","uptime_s","subsystems"],"properties":{
+                "status":{"type":"string","enum":["ok","down"]},"version":{"type":"string"},"commit":{"type":"string"},
+                "uptime_s":{"type":"number"},"subsystems":{"type":"object","additionalProperties":{"type":"object",
+                "properties":{"status":{"type":"string","enum":["ok","degraded","down","not_started"]},
+                "required":{"type":"boolean"},"detail":{"type":"string"}}}}}})"},
+           [this](const Request&) { return Health(); });
+  AddRoute({"GET", "/metrics", "Prometheus metrics (text exposition 0.0.4)", "system", {}, "",
+            R"({"type":"string"})", std::string(monitoring::kExpositionContentType)},
+           [](const Request&) {
+             Response response;
+             response.content_type = std::string(monitoring::kExpositionContentType);
+             response.body = monitoring::Registry::Default().Expose();
+             return response;
+           });
+  AddRoute({"GET", "/openapi.json", "This OpenAPI 3 document", "system", {}, "", R"({"type":"object"})"},
+           [this](const Request&) { return JsonResponse(200, BuildOpenApiDocument(router_, BuildVersion())); });
+}
+
+Result<int> App::Listen() {
+  HttpServerOptions options;
+  options.host = settings_.host;
+  options.port = settings_.port;
+  options.threads = settings_.http_threads;
+  options.max_body_bytes = settings_.max_body_bytes;
+  options.request_timeout_seconds = settings_.request_timeout_seconds;
+  options.handle_signals = true;
+  server_ = std::make_unique<HttpServer>(options, router_, ObserveRequest);
+  auto port = server_->Start();
+  if (!port) {
+    health_.Set("http", HealthState::kDown, port.error().message);
+    return port;
+  }
+  health_.Set("http", HealthState::kOk, "listening on " + settings_.host + ":" + std::to_string(*port));
+  return port;
+}
+
+void App::Serve() { server_->Run(); }
+
+void App::Stop() {
+  if (server_) server_->Stop();
+}
+
+int RunService(const Settings& settings) {
+  App app(settings);
+  if (auto status = app.Init(); !status) {
+    spdlog::critical("cannot start: {}", status.error().ToString());
+    return 1;
+  }
+  auto port = app.Listen();
+  if (!port) {
+    spdlog::critical("cannot start: {}", port.error().ToString());
+    return 1;
+  }
+  spdlog::info("regimecast {} serving on http://{}:{} (data dir {}), {} threads", BuildVersion(), settings.host, *port,
+               settings.data_dir, settings.http_threads);
+  app.Serve();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace rc::server

@@ -1,0 +1,63 @@
+// File: server/app.h
+//
+// The service as one object: settings, health, the router with every route, and
+// the HTTP server. `regimecast serve` is RunService(settings).
+//
+//   rc::server::App app(settings);
+//   RC_RETURN_IF_ERROR(app.Init());    // checks data dir, builds routes
+//   RC_ASSIGN_OR_RETURN(int port, app.Listen());
+//   app.Serve();                        // until SIGINT/SIGTERM
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "core/settings.h"
+#include "core/time.h"
+#include "server/health.h"
+#include "server/router.h"
+
+namespace rc::server {
+
+class HttpServer;
+
+class App {
+ public:
+  explicit App(Settings settings);
+  ~App();
+
+  // Prepares the data directory and registers all routes.
+  // Errors: kIo when DATA_DIR cannot be created or written.
+  Status Init();
+  // Binds the listening socket; returns the port. Errors: kUnavailable (in use).
+  Result<int> Listen();
+  // Serves until a signal or Stop(); returns after in-flight requests finish.
+  void Serve();
+  void Stop();
+
+  const Settings& settings() const { return settings_; }
+  HealthRegistry& health() { return health_; }
+  Router& router() { return router_; }
+
+  // Registers a route; when `doc.mutating` and API_TOKEN is set, the handler is
+  // wrapped so requests without `Authorization: Bearer <token>` get 401 and
+  // requests with a wrong token get 403.
+  void AddRoute(RouteDoc doc, Handler handler);
+
+ private:
+  void AddSystemRoutes();
+  Response Health() const;
+
+  Settings settings_;
+  TimestampUs started_at_;
+  HealthRegistry health_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+// `regimecast serve`: Init + Listen + Serve with signal handling; logs the
+// port. Returns the process exit code (0 after a graceful shutdown).
+int RunService(const Settings& settings);
+
+}  // namespace rc::server

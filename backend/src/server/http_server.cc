@@ -1,0 +1,123 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "server/internal/http_session.h"
+
+namespace rc::server {
+
+using internal::beast::error_code;
+using internal::net::ip::tcp;
+namespace net = internal::net;
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  const Router& router;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  net::signal_set signals{ioc};
+  net::steady_timer grace_timer{ioc};
+  internal::SessionRegistry registry;
+  std::atomic<bool> stopping{false};
+  internal::SessionConfig session_config;
+
+  Impl(HttpServerOptions opts, const Router& r, RequestObserver observer) : options(std::move(opts)), router(r) {
+    session_config.router = &router;
+    session_config.observer = std::move(observer);
+    session_config.max_body_bytes = options.max_body_bytes;
+    session_config.request_timeout_seconds = options.request_timeout_seconds;
+    session_config.registry = &registry;
+    session_config.stopping = &stopping;
+  }
+
+  void do_accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+        spdlog::warn("accept failed: {}", ec.message());
+      } else {
+        auto session = std::make_shared<internal::HttpSession>(std::move(socket), session_config);
+        registry.Add(session);
+        session->Start();
+      }
+      do_accept();
+    });
+  }
+
+  void BeginShutdown() {
+    if (stopping.exchange(true)) return;
+    net::post(ioc, [this] {
+      spdlog::info("shutting down: no new connections, {} open", registry.size());
+      error_code ec;
+      acceptor.close(ec);
+      signals.cancel(ec);
+      registry.ShutdownAll();
+      // Requests still running after the grace period are abandoned.
+      grace_timer.expires_after(std::chrono::seconds(options.shutdown_grace_seconds));
+      grace_timer.async_wait([this](error_code timer_ec) {
+        if (!timer_ec) {
+          spdlog::warn("shutdown grace period over; stopping with {} connections open", registry.size());
+          ioc.stop();
+        }
+      });
+      // When the last session is gone, cancel the timer so run() can return.
+      WaitForDrain();
+    });
+  }
+
+  void WaitForDrain() {
+    if (registry.size() == 0) {
+      grace_timer.cancel();
+      return;
+    }
+    auto poll = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(20));
+    poll->async_wait([this, poll](error_code) { WaitForDrain(); });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router, RequestObserver observer)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(observer))) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<int> HttpServer::Start() {
+  auto& impl = *impl_;
+  const std::string where = impl.options.host + ":" + std::to_string(impl.options.port);
+  error_code ec;
+  const auto address = net::ip::make_address(impl.options.host, ec);
+  if (ec) return InvalidArgument("HOST", "'" + impl.options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(impl.options.port));
+  impl.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor.bind(endpoint, ec);
+  if (!ec) impl.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("cannot listen on " + where + ": " + ec.message());
+  if (impl.options.handle_signals) {
+    impl.signals.add(SIGINT);
+    impl.signals.add(SIGTERM);
+    impl.signals.async_wait([this](error_code signal_ec, int signal_number) {
+      if (signal_ec) return;
+      spdlog::info("received signal {}, shutting down gracefully", signal_number);
+      Stop();
+    });
+  }
+  impl.do_accept();
+  return static_cast<int>(impl.acceptor.local_endpoint().port());
+}
+
+void HttpServer::Run() {
+  auto& impl = *impl_;
+  const int extra = std::max(0, impl.options.threads - 1);
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(extra));
+  for (int thread_idx = 0; thread_idx < extra; ++thread_idx) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void HttpServer::Stop() { impl_->BeginShutdown(); }
+
+bool HttpServer::stopping() const { return impl_->stopping.load(); }
+
+}  // namespace rc::server

@@ -1,0 +1,36 @@
+#include "server/http_types.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/logging.h"
+
+namespace rc::server {
+
+std::string Request::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+Response JsonResponse(int status, std::string json_text) {
+  Response response;
+  response.status = status;
+  response.body = std::move(json_text);
+  return response;
+}
+
+Response ErrorResponse(const Error& error) {
+  const int status = ErrorCodeHttpStatus(error.code);
+  std::string message = error.message;
+  if (status >= 500 && error.code != ErrorCode::kUnavailable && error.code != ErrorCode::kProviderError &&
+      error.code != ErrorCode::kTimeout) {
+    spdlog::error("internal error: {}", error.ToString());
+    message = "internal error";
+  }
+  std::string body = R"({"error":{"code":")" + std::string(ErrorCodeName(error.code)) + R"(","message":")" +
+                     JsonEscape(message) + "\"";
+  if (!error.field.empty()) body += R"(,"field":")" + JsonEscape(error.field) + "\"";
+  body += "}}";
+  return JsonResponse(status, std::move(body));
+}
+
+}  // namespace rc::server

@@ -1,0 +1,179 @@
+#include "server/internal/http_session.h"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/build_info.h"
+
+namespace rc::server::internal {
+
+void SessionRegistry::Add(const std::shared_ptr<HttpSession>& session) {
+  std::lock_guard lock(mutex_);
+  sessions_.insert(session);
+}
+
+void SessionRegistry::Remove(HttpSession* session) {
+  std::lock_guard lock(mutex_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto locked = it->lock();
+    if (!locked || locked.get() == session) {
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SessionRegistry::ShutdownAll() {
+  std::vector<std::shared_ptr<HttpSession>> alive;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& weak : sessions_) {
+      if (auto session = weak.lock()) alive.push_back(std::move(session));
+    }
+  }
+  for (auto& session : alive) session->Shutdown();
+}
+
+size_t SessionRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+HttpSession::HttpSession(tcp::socket&& socket, const SessionConfig& config)
+    : stream_(std::move(socket)), config_(config) {
+  beast::error_code ec;
+  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+HttpSession::~HttpSession() {
+  if (config_.registry) config_.registry->Remove(this);
+}
+
+void HttpSession::Start() {
+  // Run on the session's strand (the stream's executor).
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::Shutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->busy_) {
+      self->close_after_write_ = true;
+    } else {
+      self->do_close();
+    }
+  });
+}
+
+void HttpSession::do_read() {
+  if (config_.stopping->load()) return do_close();
+  parser_.emplace();
+  parser_->body_limit(static_cast<std::uint64_t>(config_.max_body_bytes));
+  parser_->header_limit(16 * 1024);
+  stream_.expires_after(std::chrono::seconds(config_.request_timeout_seconds));
+  // Header first: from the moment a request's header has arrived the request
+  // is in flight, and a graceful shutdown waits for it to finish.
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec || parser_->is_done()) return on_read(ec, bytes);
+  busy_ = true;
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+Request HttpSession::ToRequest(const http::request<http::string_body>& message) const {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.remote = remote_;
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers[name] = std::string(field.value());
+  }
+  request.body = message.body();
+  const auto target = message.target();
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (parsed) {
+    request.path = parsed->path();  // percent-decoded
+    for (const auto& param : parsed->params()) request.query[param.key] = param.value;
+  } else {
+    request.path = std::string(target);
+  }
+  if (request.path.empty()) request.path = "/";
+  return request;
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+      ec == net::error::connection_reset || ec == net::error::eof || ec == http::error::partial_message) {
+    busy_ = false;
+    return do_close();
+  }
+  started_ = std::chrono::steady_clock::now();
+  busy_ = true;
+  if (ec) {
+    // The request could not be read: answer once, then close the connection
+    // (the stream position is unknown after a parse error).
+    Error error{ErrorCode::kMalformed, "malformed HTTP request: " + ec.message(), ""};
+    if (ec == http::error::body_limit) {
+      error = Error{ErrorCode::kPayloadTooLarge,
+                    "request body exceeds the limit of " + std::to_string(config_.max_body_bytes) + " bytes",
+                    "body"};
+    } else if (ec == http::error::header_limit) {
+      error = Error{ErrorCode::kPayloadTooLarge, "request header exceeds 16 KiB", "header"};
+    }
+    Response response = ErrorResponse(error);
+    response.close_connection = true;
+    Request request;
+    request.method = parser_ && parser_->is_header_done() ? std::string(parser_->get().method_string()) : "?";
+    request.path = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "?";
+    request.remote = remote_;
+    if (config_.observer) config_.observer(request, response, "unmatched", 0.0);
+    return do_write(std::move(response));
+  }
+  const auto& message = parser_->get();
+  Request request = ToRequest(message);
+  std::string route;
+  Response response = config_.router->Dispatch(request, &route);
+  if (!message.keep_alive() || config_.stopping->load()) response.close_connection = true;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (config_.observer) config_.observer(request, response, route, seconds);
+  if (message.method() == http::verb::head) response.body.clear();
+  do_write(std::move(response));
+}
+
+void HttpSession::do_write(Response response) {
+  auto message = std::make_shared<http::response<http::string_body>>();
+  message->result(static_cast<unsigned>(response.status));
+  message->version(11);
+  message->set(http::field::server, std::string("regimecast/") + BuildVersion());
+  message->set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) message->set(name, value);
+  message->body() = std::move(response.body);
+  message->keep_alive(!response.close_connection);
+  message->prepare_payload();
+  const bool close = response.close_connection;
+  stream_.expires_after(std::chrono::seconds(config_.request_timeout_seconds));
+  http::async_write(stream_, *message,
+                    [self = shared_from_this(), message, close](beast::error_code ec, std::size_t bytes) {
+                      self->on_write(close, ec, bytes);
+                    });
+}
+
+void HttpSession::on_write(bool close, beast::error_code ec, std::size_t) {
+  busy_ = false;
+  if (ec || close || close_after_write_) return do_close();
+  do_read();
+}
+
+void HttpSession::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace rc::server::internal

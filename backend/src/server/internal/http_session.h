@@ -1,0 +1,75 @@
+// File: server/internal/http_session.h
+// Beast-level pieces of the HTTP server. Included only by server .cc files.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "server/http_server.h"
+
+namespace rc::server::internal {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class HttpSession;
+
+// Sessions alive now, so shutdown can close the idle ones.
+class SessionRegistry {
+ public:
+  void Add(const std::shared_ptr<HttpSession>& session);
+  void Remove(HttpSession* session);
+  // Asks every session to close once it is idle.
+  void ShutdownAll();
+  size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::weak_ptr<HttpSession>, std::owner_less<std::weak_ptr<HttpSession>>> sessions_;
+};
+
+struct SessionConfig {
+  const Router* router = nullptr;
+  RequestObserver observer;
+  int64_t max_body_bytes = 1 << 20;
+  int request_timeout_seconds = 30;
+  SessionRegistry* registry = nullptr;
+  std::atomic<bool>* stopping = nullptr;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, const SessionConfig& config);
+  ~HttpSession();
+  void Start();
+  // Closes the connection now if it is waiting for a request; otherwise after
+  // the response in flight has been written.
+  void Shutdown();
+
+ private:
+  void do_read();
+  void on_header(beast::error_code ec, std::size_t bytes);
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void do_write(Response response);
+  void on_write(bool close, beast::error_code ec, std::size_t bytes);
+  void do_close();
+  Request ToRequest(const http::request<http::string_body>& message) const;
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const SessionConfig& config_;
+  std::string remote_;
+  bool busy_ = false;             // handling or writing a request (touched on the strand only)
+  bool close_after_write_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace rc::server::internal

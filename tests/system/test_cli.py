@@ -1,0 +1,87 @@
+"""The CLI contract: --help everywhere, usage errors exit 2, settings precedence and validation."""
+from __future__ import annotations
+
+import re
+
+from conftest import run_cli
+
+
+def test_help_lists_subcommands(rc_binary):
+    out = run_cli(rc_binary, "--help").stdout
+    for sub in ("serve", "version", "config"):
+        assert re.search(rf"^\s+{sub}\s", out, re.M), sub
+
+
+def test_every_subcommand_has_help(rc_binary):
+    out = run_cli(rc_binary, "--help").stdout
+    subs = re.findall(r"^  ([a-z][a-z-]*)\s", out.split("Subcommands:")[1], re.M)
+    assert subs
+    for sub in subs:
+        proc = run_cli(rc_binary, sub, "--help")
+        assert "Usage" in proc.stdout, sub
+
+
+def test_version_is_semantic(rc_binary):
+    out = run_cli(rc_binary, "version").stdout
+    assert re.match(r"^regimecast \d+\.\d+\.\d+ \(commit .+\)$", out.strip()), out
+
+
+def test_unknown_subcommand_exits_2_with_usage(rc_binary):
+    proc = run_cli(rc_binary, "frobnicate", check=False)
+    assert proc.returncode == 2
+    assert "frobnicate" in proc.stderr
+    assert "Usage" in proc.stderr
+
+
+def test_bad_flag_exits_2(rc_binary):
+    proc = run_cli(rc_binary, "serve", "--no-such-flag", check=False)
+    assert proc.returncode == 2
+    assert "no-such-flag" in proc.stderr
+
+
+def settings_of(rc_binary, *args, env=None):
+    out = run_cli(rc_binary, *args, "config", env=env).stdout
+    return dict(line.split(None, 1) if len(line.split(None, 1)) == 2 else (line.strip(), "")
+                for line in out.splitlines() if line.strip())
+
+
+def test_settings_precedence_flag_over_env_over_file_over_default(rc_binary, tmp_path):
+    cfg = tmp_path / "rc.toml"
+    cfg.write_text('port = 9001\nws_heartbeat_interval = 7\nlog_level = "warn"\n')
+    s = settings_of(rc_binary, "--config", cfg)
+    assert s["PORT"] == "9001" and s["WS_HEARTBEAT_INTERVAL"] == "7" and s["LOG_LEVEL"] == "warn"
+    s = settings_of(rc_binary, "--config", cfg, env={"PORT": "9002"})
+    assert s["PORT"] == "9002" and s["WS_HEARTBEAT_INTERVAL"] == "7"
+    s = settings_of(rc_binary, "--config", cfg, "--data-dir", "/tmp/flagdir", env={"PORT": "9002", "DATA_DIR": "/tmp/envdir"})
+    assert s["DATA_DIR"] == "/tmp/flagdir"
+    assert settings_of(rc_binary)["PORT"] == "8182"
+
+
+def test_secrets_are_masked(rc_binary):
+    s = settings_of(rc_binary, env={"TWELVEDATA_API_KEY": "sekrit-123", "API_TOKEN": "tok-456"})
+    assert s["TWELVEDATA_API_KEY"] == "***" and s["API_TOKEN"] == "***"
+    out = run_cli(rc_binary, "config", env={"TWELVEDATA_API_KEY": "sekrit-123"}).stdout
+    assert "sekrit" not in out
+
+
+def test_invalid_env_setting_names_the_variable(rc_binary):
+    proc = run_cli(rc_binary, "config", env={"WS_HEARTBEAT_INTERVAL": "soon"}, check=False)
+    assert proc.returncode == 1
+    assert "WS_HEARTBEAT_INTERVAL" in proc.stderr
+    proc = run_cli(rc_binary, "config", env={"PRIMARY_DATA_PROVIDER": "bloomberg"}, check=False)
+    assert proc.returncode == 1 and "PRIMARY_DATA_PROVIDER" in proc.stderr and "twelvedata" in proc.stderr
+
+
+def test_invalid_file_setting_names_file_and_key(rc_binary, tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("prot = 80\n")
+    proc = run_cli(rc_binary, "--config", cfg, "config", check=False)
+    assert proc.returncode == 1 and "prot" in proc.stderr and "unknown setting" in proc.stderr
+    cfg.write_text("port = [\n")
+    proc = run_cli(rc_binary, "--config", cfg, "config", check=False)
+    assert proc.returncode == 1 and "cannot parse" in proc.stderr
+
+
+def test_serve_rejects_invalid_port_before_binding(rc_binary):
+    proc = run_cli(rc_binary, "serve", "--port", "70000", check=False, timeout=20)
+    assert proc.returncode == 1 and "--port" in proc.stderr
