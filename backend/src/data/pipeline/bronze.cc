@@ -1,0 +1,95 @@
+#include "data/pipeline/bronze.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rc::data::pipeline {
+namespace {
+
+bool PricesValid(const Bar& b) {
+  for (double price : {b.open, b.high, b.low, b.close}) {
+    if (!std::isfinite(price) || price <= 0) return false;
+  }
+  return b.high >= b.low && b.open >= b.low && b.open <= b.high && b.close >= b.low && b.close <= b.high &&
+         std::isfinite(b.volume) && b.volume >= 0;
+}
+
+}  // namespace
+
+BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now) {
+  BronzeResult result;
+  BronzeStats& stats = result.stats;
+  stats.input = static_cast<int64_t>(raw.size());
+  const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(symbol);
+
+  // 1. Latest fetch wins: stable sort by (open time, fetched_at), keep the last of each run.
+  std::stable_sort(raw.begin(), raw.end(), [](const RawRecord& a, const RawRecord& b) {
+    if (a.bar.open_time != b.bar.open_time) return a.bar.open_time < b.bar.open_time;
+    return a.fetched_at < b.fetched_at;
+  });
+  result.bars.reserve(raw.size());
+  const int64_t step = tf.DurationMicros();
+  const BronzeBar* previous_regular = nullptr;
+  size_t previous_regular_idx = 0;
+  for (size_t raw_idx = 0; raw_idx < raw.size(); ++raw_idx) {
+    if (raw_idx + 1 < raw.size() && raw[raw_idx + 1].bar.open_time == raw[raw_idx].bar.open_time) {
+      ++stats.duplicates;
+      continue;
+    }
+    RawRecord& record = raw[raw_idx];
+    const RawBar& rb = record.bar;
+    // 2. Still forming.
+    if (BarCloseTime(symbol, tf, rb.open_time) > now) {
+      ++stats.dropped_forming;
+      continue;
+    }
+    // 3. Nulls.
+    if (!rb.open || !rb.high || !rb.low || !rb.close) {
+      ++stats.dropped_null;
+      continue;
+    }
+    Bar bar{rb.open_time, *rb.open, *rb.high, *rb.low, *rb.close, rb.volume.value_or(0.0)};
+    if (!rb.volume) ++stats.volume_filled;
+    // 4. Invalid.
+    if (!PricesValid(bar)) {
+      ++stats.dropped_invalid;
+      continue;
+    }
+    // 5. Session.
+    BronzeBar out{bar, MarketSession::kRegular, false, std::move(record.provider), std::move(record.batch_id)};
+    if (tf.IsIntraday()) {
+      out.session = calendar.SessionAt(bar.open_time);
+    } else {
+      out.session = calendar.IsTradingDay(calendar.LocalDay(bar.open_time)) ? MarketSession::kRegular
+                                                                             : MarketSession::kClosed;
+    }
+    switch (out.session) {
+      case MarketSession::kRegular: ++stats.regular; break;
+      case MarketSession::kPre: ++stats.pre; break;
+      case MarketSession::kPost: ++stats.post; break;
+      case MarketSession::kClosed: ++stats.closed; break;
+    }
+    result.bars.push_back(std::move(out));
+    // 6. Gaps between consecutive regular bars.
+    if (result.bars.back().session == MarketSession::kRegular) {
+      if (previous_regular != nullptr) {
+        previous_regular = &result.bars[previous_regular_idx];
+        const TimestampUs prev = previous_regular->bar.open_time;
+        const TimestampUs cur = bar.open_time;
+        bool gap;
+        if (tf.IsIntraday() && cur - prev == step && calendar.LocalDay(prev) == calendar.LocalDay(cur)) {
+          gap = false;  // fast path: adjacent bars in the same session
+        } else {
+          gap = !calendar.TradingBars(prev + 1, cur, tf).empty();
+        }
+        result.bars.back().gap_before = gap;
+        stats.gaps += gap ? 1 : 0;
+      }
+      previous_regular_idx = result.bars.size() - 1;
+      previous_regular = &result.bars[previous_regular_idx];
+    }
+  }
+  return result;
+}
+
+}  // namespace rc::data::pipeline

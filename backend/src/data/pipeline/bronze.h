@@ -1,0 +1,66 @@
+// File: data/pipeline/bronze.h
+//
+// The bronze rules: raw bars as providers returned them -> clean, deduplicated,
+// session-tagged bars. Pure functions (no I/O), so every rule is unit-tested.
+//
+//   Rules, in order:
+//   1. dedupe on open time: the bar of the LATEST fetch wins (ties: later input);
+//   2. a bar still forming at `now` (its close time not reached) is dropped;
+//   3. bars with a null open/high/low/close are dropped (a null volume becomes 0:
+//      Twelve Data sends no volume for FX; counted as volume_filled);
+//   4. invalid bars are dropped: non-positive or non-finite prices, high < low,
+//      open or close outside [low, high], negative volume;
+//   5. each bar is tagged with its session (regular / pre / post / closed) by the
+//      exchange calendar;
+//   6. a regular bar whose previous regular bar is not the calendar's previous
+//      trading bar is flagged gap_before (a feed gap).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/bar.h"
+#include "core/calendar.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+#include "data/providers/provider.h"
+
+namespace rc::data::pipeline {
+
+// One raw-layer row.
+struct RawRecord {
+  RawBar bar;
+  std::string provider;
+  TimestampUs fetched_at = 0;
+  std::string batch_id;
+};
+
+struct BronzeBar {
+  Bar bar;
+  MarketSession session = MarketSession::kRegular;
+  bool gap_before = false;
+  std::string provider;
+  std::string batch_id;
+};
+
+struct BronzeStats {
+  int64_t input = 0;
+  int64_t duplicates = 0;       // raw rows superseded by a later fetch of the same bar
+  int64_t dropped_forming = 0;
+  int64_t dropped_null = 0;
+  int64_t dropped_invalid = 0;
+  int64_t volume_filled = 0;    // null volume replaced by 0
+  int64_t regular = 0, pre = 0, post = 0, closed = 0;
+  int64_t gaps = 0;
+};
+
+struct BronzeResult {
+  std::vector<BronzeBar> bars;  // ascending by open time
+  BronzeStats stats;
+};
+
+// Applies the rules to all raw rows of one (symbol, timeframe).
+BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now);
+
+}  // namespace rc::data::pipeline

@@ -1,0 +1,39 @@
+// File: data/pipeline/lake_rows.h
+//
+// Conversions between the pipeline's row types and lake ColumnBatches, by
+// column NAME (so column order in the layer schemas is free). Every value read
+// from the lake is checked: a batch that lacks a column, or holds an unknown
+// session name, is kDataCorrupt naming the column.
+#pragma once
+
+#include <vector>
+
+#include "core/error.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+#include "data/pipeline/bronze.h"
+#include "data/pipeline/silver.h"
+#include "lake/column_batch.h"
+
+namespace rc::data::pipeline {
+
+// Raw rows of one partition -> a batch with `schema`'s columns (symbol,
+// timeframe, ts, open, high, low, close, volume, provider, fetched_at, batch_id).
+Result<lake::ColumnBatch> RawToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
+                                     const std::vector<RawRecord>& rows);
+Result<std::vector<RawRecord>> RawFromBatch(const lake::ColumnBatch& batch);
+
+// Bronze rows <-> batch (symbol, timeframe, ts, open..volume, session, gap_before, provider, batch_id).
+Result<lake::ColumnBatch> BronzeToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
+                                        const std::vector<BronzeBar>& rows);
+Result<std::vector<BronzeBar>> BronzeFromBatch(const lake::ColumnBatch& batch);
+
+// Silver -> batch: bar columns, every feature column, every target column and
+// feature_set_version; `schema` must contain them all (NaN targets become nulls).
+Result<lake::ColumnBatch> SilverToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
+                                        const SilverResult& silver);
+
+// Parses "regular"/"pre"/"post"/"closed". Errors: kDataCorrupt (field "session").
+Result<MarketSession> ParseSession(std::string_view name);
+
+}  // namespace rc::data::pipeline

@@ -1,0 +1,227 @@
+#include "data/pipeline/pipeline.h"
+
+#include <boost/json.hpp>
+#include <random>
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "data/pipeline/lake_rows.h"
+#include "data/pipeline/silver.h"
+#include "features/targets.h"
+#include "lake/layers/layers.h"
+#include "monitoring/standard_metrics.h"
+
+namespace rc::data::pipeline {
+namespace {
+
+using lake::layers::LayerTable;
+
+constexpr const char* kWatermarkKey = "source_watermark";
+constexpr const char* kPartitionKey = "partition";
+
+std::string PartitionKey(const Symbol& symbol, Timeframe tf) {
+  return symbol.str() + "/" + std::string(tf.ToString());
+}
+
+std::string NewBatchId(std::string_view provider, TimestampUs fetched_at) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char suffix[17];
+  std::snprintf(suffix, sizeof(suffix), "%016llx", static_cast<unsigned long long>(rng()));
+  return std::string(provider) + "-" + std::to_string(fetched_at / kMicrosPerSecond) + "-" + suffix;
+}
+
+// The newest version that added a live file of the (symbol, timeframe)
+// partition, or -1 when the partition has no files.
+Result<int64_t> PartitionWatermark(const LayerTable& table, const Symbol& symbol, Timeframe tf) {
+  RC_ASSIGN_OR_RETURN(auto snapshot, table.table().Latest());
+  int64_t newest = -1;
+  for (const auto& [path, file] : snapshot->files) {
+    const auto& values = file.add.partition_values;
+    auto sym = values.find("symbol");
+    auto tfv = values.find("timeframe");
+    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
+    if (*sym->second == symbol.str() && *tfv->second == tf.ToString()) newest = std::max(newest, file.version);
+  }
+  return newest;
+}
+
+// The source watermark recorded by the newest commit of `table` for the
+// partition, or -1 when the partition was never built.
+Result<int64_t> RecordedWatermark(const LayerTable& table, const std::string& partition) {
+  RC_ASSIGN_OR_RETURN(auto history, table.table().History());
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    boost::system::error_code ec;
+    const auto info = boost::json::parse(it->commit_info_json, ec);
+    if (ec || !info.is_object()) continue;
+    const auto* lineage = info.as_object().if_contains("lineage");
+    if (!lineage || !lineage->is_object()) continue;
+    const auto* attrs = lineage->as_object().if_contains("attributes");
+    if (!attrs || !attrs->is_object()) continue;
+    const auto* part = attrs->as_object().if_contains(kPartitionKey);
+    const auto* mark = attrs->as_object().if_contains(kWatermarkKey);
+    if (!part || !mark || !part->is_string() || !mark->is_string() || part->as_string() != partition) continue;
+    try {
+      return std::stoll(std::string(mark->as_string()));
+    } catch (const std::exception&) {
+      return DataCorrupt("commit " + std::to_string(it->version) + " has a non-numeric " + kWatermarkKey);
+    }
+  }
+  return int64_t{-1};
+}
+
+lake::delta::Lineage MakeLineage(const std::string& source_table, int64_t source_version, const std::string& partition,
+                                 int64_t watermark, std::map<std::string, std::string> extra = {}) {
+  lake::delta::Lineage lineage;
+  lineage.source_versions[source_table] = source_version;
+  lineage.attributes = std::move(extra);
+  lineage.attributes[kPartitionKey] = partition;
+  lineage.attributes[kWatermarkKey] = std::to_string(watermark);
+  return lineage;
+}
+
+// Every (symbol, timeframe) partition that has raw files.
+Result<std::vector<std::pair<Symbol, Timeframe>>> RawPartitions(const LayerTable& raw) {
+  RC_ASSIGN_OR_RETURN(auto snapshot, raw.table().Latest());
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& [path, file] : snapshot->files) {
+    const auto& values = file.add.partition_values;
+    auto sym = values.find("symbol");
+    auto tfv = values.find("timeframe");
+    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
+    seen.emplace(*sym->second, *tfv->second);
+  }
+  std::vector<std::pair<Symbol, Timeframe>> out;
+  for (const auto& [sym, tf] : seen) {
+    RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(sym, "raw partition symbol"));
+    RC_ASSIGN_OR_RETURN(Timeframe timeframe, Timeframe::Parse(tf, "raw partition timeframe"));
+    out.emplace_back(symbol, timeframe);
+  }
+  return out;
+}
+
+lake::layers::SilverColumns SilverColumnsFor(const features::FeatureSet& set, const std::vector<int>& horizons) {
+  lake::layers::SilverColumns columns;
+  columns.features = set.ColumnNames();
+  for (int h : horizons) columns.targets.push_back(features::TargetColumnName(h));
+  return columns;
+}
+
+// raw -> bronze for one partition; returns whether it was rebuilt.
+Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const Symbol& symbol, Timeframe tf, TimestampUs now,
+                           PartitionReport& report) {
+  const std::string partition = PartitionKey(symbol, tf);
+  RC_ASSIGN_OR_RETURN(int64_t raw_mark, PartitionWatermark(raw, symbol, tf));
+  RC_ASSIGN_OR_RETURN(int64_t built_from, RecordedWatermark(bronze, partition));
+  if (raw_mark == built_from) return false;
+  RC_ASSIGN_OR_RETURN(int64_t raw_version, raw.Version());
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows, raw.Read(symbol, tf, {.version = raw_version}));
+  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(raw_rows));
+  BronzeResult result = BuildBronze(symbol, tf, std::move(records), now);
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(bronze.schema(), symbol, tf, result.bars));
+  RC_ASSIGN_OR_RETURN(auto commit,
+                      bronze.ReplacePartition(symbol, tf, batch, MakeLineage("raw/bars", raw_version, partition, raw_mark)));
+  monitoring::IngestionBarsTotal().WithLabels({"bronze"}).Inc(static_cast<double>(result.bars.size()));
+  report.bronze_rebuilt = true;
+  report.bronze_version = commit.version;
+  report.bronze_rows = static_cast<int64_t>(result.bars.size());
+  report.stats = result.stats;
+  const auto& s = result.stats;
+  spdlog::info("bronze {}: {} bars ({} regular, {} pre, {} post, {} closed), dropped {} forming, {} null, {} invalid, "
+               "{} duplicates, {} gaps",
+               partition, result.bars.size(), s.regular, s.pre, s.post, s.closed, s.dropped_forming, s.dropped_null,
+               s.dropped_invalid, s.duplicates, s.gaps);
+  return true;
+}
+
+// bronze -> silver for one partition; returns whether it was rebuilt.
+Result<bool> RefreshSilver(LayerTable& bronze, LayerTable& silver, const Symbol& symbol, Timeframe tf,
+                           const features::FeatureSet& set, const std::vector<int>& horizons, TimestampUs now,
+                           PartitionReport& report) {
+  const std::string partition = PartitionKey(symbol, tf);
+  RC_ASSIGN_OR_RETURN(int64_t bronze_mark, PartitionWatermark(bronze, symbol, tf));
+  RC_ASSIGN_OR_RETURN(int64_t built_from, RecordedWatermark(silver, partition));
+  if (bronze_mark == built_from) return false;
+  RC_ASSIGN_OR_RETURN(int64_t bronze_version, bronze.Version());
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, bronze.Read(symbol, tf, {.version = bronze_version}));
+  RC_ASSIGN_OR_RETURN(std::vector<BronzeBar> bars, BronzeFromBatch(rows));
+  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilver(symbol, tf, bars, set, horizons));
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, SilverToBatch(silver.schema(), symbol, tf, result));
+  RC_ASSIGN_OR_RETURN(auto commit, silver.ReplacePartition(
+                                       symbol, tf, batch,
+                                       MakeLineage("bronze/bars", bronze_version, partition, bronze_mark,
+                                                   {{"feature_set_version", result.feature_set_version}})));
+  monitoring::IngestionBarsTotal().WithLabels({"silver"}).Inc(static_cast<double>(result.bars.size()));
+  if (!result.bars.empty()) {
+    const TimestampUs newest_close = BarCloseTime(symbol, tf, result.bars.back().open_time);
+    monitoring::IngestionLagSeconds()
+        .WithLabels({symbol.str(), std::string(tf.ToString())})
+        .Set(static_cast<double>(now - newest_close) / 1e6);
+  }
+  report.silver_rebuilt = true;
+  report.silver_version = commit.version;
+  report.silver_rows = static_cast<int64_t>(result.bars.size());
+  spdlog::info("silver {}: {} rows, feature set {}", partition, result.bars.size(), result.feature_set_version);
+  return true;
+}
+
+}  // namespace
+
+Result<RawCommit> CommitRaw(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
+                            const FetchResult& fetched) {
+  RawCommit out;
+  if (fetched.bars.empty()) return out;
+  RC_ASSIGN_OR_RETURN(LayerTable raw, LayerTable::OpenRaw(data_dir));
+  const TimestampUs fetched_at = fetched.fetched_at != 0 ? fetched.fetched_at : NowMicros();
+  out.batch_id = NewBatchId(fetched.provider, fetched_at);
+  std::vector<RawRecord> rows;
+  rows.reserve(fetched.bars.size());
+  for (const RawBar& bar : fetched.bars) rows.push_back({bar, fetched.provider, fetched_at, out.batch_id});
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), symbol, tf, rows));
+  lake::delta::Lineage lineage;
+  lineage.attributes = {{"batch_id", out.batch_id}, {"provider", fetched.provider}};
+  if (!fetched.note.empty()) lineage.attributes["note"] = fetched.note;
+  RC_ASSIGN_OR_RETURN(auto commit, raw.Append(batch, lineage));
+  monitoring::IngestionBarsTotal().WithLabels({"raw"}).Inc(static_cast<double>(rows.size()));
+  out.version = commit.version;
+  out.rows = static_cast<int64_t>(rows.size());
+  return out;
+}
+
+Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options) {
+  const features::FeatureSet& set = options.feature_set ? *options.feature_set : features::FeatureSet::Default();
+  for (int h : options.horizons_minutes) {
+    if (h <= 0) return InvalidArgument("horizons_minutes", "horizons must be positive, got " + std::to_string(h));
+  }
+  const TimestampUs now = options.now != 0 ? options.now : NowMicros();
+  RC_ASSIGN_OR_RETURN(LayerTable raw, LayerTable::OpenRaw(options.data_dir));
+  RC_ASSIGN_OR_RETURN(LayerTable bronze, LayerTable::OpenBronze(options.data_dir));
+  auto silver_opened = LayerTable::OpenSilver(options.data_dir, SilverColumnsFor(set, options.horizons_minutes));
+  if (!silver_opened) {
+    Error error = silver_opened.error();
+    if (error.code == ErrorCode::kConflict) {
+      error.message = "data/silver/features exists with other feature or target columns (feature set " + set.name() +
+                      ", horizons from HORIZONS_MINUTES): " + error.message;
+    }
+    return tl::unexpected(error);
+  }
+  LayerTable silver = std::move(*silver_opened);
+
+  RC_ASSIGN_OR_RETURN(auto partitions, RawPartitions(raw));
+  std::vector<PartitionReport> reports;
+  for (const auto& [symbol, tf] : partitions) {
+    if (options.symbol && *options.symbol != symbol) continue;
+    if (options.timeframe && *options.timeframe != tf) continue;
+    PartitionReport report{symbol, tf};
+    RC_RETURN_IF_ERROR(RefreshBronze(raw, bronze, symbol, tf, now, report));
+    RC_RETURN_IF_ERROR(RefreshSilver(bronze, silver, symbol, tf, set, options.horizons_minutes, now, report));
+    reports.push_back(std::move(report));
+  }
+  if (reports.empty() && (options.symbol || options.timeframe)) {
+    return NotFound("no raw data for " + (options.symbol ? options.symbol->str() : std::string("any symbol")) + " " +
+                    (options.timeframe ? std::string(options.timeframe->ToString()) : std::string("")) +
+                    " (ingest, import-csv or sim first)");
+  }
+  return reports;
+}
+
+}  // namespace rc::data::pipeline

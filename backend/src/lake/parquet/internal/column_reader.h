@@ -1,0 +1,48 @@
+// File: lake/parquet/internal/column_reader.h
+//
+// Decodes one column chunk (all its pages) of a flat column into a Column,
+// and maps Parquet schema leaves to our ColumnTypes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+#include "lake/column_batch.h"
+#include "lake/parquet/internal/thrift_io.h"
+
+namespace rc::lake::parquet::internal {
+
+// How an INT64 timestamp column's unit converts to microseconds.
+enum class TimeUnitScale { kNone, kMillis, kMicros, kNanos };
+
+struct LeafInfo {
+  std::string name;
+  ColumnType type = ColumnType::kDouble;
+  bool nullable = true;
+  format::Type::type physical = format::Type::DOUBLE;
+  TimeUnitScale time_scale = TimeUnitScale::kNone;
+};
+
+// Maps a schema leaf to a LeafInfo. Errors: kUnsupported naming the column
+// and the feature (INT96, DECIMAL, unsigned 64-bit, nested, ...).
+Result<LeafInfo> MapLeaf(const format::SchemaElement& element);
+
+// Decoded bytes still allowed for this Read (guards against files whose
+// runs expand to far more data than they occupy).
+struct DecodeBudget {
+  int64_t bytes_left = 0;
+};
+
+// Appends `rows` rows decoded from the chunk described by `meta` to `out`
+// (values always; validity for nullable leaves, one byte per row). `file`
+// is the whole file; `data_end` is where the footer begins (chunks must lie
+// before it). Errors: kDataCorrupt / kUnsupported with the column as field.
+Status ReadColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
+                       size_t data_end, int64_t rows, DecodeBudget* budget, Column* out);
+
+// Encoding name for messages ("RLE_DICTIONARY", "encoding 42").
+std::string EncodingName(int32_t encoding);
+
+}  // namespace rc::lake::parquet::internal

@@ -1,0 +1,322 @@
+// Parquet reader front door: footer parsing and validation (OpenBuffer),
+// statistics for FileInfo, and Read (projection + row-group skipping). The
+// footer is validated once here, so the per-chunk decoder can rely on the
+// schema/row-group shape and only has to check page-level data.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <thread>
+#include <unordered_set>
+
+#include "lake/parquet/internal/bytes.h"
+#include "lake/parquet/internal/column_reader.h"
+#include "lake/parquet/internal/thrift_io.h"
+#include "lake/parquet/parquet.h"
+
+namespace rc::lake::parquet {
+namespace {
+
+namespace format = internal::format;
+using internal::LeafInfo;
+
+// Decoded output may be up to this many times the file size (plus a floor),
+// which admits every realistic compression ratio but not a hostile footer.
+constexpr int64_t kDecodeRatio = 1024;
+constexpr int64_t kDecodeFloor = int64_t{256} << 20;
+
+// Decodes a statistics value of `leaf`'s storage type; nullopt when the
+// bytes do not have the size of one value.
+std::optional<StatValue> DecodeStat(const LeafInfo& leaf, const std::string& bytes) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  switch (leaf.physical) {
+    case format::Type::BOOLEAN:
+      if (bytes.size() != 1) return std::nullopt;
+      return StatValue(data[0] != 0);
+    case format::Type::INT32:
+      if (bytes.size() != 4) return std::nullopt;
+      return StatValue(internal::LoadLittleEndian<int32_t>(data));
+    case format::Type::INT64: {
+      if (bytes.size() != 8) return std::nullopt;
+      int64_t value = internal::LoadLittleEndian<int64_t>(data);
+      if (leaf.time_scale == internal::TimeUnitScale::kMillis) {
+        if (value > std::numeric_limits<int64_t>::max() / 1000 || value < std::numeric_limits<int64_t>::min() / 1000) {
+          return std::nullopt;
+        }
+        value *= 1000;
+      } else if (leaf.time_scale == internal::TimeUnitScale::kNanos) {
+        value = value / 1000 - ((value % 1000) < 0 ? 1 : 0);
+      }
+      return StatValue(value);
+    }
+    case format::Type::FLOAT:
+      if (bytes.size() != 4) return std::nullopt;
+      return StatValue(internal::LoadLittleEndian<float>(data));
+    case format::Type::DOUBLE:
+      if (bytes.size() != 8) return std::nullopt;
+      return StatValue(internal::LoadLittleEndian<double>(data));
+    case format::Type::BYTE_ARRAY:
+      return StatValue(bytes);
+    default:
+      return std::nullopt;
+  }
+}
+
+ColumnChunkStats ConvertStats(const LeafInfo& leaf, const format::ColumnMetaData& meta) {
+  ColumnChunkStats out;
+  if (!meta.__isset.statistics) return out;
+  const format::Statistics& stats = meta.statistics;
+  if (stats.__isset.null_count) out.null_count = stats.null_count;
+  if (stats.__isset.min_value && stats.__isset.max_value) {
+    out.min = DecodeStat(leaf, stats.min_value);
+    out.max = DecodeStat(leaf, stats.max_value);
+  } else if (stats.__isset.min && stats.__isset.max && leaf.physical != format::Type::BYTE_ARRAY &&
+             leaf.physical != format::Type::BOOLEAN) {
+    // Legacy min/max use signed order: right for numbers, not for strings.
+    out.min = DecodeStat(leaf, stats.min);
+    out.max = DecodeStat(leaf, stats.max);
+  }
+  // NaN is never a valid bound (formats.md §1.12): drop such stats.
+  auto is_nan = [](const std::optional<StatValue>& value) {
+    if (!value) return false;
+    if (const auto* f = std::get_if<float>(&*value)) return *f != *f;
+    if (const auto* d = std::get_if<double>(&*value)) return *d != *d;
+    return false;
+  };
+  if (!out.min || !out.max || is_nan(out.min) || is_nan(out.max)) {
+    out.min.reset();
+    out.max.reset();
+  }
+  return out;
+}
+
+Status ValidateAndDescribe(const format::FileMetaData& meta, size_t data_end, std::vector<LeafInfo>* leaves,
+                           FileInfo* info) {
+  if (meta.__isset.encryption_algorithm) return Unsupported("encrypted Parquet files (plaintext footer mode)");
+  if (!meta.__isset.schema || meta.schema.empty()) return DataCorrupt("footer has no schema");
+  if (!meta.__isset.num_rows || meta.num_rows < 0) return DataCorrupt("footer has no valid num_rows");
+  const format::SchemaElement& root = meta.schema[0];
+  for (size_t idx = 1; idx < meta.schema.size(); ++idx) {
+    const format::SchemaElement& element = meta.schema[idx];
+    if (!element.__isset.name) return DataCorrupt("schema element " + std::to_string(idx) + " has no name");
+    if (element.__isset.num_children && element.num_children > 0) {
+      return Unsupported("column '" + element.name + "': nested (group) columns", element.name);
+    }
+    RC_ASSIGN_OR_RETURN(LeafInfo leaf, internal::MapLeaf(element));
+    leaves->push_back(std::move(leaf));
+  }
+  if (!root.__isset.num_children || root.num_children < 0 ||
+      static_cast<size_t>(root.num_children) != leaves->size()) {
+    return DataCorrupt("schema root declares " + std::to_string(root.num_children) + " children, footer has " +
+                       std::to_string(leaves->size()));
+  }
+  std::unordered_set<std::string> names;
+  for (const LeafInfo& leaf : *leaves) {
+    if (leaf.name.empty()) return DataCorrupt("column with an empty name");
+    if (!names.insert(leaf.name).second) return Unsupported("duplicate column name '" + leaf.name + "'", leaf.name);
+    info->schema.fields.push_back(Field{leaf.name, leaf.type, leaf.nullable});
+  }
+  int64_t total_rows = 0;
+  for (size_t group_idx = 0; group_idx < meta.row_groups.size(); ++group_idx) {
+    const format::RowGroup& group = meta.row_groups[group_idx];
+    const std::string where = "row group " + std::to_string(group_idx);
+    if (!group.__isset.num_rows || group.num_rows < 0) return DataCorrupt(where + ": invalid num_rows");
+    if (group.columns.size() != leaves->size()) {
+      return DataCorrupt(where + ": has " + std::to_string(group.columns.size()) + " column chunks, schema has " +
+                         std::to_string(leaves->size()));
+    }
+    if (group.num_rows > std::numeric_limits<int64_t>::max() - total_rows) return DataCorrupt(where + ": row overflow");
+    total_rows += group.num_rows;
+    RowGroupInfo group_info;
+    group_info.num_rows = group.num_rows;
+    group_info.total_byte_size = group.total_byte_size;
+    for (size_t col = 0; col < group.columns.size(); ++col) {
+      const format::ColumnChunk& chunk = group.columns[col];
+      const LeafInfo& leaf = (*leaves)[col];
+      if (!chunk.__isset.meta_data) {
+        if (chunk.__isset.encrypted_column_metadata) {
+          return Unsupported("column '" + leaf.name + "': encrypted column metadata", leaf.name);
+        }
+        return DataCorrupt(where + ": column '" + leaf.name + "' has no metadata", leaf.name);
+      }
+      if (chunk.__isset.file_path && !chunk.file_path.empty()) {
+        return Unsupported("column '" + leaf.name + "': column chunk in another file (file_path)", leaf.name);
+      }
+      const format::ColumnMetaData& col_meta = chunk.meta_data;
+      if (!col_meta.__isset.type || col_meta.type != leaf.physical) {
+        return DataCorrupt(where + ": column '" + leaf.name + "' chunk type differs from the schema", leaf.name);
+      }
+      if (col_meta.num_values != group.num_rows) {
+        return DataCorrupt(where + ": column '" + leaf.name + "' has " + std::to_string(col_meta.num_values) +
+                               " values for " + std::to_string(group.num_rows) + " rows",
+                           leaf.name);
+      }
+      if (col_meta.data_page_offset < 0 || col_meta.total_compressed_size < 0 ||
+          col_meta.data_page_offset > static_cast<int64_t>(data_end) ||
+          col_meta.total_compressed_size > static_cast<int64_t>(data_end)) {
+        return DataCorrupt(where + ": column '" + leaf.name + "' offsets lie outside the file", leaf.name);
+      }
+      group_info.columns.push_back(ConvertStats(leaf, col_meta));
+    }
+    info->row_groups.push_back(std::move(group_info));
+  }
+  if (total_rows != meta.num_rows) {
+    return DataCorrupt("footer says " + std::to_string(meta.num_rows) + " rows, row groups hold " +
+                       std::to_string(total_rows));
+  }
+  info->num_rows = meta.num_rows;
+  info->created_by = meta.created_by;
+  for (const format::KeyValue& pair : meta.key_value_metadata) info->key_value_metadata.emplace_back(pair.key, pair.value);
+  return Ok();
+}
+
+}  // namespace
+
+struct Reader::Impl {
+  std::string bytes;
+  size_t data_end = 0;  // start of the footer
+  format::FileMetaData meta;
+  std::vector<LeafInfo> leaves;
+  FileInfo info;
+};
+
+Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reader::Reader(Reader&&) noexcept = default;
+Reader& Reader::operator=(Reader&&) noexcept = default;
+Reader::~Reader() = default;
+
+const FileInfo& Reader::info() const { return impl_->info; }
+
+Result<Reader> Reader::OpenFile(const std::string& path) {
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (in == nullptr) return IoError("cannot open " + path);
+  std::string bytes;
+  char buffer[1 << 16];
+  size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof(buffer), in)) > 0) bytes.append(buffer, got);
+  const bool failed = std::ferror(in) != 0;
+  std::fclose(in);
+  if (failed) return IoError("cannot read " + path);
+  auto reader = OpenBuffer(std::move(bytes));
+  if (!reader) return tl::unexpected(WithContext(reader.error(), path));
+  return reader;
+}
+
+Result<Reader> Reader::OpenBuffer(std::string bytes) {
+  auto impl = std::make_unique<Impl>();
+  impl->bytes = std::move(bytes);
+  const std::string& data = impl->bytes;
+  if (data.size() < 12) return DataCorrupt("not a Parquet file: " + std::to_string(data.size()) + " bytes");
+  if (std::memcmp(data.data(), "PAR1", 4) != 0) return DataCorrupt("not a Parquet file: bad leading magic");
+  const char* tail = data.data() + data.size() - 4;
+  if (std::memcmp(tail, "PARE", 4) == 0) return Unsupported("encrypted Parquet files (PARE footer)");
+  if (std::memcmp(tail, "PAR1", 4) != 0) return DataCorrupt("not a Parquet file or truncated: bad trailing magic");
+  const auto footer_len = internal::LoadLittleEndian<uint32_t>(reinterpret_cast<const uint8_t*>(tail - 4));
+  if (footer_len > data.size() - 12) {
+    return DataCorrupt("footer length " + std::to_string(footer_len) + " exceeds the file");
+  }
+  impl->data_end = data.size() - 8 - footer_len;
+  const auto* footer = reinterpret_cast<const uint8_t*>(data.data() + impl->data_end);
+  RC_ASSIGN_OR_RETURN(size_t used, internal::DeserializeThrift(footer, footer_len, &impl->meta, "footer"));
+  (void)used;
+  RC_RETURN_IF_ERROR(ValidateAndDescribe(impl->meta, impl->data_end, &impl->leaves, &impl->info));
+  return Reader(std::move(impl));
+}
+
+Result<ColumnBatch> Reader::Read(const ReadOptions& options) const {
+  const Impl& impl = *impl_;
+  std::vector<size_t> picked;
+  if (options.columns.empty()) {
+    for (size_t idx = 0; idx < impl.leaves.size(); ++idx) picked.push_back(idx);
+  } else {
+    std::unordered_set<std::string> seen;
+    for (const std::string& name : options.columns) {
+      const int idx = impl.info.schema.FieldIndex(name);
+      if (idx < 0) return NotFound("column '" + name + "'");
+      if (!seen.insert(name).second) return InvalidArgument("columns", "column '" + name + "' requested twice");
+      picked.push_back(static_cast<size_t>(idx));
+    }
+  }
+  // Row groups to decode.
+  std::vector<size_t> groups;
+  int range_col = -1;
+  if (options.time_range) {
+    range_col = impl.info.schema.FieldIndex(options.time_range->column);
+    if (range_col < 0) return NotFound("column '" + options.time_range->column + "'");
+    const ColumnType type = impl.info.schema.fields[static_cast<size_t>(range_col)].type;
+    if (type != ColumnType::kTimestampMicros && type != ColumnType::kInt64) {
+      return InvalidArgument("time_range.column", "'" + options.time_range->column + "' is not a timestamp or int64");
+    }
+  }
+  for (size_t group = 0; group < impl.info.row_groups.size(); ++group) {
+    if (range_col >= 0) {
+      const ColumnChunkStats& stats = impl.info.row_groups[group].columns[static_cast<size_t>(range_col)];
+      if (stats.min && stats.max) {
+        const int64_t min = std::get<int64_t>(*stats.min);
+        const int64_t max = std::get<int64_t>(*stats.max);
+        if (max < options.time_range->min || min > options.time_range->max) continue;
+      }
+    }
+    groups.push_back(group);
+  }
+
+  Schema schema;
+  for (size_t idx : picked) schema.fields.push_back(impl.info.schema.fields[idx]);
+  ColumnBatch batch(std::move(schema));
+  const auto* file = reinterpret_cast<const uint8_t*>(impl.bytes.data());
+  const int64_t budget_total =
+      std::max(kDecodeFloor, static_cast<int64_t>(impl.bytes.size()) * kDecodeRatio);
+  const auto share = static_cast<int64_t>(budget_total / static_cast<int64_t>(std::max<size_t>(picked.size(), 1)));
+
+  // Columns are independent, so they decode in parallel (one thread per
+  // column, at most hardware_concurrency at a time); each has its own budget
+  // share so the limit does not depend on scheduling.
+  auto read_column = [&](size_t pos) -> Status {
+    const size_t leaf_idx = picked[pos];
+    const LeafInfo& leaf = impl.leaves[leaf_idx];
+    Column& column = batch.column(pos);
+    internal::DecodeBudget budget{share};
+    // Size the output once: growing 10M-row vectors page by page costs more
+    // in copies and page faults than decoding. The footer's row counts are
+    // only trusted as far as the decode budget allows.
+    int64_t total_rows = 0;
+    for (size_t group : groups) total_rows += impl.meta.row_groups[group].num_rows;
+    const int64_t value_size = std::visit(
+        [](const auto& vec) { return static_cast<int64_t>(sizeof(typename std::decay_t<decltype(vec)>::value_type)); },
+        column.values);
+    if (total_rows <= budget.bytes_left / (value_size + 1)) {
+      std::visit([&](auto& vec) { vec.reserve(static_cast<size_t>(total_rows)); }, column.values);
+      if (leaf.nullable) column.validity.reserve(static_cast<size_t>(total_rows));
+    }
+    for (size_t group : groups) {
+      const format::RowGroup& row_group = impl.meta.row_groups[group];
+      RC_RETURN_IF_ERROR(internal::ReadColumnChunk(leaf, row_group.columns[leaf_idx].meta_data, file, impl.data_end,
+                                                   row_group.num_rows, &budget, &column));
+    }
+    // Validity stays empty when the column has no nulls (ColumnBatch contract).
+    if (!column.validity.empty() &&
+        std::find(column.validity.begin(), column.validity.end(), uint8_t{0}) == column.validity.end()) {
+      column.validity.clear();
+    }
+    return Ok();
+  };
+  std::vector<Status> results(picked.size(), Ok());
+  const size_t workers = std::min<size_t>(picked.size(), std::max(1u, std::thread::hardware_concurrency()));
+  if (workers <= 1 || impl.info.num_rows < 65536) {
+    for (size_t pos = 0; pos < picked.size(); ++pos) results[pos] = read_column(pos);
+  } else {
+    std::vector<std::thread> threads;
+    std::atomic<size_t> next{0};
+    for (size_t worker = 0; worker < workers; ++worker) {
+      threads.emplace_back([&] {
+        for (size_t pos = next++; pos < picked.size(); pos = next++) results[pos] = read_column(pos);
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  for (Status& status : results) RC_RETURN_IF_ERROR(status);
+  return batch;
+}
+
+}  // namespace rc::lake::parquet

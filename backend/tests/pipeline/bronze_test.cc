@@ -1,0 +1,135 @@
+#include "data/pipeline/bronze.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace rc::data::pipeline {
+namespace {
+
+TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
+const Symbol& Tcs() {
+  static const Symbol s = *Symbol::Parse("TCS.NS");
+  return s;
+}
+
+RawRecord Rec(const char* open_time, double close, TimestampUs fetched_at = 1, std::string batch = "b1") {
+  RawRecord r;
+  r.bar = RawBar{T(open_time), close, close + 1, close - 1, close, 100.0};
+  r.provider = "yahoo";
+  r.fetched_at = fetched_at;
+  r.batch_id = std::move(batch);
+  return r;
+}
+
+const TimestampUs kLater = *ParseIsoUtc("2030-01-01T00:00:00Z");
+
+TEST(BronzeTest, LatestFetchWinsAndOutputIsSorted) {
+  std::vector<RawRecord> raw = {Rec("2024-01-02T03:55:00Z", 101, 5), Rec("2024-01-02T03:50:00Z", 100, 5),
+                                Rec("2024-01-02T03:50:00Z", 200, 9, "b2"), Rec("2024-01-02T03:50:00Z", 150, 7)};
+  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  ASSERT_EQ(out.bars.size(), 2u);
+  EXPECT_EQ(out.bars[0].bar.open_time, T("2024-01-02T03:50:00Z"));
+  EXPECT_EQ(out.bars[0].bar.close, 200);
+  EXPECT_EQ(out.bars[0].batch_id, "b2");
+  EXPECT_EQ(out.stats.duplicates, 2);
+  EXPECT_EQ(out.stats.input, 4);
+}
+
+TEST(BronzeTest, StillFormingBarNeverEntersBronze) {
+  std::vector<RawRecord> raw = {Rec("2024-01-02T03:45:00Z", 100), Rec("2024-01-02T03:50:00Z", 101)};
+  // At 03:52 the 03:50 bar closes at 03:55: still forming.
+  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, T("2024-01-02T03:52:00Z"));
+  ASSERT_EQ(out.bars.size(), 1u);
+  EXPECT_EQ(out.stats.dropped_forming, 1);
+  // Exactly at its close it is complete.
+  out = BuildBronze(Tcs(), Timeframe::k5m, raw, T("2024-01-02T03:55:00Z"));
+  EXPECT_EQ(out.bars.size(), 2u);
+}
+
+TEST(BronzeTest, NullsAndInvalidBarsAreDroppedAndCounted) {
+  std::vector<RawRecord> raw;
+  RawRecord null_close = Rec("2024-01-02T03:45:00Z", 100);
+  null_close.bar.close.reset();
+  raw.push_back(null_close);
+  RawRecord null_volume = Rec("2024-01-02T03:50:00Z", 100);
+  null_volume.bar.volume.reset();
+  raw.push_back(null_volume);
+  RawRecord inverted = Rec("2024-01-02T03:55:00Z", 100);
+  inverted.bar.high = 90;  // high < low
+  raw.push_back(inverted);
+  RawRecord negative = Rec("2024-01-02T04:00:00Z", 100);
+  negative.bar.open = -1;
+  raw.push_back(negative);
+  RawRecord outside = Rec("2024-01-02T04:05:00Z", 100);
+  outside.bar.close = 150;  // above high
+  raw.push_back(outside);
+  RawRecord nan = Rec("2024-01-02T04:10:00Z", 100);
+  nan.bar.low = std::nan("");
+  raw.push_back(nan);
+  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  ASSERT_EQ(out.bars.size(), 1u);
+  EXPECT_EQ(out.bars[0].bar.volume, 0.0);
+  EXPECT_EQ(out.stats.dropped_null, 1);
+  EXPECT_EQ(out.stats.volume_filled, 1);
+  EXPECT_EQ(out.stats.dropped_invalid, 4);
+}
+
+TEST(BronzeTest, NseSessionsAreTagged) {
+  // IST = UTC+05:30. 09:05 pre-open, 09:15 regular, 15:35 closing session, Saturday closed.
+  std::vector<RawRecord> raw = {Rec("2024-01-02T03:35:00Z", 100), Rec("2024-01-02T03:45:00Z", 100),
+                                Rec("2024-01-02T10:05:00Z", 100), Rec("2024-01-06T05:00:00Z", 100)};
+  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  ASSERT_EQ(out.bars.size(), 4u);
+  EXPECT_EQ(out.bars[0].session, MarketSession::kPre);
+  EXPECT_EQ(out.bars[1].session, MarketSession::kRegular);
+  EXPECT_EQ(out.bars[2].session, MarketSession::kPost);
+  EXPECT_EQ(out.bars[3].session, MarketSession::kClosed);
+  EXPECT_EQ(out.stats.pre, 1);
+  EXPECT_EQ(out.stats.post, 1);
+  EXPECT_EQ(out.stats.closed, 1);
+}
+
+TEST(BronzeTest, GapsAreFlaggedAgainstTheCalendar) {
+  std::vector<RawRecord> raw = {
+      Rec("2024-01-02T09:50:00Z", 100),  // 15:20 IST
+      Rec("2024-01-02T09:55:00Z", 100),  // 15:25 IST, last bar of the day
+      Rec("2024-01-03T03:45:00Z", 100),  // next morning 09:15: adjacent across the night, no gap
+      Rec("2024-01-03T03:55:00Z", 100),  // 09:25: the 09:20 bar is missing -> gap
+      Rec("2024-01-25T09:55:00Z", 100),  // Thu 15:25
+      Rec("2024-01-29T03:45:00Z", 100),  // Mon 09:15 after Fri 2024-01-26 holiday + weekend: no gap
+  };
+  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  ASSERT_EQ(out.bars.size(), 6u);
+  EXPECT_FALSE(out.bars[0].gap_before);
+  EXPECT_FALSE(out.bars[1].gap_before);
+  EXPECT_FALSE(out.bars[2].gap_before);
+  EXPECT_TRUE(out.bars[3].gap_before);
+  EXPECT_TRUE(out.bars[4].gap_before);  // weeks missing between 01-03 and 01-25
+  EXPECT_FALSE(out.bars[5].gap_before);
+  EXPECT_EQ(out.stats.gaps, 2);
+}
+
+TEST(BronzeTest, RerunningOnItsOwnOutputChangesNothing) {
+  std::vector<RawRecord> raw;
+  for (int bar_idx = 0; bar_idx < 50; ++bar_idx) {
+    RawRecord r = Rec("2024-01-02T03:45:00Z", 100 + bar_idx, bar_idx % 3);
+    r.bar.open_time += (bar_idx % 20) * 300'000'000LL;  // duplicates of 20 bars
+    raw.push_back(r);
+  }
+  auto first = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  std::vector<RawRecord> again;
+  for (const auto& b : first.bars) {
+    again.push_back({RawBar{b.bar.open_time, b.bar.open, b.bar.high, b.bar.low, b.bar.close, b.bar.volume}, b.provider,
+                     1, b.batch_id});
+  }
+  auto second = BuildBronze(Tcs(), Timeframe::k5m, again, kLater);
+  ASSERT_EQ(first.bars.size(), second.bars.size());
+  for (size_t bar_idx = 0; bar_idx < first.bars.size(); ++bar_idx) {
+    EXPECT_EQ(first.bars[bar_idx].bar, second.bars[bar_idx].bar);
+    EXPECT_EQ(first.bars[bar_idx].gap_before, second.bars[bar_idx].gap_before);
+  }
+}
+
+}  // namespace
+}  // namespace rc::data::pipeline
