@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 CI_BIN := build/ci/bin/regimecast
 RELEASE_BIN := build/release/bin/regimecast
 
-.PHONY: help deps venv build build-release run test test-cpp test-py bench clean
+.PHONY: help deps venv build build-release run test test-py fuzz bench clean
 
 help:
 	@echo "make run   - set up, build and serve Regimecast on port $(PORT)"
@@ -45,6 +45,12 @@ run: build-release
 test: build venv
 	ctest --preset ci
 	$(MAKE) --no-print-directory test-py
+	$(MAKE) --no-print-directory fuzz
+
+# libFuzzer targets (Parquet reader, Delta log) for a bounded time each;
+# FUZZ_SECONDS=600 make fuzz runs them longer by hand.
+fuzz: venv
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} scripts/run-fuzzers
 
 test-py: venv
 	RC_BINARY=$(abspath $(CI_BIN)) $(PY) -m pytest -q tests

@@ -1,0 +1,90 @@
+// File: features/time/time_encoding.h — cyclical calendar encodings of a bar's open time.
+//
+// TimeOfDayEncoding: phase = (open_time - session open) / (session close - session open)
+// of the bar's exchange-local regular session (so NSE 09:15 -> 0, 12:22:30 -> 0.5; DST
+// is handled by the calendar; a 24x7 calendar's session is the whole UTC day);
+// outputs sin(2*pi*phase), cos(2*pi*phase). Session-relative rather than wall-clock on
+// purpose: the same phase means the same point of the trading day on every exchange.
+// A bar on a day without a session (never a regular bar) gives NaN.
+// DayOfWeekEncoding: d = local weekday, Monday = 0 ... Sunday = 6; outputs
+// sin(2*pi*d/7), cos(2*pi*d/7).
+// Both are ready from the first bar and need only open_time.
+// Outputs: 0 sin (Value), 1 cos.
+#pragma once
+
+#include <cmath>
+#include <numbers>
+
+#include "core/calendar.h"
+#include "features/indicator.h"
+#include "features/internal/numeric.h"
+#include "features/internal/session_clock.h"
+
+namespace rc::features {
+
+class TimeOfDayEncoding final : public Indicator {
+ public:
+  explicit TimeOfDayEncoding(const ExchangeCalendar& calendar) : clock_(calendar) {}
+
+  void Update(const Bar& bar) override {
+    const auto& position = clock_.Locate(bar.open_time);
+    ready_ = true;
+    if (!position.has_session) {
+      sin_ = cos_ = internal::kNaN;
+      return;
+    }
+    const double length = static_cast<double>(position.session.close - position.session.open);
+    const double phase = static_cast<double>(bar.open_time - position.session.open) / length;
+    sin_ = std::sin(2.0 * std::numbers::pi * phase);
+    cos_ = std::cos(2.0 * std::numbers::pi * phase);
+  }
+  bool IsReady() const override { return ready_; }
+  double Value() const override { return ready_ ? sin_ : internal::kNaN; }
+  double Cos() const { return ready_ ? cos_ : internal::kNaN; }
+  size_t NumOutputs() const override { return 2; }
+  double Output(size_t index) const override { return index == 0 ? Value() : Cos(); }
+  void Reset() override {
+    clock_.Clear();
+    ready_ = false;
+  }
+
+ private:
+  internal::SessionClock clock_;
+  bool ready_ = false;
+  double sin_ = 0, cos_ = 0;
+};
+
+class DayOfWeekEncoding final : public Indicator {
+ public:
+  explicit DayOfWeekEncoding(const ExchangeCalendar& calendar) : clock_(calendar) {}
+
+  // Monday = 0 ... Sunday = 6 for a day count since 1970-01-01 (a Thursday).
+  static int Weekday(int64_t local_day) { return static_cast<int>(((local_day % 7) + 7 + 3) % 7); }
+
+  void Update(const Bar& bar) override {
+    const int64_t day = clock_.Locate(bar.open_time).local_day;
+    if (ready_ && day == day_) return;  // same day: same encoding
+    ready_ = true;
+    day_ = day;
+    const double angle = 2.0 * std::numbers::pi * Weekday(day) / 7.0;
+    sin_ = std::sin(angle);
+    cos_ = std::cos(angle);
+  }
+  bool IsReady() const override { return ready_; }
+  double Value() const override { return ready_ ? sin_ : internal::kNaN; }
+  double Cos() const { return ready_ ? cos_ : internal::kNaN; }
+  size_t NumOutputs() const override { return 2; }
+  double Output(size_t index) const override { return index == 0 ? Value() : Cos(); }
+  void Reset() override {
+    clock_.Clear();
+    ready_ = false;
+  }
+
+ private:
+  internal::SessionClock clock_;
+  bool ready_ = false;
+  int64_t day_ = 0;
+  double sin_ = 0, cos_ = 0;
+};
+
+}  // namespace rc::features

@@ -1,0 +1,74 @@
+#include "features/time/time_encoding.h"
+
+#include <chrono>
+#include <numbers>
+
+#include "core/time.h"
+#include "indicator_testing.h"
+
+namespace rc::features::testing {
+namespace {
+
+TEST(TimeOfDayEncodingTest, PhaseOfTheNseSession) {
+  TimeOfDayEncoding tod(Nse());
+  tod.Update(Bar{*ParseIsoUtc("2024-03-04T03:45:00Z"), 1, 1, 1, 1, 1});  // 09:15 IST, the open
+  EXPECT_NEAR(tod.Value(), 0.0, 1e-15);
+  EXPECT_NEAR(tod.Cos(), 1.0, 1e-15);
+  tod.Update(Bar{*ParseIsoUtc("2024-03-04T06:52:30Z"), 1, 1, 1, 1, 1});  // 12:22:30 IST, mid-session
+  EXPECT_NEAR(tod.Value(), 0.0, 1e-12);
+  EXPECT_NEAR(tod.Cos(), -1.0, 1e-12);
+}
+
+TEST(TimeOfDayEncodingTest, MatchesSessionPhaseAtEveryStep) {
+  const BarSeries bars = Series(300, 141);
+  std::vector<double> sin_ref, cos_ref;
+  for (const Bar& bar : bars) {
+    const auto session = Nse().RegularSession(Nse().LocalDay(bar.open_time));
+    ASSERT_TRUE(session.has_value());
+    const double phase = double(bar.open_time - session->open) / double(session->close - session->open);
+    sin_ref.push_back(std::sin(2 * std::numbers::pi * phase));
+    cos_ref.push_back(std::cos(2 * std::numbers::pi * phase));
+  }
+  ExpectMatchesReference(TimeOfDayEncoding(Nse()), bars, sin_ref, 0, 0, 1e-15);
+  ExpectMatchesReference(TimeOfDayEncoding(Nse()), bars, cos_ref, 1, 0, 1e-15);
+}
+
+TEST(TimeOfDayEncodingTest, NonTradingDayIsNan) {
+  TimeOfDayEncoding tod(Nse());
+  tod.Update(Bar{*ParseIsoUtc("2024-03-09T05:00:00Z"), 1, 1, 1, 1, 1});  // a Saturday
+  EXPECT_TRUE(tod.IsReady());
+  EXPECT_TRUE(std::isnan(tod.Value()));
+}
+
+TEST(DayOfWeekEncodingTest, MatchesTheCalendarWeekdayAtEveryStep) {
+  const BarSeries bars = Series(800, 142);  // two weeks and more
+  std::vector<double> sin_ref, cos_ref;
+  for (const Bar& bar : bars) {
+    const std::chrono::sys_days day{std::chrono::days{Nse().LocalDay(bar.open_time)}};
+    const unsigned monday_zero = std::chrono::weekday{day}.iso_encoding() - 1;
+    sin_ref.push_back(std::sin(2 * std::numbers::pi * monday_zero / 7));
+    cos_ref.push_back(std::cos(2 * std::numbers::pi * monday_zero / 7));
+  }
+  ExpectMatchesReference(DayOfWeekEncoding(Nse()), bars, sin_ref, 0, 0, 1e-15);
+  ExpectMatchesReference(DayOfWeekEncoding(Nse()), bars, cos_ref, 1, 0, 1e-15);
+}
+
+TEST(DayOfWeekEncodingTest, WeekdayNumbering) {
+  EXPECT_EQ(DayOfWeekEncoding::Weekday(0), 3);  // 1970-01-01 was a Thursday
+  EXPECT_EQ(DayOfWeekEncoding::Weekday(DaysFromCivil(2024, 3, 4)), 0);  // Monday
+  EXPECT_EQ(DayOfWeekEncoding::Weekday(-1), 2);  // 1969-12-31, a Wednesday
+}
+
+TEST(TimeEncodingTest, ReadyFromTheFirstBarAndResettable) {
+  for (uint64_t seed : {1u, 2u}) {
+    const BarSeries bars = Series(200, seed);
+    ExpectReadyFrom(TimeOfDayEncoding(Nse()), bars, 0);
+    ExpectReadyFrom(DayOfWeekEncoding(Nse()), bars, 0);
+    ExpectResetRestarts(TimeOfDayEncoding(Nse()), bars);
+    ExpectResetRestarts(DayOfWeekEncoding(Nse()), bars);
+    ExpectFoldEqualsStreaming(TimeOfDayEncoding(Nse()), bars);
+  }
+}
+
+}  // namespace
+}  // namespace rc::features::testing
