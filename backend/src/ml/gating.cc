@@ -1,0 +1,181 @@
+#include "ml/gating.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "ml/internal/json_io.h"
+
+namespace rc::ml {
+namespace {
+
+std::string Fmt(const char* fmt, double a, double b = 0, double c = 0) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, fmt, a, b, c);
+  return buf;
+}
+
+// losses: family -> loss (finite) for the families being weighed.
+FamilyWeights Weigh(const std::map<std::string, double>& losses, const std::string& champion,
+                    const GatingOptions& o, const std::string& source, const std::string& where) {
+  FamilyWeights fw;
+  fw.source = source;
+  if (losses.empty()) return fw;
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& [f, l] : losses) best = std::min(best, l);
+  std::map<std::string, double> raw;
+  double total = 0;
+  for (const auto& [f, l] : losses) {
+    double norm = best > 0 ? l / best - 1.0 : (l > best ? 1.0 : 0.0);
+    double w = std::exp(-norm / o.temperature);
+    if (f == champion) w *= 1.0 + o.champion_bias;
+    raw[f] = w;
+    total += w;
+  }
+  // The family with the largest weight always stays, so the floor can never gate everyone out.
+  std::string top;
+  double top_w = -1;
+  for (const auto& [f, w] : raw) {
+    if (w > top_w) {
+      top_w = w;
+      top = f;
+    }
+  }
+  double kept = 0;
+  for (const auto& [f, w] : raw) {
+    double share = w / total;
+    if (share < o.floor && f != top) {
+      fw.gated_out[f] = Fmt("weight %.4f below floor %.4f", share, o.floor) + " in " + where +
+                        Fmt(" (loss %.6g vs best %.6g)", losses.at(f), best);
+    } else {
+      fw.weights[f] = w;
+      kept += w;
+    }
+  }
+  for (auto& [f, w] : fw.weights) w /= kept;
+  return fw;
+}
+
+}  // namespace
+
+Status ValidateGatingOptions(const GatingOptions& o) {
+  if (!(o.temperature > 0)) return InvalidArgument("temperature", "must be > 0");
+  if (!(o.champion_bias >= 0)) return InvalidArgument("champion_bias", "must be >= 0");
+  if (!(o.floor >= 0 && o.floor < 0.5)) return InvalidArgument("floor", "must be in [0, 0.5)");
+  if (o.min_regime_samples < 1) return InvalidArgument("min_regime_samples", "must be >= 1");
+  return Ok();
+}
+
+const FamilyWeights& GatingTable::For(regime::Regime r) const {
+  auto it = per_regime.find(r);
+  return it == per_regime.end() ? pooled : it->second;
+}
+
+boost::json::object FamilyWeights::ToJson() const {
+  boost::json::object w, g;
+  for (const auto& [f, v] : weights) w[f] = v;
+  for (const auto& [f, why] : gated_out) g[f] = why;
+  return {{"weights", w}, {"gated_out", g}, {"source", source}};
+}
+
+Result<FamilyWeights> FamilyWeights::FromJson(const boost::json::object& obj, const std::string& where) {
+  FamilyWeights fw;
+  RC_ASSIGN_OR_RETURN(const boost::json::object* w, internal::GetObject(obj, "weights", where));
+  for (const auto& kv : *w) fw.weights[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
+  RC_ASSIGN_OR_RETURN(const boost::json::object* g, internal::GetObject(obj, "gated_out", where));
+  for (const auto& kv : *g) {
+    fw.gated_out[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().as_string()) : "";
+  }
+  RC_ASSIGN_OR_RETURN(fw.source, internal::GetString(obj, "source", where));
+  return fw;
+}
+
+boost::json::object GatingTable::ToJson() const {
+  boost::json::object per;
+  for (const auto& [r, fw] : per_regime) per[regime::ToString(r)] = fw.ToJson();
+  return {{"pooled", pooled.ToJson()}, {"per_regime", per}};
+}
+
+Result<GatingTable> GatingTable::FromJson(const boost::json::object& obj) {
+  GatingTable t;
+  RC_ASSIGN_OR_RETURN(const boost::json::object* pooled, internal::GetObject(obj, "pooled", "gating"));
+  RC_ASSIGN_OR_RETURN(t.pooled, FamilyWeights::FromJson(*pooled, "gating.pooled"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* per, internal::GetObject(obj, "per_regime", "gating"));
+  for (const auto& kv : *per) {
+    RC_ASSIGN_OR_RETURN(regime::Regime r, regime::ParseRegime(kv.key(), "gating.per_regime"));
+    if (!kv.value().is_object()) return DataCorrupt("gating.per_regime entry is not an object");
+    RC_ASSIGN_OR_RETURN(t.per_regime[r], FamilyWeights::FromJson(kv.value().as_object(), "gating.per_regime"));
+  }
+  return t;
+}
+
+GatingTable ComputeGating(const std::vector<FamilyLoss>& losses, const std::string& champion,
+                          const std::map<std::string, std::string>& failed, const GatingOptions& o) {
+  GatingTable table;
+  std::map<std::string, double> pooled;
+  for (const FamilyLoss& fl : losses) {
+    if (fl.pooled_n > 0 && std::isfinite(fl.pooled_loss)) pooled[fl.family] = fl.pooled_loss;
+  }
+  if (pooled.empty()) {
+    table.pooled.source = "uniform";
+    for (const FamilyLoss& fl : losses) table.pooled.weights[fl.family] = 1.0;
+    for (auto& [f, w] : table.pooled.weights) w /= static_cast<double>(table.pooled.weights.size());
+  } else {
+    table.pooled = Weigh(pooled, champion, o, "pooled", "all regimes");
+  }
+  for (regime::Regime r : regime::AllRegimes()) {
+    std::map<std::string, double> in_regime;
+    bool enough = !pooled.empty();
+    for (const FamilyLoss& fl : losses) {
+      auto it = fl.regime_loss.find(r);
+      if (it == fl.regime_loss.end() || it->second.second < o.min_regime_samples || !std::isfinite(it->second.first)) {
+        enough = false;
+        break;
+      }
+      in_regime[fl.family] = it->second.first;
+    }
+    if (enough) table.per_regime[r] = Weigh(in_regime, champion, o, "regime", std::string(regime::ToString(r)));
+  }
+  auto mark_failed = [&](FamilyWeights& fw) {
+    for (const auto& [f, why] : failed) fw.gated_out[f] = "failed: " + why;
+  };
+  mark_failed(table.pooled);
+  for (auto& [r, fw] : table.per_regime) mark_failed(fw);
+  return table;
+}
+
+Status ValidateManualWeights(const std::map<std::string, double>& weights,
+                             const std::vector<std::string>& allowed_families) {
+  if (weights.empty()) return InvalidArgument("weights", "must give at least one family=weight");
+  double sum = 0;
+  bool any_positive = false;
+  for (const auto& [f, w] : weights) {
+    if (std::find(allowed_families.begin(), allowed_families.end(), f) == allowed_families.end()) {
+      std::string allowed;
+      for (const auto& a : allowed_families) allowed += " " + a;
+      return InvalidArgument("weights." + f, "unknown or untrained family '" + f + "' (available:" + allowed + ")");
+    }
+    if (!std::isfinite(w) || w < 0) return InvalidArgument("weights." + f, "must be a finite number >= 0");
+    if (w > 0) any_positive = true;
+    sum += w;
+  }
+  if (!any_positive) return InvalidArgument("weights", "at least one weight must be > 0");
+  if (std::abs(sum - 1.0) > 1e-6) return InvalidArgument("weights", Fmt("must sum to 1, got %.6f", sum));
+  return Ok();
+}
+
+FamilyWeights CuratedWeights(const std::map<std::string, double>& weights, const std::vector<std::string>& all_families) {
+  FamilyWeights fw;
+  fw.source = "curated";
+  for (const auto& [f, w] : weights) {
+    if (w > 0) fw.weights[f] = w;
+  }
+  for (const auto& f : all_families) {
+    if (!fw.weights.count(f)) fw.gated_out[f] = "curated override";
+  }
+  return fw;
+}
+
+}  // namespace rc::ml

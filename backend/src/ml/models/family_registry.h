@@ -1,0 +1,26 @@
+// File: ml/models/family_registry.h
+//
+// Model families by name: naive, trend, mean_reversion, ridge, gbdt.
+//
+//   for (const auto& name : rc::ml::FamilyNames()) { auto m = rc::ml::CreateModel(name); ... }
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "ml/models/model.h"
+
+namespace rc::ml {
+
+// Registered families, in registration order (naive first: the baseline).
+const std::vector<std::string>& FamilyNames();
+
+bool IsKnownFamily(std::string_view name);
+
+// A new, unfitted model. Errors: kInvalidArgument naming `field` for an unknown family.
+Result<std::unique_ptr<Model>> CreateModel(std::string_view family, std::string_view field = "family");
+
+}  // namespace rc::ml

@@ -1,0 +1,16 @@
+// Factories of the model families; each is defined in its family's file.
+#pragma once
+
+#include <memory>
+
+#include "ml/models/model.h"
+
+namespace rc::ml::internal {
+
+std::unique_ptr<Model> MakeNaiveModel();
+std::unique_ptr<Model> MakeTrendModel();
+std::unique_ptr<Model> MakeMeanReversionModel();
+std::unique_ptr<Model> MakeRidgeModel();
+std::unique_ptr<Model> MakeGbdtModel();
+
+}  // namespace rc::ml::internal

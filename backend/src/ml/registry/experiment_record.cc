@@ -1,0 +1,227 @@
+#include "ml/registry/experiment_record.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <random>
+
+#include "core/time.h"
+#include "ml/internal/json_io.h"
+
+namespace rc::ml {
+namespace {
+
+using internal::GetArray;
+using internal::GetDouble;
+using internal::GetInt;
+using internal::GetObject;
+using internal::GetString;
+
+boost::json::object FamilyMetricsJson(const FamilyResult& fr) {
+  boost::json::array folds;
+  for (size_t k = 0; k < fr.fold_metrics.size(); ++k) {
+    boost::json::object regimes;
+    if (k < fr.fold_regime_metrics.size()) {
+      for (const auto& [r, m] : fr.fold_regime_metrics[k]) regimes[regime::ToString(r)] = m.ToJson();
+    }
+    boost::json::object f = fr.fold_metrics[k].ToJson();
+    f["regimes"] = regimes;
+    folds.push_back(f);
+  }
+  boost::json::object regimes;
+  for (const auto& [r, m] : fr.regime_metrics) regimes[regime::ToString(r)] = m.ToJson();
+  return {{"ok", fr.ok},
+          {"error", fr.error},
+          {"overall", fr.overall.ToJson()},
+          {"regimes", regimes},
+          {"folds", folds},
+          {"primary_mean", internal::NumberOrNull(fr.primary_mean)},
+          {"model", fr.description}};
+}
+
+}  // namespace
+
+std::string ExperimentKey::ToString() const {
+  return symbol + "|" + timeframe + "|" + std::to_string(horizon_minutes);
+}
+
+Result<ExperimentKey> ExperimentKey::Parse(const std::string& text) {
+  auto a = text.find('|');
+  auto b = a == std::string::npos ? a : text.find('|', a + 1);
+  if (b == std::string::npos) return InvalidArgument("key", "expected SYMBOL|TIMEFRAME|HORIZON, got '" + text + "'");
+  ExperimentKey k{text.substr(0, a), text.substr(a + 1, b - a - 1), std::atoi(text.c_str() + b + 1)};
+  if (k.horizon_minutes <= 0) return InvalidArgument("key", "horizon must be positive in '" + text + "'");
+  return k;
+}
+
+std::string NewExperimentId(const ExperimentKey& key, const std::string& kind, int64_t now) {
+  std::string iso = FormatIsoUtc(now - now % kMicrosPerSecond);  // 2024-06-07T10:15:00Z
+  std::string compact;
+  for (char c : iso)
+    if (c != '-' && c != ':') compact += c;
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rng() & 0xffff));
+  return compact + "-" + kind + "-" + key.symbol + "-" + key.timeframe + "-" + std::to_string(key.horizon_minutes) +
+         "m-" + suffix;
+}
+
+boost::json::object ExperimentRecord::ToJson() const {
+  boost::json::array feats, fams, fold_arr;
+  for (const auto& f : feature_names) feats.push_back(boost::json::string(f));
+  for (const auto& f : families) fams.push_back(boost::json::string(f));
+  boost::json::object failed_obj, primary;
+  for (const auto& [f, why] : failed) failed_obj[f] = why;
+  for (const auto& [f, v] : primary_by_family) primary[f] = internal::NumberOrNull(v);
+  boost::json::object o{
+      {"id", id},
+      {"kind", kind},
+      {"symbol", key.symbol},
+      {"timeframe", key.timeframe},
+      {"horizon_minutes", key.horizon_minutes},
+      {"horizon_bars", horizon_bars},
+      {"created_at", FormatIsoUtc(created_at)},
+      {"created_at_us", created_at},
+      {"data",
+       {{"lake_table_version", data.lake_table_version},
+        {"silver_identity", data.silver_identity},
+        {"first_ts", data.first_ts},
+        {"last_ts", data.last_ts},
+        {"rows", data.rows}}},
+      {"parameters", parameters},
+      {"feature_names", feats},
+      {"families", fams},
+      {"failed", failed_obj},
+      {"primary_metric", primary_metric},
+      {"primary_by_family", primary},
+      {"champion", champion},
+      {"challenger", challenger},
+      {"gating", gating.ToJson()},
+      {"calibration", calibration.ToJson()},
+      {"metrics", metrics},
+      {"folds", folds},
+  };
+  if (curated) {
+    boost::json::object w;
+    for (const auto& [f, v] : curated->weights) w[f] = v;
+    o["curated"] = boost::json::object{{"families", w},
+                                       {"who", curated->who},
+                                       {"why", curated->why},
+                                       {"when", FormatIsoUtc(curated->when)},
+                                       {"when_us", curated->when},
+                                       {"base_experiment", curated->base_experiment}};
+  }
+  return o;
+}
+
+Result<ExperimentRecord> ExperimentRecord::FromJson(const boost::json::object& o) {
+  ExperimentRecord r;
+  const std::string w = "record";
+  RC_ASSIGN_OR_RETURN(r.id, GetString(o, "id", w));
+  RC_ASSIGN_OR_RETURN(r.kind, GetString(o, "kind", w));
+  RC_ASSIGN_OR_RETURN(r.key.symbol, GetString(o, "symbol", w));
+  RC_ASSIGN_OR_RETURN(r.key.timeframe, GetString(o, "timeframe", w));
+  RC_ASSIGN_OR_RETURN(int64_t hm, GetInt(o, "horizon_minutes", w));
+  r.key.horizon_minutes = static_cast<int>(hm);
+  RC_ASSIGN_OR_RETURN(int64_t hb, GetInt(o, "horizon_bars", w));
+  r.horizon_bars = static_cast<int>(hb);
+  RC_ASSIGN_OR_RETURN(r.created_at, GetInt(o, "created_at_us", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* d, GetObject(o, "data", w));
+  RC_ASSIGN_OR_RETURN(r.data.lake_table_version, GetString(*d, "lake_table_version", "record.data"));
+  RC_ASSIGN_OR_RETURN(r.data.silver_identity, GetString(*d, "silver_identity", "record.data"));
+  RC_ASSIGN_OR_RETURN(r.data.first_ts, GetInt(*d, "first_ts", "record.data"));
+  RC_ASSIGN_OR_RETURN(r.data.last_ts, GetInt(*d, "last_ts", "record.data"));
+  RC_ASSIGN_OR_RETURN(r.data.rows, GetInt(*d, "rows", "record.data"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* params, GetObject(o, "parameters", w));
+  r.parameters = *params;
+  RC_ASSIGN_OR_RETURN(const boost::json::array* feats, GetArray(o, "feature_names", w));
+  for (const auto& v : *feats) r.feature_names.emplace_back(v.as_string());
+  RC_ASSIGN_OR_RETURN(const boost::json::array* fams, GetArray(o, "families", w));
+  for (const auto& v : *fams) r.families.emplace_back(v.as_string());
+  RC_ASSIGN_OR_RETURN(const boost::json::object* failed, GetObject(o, "failed", w));
+  for (const auto& kv : *failed) r.failed[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().as_string()) : "";
+  RC_ASSIGN_OR_RETURN(r.primary_metric, GetString(o, "primary_metric", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* prim, GetObject(o, "primary_by_family", w));
+  for (const auto& kv : *prim) r.primary_by_family[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
+  RC_ASSIGN_OR_RETURN(r.champion, GetString(o, "champion", w));
+  RC_ASSIGN_OR_RETURN(r.challenger, GetString(o, "challenger", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* gating, GetObject(o, "gating", w));
+  RC_ASSIGN_OR_RETURN(r.gating, GatingTable::FromJson(*gating));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* cal, GetObject(o, "calibration", w));
+  RC_ASSIGN_OR_RETURN(r.calibration, BandCalibration::FromJson(*cal));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* metrics, GetObject(o, "metrics", w));
+  r.metrics = *metrics;
+  RC_ASSIGN_OR_RETURN(const boost::json::array* folds, GetArray(o, "folds", w));
+  r.folds = *folds;
+  if (auto* c = o.if_contains("curated"); c && c->is_object()) {
+    CuratedInfo ci;
+    const auto& co = c->as_object();
+    RC_ASSIGN_OR_RETURN(const boost::json::object* cw, GetObject(co, "families", "record.curated"));
+    for (const auto& kv : *cw) ci.weights[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
+    RC_ASSIGN_OR_RETURN(ci.who, GetString(co, "who", "record.curated"));
+    RC_ASSIGN_OR_RETURN(ci.why, GetString(co, "why", "record.curated"));
+    RC_ASSIGN_OR_RETURN(ci.when, GetInt(co, "when_us", "record.curated"));
+    RC_ASSIGN_OR_RETURN(ci.base_experiment, GetString(co, "base_experiment", "record.curated"));
+    r.curated = ci;
+  }
+  return r;
+}
+
+ExperimentRecord MakeExperimentRecord(const TrainingResult& result, const ExperimentKey& key, const std::string& kind,
+                                      const DataVersion& data, const WalkForwardOptions& o, int64_t now) {
+  ExperimentRecord r;
+  r.id = NewExperimentId(key, kind, now);
+  r.kind = kind;
+  r.key = key;
+  r.horizon_bars = result.horizon_bars;
+  r.created_at = now;
+  r.data = data;
+  if (r.data.rows == 0) {
+    r.data.first_ts = result.first_ts;
+    r.data.last_ts = result.last_ts;
+    r.data.rows = result.rows;
+  }
+  boost::json::array fams_opt, levels;
+  for (const auto& f : o.families) fams_opt.push_back(boost::json::string(f));
+  for (double l : o.bands.levels) levels.push_back(l);
+  r.parameters = {{"folds", o.folds},
+                  {"min_train_rows", o.min_train_rows},
+                  {"families", fams_opt},
+                  {"primary_metric", o.primary_metric},
+                  {"purge_gap_bars", result.horizon_bars},
+                  {"seed", o.seed},
+                  {"gating",
+                   {{"temperature", o.gating.temperature},
+                    {"champion_bias", o.gating.champion_bias},
+                    {"floor", o.gating.floor},
+                    {"min_regime_samples", o.gating.min_regime_samples}}},
+                  {"bands", {{"levels", levels}, {"min_regime_residuals", o.bands.min_regime_residuals}}}};
+  r.feature_names = result.feature_names;
+  r.primary_metric = result.primary_metric;
+  for (const FamilyResult& fr : result.families) {
+    if (fr.ok && fr.final_model) {
+      r.families.push_back(fr.family);
+      r.primary_by_family[fr.family] = fr.primary_mean;
+    } else if (!fr.ok) {
+      r.failed[fr.family] = fr.error;
+    }
+    r.metrics[fr.family] = FamilyMetricsJson(fr);
+  }
+  r.metrics["ensemble"] = FamilyMetricsJson(result.ensemble);
+  r.champion = result.champion;
+  r.challenger = result.challenger;
+  r.gating = result.gating;
+  r.calibration = result.calibration;
+  for (const FoldPlan& f : result.folds) {
+    r.folds.push_back(boost::json::object{{"index", f.index},
+                                          {"train_begin", f.train_begin},
+                                          {"train_end", f.train_end},
+                                          {"test_begin", f.test_begin},
+                                          {"test_end", f.test_end},
+                                          {"train_last_ts", FormatIsoUtc(f.train_last_ts)},
+                                          {"test_first_ts", FormatIsoUtc(f.test_first_ts)},
+                                          {"test_last_ts", FormatIsoUtc(f.test_last_ts)}});
+  }
+  return r;
+}
+
+}  // namespace rc::ml

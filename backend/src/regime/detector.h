@@ -1,0 +1,102 @@
+// File: regime/detector.h
+//
+// Streaming regime detector: feed one bar at a time (Update), read the current
+// state with a confidence in [0,1]. A new state must persist `min_dwell` bars
+// before it replaces the current one (hysteresis, so the regime does not flap);
+// unknown (warm-up, missing features, a flagged gap) takes effect at once.
+// The batch path (DetectRegimes) folds a series through the same object, so
+// history and live give identical states. State at bar t depends only on bars
+// <= t: the volatility percentile is ranked against the symbol's own expanding
+// history.
+//
+//   rc::regime::RegimeDetector det;
+//   for (const auto& in : inputs) det.Update(in);
+//   auto now_state = det.StateAt(rc::NowMicros(), tf.DurationMicros());  // unknown if stale
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "regime/internal/expanding_percentile.h"
+#include "regime/regime.h"
+#include "regime/regime_input.h"
+
+namespace rc::regime {
+
+struct DetectorOptions {
+  int min_history = 60;             // bars seen before any state but unknown. Default 60, >= 1
+  int min_dwell = 3;                // consecutive bars a new state must win before it is adopted. Default 3, >= 1
+  int gap_unknown_bars = 1;         // bars reported unknown from a flagged gap on. Default 1, >= 1
+  // Ramps map a feature onto a [0,1] score between lo and hi. Defaults were
+  // chosen on simulator seeds 1..3 (docs/ml_audit.md), never on the scored seed.
+  double adx_trend_lo = 25, adx_trend_hi = 45;    // ADX ramp for trend strength
+  double er_trend_lo = 0.20, er_trend_hi = 0.60;  // efficiency-ratio ramp for trend strength
+  double adx_range_lo = 15, adx_range_hi = 35;    // ADX ramp against range-bound
+  double er_range_lo = 0.10, er_range_hi = 0.50;  // ER ramp against range-bound
+  double vol_pct_lo = 0.80, vol_pct_hi = 0.97;    // vol-percentile ramp for volatile
+  double vol_ratio_lo = 1.4, vol_ratio_hi = 2.2;  // ramp of realized vol / its expanding median, for volatile
+  double state_threshold = 0.5;     // score a state needs to beat neutral. Default 0.5, in (0,1)
+  double stale_after_bars = 2.0;    // StateAt: unknown once the newest bar is this many bar spacings overdue
+};
+
+// OK or kInvalidArgument naming the offending field ("min_dwell", ...).
+Status ValidateDetectorOptions(const DetectorOptions& options);
+
+struct RegimeState {
+  int64_t ts = 0;                   // open time of the bar this state is for
+  Regime regime = Regime::kUnknown; // after hysteresis
+  double confidence = 0;            // in [0,1]: the adopted state's score on this bar
+  Regime raw = Regime::kUnknown;    // this bar's own classification, before hysteresis
+  double vol_percentile = 0;        // realized vol ranked against the expanding history, NaN if unknown
+  int bars_in_state = 0;            // consecutive bars `regime` has been held
+  std::string reason;               // why unknown ("warm-up", "missing feature", "gap", "stale", "out-of-order bar")
+};
+
+class RegimeDetector {
+ public:
+  explicit RegimeDetector(DetectorOptions options = {});
+
+  // Consumes the next bar and returns its state. Bars must arrive in strictly
+  // increasing ts order; an out-of-order or duplicate bar is not consumed and
+  // yields an unknown state with reason "out-of-order bar". Not thread-safe.
+  RegimeState Update(const RegimeInput& input);
+
+  // The state of the newest bar (unknown before the first).
+  const RegimeState& current() const { return current_; }
+
+  // current(), or unknown with reason "stale" when the newest bar closed more
+  // than stale_after_bars * bar_spacing_us before `now` (a feed gap). `now`
+  // should be in market time: callers of closed markets pass the session close.
+  RegimeState StateAt(int64_t now, int64_t bar_spacing_us) const;
+
+  size_t bars_seen() const { return bars_seen_; }
+  void Reset();
+
+ private:
+  // Scores of each candidate state in [0,1] and the winner for one bar.
+  struct Classification {
+    Regime regime;
+    double confidence;
+    double scores[kRegimeCount];
+  };
+  Classification Classify(const RegimeInput& in, double vol_pct, double vol_ratio) const;
+
+  DetectorOptions options_;
+  internal::ExpandingPercentile vol_rank_;
+  RegimeState current_;
+  Regime candidate_ = Regime::kUnknown;
+  int candidate_count_ = 0;
+  int gap_countdown_ = 0;
+  size_t bars_seen_ = 0;
+  bool has_last_ts_ = false;
+};
+
+// The batch fold: one state per input, exactly what Update would give in order.
+std::vector<RegimeState> DetectRegimes(const std::vector<RegimeInput>& inputs, const DetectorOptions& options = {});
+
+// Just the regimes of DetectRegimes.
+std::vector<Regime> RegimesOf(const std::vector<RegimeState>& states);
+
+}  // namespace rc::regime

@@ -1,0 +1,126 @@
+#include "ml/backtest/backtest.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ml_fixtures.h"
+#include "testing/matchers.h"
+
+namespace rc::ml {
+namespace {
+
+using rc::testing::ErrorIs;
+using rc::testing::IsOk;
+
+BacktestOptions Opts(const Dataset& ds, size_t from, size_t to, int retrain_every) {
+  BacktestOptions o;
+  o.from_ts = ds.ts[from];
+  o.to_ts = to < ds.rows() ? ds.ts[to] : ds.ts.back() + 1;
+  o.retrain_every = retrain_every;
+  o.training.folds = 2;
+  o.training.min_train_rows = 400;
+  o.training.families = {"trend", "mean_reversion", "ridge"};
+  o.key = {"SIM", "5m", 30};
+  return o;
+}
+
+TEST(BacktestTest, OneRowPerBarInTheRangeWithNestedBandsAndCsv) {
+  regime::testing::SimOptions so;
+  so.bars = 2000;
+  so.seed = 31;
+  Dataset ds = testing::SimDataset(regime::testing::SimulateRegimes(so), 6);
+  auto r = RunBacktest(ds, Opts(ds, 1200, 1500, 150));
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->rows.size(), 300u);
+  EXPECT_EQ(r->summary.retrains, 2);
+  EXPECT_EQ(r->summary.degraded_rows, 0);
+  for (const BacktestRow& row : r->rows) {
+    ASSERT_EQ(row.bands.size(), 3u);
+    EXPECT_LE(row.bands[2].lower, row.bands[1].lower);
+    EXPECT_LE(row.bands[1].lower, row.bands[0].lower);
+    EXPECT_LE(row.bands[0].upper, row.bands[1].upper);
+    EXPECT_LE(row.bands[1].upper, row.bands[2].upper);
+  }
+  std::string csv = BacktestCsv(*r);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "ts,last_close,regime,expected_close,lower_50,upper_50,lower_80,upper_80,lower_95,upper_95");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 301);
+  EXPECT_EQ(r->summary.model.n, 300);
+  EXPECT_EQ(r->summary.naive.n, 300);
+  EXPECT_NE(BacktestSummaryText(*r).find("overall"), std::string::npos);
+}
+
+TEST(BacktestTest, TooLittleHistoryGivesDegradedNaiveRowsNotAnError) {
+  regime::testing::SimOptions so;
+  so.bars = 800;
+  Dataset ds = testing::SimDataset(regime::testing::SimulateRegimes(so), 6);
+  auto r = RunBacktest(ds, Opts(ds, 100, 120, 50));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->summary.degraded_rows, 20);
+  EXPECT_DOUBLE_EQ(r->rows[0].expected_close, r->rows[0].last_close);
+}
+
+TEST(BacktestTest, InvalidRangeIsRejected) {
+  Dataset ds = testing::SignalDataset(600, 1);
+  BacktestOptions o = Opts(ds, 500, 501, 10);
+  o.to_ts = o.from_ts;
+  EXPECT_THAT(RunBacktest(ds, o), ErrorIs(ErrorCode::kInvalidArgument, "to_ts"));
+  o = Opts(ds, 500, 501, 0);
+  EXPECT_THAT(RunBacktest(ds, o), ErrorIs(ErrorCode::kInvalidArgument, "retrain_every"));
+}
+
+// The leakage guard: perturbing any bar after t changes no feature, no regime
+// and no prediction at t, with models trained on data available at t.
+TEST(BacktestTest, PerturbingBarsAfterTChangesNothingAtT) {
+  regime::testing::SimOptions so;
+  so.bars = 2400;
+  so.seed = 47;
+  regime::testing::SimSeries series = regime::testing::SimulateRegimes(so);
+  Dataset base = testing::SimDataset(series, 6);
+  for (size_t t : {1000u, 1700u}) {
+    regime::testing::SimSeries perturbed = series;
+    for (size_t idx = t + 1; idx < perturbed.close.size(); ++idx) {
+      double f = 1.0 + 0.03 * std::cos(0.7 * static_cast<double>(idx));
+      perturbed.close[idx] *= f;
+      perturbed.high[idx] *= f * 1.01;
+      perturbed.low[idx] *= f * 0.99;
+    }
+    Dataset changed = testing::SimDataset(perturbed, 6);
+    // The perturbation reaches the labels of bars before t (whose horizon crosses t)
+    // and the features after t: a leak would show.
+    EXPECT_NE(changed.y[static_cast<Eigen::Index>(t - 2)], base.y[static_cast<Eigen::Index>(t - 2)]);
+    for (size_t row = 0; row <= t; ++row) {
+      for (Eigen::Index col = 0; col < base.X.cols(); ++col) {
+        double a = base.X(static_cast<Eigen::Index>(row), col), b = changed.X(static_cast<Eigen::Index>(row), col);
+        ASSERT_TRUE((std::isnan(a) && std::isnan(b)) || a == b) << "feature " << col << " row " << row;
+      }
+      ASSERT_EQ(base.regime[row], changed.regime[row]) << "regime at row " << row;
+    }
+    auto a = RunBacktest(base, Opts(base, t, t + 1, 1));
+    auto b = RunBacktest(changed, Opts(changed, t, t + 1, 1));
+    ASSERT_THAT(a, IsOk());
+    ASSERT_THAT(b, IsOk());
+    ASSERT_EQ(a->rows.size(), 1u);
+    EXPECT_FALSE(a->rows[0].degraded);
+    EXPECT_EQ(a->rows[0].expected_close, b->rows[0].expected_close) << "t " << t;
+    for (size_t lvl = 0; lvl < 3; ++lvl) {
+      EXPECT_EQ(a->rows[0].bands[lvl].lower, b->rows[0].bands[lvl].lower);
+      EXPECT_EQ(a->rows[0].bands[lvl].upper, b->rows[0].bands[lvl].upper);
+    }
+  }
+}
+
+TEST(BacktestTest, OnAKnownSignalTheModelBeatsNaive) {
+  Dataset ds = testing::SignalDataset(3000, 61);
+  BacktestOptions o = Opts(ds, 2000, 2900, 300);
+  o.training.families = {"ridge"};
+  o.training.min_train_rows = 800;
+  auto r = RunBacktest(ds, o);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_LT(r->summary.model.mape, r->summary.naive.mape);
+  EXPECT_GT(r->summary.model.directional_accuracy, 0.6);
+}
+
+}  // namespace
+}  // namespace rc::ml
