@@ -1,0 +1,40 @@
+// File: lake/delta/internal/stats.h
+// add.stats (formats.md §2.4): computed from the rows of one data file, and
+// read back for file skipping.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "lake/column_batch.h"
+
+namespace rc::lake::delta::internal {
+
+// {"numRecords":N,"minValues":{...},"maxValues":{...},"nullCount":{...}} for
+// the columns of `batch` (always all four keys). min/max are written for
+// numbers, dates, timestamps (ISO-8601 ms, "...T08:09:10.000Z", min truncated
+// down and max truncated down as Spark does) and strings of at most 32 bytes;
+// non-finite doubles and NaN drop the column's min/max.
+std::string ComputeStats(const ColumnBatch& batch);
+
+// Time bounds of `column` from a stats JSON string, as UTC microseconds; the
+// max is widened by 999 us to undo the ms truncation. nullopt when the stats
+// are absent, malformed or lack the column (the file must then be read).
+struct TimeBounds {
+  int64_t min = 0;
+  int64_t max = 0;
+};
+std::optional<TimeBounds> ReadTimeBounds(std::string_view stats_json, std::string_view column, ColumnType type);
+
+// numRecords from a stats JSON string, nullopt when unknown.
+std::optional<int64_t> ReadNumRecords(std::string_view stats_json);
+
+// "2020-02-01T08:09:10.000Z"
+std::string FormatIsoMillis(int64_t micros);
+// Days since the epoch -> "YYYY-MM-DD".
+std::string FormatDate(int32_t days);
+
+}  // namespace rc::lake::delta::internal

@@ -1,0 +1,56 @@
+// File: lake/delta/snapshot.h
+//
+// The state of a Delta table at one version: protocol, metadata and the live
+// data files, reconstructed by replaying the log (formats.md §2.5). Snapshots
+// are immutable once built and shared between threads (std::shared_ptr<const
+// Snapshot>); get them from lake/delta/table.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lake/column_batch.h"
+#include "lake/delta/actions.h"
+
+namespace rc::lake::delta {
+
+struct LiveFile {
+  AddFile add;           // the newest add action of this file
+  std::string rel_path;  // percent-decoded path relative to the table directory
+  int64_t version = 0;   // version whose commit added it
+  int64_t seq = 0;       // position in the order files were added (scan order)
+};
+
+struct Tombstone {
+  RemoveFile remove;
+  std::string rel_path;
+  int64_t version = 0;  // version whose commit removed it
+};
+
+struct Snapshot {
+  std::string table_dir;
+  int64_t version = -1;
+  Protocol protocol;
+  Metadata metadata;
+  std::map<std::string, LiveFile> files;        // by rel_path
+  std::map<std::string, Tombstone> tombstones;  // removed files (for vacuum)
+  std::map<std::string, int64_t> txn_versions;  // appId -> latest txn version
+  // Commit timestamp (ms) of every version 0..version: commitInfo.timestamp
+  // when present, else the commit file's mtime; made strictly increasing as
+  // Spark does (a timestamp not after its predecessor becomes predecessor + 1).
+  std::vector<int64_t> commit_timestamps;
+  int64_t next_seq = 0;
+
+  const Schema& schema() const { return metadata.schema; }
+  const std::vector<std::string>& partition_columns() const { return metadata.partition_columns; }
+  bool IsPartitionColumn(std::string_view name) const;
+  // The table schema without the partition columns: what data files hold.
+  Schema DataFileSchema() const;
+  // Live files in the order they were added (oldest first).
+  std::vector<const LiveFile*> FilesInOrder() const;
+  int64_t timestamp_ms() const { return commit_timestamps.empty() ? 0 : commit_timestamps.back(); }
+};
+
+}  // namespace rc::lake::delta

@@ -1,0 +1,1077 @@
+#include "lake/delta/table.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "core/build_info.h"
+#include "core/time.h"
+#include "lake/delta/internal/json_util.h"
+#include "lake/delta/internal/log.h"
+#include "lake/delta/internal/stats.h"
+#include "lake/paths.h"
+
+namespace rc::lake::delta {
+namespace json = boost::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Process-wide snapshot cache: (file system, table dir) -> newest snapshot seen.
+
+struct SnapshotCache {
+  std::mutex mu;
+  std::map<std::pair<FileSystem*, std::string>, std::shared_ptr<const Snapshot>> latest;
+};
+
+SnapshotCache& Cache() {
+  static SnapshotCache* cache = new SnapshotCache();  // never destroyed: usable during exit
+  return *cache;
+}
+
+int64_t SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string CodecName(parquet::Codec codec) {
+  switch (codec) {
+    case parquet::Codec::kUncompressed: return "";
+    case parquet::Codec::kSnappy: return "snappy";
+    case parquet::Codec::kGzip: return "gz";
+    case parquet::Codec::kZstd: return "zstd";
+  }
+  return "";
+}
+
+std::string ParentOf(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Spark rejects these characters in column names without column mapping.
+constexpr std::string_view kBadColumnChars = " ,;{}()\n\t=";
+
+Status ValidateCreate(const CreateOptions& create) {
+  if (create.schema.fields.empty()) return InvalidArgument("schema", "a table needs at least one column");
+  std::set<std::string> lower;
+  for (const auto& f : create.schema.fields) {
+    if (f.name.empty()) return InvalidArgument("schema", "column names must not be empty");
+    if (f.name.find_first_of(kBadColumnChars) != std::string::npos) {
+      return InvalidArgument("schema", "column name '" + f.name + "' contains one of ' ,;{}()\\n\\t='");
+    }
+    if (!internal::IsValidUtf8(f.name)) return InvalidArgument("schema", "column name is not valid UTF-8");
+    if (!lower.insert(Lower(f.name)).second) {
+      return InvalidArgument("schema", "duplicate column name '" + f.name + "' (names are case-insensitive)");
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& p : create.partition_columns) {
+    int idx = create.schema.FieldIndex(p);
+    if (idx < 0) return InvalidArgument("partition_columns", "partition column '" + p + "' is not in the schema");
+    if (!seen.insert(p).second) return InvalidArgument("partition_columns", "partition column '" + p + "' repeated");
+    ColumnType t = create.schema.fields[static_cast<size_t>(idx)].type;
+    if (t == ColumnType::kFloat || t == ColumnType::kDouble) {
+      return InvalidArgument("partition_columns", "partition column '" + p + "' must not be floating point");
+    }
+  }
+  if (create.partition_columns.size() >= create.schema.fields.size()) {
+    return InvalidArgument("partition_columns", "at least one column must not be a partition column");
+  }
+  static const std::set<std::string> kKnownDeltaKeys = {
+      "delta.appendOnly", "delta.logRetentionDuration", "delta.deletedFileRetentionDuration",
+      "delta.checkpointInterval", "delta.dataSkippingNumIndexedCols"};
+  for (const auto& [k, v] : create.configuration) {
+    if (k.starts_with("delta.") && kKnownDeltaKeys.count(k) == 0) {
+      return InvalidArgument("configuration", "table property '" + k + "' is not supported at writer version 2");
+    }
+    if (k == "delta.appendOnly" && v != "true" && v != "false") {
+      return InvalidArgument("configuration", "delta.appendOnly must be 'true' or 'false'");
+    }
+    if (!internal::IsValidUtf8(k) || !internal::IsValidUtf8(v)) {
+      return InvalidArgument("configuration", "keys and values must be valid UTF-8");
+    }
+  }
+  if (create.name && !internal::IsValidUtf8(*create.name)) return InvalidArgument("name", "must be valid UTF-8");
+  if (create.description && !internal::IsValidUtf8(*create.description)) {
+    return InvalidArgument("description", "must be valid UTF-8");
+  }
+  return Ok();
+}
+
+Status CheckWritable(const Snapshot& snap, bool removes_data) {
+  RC_RETURN_IF_ERROR(CheckProtocol(snap.protocol, /*for_write=*/true));
+  if (snap.metadata.has_invariants) {
+    return Unsupported("table has column invariants (delta.invariants), which regimecast cannot enforce", "schema");
+  }
+  if (removes_data) {
+    auto it = snap.metadata.configuration.find("delta.appendOnly");
+    if (it != snap.metadata.configuration.end() && it->second == "true") {
+      return Unsupported("table is append-only (delta.appendOnly=true): data cannot be removed", "configuration");
+    }
+  }
+  return Ok();
+}
+
+std::optional<std::string> PartitionValueOf(const PartitionValueMap& values, const std::string& column) {
+  auto it = values.find(column);
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+
+bool SamePartition(const PartitionValueMap& a, const PartitionValueMap& b, const std::vector<std::string>& columns) {
+  for (const auto& c : columns) {
+    if (PartitionValueOf(a, c) != PartitionValueOf(b, c)) return false;
+  }
+  return true;
+}
+
+std::string DescribePartition(const PartitionValueMap& values, const std::vector<std::string>& columns) {
+  paths::PartitionValues ordered;
+  for (const auto& c : columns) ordered.emplace_back(c, PartitionValueOf(values, c));
+  return paths::PartitionDir(ordered);
+}
+
+// Fills `col` with `n` copies of a partition value parsed to `type`.
+Status FillPartitionColumn(Column& col, const Field& field, const std::optional<std::string>& value, size_t n) {
+  std::visit([n](auto& v) { v.resize(n); }, col.values);
+  if (!value) {
+    col.validity.assign(n, 0);
+    return Ok();
+  }
+  col.validity.clear();
+  const std::string& s = *value;
+  auto bad = [&]() {
+    return DataCorrupt("partition value '" + s + "' of column '" + field.name + "' is not a valid " +
+                           std::string(ColumnTypeName(field.type)),
+                       field.name);
+  };
+  auto parse_int = [&](int64_t& out) -> bool {
+    if (s.empty()) return false;
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (errno != 0 || end != s.c_str() + s.size()) return false;
+    out = v;
+    return true;
+  };
+  switch (field.type) {
+    case ColumnType::kString:
+      std::fill(std::get<std::vector<std::string>>(col.values).begin(),
+                std::get<std::vector<std::string>>(col.values).end(), s);
+      break;
+    case ColumnType::kBool: {
+      uint8_t b;
+      if (s == "true") {
+        b = 1;
+      } else if (s == "false") {
+        b = 0;
+      } else {
+        return bad();
+      }
+      std::fill(std::get<std::vector<uint8_t>>(col.values).begin(), std::get<std::vector<uint8_t>>(col.values).end(),
+                b);
+      break;
+    }
+    case ColumnType::kInt32: {
+      int64_t v = 0;
+      if (!parse_int(v) || v < INT32_MIN || v > INT32_MAX) return bad();
+      auto& vec = std::get<std::vector<int32_t>>(col.values);
+      std::fill(vec.begin(), vec.end(), static_cast<int32_t>(v));
+      break;
+    }
+    case ColumnType::kInt64: {
+      int64_t v = 0;
+      if (!parse_int(v)) return bad();
+      auto& vec = std::get<std::vector<int64_t>>(col.values);
+      std::fill(vec.begin(), vec.end(), v);
+      break;
+    }
+    case ColumnType::kFloat:
+    case ColumnType::kDouble: {
+      char* end = nullptr;
+      double d = std::strtod(s.c_str(), &end);
+      if (s.empty() || end != s.c_str() + s.size()) return bad();
+      if (field.type == ColumnType::kFloat) {
+        auto& vec = std::get<std::vector<float>>(col.values);
+        std::fill(vec.begin(), vec.end(), static_cast<float>(d));
+      } else {
+        auto& vec = std::get<std::vector<double>>(col.values);
+        std::fill(vec.begin(), vec.end(), d);
+      }
+      break;
+    }
+    case ColumnType::kTimestampMicros: {
+      auto t = ParseIsoUtc(s, field.name);
+      if (!t) return bad();
+      auto& vec = std::get<std::vector<int64_t>>(col.values);
+      std::fill(vec.begin(), vec.end(), *t);
+      break;
+    }
+    case ColumnType::kDate: {
+      if (s.size() != 10) return bad();
+      auto t = ParseIsoUtc(s, field.name);
+      if (!t) return bad();
+      int64_t days = *t / kMicrosPerDay - ((*t % kMicrosPerDay) < 0 ? 1 : 0);
+      auto& vec = std::get<std::vector<int32_t>>(col.values);
+      std::fill(vec.begin(), vec.end(), static_cast<int32_t>(days));
+      break;
+    }
+  }
+  return Ok();
+}
+
+// Converts a column read from a file to the table's type (Delta readers allow
+// integer and float widening, and INT64 as timestamp: formats.md §2.9).
+Result<Column> CastColumn(Column col, ColumnType from, const Field& to, const std::string& file) {
+  if (from == to.type) return col;
+  auto mismatch = [&]() {
+    return DataCorrupt("column '" + to.name + "' in '" + file + "' has type " + std::string(ColumnTypeName(from)) +
+                           ", the table has " + std::string(ColumnTypeName(to.type)),
+                       to.name);
+  };
+  Column out;
+  out.validity = std::move(col.validity);
+  auto widen = [&](auto src_tag, auto dst_tag) {
+    using Src = decltype(src_tag);
+    using Dst = decltype(dst_tag);
+    const auto& src = std::get<std::vector<Src>>(col.values);
+    std::vector<Dst> dst(src.size());
+    for (size_t i = 0; i < src.size(); ++i) dst[i] = static_cast<Dst>(src[i]);
+    out.values = std::move(dst);
+  };
+  if (from == ColumnType::kInt32 && (to.type == ColumnType::kInt64 || to.type == ColumnType::kTimestampMicros)) {
+    widen(int32_t{}, int64_t{});
+  } else if (from == ColumnType::kInt64 && to.type == ColumnType::kTimestampMicros) {
+    out.values = std::move(col.values);
+  } else if (from == ColumnType::kFloat && to.type == ColumnType::kDouble) {
+    widen(float{}, double{});
+  } else if (from == ColumnType::kInt32 && to.type == ColumnType::kDouble) {
+    widen(int32_t{}, double{});
+  } else if (from == ColumnType::kInt64 && to.type == ColumnType::kDouble) {
+    widen(int64_t{}, double{});
+  } else {
+    return mismatch();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> SerializePartitionValue(const ColumnBatch& batch, size_t col, size_t row) {
+  const Column& c = batch.column(col);
+  if (c.IsNull(row)) return std::nullopt;
+  switch (batch.schema().fields[col].type) {
+    case ColumnType::kString: return batch.Strings(col)[row];
+    case ColumnType::kBool: return std::string(batch.Bools(col)[row] ? "true" : "false");
+    case ColumnType::kInt32: return std::to_string(batch.Int32s(col)[row]);
+    case ColumnType::kInt64: return std::to_string(batch.Int64s(col)[row]);
+    case ColumnType::kFloat:
+    case ColumnType::kDouble: {
+      double d = batch.schema().fields[col].type == ColumnType::kFloat ? batch.Floats(col)[row] : batch.Doubles(col)[row];
+      char buf[40];
+      std::snprintf(buf, sizeof(buf), "%.17g", d);
+      return std::string(buf);
+    }
+    case ColumnType::kTimestampMicros: return FormatIsoUtc(batch.Int64s(col)[row]);
+    case ColumnType::kDate: return internal::FormatDate(batch.Int32s(col)[row]);
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+
+struct Table::ConflictRules {
+  bool is_create = false;
+  std::set<std::string> removed;                     // rel paths this commit removes
+  std::optional<std::vector<PartitionValueMap>> replaced;  // partitions this commit overwrites
+};
+
+void Table::ClearSnapshotCache() {
+  std::lock_guard lock(Cache().mu);
+  Cache().latest.clear();
+}
+
+namespace {
+Result<std::string> AbsoluteTableDir(std::string_view dir) {
+  RC_ASSIGN_OR_RETURN(std::string norm, paths::NormalizeTableDir(dir));
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(norm, ec);
+  if (ec) return InvalidArgument("table", "cannot make '" + norm + "' absolute: " + ec.message());
+  std::string out = abs.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+Status FinishOptions(TableOptions& options) {
+  if (options.fs == nullptr) options.fs = &LocalFileSystem();
+  if (!options.clock_ms) options.clock_ms = SystemClockMs;
+  if (options.max_rows_per_file < 1) return InvalidArgument("max_rows_per_file", "must be >= 1");
+  if (options.max_commit_attempts < 1) return InvalidArgument("max_commit_attempts", "must be >= 1");
+  return Ok();
+}
+
+// Creates `dir` and makes every newly created directory entry durable.
+Status EnsureDir(FileSystem& fs, const std::string& dir) {
+  std::vector<std::string> missing;
+  for (std::string p = dir; !p.empty() && p != "/" && p != "."; p = ParentOf(p)) {
+    RC_ASSIGN_OR_RETURN(bool exists, fs.Exists(p));
+    if (exists) break;
+    missing.push_back(p);
+  }
+  if (missing.empty()) return Ok();
+  RC_RETURN_IF_ERROR(fs.CreateDirs(dir));
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) RC_RETURN_IF_ERROR(fs.SyncDir(ParentOf(*it)));
+  return Ok();
+}
+}  // namespace
+
+Result<Table> Table::Create(std::string_view dir, const CreateOptions& create, TableOptions options) {
+  RC_RETURN_IF_ERROR(FinishOptions(options));
+  RC_RETURN_IF_ERROR(ValidateCreate(create));
+  RC_ASSIGN_OR_RETURN(std::string abs, AbsoluteTableDir(dir));
+  Table table(abs, std::move(options));
+  FileSystem& fs = table.fs();
+  RC_RETURN_IF_ERROR(EnsureDir(fs, paths::LogDir(abs)));
+
+  Metadata m;
+  m.id = paths::NewUuid();
+  m.name = create.name;
+  m.description = create.description;
+  m.schema_string = SchemaToString(create.schema);
+  m.schema = create.schema;
+  m.partition_columns = create.partition_columns;
+  m.configuration = create.configuration;
+  m.created_time = table.NowMs();
+  CommitActions actions;
+  actions.protocol = Protocol{};
+  actions.metadata = std::move(m);
+  json::array pcols;
+  for (const auto& p : create.partition_columns) pcols.emplace_back(p);
+  actions.commit_info = CommitInfo{table.CommitInfoJson("CREATE TABLE",
+                                                        {{"partitionBy", json::serialize(pcols)},
+                                                         {"description", create.description.value_or("")}},
+                                                        {}, false, {}),
+                                   std::nullopt, "CREATE TABLE"};
+  Snapshot empty;
+  empty.table_dir = abs;
+  ConflictRules rules;
+  rules.is_create = true;
+  RC_RETURN_IF_ERROR(table.Commit(empty, std::move(actions), rules));
+  return table;
+}
+
+Result<Table> Table::Open(std::string_view dir, TableOptions options) {
+  RC_RETURN_IF_ERROR(FinishOptions(options));
+  RC_ASSIGN_OR_RETURN(std::string abs, AbsoluteTableDir(dir));
+  Table table(abs, std::move(options));
+  RC_RETURN_IF_ERROR(table.Latest());
+  return table;
+}
+
+Result<Table> Table::OpenOrCreate(std::string_view dir, const CreateOptions& create, TableOptions options) {
+  auto check = [&create](Table t) -> Result<Table> {
+    RC_ASSIGN_OR_RETURN(auto snap, t.Latest());
+    if (!(snap->schema() == create.schema) || snap->partition_columns() != create.partition_columns) {
+      return Conflict("table '" + t.dir() + "' exists with a different schema or partitioning: " +
+                      snap->metadata.schema_string);
+    }
+    return t;
+  };
+  auto opened = Open(dir, options);
+  if (opened) return check(std::move(*opened));
+  if (opened.error().code != ErrorCode::kNotFound) return opened;
+  auto created = Create(dir, create, options);
+  if (created) return created;
+  if (created.error().code != ErrorCode::kConflict) return created;
+  // Lost a creation race: the winner's table must match.
+  RC_ASSIGN_OR_RETURN(Table t, Open(dir, options));
+  return check(std::move(t));
+}
+
+Result<std::shared_ptr<const Snapshot>> Table::Latest() const {
+  RC_ASSIGN_OR_RETURN(internal::LogListing listing, internal::ListLog(fs(), dir_));
+  int64_t latest = listing.versions.back();
+  std::shared_ptr<const Snapshot> cached;
+  auto key = std::make_pair(options_.fs, dir_);
+  if (options_.snapshot_cache) {
+    std::lock_guard lock(Cache().mu);
+    auto it = Cache().latest.find(key);
+    if (it != Cache().latest.end()) cached = it->second;
+  }
+  if (cached && cached->version == latest) return cached;
+  const Snapshot* base = (cached && cached->version < latest) ? cached.get() : nullptr;
+  RC_ASSIGN_OR_RETURN(std::shared_ptr<Snapshot> snap, internal::Replay(fs(), dir_, base, latest));
+  std::shared_ptr<const Snapshot> result = std::move(snap);
+  if (options_.snapshot_cache) {
+    std::lock_guard lock(Cache().mu);
+    auto& slot = Cache().latest[key];
+    if (!slot || slot->version < result->version || slot->version > latest) slot = result;
+  }
+  return result;
+}
+
+Result<std::shared_ptr<const Snapshot>> Table::AtVersion(int64_t version) const {
+  if (version < 0) return InvalidArgument("version", "must be >= 0, got " + std::to_string(version));
+  RC_ASSIGN_OR_RETURN(auto latest, Latest());
+  if (version > latest->version) {
+    return NotFound("version " + std::to_string(version) + " of '" + dir_ + "' does not exist (latest is " +
+                    std::to_string(latest->version) + ")");
+  }
+  if (version == latest->version) return latest;
+  RC_ASSIGN_OR_RETURN(std::shared_ptr<Snapshot> snap, internal::Replay(fs(), dir_, nullptr, version));
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Result<std::shared_ptr<const Snapshot>> Table::AsOf(int64_t timestamp_us) const {
+  RC_ASSIGN_OR_RETURN(auto latest, Latest());
+  const auto& ts = latest->commit_timestamps;
+  // Floor division: a timestamp inside a millisecond counts from its start.
+  int64_t ms = timestamp_us / 1000 - ((timestamp_us % 1000) < 0 ? 1 : 0);
+  auto it = std::upper_bound(ts.begin(), ts.end(), ms);
+  if (it == ts.begin()) {
+    return NotFound("'" + dir_ + "' has no version as of " + FormatIsoUtc(timestamp_us) + " (version 0 is at " +
+                    FormatIsoUtc(ts.front() * 1000) + ")");
+  }
+  return AtVersion(static_cast<int64_t>(it - ts.begin()) - 1);
+}
+
+Result<std::vector<HistoryEntry>> Table::History() const {
+  RC_ASSIGN_OR_RETURN(internal::LogListing listing, internal::ListLog(fs(), dir_));
+  std::vector<HistoryEntry> out;
+  for (int64_t v : listing.versions) {
+    RC_ASSIGN_OR_RETURN(CommitActions commit, internal::ReadCommit(fs(), dir_, v));
+    RC_ASSIGN_OR_RETURN(int64_t ts, internal::RawCommitTimestamp(fs(), dir_, v, commit));
+    if (!out.empty() && ts <= out.back().timestamp_ms) ts = out.back().timestamp_ms + 1;
+    HistoryEntry e;
+    e.version = v;
+    e.timestamp_ms = ts;
+    if (commit.commit_info) {
+      e.operation = commit.commit_info->operation;
+      e.commit_info_json = commit.commit_info->json;
+    } else {
+      e.commit_info_json = "{}";
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string Table::CommitInfoJson(std::string_view operation, const std::map<std::string, std::string>& params,
+                                  const std::map<std::string, std::string>& metrics, bool blind_append,
+                                  const Lineage& lineage) const {
+  json::object ci;
+  ci["timestamp"] = NowMs();
+  ci["operation"] = operation;
+  json::object p;
+  for (const auto& [k, v] : params) p[k] = v;
+  ci["operationParameters"] = std::move(p);
+  if (!metrics.empty()) {
+    json::object m;
+    for (const auto& [k, v] : metrics) m[k] = v;
+    ci["operationMetrics"] = std::move(m);
+  }
+  ci["isBlindAppend"] = blind_append;
+  ci["engineInfo"] = std::string("regimecast/") + BuildVersion();
+  ci["engineCommit"] = BuildCommit();
+  ci["txnId"] = paths::NewUuid();
+  json::object sources;
+  for (const auto& [k, v] : lineage.source_versions) sources[k] = v;
+  json::object attrs;
+  for (const auto& [k, v] : lineage.attributes) attrs[k] = v;
+  ci["lineage"] = json::object{{"sourceVersions", std::move(sources)}, {"attributes", std::move(attrs)}};
+  return json::serialize(ci);
+}
+
+namespace {
+Status ValidateLineage(const Lineage& lineage) {
+  for (const auto& [k, v] : lineage.source_versions) {
+    if (!internal::IsValidUtf8(k)) return InvalidArgument("lineage", "source table names must be valid UTF-8");
+  }
+  for (const auto& [k, v] : lineage.attributes) {
+    if (!internal::IsValidUtf8(k) || !internal::IsValidUtf8(v)) {
+      return InvalidArgument("lineage", "attribute '" + k + "' must be valid UTF-8");
+    }
+  }
+  return Ok();
+}
+
+// Reorders `rows` into the table's column order and checks types and nulls.
+Result<ColumnBatch> ConformRows(const Schema& schema, const ColumnBatch& rows) {
+  RC_RETURN_IF_ERROR(rows.Validate());
+  if (rows.num_columns() != schema.fields.size()) {
+    return InvalidArgument("rows", "batch has " + std::to_string(rows.num_columns()) + " columns, the table has " +
+                                       std::to_string(schema.fields.size()));
+  }
+  ColumnBatch out(schema);
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const Field& f = schema.fields[i];
+    int idx = rows.schema().FieldIndex(f.name);
+    if (idx < 0) return InvalidArgument(f.name, "column '" + f.name + "' is missing from the batch");
+    const Field& given = rows.schema().fields[static_cast<size_t>(idx)];
+    if (given.type != f.type) {
+      return InvalidArgument(f.name, "column '" + f.name + "' has type " + std::string(ColumnTypeName(given.type)) +
+                                         ", the table has " + std::string(ColumnTypeName(f.type)));
+    }
+    const Column& c = rows.column(static_cast<size_t>(idx));
+    if (!f.nullable) {
+      for (uint8_t v : c.validity) {
+        if (v == 0) return InvalidArgument(f.name, "column '" + f.name + "' is not nullable but has nulls");
+      }
+    }
+    out.column(i) = c;
+  }
+  return out;
+}
+
+struct Group {
+  PartitionValueMap values;
+  std::vector<size_t> rows;
+};
+
+Result<std::vector<Group>> GroupByPartition(const Snapshot& snap, const ColumnBatch& rows) {
+  const Schema& schema = snap.schema();
+  std::vector<size_t> pidx;
+  for (const auto& p : snap.partition_columns()) pidx.push_back(static_cast<size_t>(schema.FieldIndex(p)));
+  std::map<std::vector<std::optional<std::string>>, size_t> index;
+  std::vector<Group> groups;
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    std::vector<std::optional<std::string>> key;
+    key.reserve(pidx.size());
+    for (size_t p : pidx) {
+      auto v = SerializePartitionValue(rows, p, r);
+      if (v && v->empty()) {
+        return InvalidArgument(schema.fields[p].name, "empty string in partition column '" + schema.fields[p].name +
+                                                          "' (Delta reads it back as null)");
+      }
+      if (v && !internal::IsValidUtf8(*v)) {
+        return InvalidArgument(schema.fields[p].name,
+                               "partition value of '" + schema.fields[p].name + "' is not valid UTF-8");
+      }
+      key.push_back(std::move(v));
+    }
+    auto [it, inserted] = index.emplace(key, groups.size());
+    if (inserted) {
+      Group g;
+      for (size_t k = 0; k < pidx.size(); ++k) g.values[schema.fields[pidx[k]].name] = key[k];
+      groups.push_back(std::move(g));
+    }
+    groups[it->second].rows.push_back(r);
+  }
+  return groups;
+}
+}  // namespace
+
+// Writes `data` (the data-file schema) as files of one partition.
+struct Table::DataFile {
+  static Result<std::vector<AddFile>> Write(Table& table, const Snapshot& snap, const PartitionValueMap& values,
+                                            const ColumnBatch& data, bool data_change) {
+    FileSystem& fs = table.fs();
+    paths::PartitionValues ordered;
+    for (const auto& c : snap.partition_columns()) ordered.emplace_back(c, PartitionValueOf(values, c));
+    std::string rel_dir = paths::PartitionDir(ordered);
+    std::string abs_dir = table.dir_;
+    if (!rel_dir.empty()) {
+      RC_ASSIGN_OR_RETURN(abs_dir, paths::JoinInTable(table.dir_, rel_dir));
+    }
+    RC_RETURN_IF_ERROR(EnsureDir(fs, abs_dir));
+    parquet::WriteOptions popts;
+    popts.codec = table.options_.codec;
+    popts.key_value_metadata.emplace_back("writer", std::string("regimecast/") + BuildVersion());
+    std::vector<AddFile> adds;
+    const size_t n = data.num_rows();
+    const auto step = static_cast<size_t>(table.options_.max_rows_per_file);
+    int part = 0;
+    for (size_t start = 0; start < n; start += step) {
+      ColumnBatch chunk = (start == 0 && n <= step) ? data : data.Slice(start, std::min(step, n - start));
+      RC_ASSIGN_OR_RETURN(std::string bytes, parquet::Encode(chunk, popts));
+      std::string name = paths::DataFileName(part++, paths::NewUuid(), CodecName(table.options_.codec));
+      std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
+      RC_RETURN_IF_ERROR(fs.CreateNewFile(abs_dir + "/" + name, bytes, /*sync=*/true));
+      AddFile add;
+      add.path = paths::UriEncodePath(rel);
+      add.partition_values = values;
+      add.size = static_cast<int64_t>(bytes.size());
+      add.modification_time = table.NowMs();
+      add.data_change = data_change;
+      add.stats = internal::ComputeStats(chunk);
+      adds.push_back(std::move(add));
+    }
+    RC_RETURN_IF_ERROR(fs.SyncDir(abs_dir));
+    return adds;
+  }
+};
+
+Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change) {
+  RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(snap, rows));
+  std::vector<std::string> data_names;
+  for (const auto& f : snap.DataFileSchema().fields) data_names.push_back(f.name);
+  std::vector<AddFile> adds;
+  for (const auto& g : groups) {
+    RC_ASSIGN_OR_RETURN(ColumnBatch data, rows.Take(g.rows).Project(data_names));
+    RC_ASSIGN_OR_RETURN(auto files, DataFile::Write(*this, snap, g.values, data, data_change));
+    for (auto& f : files) adds.push_back(std::move(f));
+  }
+  return adds;
+}
+
+Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, const ConflictRules& rules) {
+  FileSystem& fs = this->fs();
+  CommitResult result;
+  result.files_added = static_cast<int64_t>(actions.adds.size());
+  result.files_removed = static_cast<int64_t>(actions.removes.size());
+  const std::string content = SerializeCommit(actions);
+  int64_t version = base.version + 1;
+  const std::string tmp = paths::TempCommitPath(dir_, version);
+  auto cleanup = [&fs, &tmp]() { (void)fs.RemoveFile(tmp); };
+  if (auto written = fs.CreateNewFile(tmp, content, /*sync=*/true); !written) {
+    cleanup();
+    return tl::unexpected(WithContext(written.error(), "writing commit " + std::to_string(version)));
+  }
+  int64_t checked_through = base.version;
+  for (int attempt = 1; attempt <= options_.max_commit_attempts; ++attempt) {
+    result.attempts = attempt;
+    auto linked = fs.LinkNoReplace(tmp, paths::CommitFilePath(dir_, version));
+    if (linked) {
+      cleanup();
+      // The commit is visible now; the directory sync makes it durable.
+      if (auto synced = fs.SyncDir(paths::LogDir(dir_)); !synced) {
+        return tl::unexpected(WithContext(synced.error(), "commit " + std::to_string(version) +
+                                                              " is visible but syncing the log directory failed"));
+      }
+      result.version = version;
+      result.committed = true;
+      return result;
+    }
+    if (linked.error().code != ErrorCode::kConflict) {
+      cleanup();
+      return tl::unexpected(WithContext(linked.error(), "creating commit " + std::to_string(version)));
+    }
+    if (rules.is_create) {
+      cleanup();
+      return Conflict("table '" + dir_ + "' already exists");
+    }
+    // Another writer won this version: check what it (and any later winner) did.
+    auto listing = internal::ListLog(fs, dir_);
+    if (!listing) {
+      cleanup();
+      return tl::unexpected(listing.error());
+    }
+    int64_t latest = listing->versions.back();
+    for (int64_t v = checked_through + 1; v <= latest; ++v) {
+      auto other = internal::ReadCommit(fs, dir_, v);
+      if (!other) {
+        cleanup();
+        return tl::unexpected(other.error());
+      }
+      std::string why;
+      if (other->metadata || other->protocol) why = "changed the table metadata or protocol";
+      for (const auto& rm : other->removes) {
+        if (!why.empty()) break;
+        auto abs = paths::ResolveDataPath(dir_, rm.path);
+        std::string rel = abs ? abs->substr(dir_.size() + 1) : rm.path;
+        if (rules.removed.count(rel) != 0) why = "removed '" + rel + "', which this commit also removes";
+        if (why.empty() && rules.replaced && rm.data_change && rm.partition_values) {
+          for (const auto& p : *rules.replaced) {
+            if (SamePartition(*rm.partition_values, p, base.partition_columns())) {
+              why = "changed partition '" + DescribePartition(p, base.partition_columns()) + "'";
+            }
+          }
+        }
+      }
+      if (why.empty() && rules.replaced) {
+        for (const auto& add : other->adds) {
+          if (!add.data_change) continue;
+          for (const auto& p : *rules.replaced) {
+            if (SamePartition(add.partition_values, p, base.partition_columns())) {
+              why = "added data to partition '" + DescribePartition(p, base.partition_columns()) + "'";
+            }
+          }
+          if (!why.empty()) break;
+        }
+      }
+      if (!why.empty()) {
+        cleanup();
+        return Conflict("concurrent commit " + std::to_string(v) + " " + why + " after version " +
+                        std::to_string(base.version) + " was read");
+      }
+    }
+    checked_through = latest;
+    version = latest + 1;
+  }
+  cleanup();
+  return Conflict("could not commit to '" + dir_ + "' after " + std::to_string(options_.max_commit_attempts) +
+                  " attempts: other writers kept winning");
+}
+
+Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& options) {
+  RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  RC_RETURN_IF_ERROR(CheckWritable(*snap, false));
+  RC_ASSIGN_OR_RETURN(ColumnBatch conformed, ConformRows(snap->schema(), rows));
+  if (conformed.num_rows() == 0) {
+    CommitResult r;
+    r.version = snap->version;
+    return r;
+  }
+  CommitActions actions;
+  RC_ASSIGN_OR_RETURN(actions.adds, WriteDataFiles(*snap, conformed, /*data_change=*/true));
+  json::array pcols;
+  for (const auto& p : snap->partition_columns()) pcols.emplace_back(p);
+  actions.commit_info =
+      CommitInfo{CommitInfoJson("WRITE", {{"mode", "Append"}, {"partitionBy", json::serialize(pcols)}},
+                                {{"numFiles", std::to_string(actions.adds.size())},
+                                 {"numOutputRows", std::to_string(conformed.num_rows())}},
+                                true, options.lineage),
+                 std::nullopt, "WRITE"};
+  RC_ASSIGN_OR_RETURN(CommitResult r, Commit(*snap, std::move(actions), ConflictRules{}));
+  r.rows_added = static_cast<int64_t>(conformed.num_rows());
+  return r;
+}
+
+Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMap>& partitions,
+                                              const ColumnBatch& rows, const WriteOptions& options) {
+  RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  RC_RETURN_IF_ERROR(CheckWritable(*snap, true));
+  const auto& pcols = snap->partition_columns();
+  if (pcols.empty()) return InvalidArgument("partitions", "table '" + dir_ + "' is not partitioned");
+  for (const auto& p : partitions) {
+    for (const auto& [k, v] : p) {
+      if (std::find(pcols.begin(), pcols.end(), k) == pcols.end()) {
+        return InvalidArgument("partitions", "'" + k + "' is not a partition column");
+      }
+    }
+    for (const auto& c : pcols) {
+      if (p.count(c) == 0) return InvalidArgument("partitions", "partition is missing column '" + c + "'");
+    }
+  }
+  RC_ASSIGN_OR_RETURN(ColumnBatch conformed, ConformRows(snap->schema(), rows));
+  RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(*snap, conformed));
+  for (const auto& g : groups) {
+    bool listed = std::any_of(partitions.begin(), partitions.end(),
+                              [&](const PartitionValueMap& p) { return SamePartition(g.values, p, pcols); });
+    if (!listed) {
+      return InvalidArgument("rows", "rows of partition '" + DescribePartition(g.values, pcols) +
+                                         "' are not in the partitions being replaced");
+    }
+  }
+  CommitActions actions;
+  ConflictRules rules;
+  rules.replaced = partitions;
+  const int64_t now = NowMs();
+  for (const LiveFile* f : snap->FilesInOrder()) {
+    bool hit = std::any_of(partitions.begin(), partitions.end(),
+                           [&](const PartitionValueMap& p) { return SamePartition(f->add.partition_values, p, pcols); });
+    if (!hit) continue;
+    RemoveFile rm;
+    rm.path = f->add.path;
+    rm.deletion_timestamp = now;
+    rm.data_change = true;
+    rm.extended_file_metadata = true;
+    rm.partition_values = f->add.partition_values;
+    rm.size = f->add.size;
+    actions.removes.push_back(std::move(rm));
+    rules.removed.insert(f->rel_path);
+  }
+  if (conformed.num_rows() > 0) {
+    RC_ASSIGN_OR_RETURN(actions.adds, WriteDataFiles(*snap, conformed, /*data_change=*/true));
+  }
+  if (actions.adds.empty() && actions.removes.empty()) {
+    CommitResult r;
+    r.version = snap->version;
+    return r;
+  }
+  json::array parts;
+  for (const auto& p : partitions) parts.emplace_back(DescribePartition(p, pcols));
+  json::array pcols_json;
+  for (const auto& p : pcols) pcols_json.emplace_back(p);
+  actions.commit_info = CommitInfo{
+      CommitInfoJson("WRITE",
+                     {{"mode", "Overwrite"},
+                      {"partitionBy", json::serialize(pcols_json)},
+                      {"replacePartitions", json::serialize(parts)}},
+                     {{"numFiles", std::to_string(actions.adds.size())},
+                      {"numRemovedFiles", std::to_string(actions.removes.size())},
+                      {"numOutputRows", std::to_string(conformed.num_rows())}},
+                     false, options.lineage),
+      std::nullopt, "WRITE"};
+  RC_ASSIGN_OR_RETURN(CommitResult r, Commit(*snap, std::move(actions), rules));
+  r.rows_added = static_cast<int64_t>(conformed.num_rows());
+  return r;
+}
+
+Result<Table::DataFileRead> Table::ReadDataFile(const Snapshot& snap, const LiveFile& file,
+                                                const std::vector<std::string>& columns,
+                                                const std::optional<parquet::ReadOptions::Range>& range) const {
+  const std::string abs = dir_ + "/" + file.rel_path;
+  auto bytes = fs().ReadFile(abs);
+  if (!bytes) return tl::unexpected(WithContext(bytes.error(), "reading data file of version " +
+                                                                   std::to_string(file.version)));
+  auto reader = parquet::Reader::OpenBuffer(std::move(*bytes));
+  if (!reader) return tl::unexpected(WithContext(reader.error(), "data file '" + file.rel_path + "'"));
+  const Schema& fschema = reader->info().schema;
+  std::vector<std::string> present;
+  for (const auto& c : columns) {
+    if (fschema.FieldIndex(c) >= 0) present.push_back(c);
+  }
+  DataFileRead out;
+  Schema out_schema;
+  for (const auto& c : columns) out_schema.fields.push_back(snap.schema().fields[static_cast<size_t>(snap.schema().FieldIndex(c))]);
+  out.batch = ColumnBatch(out_schema);
+  if (range && fschema.FieldIndex(range->column) < 0) {
+    // No time column in this file: every row's time is null, none matches.
+    out.rows = 0;
+    return out;
+  }
+  ColumnBatch got;
+  if (present.empty()) {
+    out.rows = static_cast<size_t>(reader->info().num_rows);
+  } else {
+    parquet::ReadOptions ro;
+    ro.columns = present;
+    ro.time_range = range;
+    auto read = reader->Read(ro);
+    if (!read) return tl::unexpected(WithContext(read.error(), "data file '" + file.rel_path + "'"));
+    got = std::move(*read);
+    out.rows = got.num_rows();
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Field& want = out_schema.fields[i];
+    int gi = got.num_columns() == 0 ? -1 : got.schema().FieldIndex(want.name);
+    if (gi < 0) {
+      if (!want.nullable) {
+        return DataCorrupt("data file '" + file.rel_path + "' lacks non-nullable column '" + want.name + "'",
+                           want.name);
+      }
+      Column& col = out.batch.column(i);
+      std::visit([&](auto& v) { v.resize(out.rows); }, col.values);
+      col.validity.assign(out.rows, 0);
+      continue;
+    }
+    ColumnType from = got.schema().fields[static_cast<size_t>(gi)].type;
+    RC_ASSIGN_OR_RETURN(Column col, CastColumn(std::move(got.column(static_cast<size_t>(gi))), from, want, file.rel_path));
+    if (!want.nullable && !col.validity.empty() &&
+        std::find(col.validity.begin(), col.validity.end(), 0) != col.validity.end()) {
+      return DataCorrupt("data file '" + file.rel_path + "' has nulls in non-nullable column '" + want.name + "'",
+                         want.name);
+    }
+    out.batch.column(i) = std::move(col);
+  }
+  return out;
+}
+
+Result<ColumnBatch> Table::Scan(const Snapshot& snap, const ScanOptions& options) const {
+  const Schema& schema = snap.schema();
+  std::vector<std::string> out_cols = options.columns;
+  if (out_cols.empty()) {
+    for (const auto& f : schema.fields) out_cols.push_back(f.name);
+  }
+  Schema out_schema;
+  std::set<std::string> seen;
+  for (const auto& c : out_cols) {
+    int idx = schema.FieldIndex(c);
+    if (idx < 0) return NotFound("column '" + c + "' is not in table '" + dir_ + "'");
+    if (!seen.insert(c).second) return InvalidArgument("columns", "column '" + c + "' requested twice");
+    out_schema.fields.push_back(schema.fields[static_cast<size_t>(idx)]);
+  }
+  for (const auto& [k, v] : options.partition_filter) {
+    if (!snap.IsPartitionColumn(k)) return InvalidArgument("partition_filter", "'" + k + "' is not a partition column");
+  }
+  std::optional<parquet::ReadOptions::Range> range;
+  std::vector<std::string> file_cols;
+  for (const auto& c : out_cols) {
+    if (!snap.IsPartitionColumn(c)) file_cols.push_back(c);
+  }
+  ColumnType time_type = ColumnType::kTimestampMicros;
+  if (options.time_column) {
+    int idx = schema.FieldIndex(*options.time_column);
+    if (idx < 0) return NotFound("time column '" + *options.time_column + "' is not in table '" + dir_ + "'");
+    time_type = schema.fields[static_cast<size_t>(idx)].type;
+    if (time_type != ColumnType::kTimestampMicros && time_type != ColumnType::kInt64) {
+      return InvalidArgument("time_column", "'" + *options.time_column + "' must be a timestamp or long column");
+    }
+    if (snap.IsPartitionColumn(*options.time_column)) {
+      return InvalidArgument("time_column", "the time column must not be a partition column");
+    }
+    if (options.time_min > options.time_max) return InvalidArgument("time_range", "from is after to");
+    range = parquet::ReadOptions::Range{*options.time_column, options.time_min, options.time_max};
+    if (std::find(file_cols.begin(), file_cols.end(), *options.time_column) == file_cols.end()) {
+      file_cols.push_back(*options.time_column);
+    }
+  }
+  if (options.limit && *options.limit < 0) return InvalidArgument("limit", "must be >= 0");
+  ColumnBatch result(out_schema);
+  int64_t remaining = options.limit.value_or(INT64_MAX);
+  for (const LiveFile* f : snap.FilesInOrder()) {
+    if (remaining <= 0) break;
+    bool match = true;
+    for (const auto& [k, v] : options.partition_filter) {
+      if (PartitionValueOf(f->add.partition_values, k) != v) match = false;
+    }
+    if (!match) continue;
+    if (range) {
+      auto bounds = internal::ReadTimeBounds(f->add.stats, range->column, time_type);
+      if (bounds && (bounds->max < range->min || bounds->min > range->max)) continue;
+    }
+    RC_ASSIGN_OR_RETURN(DataFileRead data, ReadDataFile(snap, *f, file_cols, range));
+    if (data.rows == 0) continue;
+    ColumnBatch fb(out_schema);
+    for (size_t i = 0; i < out_schema.fields.size(); ++i) {
+      const Field& field = out_schema.fields[i];
+      if (snap.IsPartitionColumn(field.name)) {
+        RC_RETURN_IF_ERROR(
+            FillPartitionColumn(fb.column(i), field, PartitionValueOf(f->add.partition_values, field.name), data.rows));
+      } else {
+        auto pos = std::find(file_cols.begin(), file_cols.end(), field.name) - file_cols.begin();
+        fb.column(i) = std::move(data.batch.column(static_cast<size_t>(pos)));
+      }
+    }
+    if (range) {
+      auto pos = static_cast<size_t>(std::find(file_cols.begin(), file_cols.end(), range->column) - file_cols.begin());
+      const Column& tc = data.batch.column(pos);
+      // The time column may have been moved into fb: read it from there then.
+      int out_idx = out_schema.FieldIndex(range->column);
+      const Column& times = out_idx >= 0 ? fb.column(static_cast<size_t>(out_idx)) : tc;
+      const auto& tv = std::get<std::vector<int64_t>>(times.values);
+      std::vector<size_t> keep;
+      keep.reserve(data.rows);
+      for (size_t r = 0; r < data.rows; ++r) {
+        if (!times.IsNull(r) && tv[r] >= range->min && tv[r] <= range->max) keep.push_back(r);
+      }
+      if (keep.size() != data.rows) fb = fb.Take(keep);
+    }
+    if (static_cast<int64_t>(fb.num_rows()) > remaining) fb = fb.Slice(0, static_cast<size_t>(remaining));
+    remaining -= static_cast<int64_t>(fb.num_rows());
+    RC_RETURN_IF_ERROR(result.Append(fb));
+  }
+  return result;
+}
+
+Result<CompactResult> Table::Compact(const CompactOptions& options) {
+  if (options.min_files < 2) return InvalidArgument("min_files", "must be >= 2");
+  if (options.small_file_bytes < 1) return InvalidArgument("small_file_bytes", "must be >= 1");
+  RC_RETURN_IF_ERROR(ValidateLineage(options.write.lineage));
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  RC_RETURN_IF_ERROR(CheckWritable(*snap, false));
+  const auto& pcols = snap->partition_columns();
+  std::map<std::string, std::vector<const LiveFile*>> groups;
+  std::vector<std::string> order;
+  for (const LiveFile* f : snap->FilesInOrder()) {
+    if (f->add.size >= options.small_file_bytes) continue;
+    std::string key = DescribePartition(f->add.partition_values, pcols);
+    if (groups.find(key) == groups.end()) order.push_back(key);
+    groups[key].push_back(f);
+  }
+  std::vector<std::string> data_names;
+  Schema data_schema = snap->DataFileSchema();
+  for (const auto& f : data_schema.fields) data_names.push_back(f.name);
+  CompactResult out;
+  CommitActions actions;
+  ConflictRules rules;
+  const int64_t now = NowMs();
+  for (const auto& key : order) {
+    const auto& files = groups[key];
+    if (static_cast<int>(files.size()) < options.min_files) continue;
+    ColumnBatch merged(data_schema);
+    for (const LiveFile* f : files) {
+      RC_ASSIGN_OR_RETURN(DataFileRead d, ReadDataFile(*snap, *f, data_names, std::nullopt));
+      RC_RETURN_IF_ERROR(merged.Append(d.batch));
+      RemoveFile rm;
+      rm.path = f->add.path;
+      rm.deletion_timestamp = now;
+      rm.data_change = false;
+      rm.extended_file_metadata = true;
+      rm.partition_values = f->add.partition_values;
+      rm.size = f->add.size;
+      actions.removes.push_back(std::move(rm));
+      rules.removed.insert(f->rel_path);
+    }
+    RC_ASSIGN_OR_RETURN(auto adds, DataFile::Write(*this, *snap, files.front()->add.partition_values, merged, false));
+    for (auto& a : adds) actions.adds.push_back(std::move(a));
+    ++out.partitions;
+  }
+  if (actions.removes.empty()) return out;
+  out.files_removed = static_cast<int64_t>(actions.removes.size());
+  out.files_added = static_cast<int64_t>(actions.adds.size());
+  actions.commit_info = CommitInfo{
+      CommitInfoJson("OPTIMIZE", {{"predicate", "[]"}, {"targetSize", std::to_string(options.small_file_bytes)}},
+                     {{"numRemovedFiles", std::to_string(out.files_removed)},
+                      {"numAddedFiles", std::to_string(out.files_added)}},
+                     false, options.write.lineage),
+      std::nullopt, "OPTIMIZE"};
+  RC_ASSIGN_OR_RETURN(CommitResult r, Commit(*snap, std::move(actions), rules));
+  out.version = r.version;
+  return out;
+}
+
+Result<VacuumResult> Table::Vacuum(const VacuumOptions& options) {
+  if (options.retention_ms < 0) return InvalidArgument("retention", "must not be negative");
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  FileSystem& fs = this->fs();
+  const int64_t cutoff = NowMs() - options.retention_ms;
+  VacuumResult out;
+  std::set<std::string> partition_prefixes;
+  for (const auto& c : snap->partition_columns()) partition_prefixes.insert(paths::EscapePartitionValue(c) + "=");
+  auto is_hidden = [&](const std::string& name) {
+    if (name.empty() || (name[0] != '_' && name[0] != '.')) return false;
+    for (const auto& p : partition_prefixes) {
+      if (name.starts_with(p)) return false;
+    }
+    return true;
+  };
+  auto consider = [&](const std::string& rel, const std::string& abs) -> Status {
+    if (snap->files.count(rel) != 0) return Ok();
+    RC_ASSIGN_OR_RETURN(FileStat st, fs.Stat(abs));
+    if (st.mtime_ms > cutoff) return Ok();
+    if (auto t = snap->tombstones.find(rel); t != snap->tombstones.end()) {
+      if (t->second.remove.deletion_timestamp.value_or(0) > cutoff) return Ok();
+    }
+    if (!options.dry_run) {
+      auto removed = fs.RemoveFile(abs);
+      if (!removed && removed.error().code != ErrorCode::kNotFound) return removed;
+    }
+    out.files.push_back(rel);
+    out.bytes += st.size;
+    return Ok();
+  };
+  // Walk the table without following anything hidden (_delta_log, .tmp, ...).
+  std::vector<std::string> stack = {""};
+  while (!stack.empty()) {
+    std::string rel_dir = stack.back();
+    stack.pop_back();
+    std::string abs_dir = rel_dir.empty() ? dir_ : dir_ + "/" + rel_dir;
+    RC_ASSIGN_OR_RETURN(auto entries, fs.ListDir(abs_dir));
+    for (const auto& e : entries) {
+      if (is_hidden(e.name)) continue;
+      std::string rel = rel_dir.empty() ? e.name : rel_dir + "/" + e.name;
+      if (e.is_dir) {
+        stack.push_back(rel);
+      } else {
+        RC_RETURN_IF_ERROR(consider(rel, abs_dir + "/" + e.name));
+      }
+    }
+  }
+  // Temporary commit files left by writers that died between writing and linking.
+  RC_ASSIGN_OR_RETURN(auto log_entries, fs.ListDir(paths::LogDir(dir_)));
+  for (const auto& e : log_entries) {
+    if (e.is_dir || !paths::IsTempCommitFileName(e.name)) continue;
+    std::string rel = std::string(paths::kLogDirName) + "/" + e.name;
+    RC_RETURN_IF_ERROR(consider(rel, paths::LogDir(dir_) + "/" + e.name));
+  }
+  std::sort(out.files.begin(), out.files.end());
+  return out;
+}
+
+}  // namespace rc::lake::delta

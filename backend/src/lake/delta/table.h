@@ -1,0 +1,219 @@
+// File: lake/delta/table.h
+//
+// A Delta Lake table (reader 1 / writer 2) on a FileSystem: create, append,
+// replace partitions, read any version (time travel, as-of), history,
+// compaction and vacuum. Commits are atomic and exclusive (temp file + fsync +
+// link to the numbered log entry); a writer that loses the race re-reads the
+// winner's commit, checks for a conflict and retries as the next version.
+//
+//   RC_ASSIGN_OR_RETURN(auto table, rc::lake::delta::Table::OpenOrCreate(dir, {.schema = s, .partition_columns = {"symbol"}}));
+//   RC_ASSIGN_OR_RETURN(auto commit, table.Append(batch, {.lineage = {.source_versions = {{"bronze", 7}}}}));
+//   RC_ASSIGN_OR_RETURN(auto snap, table.AtVersion(commit.version));
+//   RC_ASSIGN_OR_RETURN(rc::lake::ColumnBatch rows, table.Scan(*snap, {.columns = {"ts", "close"}}));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "lake/column_batch.h"
+#include "lake/delta/actions.h"
+#include "lake/delta/snapshot.h"
+#include "lake/fs.h"
+#include "lake/parquet/parquet.h"
+
+namespace rc::lake::delta {
+
+struct TableOptions {
+  // File system for every read and write. Default: LocalFileSystem(). Not
+  // owned; must outlive the Table.
+  FileSystem* fs = nullptr;
+  // Codec of new data files. Default: snappy.
+  parquet::Codec codec = parquet::Codec::kSnappy;
+  // A partition's rows of one append are split into files of at most this
+  // many rows. Default: 1 Mi. Must be >= 1.
+  int64_t max_rows_per_file = 1 << 20;
+  // Attempts to commit (the first included) before giving up with kConflict
+  // when other writers keep winning. Default: 50. Must be >= 1.
+  int max_commit_attempts = 50;
+  // Wall clock in ms since the epoch: commit timestamps, add.modificationTime,
+  // remove.deletionTimestamp, vacuum ages. Default: the system clock.
+  std::function<int64_t()> clock_ms;
+  // Share replayed snapshots through the process-wide cache so that a refresh
+  // replays only new commits. Default: true.
+  bool snapshot_cache = true;
+};
+
+struct CreateOptions {
+  Schema schema;                                     // non-empty; names unique (case-insensitive)
+  std::vector<std::string> partition_columns;        // in directory order; not all columns
+  std::map<std::string, std::string> configuration;  // metaData.configuration (e.g. delta.appendOnly)
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+};
+
+// What produced a commit, recorded in commitInfo.lineage so that any row can
+// be traced back to its sources.
+struct Lineage {
+  std::map<std::string, int64_t> source_versions;   // table -> version read (e.g. "bronze/bars" -> 12)
+  std::map<std::string, std::string> attributes;    // free-form (batch_id, feature_set_version, ...)
+};
+
+struct WriteOptions {
+  Lineage lineage;
+};
+
+struct CommitResult {
+  int64_t version = -1;       // version committed (or the unchanged latest when nothing was written)
+  bool committed = false;     // false when there was nothing to commit
+  int64_t files_added = 0;
+  int64_t files_removed = 0;
+  int64_t rows_added = 0;
+  int attempts = 0;           // commit attempts used (1 = no race lost)
+};
+
+struct ScanOptions {
+  // Columns to return, in this order. Default (empty): all, in schema order.
+  std::vector<std::string> columns;
+  // Only files whose partition value of each named partition column equals
+  // the given serialized value (nullopt = null partition).
+  std::map<std::string, std::optional<std::string>> partition_filter;
+  // Only rows with time_min <= time_column <= time_max (timestamp or long
+  // column); files whose stats exclude the range are not read.
+  std::optional<std::string> time_column;
+  int64_t time_min = INT64_MIN;
+  int64_t time_max = INT64_MAX;
+  // Stop after this many rows (in file order).
+  std::optional<int64_t> limit;
+};
+
+struct HistoryEntry {
+  int64_t version = 0;
+  int64_t timestamp_ms = 0;       // adjusted commit timestamp (as used by AsOf)
+  std::string operation;          // commitInfo.operation, "" when absent
+  std::string commit_info_json;   // the whole commitInfo object, "{}" when absent
+};
+
+struct CompactOptions {
+  // Files smaller than this are compaction candidates. Default: 32 MiB.
+  int64_t small_file_bytes = 32 << 20;
+  // A partition is compacted when it has at least this many candidates. Default: 2.
+  int min_files = 2;
+  WriteOptions write;
+};
+
+struct CompactResult {
+  std::optional<int64_t> version;  // the OPTIMIZE commit, nullopt when nothing needed compaction
+  int64_t files_removed = 0;
+  int64_t files_added = 0;
+  int64_t partitions = 0;
+};
+
+struct VacuumOptions {
+  // Files unreferenced by the current version and older than this (by mtime
+  // and, for removed files, by deletionTimestamp) are deleted. Default: 7 days.
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  bool dry_run = false;  // list what would be deleted, delete nothing
+};
+
+struct VacuumResult {
+  std::vector<std::string> files;  // table-relative paths deleted (or to delete, in a dry run)
+  int64_t bytes = 0;
+};
+
+class Table {
+ public:
+  // Creates version 0 (protocol 1/2, metaData with a new id). Errors:
+  // kInvalidArgument (field "schema" / "partition_columns") for a bad schema;
+  // kConflict when the table already exists; kIo.
+  static Result<Table> Create(std::string_view dir, const CreateOptions& create, TableOptions options = {});
+  // Opens an existing table and reads its latest snapshot. Errors: kNotFound
+  // when `dir` holds no Delta log; kDataCorrupt / kUnsupported from the log.
+  static Result<Table> Open(std::string_view dir, TableOptions options = {});
+  // Opens, or creates when absent. An existing table must have exactly this
+  // schema and these partition columns, else kConflict (field "schema").
+  static Result<Table> OpenOrCreate(std::string_view dir, const CreateOptions& create, TableOptions options = {});
+
+  const std::string& dir() const { return dir_; }
+  FileSystem& fs() const { return *options_.fs; }
+
+  // The newest snapshot (replaying only commits newer than the cached one).
+  Result<std::shared_ptr<const Snapshot>> Latest() const;
+  // Snapshot at `version`. Errors: kInvalidArgument (< 0), kNotFound (> latest).
+  Result<std::shared_ptr<const Snapshot>> AtVersion(int64_t version) const;
+  // Newest snapshot whose commit timestamp <= `timestamp_us` (UTC micros).
+  // Errors: kNotFound when it precedes version 0.
+  Result<std::shared_ptr<const Snapshot>> AsOf(int64_t timestamp_us) const;
+  // commitInfo of every version, oldest first.
+  Result<std::vector<HistoryEntry>> History() const;
+
+  // Rows of `snapshot` (of this table). Partition columns are re-attached
+  // from add.partitionValues. Errors: kNotFound (unknown column),
+  // kInvalidArgument (bad filter), kDataCorrupt (file does not match the
+  // schema, partition value unparsable), kIo, and Parquet reader errors.
+  Result<ColumnBatch> Scan(const Snapshot& snapshot, const ScanOptions& options = {}) const;
+
+  // Writes `rows` (all table columns, any order) as new files, one set per
+  // partition, and commits them in one version. An empty batch commits
+  // nothing. Appends never conflict with other writers. Errors:
+  // kInvalidArgument (schema mismatch, nulls in non-nullable columns, empty
+  // string partition values), kUnsupported (protocol/invariants), kConflict
+  // (retries exhausted), kIo.
+  Result<CommitResult> Append(const ColumnBatch& rows, const WriteOptions& options = {});
+
+  // Atomically replaces the content of `partitions` (each a full map of the
+  // partition columns to serialized values) with `rows`: one commit removing
+  // every live file of those partitions and adding the new files. Every row
+  // must belong to one of `partitions`. Errors as Append, plus kConflict when
+  // another writer changed one of the partitions after our snapshot, and
+  // kUnsupported on a delta.appendOnly table.
+  Result<CommitResult> ReplacePartitions(const std::vector<PartitionValueMap>& partitions, const ColumnBatch& rows,
+                                         const WriteOptions& options = {});
+
+  // Rewrites each partition's small files into one (dataChange=false). The
+  // data is unchanged at every version. Errors: as Append; kConflict when a
+  // file being compacted was removed concurrently.
+  Result<CompactResult> Compact(const CompactOptions& options = {});
+
+  // Deletes data files no longer referenced (never files of the latest
+  // version) and stale temporary commit files. Errors: kInvalidArgument
+  // (negative retention), kIo.
+  Result<VacuumResult> Vacuum(const VacuumOptions& options = {});
+
+  // Drops every cached snapshot of every table (tests; after deleting tables).
+  static void ClearSnapshotCache();
+
+ private:
+  Table(std::string dir, TableOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
+  int64_t NowMs() const { return options_.clock_ms(); }
+
+  struct ConflictRules;
+  struct DataFile;
+  struct DataFileRead {
+    ColumnBatch batch;  // the requested columns, cast to the table's types
+    size_t rows = 0;
+  };
+  Result<std::vector<AddFile>> WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change);
+  Result<DataFileRead> ReadDataFile(const Snapshot& snap, const LiveFile& file, const std::vector<std::string>& columns,
+                                   const std::optional<parquet::ReadOptions::Range>& range) const;
+  Result<CommitResult> Commit(const Snapshot& base, CommitActions actions, const ConflictRules& rules);
+  std::string CommitInfoJson(std::string_view operation, const std::map<std::string, std::string>& params,
+                             const std::map<std::string, std::string>& metrics, bool blind_append,
+                             const Lineage& lineage) const;
+
+  std::string dir_;
+  TableOptions options_;
+};
+
+// Serialized partition value of row `row` of column `col` (Delta §2.8):
+// strings as is, numbers in decimal, dates YYYY-MM-DD, timestamps
+// "YYYY-MM-DDTHH:MM:SS.ffffffZ", booleans true/false; nullopt for null.
+std::optional<std::string> SerializePartitionValue(const ColumnBatch& batch, size_t col, size_t row);
+
+}  // namespace rc::lake::delta

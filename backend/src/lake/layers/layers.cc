@@ -1,0 +1,233 @@
+#include "lake/layers/layers.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+namespace rc::lake::layers {
+namespace {
+
+constexpr ColumnType kStr = ColumnType::kString;
+constexpr ColumnType kTs = ColumnType::kTimestampMicros;
+constexpr ColumnType kF64 = ColumnType::kDouble;
+
+const std::vector<std::string> kPartitionColumns = {"symbol", "timeframe"};
+
+std::vector<Field> KeyFields() {
+  return {{"symbol", kStr, false}, {"timeframe", kStr, false}, {"ts", kTs, false}};
+}
+
+bool ValidColumnName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+bool ValidTargetName(const std::string& name) {
+  const std::string prefix = "target_ret_";
+  if (!name.starts_with(prefix) || !name.ends_with("m")) return false;
+  std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - 1);
+  if (digits.empty() || digits.size() > 6 || digits[0] == '0') return false;
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  return std::stoi(digits) <= 100000;
+}
+
+delta::CreateOptions CreateFor(Schema schema) {
+  delta::CreateOptions c;
+  c.schema = std::move(schema);
+  c.partition_columns = kPartitionColumns;
+  return c;
+}
+
+// Every symbol/timeframe value must be canonical: they become directory names.
+Status CheckKeys(const ColumnBatch& rows) {
+  int si = rows.schema().FieldIndex("symbol");
+  int ti = rows.schema().FieldIndex("timeframe");
+  if (si < 0 || ti < 0) return InvalidArgument("rows", "rows need symbol and timeframe columns");
+  if (rows.schema().fields[static_cast<size_t>(si)].type != kStr ||
+      rows.schema().fields[static_cast<size_t>(ti)].type != kStr) {
+    return InvalidArgument("rows", "symbol and timeframe must be string columns");
+  }
+  const auto& symbols = rows.Strings(static_cast<size_t>(si));
+  const auto& tfs = rows.Strings(static_cast<size_t>(ti));
+  std::set<std::string> checked;
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    if (checked.insert(symbols[r] + '\n' + tfs[r]).second) {
+      RC_ASSIGN_OR_RETURN(Symbol s, Symbol::Parse(symbols[r], "symbol"));
+      if (s.str() != symbols[r]) return InvalidArgument("symbol", "'" + symbols[r] + "' is not canonical (" + s.str() + ")");
+      RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tfs[r], "timeframe"));
+      if (tf.ToString() != tfs[r]) {
+        return InvalidArgument("timeframe", "'" + tfs[r] + "' is not canonical (" + std::string(tf.ToString()) + ")");
+      }
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Schema RawBarsSchema() {
+  std::vector<Field> f = KeyFields();
+  for (const char* c : {"open", "high", "low", "close", "volume"}) f.push_back({c, kF64, true});
+  f.push_back({"provider", kStr, false});
+  f.push_back({"fetched_at", kTs, false});
+  f.push_back({"batch_id", kStr, false});
+  return Schema{f};
+}
+
+Schema BronzeBarsSchema() {
+  std::vector<Field> f = KeyFields();
+  for (const char* c : {"open", "high", "low", "close"}) f.push_back({c, kF64, false});
+  f.push_back({"volume", kF64, true});
+  f.push_back({"session", kStr, false});
+  f.push_back({"gap_before", ColumnType::kBool, false});
+  f.push_back({"provider", kStr, false});
+  f.push_back({"batch_id", kStr, false});
+  return Schema{f};
+}
+
+Schema GoldPredictionsSchema() {
+  std::vector<Field> f = KeyFields();
+  f.push_back({"horizon_minutes", ColumnType::kInt32, false});
+  f.push_back({"target_ts", kTs, false});
+  f.push_back({"last_close", kF64, false});
+  f.push_back({"expected_close", kF64, false});
+  f.push_back({"expected_return", kF64, false});
+  for (const char* c : {"lower_50", "upper_50", "lower_80", "upper_80", "lower_95", "upper_95"}) {
+    f.push_back({c, kF64, true});
+  }
+  f.push_back({"regime", kStr, false});
+  f.push_back({"regime_confidence", kF64, true});
+  f.push_back({"weights_json", kStr, false});
+  f.push_back({"experiment_id", kStr, false});
+  f.push_back({"degraded", ColumnType::kBool, false});
+  f.push_back({"realized_close", kF64, true});
+  return Schema{f};
+}
+
+Result<Schema> SilverFeaturesSchema(const SilverColumns& columns) {
+  std::vector<Field> f = KeyFields();
+  for (const char* c : {"open", "high", "low", "close"}) f.push_back({c, kF64, false});
+  f.push_back({"volume", kF64, true});
+  std::set<std::string> names;
+  for (const auto& field : f) names.insert(field.name);
+  names.insert("feature_set_version");
+  for (const auto& name : columns.features) {
+    if (!ValidColumnName(name)) {
+      return InvalidArgument("features", "feature column '" + name + "' must match [a-z0-9_]{1,64}");
+    }
+    if (name.starts_with("target_")) {
+      return InvalidArgument("features", "feature column '" + name + "' must not start with target_");
+    }
+    if (!names.insert(name).second) return InvalidArgument("features", "column '" + name + "' is repeated or reserved");
+    f.push_back({name, kF64, true});
+  }
+  for (const auto& name : columns.targets) {
+    if (!ValidTargetName(name)) {
+      return InvalidArgument("targets", "target column '" + name + "' must be named target_ret_<minutes>m");
+    }
+    if (!names.insert(name).second) return InvalidArgument("targets", "column '" + name + "' is repeated");
+    f.push_back({name, kF64, true});
+  }
+  f.push_back({"feature_set_version", kStr, false});
+  return Schema{f};
+}
+
+Result<LayerTable> LayerTable::OpenFixed(paths::Layer layer, const std::string& data_dir, Schema schema,
+                                         delta::TableOptions options) {
+  std::string dir = paths::LayerTableDir(data_dir, layer);
+  RC_ASSIGN_OR_RETURN(delta::Table table, delta::Table::OpenOrCreate(dir, CreateFor(schema), std::move(options)));
+  return LayerTable(layer, std::move(table), std::move(schema));
+}
+
+Result<LayerTable> LayerTable::OpenRaw(const std::string& data_dir, delta::TableOptions options) {
+  return OpenFixed(paths::Layer::kRaw, data_dir, RawBarsSchema(), std::move(options));
+}
+
+Result<LayerTable> LayerTable::OpenBronze(const std::string& data_dir, delta::TableOptions options) {
+  return OpenFixed(paths::Layer::kBronze, data_dir, BronzeBarsSchema(), std::move(options));
+}
+
+Result<LayerTable> LayerTable::OpenGold(const std::string& data_dir, delta::TableOptions options) {
+  return OpenFixed(paths::Layer::kGold, data_dir, GoldPredictionsSchema(), std::move(options));
+}
+
+Result<LayerTable> LayerTable::OpenSilver(const std::string& data_dir, const SilverColumns& columns,
+                                          delta::TableOptions options) {
+  RC_ASSIGN_OR_RETURN(Schema schema, SilverFeaturesSchema(columns));
+  return OpenFixed(paths::Layer::kSilver, data_dir, std::move(schema), std::move(options));
+}
+
+Result<LayerTable> LayerTable::OpenSilverExisting(const std::string& data_dir, delta::TableOptions options) {
+  std::string dir = paths::LayerTableDir(data_dir, paths::Layer::kSilver);
+  RC_ASSIGN_OR_RETURN(delta::Table table, delta::Table::Open(dir, std::move(options)));
+  RC_ASSIGN_OR_RETURN(auto snap, table.Latest());
+  if (snap->partition_columns() != kPartitionColumns) {
+    return DataCorrupt("silver table '" + dir + "' is not partitioned by symbol, timeframe", "partition_columns");
+  }
+  Schema schema = snap->schema();
+  return LayerTable(paths::Layer::kSilver, std::move(table), std::move(schema));
+}
+
+Result<delta::CommitResult> LayerTable::Append(const ColumnBatch& rows, const delta::Lineage& lineage) {
+  RC_RETURN_IF_ERROR(rows.Validate());
+  RC_RETURN_IF_ERROR(CheckKeys(rows));
+  return table_.Append(rows, {.lineage = lineage});
+}
+
+Result<delta::CommitResult> LayerTable::ReplacePartition(const Symbol& symbol, const Timeframe& timeframe,
+                                                         const ColumnBatch& rows, const delta::Lineage& lineage) {
+  RC_RETURN_IF_ERROR(rows.Validate());
+  if (rows.num_rows() > 0) RC_RETURN_IF_ERROR(CheckKeys(rows));
+  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  return table_.ReplacePartitions({partition}, rows, {.lineage = lineage});
+}
+
+Result<ColumnBatch> LayerTable::Read(const Symbol& symbol, const Timeframe& timeframe,
+                                     const ReadOptions& options) const {
+  std::shared_ptr<const delta::Snapshot> snap;
+  if (options.version) {
+    RC_ASSIGN_OR_RETURN(snap, table_.AtVersion(*options.version));
+  } else {
+    RC_ASSIGN_OR_RETURN(snap, table_.Latest());
+  }
+  delta::ScanOptions scan;
+  scan.partition_filter = {{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  scan.columns = options.columns;
+  bool added_ts = false;
+  if (!scan.columns.empty() && std::find(scan.columns.begin(), scan.columns.end(), "ts") == scan.columns.end()) {
+    scan.columns.push_back("ts");
+    added_ts = true;
+  }
+  if (options.from || options.to) {
+    scan.time_column = "ts";
+    scan.time_min = options.from.value_or(INT64_MIN);
+    scan.time_max = options.to.value_or(INT64_MAX);
+  }
+  RC_ASSIGN_OR_RETURN(ColumnBatch rows, table_.Scan(*snap, scan));
+  RC_ASSIGN_OR_RETURN(ColumnBatch sorted, SortByTime(rows, "ts"));
+  if (added_ts) return sorted.Project(options.columns);
+  return sorted;
+}
+
+Result<int64_t> LayerTable::Version() const {
+  RC_ASSIGN_OR_RETURN(auto snap, table_.Latest());
+  return snap->version;
+}
+
+Result<ColumnBatch> SortByTime(const ColumnBatch& batch, const std::string& column) {
+  int idx = batch.schema().FieldIndex(column);
+  if (idx < 0) return NotFound("column '" + column + "'");
+  ColumnType type = batch.schema().fields[static_cast<size_t>(idx)].type;
+  if (type != ColumnType::kTimestampMicros && type != ColumnType::kInt64) {
+    return InvalidArgument(column, "sort column must be a timestamp or long");
+  }
+  const auto& ts = batch.Int64s(static_cast<size_t>(idx));
+  std::vector<size_t> order(batch.num_rows());
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (std::is_sorted(ts.begin(), ts.end())) return batch;
+  std::stable_sort(order.begin(), order.end(), [&ts](size_t a, size_t b) { return ts[a] < ts[b]; });
+  return batch.Take(order);
+}
+
+}  // namespace rc::lake::layers

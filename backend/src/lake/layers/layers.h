@@ -1,0 +1,110 @@
+// File: lake/layers/layers.h
+//
+// Typed access to the four lake tables of ARCHITECTURE §4, each a Delta table
+// under DATA_DIR partitioned by (symbol, timeframe). The schemas are defined
+// here, once; silver's feature and target columns are given by the caller
+// (the features module owns their names).
+//
+//   RC_ASSIGN_OR_RETURN(auto raw, rc::lake::layers::LayerTable::OpenRaw(settings.data_dir));
+//   RC_ASSIGN_OR_RETURN(auto commit, raw.Append(batch, {.attributes = {{"batch_id", id}}}));
+//   RC_ASSIGN_OR_RETURN(rc::lake::ColumnBatch bars, raw.Read(symbol, tf, {.from = t0, .to = t1}));
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+#include "lake/column_batch.h"
+#include "lake/delta/table.h"
+#include "lake/paths.h"
+
+namespace rc::lake::layers {
+
+// data/raw/bars: symbol, timeframe, ts, open, high, low, close, volume
+// (nullable doubles: bars as the provider returned them), provider,
+// fetched_at, batch_id.
+Schema RawBarsSchema();
+// data/bronze/bars: symbol, timeframe, ts, open, high, low, close (not null),
+// volume (nullable), session ("regular" | "pre" | "post"), gap_before,
+// provider, batch_id.
+Schema BronzeBarsSchema();
+// data/gold/predictions: symbol, timeframe, ts (prediction time),
+// horizon_minutes (int32), target_ts, last_close, expected_close,
+// expected_return, lower_50 .. upper_95 (nullable), regime,
+// regime_confidence (nullable), weights_json, experiment_id, degraded,
+// realized_close (nullable; filled in later).
+Schema GoldPredictionsSchema();
+
+// The caller-given part of silver's schema.
+struct SilverColumns {
+  std::vector<std::string> features;  // nullable doubles; names [a-z0-9_], 1..64 chars, unique
+  std::vector<std::string> targets;   // nullable doubles named target_ret_<H>m (H = minutes, 1..100000)
+};
+// data/silver/features: symbol, timeframe, ts, open, high, low, close, volume,
+// <features...>, <targets...>, feature_set_version. Errors: kInvalidArgument
+// (field "features" / "targets") for bad or clashing names.
+Result<Schema> SilverFeaturesSchema(const SilverColumns& columns);
+
+struct ReadOptions {
+  std::optional<int64_t> from;     // inclusive, UTC micros on ts
+  std::optional<int64_t> to;       // inclusive
+  std::optional<int64_t> version;  // time travel; default latest
+  std::vector<std::string> columns;  // default all (symbol and timeframe included)
+};
+
+class LayerTable {
+ public:
+  // Open <data_dir>/<layer table>, creating it when absent. An existing table
+  // must have exactly the layer's schema (kConflict otherwise). Errors also
+  // as delta::Table::OpenOrCreate.
+  static Result<LayerTable> OpenRaw(const std::string& data_dir, delta::TableOptions options = {});
+  static Result<LayerTable> OpenBronze(const std::string& data_dir, delta::TableOptions options = {});
+  static Result<LayerTable> OpenGold(const std::string& data_dir, delta::TableOptions options = {});
+  static Result<LayerTable> OpenSilver(const std::string& data_dir, const SilverColumns& columns,
+                                       delta::TableOptions options = {});
+  // Opens silver with whatever feature set it has. Errors: kNotFound when absent.
+  static Result<LayerTable> OpenSilverExisting(const std::string& data_dir, delta::TableOptions options = {});
+
+  paths::Layer layer() const { return layer_; }
+  const delta::Table& table() const { return table_; }
+  delta::Table& table() { return table_; }
+  // The table's schema (for silver, including the feature columns).
+  const Schema& schema() const { return schema_; }
+
+  // Appends rows (all columns of schema()). Every symbol must be a canonical
+  // Symbol and every timeframe a canonical Timeframe (they become directory
+  // names). Errors: kInvalidArgument naming the column; as delta::Table::Append.
+  Result<delta::CommitResult> Append(const ColumnBatch& rows, const delta::Lineage& lineage = {});
+
+  // Replaces the whole (symbol, timeframe) partition with `rows` atomically.
+  // Every row must be of that symbol and timeframe. Errors: as Append, and
+  // kConflict when the partition changed concurrently.
+  Result<delta::CommitResult> ReplacePartition(const Symbol& symbol, const Timeframe& timeframe,
+                                               const ColumnBatch& rows, const delta::Lineage& lineage = {});
+
+  // Rows of one partition, sorted by ts (stable). Errors: kNotFound (version
+  // or column), kInvalidArgument (from > to), and scan errors.
+  Result<ColumnBatch> Read(const Symbol& symbol, const Timeframe& timeframe, const ReadOptions& options = {}) const;
+
+  // Latest version.
+  Result<int64_t> Version() const;
+
+ private:
+  LayerTable(paths::Layer layer, delta::Table table, Schema schema)
+      : layer_(layer), table_(std::move(table)), schema_(std::move(schema)) {}
+  static Result<LayerTable> OpenFixed(paths::Layer layer, const std::string& data_dir, Schema schema,
+                                      delta::TableOptions options);
+
+  paths::Layer layer_;
+  delta::Table table_;
+  Schema schema_;
+};
+
+// Sorts `batch` by the timestamp column `column` (stable). Errors: kNotFound.
+Result<ColumnBatch> SortByTime(const ColumnBatch& batch, const std::string& column = "ts");
+
+}  // namespace rc::lake::layers

@@ -1,0 +1,43 @@
+// Shared helpers of the Delta table tests (not a test file itself).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lake/column_batch.h"
+#include "lake/delta/table.h"
+
+namespace rc::lake::delta::testing_util {
+
+// symbol (string, partition), timeframe (string, partition), ts (timestamp),
+// close (nullable double).
+inline Schema BarsSchema() {
+  return Schema{{{"symbol", ColumnType::kString, false},
+                 {"timeframe", ColumnType::kString, false},
+                 {"ts", ColumnType::kTimestampMicros, false},
+                 {"close", ColumnType::kDouble, true}}};
+}
+
+inline CreateOptions BarsCreate() { return CreateOptions{BarsSchema(), {"symbol", "timeframe"}, {}, {}, {}}; }
+
+// `n` rows of `symbol`/5m with ts = t0 + i minutes and close = base + i.
+inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000'000'000'000, double base = 100.0) {
+  ColumnBatch b(BarsSchema());
+  for (int i = 0; i < n; ++i) {
+    b.Strings(0).push_back(symbol);
+    b.Strings(1).push_back("5m");
+    b.Int64s(2).push_back(t0 + int64_t{i} * 60'000'000);
+    b.Doubles(3).push_back(base + i);
+  }
+  return b;
+}
+
+inline int64_t RowCount(const Table& t, int64_t version) {
+  auto snap = t.AtVersion(version);
+  if (!snap) return -1;
+  auto rows = t.Scan(**snap);
+  if (!rows) return -1;
+  return static_cast<int64_t>(rows->num_rows());
+}
+
+}  // namespace rc::lake::delta::testing_util
