@@ -10,7 +10,7 @@ std::string TargetColumnName(int horizon_minutes) { return "target_ret_" + std::
 Result<int> HorizonBars(Timeframe tf, int horizon_minutes) {
   const int64_t step = tf.Minutes();
   if (horizon_minutes <= 0 || horizon_minutes % step != 0) {
-    return InvalidArgument("horizon", "horizon must be a positive multiple of the timeframe's " + std::to_string(step) +
+    return InvalidArgument("horizon_minutes", "horizon must be a positive multiple of the timeframe's " + std::to_string(step) +
                                           " minutes (" + std::string(tf.ToString()) + "), got " +
                                           std::to_string(horizon_minutes) + " minutes");
   }

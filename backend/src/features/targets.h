@@ -20,7 +20,7 @@ namespace rc::features {
 std::string TargetColumnName(int horizon_minutes);
 
 // Bars ahead for a horizon of `horizon_minutes` of TRADING time: horizon / tf.Minutes().
-// Errors: kInvalidArgument, field "horizon", when the horizon is not a positive
+// Errors: kInvalidArgument, field "horizon_minutes", when the horizon is not a positive
 // multiple of the timeframe's minutes (e.g. 7 for 5m, 0, or -5).
 Result<int> HorizonBars(Timeframe tf, int horizon_minutes);
 

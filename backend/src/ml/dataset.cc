@@ -99,16 +99,6 @@ Result<Dataset> BuildDataset(const regime::ColumnTable& table, const DatasetSpec
   return ds;
 }
 
-Result<int> HorizonBars(Timeframe timeframe, int horizon_minutes) {
-  int64_t step = timeframe.IsIntraday() ? timeframe.Minutes() : 1440;
-  if (horizon_minutes <= 0 || horizon_minutes % step != 0) {
-    return InvalidArgument("horizon_minutes", "must be a positive multiple of " + std::to_string(step) +
-                                                  " minutes for timeframe " + std::string(timeframe.ToString()) +
-                                                  ", got " + std::to_string(horizon_minutes));
-  }
-  return static_cast<int>(horizon_minutes / step);
-}
 
-std::string TargetColumnName(int horizon_minutes) { return "target_ret_" + std::to_string(horizon_minutes) + "m"; }
 
 }  // namespace rc::ml

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/timeframe.h"
+#include "features/targets.h"
 #include "regime/column_table.h"
 #include "regime/detector.h"
 #include "regime/regime.h"
@@ -68,12 +69,10 @@ struct DatasetSpec {
 Result<Dataset> BuildDataset(const regime::ColumnTable& table, const DatasetSpec& spec,
                              const std::vector<regime::Regime>& regimes = {});
 
-// Horizon in bars of trading time: 180 minutes on 5m bars = 36 bars. Errors:
-// kInvalidArgument "horizon_minutes" unless it is a positive multiple of the
-// timeframe's minutes (1d bars: multiples of 1440, one session per day).
-Result<int> HorizonBars(Timeframe timeframe, int horizon_minutes);
-
-// "target_ret_<H>m", the silver target column for a horizon.
-std::string TargetColumnName(int horizon_minutes);
+// Horizon in bars of trading time (180 minutes on 5m bars = 36 bars) and the
+// silver target column name ("target_ret_180m"): the feature library's
+// definitions, so training and silver can never disagree on them.
+using features::HorizonBars;
+using features::TargetColumnName;
 
 }  // namespace rc::ml

@@ -19,12 +19,12 @@ TEST(TargetsTest, HorizonMustBeAPositiveMultipleOfTheTimeframe) {
   EXPECT_EQ(*HorizonBars(Timeframe::k5m, 180), 36);
   EXPECT_EQ(*HorizonBars(Timeframe::k1h, 120), 2);
   EXPECT_EQ(*HorizonBars(Timeframe::k1d, 1440), 1);
-  EXPECT_THAT(HorizonBars(Timeframe::k5m, 7), ErrorIs(ErrorCode::kInvalidArgument, "horizon"));
-  EXPECT_THAT(HorizonBars(Timeframe::k5m, 0), ErrorIs(ErrorCode::kInvalidArgument, "horizon"));
-  EXPECT_THAT(HorizonBars(Timeframe::k5m, -5), ErrorIs(ErrorCode::kInvalidArgument, "horizon"));
-  EXPECT_THAT(HorizonBars(Timeframe::k1h, 90), ErrorIs(ErrorCode::kInvalidArgument, "horizon"));
+  EXPECT_THAT(HorizonBars(Timeframe::k5m, 7), ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+  EXPECT_THAT(HorizonBars(Timeframe::k5m, 0), ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+  EXPECT_THAT(HorizonBars(Timeframe::k5m, -5), ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+  EXPECT_THAT(HorizonBars(Timeframe::k1h, 90), ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
   const BarSeries bars = Series(10, 1);
-  EXPECT_THAT(ForwardLogReturns(bars, Timeframe::k5m, 12), ErrorIs(ErrorCode::kInvalidArgument, "horizon"));
+  EXPECT_THAT(ForwardLogReturns(bars, Timeframe::k5m, 12), ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
 }
 
 TEST(TargetsTest, ExactlyKBarsAheadWithANullTail) {

@@ -50,7 +50,7 @@ TEST(SilverTest, UsesOnlyRegularBarsAndNamesTargets) {
 
 TEST(SilverTest, BadHorizonIsRejected) {
   EXPECT_THAT(BuildSilver(Tcs(), Timeframe::k5m, Bronze(10, 2), features::FeatureSet::Default(), {7}),
-              ErrorIs(ErrorCode::kInvalidArgument, "horizon"));
+              ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
 }
 
 TEST(SilverTest, FeaturesAtTDoNotChangeWhenLaterBarsChange) {

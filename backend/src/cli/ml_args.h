@@ -1,0 +1,46 @@
+// File: cli/commands/ml_args.h
+// The (symbol, timeframe, horizon) options shared by train, predict and
+// backtest, parsed with the same validation and error fields everywhere.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+#include "ml/dataset.h"
+#include "ml/registry/experiment_record.h"
+
+namespace rc::cli {
+
+struct SeriesArgs {
+  std::string symbol, timeframe;
+  int horizon_minutes = 180;
+};
+
+inline void AddSeriesOptions(CLI::App* cmd, SeriesArgs& args, bool with_horizon) {
+  cmd->add_option("--symbol", args.symbol, "Symbol, Yahoo style (TCS.NS)")->required();
+  cmd->add_option("--timeframe", args.timeframe, "Bar timeframe (1m 5m 15m 30m 1h 1d)")->required();
+  if (with_horizon) {
+    cmd->add_option("--horizon-minutes", args.horizon_minutes, "Prediction horizon in trading minutes")->required();
+  }
+}
+
+struct Series {
+  Symbol symbol;
+  Timeframe timeframe;
+  int horizon_bars = 0;
+  ml::ExperimentKey key;
+};
+
+// Validates the options. Errors name the flag (kInvalidArgument).
+inline Result<Series> ParseSeries(const SeriesArgs& args) {
+  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(args.symbol, "--symbol"));
+  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(args.timeframe, "--timeframe"));
+  auto bars = ml::HorizonBars(tf, args.horizon_minutes);
+  if (!bars) return InvalidArgument("--horizon-minutes", bars.error().message);
+  return Series{symbol, tf, *bars, ml::ExperimentKey{symbol.str(), std::string(tf.ToString()), args.horizon_minutes}};
+}
+
+}  // namespace rc::cli

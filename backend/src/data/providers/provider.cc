@@ -1,0 +1,57 @@
+#include "data/providers/provider.h"
+
+#include <algorithm>
+
+#include "core/calendar.h"
+#include "data/internal/time_zone.h"
+
+namespace rc::data {
+
+void SortAndDedupe(std::vector<RawBar>& bars) {
+  // stable_sort keeps input order among equal open times, so "last wins" is the
+  // last element of each run.
+  std::stable_sort(bars.begin(), bars.end(),
+                   [](const RawBar& a, const RawBar& b) { return a.open_time < b.open_time; });
+  std::vector<RawBar> out;
+  out.reserve(bars.size());
+  for (auto& bar : bars) {
+    if (!out.empty() && out.back().open_time == bar.open_time) {
+      out.back() = std::move(bar);
+    } else {
+      out.push_back(std::move(bar));
+    }
+  }
+  bars = std::move(out);
+}
+
+void ClipToRange(std::vector<RawBar>& bars, TimestampUs from, TimestampUs to) {
+  std::erase_if(bars, [&](const RawBar& b) { return b.open_time < from || b.open_time >= to; });
+}
+
+TimestampUs BarCloseTime(const Symbol& symbol, Timeframe tf, TimestampUs open_time) {
+  const ExchangeCalendar& cal = ExchangeCalendar::ForSymbol(symbol);
+  if (tf == Timeframe::k1d) {
+    auto session = cal.RegularSession(cal.LocalDay(open_time));
+    if (session && session->close > open_time) return session->close;
+    return open_time + kMicrosPerDay;
+  }
+  if (cal.SessionAt(open_time) == MarketSession::kRegular) return cal.BarClose(open_time, tf);
+  return open_time + tf.DurationMicros();
+}
+
+TimestampUs DailyBarOpen(const Symbol& symbol, int64_t local_day) {
+  const ExchangeCalendar& cal = ExchangeCalendar::ForSymbol(symbol);
+  if (auto session = cal.RegularSession(local_day)) return session->open;
+  auto midnight = internal::LocalToUtc(cal.time_zone(), local_day * kMicrosPerDay);
+  return midnight ? *midnight : local_day * kMicrosPerDay;
+}
+
+Status ValidateRequest(const FetchRequest& request) {
+  if (request.from >= request.to) {
+    return InvalidArgument("from", "must be before 'to' (" + FormatIsoUtc(request.from) +
+                                       " >= " + FormatIsoUtc(request.to) + ")");
+  }
+  return Ok();
+}
+
+}  // namespace rc::data

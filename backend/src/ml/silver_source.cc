@@ -1,0 +1,97 @@
+#include "ml/silver_source.h"
+
+#include <cmath>
+
+#include "features/feature_set.h"
+#include "lake/layers/layers.h"
+
+namespace rc::ml {
+
+Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
+                               const SilverQuery& query) {
+  auto silver = lake::layers::LayerTable::OpenSilverExisting(data_dir);
+  if (!silver) {
+    if (silver.error().code == ErrorCode::kNotFound) {
+      return NotFound("no silver table in " + data_dir + ": run `regimecast pipeline` first");
+    }
+    return tl::unexpected(silver.error());
+  }
+  SilverSlice slice;
+  if (query.version) {
+    slice.silver_version = *query.version;
+  } else {
+    RC_ASSIGN_OR_RETURN(slice.silver_version, silver->Version());
+  }
+  lake::layers::ReadOptions read;
+  read.version = slice.silver_version;
+  read.to = query.until;
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, silver->Read(symbol, tf, read));
+  if (rows.num_rows() == 0) {
+    return NotFound("silver has no rows for " + symbol.str() + " " + std::string(tf.ToString()) +
+                    (query.until ? " up to " + FormatIsoUtc(*query.until) : std::string()) +
+                    ": ingest data and run `regimecast pipeline`");
+  }
+  const lake::Schema& schema = rows.schema();
+  const int ts_col = schema.FieldIndex("ts");
+  const int version_col = schema.FieldIndex("feature_set_version");
+  if (ts_col < 0 || version_col < 0) return DataCorrupt("silver lacks ts or feature_set_version", "silver");
+  slice.table.ts = rows.Int64s(static_cast<size_t>(ts_col));
+  const auto& versions = rows.Strings(static_cast<size_t>(version_col));
+  slice.feature_set_version = versions.front();
+  for (const std::string& v : versions) {
+    if (v != slice.feature_set_version) {
+      return DataCorrupt("silver partition mixes feature sets " + slice.feature_set_version + " and " + v +
+                             ": re-run `regimecast pipeline`",
+                         "feature_set_version");
+    }
+  }
+  for (size_t col = 0; col < schema.fields.size(); ++col) {
+    if (schema.fields[col].type != lake::ColumnType::kDouble) continue;
+    std::vector<double> values = rows.Doubles(col);
+    const lake::Column& column = rows.column(col);
+    for (size_t row = 0; row < values.size(); ++row) {
+      if (column.IsNull(row)) values[row] = std::nan("");
+    }
+    slice.table.columns.emplace(schema.fields[col].name, std::move(values));
+  }
+  RC_ASSIGN_OR_RETURN(const features::FeatureSet* set, features::FeatureSet::ByName(slice.feature_set_version));
+  slice.model_features = set->ModelFeatureNames();
+  RC_RETURN_IF_ERROR(slice.table.Validate());
+  return slice;
+}
+
+int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_bar_open, int64_t wall_now) {
+  // The newest bar the calendar expects to be complete at wall_now.
+  int64_t expected_open = last_bar_open;
+  for (int64_t lookback_days = 7; lookback_days <= 28; lookback_days *= 2) {
+    const auto opens = calendar.TradingBars(wall_now - lookback_days * kMicrosPerDay, wall_now, tf);
+    bool found = false;
+    for (auto it = opens.rbegin(); it != opens.rend(); ++it) {
+      if (calendar.BarClose(*it, tf) <= wall_now) {
+        expected_open = *it;
+        found = true;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  const int64_t newest = std::max(expected_open, last_bar_open);
+  return std::min(wall_now, calendar.BarClose(newest, tf));
+}
+
+double RecentVolPerBar(const std::vector<double>& close, size_t window) {
+  std::vector<double> returns;
+  for (size_t row = close.size(); row-- > 1 && returns.size() < window;) {
+    const double r = std::log(close[row] / close[row - 1]);
+    if (std::isfinite(r)) returns.push_back(r);
+  }
+  if (returns.size() < 2) return 0;
+  double mean = 0;
+  for (double r : returns) mean += r;
+  mean /= static_cast<double>(returns.size());
+  double var = 0;
+  for (double r : returns) var += (r - mean) * (r - mean);
+  return std::sqrt(var / static_cast<double>(returns.size() - 1));
+}
+
+}  // namespace rc::ml

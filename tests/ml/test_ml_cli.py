@@ -1,0 +1,128 @@
+"""Train, predict, regime and backtest through the CLI on simulated markets (issue 5)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+
+HORIZON = "60"  # minutes: 12 bars of 5m
+
+
+@pytest.fixture(scope="module")
+def market(rc_binary, tmp_path_factory):
+    """A simulated TCS.NS 5m market of 90 sessions, through the pipeline into silver."""
+    root = tmp_path_factory.mktemp("ml")
+    env = {"DATA_DIR": str(root / "data"), "HORIZONS_MINUTES": f"{HORIZON},180"}
+    run_cli(rc_binary, "sim", "--symbol", "TCS.NS", "--timeframe", "5m", "--days", "90", "--seed", "5",
+            "--end", "2024-06-01T00:00:00Z", "--truth-out", root / "truth.csv", env=env)
+    run_cli(rc_binary, "pipeline", env=env)
+    return root, env
+
+
+def predict_json(binary, env, *extra):
+    out = run_cli(binary, "predict", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", HORIZON,
+                  "--json", *extra, env=env).stdout
+    return json.loads(out)
+
+
+def test_predict_without_a_model_is_degraded_not_an_error(rc_binary, market):
+    _, env = market
+    p = predict_json(rc_binary, env, "--as-of", "2024-05-31T10:00:00Z")
+    assert p["degraded"] is True
+    assert p["expected_price"] == pytest.approx(p["last_close"])  # naive: random walk
+    lows = [b["lower"] for b in p["bands"]]
+    highs = [b["upper"] for b in p["bands"]]
+    assert lows == sorted(lows, reverse=True) and highs == sorted(highs)  # 50 inside 80 inside 95
+
+
+def test_train_then_predict(rc_binary, market):
+    root, env = market
+    out = run_cli(rc_binary, "train", "--bot", "orchestrator", "--symbol", "TCS.NS", "--timeframe", "5m",
+                  "--horizon-minutes", HORIZON, "--folds", "3", env=env).stdout
+    assert "champion:" in out
+    for family in ("naive", "trend", "mean_reversion", "ridge", "gbdt", "ensemble"):
+        assert family in out, family
+    listing = run_cli(rc_binary, "experiments", "list", env=env).stdout
+    assert "orchestrator" in listing
+    p = predict_json(rc_binary, env, "--as-of", "2024-05-31T10:00:00Z")
+    assert p["degraded"] is False
+    assert p["experiment_id"]
+    assert p["regime"] in {"trending_up", "trending_down", "range_bound", "volatile", "neutral", "unknown"}
+    assert 0 <= p["regime_confidence"] <= 1
+    assert abs(sum(p["weights"].values()) - 1) < 1e-9
+    levels = [b["level"] for b in p["bands"]]
+    assert levels == [0.5, 0.8, 0.95]
+    for inner, outer in zip(p["bands"], p["bands"][1:]):
+        assert outer["lower"] <= inner["lower"] <= p["expected_price"] <= inner["upper"] <= outer["upper"]
+    # The experiment pins the silver version it trained on.
+    record = next((Path(env["DATA_DIR"]) / "experiments").rglob("record.json"))
+    assert "silver" in record.read_text()
+
+
+def test_single_bot_training_and_unknown_bot(rc_binary, market):
+    _, env = market
+    run_cli(rc_binary, "train", "--bot", "ridge", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", "180",
+            "--folds", "2", env=env)
+    proc = run_cli(rc_binary, "train", "--bot", "astrology", "--symbol", "TCS.NS", "--timeframe", "5m",
+                   "--horizon-minutes", "180", env=env, check=False)
+    assert proc.returncode == 2 and "--bot" in proc.stderr
+    proc = run_cli(rc_binary, "train", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", "7", env=env,
+                   check=False)
+    assert proc.returncode == 2 and "--horizon-minutes" in proc.stderr
+
+
+def test_regime_csv_and_agreement_with_the_simulators_truth(rc_binary, market):
+    root, env = market
+    out = run_cli(rc_binary, "regime", "--symbol", "TCS.NS", "--timeframe", "5m", "--history", "1000000",
+                  "--format", "csv", env=env).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["ts", "state", "confidence"]
+    truth = pd.read_csv(root / "truth.csv")
+    detected = pd.DataFrame(rows)
+    joined = truth.merge(detected, on="ts")
+    assert len(joined) == len(truth)
+    known = joined[joined.state != "unknown"]
+    agreement = (known.regime == known.state).mean()
+    majority = truth.regime.value_counts(normalize=True).max()
+    print(f"regime agreement {agreement:.3f} vs majority-class share {majority:.3f} over {len(known)} bars")
+    assert agreement > majority, "the detector must beat always answering the most common regime"
+
+
+def test_backtest_uses_only_past_data(rc_binary, market, tmp_path):
+    root, env = market
+    args = ["backtest", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", HORIZON,
+            "--from", "2024-05-20T00:00:00Z", "--to", "2024-05-24T00:00:00Z", "--retrain-every", "150",
+            "--folds", "2"]
+    first = tmp_path / "a.csv"
+    summary = run_cli(rc_binary, *args, "--out", first, env=env).stdout
+    assert "(naive" in summary and "cov95" in summary and "mape" in summary.lower()
+    table = pd.read_csv(first)
+    assert list(table.columns) == ["ts", "last_close", "regime", "expected_close", "lower_50", "upper_50",
+                                   "lower_80", "upper_80", "lower_95", "upper_95"]
+    ts = pd.to_datetime(table.ts, utc=True)
+    assert ts.min() >= pd.Timestamp("2024-05-20", tz="UTC") and ts.max() < pd.Timestamp("2024-05-24", tz="UTC")
+    assert (table.lower_95 <= table.lower_80).all() and (table.upper_80 <= table.upper_95).all()
+
+    # Rewrite history after --to: a later fetch replaces the last five sessions (2024-05-27..31) with a
+    # different market (latest fetch wins in bronze). The backtest of the earlier period must not change.
+    silver_before = pd.read_csv(io.StringIO(run_cli(
+        rc_binary, "lake", "cat", Path(env["DATA_DIR"]) / "silver" / "features", "--columns", "ts,close",
+        "--format", "csv", env=env).stdout))
+    run_cli(rc_binary, "sim", "--symbol", "TCS.NS", "--timeframe", "5m", "--days", "5", "--seed", "999",
+            "--end", "2024-06-01T00:00:00Z", "--start-price", "5000", env=env)
+    run_cli(rc_binary, "pipeline", env=env)
+    silver_after = pd.read_csv(io.StringIO(run_cli(
+        rc_binary, "lake", "cat", Path(env["DATA_DIR"]) / "silver" / "features", "--columns", "ts,close",
+        "--format", "csv", env=env).stdout))
+    late = pd.to_datetime(silver_after.ts, utc=True) >= pd.Timestamp("2024-05-27", tz="UTC")
+    assert late.any() and (silver_after[late].close > 1000).all(), "the later sessions were really rewritten"
+    assert len(silver_after) == len(silver_before)
+    second = tmp_path / "b.csv"
+    run_cli(rc_binary, *args, "--out", second, env=env)
+    assert first.read_text() == second.read_text()
