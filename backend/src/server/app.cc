@@ -8,7 +8,10 @@
 
 #include "core/build_info.h"
 #include "monitoring/standard_metrics.h"
+#include "ml/registry/registry.h"
 #include "server/http_server.h"
+#include "server/prediction_routes.h"
+#include "serving/prediction_service.h"
 
 namespace rc::server {
 namespace {
@@ -67,7 +70,17 @@ Status App::Init() {
     return status;
   }
   health_.Set("lake", HealthState::kOk, settings_.data_dir);
+  ml::ExperimentRegistry registry(settings_.data_dir);
+  if (auto experiments = registry.List(); !experiments) {
+    health_.Set("models", HealthState::kDegraded, "experiment registry unreadable: " + experiments.error().message);
+  } else if (experiments->empty()) {
+    health_.Set("models", HealthState::kDegraded, "no trained experiments: predictions fall back to naive");
+  } else {
+    health_.Set("models", HealthState::kOk, std::to_string(experiments->size()) + " experiments");
+  }
+  predictions_ = std::make_unique<serving::PredictionService>(settings_.data_dir);
   AddSystemRoutes();
+  AddPredictionRoutes(*this, *predictions_);
   return Ok();
 }
 

@@ -21,6 +21,11 @@
 namespace rc::server {
 
 class HttpServer;
+}  // namespace rc::server
+namespace rc::serving {
+class PredictionService;
+}  // namespace rc::serving
+namespace rc::server {
 
 class App {
  public:
@@ -53,6 +58,7 @@ class App {
   TimestampUs started_at_;
   HealthRegistry health_;
   Router router_;
+  std::unique_ptr<serving::PredictionService> predictions_;
   std::unique_ptr<HttpServer> server_;
 };
 

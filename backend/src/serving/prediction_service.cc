@@ -1,0 +1,84 @@
+#include "serving/prediction_service.h"
+
+#include <chrono>
+
+#include "ml/dataset.h"
+#include "ml/silver_source.h"
+#include "monitoring/standard_metrics.h"
+#include "regime/detector.h"
+#include "regime/regime_input.h"
+
+namespace rc::serving {
+
+boost::json::object PredictionOutcome::ToJson() const {
+  boost::json::object out = prediction.ToJson();
+  out["symbol"] = query.symbol.str();
+  out["timeframe"] = std::string(query.timeframe.ToString());
+  out["horizon_minutes"] = query.horizon_minutes;
+  out["last_close"] = last_close;
+  out["silver_version"] = silver_version;
+  if (query.as_of) out["as_of"] = FormatIsoUtc(*query.as_of);
+  return out;
+}
+
+PredictionService::PredictionService(std::string data_dir)
+    : data_dir_(std::move(data_dir)), registry_(data_dir_), cache_(&registry_) {}
+
+Result<PredictionOutcome> PredictionService::Predict(const PredictQuery& query) {
+  const auto started = std::chrono::steady_clock::now();
+  RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(query.timeframe, query.horizon_minutes));
+  ml::SilverQuery silver_query;
+  silver_query.until = query.as_of;
+  RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir_, query.symbol, query.timeframe, silver_query));
+  const auto& table = slice.table;
+
+  // The latest bar's regime: the streaming detector over the history, then
+  // staleness in market time (a closed market is not a feed gap; a gap is).
+  RC_ASSIGN_OR_RETURN(auto inputs, regime::RegimeInputsFromColumns(table));
+  regime::RegimeDetector detector;
+  for (const auto& input : inputs) detector.Update(input);
+  const auto& calendar = ExchangeCalendar::ForSymbol(query.symbol);
+  const int64_t last_ts = table.ts.back();
+  const int64_t wall_now = query.as_of.value_or(NowMicros());
+  const int64_t market_now = ml::MarketNow(calendar, query.timeframe, last_ts, wall_now);
+  const int64_t spacing = query.timeframe.DurationMicros();
+
+  ml::PredictionRequest request;
+  request.feature_names = slice.model_features;
+  request.features.resize(static_cast<Eigen::Index>(slice.model_features.size()));
+  for (size_t col = 0; col < slice.model_features.size(); ++col) {
+    request.features[static_cast<Eigen::Index>(col)] = table.columns.at(slice.model_features[col]).back();
+  }
+  const auto& close = table.columns.at("close");
+  request.last_close = close.back();
+  request.last_bar_ts = last_ts;
+  request.bar_spacing_us = spacing;
+  request.now = market_now;
+  request.horizon_bars = horizon_bars;
+  request.regime = detector.StateAt(market_now, spacing);
+  request.recent_vol_per_bar = ml::RecentVolPerBar(close);
+
+  const ml::ExperimentKey key{query.symbol.str(), std::string(query.timeframe.ToString()), query.horizon_minutes};
+  std::optional<ml::IndexEntry> entry;
+  std::shared_ptr<const ml::LoadedExperiment> experiment;
+  if (auto found = registry_.Entry(key); found) {
+    entry = *found;
+    const size_t cached_before = cache_.size();
+    RC_ASSIGN_OR_RETURN(experiment, cache_.Get(entry->active_experiment));
+    // The model cache had to load the experiment from disk.
+    if (cache_.size() > cached_before) monitoring::CacheMissesTotal().WithLabels({"model"}).Inc();
+  } else if (found.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(found.error());
+  }
+
+  PredictionOutcome outcome{query, ml::Predict(request, entry ? &*entry : nullptr, experiment.get()),
+                            request.last_close, slice.silver_version, 0.0};
+  outcome.latency_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string symbol = query.symbol.str();
+  const std::string tf(query.timeframe.ToString());
+  monitoring::PredictionLatencySeconds().WithLabels({symbol, tf}).Observe(outcome.latency_seconds);
+  monitoring::SetRegimeState(symbol, tf, std::string(regime::ToString(outcome.prediction.regime)));
+  return outcome;
+}
+
+}  // namespace rc::serving
