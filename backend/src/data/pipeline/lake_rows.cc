@@ -38,6 +38,22 @@ void ResizeAll(ColumnBatch& batch, size_t rows) {
   }
 }
 
+// Indexes of the bar columns every layer has.
+struct BarColumns {
+  size_t ts, open, high, low, close, volume;
+};
+
+Result<BarColumns> FindBarColumns(const Schema& schema) {
+  BarColumns c{};
+  RC_ASSIGN_OR_RETURN(c.ts, Col(schema, "ts"));
+  RC_ASSIGN_OR_RETURN(c.open, Col(schema, "open"));
+  RC_ASSIGN_OR_RETURN(c.high, Col(schema, "high"));
+  RC_ASSIGN_OR_RETURN(c.low, Col(schema, "low"));
+  RC_ASSIGN_OR_RETURN(c.close, Col(schema, "close"));
+  RC_ASSIGN_OR_RETURN(c.volume, Col(schema, "volume"));
+  return c;
+}
+
 Status FillKeys(ColumnBatch& batch, const Symbol& symbol, Timeframe tf, size_t rows) {
   RC_ASSIGN_OR_RETURN(size_t symbol_col, Col(batch.schema(), "symbol"));
   RC_ASSIGN_OR_RETURN(size_t tf_col, Col(batch.schema(), "timeframe"));
@@ -60,23 +76,18 @@ Result<ColumnBatch> RawToBatch(const Schema& schema, const Symbol& symbol, Timef
   ColumnBatch batch(schema);
   ResizeAll(batch, rows.size());
   RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows.size()));
-  RC_ASSIGN_OR_RETURN(size_t ts, Col(schema, "ts"));
-  RC_ASSIGN_OR_RETURN(size_t open, Col(schema, "open"));
-  RC_ASSIGN_OR_RETURN(size_t high, Col(schema, "high"));
-  RC_ASSIGN_OR_RETURN(size_t low, Col(schema, "low"));
-  RC_ASSIGN_OR_RETURN(size_t close, Col(schema, "close"));
-  RC_ASSIGN_OR_RETURN(size_t volume, Col(schema, "volume"));
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
   RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
   RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
   RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
   for (size_t row = 0; row < rows.size(); ++row) {
     const RawRecord& r = rows[row];
-    batch.Int64s(ts)[row] = r.bar.open_time;
-    PutOptional(batch, open, row, r.bar.open);
-    PutOptional(batch, high, row, r.bar.high);
-    PutOptional(batch, low, row, r.bar.low);
-    PutOptional(batch, close, row, r.bar.close);
-    PutOptional(batch, volume, row, r.bar.volume);
+    batch.Int64s(c.ts)[row] = r.bar.open_time;
+    PutOptional(batch, c.open, row, r.bar.open);
+    PutOptional(batch, c.high, row, r.bar.high);
+    PutOptional(batch, c.low, row, r.bar.low);
+    PutOptional(batch, c.close, row, r.bar.close);
+    PutOptional(batch, c.volume, row, r.bar.volume);
     batch.Strings(provider)[row] = r.provider;
     batch.Int64s(fetched_at)[row] = r.fetched_at;
     batch.Strings(batch_id)[row] = r.batch_id;
@@ -87,24 +98,19 @@ Result<ColumnBatch> RawToBatch(const Schema& schema, const Symbol& symbol, Timef
 
 Result<std::vector<RawRecord>> RawFromBatch(const ColumnBatch& batch) {
   const Schema& schema = batch.schema();
-  RC_ASSIGN_OR_RETURN(size_t ts, Col(schema, "ts"));
-  RC_ASSIGN_OR_RETURN(size_t open, Col(schema, "open"));
-  RC_ASSIGN_OR_RETURN(size_t high, Col(schema, "high"));
-  RC_ASSIGN_OR_RETURN(size_t low, Col(schema, "low"));
-  RC_ASSIGN_OR_RETURN(size_t close, Col(schema, "close"));
-  RC_ASSIGN_OR_RETURN(size_t volume, Col(schema, "volume"));
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
   RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
   RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
   RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
   std::vector<RawRecord> rows(batch.num_rows());
   for (size_t row = 0; row < rows.size(); ++row) {
     RawRecord& r = rows[row];
-    r.bar.open_time = batch.Int64s(ts)[row];
-    r.bar.open = GetOptional(batch, open, row);
-    r.bar.high = GetOptional(batch, high, row);
-    r.bar.low = GetOptional(batch, low, row);
-    r.bar.close = GetOptional(batch, close, row);
-    r.bar.volume = GetOptional(batch, volume, row);
+    r.bar.open_time = batch.Int64s(c.ts)[row];
+    r.bar.open = GetOptional(batch, c.open, row);
+    r.bar.high = GetOptional(batch, c.high, row);
+    r.bar.low = GetOptional(batch, c.low, row);
+    r.bar.close = GetOptional(batch, c.close, row);
+    r.bar.volume = GetOptional(batch, c.volume, row);
     r.provider = batch.Strings(provider)[row];
     r.fetched_at = batch.Int64s(fetched_at)[row];
     r.batch_id = batch.Strings(batch_id)[row];
@@ -117,24 +123,19 @@ Result<ColumnBatch> BronzeToBatch(const Schema& schema, const Symbol& symbol, Ti
   ColumnBatch batch(schema);
   ResizeAll(batch, rows.size());
   RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows.size()));
-  RC_ASSIGN_OR_RETURN(size_t ts, Col(schema, "ts"));
-  RC_ASSIGN_OR_RETURN(size_t open, Col(schema, "open"));
-  RC_ASSIGN_OR_RETURN(size_t high, Col(schema, "high"));
-  RC_ASSIGN_OR_RETURN(size_t low, Col(schema, "low"));
-  RC_ASSIGN_OR_RETURN(size_t close, Col(schema, "close"));
-  RC_ASSIGN_OR_RETURN(size_t volume, Col(schema, "volume"));
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
   RC_ASSIGN_OR_RETURN(size_t session, Col(schema, "session"));
   RC_ASSIGN_OR_RETURN(size_t gap, Col(schema, "gap_before"));
   RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
   RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
   for (size_t row = 0; row < rows.size(); ++row) {
     const BronzeBar& b = rows[row];
-    batch.Int64s(ts)[row] = b.bar.open_time;
-    batch.Doubles(open)[row] = b.bar.open;
-    batch.Doubles(high)[row] = b.bar.high;
-    batch.Doubles(low)[row] = b.bar.low;
-    batch.Doubles(close)[row] = b.bar.close;
-    batch.Doubles(volume)[row] = b.bar.volume;
+    batch.Int64s(c.ts)[row] = b.bar.open_time;
+    batch.Doubles(c.open)[row] = b.bar.open;
+    batch.Doubles(c.high)[row] = b.bar.high;
+    batch.Doubles(c.low)[row] = b.bar.low;
+    batch.Doubles(c.close)[row] = b.bar.close;
+    batch.Doubles(c.volume)[row] = b.bar.volume;
     batch.Strings(session)[row] = std::string(MarketSessionName(b.session));
     batch.Bools(gap)[row] = b.gap_before ? 1 : 0;
     batch.Strings(provider)[row] = b.provider;
@@ -146,12 +147,7 @@ Result<ColumnBatch> BronzeToBatch(const Schema& schema, const Symbol& symbol, Ti
 
 Result<std::vector<BronzeBar>> BronzeFromBatch(const ColumnBatch& batch) {
   const Schema& schema = batch.schema();
-  RC_ASSIGN_OR_RETURN(size_t ts, Col(schema, "ts"));
-  RC_ASSIGN_OR_RETURN(size_t open, Col(schema, "open"));
-  RC_ASSIGN_OR_RETURN(size_t high, Col(schema, "high"));
-  RC_ASSIGN_OR_RETURN(size_t low, Col(schema, "low"));
-  RC_ASSIGN_OR_RETURN(size_t close, Col(schema, "close"));
-  RC_ASSIGN_OR_RETURN(size_t volume, Col(schema, "volume"));
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
   RC_ASSIGN_OR_RETURN(size_t session, Col(schema, "session"));
   RC_ASSIGN_OR_RETURN(size_t gap, Col(schema, "gap_before"));
   RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
@@ -159,8 +155,8 @@ Result<std::vector<BronzeBar>> BronzeFromBatch(const ColumnBatch& batch) {
   std::vector<BronzeBar> rows(batch.num_rows());
   for (size_t row = 0; row < rows.size(); ++row) {
     BronzeBar& b = rows[row];
-    b.bar = Bar{batch.Int64s(ts)[row],    batch.Doubles(open)[row],  batch.Doubles(high)[row],
-                batch.Doubles(low)[row],  batch.Doubles(close)[row], batch.Doubles(volume)[row]};
+    b.bar = Bar{batch.Int64s(c.ts)[row],    batch.Doubles(c.open)[row],  batch.Doubles(c.high)[row],
+                batch.Doubles(c.low)[row],  batch.Doubles(c.close)[row], batch.Doubles(c.volume)[row]};
     RC_ASSIGN_OR_RETURN(b.session, ParseSession(batch.Strings(session)[row]));
     b.gap_before = batch.Bools(gap)[row] != 0;
     b.provider = batch.Strings(provider)[row];
@@ -175,21 +171,16 @@ Result<ColumnBatch> SilverToBatch(const Schema& schema, const Symbol& symbol, Ti
   ColumnBatch batch(schema);
   ResizeAll(batch, rows);
   RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows));
-  RC_ASSIGN_OR_RETURN(size_t ts, Col(schema, "ts"));
-  RC_ASSIGN_OR_RETURN(size_t open, Col(schema, "open"));
-  RC_ASSIGN_OR_RETURN(size_t high, Col(schema, "high"));
-  RC_ASSIGN_OR_RETURN(size_t low, Col(schema, "low"));
-  RC_ASSIGN_OR_RETURN(size_t close, Col(schema, "close"));
-  RC_ASSIGN_OR_RETURN(size_t volume, Col(schema, "volume"));
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
   RC_ASSIGN_OR_RETURN(size_t version, Col(schema, "feature_set_version"));
   for (size_t row = 0; row < rows; ++row) {
     const Bar& b = silver.bars[row];
-    batch.Int64s(ts)[row] = b.open_time;
-    batch.Doubles(open)[row] = b.open;
-    batch.Doubles(high)[row] = b.high;
-    batch.Doubles(low)[row] = b.low;
-    batch.Doubles(close)[row] = b.close;
-    batch.Doubles(volume)[row] = b.volume;
+    batch.Int64s(c.ts)[row] = b.open_time;
+    batch.Doubles(c.open)[row] = b.open;
+    batch.Doubles(c.high)[row] = b.high;
+    batch.Doubles(c.low)[row] = b.low;
+    batch.Doubles(c.close)[row] = b.close;
+    batch.Doubles(c.volume)[row] = b.volume;
     batch.Strings(version)[row] = silver.feature_set_version;
   }
   auto put_column = [&](const std::string& name, const std::vector<double>& values) -> Status {
