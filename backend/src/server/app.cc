@@ -10,7 +10,9 @@
 #include "monitoring/standard_metrics.h"
 #include "ml/registry/registry.h"
 #include "server/http_server.h"
+#include "server/model_routes.h"
 #include "server/prediction_routes.h"
+#include "serving/job_runner.h"
 #include "serving/prediction_service.h"
 
 namespace rc::server {
@@ -81,6 +83,8 @@ Status App::Init() {
   predictions_ = std::make_unique<serving::PredictionService>(settings_.data_dir);
   AddSystemRoutes();
   AddPredictionRoutes(*this, *predictions_);
+  jobs_ = std::make_unique<serving::JobRunner>();
+  AddModelRoutes(*this, *jobs_, registry_mutex_);
   return Ok();
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/error.h"
@@ -23,6 +24,7 @@ namespace rc::server {
 class HttpServer;
 }  // namespace rc::server
 namespace rc::serving {
+class JobRunner;
 class PredictionService;
 }  // namespace rc::serving
 namespace rc::server {
@@ -59,6 +61,8 @@ class App {
   HealthRegistry health_;
   Router router_;
   std::unique_ptr<serving::PredictionService> predictions_;
+  std::mutex registry_mutex_;                  // serialises experiment-registry writes
+  std::unique_ptr<serving::JobRunner> jobs_;   // declared after what its jobs use
   std::unique_ptr<HttpServer> server_;
 };
 

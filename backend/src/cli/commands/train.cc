@@ -6,11 +6,9 @@
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
+#include "core/time.h"
 #include "ml/models/family_registry.h"
-#include "ml/registry/registry.h"
-#include "ml/silver_source.h"
-#include "ml/training/walk_forward.h"
-#include "monitoring/standard_metrics.h"
+#include "serving/training_service.h"
 
 namespace rc::cli {
 namespace {
@@ -66,42 +64,21 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
     if (!settings) return ReportError(ctx, settings.error());
     auto series = ParseSeries(args->series);
     if (!series) return ReportError(ctx, series.error(), 2);
-    ml::SilverQuery query;
+    serving::TrainRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, args->bot,
+                                  args->folds, args->min_train_rows, std::nullopt};
     if (!args->until.empty()) {
       auto until = ParseIsoUtc(args->until, "--until");
       if (!until) return ReportError(ctx, until.error(), 2);
-      query.until = *until;
+      request.until = *until;
     }
-    ml::WalkForwardOptions options;
-    options.folds = args->folds;
-    options.min_train_rows = args->min_train_rows;
-    const bool orchestrator = args->bot == "orchestrator";
-    if (!orchestrator) {
-      if (!ml::IsKnownFamily(args->bot)) {
-        return ReportError(ctx, InvalidArgument("--bot", "unknown bot '" + args->bot + "'").value(), 2);
-      }
-      options.families = {args->bot};
+    if (auto valid = serving::ValidateTrainRequest(request); !valid) {
+      Error error = valid.error();
+      error.field = "--" + (error.field == "min_train_rows" ? std::string("min-train-rows") : error.field);
+      return ReportError(ctx, error, 2);
     }
-    auto slice = ml::LoadSilver(settings->data_dir, series->symbol, series->timeframe, query);
-    if (!slice) return ReportError(ctx, slice.error());
-    ml::DatasetSpec spec;
-    spec.feature_names = slice->model_features;
-    spec.horizon_bars = series->horizon_bars;
-    spec.target_column = ml::TargetColumnName(args->series.horizon_minutes);
-    auto dataset = ml::BuildDataset(slice->table, spec);
-    if (!dataset) return ReportError(ctx, dataset.error());
-    auto result = ml::RunWalkForward(*dataset, options);
-    if (!result) return ReportError(ctx, result.error());
-    ml::DataVersion data{std::to_string(slice->silver_version),
-                         "silver/features@" + std::to_string(slice->silver_version) + " " + series->key.ToString() +
-                             " " + slice->feature_set_version,
-                         result->first_ts, result->last_ts, result->rows};
-    ml::ExperimentRegistry registry(settings->data_dir);
-    auto record = ml::MakeExperimentRecord(*result, series->key, orchestrator ? "orchestrator" : "single", data,
-                                           options, NowMicros());
-    auto id = registry.Record(record, &*result);
-    if (!id) return ReportError(ctx, id.error());
-    PrintResult(*result, *id);
+    auto outcome = serving::Train(settings->data_dir, request);
+    if (!outcome) return ReportError(ctx, outcome.error());
+    PrintResult(outcome->result, outcome->experiment_id);
   });
 }
 

@@ -122,6 +122,8 @@ bool IsSafeId(const std::string& id) {
 ExperimentRegistry::ExperimentRegistry(fs::path data_dir)
     : data_dir_(std::move(data_dir)), root_(data_dir_ / "experiments") {}
 
+boost::json::object IndexEntry::ToJson() const { return EntryJson(*this); }
+
 Status ExperimentRegistry::WriteIndex(const std::map<ExperimentKey, IndexEntry>& index) const {
   boost::json::object entries;
   for (const auto& [k, e] : index) entries[k.ToString()] = EntryJson(e);

@@ -50,6 +50,9 @@ struct IndexEntry {
   GatingTable gating;                     // the active experiment's computed weights
   std::optional<CuratedOverride> curated; // wins over `gating` until removed
   int64_t updated_at = 0;
+
+  // The entry as stored in index.json (also the API's /api/models item).
+  boost::json::object ToJson() const;
 };
 
 struct PruneReport {

@@ -1,0 +1,203 @@
+#include "server/model_routes.h"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "ml/registry/registry.h"
+#include "server/app.h"
+#include "server/json_body.h"
+#include "serving/job_runner.h"
+#include "serving/training_service.h"
+
+namespace rc::server {
+namespace {
+
+constexpr const char* kTrainSchema = R"json({
+  "type": "object", "required": ["bot_name", "symbol", "timeframe"], "additionalProperties": false,
+  "properties": {
+    "bot_name": {"type": "string", "description": "orchestrator (every family) or one family"},
+    "symbol": {"type": "string"}, "timeframe": {"type": "string"},
+    "horizon_minutes": {"type": "integer", "description": "default: the first of HORIZONS_MINUTES"},
+    "folds": {"type": "integer", "minimum": 1, "maximum": 50},
+    "min_train_rows": {"type": "integer", "minimum": 50},
+    "until": {"type": "string", "format": "date-time"}}})json";
+
+constexpr const char* kClearSchema = R"json({
+  "type": "object", "additionalProperties": false,
+  "properties": {
+    "older_than_days": {"type": "integer", "minimum": 0, "description": "absent: every unprotected experiment"},
+    "dry_run": {"type": "boolean"}, "who": {"type": "string"}}})json";
+
+constexpr const char* kJobSchema = R"json({
+  "type": "object", "required": ["id", "kind", "state"],
+  "properties": {"id": {"type": "string"}, "kind": {"type": "string"},
+                 "state": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+                 "result": {"type": "object"}, "error": {"type": "object"}}})json";
+
+Result<serving::TrainRequest> ParseTrain(const Request& request, int default_horizon) {
+  RC_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request));
+  RC_RETURN_IF_ERROR(RejectUnknownFields(
+      body, {"bot_name", "symbol", "timeframe", "horizon_minutes", "folds", "min_train_rows", "until"}));
+  RC_ASSIGN_OR_RETURN(std::string bot, RequiredString(body, "bot_name"));
+  RC_ASSIGN_OR_RETURN(std::string symbol_text, RequiredString(body, "symbol"));
+  RC_ASSIGN_OR_RETURN(std::string tf_text, RequiredString(body, "timeframe"));
+  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
+  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tf_text, "timeframe"));
+  RC_ASSIGN_OR_RETURN(auto horizon, OptionalInt(body, "horizon_minutes", 1, 60 * 24 * 365));
+  RC_ASSIGN_OR_RETURN(auto folds, OptionalInt(body, "folds", 1, 50));
+  RC_ASSIGN_OR_RETURN(auto min_rows, OptionalInt(body, "min_train_rows", 50, 100'000'000));
+  RC_ASSIGN_OR_RETURN(auto until_text, OptionalString(body, "until"));
+  serving::TrainRequest train{symbol, tf, static_cast<int>(horizon.value_or(default_horizon)), bot};
+  if (folds) train.folds = static_cast<int>(*folds);
+  if (min_rows) train.min_train_rows = static_cast<int>(*min_rows);
+  if (until_text) {
+    RC_ASSIGN_OR_RETURN(int64_t until, ParseIsoUtc(*until_text, "until"));
+    train.until = until;
+  }
+  // Reject what would fail in the job now, while the caller is still listening.
+  auto valid = serving::ValidateTrainRequest(train);
+  if (!valid) {
+    Error error = valid.error();
+    if (error.field == "bot") error.field = "bot_name";
+    return tl::unexpected(error);
+  }
+  return train;
+}
+
+boost::json::object ExperimentSummary(const ml::ExperimentRecord& r) {
+  return boost::json::object{{"id", r.id},
+                             {"kind", r.kind},
+                             {"symbol", r.key.symbol},
+                             {"timeframe", r.key.timeframe},
+                             {"horizon_minutes", r.key.horizon_minutes},
+                             {"created_at", FormatIsoUtc(r.created_at)},
+                             {"champion", r.champion},
+                             {"challenger", r.challenger},
+                             {"primary_metric", r.primary_metric},
+                             {"silver_version", r.data.lake_table_version}};
+}
+
+}  // namespace
+
+void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mutex) {
+  const std::string data_dir = app.settings().data_dir;
+  const int default_horizon = app.settings().horizons_minutes.front();
+  HealthRegistry* health = &app.health();
+
+  app.AddRoute({"POST", "/api/prediction/train",
+                "Retrain (runbook: bot_name=\"orchestrator\"); runs as a background job, answers 202 with the job",
+                "models", {}, kTrainSchema, kJobSchema, "application/json", true},
+               [&jobs, &registry_mutex, data_dir, default_horizon, health](const Request& request) {
+                 auto train = ParseTrain(request, default_horizon);
+                 if (!train) return ErrorResponse(train.error());
+                 boost::json::object params{{"bot_name", train->bot},
+                                            {"symbol", train->symbol.str()},
+                                            {"timeframe", std::string(train->timeframe.ToString())},
+                                            {"horizon_minutes", train->horizon_minutes},
+                                            {"folds", train->folds}};
+                 auto id = jobs.Submit("train", params, [request = *train, data_dir, &registry_mutex,
+                                                         health]() -> Result<boost::json::value> {
+                   std::lock_guard lock(registry_mutex);
+                   auto outcome = serving::Train(data_dir, request);
+                   if (!outcome) return tl::unexpected(outcome.error());
+                   health->Set("models", HealthState::kOk, "last trained " + outcome->experiment_id);
+                   return boost::json::value(outcome->SummaryJson());
+                 });
+                 if (!id) return ErrorResponse(id.error());
+                 spdlog::info("training job {} queued: {} {} {} +{}m", *id, train->bot, train->symbol.str(),
+                              train->timeframe.ToString(), train->horizon_minutes);
+                 Response response = JsonResponse(202, boost::json::serialize(jobs.Get(*id)->ToJson()));
+                 response.headers.emplace_back("Location", "/api/jobs/" + *id);
+                 return response;
+               });
+
+  app.AddRoute({"GET", "/api/jobs", "Background jobs, newest first", "models", {}, "",
+                R"({"type":"object","properties":{"jobs":{"type":"array"}}})"},
+               [&jobs](const Request&) {
+                 boost::json::array items;
+                 for (const auto& job : jobs.List()) items.push_back(job.ToJson());
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"jobs", std::move(items)}}));
+               });
+
+  app.AddRoute({"GET", "/api/jobs/{id}", "One background job", "models", {{"id", "path"}}, "", kJobSchema},
+               [&jobs](const Request& request) {
+                 auto job = jobs.Get(request.path_params.at("id"));
+                 if (!job) return ErrorResponse(Error{ErrorCode::kNotFound, "no such job", "id"});
+                 return JsonResponse(200, boost::json::serialize(job->ToJson()));
+               });
+
+  app.AddRoute({"GET", "/api/models", "Champion, challenger, active weights and curated override per series",
+                "models", {}, "", R"({"type":"object","properties":{"models":{"type":"array"}}})"},
+               [data_dir](const Request&) {
+                 ml::ExperimentRegistry registry(data_dir);
+                 auto index = registry.ReadIndex();
+                 if (!index) return ErrorResponse(index.error());
+                 boost::json::array items;
+                 for (const auto& [key, entry] : *index) items.push_back(entry.ToJson());
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"models", std::move(items)}}));
+               });
+
+  app.AddRoute({"POST", "/api/models/clear",
+                "Prune experiments (backs up data/experiments first; keeps champion, challenger, curated)", "models", {},
+                kClearSchema, R"({"type":"object"})", "application/json", true},
+               [data_dir, &registry_mutex](const Request& request) {
+                 std::optional<int64_t> days;
+                 bool dry_run = false;
+                 std::string who = "api";
+                 if (!request.body.empty()) {
+                   auto body = ParseJsonObject(request);
+                   if (!body) return ErrorResponse(body.error());
+                   if (auto s = RejectUnknownFields(*body, {"older_than_days", "dry_run", "who"}); !s) {
+                     return ErrorResponse(s.error());
+                   }
+                   auto parsed_days = OptionalInt(*body, "older_than_days", 0, 36500);
+                   if (!parsed_days) return ErrorResponse(parsed_days.error());
+                   days = *parsed_days;
+                   if (const auto* d = body->if_contains("dry_run"); d && !d->is_null()) {
+                     if (!d->is_bool()) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "must be a boolean", "dry_run"});
+                     dry_run = d->as_bool();
+                   }
+                   auto parsed_who = OptionalString(*body, "who");
+                   if (!parsed_who) return ErrorResponse(parsed_who.error());
+                   if (*parsed_who) who = **parsed_who;
+                 }
+                 std::lock_guard lock(registry_mutex);
+                 ml::ExperimentRegistry registry(data_dir);
+                 auto report = registry.Prune(days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt,
+                                              dry_run, NowMicros(), who);
+                 if (!report) return ErrorResponse(report.error());
+                 boost::json::array removed;
+                 for (const auto& id : report->removed) removed.push_back(boost::json::string(id));
+                 boost::json::object kept;
+                 for (const auto& [id, why] : report->kept) kept[id] = why;
+                 spdlog::info("models/clear by {}: {} removed{}, backup {}", who, report->removed.size(),
+                              dry_run ? " (dry run)" : "", report->backup_path.empty() ? "-" : report->backup_path);
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                                              {"dry_run", report->dry_run},
+                                              {"removed", std::move(removed)},
+                                              {"kept", std::move(kept)},
+                                              {"backup", report->backup_path}}));
+               });
+
+  app.AddRoute({"GET", "/api/experiments", "Every experiment, oldest first", "models", {}, "",
+                R"({"type":"object","properties":{"experiments":{"type":"array"}}})"},
+               [data_dir](const Request&) {
+                 ml::ExperimentRegistry registry(data_dir);
+                 auto list = registry.List();
+                 if (!list) return ErrorResponse(list.error());
+                 boost::json::array items;
+                 for (const auto& record : *list) items.push_back(ExperimentSummary(record));
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"experiments", std::move(items)}}));
+               });
+
+  app.AddRoute({"GET", "/api/experiments/{id}", "One experiment's full record", "models", {{"id", "path"}}, "",
+                R"({"type":"object"})"},
+               [data_dir](const Request& request) {
+                 ml::ExperimentRegistry registry(data_dir);
+                 auto record = registry.Load(request.path_params.at("id"));
+                 if (!record) return ErrorResponse(record.error());
+                 return JsonResponse(200, boost::json::serialize(record->ToJson()));
+               });
+}
+
+}  // namespace rc::server

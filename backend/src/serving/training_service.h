@@ -1,0 +1,48 @@
+// File: serving/training_service.h
+//
+// One training run the way the runbook's retraining procedure asks for it
+// (bot "orchestrator" trains every family; a family name trains that one with
+// naive as baseline): silver at its current version -> walk-forward -> the
+// experiment registry. The CLI `train` and POST /api/prediction/train (as a
+// background job) both call Train().
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+#include "ml/training/walk_forward.h"
+
+namespace rc::serving {
+
+struct TrainRequest {
+  Symbol symbol;
+  Timeframe timeframe;
+  int horizon_minutes = 180;
+  std::string bot = "orchestrator";  // "orchestrator" or a model family
+  int folds = 5;
+  int min_train_rows = 500;
+  std::optional<int64_t> until;      // train on bars up to this time only
+};
+
+struct TrainOutcome {
+  std::string experiment_id;
+  ml::TrainingResult result;
+  int64_t silver_version = -1;
+
+  // experiment_id, champion, challenger, rows, folds, per-family overall metrics.
+  boost::json::object SummaryJson() const;
+};
+
+// Validates the request. Errors: kInvalidArgument naming "bot", "folds",
+// "min_train_rows" or "horizon_minutes".
+Status ValidateTrainRequest(const TrainRequest& request);
+
+// Errors: as ValidateTrainRequest; kNotFound without silver rows; training and
+// registry errors. Not internally locked: callers serialise registry writes.
+Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request);
+
+}  // namespace rc::serving
