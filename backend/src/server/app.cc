@@ -80,6 +80,9 @@ Status App::Init() {
   } else {
     health_.Set("models", HealthState::kOk, std::to_string(experiments->size()) + " experiments");
   }
+  hub_ = std::make_unique<Hub>(HubOptions{settings_.ws_heartbeat_interval,
+                                          static_cast<size_t>(settings_.ws_send_queue_limit),
+                                          settings_.ws_rate_limit_per_second, settings_.ws_max_connections});
   predictions_ = std::make_unique<serving::PredictionService>(settings_.data_dir);
   AddSystemRoutes();
   AddPredictionRoutes(*this, *predictions_);
@@ -139,6 +142,14 @@ void App::AddSystemRoutes() {
              response.body = monitoring::Registry::Default().Expose();
              return response;
            });
+  AddRoute({"GET", "/ws",
+            "WebSocket endpoint (upgrade): send {\"op\":\"subscribe\",\"channels\":[\"regime:TCS.NS:5m\"]}; "
+            "channels bars:, predictions:, regime:SYMBOL:TF; heartbeats every WS_HEARTBEAT_INTERVAL",
+            "streaming"},
+           [](const Request&) {
+             return ErrorResponse(Error{ErrorCode::kMalformed,
+                                        "this endpoint speaks WebSocket: send an Upgrade: websocket request", ""});
+           });
   AddRoute({"GET", "/openapi.json", "This OpenAPI 3 document", "system", {}, "", R"({"type":"object"})"},
            [this](const Request&) { return JsonResponse(200, BuildOpenApiDocument(router_, BuildVersion())); });
 }
@@ -151,6 +162,7 @@ Result<int> App::Listen() {
   options.max_body_bytes = settings_.max_body_bytes;
   options.request_timeout_seconds = settings_.request_timeout_seconds;
   options.handle_signals = true;
+  options.hub = hub_.get();
   server_ = std::make_unique<HttpServer>(options, router_, ObserveRequest);
   auto port = server_->Start();
   if (!port) {
@@ -158,6 +170,8 @@ Result<int> App::Listen() {
     return port;
   }
   health_.Set("http", HealthState::kOk, "listening on " + settings_.host + ":" + std::to_string(*port));
+  health_.Set("websocket", HealthState::kOk,
+              "/ws, heartbeat every " + std::to_string(settings_.ws_heartbeat_interval) + " s");
   return port;
 }
 

@@ -17,6 +17,7 @@
 #include "core/settings.h"
 #include "core/time.h"
 #include "server/health.h"
+#include "server/hub.h"
 #include "server/router.h"
 
 namespace rc::server {
@@ -45,6 +46,8 @@ class App {
 
   const Settings& settings() const { return settings_; }
   HealthRegistry& health() { return health_; }
+  // The websocket hub (valid after Init).
+  Hub& hub() { return *hub_; }
   Router& router() { return router_; }
 
   // Registers a route; when `doc.mutating` and API_TOKEN is set, the handler is
@@ -60,6 +63,7 @@ class App {
   TimestampUs started_at_;
   HealthRegistry health_;
   Router router_;
+  std::unique_ptr<Hub> hub_;
   std::unique_ptr<serving::PredictionService> predictions_;
   std::mutex registry_mutex_;                  // serialises experiment-registry writes
   std::unique_ptr<serving::JobRunner> jobs_;   // declared after what its jobs use

@@ -29,6 +29,7 @@ struct HttpServer::Impl {
     session_config.request_timeout_seconds = options.request_timeout_seconds;
     session_config.registry = &registry;
     session_config.stopping = &stopping;
+    session_config.hub = options.hub;
   }
 
   void do_accept() {
@@ -53,6 +54,7 @@ struct HttpServer::Impl {
       acceptor.close(ec);
       signals.cancel(ec);
       registry.ShutdownAll();
+      if (options.hub != nullptr) options.hub->CloseAll();
       // Requests still running after the grace period are abandoned.
       grace_timer.expires_after(std::chrono::seconds(options.shutdown_grace_seconds));
       grace_timer.async_wait([this](error_code timer_ec) {
@@ -67,7 +69,7 @@ struct HttpServer::Impl {
   }
 
   void WaitForDrain() {
-    if (registry.size() == 0) {
+    if (registry.size() == 0 && (options.hub == nullptr || options.hub->connections() == 0)) {
       grace_timer.cancel();
       return;
     }

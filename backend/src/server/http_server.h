@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "server/hub.h"
 #include "server/router.h"
 
 namespace rc::server {
@@ -29,15 +30,12 @@ struct HttpServerOptions {
   int request_timeout_seconds = 30;   // for reading one request (header + body)
   int shutdown_grace_seconds = 15;    // in-flight requests get this long after Stop()
   bool handle_signals = false;        // stop gracefully on SIGINT/SIGTERM
+  Hub* hub = nullptr;                 // websocket upgrades of /ws go here (not owned); null = none
 };
 
 // Called once per request after the response is produced (for access logs and
 // metrics). `route` is the matched template or "unmatched".
 using RequestObserver = std::function<void(const Request&, const Response&, const std::string& route, double seconds)>;
-
-// A WebSocket upgrade is offered to this hook with the raw socket; it returns
-// false to refuse (the server then answers 404). Implemented by the websocket hub.
-class UpgradeHandler;
 
 class HttpServer {
  public:

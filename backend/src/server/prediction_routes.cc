@@ -54,10 +54,11 @@ Result<serving::PredictQuery> ParseTrigger(const Request& request, int default_h
 
 void AddPredictionRoutes(App& app, serving::PredictionService& service) {
   const int default_horizon = app.settings().horizons_minutes.front();
+  Hub* hub = &app.hub();
   app.AddRoute({"POST", "/api/prediction/trigger",
                 "Make one prediction now: regime, gated-ensemble expected price and conformal bands", "prediction",
                 {}, kTriggerRequestSchema, kPredictionSchema, "application/json", true},
-               [&service, default_horizon](const Request& request) {
+               [&service, default_horizon, hub](const Request& request) {
                  auto query = ParseTrigger(request, default_horizon);
                  if (!query) return ErrorResponse(query.error());
                  auto outcome = service.Predict(*query);
@@ -74,7 +75,20 @@ void AddPredictionRoutes(App& app, serving::PredictionService& service) {
                               regime::ToString(p.regime), p.regime_confidence, p.expected_price, outcome->last_close,
                               p.weights_source, weights, gated.empty() ? " none" : gated, bands,
                               p.degraded ? "; DEGRADED: " + p.degraded_reason : "");
-                 return JsonResponse(200, boost::json::serialize(outcome->ToJson()));
+                 const boost::json::object body = outcome->ToJson();
+                 // Websocket subscribers of this series get the prediction and the regime.
+                 const std::string series = query->symbol.str() + ":" + std::string(query->timeframe.ToString());
+                 hub->Publish("predictions:" + series,
+                              boost::json::serialize(boost::json::object{
+                                  {"type", "prediction"}, {"channel", "predictions:" + series}, {"data", body}}));
+                 hub->Publish("regime:" + series,
+                              boost::json::serialize(boost::json::object{
+                                  {"type", "regime"},
+                                  {"channel", "regime:" + series},
+                                  {"data", {{"state", regime::ToString(p.regime)},
+                                            {"confidence", p.regime_confidence},
+                                            {"ts", FormatIsoUtc(p.data_last_ts)}}}}));
+                 return JsonResponse(200, boost::json::serialize(body));
                });
 }
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
+#include "server/internal/ws_session.h"
 
 namespace rc::server::internal {
 
@@ -137,6 +138,15 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   }
   const auto& message = parser_->get();
   Request request = ToRequest(message);
+  if (config_.hub != nullptr && request.path == "/ws" && websocket::is_upgrade(message)) {
+    // The connection becomes a websocket session; this HTTP session ends here.
+    Response switching;
+    switching.status = 101;
+    if (config_.observer) config_.observer(request, switching, "/ws", 0.0);
+    busy_ = false;
+    StartWebsocket(stream_.release_socket(), parser_->release(), *config_.hub);
+    return;
+  }
   std::string route;
   Response response = config_.router->Dispatch(request, &route);
   if (!message.keep_alive() || config_.stopping->load()) response.close_connection = true;

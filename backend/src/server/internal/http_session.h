@@ -42,6 +42,7 @@ struct SessionConfig {
   int request_timeout_seconds = 30;
   SessionRegistry* registry = nullptr;
   std::atomic<bool>* stopping = nullptr;
+  Hub* hub = nullptr;
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

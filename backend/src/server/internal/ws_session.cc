@@ -1,0 +1,245 @@
+#include "server/internal/ws_session.h"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/logging.h"
+#include "core/time.h"
+#include "monitoring/standard_metrics.h"
+
+namespace rc::server::internal {
+namespace {
+
+constexpr size_t kMaxInboundMessageBytes = 64 * 1024;
+
+std::string ErrorMessage(const Error& error) {
+  boost::json::object err{{"code", ErrorCodeName(error.code)}, {"message", error.message}};
+  if (!error.field.empty()) err["field"] = error.field;
+  return boost::json::serialize(boost::json::object{{"type", "error"}, {"error", std::move(err)}});
+}
+
+}  // namespace
+
+void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub) {
+  if (!hub.TryAdmit()) {
+    // Full or shutting down: answer 503 and close.
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    auto response = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
+    response->set(http::field::content_type, "application/json");
+    response->body() = hub.closing()
+                           ? R"json({"error":{"code":"unavailable","message":"the server is shutting down"}})json"
+                           : R"json({"error":{"code":"unavailable","message":"too many websocket connections (WS_MAX_CONNECTIONS)"}})json";
+    response->keep_alive(false);
+    response->prepare_payload();
+    http::async_write(*stream, *response, [stream, response](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    });
+    return;
+  }
+  auto session = std::make_shared<WsSession>(std::move(socket), hub);
+  hub.Track(session);
+  session->Run(std::move(request));
+}
+
+WsSession::WsSession(tcp::socket&& socket, Hub& hub)
+    : ws_(std::move(socket)), hub_(hub), heartbeat_(ws_.get_executor()) {
+  tokens_ = hub_.options().rate_limit_per_second;
+  last_refill_ = std::chrono::steady_clock::now();
+}
+
+WsSession::~WsSession() {
+  hub_.RemoveSession(this);
+  hub_.Release();
+  monitoring::WebsocketConnectionsActive().WithLabels(std::vector<std::string>{}).Add(-1);
+}
+
+void WsSession::Run(http::request<http::string_body> request) {
+  monitoring::WebsocketConnectionsTotal().WithLabels(std::vector<std::string>{}).Inc();
+  monitoring::WebsocketConnectionsActive().WithLabels(std::vector<std::string>{}).Add(1);
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(30);
+  // Idle = no frame from the peer; Beast pings at half of it, so a live client
+  // that only listens is never dropped, and a dead one is noticed.
+  timeouts.idle_timeout = std::chrono::seconds(std::max(60, 3 * hub_.options().heartbeat_seconds));
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(kMaxInboundMessageBytes);
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(http::field::server, "regimecast");
+  }));
+  auto req = std::make_shared<http::request<http::string_body>>(std::move(request));
+  net::dispatch(ws_.get_executor(), [self = shared_from_this(), req] {
+    self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
+  });
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+  if (ec) {
+    spdlog::debug("websocket handshake failed: {}", ec.message());
+    return;
+  }
+  ws_.text(true);
+  schedule_heartbeat();
+  do_read();
+}
+
+void WsSession::schedule_heartbeat() {
+  heartbeat_.expires_after(std::chrono::seconds(hub_.options().heartbeat_seconds));
+  heartbeat_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_) return;
+    self->SendNow(R"({"type":"heartbeat","ts":")" + FormatIsoUtc(NowMicros()) + "\"}");
+    self->schedule_heartbeat();
+  });
+}
+
+void WsSession::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+bool WsSession::TakeToken() {
+  const auto now = std::chrono::steady_clock::now();
+  const double rate = hub_.options().rate_limit_per_second;
+  tokens_ = std::min(rate, tokens_ + rate * std::chrono::duration<double>(now - last_refill_).count());
+  last_refill_ = now;
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::message_too_big) {
+      Close(websocket::close_code::too_big, "messages are limited to 64 KiB");
+    }
+    closed_ = true;
+    heartbeat_.cancel();
+    return;
+  }
+  const std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  if (!ws_.got_text()) {
+    SendNow(ErrorMessage(Error{ErrorCode::kUnsupported, "only text (JSON) messages are accepted", "message"}));
+  } else if (!TakeToken()) {
+    // Over the inbound limit: answer, and drop a client that keeps flooding.
+    if (++rate_violations_ > 3 * hub_.options().rate_limit_per_second) {
+      return Close(websocket::close_code::policy_error, "inbound rate limit exceeded");
+    }
+    SendNow(ErrorMessage(Error{ErrorCode::kRateLimited,
+                               "more than " + std::to_string(hub_.options().rate_limit_per_second) +
+                                   " messages per second (WS_RATE_LIMIT_PER_SECOND)",
+                               ""}));
+  } else {
+    Handle(text);
+  }
+  if (!closed_) do_read();
+}
+
+void WsSession::Handle(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(text, ec);
+  if (ec || !value.is_object()) {
+    return SendNow(ErrorMessage(Error{ErrorCode::kMalformed, "messages must be JSON objects", "message"}));
+  }
+  const auto& message = value.as_object();
+  const auto* op = message.if_contains("op");
+  if (op == nullptr || !op->is_string()) {
+    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be subscribe, unsubscribe or ping", "op"}));
+  }
+  if (op->as_string() == "ping") {
+    return SendNow(R"({"type":"pong","ts":")" + FormatIsoUtc(NowMicros()) + "\"}");
+  }
+  const bool subscribe = op->as_string() == "subscribe";
+  if (!subscribe && op->as_string() != "unsubscribe") {
+    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be subscribe, unsubscribe or ping", "op"}));
+  }
+  const auto* channels = message.if_contains("channels");
+  if (channels == nullptr || !channels->is_array() || channels->as_array().empty()) {
+    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a non-empty array of channel names",
+                                      "channels"}));
+  }
+  // Validate every channel before changing anything (all or nothing).
+  std::vector<std::string> canonical;
+  for (size_t idx = 0; idx < channels->as_array().size(); ++idx) {
+    const auto& item = channels->as_array()[idx];
+    const std::string field = "channels[" + std::to_string(idx) + "]";
+    if (!item.is_string()) {
+      return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a string", field}));
+    }
+    auto parsed = ParseChannel(item.as_string(), field);
+    if (!parsed) return SendNow(ErrorMessage(parsed.error()));
+    canonical.push_back(*parsed);
+  }
+  if (subscribe && channels_.size() + canonical.size() > hub_.options().max_channels_per_client) {
+    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument,
+                                      "at most " + std::to_string(hub_.options().max_channels_per_client) +
+                                          " channels per connection",
+                                      "channels"}));
+  }
+  boost::json::array done;
+  for (const std::string& channel : canonical) {
+    if (subscribe) {
+      if (channels_.insert(channel).second) hub_.Subscribe(shared_from_this(), channel);
+    } else if (channels_.erase(channel) > 0) {
+      hub_.Unsubscribe(this, channel);
+    }
+    done.push_back(boost::json::string(channel));
+  }
+  SendNow(boost::json::serialize(
+      boost::json::object{{"type", subscribe ? "subscribed" : "unsubscribed"}, {"channels", std::move(done)}}));
+}
+
+void WsSession::Send(std::shared_ptr<const std::string> message) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
+    if (self->closed_) return;
+    if (self->queue_.size() >= self->hub_.options().send_queue_limit) {
+      spdlog::warn("websocket client too slow ({} messages queued): dropped", self->queue_.size());
+      return self->Close(websocket::close_code::policy_error, "send queue full: client too slow");
+    }
+    self->queue_.push_back(std::move(message));
+    if (!self->writing_) self->do_write();
+  });
+}
+
+void WsSession::SendNow(std::string text) { Send(std::make_shared<const std::string>(std::move(text))); }
+
+void WsSession::do_write() {
+  writing_ = true;
+  ws_.async_write(net::buffer(*queue_.front()), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    closed_ = true;
+    heartbeat_.cancel();
+    return;
+  }
+  if (pending_close_) return StartClose();
+  queue_.pop_front();
+  if (!queue_.empty() && !closed_) do_write();
+}
+
+void WsSession::StartClose() {
+  // Beast allows one pending write and async_close counts as one: a close
+  // requested mid-write waits for on_write.
+  if (writing_) return;
+  auto reason = std::move(*pending_close_);
+  pending_close_.reset();
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+}
+
+void WsSession::Close(websocket::close_code code, std::string reason) {
+  net::dispatch(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+    if (self->closed_) return;
+    self->closed_ = true;
+    self->heartbeat_.cancel();
+    // Drop what is queued, but not the message being written (its buffer is in use).
+    self->queue_.erase(self->writing_ ? std::next(self->queue_.begin()) : self->queue_.begin(), self->queue_.end());
+    self->pending_close_ = websocket::close_reason(code, reason);
+    self->StartClose();
+  });
+}
+
+}  // namespace rc::server::internal

@@ -1,0 +1,148 @@
+"""WebSocket /ws: subscriptions, validation, heartbeats, broadcast of predictions, limits, shutdown."""
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+
+import pytest
+import requests
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from conftest import run_cli
+
+
+def ws_url(server):
+    return f"ws://127.0.0.1:{server.port}/ws"
+
+
+def recv_type(ws, wanted, timeout=5.0):
+    """Next message of type `wanted` (skipping heartbeats and others), as a dict."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        msg = json.loads(ws.recv(timeout=max(0.05, deadline - time.time())))
+        if msg["type"] == wanted:
+            return msg
+    raise AssertionError(f"no {wanted} message within {timeout}s")
+
+
+def test_subscribe_canonicalises_channels(server):
+    with connect(ws_url(server)) as ws:
+        ws.send(json.dumps({"op": "subscribe", "channels": ["regime:tcs.ns:5m", "predictions:TCS.NS:5m"]}))
+        msg = recv_type(ws, "subscribed")
+        assert msg["channels"] == ["regime:TCS.NS:5m", "predictions:TCS.NS:5m"]
+        ws.send(json.dumps({"op": "ping"}))
+        assert recv_type(ws, "pong")["ts"].endswith("Z")
+        ws.send(json.dumps({"op": "unsubscribe", "channels": ["regime:TCS.NS:5m"]}))
+        assert recv_type(ws, "unsubscribed")["channels"] == ["regime:TCS.NS:5m"]
+
+
+@pytest.mark.parametrize("message,code,field", [
+    ("not json", "malformed_request", "message"),
+    (json.dumps([1, 2]), "malformed_request", "message"),
+    (json.dumps({"op": "dance"}), "invalid_argument", "op"),
+    (json.dumps({"op": "subscribe"}), "invalid_argument", "channels"),
+    (json.dumps({"op": "subscribe", "channels": ["weather:TCS.NS:5m"]}), "invalid_argument", "channels[0]"),
+    (json.dumps({"op": "subscribe", "channels": ["regime:TCS.NS:5m", "regime:../x:5m"]}), "invalid_argument", "channels[1]"),
+    (json.dumps({"op": "subscribe", "channels": ["regime:TCS.NS:7m"]}), "invalid_argument", "channels[0]"),
+    (json.dumps({"op": "subscribe", "channels": [42]}), "invalid_argument", "channels[0]"),
+])
+def test_invalid_messages_get_errors_and_the_connection_survives(server, message, code, field):
+    with connect(ws_url(server)) as ws:
+        ws.send(message)
+        err = recv_type(ws, "error")["error"]
+        assert err["code"] == code and err["field"] == field, err
+        ws.send(json.dumps({"op": "ping"}))
+        recv_type(ws, "pong")
+
+
+def test_binary_messages_are_refused(server):
+    with connect(ws_url(server)) as ws:
+        ws.send(b"\x00\x01")
+        assert recv_type(ws, "error")["error"]["code"] == "unsupported"
+
+
+def test_heartbeats_follow_the_setting(server_factory):
+    srv = server_factory(extra_env={"WS_HEARTBEAT_INTERVAL": "1"})
+    with connect(ws_url(srv)) as ws:
+        start = time.time()
+        recv_type(ws, "heartbeat", timeout=3)
+        recv_type(ws, "heartbeat", timeout=3)
+        assert time.time() - start < 3.5
+
+
+def test_connections_are_counted_and_plain_get_is_refused(server):
+    with connect(ws_url(server)):
+        metrics = requests.get(server.url("/metrics"), timeout=5).text
+        assert re.search(r"^websocket_connections_active 1$", metrics, re.M)
+    metrics = requests.get(server.url("/metrics"), timeout=5).text
+    assert re.search(r"^websocket_connections_total [1-9]", metrics, re.M)
+    assert requests.get(server.url("/ws"), timeout=5).status_code == 400
+    health = requests.get(server.url("/health"), timeout=5).json()
+    assert health["subsystems"]["websocket"]["status"] == "ok"
+
+
+def test_inbound_rate_limit_then_disconnect(server_factory):
+    srv = server_factory(extra_env={"WS_RATE_LIMIT_PER_SECOND": "2"})
+    with connect(ws_url(srv)) as ws:
+        for _ in range(5):
+            ws.send(json.dumps({"op": "ping"}))
+        assert recv_type(ws, "error")["error"]["code"] == "rate_limited"
+        with pytest.raises(ConnectionClosed) as closed:
+            for _ in range(200):
+                ws.send(json.dumps({"op": "ping"}))
+                time.sleep(0.001)
+            while True:
+                ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+def test_connection_limit_answers_503(server_factory):
+    srv = server_factory(extra_env={"WS_MAX_CONNECTIONS": "1"})
+    with connect(ws_url(srv)):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(ws_url(srv), open_timeout=5)
+        assert refused.value.response.status_code == 503
+    # The slot is free again once the first client left.
+    time.sleep(0.2)
+    with connect(ws_url(srv)) as ws:
+        ws.send(json.dumps({"op": "ping"}))
+        recv_type(ws, "pong")
+
+
+def test_predictions_are_broadcast_to_subscribers(server_factory, rc_binary, tmp_path):
+    data = tmp_path / "data"
+    env = {"DATA_DIR": str(data)}
+    run_cli(rc_binary, "sim", "--symbol", "TCS.NS", "--timeframe", "5m", "--days", "30", "--seed", "8",
+            "--end", "2024-06-01T00:00:00Z", env=env)
+    run_cli(rc_binary, "pipeline", env=env)
+    srv = server_factory(data_dir=data)
+    with connect(ws_url(srv)) as subscriber, connect(ws_url(srv)) as other:
+        subscriber.send(json.dumps({"op": "subscribe", "channels": ["predictions:TCS.NS:5m", "regime:TCS.NS:5m"]}))
+        recv_type(subscriber, "subscribed")
+        other.send(json.dumps({"op": "subscribe", "channels": ["predictions:INFY.NS:5m"]}))
+        recv_type(other, "subscribed")
+        r = requests.post(srv.url("/api/prediction/trigger"),
+                          json={"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 180}, timeout=30)
+        assert r.status_code == 200
+        pushed = recv_type(subscriber, "prediction")
+        assert pushed["channel"] == "predictions:TCS.NS:5m"
+        assert pushed["data"]["expected_price"] == r.json()["expected_price"]
+        regime = recv_type(subscriber, "regime")
+        assert regime["data"]["state"] == r.json()["regime"]
+        with pytest.raises(TimeoutError):
+            recv_type(other, "prediction", timeout=0.5)  # other series: nothing
+
+
+def test_shutdown_closes_websockets_with_going_away(server):
+    with connect(ws_url(server)) as ws:
+        ws.send(json.dumps({"op": "ping"}))
+        recv_type(ws, "pong")
+        server.proc.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+    assert server.proc.wait(timeout=20) == 0
