@@ -222,6 +222,9 @@ const std::vector<SettingDef>& Definitions() {
                  [](const Settings& s) { return std::string(s.scheduler_enabled ? "true" : "false"); }});
     d.push_back(IntSetting("retrain_interval_hours", "RETRAIN_INTERVAL_HOURS", "Scheduled retraining period",
                            &Settings::retrain_interval_hours, 1, 24 * 365));
+    d.push_back(IntSetting("drift_check_interval_seconds", "DRIFT_CHECK_INTERVAL_SECONDS",
+                           "Seconds between the server's prediction-quality (drift) checks",
+                           &Settings::drift_check_interval_seconds, 1, 86400));
     d.push_back({{"drift_mape_threshold", "DRIFT_MAPE_THRESHOLD", "MAPE (ratio) above which drift triggers retraining",
                   false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {

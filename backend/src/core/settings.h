@@ -57,6 +57,7 @@ struct Settings {
   bool scheduler_enabled = true;              // SCHEDULER_ENABLED
   int retrain_interval_hours = 24;            // RETRAIN_INTERVAL_HOURS
   double drift_mape_threshold = 0.08;         // DRIFT_MAPE_THRESHOLD (runbook: MAPE > 8% sustained)
+  int drift_check_interval_seconds = 300;     // DRIFT_CHECK_INTERVAL_SECONDS, how often the server measures quality
 };
 
 // Name -> value pairs from flags, keyed by the setting's name ("port", "data_dir").

@@ -13,6 +13,8 @@
 #include "server/model_routes.h"
 #include "server/prediction_routes.h"
 #include "serving/job_runner.h"
+#include "serving/periodic_task.h"
+#include "serving/quality.h"
 #include "serving/prediction_service.h"
 
 namespace rc::server {
@@ -85,9 +87,35 @@ Status App::Init() {
                                           settings_.ws_rate_limit_per_second, settings_.ws_max_connections});
   predictions_ = std::make_unique<serving::PredictionService>(settings_.data_dir);
   AddSystemRoutes();
-  AddPredictionRoutes(*this, *predictions_);
+  AddPredictionRoutes(*this, *predictions_, gold_mutex_);
   jobs_ = std::make_unique<serving::JobRunner>();
   AddModelRoutes(*this, *jobs_, registry_mutex_);
+  if (settings_.scheduler_enabled) {
+    // Prediction quality (prediction_quality_metric, the runbook's drift signal)
+    // is measured on a schedule from the gold prediction log.
+    const auto interval = std::chrono::seconds(settings_.drift_check_interval_seconds);
+    health_.Set("scheduler", HealthState::kOk,
+                "drift check every " + std::to_string(settings_.drift_check_interval_seconds) + " s");
+    drift_task_ = std::make_unique<serving::PeriodicTask>(interval, [this] {
+      serving::DriftOptions options;
+      options.data_dir = settings_.data_dir;
+      options.mape_threshold = settings_.drift_mape_threshold;
+      std::lock_guard lock(gold_mutex_);
+      auto report = serving::RunDriftCheck(options);
+      if (!report) {
+        health_.Set("scheduler", HealthState::kDegraded, "drift check failed: " + report.error().message);
+        return;
+      }
+      std::string drifting;
+      for (const auto& q : *report) {
+        if (q.drift) drifting += (drifting.empty() ? "" : ", ") + q.symbol.str() + " " + std::string(q.timeframe.ToString());
+      }
+      if (!drifting.empty()) spdlog::warn("prediction drift (MAPE above threshold): {}", drifting);
+      health_.Set("scheduler", HealthState::kOk,
+                  "drift check every " + std::to_string(settings_.drift_check_interval_seconds) + " s; last at " +
+                      FormatIsoUtc(NowMicros()) + (drifting.empty() ? "" : "; drift: " + drifting));
+    });
+  }
   return Ok();
 }
 

@@ -26,6 +26,7 @@ class HttpServer;
 }  // namespace rc::server
 namespace rc::serving {
 class JobRunner;
+class PeriodicTask;
 class PredictionService;
 }  // namespace rc::serving
 namespace rc::server {
@@ -66,7 +67,9 @@ class App {
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<serving::PredictionService> predictions_;
   std::mutex registry_mutex_;                  // serialises experiment-registry writes
+  std::mutex gold_mutex_;                      // serialises data/gold/predictions writes
   std::unique_ptr<serving::JobRunner> jobs_;   // declared after what its jobs use
+  std::unique_ptr<serving::PeriodicTask> drift_task_;
   std::unique_ptr<HttpServer> server_;
 };
 

@@ -6,6 +6,7 @@
 #include "server/app.h"
 #include "server/json_body.h"
 #include "serving/prediction_service.h"
+#include "serving/quality.h"
 
 namespace rc::server {
 namespace {
@@ -52,13 +53,14 @@ Result<serving::PredictQuery> ParseTrigger(const Request& request, int default_h
 
 }  // namespace
 
-void AddPredictionRoutes(App& app, serving::PredictionService& service) {
+void AddPredictionRoutes(App& app, serving::PredictionService& service, std::mutex& gold_mutex) {
   const int default_horizon = app.settings().horizons_minutes.front();
   Hub* hub = &app.hub();
+  const std::string data_dir = app.settings().data_dir;
   app.AddRoute({"POST", "/api/prediction/trigger",
                 "Make one prediction now: regime, gated-ensemble expected price and conformal bands", "prediction",
                 {}, kTriggerRequestSchema, kPredictionSchema, "application/json", true},
-               [&service, default_horizon, hub](const Request& request) {
+               [&service, &gold_mutex, data_dir, default_horizon, hub](const Request& request) {
                  auto query = ParseTrigger(request, default_horizon);
                  if (!query) return ErrorResponse(query.error());
                  auto outcome = service.Predict(*query);
@@ -75,6 +77,13 @@ void AddPredictionRoutes(App& app, serving::PredictionService& service) {
                               regime::ToString(p.regime), p.regime_confidence, p.expected_price, outcome->last_close,
                               p.weights_source, weights, gated.empty() ? " none" : gated, bands,
                               p.degraded ? "; DEGRADED: " + p.degraded_reason : "");
+                 {
+                   // Every served prediction goes to gold, where the drift check measures it.
+                   std::lock_guard lock(gold_mutex);
+                   if (auto logged = serving::LogPrediction(data_dir, *outcome); !logged) {
+                     spdlog::error("prediction not logged to data/gold/predictions: {}", logged.error().ToString());
+                   }
+                 }
                  const boost::json::object body = outcome->ToJson();
                  // Websocket subscribers of this series get the prediction and the regime.
                  const std::string series = query->symbol.str() + ":" + std::string(query->timeframe.ToString());

@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 #include <random>
-#include <set>
 #include <spdlog/spdlog.h>
 
 #include "data/pipeline/lake_rows.h"
@@ -77,26 +76,6 @@ lake::delta::Lineage MakeLineage(const std::string& source_table, int64_t source
   lineage.attributes[kPartitionKey] = partition;
   lineage.attributes[kWatermarkKey] = std::to_string(watermark);
   return lineage;
-}
-
-// Every (symbol, timeframe) partition that has raw files.
-Result<std::vector<std::pair<Symbol, Timeframe>>> RawPartitions(const LayerTable& raw) {
-  RC_ASSIGN_OR_RETURN(auto snapshot, raw.table().Latest());
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& [path, file] : snapshot->files) {
-    const auto& values = file.add.partition_values;
-    auto sym = values.find("symbol");
-    auto tfv = values.find("timeframe");
-    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
-    seen.emplace(*sym->second, *tfv->second);
-  }
-  std::vector<std::pair<Symbol, Timeframe>> out;
-  for (const auto& [sym, tf] : seen) {
-    RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(sym, "raw partition symbol"));
-    RC_ASSIGN_OR_RETURN(Timeframe timeframe, Timeframe::Parse(tf, "raw partition timeframe"));
-    out.emplace_back(symbol, timeframe);
-  }
-  return out;
 }
 
 lake::layers::SilverColumns SilverColumnsFor(const features::FeatureSet& set, const std::vector<int>& horizons) {
@@ -206,7 +185,7 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   }
   LayerTable silver = std::move(*silver_opened);
 
-  RC_ASSIGN_OR_RETURN(auto partitions, RawPartitions(raw));
+  RC_ASSIGN_OR_RETURN(auto partitions, raw.Partitions());
   std::vector<PartitionReport> reports;
   for (const auto& [symbol, tf] : partitions) {
     if (options.symbol && *options.symbol != symbol) continue;

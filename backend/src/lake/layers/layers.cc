@@ -215,6 +215,28 @@ Result<int64_t> LayerTable::Version() const {
   return snap->version;
 }
 
+Result<std::vector<std::pair<Symbol, Timeframe>>> LayerTable::Partitions() const {
+  RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& [path, file] : snapshot->files) {
+    const auto& values = file.add.partition_values;
+    auto sym = values.find("symbol");
+    auto tfv = values.find("timeframe");
+    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
+    seen.emplace(*sym->second, *tfv->second);
+  }
+  std::vector<std::pair<Symbol, Timeframe>> out;
+  for (const auto& [sym, tf] : seen) {
+    auto symbol = Symbol::Parse(sym, "partition symbol");
+    auto timeframe = Timeframe::Parse(tf, "partition timeframe");
+    if (!symbol || !timeframe) {
+      return DataCorrupt("partition symbol=" + sym + "/timeframe=" + tf + " is not canonical", "partition");
+    }
+    out.emplace_back(*symbol, *timeframe);
+  }
+  return out;
+}
+
 Result<ColumnBatch> SortByTime(const ColumnBatch& batch, const std::string& column) {
   int idx = batch.schema().FieldIndex(column);
   if (idx < 0) return NotFound("column '" + column + "'");

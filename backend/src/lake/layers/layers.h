@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -92,6 +93,11 @@ class LayerTable {
 
   // Latest version.
   Result<int64_t> Version() const;
+
+  // Every (symbol, timeframe) partition with live files at the latest version,
+  // sorted. Errors: kDataCorrupt when a partition value is not a canonical
+  // symbol or timeframe; snapshot errors.
+  Result<std::vector<std::pair<Symbol, Timeframe>>> Partitions() const;
 
  private:
   LayerTable(paths::Layer layer, delta::Table table, Schema schema)

@@ -1,0 +1,168 @@
+#include "serving/quality.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "core/calendar.h"
+#include "lake/layers/layers.h"
+#include "ml/silver_source.h"
+#include "monitoring/standard_metrics.h"
+
+namespace rc::serving {
+namespace {
+
+using lake::ColumnBatch;
+using lake::layers::LayerTable;
+
+// Open time of the bar `bars_ahead` regular bars after `from_open`.
+int64_t TargetBarOpen(const ExchangeCalendar& calendar, Timeframe tf, int64_t from_open, int bars_ahead) {
+  int64_t window = std::max<int64_t>(7, bars_ahead * tf.DurationMicros() / kMicrosPerDay * 3 + 7) * kMicrosPerDay;
+  for (int attempt = 0; attempt < 6; ++attempt, window *= 2) {
+    const auto opens = calendar.TradingBars(from_open + 1, from_open + window, tf);
+    if (opens.size() >= static_cast<size_t>(bars_ahead)) return opens[static_cast<size_t>(bars_ahead - 1)];
+  }
+  return from_open + bars_ahead * tf.DurationMicros();  // a calendar with no sessions ahead: plain arithmetic
+}
+
+size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
+
+}  // namespace
+
+Status LogPrediction(const std::string& data_dir, const PredictionOutcome& outcome) {
+  RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir));
+  const ml::Prediction& p = outcome.prediction;
+  const auto& q = outcome.query;
+  ColumnBatch row(gold.schema());
+  for (size_t col = 0; col < row.num_columns(); ++col) {
+    std::visit([](auto& values) { values.resize(1); }, row.column(col).values);
+  }
+  row.Strings(Idx(row, "symbol"))[0] = q.symbol.str();
+  row.Strings(Idx(row, "timeframe"))[0] = std::string(q.timeframe.ToString());
+  row.Int64s(Idx(row, "ts"))[0] = p.data_last_ts;
+  row.Int32s(Idx(row, "horizon_minutes"))[0] = q.horizon_minutes;
+  row.Int64s(Idx(row, "target_ts"))[0] =
+      TargetBarOpen(ExchangeCalendar::ForSymbol(q.symbol), q.timeframe, p.data_last_ts, p.horizon_bars);
+  row.Doubles(Idx(row, "last_close"))[0] = outcome.last_close;
+  row.Doubles(Idx(row, "expected_close"))[0] = p.expected_price;
+  row.Doubles(Idx(row, "expected_return"))[0] = p.expected_return;
+  for (const char* name : {"lower_50", "upper_50", "lower_80", "upper_80", "lower_95", "upper_95"}) {
+    const int level = std::stoi(std::string(name).substr(std::string(name).size() - 2));
+    const size_t col = Idx(row, name);
+    const auto band = std::find_if(p.bands.begin(), p.bands.end(),
+                                   [&](const ml::BandOut& b) { return std::lround(b.level * 100) == level; });
+    if (band == p.bands.end()) {
+      row.SetNull(col, 0);
+    } else {
+      row.Doubles(col)[0] = std::string(name).rfind("lower", 0) == 0 ? band->lower : band->upper;
+    }
+  }
+  row.Strings(Idx(row, "regime"))[0] = std::string(regime::ToString(p.regime));
+  row.Doubles(Idx(row, "regime_confidence"))[0] = p.regime_confidence;
+  boost::json::object weights;
+  for (const auto& [family, w] : p.weights) weights[family] = w;
+  row.Strings(Idx(row, "weights_json"))[0] = boost::json::serialize(weights);
+  row.Strings(Idx(row, "experiment_id"))[0] = p.experiment_id;
+  row.Bools(Idx(row, "degraded"))[0] = p.degraded ? 1 : 0;
+  row.SetNull(Idx(row, "realized_close"), 0);
+  RC_RETURN_IF_ERROR(row.Validate());
+  lake::delta::Lineage lineage;
+  lineage.source_versions["silver/features"] = outcome.silver_version;
+  lineage.attributes["experiment_id"] = p.experiment_id;
+  RC_RETURN_IF_ERROR(gold.Append(row, lineage));
+  return Ok();
+}
+
+Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
+  RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(options.data_dir));
+  RC_ASSIGN_OR_RETURN(auto partitions, gold.Partitions());
+  std::vector<SeriesQuality> report;
+  for (const auto& [symbol, tf] : partitions) {
+    if (options.symbol && *options.symbol != symbol) continue;
+    if (options.timeframe && *options.timeframe != tf) continue;
+    RC_ASSIGN_OR_RETURN(ColumnBatch rows, gold.Read(symbol, tf));
+    SeriesQuality quality{symbol, tf};
+    quality.predictions = static_cast<int64_t>(rows.num_rows());
+    const size_t realized_col = Idx(rows, "realized_close");
+    // 1. Fill in realized closes whose target bar is in silver now.
+    bool pending = false;
+    for (size_t row = 0; row < rows.num_rows(); ++row) pending |= rows.column(realized_col).IsNull(row);
+    if (pending) {
+      auto slice = ml::LoadSilver(options.data_dir, symbol, tf);
+      if (slice) {
+        std::map<int64_t, double> close_at;
+        const auto& close = slice->table.columns.at("close");
+        for (size_t bar = 0; bar < slice->table.ts.size(); ++bar) close_at[slice->table.ts[bar]] = close[bar];
+        const auto& target = rows.Int64s(Idx(rows, "target_ts"));
+        auto& validity = rows.column(realized_col).validity;
+        for (size_t row = 0; row < rows.num_rows(); ++row) {
+          if (!rows.column(realized_col).IsNull(row)) continue;
+          auto hit = close_at.find(target[row]);
+          if (hit == close_at.end()) continue;
+          rows.Doubles(realized_col)[row] = hit->second;
+          validity[row] = 1;
+          ++quality.filled_now;
+        }
+        if (quality.filled_now > 0) {
+          lake::delta::Lineage lineage;
+          lineage.source_versions["silver/features"] = slice->silver_version;
+          lineage.attributes["operation"] = "fill realized_close";
+          RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, rows, lineage));
+        }
+      } else if (slice.error().code != ErrorCode::kNotFound) {
+        return tl::unexpected(slice.error());
+      }
+    }
+    // 2. Measure the most recent matured predictions.
+    std::vector<size_t> matured;
+    for (size_t row = 0; row < rows.num_rows(); ++row) {
+      if (!rows.column(realized_col).IsNull(row)) matured.push_back(row);
+    }
+    quality.matured = static_cast<int64_t>(matured.size());
+    if (matured.size() > options.window) matured.erase(matured.begin(), matured.end() - options.window);
+    quality.measured = static_cast<int64_t>(matured.size());
+    if (!matured.empty()) {
+      const auto& expected = rows.Doubles(Idx(rows, "expected_close"));
+      const auto& expected_ret = rows.Doubles(Idx(rows, "expected_return"));
+      const auto& last = rows.Doubles(Idx(rows, "last_close"));
+      const auto& realized = rows.Doubles(realized_col);
+      double ape = 0, sq = 0;
+      int64_t inside[3] = {0, 0, 0}, banded[3] = {0, 0, 0};
+      const char* lowers[3] = {"lower_50", "lower_80", "lower_95"};
+      const char* uppers[3] = {"upper_50", "upper_80", "upper_95"};
+      for (size_t row : matured) {
+        ape += std::fabs(expected[row] / realized[row] - 1.0);
+        const double err = expected_ret[row] - std::log(realized[row] / last[row]);
+        sq += err * err;
+        for (int level = 0; level < 3; ++level) {
+          const size_t lo = Idx(rows, lowers[level]), hi = Idx(rows, uppers[level]);
+          if (rows.column(lo).IsNull(row) || rows.column(hi).IsNull(row)) continue;
+          ++banded[level];
+          inside[level] += rows.Doubles(lo)[row] <= realized[row] && realized[row] <= rows.Doubles(hi)[row];
+        }
+      }
+      const double n = static_cast<double>(matured.size());
+      quality.mape = ape / n;
+      quality.rmse = std::sqrt(sq / n);
+      auto cov = [&](int level) { return banded[level] ? double(inside[level]) / double(banded[level]) : 0.0; };
+      quality.coverage_50 = cov(0);
+      quality.coverage_80 = cov(1);
+      quality.coverage_95 = cov(2);
+      quality.drift = matured.size() >= options.min_matured && quality.mape > options.mape_threshold;
+      const std::string sym = symbol.str(), tfs(tf.ToString());
+      auto& gauge = monitoring::PredictionQualityMetric();
+      gauge.WithLabels({sym, tfs, "mape"}).Set(quality.mape);
+      gauge.WithLabels({sym, tfs, "rmse"}).Set(quality.rmse);
+      gauge.WithLabels({sym, tfs, "coverage_50"}).Set(quality.coverage_50);
+      gauge.WithLabels({sym, tfs, "coverage_80"}).Set(quality.coverage_80);
+      gauge.WithLabels({sym, tfs, "coverage_95"}).Set(quality.coverage_95);
+      gauge.WithLabels({sym, tfs, "matured_predictions"}).Set(n);
+    }
+    report.push_back(std::move(quality));
+  }
+  return report;
+}
+
+}  // namespace rc::serving

@@ -1,0 +1,51 @@
+// File: serving/quality.h
+//
+// Prediction quality, the runbook's drift signal. Every prediction the service
+// serves is appended to data/gold/predictions (LogPrediction). The drift check
+// (RunDriftCheck; `regimecast drift-monitor`, and periodically inside the
+// server) fills in realized_close from silver once a prediction's target bar
+// exists, then measures the recent matured predictions of each series: MAPE of
+// the expected close (a ratio: 0.08 = 8%), RMSE of log returns and band
+// coverage, and publishes them as prediction_quality_metric{symbol,timeframe,metric}.
+// Callers in one process serialise gold writes (LogPrediction and RunDriftCheck).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+#include "serving/prediction_service.h"
+
+namespace rc::serving {
+
+// Appends one served prediction. Errors: lake errors.
+Status LogPrediction(const std::string& data_dir, const PredictionOutcome& outcome);
+
+struct DriftOptions {
+  std::string data_dir = "./data";
+  double mape_threshold = 0.08;  // DRIFT_MAPE_THRESHOLD
+  size_t window = 200;           // most recent matured predictions measured per series
+  size_t min_matured = 20;       // fewer than this: no verdict
+  std::optional<Symbol> symbol;
+  std::optional<Timeframe> timeframe;
+};
+
+struct SeriesQuality {
+  Symbol symbol;
+  Timeframe timeframe;
+  int64_t predictions = 0;   // logged in gold
+  int64_t matured = 0;       // with a realized close
+  int64_t filled_now = 0;    // realized closes filled in by this check
+  int64_t measured = 0;      // matured predictions in the window
+  double mape = 0, rmse = 0;
+  double coverage_50 = 0, coverage_80 = 0, coverage_95 = 0;
+  bool drift = false;        // measured >= min_matured and mape > threshold
+};
+
+// Errors: lake errors (a concurrent writer may cause kConflict: retry later).
+Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options);
+
+}  // namespace rc::serving
