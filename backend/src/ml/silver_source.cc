@@ -25,10 +25,22 @@ Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol
   lake::layers::ReadOptions read;
   read.version = slice.silver_version;
   read.to = query.until;
+  if (query.closed_by) read.to = std::min(read.to.value_or(INT64_MAX), *query.closed_by);
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, silver->Read(symbol, tf, read));
+  if (query.closed_by && rows.num_rows() > 0) {
+    // Bars opening at or before closed_by may still be forming then: keep only closed ones.
+    const auto& calendar = ExchangeCalendar::ForSymbol(symbol);
+    const int ts_idx = rows.schema().FieldIndex("ts");
+    if (ts_idx < 0) return DataCorrupt("silver lacks ts", "silver");
+    const auto& opens = rows.Int64s(static_cast<size_t>(ts_idx));
+    size_t keep = opens.size();
+    while (keep > 0 && calendar.BarClose(opens[keep - 1], tf) > *query.closed_by) --keep;
+    if (keep < opens.size()) rows = rows.Slice(0, keep);
+  }
   if (rows.num_rows() == 0) {
     return NotFound("silver has no rows for " + symbol.str() + " " + std::string(tf.ToString()) +
-                    (query.until ? " up to " + FormatIsoUtc(*query.until) : std::string()) +
+                    (query.until || query.closed_by ? " up to " + FormatIsoUtc(query.closed_by.value_or(query.until.value_or(0)))
+                                                     : std::string()) +
                     ": ingest data and run `regimecast pipeline`");
   }
   const lake::Schema& schema = rows.schema();

@@ -30,8 +30,12 @@ struct SilverSlice {
 };
 
 struct SilverQuery {
-  std::optional<int64_t> version;  // default: latest
-  std::optional<int64_t> until;    // only bars with open time <= until (UTC micros)
+  std::optional<int64_t> version;    // default: latest
+  std::optional<int64_t> until;      // only bars with open time <= until (UTC micros)
+  // Only bars already CLOSED at this instant (close time by the exchange
+  // calendar <= closed_by): what was known at that time, for as-of predictions
+  // and training cut-offs. A bar still forming at closed_by is excluded.
+  std::optional<int64_t> closed_by;
 };
 
 // Errors: kNotFound when silver or the partition has no rows (run `regimecast

@@ -9,6 +9,7 @@
 #include "core/build_info.h"
 #include "monitoring/standard_metrics.h"
 #include "ml/registry/registry.h"
+#include "server/data_routes.h"
 #include "server/http_server.h"
 #include "server/model_routes.h"
 #include "server/prediction_routes.h"
@@ -90,6 +91,7 @@ Status App::Init() {
   AddPredictionRoutes(*this, *predictions_, gold_mutex_);
   jobs_ = std::make_unique<serving::JobRunner>();
   AddModelRoutes(*this, *jobs_, registry_mutex_);
+  AddDataRoutes(*this);
   if (settings_.scheduler_enabled) {
     // Prediction quality (prediction_quality_metric, the runbook's drift signal)
     // is measured on a schedule from the gold prediction log.

@@ -28,7 +28,7 @@ Result<PredictionOutcome> PredictionService::Predict(const PredictQuery& query) 
   const auto started = std::chrono::steady_clock::now();
   RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(query.timeframe, query.horizon_minutes));
   ml::SilverQuery silver_query;
-  silver_query.until = query.as_of;
+  silver_query.closed_by = query.as_of;  // as of T: only bars closed by T were known
   RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir_, query.symbol, query.timeframe, silver_query));
   const auto& table = slice.table;
 

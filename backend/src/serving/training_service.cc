@@ -24,7 +24,7 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
   RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(request.timeframe, request.horizon_minutes));
   ml::SilverQuery query;
-  query.until = request.until;
+  query.closed_by = request.until;  // train on what was known at `until`
   RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir, request.symbol, request.timeframe, query));
   ml::DatasetSpec spec;
   spec.feature_names = slice.model_features;

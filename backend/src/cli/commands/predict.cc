@@ -47,7 +47,7 @@ void RegisterCommand_predict(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("predict", "Predict from the latest silver row with the active experiment");
   AddSeriesOptions(cmd, args->series, true);
-  cmd->add_option("--as-of", args->as_of, "Predict as of this time (ISO-8601): only bars up to it are used");
+  cmd->add_option("--as-of", args->as_of, "Predict as of this time (ISO-8601): only bars closed by then are used");
   cmd->add_flag("--json", args->json, "Print the prediction as JSON");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();

@@ -58,7 +58,7 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--folds", args->folds, "Walk-forward folds")->check(CLI::Range(1, 50));
   cmd->add_option("--min-train-rows", args->min_train_rows, "Rows before the first test fold")
       ->check(CLI::Range(50, 10'000'000));
-  cmd->add_option("--until", args->until, "Train only on bars up to this time (ISO-8601)");
+  cmd->add_option("--until", args->until, "Train only on bars closed by this time (ISO-8601): what was known then");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());

@@ -1,0 +1,249 @@
+#include "server/data_routes.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+
+#include "core/calendar.h"
+#include "data/pipeline/lake_rows.h"
+#include "features/presets.h"
+#include "lake/layers/layers.h"
+#include "ml/silver_source.h"
+#include "monitoring/standard_metrics.h"
+#include "regime/detector.h"
+#include "regime/regime_input.h"
+#include "server/app.h"
+
+namespace rc::server {
+namespace {
+
+struct SeriesQuery {
+  Symbol symbol;
+  Timeframe timeframe;
+  std::optional<int64_t> from, to;
+  size_t limit = 500;
+};
+
+std::optional<std::string> Param(const Request& request, const std::string& name) {
+  auto it = request.query.find(name);
+  if (it == request.query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+// A positive count query parameter (limit, history). Errors: kInvalidArgument naming it.
+Result<size_t> ParseCount(const Request& request, const std::string& name, size_t default_value) {
+  auto text = Param(request, name);
+  if (!text) return default_value;
+  size_t value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size() || value < 1 || value > 100'000) {
+    return InvalidArgument(name, "must be an integer in 1..100000");
+  }
+  return value;
+}
+
+Result<SeriesQuery> ParseSeriesQuery(const Request& request, size_t default_limit = 500) {
+  auto symbol_text = Param(request, "symbol");
+  if (!symbol_text) return InvalidArgument("symbol", "query parameter is required");
+  auto tf_text = Param(request, "timeframe");
+  if (!tf_text) return InvalidArgument("timeframe", "query parameter is required");
+  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(*symbol_text, "symbol"));
+  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(*tf_text, "timeframe"));
+  SeriesQuery query{symbol, tf, std::nullopt, std::nullopt, default_limit};
+  if (auto from = Param(request, "from")) {
+    RC_ASSIGN_OR_RETURN(int64_t t, ParseIsoUtc(*from, "from"));
+    query.from = t;
+  }
+  if (auto to = Param(request, "to")) {
+    RC_ASSIGN_OR_RETURN(int64_t t, ParseIsoUtc(*to, "to"));
+    query.to = t;
+  }
+  if (query.from && query.to && *query.from > *query.to) return InvalidArgument("from", "must not be after 'to'");
+  RC_ASSIGN_OR_RETURN(query.limit, ParseCount(request, "limit", default_limit));
+  return query;
+}
+
+boost::json::value Number(double v) { return std::isfinite(v) ? boost::json::value(v) : boost::json::value(nullptr); }
+
+// The most recent `limit` regular-session bronze bars in [from, to].
+Result<std::vector<data::pipeline::BronzeBar>> RecentBars(const std::string& data_dir, const SeriesQuery& q,
+                                                           bool regular_only) {
+  RC_ASSIGN_OR_RETURN(auto bronze, lake::layers::LayerTable::OpenBronze(data_dir));
+  lake::layers::ReadOptions read;
+  read.from = q.from;
+  read.to = q.to;
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, bronze.Read(q.symbol, q.timeframe, read));
+  RC_ASSIGN_OR_RETURN(auto bars, data::pipeline::BronzeFromBatch(batch));
+  if (regular_only) {
+    std::erase_if(bars, [](const auto& b) { return b.session != MarketSession::kRegular; });
+  }
+  if (bars.empty()) {
+    return NotFound("no bars for " + q.symbol.str() + " " + std::string(q.timeframe.ToString()) +
+                    " in that range (ingest and run the pipeline)");
+  }
+  return bars;
+}
+
+}  // namespace
+
+void AddDataRoutes(App& app) {
+  const std::string data_dir = app.settings().data_dir;
+  const std::vector<ParamDoc> series_params = {
+      {"symbol", "query", "string", true, "e.g. TCS.NS"},
+      {"timeframe", "query", "string", true, "1m 5m 15m 30m 1h 1d"},
+      {"from", "query", "string", false, "ISO-8601, inclusive"},
+      {"to", "query", "string", false, "ISO-8601, inclusive"},
+      {"limit", "query", "integer", false, "most recent N (default 500, at most 100000)"}};
+
+  auto bars_params = series_params;
+  bars_params.push_back({"session", "query", "string", false, "regular (default) or all"});
+  app.AddRoute({"GET", "/api/bars", "Cleaned bars (bronze) of a series, oldest first", "data", bars_params, "",
+                R"({"type":"object","properties":{"bars":{"type":"array"}}})"},
+               [data_dir](const Request& request) {
+                 auto q = ParseSeriesQuery(request);
+                 if (!q) return ErrorResponse(q.error());
+                 const std::string session = Param(request, "session").value_or("regular");
+                 if (session != "regular" && session != "all") {
+                   return ErrorResponse(Error{ErrorCode::kInvalidArgument, "must be regular or all", "session"});
+                 }
+                 auto bars = RecentBars(data_dir, *q, session == "regular");
+                 if (!bars) return ErrorResponse(bars.error());
+                 const size_t first = bars->size() > q->limit ? bars->size() - q->limit : 0;
+                 boost::json::array items;
+                 for (size_t idx = first; idx < bars->size(); ++idx) {
+                   const auto& b = (*bars)[idx];
+                   items.push_back(boost::json::object{{"ts", FormatIsoUtc(b.bar.open_time)}, {"open", b.bar.open},
+                                                       {"high", b.bar.high}, {"low", b.bar.low},
+                                                       {"close", b.bar.close}, {"volume", b.bar.volume},
+                                                       {"session", MarketSessionName(b.session)},
+                                                       {"gap_before", b.gap_before}});
+                 }
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                                              {"symbol", q->symbol.str()},
+                                              {"timeframe", std::string(q->timeframe.ToString())},
+                                              {"bars", std::move(items)}}));
+               });
+
+  auto indicator_params = series_params;
+  indicator_params.push_back({"preset", "query", "string", true, "trend, momentum, volatility or mean_reversion"});
+  app.AddRoute({"GET", "/api/indicators", "A chart preset's indicator series over the bars of /api/bars", "data",
+                indicator_params, "", R"({"type":"object","properties":{"series":{"type":"object"}}})"},
+               [data_dir](const Request& request) {
+                 auto q = ParseSeriesQuery(request);
+                 if (!q) return ErrorResponse(q.error());
+                 auto preset = Param(request, "preset");
+                 if (!preset) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "query parameter is required", "preset"});
+                 // Indicators need their warm-up: compute over everything up to `to`, return the tail.
+                 SeriesQuery all = *q;
+                 all.from.reset();
+                 auto bronze = RecentBars(data_dir, all, true);
+                 if (!bronze) return ErrorResponse(bronze.error());
+                 std::vector<Bar> bars;
+                 for (const auto& b : *bronze) bars.push_back(b.bar);
+                 auto series = features::ComputePreset(*preset, bars, ExchangeCalendar::ForSymbol(q->symbol));
+                 if (!series) {
+                   Error error = series.error();
+                   if (error.field.empty() || error.field == "preset" || error.field == "name") error.field = "preset";
+                   return ErrorResponse(error);
+                 }
+                 size_t first = bars.size() > q->limit ? bars.size() - q->limit : 0;
+                 while (q->from && first < bars.size() && bars[first].open_time < *q->from) ++first;
+                 boost::json::array ts;
+                 for (size_t idx = first; idx < bars.size(); ++idx) ts.push_back(boost::json::string(FormatIsoUtc(bars[idx].open_time)));
+                 boost::json::object out_series;
+                 for (const auto& s : *series) {
+                   boost::json::array values;
+                   for (size_t idx = first; idx < s.values.size(); ++idx) values.push_back(Number(s.values[idx]));
+                   out_series[s.name] = std::move(values);
+                 }
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                                              {"symbol", q->symbol.str()},
+                                              {"timeframe", std::string(q->timeframe.ToString())},
+                                              {"preset", *preset},
+                                              {"ts", std::move(ts)},
+                                              {"series", std::move(out_series)}}));
+               });
+
+  app.AddRoute({"GET", "/api/regime", "The current regime of a series and its recent history (from silver)", "data",
+                {{"symbol", "query", "string", true, "e.g. TCS.NS"},
+                 {"timeframe", "query", "string", true, "1m 5m 15m 30m 1h 1d"},
+                 {"history", "query", "integer", false, "recent bars returned (default 50)"}},
+                "", R"({"type":"object","properties":{"current":{"type":"object"},"history":{"type":"array"}}})"},
+               [data_dir](const Request& request) {
+                 auto q = ParseSeriesQuery(request, 50);
+                 if (!q) return ErrorResponse(q.error());
+                 auto history = ParseCount(request, "history", 50);
+                 if (!history) return ErrorResponse(history.error());
+                 auto slice = ml::LoadSilver(data_dir, q->symbol, q->timeframe);
+                 if (!slice) return ErrorResponse(slice.error());
+                 auto inputs = regime::RegimeInputsFromColumns(slice->table);
+                 if (!inputs) return ErrorResponse(inputs.error());
+                 regime::RegimeDetector detector;
+                 std::vector<regime::RegimeState> states;
+                 for (const auto& input : *inputs) states.push_back(detector.Update(input));
+                 const auto& calendar = ExchangeCalendar::ForSymbol(q->symbol);
+                 const int64_t spacing = q->timeframe.DurationMicros();
+                 const int64_t market_now = ml::MarketNow(calendar, q->timeframe, slice->table.ts.back(), NowMicros());
+                 const regime::RegimeState current = detector.StateAt(market_now, spacing);
+                 monitoring::SetRegimeState(q->symbol.str(), std::string(q->timeframe.ToString()),
+                                            std::string(regime::ToString(current.regime)));
+                 auto state_json = [](const regime::RegimeState& s) {
+                   boost::json::object o{{"ts", FormatIsoUtc(s.ts)},
+                                         {"state", regime::ToString(s.regime)},
+                                         {"confidence", s.confidence}};
+                   if (!s.reason.empty()) o["reason"] = s.reason;
+                   return o;
+                 };
+                 boost::json::array items;
+                 const size_t first = states.size() > *history ? states.size() - *history : 0;
+                 for (size_t idx = first; idx < states.size(); ++idx) items.push_back(state_json(states[idx]));
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                                              {"symbol", q->symbol.str()},
+                                              {"timeframe", std::string(q->timeframe.ToString())},
+                                              {"current", state_json(current)},
+                                              {"history", std::move(items)}}));
+               });
+
+  app.AddRoute({"GET", "/api/predictions", "Predictions served for a series (the gold log), newest last", "data",
+                series_params, "", R"({"type":"object","properties":{"predictions":{"type":"array"}}})"},
+               [data_dir](const Request& request) {
+                 auto q = ParseSeriesQuery(request, 100);
+                 if (!q) return ErrorResponse(q.error());
+                 auto gold = lake::layers::LayerTable::OpenGold(data_dir);
+                 if (!gold) return ErrorResponse(gold.error());
+                 lake::layers::ReadOptions read;
+                 read.from = q->from;
+                 read.to = q->to;
+                 auto rows = gold->Read(q->symbol, q->timeframe, read);
+                 if (!rows) return ErrorResponse(rows.error());
+                 const auto& schema = rows->schema();
+                 boost::json::array items;
+                 const size_t n = rows->num_rows();
+                 for (size_t row = n > q->limit ? n - q->limit : 0; row < n; ++row) {
+                   boost::json::object item;
+                   for (size_t col = 0; col < schema.fields.size(); ++col) {
+                     const auto& field = schema.fields[col];
+                     if (field.name == "symbol" || field.name == "timeframe") continue;
+                     if (rows->column(col).IsNull(row)) {
+                       item[field.name] = nullptr;
+                       continue;
+                     }
+                     switch (field.type) {
+                       case lake::ColumnType::kTimestampMicros: item[field.name] = FormatIsoUtc(rows->Int64s(col)[row]); break;
+                       case lake::ColumnType::kDouble: item[field.name] = Number(rows->Doubles(col)[row]); break;
+                       case lake::ColumnType::kInt32: item[field.name] = rows->Int32s(col)[row]; break;
+                       case lake::ColumnType::kBool: item[field.name] = rows->Bools(col)[row] != 0; break;
+                       case lake::ColumnType::kString: item[field.name] = rows->Strings(col)[row]; break;
+                       default: break;
+                     }
+                   }
+                   items.push_back(std::move(item));
+                 }
+                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                                              {"symbol", q->symbol.str()},
+                                              {"timeframe", std::string(q->timeframe.ToString())},
+                                              {"predictions", std::move(items)}}));
+               });
+}
+
+}  // namespace rc::server
