@@ -44,6 +44,10 @@ def test_served_predictions_are_measured(server_factory, rc_binary, tmp_path):
         value = float(re.search(rf'metric="{metric}"\}} (\S+)', metrics).group(1))
         assert value >= 0 and (not metric.startswith("coverage") or value <= 1)
     assert "drift check every 1 s" in requests.get(srv.url("/health"), timeout=5).json()["subsystems"]["scheduler"]["detail"]
+    # The same schedule publishes the age of the newest bronze bar (the data ends 2024-05-31 15:30 IST).
+    lag = float(re.search(r'ingestion_lag_seconds\{symbol="TCS.NS",timeframe="5m"\} (\S+)', metrics).group(1))
+    expected_lag = time.time() - pd.Timestamp("2024-05-31T10:00:00Z").timestamp()
+    assert abs(lag - expected_lag) < 120
     srv.stop()
 
     gold = deltalake.DeltaTable(str(data / "gold" / "predictions")).to_pandas()

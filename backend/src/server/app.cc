@@ -102,6 +102,9 @@ Status App::Init() {
       serving::DriftOptions options;
       options.data_dir = settings_.data_dir;
       options.mape_threshold = settings_.drift_mape_threshold;
+      if (auto lag = serving::UpdateIngestionLag(settings_.data_dir, NowMicros()); !lag) {
+        spdlog::warn("ingestion lag not updated: {}", lag.error().ToString());
+      }
       std::lock_guard lock(gold_mutex_);
       auto report = serving::RunDriftCheck(options);
       if (!report) {

@@ -165,4 +165,22 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
   return report;
 }
 
+Status UpdateIngestionLag(const std::string& data_dir, int64_t now) {
+  RC_ASSIGN_OR_RETURN(LayerTable bronze, LayerTable::OpenBronze(data_dir));
+  RC_ASSIGN_OR_RETURN(auto partitions, bronze.Partitions());
+  for (const auto& [symbol, tf] : partitions) {
+    lake::layers::ReadOptions read;
+    read.columns = {"ts"};
+    RC_ASSIGN_OR_RETURN(ColumnBatch rows, bronze.Read(symbol, tf, read));
+    if (rows.num_rows() == 0) continue;
+    const auto& ts = rows.Int64s(0);
+    const int64_t newest = *std::max_element(ts.begin(), ts.end());
+    const int64_t close = ExchangeCalendar::ForSymbol(symbol).BarClose(newest, tf);
+    monitoring::IngestionLagSeconds()
+        .WithLabels({symbol.str(), std::string(tf.ToString())})
+        .Set(static_cast<double>(now - close) / 1e6);
+  }
+  return Ok();
+}
+
 }  // namespace rc::serving

@@ -48,4 +48,8 @@ struct SeriesQuality {
 // Errors: lake errors (a concurrent writer may cause kConflict: retry later).
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options);
 
+// Sets ingestion_lag_seconds{symbol,timeframe} = now - close of the newest
+// bronze bar, for every bronze partition (reads only the ts column).
+Status UpdateIngestionLag(const std::string& data_dir, int64_t now);
+
 }  // namespace rc::serving
