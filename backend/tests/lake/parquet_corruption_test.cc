@@ -133,5 +133,24 @@ TEST(ParquetFooterTest, GarbageFooterIsDataCorruptNotAnException) {
   EXPECT_THAT(Reader::OpenBuffer(file), ErrorIs(ErrorCode::kDataCorrupt));
 }
 
+
+// Regression (found by UBSan): a page header whose PageType is outside the
+// enum was loaded as the enum. Byte 4 is the first page header's field header
+// (0x15: field 1, i32) and byte 5 its zigzag-varint page type.
+TEST(ParquetPageHeaderTest, OutOfRangePageTypeIsRejectedNotLoaded) {
+  std::string file = SmallFile(Codec::kSnappy);
+  ASSERT_EQ(static_cast<unsigned char>(file[4]), 0x15);
+  auto read = [](const std::string& bytes) -> Result<ColumnBatch> {
+    RC_ASSIGN_OR_RETURN(auto reader, Reader::OpenBuffer(bytes));
+    return reader.Read();
+  };
+  std::string unknown = file;
+  unknown[5] = 0x54;  // zigzag(42): a page type from the future
+  EXPECT_THAT(read(unknown), ErrorIs(ErrorCode::kUnsupported));
+  std::string negative = file;
+  negative[5] = 0x01;  // zigzag(-1)
+  EXPECT_THAT(read(negative), ErrorIs(ErrorCode::kDataCorrupt));
+}
+
 }  // namespace
 }  // namespace rc::lake::parquet

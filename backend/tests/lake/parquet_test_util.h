@@ -44,7 +44,9 @@ inline void FillColumn(ColumnBatch* batch, size_t idx, size_t rows, NullPattern 
     case ColumnType::kDate: {
       auto& vec = batch->Int32s(idx);
       for (size_t row = 0; row < rows; ++row) {
-        vec.push_back(static_cast<int32_t>(pick(rng) * 2654435761u) - (row % 5 == 0 ? INT32_MAX / 2 : 0));
+        // Wrap in unsigned arithmetic (defined), then convert (modular since C++20).
+        const uint32_t spread = static_cast<uint32_t>(pick(rng) * 2654435761u);
+        vec.push_back(static_cast<int32_t>(spread - (row % 5 == 0 ? uint32_t{INT32_MAX / 2} : 0u)));
       }
       break;
     }
