@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 CI_BIN := build/ci/bin/regimecast
 RELEASE_BIN := build/release/bin/regimecast
 
-.PHONY: help deps venv build build-release run test test-py fuzz bench clean
+.PHONY: help deps venv build build-release run test test-py test-asan fuzz bench clean
 
 help:
 	@echo "make run   - set up, build and serve Regimecast on port $(PORT)"
@@ -45,7 +45,16 @@ run: build-release
 test: build venv
 	ctest --preset ci
 	$(MAKE) --no-print-directory test-py
+	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory fuzz
+
+# Every GoogleTest again under AddressSanitizer + UndefinedBehaviorSanitizer:
+# the code parses untrusted files and network input, and UBSan has found
+# defects here that the optimised build hides.
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan
+	ctest --preset asan
 
 # libFuzzer targets (Parquet reader, Delta log) for a bounded time each;
 # FUZZ_SECONDS=600 make fuzz runs them longer by hand.
