@@ -26,6 +26,23 @@ void AddSettingFlag(CLI::App* cmd, CommandContext& ctx, const std::string& flag,
       description);
 }
 
+Result<std::pair<Symbol, Timeframe>> ParseSymbolTimeframe(const std::string& symbol, const std::string& timeframe) {
+  RC_ASSIGN_OR_RETURN(Symbol parsed_symbol, Symbol::Parse(symbol, "--symbol"));
+  RC_ASSIGN_OR_RETURN(Timeframe parsed_tf, Timeframe::Parse(timeframe, "--timeframe"));
+  return std::make_pair(parsed_symbol, parsed_tf);
+}
+
+Result<SeriesFilter> ParseSeriesFilter(const std::string& symbol, const std::string& timeframe) {
+  SeriesFilter filter;
+  if (!symbol.empty()) {
+    RC_ASSIGN_OR_RETURN(filter.symbol, Symbol::Parse(symbol, "--symbol"));
+  }
+  if (!timeframe.empty()) {
+    RC_ASSIGN_OR_RETURN(filter.timeframe, Timeframe::Parse(timeframe, "--timeframe"));
+  }
+  return filter;
+}
+
 void ReportError(CommandContext& ctx, const Error& error, int code) {
   std::cerr << "regimecast: " << error.ToString() << "\n";
   ctx.exit_code = code;

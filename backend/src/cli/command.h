@@ -16,8 +16,13 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include <optional>
+#include <utility>
+
 #include "core/error.h"
 #include "core/settings.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
 
 namespace rc::cli {
 
@@ -34,6 +39,16 @@ struct CommandContext {
 // Adds `--<flag>` to `cmd` that, when given, overrides setting `setting_name`.
 void AddSettingFlag(CLI::App* cmd, CommandContext& ctx, const std::string& flag, const std::string& setting_name,
                     const std::string& description);
+
+// --symbol and --timeframe, both required. Errors: kInvalidArgument naming the flag.
+Result<std::pair<Symbol, Timeframe>> ParseSymbolTimeframe(const std::string& symbol, const std::string& timeframe);
+
+// Optional --symbol / --timeframe filters (empty text = no filter). Errors name the flag.
+struct SeriesFilter {
+  std::optional<Symbol> symbol;
+  std::optional<Timeframe> timeframe;
+};
+Result<SeriesFilter> ParseSeriesFilter(const std::string& symbol, const std::string& timeframe);
 
 // Prints "regimecast: <error>" to stderr and sets ctx.exit_code = code.
 void ReportError(CommandContext& ctx, const Error& error, int code = 1);

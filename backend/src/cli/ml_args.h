@@ -36,8 +36,8 @@ struct Series {
 
 // Validates the options. Errors name the flag (kInvalidArgument).
 inline Result<Series> ParseSeries(const SeriesArgs& args) {
-  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(args.symbol, "--symbol"));
-  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(args.timeframe, "--timeframe"));
+  RC_ASSIGN_OR_RETURN(auto parsed, ParseSymbolTimeframe(args.symbol, args.timeframe));
+  const auto& [symbol, tf] = parsed;
   auto bars = ml::HorizonBars(tf, args.horizon_minutes);
   if (!bars) return InvalidArgument("--horizon-minutes", bars.error().message);
   return Series{symbol, tf, *bars, ml::ExperimentKey{symbol.str(), std::string(tf.ToString()), args.horizon_minutes}};

@@ -1,5 +1,7 @@
 #include "core/settings.h"
 
+#include "core/strings.h"
+
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -17,19 +19,12 @@ struct SettingDef {
   std::function<std::string(const Settings&)> print;
 };
 
-std::string Trim(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return "";
-  const size_t last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> items;
   std::stringstream stream(text);
   std::string item;
   while (std::getline(stream, item, ',')) {
-    item = Trim(item);
+    item = TrimAscii(item);
     if (!item.empty()) items.push_back(item);
   }
   return items;
@@ -46,7 +41,7 @@ std::string JoinList(const std::vector<std::string>& items) {
 
 Result<int64_t> ParseInteger(const std::string& text, int64_t min, int64_t max, const std::string& where) {
   int64_t value = 0;
-  const std::string trimmed = Trim(text);
+  const std::string trimmed(TrimAscii(text));
   auto [ptr, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), value);
   if (trimmed.empty() || ec != std::errc() || ptr != trimmed.data() + trimmed.size() || value < min ||
       value > max) {

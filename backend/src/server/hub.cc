@@ -8,6 +8,20 @@
 
 namespace rc::server {
 
+namespace {
+
+// Drops `session` (and any expired entry) from `sessions`.
+void EraseSession(std::vector<std::weak_ptr<internal::WsSession>>& sessions, const internal::WsSession* session) {
+  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                [&](const auto& weak) {
+                                  auto strong = weak.lock();
+                                  return !strong || strong.get() == session;
+                                }),
+                 sessions.end());
+}
+
+}  // namespace
+
 Result<std::string> ParseChannel(std::string_view text, std::string_view field) {
   const std::string where(field);
   const size_t first = text.find(':');
@@ -72,34 +86,17 @@ void Hub::Unsubscribe(const internal::WsSession* session, const std::string& cha
   std::lock_guard lock(mutex_);
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
-  auto& sessions = it->second;
-  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                [&](const auto& weak) {
-                                  auto strong = weak.lock();
-                                  return !strong || strong.get() == session;
-                                }),
-                 sessions.end());
-  if (sessions.empty()) channels_.erase(it);
+  EraseSession(it->second, session);
+  if (it->second.empty()) channels_.erase(it);
 }
 
 void Hub::RemoveSession(const internal::WsSession* session) {
   std::lock_guard lock(mutex_);
   for (auto it = channels_.begin(); it != channels_.end();) {
-    auto& sessions = it->second;
-    sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                  [&](const auto& weak) {
-                                    auto strong = weak.lock();
-                                    return !strong || strong.get() == session;
-                                  }),
-                   sessions.end());
-    it = sessions.empty() ? channels_.erase(it) : std::next(it);
+    EraseSession(it->second, session);
+    it = it->second.empty() ? channels_.erase(it) : std::next(it);
   }
-  sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(),
-                                 [&](const auto& weak) {
-                                   auto strong = weak.lock();
-                                   return !strong || strong.get() == session;
-                                 }),
-                  sessions_.end());
+  EraseSession(sessions_, session);
 }
 
 void Hub::Track(const std::shared_ptr<internal::WsSession>& session) {

@@ -33,16 +33,10 @@ void RegisterCommand_drift_monitor(CLI::App& app, CommandContext& ctx) {
     options.data_dir = settings->data_dir;
     options.mape_threshold = settings->drift_mape_threshold;
     options.window = args->window;
-    if (!args->symbol.empty()) {
-      auto symbol = Symbol::Parse(args->symbol, "--symbol");
-      if (!symbol) return ReportError(ctx, symbol.error(), 2);
-      options.symbol = *symbol;
-    }
-    if (!args->timeframe.empty()) {
-      auto tf = Timeframe::Parse(args->timeframe, "--timeframe");
-      if (!tf) return ReportError(ctx, tf.error(), 2);
-      options.timeframe = *tf;
-    }
+    auto filter = ParseSeriesFilter(args->symbol, args->timeframe);
+    if (!filter) return ReportError(ctx, filter.error(), 2);
+    options.symbol = filter->symbol;
+    options.timeframe = filter->timeframe;
     auto report = serving::RunDriftCheck(options);
     if (!report) return ReportError(ctx, report.error());
     bool drift = false;

@@ -27,12 +27,12 @@ void RegisterCommand_import_csv(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    auto symbol = Symbol::Parse(args->symbol, "--symbol");
-    if (!symbol) return ReportError(ctx, symbol.error(), 2);
-    auto tf = Timeframe::Parse(args->timeframe, "--timeframe");
-    if (!tf) return ReportError(ctx, tf.error(), 2);
+    auto series = ParseSymbolTimeframe(args->symbol, args->timeframe);
+    if (!series) return ReportError(ctx, series.error(), 2);
+    const Symbol& symbol = series->first;
+    const Timeframe tf = series->second;
     data::CsvImportOptions options = args->layout == "nse" ? data::NseCsvOptions() : data::CsvImportOptions{};
-    options.time_zone = args->tz.empty() ? ExchangeCalendar::ForSymbol(*symbol).time_zone() : args->tz;
+    options.time_zone = args->tz.empty() ? ExchangeCalendar::ForSymbol(symbol).time_zone() : args->tz;
     options.on_error = args->reject ? data::CsvErrorPolicy::kReject : data::CsvErrorPolicy::kSkip;
     auto imported = data::ImportCsvFile(args->file, options);
     if (!imported) return ReportError(ctx, imported.error());
@@ -45,7 +45,7 @@ void RegisterCommand_import_csv(CLI::App& app, CommandContext& ctx) {
     fetched.bars = std::move(imported->bars);
     fetched.fetched_at = NowMicros();
     fetched.note = "import-csv " + args->file;
-    auto commit = data::pipeline::CommitRaw(settings->data_dir, *symbol, *tf, fetched);
+    auto commit = data::pipeline::CommitRaw(settings->data_dir, symbol, tf, fetched);
     if (!commit) return ReportError(ctx, commit.error());
     std::cout << summary << "\n"
               << "raw: " << commit->rows << " bars committed as version " << commit->version << " (batch "

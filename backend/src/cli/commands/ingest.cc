@@ -24,10 +24,10 @@ void RegisterCommand_ingest(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    auto symbol = Symbol::Parse(args->symbol, "--symbol");
-    if (!symbol) return ReportError(ctx, symbol.error(), 2);
-    auto tf = Timeframe::Parse(args->timeframe, "--timeframe");
-    if (!tf) return ReportError(ctx, tf.error(), 2);
+    auto series = ParseSymbolTimeframe(args->symbol, args->timeframe);
+    if (!series) return ReportError(ctx, series.error(), 2);
+    const Symbol& symbol = series->first;
+    const Timeframe tf = series->second;
     TimestampUs to = NowMicros();
     if (!args->to.empty()) {
       auto parsed = ParseIsoUtc(args->to, "--to");
@@ -42,12 +42,12 @@ void RegisterCommand_ingest(CLI::App& app, CommandContext& ctx) {
     }
     auto chain = data::MakeProviderChain(*settings, args->provider);
     if (!chain) return ReportError(ctx, chain.error());
-    auto fetched = (*chain)->Fetch({*symbol, *tf, from, to});
+    auto fetched = (*chain)->Fetch({symbol, tf, from, to});
     if (!fetched) return ReportError(ctx, fetched.error());
-    auto commit = data::pipeline::CommitRaw(settings->data_dir, *symbol, *tf, *fetched);
+    auto commit = data::pipeline::CommitRaw(settings->data_dir, symbol, tf, *fetched);
     if (!commit) return ReportError(ctx, commit.error());
-    std::cout << fetched->provider << ": " << fetched->bars.size() << " bars for " << symbol->str() << " "
-              << tf->ToString() << " [" << FormatIsoUtc(from) << ", " << FormatIsoUtc(to) << ")";
+    std::cout << fetched->provider << ": " << fetched->bars.size() << " bars for " << symbol.str() << " "
+              << tf.ToString() << " [" << FormatIsoUtc(from) << ", " << FormatIsoUtc(to) << ")";
     if (!fetched->note.empty()) std::cout << " (" << fetched->note << ")";
     std::cout << "\n";
     if (commit->version >= 0) {

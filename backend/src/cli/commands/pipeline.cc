@@ -22,16 +22,10 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
     data::pipeline::PipelineOptions options;
     options.data_dir = settings->data_dir;
     options.horizons_minutes = settings->horizons_minutes;
-    if (!args->symbol.empty()) {
-      auto symbol = Symbol::Parse(args->symbol, "--symbol");
-      if (!symbol) return ReportError(ctx, symbol.error(), 2);
-      options.symbol = *symbol;
-    }
-    if (!args->timeframe.empty()) {
-      auto tf = Timeframe::Parse(args->timeframe, "--timeframe");
-      if (!tf) return ReportError(ctx, tf.error(), 2);
-      options.timeframe = *tf;
-    }
+    auto filter = ParseSeriesFilter(args->symbol, args->timeframe);
+    if (!filter) return ReportError(ctx, filter.error(), 2);
+    options.symbol = filter->symbol;
+    options.timeframe = filter->timeframe;
     if (!args->feature_set.empty()) {
       auto set = features::FeatureSet::ByName(args->feature_set);
       if (!set) return ReportError(ctx, set.error(), 2);

@@ -27,11 +27,9 @@ void RegisterCommand_regime(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    auto symbol = Symbol::Parse(args->series.symbol, "--symbol");
-    if (!symbol) return ReportError(ctx, symbol.error(), 2);
-    auto tf = Timeframe::Parse(args->series.timeframe, "--timeframe");
-    if (!tf) return ReportError(ctx, tf.error(), 2);
-    auto slice = ml::LoadSilver(settings->data_dir, *symbol, *tf);
+    auto series = ParseSymbolTimeframe(args->series.symbol, args->series.timeframe);
+    if (!series) return ReportError(ctx, series.error(), 2);
+    auto slice = ml::LoadSilver(settings->data_dir, series->first, series->second);
     if (!slice) return ReportError(ctx, slice.error());
     auto inputs = regime::RegimeInputsFromColumns(slice->table);
     if (!inputs) return ReportError(ctx, inputs.error());

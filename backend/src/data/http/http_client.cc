@@ -1,5 +1,7 @@
 #include "data/http/http_client.h"
 
+#include "core/strings.h"
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -12,18 +14,6 @@
 
 namespace rc::data {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -57,7 +47,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    state->response->headers[Lower(Trim(line.substr(0, colon)))] = std::string(Trim(line.substr(colon + 1)));
+    state->response->headers[AsciiLower(TrimAscii(line.substr(0, colon)))] = std::string(TrimAscii(line.substr(colon + 1)));
   }
   return n;
 }
@@ -133,7 +123,7 @@ bool IsUnreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == 
 }  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
-  auto it = headers.find(Lower(name));
+  auto it = headers.find(AsciiLower(name));
   return it == headers.end() ? std::string() : it->second;
 }
 
@@ -149,7 +139,7 @@ bool IsRetryable(const Result<HttpResponse>& outcome) {
 }
 
 std::optional<int64_t> ParseRetryAfterMillis(std::string_view value, TimestampUs now) {
-  value = Trim(value);
+  value = TrimAscii(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (value.size() > 9) return int64_t{999'999'999} * 1000;  // absurdly large: the caller caps it
@@ -210,7 +200,7 @@ std::string MaskSecrets(std::string_view url) {
     const size_t end = std::min(out.find('&', start), out.size());
     const size_t eq = out.find('=', start);
     if (eq != std::string::npos && eq < end) {
-      const std::string key = Lower(std::string_view(out).substr(start, eq - start));
+      const std::string key = AsciiLower(std::string_view(out).substr(start, eq - start));
       if (std::find(std::begin(kSecretParams), std::end(kSecretParams), key) != std::end(kSecretParams)) {
         out.replace(eq + 1, end - eq - 1, "***");
       }

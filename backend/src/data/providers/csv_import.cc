@@ -1,5 +1,7 @@
 #include "data/providers/csv_import.h"
 
+#include "core/strings.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -12,18 +14,6 @@
 
 namespace rc::data {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Splits one line into cells; double quotes group (with "" as an escaped quote).
 // Returns nullopt on an unterminated quote.
@@ -47,14 +37,14 @@ std::optional<std::vector<std::string>> SplitCells(std::string_view line, char d
     } else if (c == '"') {
       quoted = true;
     } else if (c == delim) {
-      cells.emplace_back(Trim(cell));
+      cells.emplace_back(TrimAscii(cell));
       cell.clear();
     } else {
       cell.push_back(c);
     }
   }
   if (quoted) return std::nullopt;
-  cells.emplace_back(Trim(cell));
+  cells.emplace_back(TrimAscii(cell));
   return cells;
 }
 
@@ -75,20 +65,20 @@ int FindColumn(const std::vector<std::string>& header, const std::string& wanted
                std::initializer_list<std::string_view> candidates) {
   if (!wanted.empty()) {
     for (size_t i = 0; i < header.size(); ++i) {
-      if (Lower(header[i]) == Lower(wanted)) return static_cast<int>(i);
+      if (AsciiLower(header[i]) == AsciiLower(wanted)) return static_cast<int>(i);
     }
     return -2;  // named but absent
   }
   for (std::string_view candidate : candidates) {
     for (size_t i = 0; i < header.size(); ++i) {
-      if (Lower(header[i]) == candidate) return static_cast<int>(i);
+      if (AsciiLower(header[i]) == candidate) return static_cast<int>(i);
     }
   }
   return -1;
 }
 
 bool IsNullCell(std::string_view cell) {
-  const std::string l = Lower(cell);
+  const std::string l = AsciiLower(cell);
   return l.empty() || l == "null" || l == "nan" || l == "none";
 }
 
@@ -187,7 +177,7 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
     ++line_no;
     if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!Trim(line).empty()) {
+    if (!TrimAscii(line).empty()) {
       header_line = line;
       break;
     }
@@ -247,7 +237,7 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (Trim(line).empty()) continue;
+    if (TrimAscii(line).empty()) continue;
     ++result.rows_read;
     auto cells = SplitCells(line, delim);
     if (!cells) {

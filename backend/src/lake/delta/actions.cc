@@ -1,5 +1,7 @@
 #include "lake/delta/actions.h"
 
+#include "core/strings.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
@@ -52,12 +54,6 @@ std::string DeltaTypeName(ColumnType type) {
     if (t.type == type) return t.name;
   }
   return "string";
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 Result<PartitionValueMap> ParsePartitionValues(const json::value& v, const std::string& where) {
@@ -419,7 +415,7 @@ Result<Schema> ParseSchemaString(std::string_view schema_string, bool* has_invar
     if (const json::value* md = r.Find("metadata"); md && md->is_object()) {
       if (md->get_object().contains("delta.invariants") && has_invariants) *has_invariants = true;
     }
-    if (!lower_names.insert(Lower(field.name)).second) {
+    if (!lower_names.insert(AsciiLower(field.name)).second) {
       return DataCorrupt("duplicate column name '" + field.name + "' (names are case-insensitive)", where);
     }
     schema.fields.push_back(std::move(field));

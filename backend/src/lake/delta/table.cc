@@ -1,5 +1,7 @@
 #include "lake/delta/table.h"
 
+#include "core/strings.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -54,12 +56,6 @@ std::string ParentOf(const std::string& path) {
   return parent.empty() ? "." : parent;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Spark rejects these characters in column names without column mapping.
 constexpr std::string_view kBadColumnChars = " ,;{}()\n\t=";
 
@@ -72,7 +68,7 @@ Status ValidateCreate(const CreateOptions& create) {
       return InvalidArgument("schema", "column name '" + f.name + "' contains one of ' ,;{}()\\n\\t='");
     }
     if (!internal::IsValidUtf8(f.name)) return InvalidArgument("schema", "column name is not valid UTF-8");
-    if (!lower.insert(Lower(f.name)).second) {
+    if (!lower.insert(AsciiLower(f.name)).second) {
       return InvalidArgument("schema", "duplicate column name '" + f.name + "' (names are case-insensitive)");
     }
   }
