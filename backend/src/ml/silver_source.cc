@@ -4,6 +4,7 @@
 
 #include "features/feature_set.h"
 #include "lake/layers/layers.h"
+#include "regime/regime_input.h"
 
 namespace rc::ml {
 
@@ -89,6 +90,18 @@ int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_b
   }
   const int64_t newest = std::max(expected_open, last_bar_open);
   return std::min(wall_now, calendar.BarClose(newest, tf));
+}
+
+Result<SilverRegime> DetectSilverRegime(const SilverSlice& slice, const Symbol& symbol, Timeframe tf,
+                                        int64_t wall_now) {
+  RC_ASSIGN_OR_RETURN(auto inputs, regime::RegimeInputsFromColumns(slice.table));
+  SilverRegime out;
+  regime::RegimeDetector detector;
+  out.history.reserve(inputs.size());
+  for (const auto& input : inputs) out.history.push_back(detector.Update(input));
+  out.market_now = MarketNow(ExchangeCalendar::ForSymbol(symbol), tf, slice.table.ts.back(), wall_now);
+  out.current = detector.StateAt(out.market_now, tf.DurationMicros());
+  return out;
 }
 
 double RecentVolPerBar(const std::vector<double>& close, size_t window) {

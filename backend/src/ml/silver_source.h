@@ -19,6 +19,7 @@
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "regime/column_table.h"
+#include "regime/detector.h"
 
 namespace rc::ml {
 
@@ -48,6 +49,17 @@ Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol
 // the night or a holiday is not a feed gap); otherwise the close of the bar
 // that should have been the newest, so the gap shows as stale data.
 int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_bar_open, int64_t wall_now);
+
+// The regime of every bar of `slice` (the streaming detector folded over the
+// history) and the current one: the newest state, or unknown ("stale") when
+// the data is overdue in market time at `wall_now` (see MarketNow).
+struct SilverRegime {
+  std::vector<regime::RegimeState> history;  // one per silver row
+  regime::RegimeState current;
+  int64_t market_now = 0;
+};
+Result<SilverRegime> DetectSilverRegime(const SilverSlice& slice, const Symbol& symbol, Timeframe tf,
+                                        int64_t wall_now);
 
 // Realized volatility of the last `window` one-bar log returns of `close`
 // (NaN-tolerant; 0 when fewer than 2 returns).

@@ -10,8 +10,6 @@
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
 #include "monitoring/standard_metrics.h"
-#include "regime/detector.h"
-#include "regime/regime_input.h"
 #include "server/app.h"
 
 namespace rc::server {
@@ -176,15 +174,10 @@ void AddDataRoutes(App& app) {
                  if (!history) return ErrorResponse(history.error());
                  auto slice = ml::LoadSilver(data_dir, q->symbol, q->timeframe);
                  if (!slice) return ErrorResponse(slice.error());
-                 auto inputs = regime::RegimeInputsFromColumns(slice->table);
-                 if (!inputs) return ErrorResponse(inputs.error());
-                 regime::RegimeDetector detector;
-                 std::vector<regime::RegimeState> states;
-                 for (const auto& input : *inputs) states.push_back(detector.Update(input));
-                 const auto& calendar = ExchangeCalendar::ForSymbol(q->symbol);
-                 const int64_t spacing = q->timeframe.DurationMicros();
-                 const int64_t market_now = ml::MarketNow(calendar, q->timeframe, slice->table.ts.back(), NowMicros());
-                 const regime::RegimeState current = detector.StateAt(market_now, spacing);
+                 auto regimes = ml::DetectSilverRegime(*slice, q->symbol, q->timeframe, NowMicros());
+                 if (!regimes) return ErrorResponse(regimes.error());
+                 const auto& states = regimes->history;
+                 const regime::RegimeState& current = regimes->current;
                  monitoring::SetRegimeState(q->symbol.str(), std::string(q->timeframe.ToString()),
                                             std::string(regime::ToString(current.regime)));
                  auto state_json = [](const regime::RegimeState& s) {

@@ -40,6 +40,13 @@ Result<std::string> RequiredString(const boost::json::object& body, std::string_
   return *value;
 }
 
+Result<std::optional<bool>> OptionalBool(const boost::json::object& body, std::string_view name) {
+  const boost::json::value* value = body.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::optional<bool>{};
+  if (!value->is_bool()) return InvalidArgument(std::string(name), "must be a boolean");
+  return std::optional<bool>(value->as_bool());
+}
+
 Result<std::optional<int64_t>> OptionalInt(const boost::json::object& body, std::string_view name, int64_t min,
                                            int64_t max) {
   const boost::json::value* value = body.if_contains(name);

@@ -25,6 +25,8 @@ Status RejectUnknownFields(const boost::json::object& body, std::initializer_lis
 Result<std::optional<std::string>> OptionalString(const boost::json::object& body, std::string_view name);
 // Like OptionalString, but absence is an error.
 Result<std::string> RequiredString(const boost::json::object& body, std::string_view name);
+// A boolean field; nullopt when absent (or null). Errors: kInvalidArgument when not a boolean.
+Result<std::optional<bool>> OptionalBool(const boost::json::object& body, std::string_view name);
 // An integer field (a JSON integer, or a double with an integral value) in [min, max].
 Result<std::optional<int64_t>> OptionalInt(const boost::json::object& body, std::string_view name, int64_t min,
                                            int64_t max);

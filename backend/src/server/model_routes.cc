@@ -153,10 +153,9 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                    auto parsed_days = OptionalInt(*body, "older_than_days", 0, 36500);
                    if (!parsed_days) return ErrorResponse(parsed_days.error());
                    days = *parsed_days;
-                   if (const auto* d = body->if_contains("dry_run"); d && !d->is_null()) {
-                     if (!d->is_bool()) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "must be a boolean", "dry_run"});
-                     dry_run = d->as_bool();
-                   }
+                   auto parsed_dry_run = OptionalBool(*body, "dry_run");
+                   if (!parsed_dry_run) return ErrorResponse(parsed_dry_run.error());
+                   dry_run = parsed_dry_run->value_or(false);
                    auto parsed_who = OptionalString(*body, "who");
                    if (!parsed_who) return ErrorResponse(parsed_who.error());
                    if (*parsed_who) who = **parsed_who;

@@ -5,8 +5,6 @@
 #include "ml/dataset.h"
 #include "ml/silver_source.h"
 #include "monitoring/standard_metrics.h"
-#include "regime/detector.h"
-#include "regime/regime_input.h"
 
 namespace rc::serving {
 
@@ -32,16 +30,10 @@ Result<PredictionOutcome> PredictionService::Predict(const PredictQuery& query) 
   RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir_, query.symbol, query.timeframe, silver_query));
   const auto& table = slice.table;
 
-  // The latest bar's regime: the streaming detector over the history, then
-  // staleness in market time (a closed market is not a feed gap; a gap is).
-  RC_ASSIGN_OR_RETURN(auto inputs, regime::RegimeInputsFromColumns(table));
-  regime::RegimeDetector detector;
-  for (const auto& input : inputs) detector.Update(input);
-  const auto& calendar = ExchangeCalendar::ForSymbol(query.symbol);
-  const int64_t last_ts = table.ts.back();
-  const int64_t wall_now = query.as_of.value_or(NowMicros());
-  const int64_t market_now = ml::MarketNow(calendar, query.timeframe, last_ts, wall_now);
-  const int64_t spacing = query.timeframe.DurationMicros();
+  // The latest bar's regime, staleness judged in market time (a closed market
+  // is not a feed gap; a gap is).
+  RC_ASSIGN_OR_RETURN(ml::SilverRegime regimes,
+                      ml::DetectSilverRegime(slice, query.symbol, query.timeframe, query.as_of.value_or(NowMicros())));
 
   ml::PredictionRequest request;
   request.feature_names = slice.model_features;
@@ -51,11 +43,11 @@ Result<PredictionOutcome> PredictionService::Predict(const PredictQuery& query) 
   }
   const auto& close = table.columns.at("close");
   request.last_close = close.back();
-  request.last_bar_ts = last_ts;
-  request.bar_spacing_us = spacing;
-  request.now = market_now;
+  request.last_bar_ts = table.ts.back();
+  request.bar_spacing_us = query.timeframe.DurationMicros();
+  request.now = regimes.market_now;
   request.horizon_bars = horizon_bars;
-  request.regime = detector.StateAt(market_now, spacing);
+  request.regime = regimes.current;
   request.recent_vol_per_bar = ml::RecentVolPerBar(close);
 
   const ml::ExperimentKey key{query.symbol.str(), std::string(query.timeframe.ToString()), query.horizon_minutes};
