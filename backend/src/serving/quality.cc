@@ -48,15 +48,17 @@ Status LogPrediction(const std::string& data_dir, const PredictionOutcome& outco
   row.Doubles(Idx(row, "last_close"))[0] = outcome.last_close;
   row.Doubles(Idx(row, "expected_close"))[0] = p.expected_price;
   row.Doubles(Idx(row, "expected_return"))[0] = p.expected_return;
-  for (const char* name : {"lower_50", "upper_50", "lower_80", "upper_80", "lower_95", "upper_95"}) {
-    const int level = std::stoi(std::string(name).substr(std::string(name).size() - 2));
-    const size_t col = Idx(row, name);
+  for (int level : {50, 80, 95}) {
+    const size_t lower = Idx(row, "lower_" + std::to_string(level));
+    const size_t upper = Idx(row, "upper_" + std::to_string(level));
     const auto band = std::find_if(p.bands.begin(), p.bands.end(),
                                    [&](const ml::BandOut& b) { return std::lround(b.level * 100) == level; });
     if (band == p.bands.end()) {
-      row.SetNull(col, 0);
+      row.SetNull(lower, 0);
+      row.SetNull(upper, 0);
     } else {
-      row.Doubles(col)[0] = std::string(name).rfind("lower", 0) == 0 ? band->lower : band->upper;
+      row.Doubles(lower)[0] = band->lower;
+      row.Doubles(upper)[0] = band->upper;
     }
   }
   row.Strings(Idx(row, "regime"))[0] = std::string(regime::ToString(p.regime));
@@ -130,14 +132,14 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
       const auto& realized = rows.Doubles(realized_col);
       double ape = 0, sq = 0;
       int64_t inside[3] = {0, 0, 0}, banded[3] = {0, 0, 0};
-      const char* lowers[3] = {"lower_50", "lower_80", "lower_95"};
-      const char* uppers[3] = {"upper_50", "upper_80", "upper_95"};
+      const size_t lowers[3] = {Idx(rows, "lower_50"), Idx(rows, "lower_80"), Idx(rows, "lower_95")};
+      const size_t uppers[3] = {Idx(rows, "upper_50"), Idx(rows, "upper_80"), Idx(rows, "upper_95")};
       for (size_t row : matured) {
         ape += std::fabs(expected[row] / realized[row] - 1.0);
         const double err = expected_ret[row] - std::log(realized[row] / last[row]);
         sq += err * err;
         for (int level = 0; level < 3; ++level) {
-          const size_t lo = Idx(rows, lowers[level]), hi = Idx(rows, uppers[level]);
+          const size_t lo = lowers[level], hi = uppers[level];
           if (rows.column(lo).IsNull(row) || rows.column(hi).IsNull(row)) continue;
           ++banded[level];
           inside[level] += rows.Doubles(lo)[row] <= realized[row] && realized[row] <= rows.Doubles(hi)[row];

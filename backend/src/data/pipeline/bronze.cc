@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace rc::data::pipeline {
 namespace {
@@ -29,8 +30,7 @@ BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawReco
   });
   result.bars.reserve(raw.size());
   const int64_t step = tf.DurationMicros();
-  const BronzeBar* previous_regular = nullptr;
-  size_t previous_regular_idx = 0;
+  std::optional<TimestampUs> previous_regular_open;
   for (size_t raw_idx = 0; raw_idx < raw.size(); ++raw_idx) {
     if (raw_idx + 1 < raw.size() && raw[raw_idx + 1].bar.open_time == raw[raw_idx].bar.open_time) {
       ++stats.duplicates;
@@ -72,21 +72,18 @@ BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawReco
     result.bars.push_back(std::move(out));
     // 6. Gaps between consecutive regular bars.
     if (result.bars.back().session == MarketSession::kRegular) {
-      if (previous_regular != nullptr) {
-        previous_regular = &result.bars[previous_regular_idx];
-        const TimestampUs prev = previous_regular->bar.open_time;
-        const TimestampUs cur = bar.open_time;
-        bool gap;
-        if (tf.IsIntraday() && cur - prev == step && calendar.LocalDay(prev) == calendar.LocalDay(cur)) {
-          gap = false;  // fast path: adjacent bars in the same session
-        } else {
-          gap = !calendar.TradingBars(prev + 1, cur, tf).empty();
-        }
+      const TimestampUs cur = bar.open_time;
+      if (previous_regular_open) {
+        const TimestampUs prev = *previous_regular_open;
+        // Regular bars exactly one step apart are adjacent in every calendar
+        // (no session resumes within one step of another's last bar), so only
+        // other spacings ask the calendar, which converts time zones.
+        const bool adjacent = tf.IsIntraday() && cur - prev == step;
+        const bool gap = !adjacent && !calendar.TradingBars(prev + 1, cur, tf).empty();
         result.bars.back().gap_before = gap;
         stats.gaps += gap ? 1 : 0;
       }
-      previous_regular_idx = result.bars.size() - 1;
-      previous_regular = &result.bars[previous_regular_idx];
+      previous_regular_open = cur;
     }
   }
   return result;

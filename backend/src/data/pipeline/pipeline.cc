@@ -1,6 +1,7 @@
 #include "data/pipeline/pipeline.h"
 
 #include <boost/json.hpp>
+#include <map>
 #include <random>
 #include <spdlog/spdlog.h>
 
@@ -29,28 +30,15 @@ std::string NewBatchId(std::string_view provider, TimestampUs fetched_at) {
   return std::string(provider) + "-" + std::to_string(fetched_at / kMicrosPerSecond) + "-" + suffix;
 }
 
-// The newest version that added a live file of the (symbol, timeframe)
-// partition, or -1 when the partition has no files.
-Result<int64_t> PartitionWatermark(const LayerTable& table, const Symbol& symbol, Timeframe tf) {
-  RC_ASSIGN_OR_RETURN(auto snapshot, table.table().Latest());
-  int64_t newest = -1;
-  for (const auto& [path, file] : snapshot->files) {
-    const auto& values = file.add.partition_values;
-    auto sym = values.find("symbol");
-    auto tfv = values.find("timeframe");
-    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
-    if (*sym->second == symbol.str() && *tfv->second == tf.ToString()) newest = std::max(newest, file.version);
-  }
-  return newest;
-}
-
-// The source watermark recorded by the newest commit of `table` for the
-// partition, or -1 when the partition was never built.
-Result<int64_t> RecordedWatermark(const LayerTable& table, const std::string& partition) {
+// Per partition, the source watermark recorded by the newest commit of
+// `table` that built it (partitions never built are absent). One pass over the
+// history serves every partition of a run.
+Result<std::map<std::string, int64_t>> RecordedWatermarks(const LayerTable& table) {
   RC_ASSIGN_OR_RETURN(auto history, table.table().History());
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+  std::map<std::string, int64_t> marks;
+  for (const auto& entry : history) {  // oldest first: newer commits overwrite
     boost::system::error_code ec;
-    const auto info = boost::json::parse(it->commit_info_json, ec);
+    const auto info = boost::json::parse(entry.commit_info_json, ec);
     if (ec || !info.is_object()) continue;
     const auto* lineage = info.as_object().if_contains("lineage");
     if (!lineage || !lineage->is_object()) continue;
@@ -58,14 +46,19 @@ Result<int64_t> RecordedWatermark(const LayerTable& table, const std::string& pa
     if (!attrs || !attrs->is_object()) continue;
     const auto* part = attrs->as_object().if_contains(kPartitionKey);
     const auto* mark = attrs->as_object().if_contains(kWatermarkKey);
-    if (!part || !mark || !part->is_string() || !mark->is_string() || part->as_string() != partition) continue;
+    if (!part || !mark || !part->is_string() || !mark->is_string()) continue;
     try {
-      return std::stoll(std::string(mark->as_string()));
+      marks[std::string(part->as_string())] = std::stoll(std::string(mark->as_string()));
     } catch (const std::exception&) {
-      return DataCorrupt("commit " + std::to_string(it->version) + " has a non-numeric " + kWatermarkKey);
+      return DataCorrupt("commit " + std::to_string(entry.version) + " has a non-numeric " + kWatermarkKey);
     }
   }
-  return int64_t{-1};
+  return marks;
+}
+
+int64_t BuiltFrom(const std::map<std::string, int64_t>& marks, const std::string& partition) {
+  auto it = marks.find(partition);
+  return it == marks.end() ? -1 : it->second;
 }
 
 lake::delta::Lineage MakeLineage(const std::string& source_table, int64_t source_version, const std::string& partition,
@@ -86,12 +79,11 @@ lake::layers::SilverColumns SilverColumnsFor(const features::FeatureSet& set, co
 }
 
 // raw -> bronze for one partition; returns whether it was rebuilt.
-Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const Symbol& symbol, Timeframe tf, TimestampUs now,
-                           PartitionReport& report) {
+Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const std::map<std::string, int64_t>& built,
+                           const Symbol& symbol, Timeframe tf, TimestampUs now, PartitionReport& report) {
   const std::string partition = PartitionKey(symbol, tf);
-  RC_ASSIGN_OR_RETURN(int64_t raw_mark, PartitionWatermark(raw, symbol, tf));
-  RC_ASSIGN_OR_RETURN(int64_t built_from, RecordedWatermark(bronze, partition));
-  if (raw_mark == built_from) return false;
+  RC_ASSIGN_OR_RETURN(int64_t raw_mark, raw.PartitionWatermark(symbol, tf));
+  if (raw_mark == BuiltFrom(built, partition)) return false;
   RC_ASSIGN_OR_RETURN(int64_t raw_version, raw.Version());
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows, raw.Read(symbol, tf, {.version = raw_version}));
   RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(raw_rows));
@@ -113,13 +105,12 @@ Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const Symbol& sy
 }
 
 // bronze -> silver for one partition; returns whether it was rebuilt.
-Result<bool> RefreshSilver(LayerTable& bronze, LayerTable& silver, const Symbol& symbol, Timeframe tf,
-                           const features::FeatureSet& set, const std::vector<int>& horizons, TimestampUs now,
-                           PartitionReport& report) {
+Result<bool> RefreshSilver(LayerTable& bronze, LayerTable& silver, const std::map<std::string, int64_t>& built,
+                           const Symbol& symbol, Timeframe tf, const features::FeatureSet& set,
+                           const std::vector<int>& horizons, TimestampUs now, PartitionReport& report) {
   const std::string partition = PartitionKey(symbol, tf);
-  RC_ASSIGN_OR_RETURN(int64_t bronze_mark, PartitionWatermark(bronze, symbol, tf));
-  RC_ASSIGN_OR_RETURN(int64_t built_from, RecordedWatermark(silver, partition));
-  if (bronze_mark == built_from) return false;
+  RC_ASSIGN_OR_RETURN(int64_t bronze_mark, bronze.PartitionWatermark(symbol, tf));
+  if (bronze_mark == BuiltFrom(built, partition)) return false;
   RC_ASSIGN_OR_RETURN(int64_t bronze_version, bronze.Version());
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, bronze.Read(symbol, tf, {.version = bronze_version}));
   RC_ASSIGN_OR_RETURN(std::vector<BronzeBar> bars, BronzeFromBatch(rows));
@@ -186,13 +177,17 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   LayerTable silver = std::move(*silver_opened);
 
   RC_ASSIGN_OR_RETURN(auto partitions, raw.Partitions());
+  // Read once: this run commits to each partition only after checking it.
+  RC_ASSIGN_OR_RETURN(const auto bronze_built, RecordedWatermarks(bronze));
+  RC_ASSIGN_OR_RETURN(const auto silver_built, RecordedWatermarks(silver));
   std::vector<PartitionReport> reports;
   for (const auto& [symbol, tf] : partitions) {
     if (options.symbol && *options.symbol != symbol) continue;
     if (options.timeframe && *options.timeframe != tf) continue;
     PartitionReport report{symbol, tf};
-    RC_RETURN_IF_ERROR(RefreshBronze(raw, bronze, symbol, tf, now, report));
-    RC_RETURN_IF_ERROR(RefreshSilver(bronze, silver, symbol, tf, set, options.horizons_minutes, now, report));
+    RC_RETURN_IF_ERROR(RefreshBronze(raw, bronze, bronze_built, symbol, tf, now, report));
+    RC_RETURN_IF_ERROR(
+        RefreshSilver(bronze, silver, silver_built, symbol, tf, set, options.horizons_minutes, now, report));
     reports.push_back(std::move(report));
   }
   if (reports.empty() && (options.symbol || options.timeframe)) {

@@ -215,15 +215,32 @@ Result<int64_t> LayerTable::Version() const {
   return snap->version;
 }
 
+namespace {
+// The (symbol, timeframe) partition values of a live file, if both are set.
+std::optional<std::pair<std::string, std::string>> PartitionKeyOf(const delta::LiveFile& file) {
+  const auto& values = file.add.partition_values;
+  auto sym = values.find("symbol");
+  auto tfv = values.find("timeframe");
+  if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) return std::nullopt;
+  return std::make_pair(*sym->second, *tfv->second);
+}
+}  // namespace
+
+Result<int64_t> LayerTable::PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const {
+  RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
+  const std::pair<std::string, std::string> wanted{symbol.str(), std::string(timeframe.ToString())};
+  int64_t newest = -1;
+  for (const auto& [path, file] : snapshot->files) {
+    if (PartitionKeyOf(file) == wanted) newest = std::max(newest, file.version);
+  }
+  return newest;
+}
+
 Result<std::vector<std::pair<Symbol, Timeframe>>> LayerTable::Partitions() const {
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& [path, file] : snapshot->files) {
-    const auto& values = file.add.partition_values;
-    auto sym = values.find("symbol");
-    auto tfv = values.find("timeframe");
-    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
-    seen.emplace(*sym->second, *tfv->second);
+    if (auto key = PartitionKeyOf(file)) seen.insert(std::move(*key));
   }
   std::vector<std::pair<Symbol, Timeframe>> out;
   for (const auto& [sym, tf] : seen) {

@@ -99,6 +99,11 @@ class LayerTable {
   // symbol or timeframe; snapshot errors.
   Result<std::vector<std::pair<Symbol, Timeframe>>> Partitions() const;
 
+  // The newest table version that added a live file to the (symbol,
+  // timeframe) partition, or -1 when it has none: a cheap "has this partition
+  // changed since version N" check for incremental consumers.
+  Result<int64_t> PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const;
+
  private:
   LayerTable(paths::Layer layer, delta::Table table, Schema schema)
       : layer_(layer), table_(std::move(table)), schema_(std::move(schema)) {}
