@@ -41,7 +41,7 @@ struct Settings {
   int ws_rate_limit_per_second = 20;          // WS_RATE_LIMIT_PER_SECOND, inbound messages per client
   // --- data
   std::string data_dir = "./data";            // DATA_DIR
-  std::string primary_data_provider = "yahoo";       // PRIMARY_DATA_PROVIDER: yahoo | twelvedata | csv | sim
+  std::string primary_data_provider = "yahoo";       // PRIMARY_DATA_PROVIDER: yahoo | twelvedata | csv | sim | replay
   std::vector<std::string> fallback_data_providers;  // FALLBACK_DATA_PROVIDERS, comma list; empty = twelvedata when a key is set
   std::string yahoo_base_url = "https://query2.finance.yahoo.com";  // YAHOO_BASE_URL, scheme://host[:port]
   std::string twelvedata_base_url = "https://api.twelvedata.com";   // TWELVEDATA_BASE_URL
@@ -51,6 +51,14 @@ struct Settings {
   std::string calendar_dir;                   // CALENDAR_DIR, extra holiday files; empty = <DATA_DIR>/calendars
   std::string csv_dir;                        // CSV_DIR, files read by PRIMARY_DATA_PROVIDER=csv; empty = <DATA_DIR>/import
   int sim_seed = 42;                          // SIM_SEED, seed of PRIMARY_DATA_PROVIDER=sim (same seed+symbol = same history)
+  // --- replay market and demo (data/providers/replay_provider.h, data/pipeline/demo.h)
+  std::string replay_source;                  // REPLAY_SOURCE: a CSV path (NSE or generic layout) or "lake:raw"
+  double replay_speed = 60.0;                 // REPLAY_SPEED, replay seconds per wall second while the market is open, > 0
+  std::optional<int64_t> replay_start;        // REPLAY_START (ISO); unset = the source's first bar
+  bool replay_forming_bar = false;            // REPLAY_FORMING_BAR, also serve the still-forming bar (open price only)
+  std::string demo = "auto";                  // DEMO: auto (when the lake is empty and no live provider answers) | off
+  std::string demo_data_dir;                  // DEMO_DATA_DIR, the demo's own lake; empty = <DATA_DIR>/demo
+  int demo_history_days = 20;                 // DEMO_HISTORY_DAYS, sample trading days imported as history (the rest is replayed)
   // --- scheduling and ML
   std::vector<std::string> watchlist = {"TCS.NS:5m"};  // WATCHLIST, comma list of SYMBOL:TF
   std::vector<int> horizons_minutes = {180};   // HORIZONS_MINUTES, comma list
