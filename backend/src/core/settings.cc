@@ -391,6 +391,22 @@ Result<Settings> LoadSettings(const std::string& config_path, char** env, const 
   return settings;
 }
 
+Result<std::vector<WatchedSeries>> ParseWatchlist(const Settings& settings) {
+  std::vector<WatchedSeries> out;
+  for (const std::string& entry : settings.watchlist) {
+    const size_t colon = entry.rfind(':');
+    auto symbol = Symbol::Parse(entry.substr(0, colon), "WATCHLIST");
+    auto tf = colon == std::string::npos ? Timeframe::Parse("", "WATCHLIST")
+                                         : Timeframe::Parse(entry.substr(colon + 1), "WATCHLIST");
+    if (!symbol || !tf) {
+      return InvalidArgument("WATCHLIST", "entry '" + entry.substr(0, 60) + "': " +
+                                              (!symbol ? symbol.error().message : tf.error().message));
+    }
+    out.push_back({*symbol, *tf});
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> DescribeSettings(const Settings& settings) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& def : Definitions()) {

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
 
 namespace rc {
 
@@ -87,6 +89,16 @@ const std::vector<SettingInfo>& AllSettings();
 // "PORT: must be an integer in 0..65535, got 'abc'". Unknown keys in the TOML
 // file are rejected (a typo should not be silently ignored).
 Result<Settings> LoadSettings(const std::string& config_path, char** env, const SettingsOverrides& flags);
+
+// One WATCHLIST entry, parsed.
+struct WatchedSeries {
+  Symbol symbol;
+  Timeframe timeframe;
+};
+
+// WATCHLIST as symbols and timeframes, in order. Errors: kInvalidArgument
+// naming WATCHLIST for an entry whose symbol or timeframe does not parse.
+Result<std::vector<WatchedSeries>> ParseWatchlist(const Settings& settings);
 
 // Current value of every setting as text, secrets masked as "***" when set.
 std::vector<std::pair<std::string, std::string>> DescribeSettings(const Settings& settings);

@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <thread>
+
+#include "testing/fake_wall_clock.h"
 
 namespace rc {
 namespace {
@@ -12,24 +13,7 @@ TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
 const ExchangeCalendar& Nse() { return **ExchangeCalendar::ByName("NSE"); }
 const ExchangeCalendar& Crypto() { return **ExchangeCalendar::ByName("24x7"); }
 
-// Wall time that moves only when told to, or when someone sleeps on it.
-class FakeWallClock final : public WallClock {
- public:
-  explicit FakeWallClock(TimestampUs now) : now_(now) {}
-  TimestampUs Now() const override { return now_; }
-  bool SleepUntil(TimestampUs t, std::stop_token stop) const override {
-    ++sleeps_;
-    if (stop.stop_requested()) return false;
-    if (t > now_) now_ = t;
-    return true;
-  }
-  void Advance(int64_t micros) { now_ += micros; }
-  int sleeps() const { return sleeps_; }
-
- private:
-  mutable std::atomic<TimestampUs> now_;
-  mutable std::atomic<int> sleeps_{0};
-};
+using ::rc::testing::FakeWallClock;
 
 constexpr TimestampUs kWall0 = 1'700'000'000'000'000;  // any instant: only differences matter
 

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "core/logging.h"
 #include "data/failover/provider_chain.h"
+#include "data/pipeline/pipeline.h"
 
 namespace rc::cli {
 namespace {
@@ -33,7 +34,11 @@ int64_t DefaultLookback(Timeframe tf) {
 
 void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
-      "fetch", "Fetch raw bars from the provider chain (PRIMARY_DATA_PROVIDER, then FALLBACK_DATA_PROVIDERS)");
+      "fetch",
+      "Fetch raw bars from the provider chain (PRIMARY_DATA_PROVIDER, then FALLBACK_DATA_PROVIDERS). With "
+      "PRIMARY_DATA_PROVIDER=replay the bars come from REPLAY_SOURCE (a CSV or lake:raw) as far as the replay clock "
+      "has played them (REPLAY_START, REPLAY_SPEED; the clock keeps running between calls, see "
+      "<DATA_DIR>/replay/clock), and --to defaults to replay time");
   struct Args {
     std::string symbol, timeframe, from, to, provider, format = "csv";
   };
@@ -41,8 +46,8 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--symbol", args->symbol, "Symbol, Yahoo style (TCS.NS)")->required();
   cmd->add_option("--timeframe", args->timeframe, "1m 5m 15m 30m 1h 1d")->required();
   cmd->add_option("--from", args->from, "First bar open time, ISO-8601 (default: a lookback per timeframe)");
-  cmd->add_option("--to", args->to, "End (exclusive), ISO-8601 (default: now)");
-  cmd->add_option("--provider", args->provider, "Use only this provider: yahoo, twelvedata, csv or sim");
+  cmd->add_option("--to", args->to, "End (exclusive), ISO-8601 (default: now, replay time for replay)");
+  cmd->add_option("--provider", args->provider, "Use only this provider: yahoo, twelvedata, csv, sim or replay");
   cmd->add_option("--format", args->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
@@ -51,7 +56,11 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
     if (!symbol) return ReportError(ctx, symbol.error());
     auto tf = Timeframe::Parse(args->timeframe);
     if (!tf) return ReportError(ctx, tf.error());
-    TimestampUs to = NowMicros();
+    data::ProviderDeps deps{.lake_raw = data::pipeline::LakeRawReader(settings->data_dir)};
+    auto clock = data::MakeMarketClock(*settings, deps.lake_raw);
+    if (!clock) return ReportError(ctx, clock.error());
+    deps.market_clock = *clock;
+    TimestampUs to = (*clock)->Now();
     if (!args->to.empty()) {
       auto parsed = ParseIsoUtc(args->to, "to");
       if (!parsed) return ReportError(ctx, parsed.error());
@@ -63,7 +72,7 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
       if (!parsed) return ReportError(ctx, parsed.error());
       from = *parsed;
     }
-    auto chain = data::MakeProviderChain(*settings, args->provider);
+    auto chain = data::MakeProviderChain(*settings, args->provider, {}, deps);
     if (!chain) return ReportError(ctx, chain.error());
     auto result = (*chain)->Fetch({*symbol, *tf, from, to});
     if (!result) return ReportError(ctx, result.error());

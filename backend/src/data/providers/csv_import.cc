@@ -149,6 +149,24 @@ CsvImportOptions NseCsvOptions() {
   return options;
 }
 
+CsvLayout DetectCsvLayout(std::string_view header_line) {
+  static constexpr std::string_view kNseHeader[] = {"datetime", "symbol", "open", "high", "low", "close", "volume"};
+  if (header_line.rfind("\xEF\xBB\xBF", 0) == 0) header_line.remove_prefix(3);  // UTF-8 BOM
+  auto cells = SplitCells(header_line, ',');
+  if (!cells || cells->size() != std::size(kNseHeader)) return CsvLayout::kGeneric;
+  for (size_t i = 0; i < cells->size(); ++i) {
+    if (AsciiLower(TrimAscii((*cells)[i])) != kNseHeader[i]) return CsvLayout::kGeneric;
+  }
+  return CsvLayout::kNse;
+}
+
+CsvImportOptions CsvOptionsForHeader(std::string_view header_line, std::string generic_time_zone) {
+  if (DetectCsvLayout(header_line) == CsvLayout::kNse) return NseCsvOptions();
+  CsvImportOptions options;
+  options.time_zone = std::move(generic_time_zone);
+  return options;
+}
+
 std::string CsvImportResult::Summary() const {
   std::string out = std::to_string(rows_read) + " rows, " + std::to_string(bars.size()) + " bars, " +
                     std::to_string(rows_skipped) + " skipped";
