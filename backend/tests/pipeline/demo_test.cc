@@ -98,6 +98,7 @@ TEST(DemoTest, PreparesASeparateLakeWithTheHistoryAndReplaysTheRest) {
   EXPECT_EQ(nse.LocalDay(plan->replay_start), nse.LocalDay(T("2021-06-14T06:00:00Z")));
   ASSERT_TRUE(demo.replay_start.has_value());
   EXPECT_EQ(*demo.replay_start, plan->replay_start);
+  EXPECT_EQ(plan->replay_end, T("2021-07-09T10:15:00Z"));  // the last sample bar, 15:40 IST, closes 15:45
 
   // Sample bars never reach the live lake.
   EXPECT_TRUE(*RawLakeIsEmpty(live.data_dir));

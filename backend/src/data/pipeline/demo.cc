@@ -122,7 +122,8 @@ Result<DemoPlan> PrepareDemo(const Settings& settings) {
   // Holidays stay where they were (the default follows DATA_DIR).
   if (demo.calendar_dir.empty()) demo.calendar_dir = (fs::path(settings.data_dir) / "calendars").string();
   DemoPlan plan{std::move(demo), {sample.symbol, sample.timeframe}, static_cast<int64_t>(split),
-                static_cast<int64_t>(bars.size() - split), replay_start};
+                static_cast<int64_t>(bars.size() - split), replay_start,
+                BarCloseTime(sample.symbol, sample.timeframe, bars.back().open_time)};
   spdlog::info("{}: {} {} in {} ({} bars of history to {}, {} to replay from {} at {}x)", kDemoBanner,
                sample.symbol.str(), sample.timeframe.ToString(), dir.string(), plan.history_bars,
                FormatIsoUtc(bars[split - 1].open_time), plan.replay_bars, FormatIsoUtc(plan.replay_start),

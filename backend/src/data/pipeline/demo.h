@@ -48,6 +48,7 @@ struct DemoPlan {
   int64_t history_bars = 0;     // imported into the demo lake's raw table
   int64_t replay_bars = 0;      // left for the replay
   TimestampUs replay_start = 0;
+  TimestampUs replay_end = 0;   // close of the sample's last bar: after it the demo market has no more bars
 };
 
 // Makes a fresh demo lake (a previous demo's is replaced; a directory that is
