@@ -77,6 +77,23 @@ TEST_F(ReplayProviderTest, NseLayoutIsDetectedFromTheHeaderAndReadAsIst) {
   EXPECT_EQ(DetectCsvLayout("datetime,open,high,low,close,volume"), CsvLayout::kGeneric);
 }
 
+TEST_F(ReplayProviderTest, AFileOfAnotherSymbolIsRefused) {
+  WriteFile(dir / "TCS.csv", NseCsv());
+  EXPECT_THAT(ReadReplayCsv(dir / "TCS.csv", "UTC", kTcs), IsOk());
+  EXPECT_THAT(ReadReplayCsv(dir / "TCS.csv", "UTC", *Symbol::Parse("TCS")), IsOk());  // ticker only
+  auto infy = ReadReplayCsv(dir / "TCS.csv", "UTC", *Symbol::Parse("INFY.NS"));
+  ASSERT_THAT(infy, ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_SOURCE"));
+  EXPECT_THAT(infy.error().message, HasSubstr("holds bars of 'NSE:TCS', not of INFY.NS"));
+  Settings settings = ReplaySettings(dir, (dir / "TCS.csv").string());
+  settings.watchlist = {"INFY.NS:5m", "TCS.NS:5m"};
+  EXPECT_THAT(LoadReplaySeries(settings, nullptr), ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_SOURCE"));
+  // A mixed file names the intruder.
+  WriteFile(dir / "mixed.csv", NseCsv() + "2021-07-09 09:25:00,NSE:INFY,1,1,1,1,1\n");
+  auto mixed = ReadReplayCsv(dir / "mixed.csv", "UTC", kTcs);
+  ASSERT_THAT(mixed, ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_SOURCE"));
+  EXPECT_THAT(mixed.error().message, HasSubstr("NSE:INFY"));
+}
+
 TEST_F(ReplayProviderTest, GenericLayoutUsesTheExchangeZoneForTimesWithoutOffset) {
   WriteFile(dir / "g.csv",
             "ts,open,high,low,close,volume\n"

@@ -57,10 +57,13 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
     auto tf = Timeframe::Parse(args->timeframe);
     if (!tf) return ReportError(ctx, tf.error());
     data::ProviderDeps deps{.lake_raw = data::pipeline::LakeRawReader(settings->data_dir)};
-    auto clock = data::MakeMarketClock(*settings, deps.lake_raw);
-    if (!clock) return ReportError(ctx, clock.error());
-    deps.market_clock = *clock;
-    TimestampUs to = (*clock)->Now();
+    TimestampUs to = NowMicros();
+    if (args->provider.empty() || args->provider == "replay") {  // "now" is replay time when the replay answers
+      auto clock = data::MakeMarketClock(*settings, deps.lake_raw);
+      if (!clock) return ReportError(ctx, clock.error());
+      deps.market_clock = *clock;
+      to = (*clock)->Now();
+    }
     if (!args->to.empty()) {
       auto parsed = ParseIsoUtc(args->to, "to");
       if (!parsed) return ReportError(ctx, parsed.error());

@@ -228,6 +228,7 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
   const int low_col = FindColumn(*header, names.low, {"low", "l"});
   const int close_col = FindColumn(*header, names.close, {"close", "c", "last", "ltp"});
   const int volume_col = FindColumn(*header, names.volume, {"volume", "vol", "v", "shares traded", "qty"});
+  const int symbol_col = FindColumn(*header, "", {"symbol", "ticker"});
   auto missing = [&](int col, std::string_view what, const std::string& given) -> Status {
     if (col >= 0) return Ok();
     return InvalidArgument("columns." + std::string(what),
@@ -298,6 +299,12 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
       continue;
     }
     bars.push_back(bar);
+    if (symbol_col >= 0 && result.symbols.size() < 8) {
+      const std::string symbol((TrimAscii((*cells)[symbol_col])));
+      if (std::find(result.symbols.begin(), result.symbols.end(), symbol) == result.symbols.end()) {
+        result.symbols.push_back(symbol);
+      }
+    }
   }
   if (in.bad()) return IoError(std::string(source) + ": read error");
   if (options.on_error == CsvErrorPolicy::kReject && result.rows_skipped > 0) {

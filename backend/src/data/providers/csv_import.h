@@ -71,6 +71,7 @@ struct CsvRowError {
 struct CsvImportResult {
   std::vector<RawBar> bars;           // ascending, unique open_time
   int64_t rows_read = 0;              // data rows (non-empty lines after the header)
+  std::vector<std::string> symbols;   // distinct values of a "symbol" column, if the file has one (the first 8)
   int64_t rows_skipped = 0;           // bad rows skipped (kSkip)
   int64_t duplicates = 0;             // rows replaced by a later row with the same time
   std::vector<CsvRowError> errors;    // the first max_reported_errors bad rows

@@ -73,9 +73,17 @@ std::string SpeedText(double speed) {
   return out.str();
 }
 
+// "NSE:TCS" (the NSE export), "TCS" or "TCS.NS" all name TCS.NS.
+bool NamesSymbol(std::string_view named, const Symbol& symbol) {
+  const size_t colon = named.rfind(':');
+  const std::string ticker = AsciiLower(colon == std::string_view::npos ? named : named.substr(colon + 1));
+  return ticker == AsciiLower(symbol.str()) || ticker == AsciiLower(symbol.Ticker());
+}
+
 }  // namespace
 
-Result<std::vector<RawBar>> ReadReplayCsv(const std::filesystem::path& path, const std::string& exchange_time_zone) {
+Result<std::vector<RawBar>> ReadReplayCsv(const std::filesystem::path& path, const std::string& exchange_time_zone,
+                                          const std::optional<Symbol>& series) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return NotFound("REPLAY_SOURCE file " + path.string());
   std::ifstream in(path, std::ios::binary);
@@ -88,6 +96,14 @@ Result<std::vector<RawBar>> ReadReplayCsv(const std::filesystem::path& path, con
   in.clear();
   in.seekg(0);
   RC_ASSIGN_OR_RETURN(CsvImportResult imported, ImportCsv(in, options, path.string()));
+  if (series) {
+    for (const std::string& named : imported.symbols) {
+      if (!NamesSymbol(named, *series)) {
+        return InvalidArgument("REPLAY_SOURCE", path.string() + " holds bars of '" + named.substr(0, 40) +
+                                                    "', not of " + series->str() + " (the first WATCHLIST series)");
+      }
+    }
+  }
   return std::move(imported.bars);
 }
 
@@ -100,7 +116,7 @@ Result<std::vector<ReplaySeries>> LoadReplaySeries(const Settings& settings, con
   if (source != kLakeRawSource) {
     // One file, one series: the first watched one.
     const WatchedSeries& first = watched.front();
-    auto bars = ReadReplayCsv(source, ExchangeCalendar::ForSymbol(first.symbol).time_zone());
+    auto bars = ReadReplayCsv(source, ExchangeCalendar::ForSymbol(first.symbol).time_zone(), first.symbol);
     if (!bars) return tl::unexpected(WithContext(bars.error(), "REPLAY_SOURCE"));
     if (bars->empty()) return NotFound("REPLAY_SOURCE " + source + " holds no bars");
     out.push_back({first.symbol, first.timeframe, std::move(*bars)});

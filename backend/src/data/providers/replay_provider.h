@@ -31,6 +31,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,10 +55,13 @@ struct ReplaySeries {
 };
 
 // The bars of a replay CSV file (layout detected from its header, bad rows
-// reject the file). Errors: kNotFound (no file), kInvalidArgument (no
-// recognisable columns), kDataCorrupt whose message lists "line N: <field> ..."
-// for every bad row (up to 50), kIo.
-Result<std::vector<RawBar>> ReadReplayCsv(const std::filesystem::path& path, const std::string& exchange_time_zone);
+// reject the file). A file with a symbol column ("NSE:TCS", "TCS" or
+// "TCS.NS") must hold only `series` when one is given. Errors: kNotFound (no
+// file), kInvalidArgument (no recognisable columns; field REPLAY_SOURCE for
+// bars of another symbol), kDataCorrupt whose message lists
+// "line N: <field> ..." for every bad row (up to 50), kIo.
+Result<std::vector<RawBar>> ReadReplayCsv(const std::filesystem::path& path, const std::string& exchange_time_zone,
+                                          const std::optional<Symbol>& series = std::nullopt);
 
 // The series REPLAY_SOURCE holds for WATCHLIST. Errors: kInvalidArgument
 // naming REPLAY_SOURCE (unset, or lake:raw without a reader) or WATCHLIST
