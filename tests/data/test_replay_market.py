@@ -150,3 +150,10 @@ def test_bad_sources_are_refused_naming_line_and_field(rc_binary, tmp_path):
         env[name] = value
         proc = run_cli(rc_binary, "fetch", "--symbol", "TCS.NS", "--timeframe", "5m", env=env, check=False)
         assert proc.returncode != 0 and name in proc.stderr, (name, proc.stderr)
+
+
+def test_help_explains_the_replay(rc_binary):
+    for command in ("fetch", "data-fetcher"):
+        text = run_cli(rc_binary, command, "--help").stdout
+        assert "PRIMARY_DATA_PROVIDER=replay" in text and "REPLAY_SPEED" in text, command
+    assert "replay" in run_cli(rc_binary, "fetch", "--help").stdout.split("--provider", 1)[1].splitlines()[0]

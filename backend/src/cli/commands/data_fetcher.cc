@@ -10,10 +10,10 @@ namespace rc::cli {
 
 void RegisterCommand_data_fetcher(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
-      "data-fetcher",
-      "Provider diagnostic: reachability, latency, newest bar, missing bars, circuit state. With "
-      "PRIMARY_DATA_PROVIDER=replay (REPLAY_SOURCE, REPLAY_SPEED, REPLAY_START) the market and its \"now\" are the "
-      "replay's");
+      "data-fetcher", "Provider diagnostic: reachability, latency, newest bar, missing bars, circuit state");
+  cmd->footer(
+      "With PRIMARY_DATA_PROVIDER=replay (REPLAY_SOURCE, REPLAY_SPEED, REPLAY_START) the diagnostic's \"now\" is "
+      "replay time: ages and missing bars are judged on the replayed market.");
   struct Args {
     std::string symbol, timeframe;
     int sessions = 3;

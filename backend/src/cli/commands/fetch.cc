@@ -34,11 +34,12 @@ int64_t DefaultLookback(Timeframe tf) {
 
 void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
-      "fetch",
-      "Fetch raw bars from the provider chain (PRIMARY_DATA_PROVIDER, then FALLBACK_DATA_PROVIDERS). With "
-      "PRIMARY_DATA_PROVIDER=replay the bars come from REPLAY_SOURCE (a CSV or lake:raw) as far as the replay clock "
-      "has played them (REPLAY_START, REPLAY_SPEED; the clock keeps running between calls, see "
-      "<DATA_DIR>/replay/clock), and --to defaults to replay time");
+      "fetch", "Fetch raw bars from the provider chain (PRIMARY_DATA_PROVIDER, then FALLBACK_DATA_PROVIDERS)");
+  cmd->footer(
+      "With PRIMARY_DATA_PROVIDER=replay the bars come from REPLAY_SOURCE (a CSV in the NSE or generic layout, or "
+      "lake:raw) as far as the replay clock has played them: REPLAY_START (default: the source's first bar) "
+      "advancing REPLAY_SPEED times the wall clock while the market is open. The clock keeps running between "
+      "calls (<DATA_DIR>/replay/clock) and --to defaults to replay time.");
   struct Args {
     std::string symbol, timeframe, from, to, provider, format = "csv";
   };
