@@ -41,6 +41,32 @@ def shared_data():
     return SHARED_DATA
 
 
+def duckdb_delta_connection():
+    """A DuckDB connection with the delta extension loaded from its PyPI package (duckdb-ext-delta): DuckDB's
+    own extension server is out of reach here."""
+    import duckdb
+    import duckdb_ext  # noqa: F401  (the package that ships the extension)
+    ext = next(pathlib.Path(list(duckdb_ext.__path__)[0]).glob("extensions/v*/linux_amd64/delta.duckdb_extension"))
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    con.execute(f"LOAD '{ext}'")
+    return con
+
+
+def ws_messages(ws, count, types, timeout=20.0):
+    """The next `count` websocket messages whose "type" is in `types`, as dicts (heartbeats and other
+    types skipped); fails when they do not all arrive within `timeout` seconds."""
+    import json
+    got, deadline = [], time.time() + timeout
+    while len(got) < count:
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            raise TimeoutError(f"only {len(got)} of {count} {sorted(types)} messages within {timeout}s: {got[-3:]}")
+        msg = json.loads(ws.recv(timeout=remaining))
+        if msg["type"] in types:
+            got.append(msg)
+    return got
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -93,7 +119,8 @@ class Server:
         return self.base + path
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:  # still running; after stop() the file is complete
+            self._log.flush()
         return self.log_path.read_text()
 
     def stop(self, sig=signal.SIGTERM, timeout=20.0) -> int:

@@ -12,12 +12,11 @@ import json
 import pathlib
 import subprocess
 
-import duckdb
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from conftest import run_cli
+from conftest import duckdb_delta_connection, run_cli
 
 UTC = dt.timezone.utc
 SCHEMA = ("symbol:string:required,timeframe:string:required,ts:timestamp:required,close:double,"
@@ -127,11 +126,7 @@ def test_delta_rs_history_and_partition_values(our_table):
 
 
 def duckdb_connection():
-    import duckdb_ext  # noqa: F401  (package that ships the delta extension)
-    ext = pathlib.Path(list(duckdb_ext.__path__)[0]) / "extensions" / "v1.4.4" / "linux_amd64" / "delta.duckdb_extension"
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-    con.execute(f"LOAD '{ext}'")
-    return con
+    return duckdb_delta_connection()
 
 
 def test_duckdb_delta_scan_reads_latest(our_table):

@@ -37,7 +37,7 @@ def classify(ts_utc: pd.Series) -> pd.Series:
     out[(minutes >= 540) & (minutes < 555)] = "pre"
     out[(minutes >= 555) & (minutes < 930)] = "regular"
     out[(minutes >= 930) & (minutes < 960)] = "post"
-    weekend = ist.dt.dayofweek >= 5
+    weekend = ist.dt.day_of_week >= 5
     out[weekend] = "closed"
     return out
 

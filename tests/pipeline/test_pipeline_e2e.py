@@ -1,18 +1,15 @@
 """raw -> bronze -> silver through the CLI, read back with pandas, delta-rs and DuckDB."""
 from __future__ import annotations
 
-import glob
 import math
-import site
 from pathlib import Path
 
 import deltalake
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import duckdb_delta_connection, run_cli
 
 
 def sim_csv(binary, tmp_path, days=20, seed=11, extended=False, end="2024-03-01T00:00:00Z"):
@@ -30,10 +27,7 @@ def delta(path):
 
 
 def duckdb_delta():
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-    ext = glob.glob(site.getsitepackages()[0] + "/duckdb_ext/extensions/v*/linux_amd64/delta.duckdb_extension")
-    con.execute(f"LOAD '{ext[0]}'")
-    return con
+    return duckdb_delta_connection()
 
 
 @pytest.fixture

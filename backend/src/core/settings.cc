@@ -294,6 +294,17 @@ const std::vector<SettingDef>& Definitions() {
                    return Ok();
                  },
                  [](const Settings& s) { return FormatDouble(s.drift_mape_threshold); }});
+    d.push_back(IntSetting("drift_retrain_checks", "DRIFT_RETRAIN_CHECKS",
+                           "Drift checks in a row above DRIFT_MAPE_THRESHOLD before the server retrains",
+                           &Settings::drift_retrain_checks, 1, 1000));
+    d.push_back(IntSetting("drift_retrain_cooldown_hours", "DRIFT_RETRAIN_COOLDOWN_HOURS",
+                           "Hours (market time) before drift may retrain the same series again",
+                           &Settings::drift_retrain_cooldown_hours, 0, 24 * 365));
+    d.push_back(IntSetting("scheduler_settle_seconds", "SCHEDULER_SETTLE_SECONDS",
+                           "Seconds after a bar close before the scheduler fetches it", &Settings::scheduler_settle_seconds,
+                           0, 3600));
+    d.push_back(IntSetting("backfill_days", "BACKFILL_DAYS", "Days of history the scheduler fetches into an empty lake",
+                           &Settings::backfill_days, 1, 3650));
     return d;
   }();
   return defs;

@@ -68,6 +68,10 @@ struct Settings {
   int retrain_interval_hours = 24;            // RETRAIN_INTERVAL_HOURS
   double drift_mape_threshold = 0.08;         // DRIFT_MAPE_THRESHOLD (runbook: MAPE > 8% sustained)
   int drift_check_interval_seconds = 300;     // DRIFT_CHECK_INTERVAL_SECONDS, how often the server measures quality
+  int drift_retrain_checks = 3;               // DRIFT_RETRAIN_CHECKS, drifting checks in a row before a retraining
+  int drift_retrain_cooldown_hours = 6;       // DRIFT_RETRAIN_COOLDOWN_HOURS, market hours between drift retrainings
+  int scheduler_settle_seconds = 5;           // SCHEDULER_SETTLE_SECONDS, after a bar close before fetching it
+  int backfill_days = 30;                     // BACKFILL_DAYS, first fetch into an empty lake
 };
 
 // Name -> value pairs from flags, keyed by the setting's name ("port", "data_dir").

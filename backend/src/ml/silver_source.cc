@@ -25,6 +25,7 @@ Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol
   }
   lake::layers::ReadOptions read;
   read.version = slice.silver_version;
+  read.from = query.from;
   read.to = query.until;
   if (query.closed_by) read.to = std::min(read.to.value_or(INT64_MAX), *query.closed_by);
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, silver->Read(symbol, tf, read));
@@ -73,21 +74,18 @@ Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol
   return slice;
 }
 
-int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_bar_open, int64_t wall_now) {
-  // The newest bar the calendar expects to be complete at wall_now.
-  int64_t expected_open = last_bar_open;
+int64_t ExpectedNewestBar(const ExchangeCalendar& calendar, Timeframe tf, int64_t wall_now, int64_t fallback) {
   for (int64_t lookback_days = 7; lookback_days <= 28; lookback_days *= 2) {
     const auto opens = calendar.TradingBars(wall_now - lookback_days * kMicrosPerDay, wall_now, tf);
-    bool found = false;
     for (auto it = opens.rbegin(); it != opens.rend(); ++it) {
-      if (calendar.BarClose(*it, tf) <= wall_now) {
-        expected_open = *it;
-        found = true;
-        break;
-      }
+      if (calendar.BarClose(*it, tf) <= wall_now) return *it;
     }
-    if (found) break;
   }
+  return fallback;
+}
+
+int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_bar_open, int64_t wall_now) {
+  const int64_t expected_open = ExpectedNewestBar(calendar, tf, wall_now, last_bar_open);
   const int64_t newest = std::max(expected_open, last_bar_open);
   return std::min(wall_now, calendar.BarClose(newest, tf));
 }

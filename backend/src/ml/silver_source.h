@@ -32,6 +32,7 @@ struct SilverSlice {
 
 struct SilverQuery {
   std::optional<int64_t> version;    // default: latest
+  std::optional<int64_t> from;       // only bars with open time >= from (UTC micros)
   std::optional<int64_t> until;      // only bars with open time <= until (UTC micros)
   // Only bars already CLOSED at this instant (close time by the exchange
   // calendar <= closed_by): what was known at that time, for as-of predictions
@@ -49,6 +50,12 @@ Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol
 // the night or a holiday is not a feed gap); otherwise the close of the bar
 // that should have been the newest, so the gap shows as stale data.
 int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_bar_open, int64_t wall_now);
+
+// The open time of the newest regular bar the calendar expects to have closed
+// by `wall_now` (searching up to four weeks back), or `fallback` when none.
+// Constant from one bar close to the next, so callers may cache it until
+// calendar.NextBarClose(wall_now, tf).
+int64_t ExpectedNewestBar(const ExchangeCalendar& calendar, Timeframe tf, int64_t wall_now, int64_t fallback);
 
 // The regime of every bar of `slice` (the streaming detector folded over the
 // history) and the current one: the newest state, or unknown ("stale") when

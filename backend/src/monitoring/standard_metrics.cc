@@ -93,6 +93,12 @@ Family<Counter>& TrainingRunsTotal() {
   return f;
 }
 
+Family<Counter>& GoldLogDroppedRowsTotal() {
+  static auto& f = R().AddCounter("gold_log_dropped_rows_total",
+                                  "Served predictions dropped from the gold log queue while commits kept failing.", {});
+  return f;
+}
+
 void SetRegimeState(const std::string& symbol, const std::string& timeframe, const std::string& state) {
   static const char* kStates[] = {"trending_up", "trending_down", "range_bound", "volatile", "neutral", "unknown"};
   for (const char* s : kStates) {
@@ -117,6 +123,7 @@ void RegisterStandardMetrics() {
   IngestionBarsTotal();
   IngestionLagSeconds();
   TrainingRunsTotal();
+  GoldLogDroppedRowsTotal().WithLabels(std::vector<std::string>{});
 }
 
 }  // namespace rc::monitoring

@@ -29,6 +29,8 @@ Family<Counter>& IngestionBarsTotal();             // ingestion_bars_total{layer
 Family<Gauge>& IngestionLagSeconds();              // ingestion_lag_seconds{symbol,timeframe}
 // ML (issue 5).
 Family<Counter>& TrainingRunsTotal();              // training_runs_total{bot,outcome}
+// Serving.
+Family<Counter>& GoldLogDroppedRowsTotal();        // gold_log_dropped_rows_total
 
 // Sets market_regime_state for (symbol, timeframe): 1 for `state`, 0 for the
 // other five states of the glossary.

@@ -13,10 +13,13 @@
 #include "server/http_server.h"
 #include "server/model_routes.h"
 #include "server/prediction_routes.h"
-#include "serving/job_runner.h"
+#include "data/failover/provider_chain.h"
+#include "data/pipeline/demo.h"
+#include "data/pipeline/pipeline.h"
+#include "scheduler/scheduler.h"
+#include "server/scheduler_routes.h"
 #include "serving/periodic_task.h"
-#include "serving/quality.h"
-#include "serving/prediction_service.h"
+#include "serving/runtime.h"
 
 namespace rc::server {
 namespace {
@@ -86,41 +89,38 @@ Status App::Init() {
   hub_ = std::make_unique<Hub>(HubOptions{settings_.ws_heartbeat_interval,
                                           static_cast<size_t>(settings_.ws_send_queue_limit),
                                           settings_.ws_rate_limit_per_second, settings_.ws_max_connections});
-  predictions_ = std::make_unique<serving::PredictionService>(settings_.data_dir);
+  serving::RuntimeOptions runtime_options;
+  runtime_options.data_dir = settings_.data_dir;
+  runtime_options.on_trained = [this](const serving::TrainOutcome& outcome) {
+    health_.Set("models", HealthState::kOk, "last trained " + outcome.experiment_id);
+  };
+  runtime_ = std::make_unique<serving::Runtime>(std::move(runtime_options), hub_.get());
+  // A CLI `pipeline` run or training elsewhere changes the lake under the
+  // series in memory: notice within a second.
+  refresh_task_ = std::make_unique<serving::PeriodicTask>(std::chrono::milliseconds(1000), [this] {
+    if (auto refreshed = runtime_->book().Refresh(); !refreshed) {
+      spdlog::warn("series refresh: {}", refreshed.error().ToString());
+    }
+  });
   AddSystemRoutes();
-  AddPredictionRoutes(*this, *predictions_, gold_mutex_);
-  jobs_ = std::make_unique<serving::JobRunner>();
-  AddModelRoutes(*this, *jobs_, registry_mutex_);
-  AddDataRoutes(*this);
+  AddPredictionRoutes(*this, *runtime_);
+  AddModelRoutes(*this, *runtime_);
+  AddDataRoutes(*this, *runtime_);
   if (settings_.scheduler_enabled) {
-    // Prediction quality (prediction_quality_metric, the runbook's drift signal)
-    // is measured on a schedule from the gold prediction log.
-    const auto interval = std::chrono::seconds(settings_.drift_check_interval_seconds);
-    health_.Set("scheduler", HealthState::kOk,
-                "drift check every " + std::to_string(settings_.drift_check_interval_seconds) + " s");
-    drift_task_ = std::make_unique<serving::PeriodicTask>(interval, [this] {
-      serving::DriftOptions options;
-      options.data_dir = settings_.data_dir;
-      options.mape_threshold = settings_.drift_mape_threshold;
-      if (auto lag = serving::UpdateIngestionLag(settings_.data_dir, NowMicros()); !lag) {
-        spdlog::warn("ingestion lag not updated: {}", lag.error().ToString());
-      }
-      std::lock_guard lock(gold_mutex_);
-      auto report = serving::RunDriftCheck(options);
-      if (!report) {
-        health_.Set("scheduler", HealthState::kDegraded, "drift check failed: " + report.error().message);
-        return;
-      }
-      std::string drifting;
-      for (const auto& q : *report) {
-        if (q.drift) drifting += (drifting.empty() ? "" : ", ") + q.symbol.str() + " " + std::string(q.timeframe.ToString());
-      }
-      if (!drifting.empty()) spdlog::warn("prediction drift (MAPE above threshold): {}", drifting);
-      health_.Set("scheduler", HealthState::kOk,
-                  "drift check every " + std::to_string(settings_.drift_check_interval_seconds) + " s; last at " +
-                      FormatIsoUtc(NowMicros()) + (drifting.empty() ? "" : "; drift: " + drifting));
-    });
+    RC_ASSIGN_OR_RETURN(auto options, scheduler::SchedulerOptions::FromSettings(settings_));
+    data::ProviderDeps deps;
+    deps.lake_raw = data::pipeline::LakeRawReader(settings_.data_dir);
+    RC_ASSIGN_OR_RETURN(deps.market_clock, data::MakeMarketClock(settings_, deps.lake_raw));
+    // Provider breakers and the replay play on the same clock as the scheduler.
+    RC_ASSIGN_OR_RETURN(auto chain, data::MakeProviderChain(settings_, "", {}, deps));
+    scheduler_ = std::make_unique<scheduler::Scheduler>(std::move(options), deps.market_clock, std::move(chain),
+                                                        *runtime_);
+    health_.Set("scheduler", HealthState::kOk, "starting");
+    health_.Set("providers", HealthState::kOk, settings_.primary_data_provider + " (primary)");
+  } else {
+    health_.Set("scheduler", HealthState::kNotStarted, "disabled (SCHEDULER_ENABLED=false)");
   }
+  AddSchedulerRoutes(*this, scheduler_.get());
   return Ok();
 }
 
@@ -148,6 +148,7 @@ Response App::Health() const {
   for (const auto& [name, entry] : health_.Snapshot()) {
     json::object item{{"status", HealthStateName(entry.state)}, {"required", entry.required}};
     if (!entry.detail.empty()) item["detail"] = entry.detail;
+    if (name == "scheduler" && scheduler_) item["detail"] = scheduler_->Summary();
     subsystems[name] = std::move(item);
   }
   const bool healthy = health_.Healthy();
@@ -156,6 +157,11 @@ Response App::Health() const {
                     {"commit", BuildCommit()},
                     {"uptime_s", static_cast<double>(NowMicros() - started_at_) / 1e6},
                     {"subsystems", std::move(subsystems)}};
+  if (!demo_.empty()) body["demo"] = demo_;
+  if (scheduler_) {
+    body["scheduler"] = scheduler_->Summary();
+    body["series"] = scheduler_->FreshnessJson();
+  }
   return JsonResponse(healthy ? 200 : 503, json::serialize(body));
 }
 
@@ -165,7 +171,12 @@ void App::AddSystemRoutes() {
                 "status":{"type":"string","enum":["ok","down"]},"version":{"type":"string"},"commit":{"type":"string"},
                 "uptime_s":{"type":"number"},"subsystems":{"type":"object","additionalProperties":{"type":"object",
                 "properties":{"status":{"type":"string","enum":["ok","degraded","down","not_started"]},
-                "required":{"type":"boolean"},"detail":{"type":"string"}}}}}})"},
+                "required":{"type":"boolean"},"detail":{"type":"string"}}}},
+                "demo":{"type":"string","description":"present while the offline demo (replay of sample data) runs"},
+                "scheduler":{"type":"string"},
+                "series":{"type":"object","additionalProperties":{"type":"object","properties":{
+                  "state":{"type":"string","enum":["fresh","stale","empty"]},"newest_bar":{"type":["string","null"]},
+                  "expected_bar":{"type":["string","null"]},"age_seconds":{"type":"number"}}}}}})"},
            [this](const Request&) { return Health(); });
   AddRoute({"GET", "/metrics", "Prometheus metrics (text exposition 0.0.4)", "system", {}, "",
             R"({"type":"string"})", std::string(monitoring::kExpositionContentType)},
@@ -208,13 +219,68 @@ Result<int> App::Listen() {
   return port;
 }
 
-void App::Serve() { server_->Run(); }
+void App::StartScheduler() {
+  if (scheduler_) scheduler_->Start();
+}
+
+void App::Serve() {
+  server_->Run();
+  // Every request has been answered: stop the background work, then commit
+  // the predictions still queued for gold (nothing acknowledged is lost).
+  if (scheduler_) scheduler_->Stop();
+  refresh_task_.reset();
+  if (auto closed = runtime_->Shutdown(); !closed) {
+    spdlog::error("gold prediction log: final commit failed: {}", closed.error().ToString());
+  } else {
+    const auto stats = runtime_->gold().stats();
+    spdlog::info("gold prediction log closed: {} predictions in {} commits", stats.rows_committed, stats.commits);
+  }
+}
 
 void App::Stop() {
   if (server_) server_->Stop();
 }
 
-int RunService(const Settings& settings) {
+namespace {
+
+// DEMO=auto on an empty lake with no live provider answering: the settings of
+// a replay of the shipped sample in its own lake (data/pipeline/demo.h).
+Result<std::optional<data::pipeline::DemoPlan>> DecideDemo(const Settings& settings) {
+  if (!settings.scheduler_enabled) return std::optional<data::pipeline::DemoPlan>();
+  RC_ASSIGN_OR_RETURN(auto watchlist, ParseWatchlist(settings));
+  RC_ASSIGN_OR_RETURN(bool wanted, data::pipeline::DemoWanted(settings, [&] {
+    auto chain = data::MakeProviderChain(settings);
+    if (!chain || watchlist.empty()) return false;
+    spdlog::info("empty lake: asking {} for {} to decide between live data and the demo", settings.primary_data_provider,
+                 watchlist.front().symbol.str());
+    return data::pipeline::AnyProviderAnswers(**chain, watchlist.front(), NowMicros());
+  }));
+  if (!wanted) return std::optional<data::pipeline::DemoPlan>();
+  RC_ASSIGN_OR_RETURN(auto plan, data::pipeline::PrepareDemo(settings));
+  return std::optional<data::pipeline::DemoPlan>(std::move(plan));
+}
+
+}  // namespace
+
+int RunService(const Settings& requested) {
+  Settings settings = requested;
+  // The demo decision reads the lake: a DATA_DIR that cannot be used is reported first, by name.
+  if (auto usable = PrepareDataDir(settings.data_dir); !usable) {
+    spdlog::critical("cannot start: {}", usable.error().ToString());
+    return 1;
+  }
+  std::string demo_detail;
+  if (auto demo = DecideDemo(settings); !demo) {
+    spdlog::critical("cannot start: {}", demo.error().ToString());
+    return 1;
+  } else if (*demo) {
+    settings = (*demo)->settings;
+    demo_detail = fmt::format("{}: {} {} from {} at {}x ({} bars of history, {} to replay) in {}",
+                              data::pipeline::kDemoBanner, (*demo)->series.symbol.str(),
+                              (*demo)->series.timeframe.ToString(), FormatIsoUtc((*demo)->replay_start),
+                              settings.replay_speed, (*demo)->history_bars, (*demo)->replay_bars, settings.data_dir);
+    spdlog::warn("{}", demo_detail);
+  }
   App app(settings);
   if (auto status = app.Init(); !status) {
     spdlog::critical("cannot start: {}", status.error().ToString());
@@ -225,8 +291,11 @@ int RunService(const Settings& settings) {
     spdlog::critical("cannot start: {}", port.error().ToString());
     return 1;
   }
+  if (!demo_detail.empty()) app.SetDemo(demo_detail);
   spdlog::info("regimecast {} serving on http://{}:{} (data dir {}), {} threads", BuildVersion(), settings.host, *port,
                settings.data_dir, settings.http_threads);
+  spdlog::info("websocket hub active on /ws (heartbeat every {} s)", settings.ws_heartbeat_interval);
+  app.StartScheduler();
   app.Serve();
   spdlog::info("stopped");
   return 0;

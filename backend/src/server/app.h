@@ -10,7 +10,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/error.h"
@@ -25,10 +24,12 @@ namespace rc::server {
 class HttpServer;
 }  // namespace rc::server
 namespace rc::serving {
-class JobRunner;
 class PeriodicTask;
-class PredictionService;
+class Runtime;
 }  // namespace rc::serving
+namespace rc::scheduler {
+class Scheduler;
+}  // namespace rc::scheduler
 namespace rc::server {
 
 class App {
@@ -36,12 +37,19 @@ class App {
   explicit App(Settings settings);
   ~App();
 
-  // Prepares the data directory and registers all routes.
-  // Errors: kIo when DATA_DIR cannot be created or written.
+  // Prepares the data directory, the serving runtime and (SCHEDULER_ENABLED)
+  // the market clock's scheduler, and registers all routes.
+  // Errors: kIo when DATA_DIR cannot be created or written; kInvalidArgument
+  // for a WATCHLIST or replay source that cannot be used.
   Status Init();
+  // Starts the scheduler's threads (no-op when disabled); after Listen().
+  void StartScheduler();
+  // Says in /health that this is the offline demo (before Listen).
+  void SetDemo(std::string detail) { demo_ = std::move(detail); }
   // Binds the listening socket; returns the port. Errors: kUnavailable (in use).
   Result<int> Listen();
-  // Serves until a signal or Stop(); returns after in-flight requests finish.
+  // Serves until a signal or Stop(); returns after in-flight requests finish
+  // and the gold log's queue is committed.
   void Serve();
   void Stop();
 
@@ -50,6 +58,8 @@ class App {
   // The websocket hub (valid after Init).
   Hub& hub() { return *hub_; }
   Router& router() { return router_; }
+  // The serving runtime (valid after Init).
+  serving::Runtime& runtime() { return *runtime_; }
 
   // Registers a route; when `doc.mutating` and API_TOKEN is set, the handler is
   // wrapped so requests without `Authorization: Bearer <token>` get 401 and
@@ -61,20 +71,22 @@ class App {
   Response Health() const;
 
   Settings settings_;
+  std::string demo_;  // "demo: replay of sample data ..." while the demo runs
   TimestampUs started_at_;
   HealthRegistry health_;
   Router router_;
   std::unique_ptr<Hub> hub_;
-  std::unique_ptr<serving::PredictionService> predictions_;
-  std::mutex registry_mutex_;                  // serialises experiment-registry writes
-  std::mutex gold_mutex_;                      // serialises data/gold/predictions writes
-  std::unique_ptr<serving::JobRunner> jobs_;   // declared after what its jobs use
-  std::unique_ptr<serving::PeriodicTask> drift_task_;
+  // Series in memory, gold log, training jobs; uses hub_ (declared before it).
+  std::unique_ptr<serving::Runtime> runtime_;
+  std::unique_ptr<serving::PeriodicTask> refresh_task_;  // keeps the series current with the lake
+  std::unique_ptr<scheduler::Scheduler> scheduler_;      // null when SCHEDULER_ENABLED=false
   std::unique_ptr<HttpServer> server_;
 };
 
-// `regimecast serve`: Init + Listen + Serve with signal handling; logs the
-// port. Returns the process exit code (0 after a graceful shutdown).
+// `regimecast serve`: the demo decision (DEMO=auto: an empty lake and no
+// live provider answering -> replay of the shipped sample in its own lake),
+// then Init + Listen + scheduler + Serve with signal handling; logs the port.
+// Returns the process exit code (0 after a graceful shutdown).
 int RunService(const Settings& settings);
 
 }  // namespace rc::server

@@ -9,8 +9,8 @@
 #include "features/presets.h"
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
-#include "monitoring/standard_metrics.h"
 #include "server/app.h"
+#include "serving/runtime.h"
 
 namespace rc::server {
 namespace {
@@ -84,7 +84,7 @@ Result<std::vector<data::pipeline::BronzeBar>> RecentBars(const std::string& dat
 
 }  // namespace
 
-void AddDataRoutes(App& app) {
+void AddDataRoutes(App& app, serving::Runtime& runtime) {
   const std::string data_dir = app.settings().data_dir;
   const std::vector<ParamDoc> series_params = {
       {"symbol", "query", "string", true, "e.g. TCS.NS"},
@@ -109,12 +109,7 @@ void AddDataRoutes(App& app) {
                  const size_t first = bars->size() > q->limit ? bars->size() - q->limit : 0;
                  boost::json::array items;
                  for (size_t idx = first; idx < bars->size(); ++idx) {
-                   const auto& b = (*bars)[idx];
-                   items.push_back(boost::json::object{{"ts", FormatIsoUtc(b.bar.open_time)}, {"open", b.bar.open},
-                                                       {"high", b.bar.high}, {"low", b.bar.low},
-                                                       {"close", b.bar.close}, {"volume", b.bar.volume},
-                                                       {"session", MarketSessionName(b.session)},
-                                                       {"gap_before", b.gap_before}});
+                   items.push_back(data::pipeline::BronzeBarJson((*bars)[idx]));
                  }
                  return JsonResponse(200, boost::json::serialize(boost::json::object{
                                               {"symbol", q->symbol.str()},
@@ -167,41 +162,42 @@ void AddDataRoutes(App& app) {
                  {"timeframe", "query", "string", true, "1m 5m 15m 30m 1h 1d"},
                  {"history", "query", "integer", false, "recent bars returned (default 50)"}},
                 "", R"({"type":"object","properties":{"current":{"type":"object"},"history":{"type":"array"}}})"},
-               [data_dir](const Request& request) {
+               [data_dir, &runtime](const Request& request) {
                  auto q = ParseSeriesQuery(request, 50);
                  if (!q) return ErrorResponse(q.error());
                  auto history = ParseCount(request, "history", 50);
                  if (!history) return ErrorResponse(history.error());
-                 auto slice = ml::LoadSilver(data_dir, q->symbol, q->timeframe);
-                 if (!slice) return ErrorResponse(slice.error());
-                 auto regimes = ml::DetectSilverRegime(*slice, q->symbol, q->timeframe, NowMicros());
-                 if (!regimes) return ErrorResponse(regimes.error());
-                 const auto& states = regimes->history;
-                 const regime::RegimeState& current = regimes->current;
-                 monitoring::SetRegimeState(q->symbol.str(), std::string(q->timeframe.ToString()),
-                                            std::string(regime::ToString(current.regime)));
-                 auto state_json = [](const regime::RegimeState& s) {
-                   boost::json::object o{{"ts", FormatIsoUtc(s.ts)},
-                                         {"state", regime::ToString(s.regime)},
-                                         {"confidence", s.confidence}};
-                   if (!s.reason.empty()) o["reason"] = s.reason;
-                   return o;
-                 };
+                 const int64_t now = NowMicros();
+                 // From memory; a longer history than the series keeps there reads silver.
+                 auto memory = runtime.book().Regime(q->symbol, q->timeframe, *history, now);
+                 if (!memory) return ErrorResponse(memory.error());
+                 serving::SeriesBook::RegimeView view = std::move(*memory);
+                 if (view.history_truncated) {
+                   auto slice = ml::LoadSilver(data_dir, q->symbol, q->timeframe);
+                   if (!slice) return ErrorResponse(slice.error());
+                   auto regimes = ml::DetectSilverRegime(*slice, q->symbol, q->timeframe, now);
+                   if (!regimes) return ErrorResponse(regimes.error());
+                   const auto& states = regimes->history;
+                   const size_t first = states.size() > *history ? states.size() - *history : 0;
+                   view.history.assign(states.begin() + static_cast<std::ptrdiff_t>(first), states.end());
+                   view.current = regimes->current;
+                 }
                  boost::json::array items;
-                 const size_t first = states.size() > *history ? states.size() - *history : 0;
-                 for (size_t idx = first; idx < states.size(); ++idx) items.push_back(state_json(states[idx]));
+                 for (const auto& state : view.history) items.push_back(serving::RegimeJson(state));
                  return JsonResponse(200, boost::json::serialize(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
-                                              {"current", state_json(current)},
+                                              {"current", serving::RegimeJson(view.current)},
                                               {"history", std::move(items)}}));
                });
 
   app.AddRoute({"GET", "/api/predictions", "Predictions served for a series (the gold log), newest last", "data",
                 series_params, "", R"({"type":"object","properties":{"predictions":{"type":"array"}}})"},
-               [data_dir](const Request& request) {
+               [data_dir, &runtime](const Request& request) {
                  auto q = ParseSeriesQuery(request, 100);
                  if (!q) return ErrorResponse(q.error());
+                 // Read your writes: what was served is in the answer, not only after the next group commit.
+                 if (auto flushed = runtime.gold().Flush(); !flushed) return ErrorResponse(flushed.error());
                  auto gold = lake::layers::LayerTable::OpenGold(data_dir);
                  if (!gold) return ErrorResponse(gold.error());
                  lake::layers::ReadOptions read;

@@ -39,30 +39,68 @@ Result<std::string> ParseChannel(std::string_view text, std::string_view field) 
   return std::string(kind) + ":" + symbol.str() + ":" + std::string(tf.ToString());
 }
 
-size_t Hub::Publish(const std::string& channel, std::string message) {
-  auto shared = std::make_shared<const std::string>(std::move(message));
-  std::vector<std::shared_ptr<internal::WsSession>> targets;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = channels_.find(channel);
-    if (it == channels_.end()) return 0;
-    auto& sessions = it->second;
-    sessions.erase(std::remove_if(sessions.begin(), sessions.end(), [&](const auto& weak) {
-                     auto strong = weak.lock();
-                     if (strong) targets.push_back(std::move(strong));
-                     return !strong;
-                   }),
-                   sessions.end());
-  }
-  for (auto& session : targets) session->Send(shared);  // outside the lock
-  return targets.size();
+std::shared_ptr<Hub::Channel> Hub::ChannelFor(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& slot = channels_[name];
+  if (!slot) slot = std::make_shared<Channel>();
+  return slot;
+}
+
+std::shared_ptr<Hub::Channel> Hub::FindChannel(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = channels_.find(name);
+  return it == channels_.end() ? nullptr : it->second;
+}
+
+void Hub::DropIfUnused(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = channels_.find(name);
+  if (it == channels_.end()) return;
+  std::lock_guard channel_lock(it->second->mutex);
+  if (it->second->seq == 0 && it->second->sessions.empty()) channels_.erase(it);
+}
+
+size_t Hub::Publish(const std::string& channel, std::string_view type, std::string_view data_json) {
+  auto state = ChannelFor(channel);
+  std::lock_guard lock(state->mutex);
+  const uint64_t seq = ++state->seq;
+  // Channel names are canonical (ParseChannel) and types fixed words: no escaping needed.
+  std::string text;
+  text.reserve(data_json.size() + channel.size() + 64);
+  text.append(R"({"type":")").append(type).append(R"(","channel":")").append(channel);
+  text.append(R"(","seq":)").append(std::to_string(seq)).append(R"(,"data":)").append(data_json).append("}");
+  auto shared = std::make_shared<const std::string>(std::move(text));
+  state->recent.push_back(shared);
+  while (state->recent.size() > options_.replay_buffer) state->recent.pop_front();
+  size_t delivered = 0;
+  auto& sessions = state->sessions;
+  // Queue on every live subscriber; forget the ones that are gone. The lock stays
+  // held so that two publishers cannot interleave their messages differently
+  // for different subscribers (Send only posts to the session's strand).
+  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                [&](const auto& weak) {
+                                  auto strong = weak.lock();
+                                  if (!strong) return true;
+                                  strong->Send(shared);
+                                  ++delivered;
+                                  return false;
+                                }),
+                 sessions.end());
+  return delivered;
+}
+
+uint64_t Hub::LastSeq(const std::string& channel) const {
+  auto state = FindChannel(channel);
+  if (!state) return 0;
+  std::lock_guard lock(state->mutex);
+  return state->seq;
 }
 
 size_t Hub::subscribers(const std::string& channel) const {
-  std::lock_guard lock(mutex_);
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) return 0;
-  return static_cast<size_t>(std::count_if(it->second.begin(), it->second.end(),
+  auto state = FindChannel(channel);
+  if (!state) return 0;
+  std::lock_guard lock(state->mutex);
+  return static_cast<size_t>(std::count_if(state->sessions.begin(), state->sessions.end(),
                                            [](const auto& weak) { return !weak.expired(); }));
 }
 
@@ -77,26 +115,53 @@ bool Hub::TryAdmit() {
 
 void Hub::Release() { connections_.fetch_sub(1); }
 
-void Hub::Subscribe(const std::shared_ptr<internal::WsSession>& session, const std::string& channel) {
-  std::lock_guard lock(mutex_);
-  channels_[channel].push_back(session);
+Catchup Hub::Subscribe(const std::shared_ptr<internal::WsSession>& session, const std::string& channel,
+                       std::optional<uint64_t> since) {
+  auto state = ChannelFor(channel);
+  std::lock_guard lock(state->mutex);
+  Catchup catchup;
+  if (since && *since < state->seq) {
+    const uint64_t oldest = state->seq - state->recent.size() + 1;  // seq of recent.front()
+    if (*since + 1 < oldest) {
+      catchup.reset_to = state->seq;
+    } else {
+      catchup.missed.assign(state->recent.begin() + static_cast<std::ptrdiff_t>(*since + 1 - oldest),
+                            state->recent.end());
+    }
+  } else if (since && *since > state->seq) {
+    // The client saw numbers this server never issued (e.g. it restarted): start over.
+    catchup.reset_to = state->seq;
+  }
+  state->sessions.push_back(session);
+  return catchup;
 }
 
 void Hub::Unsubscribe(const internal::WsSession* session, const std::string& channel) {
-  std::lock_guard lock(mutex_);
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) return;
-  EraseSession(it->second, session);
-  if (it->second.empty()) channels_.erase(it);
+  if (auto state = FindChannel(channel)) {
+    std::lock_guard lock(state->mutex);
+    EraseSession(state->sessions, session);
+  }
+  DropIfUnused(channel);
 }
 
 void Hub::RemoveSession(const internal::WsSession* session) {
-  std::lock_guard lock(mutex_);
-  for (auto it = channels_.begin(); it != channels_.end();) {
-    EraseSession(it->second, session);
-    it = it->second.empty() ? channels_.erase(it) : std::next(it);
+  std::vector<std::string> names;
+  std::vector<std::shared_ptr<Channel>> states;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, state] : channels_) {
+      names.push_back(name);
+      states.push_back(state);
+    }
+    EraseSession(sessions_, session);
   }
-  EraseSession(sessions_, session);
+  for (size_t idx = 0; idx < states.size(); ++idx) {
+    {
+      std::lock_guard lock(states[idx]->mutex);
+      EraseSession(states[idx]->sessions, session);
+    }
+    DropIfUnused(names[idx]);
+  }
 }
 
 void Hub::Track(const std::shared_ptr<internal::WsSession>& session) {

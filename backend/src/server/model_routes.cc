@@ -6,8 +6,7 @@
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/json_body.h"
-#include "serving/job_runner.h"
-#include "serving/training_service.h"
+#include "serving/runtime.h"
 
 namespace rc::server {
 namespace {
@@ -79,33 +78,19 @@ boost::json::object ExperimentSummary(const ml::ExperimentRecord& r) {
 
 }  // namespace
 
-void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mutex) {
+void AddModelRoutes(App& app, serving::Runtime& runtime) {
   const std::string data_dir = app.settings().data_dir;
   const int default_horizon = app.settings().horizons_minutes.front();
-  HealthRegistry* health = &app.health();
+  serving::JobRunner& jobs = runtime.jobs();
 
   app.AddRoute({"POST", "/api/prediction/train",
                 "Retrain (runbook: bot_name=\"orchestrator\"); runs as a background job, answers 202 with the job",
                 "models", {}, kTrainSchema, kJobSchema, "application/json", true},
-               [&jobs, &registry_mutex, data_dir, default_horizon, health](const Request& request) {
+               [&runtime, &jobs, default_horizon](const Request& request) {
                  auto train = ParseTrain(request, default_horizon);
                  if (!train) return ErrorResponse(train.error());
-                 boost::json::object params{{"bot_name", train->bot},
-                                            {"symbol", train->symbol.str()},
-                                            {"timeframe", std::string(train->timeframe.ToString())},
-                                            {"horizon_minutes", train->horizon_minutes},
-                                            {"folds", train->folds}};
-                 auto id = jobs.Submit("train", params, [request = *train, data_dir, &registry_mutex,
-                                                         health]() -> Result<boost::json::value> {
-                   std::lock_guard lock(registry_mutex);
-                   auto outcome = serving::Train(data_dir, request);
-                   if (!outcome) return tl::unexpected(outcome.error());
-                   health->Set("models", HealthState::kOk, "last trained " + outcome->experiment_id);
-                   return boost::json::value(outcome->SummaryJson());
-                 });
+                 auto id = runtime.SubmitTraining(*train, "api");
                  if (!id) return ErrorResponse(id.error());
-                 spdlog::info("training job {} queued: {} {} {} +{}m", *id, train->bot, train->symbol.str(),
-                              train->timeframe.ToString(), train->horizon_minutes);
                  Response response = JsonResponse(202, boost::json::serialize(jobs.Get(*id)->ToJson()));
                  response.headers.emplace_back("Location", "/api/jobs/" + *id);
                  return response;
@@ -140,7 +125,7 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
   app.AddRoute({"POST", "/api/models/clear",
                 "Prune experiments (backs up data/experiments first; keeps champion, challenger, curated)", "models", {},
                 kClearSchema, R"({"type":"object"})", "application/json", true},
-               [data_dir, &registry_mutex](const Request& request) {
+               [data_dir, &runtime](const Request& request) {
                  std::optional<int64_t> days;
                  bool dry_run = false;
                  std::string who = "api";
@@ -160,10 +145,11 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                    if (!parsed_who) return ErrorResponse(parsed_who.error());
                    if (*parsed_who) who = **parsed_who;
                  }
-                 std::lock_guard lock(registry_mutex);
-                 ml::ExperimentRegistry registry(data_dir);
-                 auto report = registry.Prune(days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt,
-                                              dry_run, NowMicros(), who);
+                 auto report = runtime.WithRegistry([&] {
+                   ml::ExperimentRegistry registry(data_dir);
+                   return registry.Prune(days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt, dry_run,
+                                         NowMicros(), who);
+                 });
                  if (!report) return ErrorResponse(report.error());
                  boost::json::array removed;
                  for (const auto& id : report->removed) removed.push_back(boost::json::string(id));

@@ -7,19 +7,16 @@
 // curated experiment), GET /api/experiments[/{id}].
 #pragma once
 
-#include <mutex>
-#include <string>
-
 namespace rc::serving {
-class JobRunner;
+class Runtime;
 }
 
 namespace rc::server {
 
 class App;
 
-// `jobs` and `registry_mutex` must outlive the app; registry writes (training,
-// pruning) are serialised through `registry_mutex`.
-void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mutex);
+// Training runs as a job of `runtime`; registry writes (training, pruning) are
+// serialised by it. `runtime` must outlive the app.
+void AddModelRoutes(App& app, serving::Runtime& runtime);
 
 }  // namespace rc::server

@@ -1,12 +1,10 @@
 #include "server/prediction_routes.h"
 
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/app.h"
 #include "server/json_body.h"
-#include "serving/prediction_service.h"
-#include "serving/quality.h"
+#include "serving/runtime.h"
 
 namespace rc::server {
 namespace {
@@ -53,51 +51,17 @@ Result<serving::PredictQuery> ParseTrigger(const Request& request, int default_h
 
 }  // namespace
 
-void AddPredictionRoutes(App& app, serving::PredictionService& service, std::mutex& gold_mutex) {
+void AddPredictionRoutes(App& app, serving::Runtime& runtime) {
   const int default_horizon = app.settings().horizons_minutes.front();
-  Hub* hub = &app.hub();
-  const std::string data_dir = app.settings().data_dir;
   app.AddRoute({"POST", "/api/prediction/trigger",
                 "Make one prediction now: regime, gated-ensemble expected price and conformal bands", "prediction",
                 {}, kTriggerRequestSchema, kPredictionSchema, "application/json", true},
-               [&service, &gold_mutex, data_dir, default_horizon, hub](const Request& request) {
+               [&runtime, default_horizon](const Request& request) {
                  auto query = ParseTrigger(request, default_horizon);
                  if (!query) return ErrorResponse(query.error());
-                 auto outcome = service.Predict(*query);
+                 auto outcome = runtime.Predict(*query);
                  if (!outcome) return ErrorResponse(outcome.error());
-                 const ml::Prediction& p = outcome->prediction;
-                 // Runbook §3.3: operators check the logs for gating decisions and bands.
-                 std::string weights, gated, bands;
-                 for (const auto& [family, w] : p.weights) weights += fmt::format(" {}={:.3f}", family, w);
-                 for (const auto& [family, why] : p.gated_out) gated += fmt::format(" {}({})", family, why);
-                 for (const auto& b : p.bands) bands += fmt::format(" {:.0f}%[{:.4f},{:.4f}]", b.level * 100, b.lower, b.upper);
-                 spdlog::info("prediction {} {} +{}m: regime {} ({:.2f}) expected {:.4f} from {:.4f}; weights ({}):{}; "
-                              "gated out:{}; bands:{}{}",
-                              query->symbol.str(), query->timeframe.ToString(), query->horizon_minutes,
-                              regime::ToString(p.regime), p.regime_confidence, p.expected_price, outcome->last_close,
-                              p.weights_source, weights, gated.empty() ? " none" : gated, bands,
-                              p.degraded ? "; DEGRADED: " + p.degraded_reason : "");
-                 {
-                   // Every served prediction goes to gold, where the drift check measures it.
-                   std::lock_guard lock(gold_mutex);
-                   if (auto logged = serving::LogPrediction(data_dir, *outcome); !logged) {
-                     spdlog::error("prediction not logged to data/gold/predictions: {}", logged.error().ToString());
-                   }
-                 }
-                 const boost::json::object body = outcome->ToJson();
-                 // Websocket subscribers of this series get the prediction and the regime.
-                 const std::string series = query->symbol.str() + ":" + std::string(query->timeframe.ToString());
-                 hub->Publish("predictions:" + series,
-                              boost::json::serialize(boost::json::object{
-                                  {"type", "prediction"}, {"channel", "predictions:" + series}, {"data", body}}));
-                 hub->Publish("regime:" + series,
-                              boost::json::serialize(boost::json::object{
-                                  {"type", "regime"},
-                                  {"channel", "regime:" + series},
-                                  {"data", {{"state", regime::ToString(p.regime)},
-                                            {"confidence", p.regime_confidence},
-                                            {"ts", FormatIsoUtc(p.data_last_ts)}}}}));
-                 return JsonResponse(200, boost::json::serialize(body));
+                 return JsonResponse(200, std::move(outcome->json_text));
                });
 }
 

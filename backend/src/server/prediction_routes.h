@@ -2,18 +2,16 @@
 // POST /api/prediction/trigger (runbook §3.3, manual prediction trigger).
 #pragma once
 
-#include <mutex>
-
 namespace rc::serving {
-class PredictionService;
+class Runtime;
 }
 
 namespace rc::server {
 
 class App;
 
-// Registers the prediction routes on `app`. Served predictions are logged to
-// data/gold/predictions under `gold_mutex`. `service` and `gold_mutex` must outlive it.
-void AddPredictionRoutes(App& app, serving::PredictionService& service, std::mutex& gold_mutex);
+// Registers the prediction routes on `app`; predictions go through
+// `runtime.Predict` (memory, gold log, broadcast). `runtime` must outlive it.
+void AddPredictionRoutes(App& app, serving::Runtime& runtime);
 
 }  // namespace rc::server

@@ -122,8 +122,13 @@ void JobRunner::Loop() {
       info.state = JobState::kFailed;
       info.error = outcome.error();
     }
-    spdlog::info("job {} ({}) {} in {:.2f}s", info.id, info.kind, JobStateName(info.state),
-                 static_cast<double>(info.finished_at - info.started_at) / 1e6);
+    if (info.state == JobState::kFailed) {
+      spdlog::warn("job {} ({}) failed in {:.2f}s: {}", info.id, info.kind,
+                   static_cast<double>(info.finished_at - info.started_at) / 1e6, info.error.ToString());
+    } else {
+      spdlog::info("job {} ({}) {} in {:.2f}s", info.id, info.kind, JobStateName(info.state),
+                   static_cast<double>(info.finished_at - info.started_at) / 1e6);
+    }
     finished_order_.push_back(info.id);
     while (finished_order_.size() > max_kept_) {
       jobs_.erase(finished_order_.front());

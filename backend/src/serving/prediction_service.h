@@ -38,6 +38,9 @@ struct PredictionOutcome {
   double last_close = 0;
   int64_t silver_version = -1;
   double latency_seconds = 0;
+  // ToJson() serialised, once, by Runtime::Predict (the response and the
+  // broadcast share it); empty elsewhere.
+  std::string json_text;
 
   // prediction.ToJson() plus symbol, timeframe, horizon_minutes, last_close,
   // silver_version and as_of.

@@ -17,65 +17,9 @@ namespace {
 using lake::ColumnBatch;
 using lake::layers::LayerTable;
 
-// Open time of the bar `bars_ahead` regular bars after `from_open`.
-int64_t TargetBarOpen(const ExchangeCalendar& calendar, Timeframe tf, int64_t from_open, int bars_ahead) {
-  int64_t window = std::max<int64_t>(7, bars_ahead * tf.DurationMicros() / kMicrosPerDay * 3 + 7) * kMicrosPerDay;
-  for (int attempt = 0; attempt < 6; ++attempt, window *= 2) {
-    const auto opens = calendar.TradingBars(from_open + 1, from_open + window, tf);
-    if (opens.size() >= static_cast<size_t>(bars_ahead)) return opens[static_cast<size_t>(bars_ahead - 1)];
-  }
-  return from_open + bars_ahead * tf.DurationMicros();  // a calendar with no sessions ahead: plain arithmetic
-}
-
 size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
 
 }  // namespace
-
-Status LogPrediction(const std::string& data_dir, const PredictionOutcome& outcome) {
-  RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir));
-  const ml::Prediction& p = outcome.prediction;
-  const auto& q = outcome.query;
-  ColumnBatch row(gold.schema());
-  for (size_t col = 0; col < row.num_columns(); ++col) {
-    std::visit([](auto& values) { values.resize(1); }, row.column(col).values);
-  }
-  row.Strings(Idx(row, "symbol"))[0] = q.symbol.str();
-  row.Strings(Idx(row, "timeframe"))[0] = std::string(q.timeframe.ToString());
-  row.Int64s(Idx(row, "ts"))[0] = p.data_last_ts;
-  row.Int32s(Idx(row, "horizon_minutes"))[0] = q.horizon_minutes;
-  row.Int64s(Idx(row, "target_ts"))[0] =
-      TargetBarOpen(ExchangeCalendar::ForSymbol(q.symbol), q.timeframe, p.data_last_ts, p.horizon_bars);
-  row.Doubles(Idx(row, "last_close"))[0] = outcome.last_close;
-  row.Doubles(Idx(row, "expected_close"))[0] = p.expected_price;
-  row.Doubles(Idx(row, "expected_return"))[0] = p.expected_return;
-  for (int level : {50, 80, 95}) {
-    const size_t lower = Idx(row, "lower_" + std::to_string(level));
-    const size_t upper = Idx(row, "upper_" + std::to_string(level));
-    const auto band = std::find_if(p.bands.begin(), p.bands.end(),
-                                   [&](const ml::BandOut& b) { return std::lround(b.level * 100) == level; });
-    if (band == p.bands.end()) {
-      row.SetNull(lower, 0);
-      row.SetNull(upper, 0);
-    } else {
-      row.Doubles(lower)[0] = band->lower;
-      row.Doubles(upper)[0] = band->upper;
-    }
-  }
-  row.Strings(Idx(row, "regime"))[0] = std::string(regime::ToString(p.regime));
-  row.Doubles(Idx(row, "regime_confidence"))[0] = p.regime_confidence;
-  boost::json::object weights;
-  for (const auto& [family, w] : p.weights) weights[family] = w;
-  row.Strings(Idx(row, "weights_json"))[0] = boost::json::serialize(weights);
-  row.Strings(Idx(row, "experiment_id"))[0] = p.experiment_id;
-  row.Bools(Idx(row, "degraded"))[0] = p.degraded ? 1 : 0;
-  row.SetNull(Idx(row, "realized_close"), 0);
-  RC_RETURN_IF_ERROR(row.Validate());
-  lake::delta::Lineage lineage;
-  lineage.source_versions["silver/features"] = outcome.silver_version;
-  lineage.attributes["experiment_id"] = p.experiment_id;
-  RC_RETURN_IF_ERROR(gold.Append(row, lineage));
-  return Ok();
-}
 
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
   RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(options.data_dir));

@@ -1,13 +1,14 @@
 // File: serving/quality.h
 //
 // Prediction quality, the runbook's drift signal. Every prediction the service
-// serves is appended to data/gold/predictions (LogPrediction). The drift check
+// serves is appended to data/gold/predictions (serving/gold_log.h). The drift check
 // (RunDriftCheck; `regimecast drift-monitor`, and periodically inside the
 // server) fills in realized_close from silver once a prediction's target bar
 // exists, then measures the recent matured predictions of each series: MAPE of
 // the expected close (a ratio: 0.08 = 8%), RMSE of log returns and band
 // coverage, and publishes them as prediction_quality_metric{symbol,timeframe,metric}.
-// Callers in one process serialise gold writes (LogPrediction and RunDriftCheck).
+// In the server, RunDriftCheck runs inside GoldLog::Exclusive so that it never
+// races a group commit.
 #pragma once
 
 #include <optional>
@@ -20,9 +21,6 @@
 #include "serving/prediction_service.h"
 
 namespace rc::serving {
-
-// Appends one served prediction. Errors: lake errors.
-Status LogPrediction(const std::string& data_dir, const PredictionOutcome& outcome);
 
 struct DriftOptions {
   std::string data_dir = "./data";

@@ -2,7 +2,8 @@
 // time) from the latest silver row: regime -> gating weights (curated override
 // if any) -> gated ensemble -> conformal bands. Never fails for lack of a
 // model: it falls back to the naive family with volatility bands (degraded).
-// Same code as POST /api/prediction/trigger (serving/prediction_service.h).
+// Same code as POST /api/prediction/trigger (serving/runtime.h), without the
+// gold log and the broadcast: a CLI prediction is not a served one.
 #include <boost/json.hpp>
 #include <iomanip>
 #include <iostream>
@@ -10,7 +11,7 @@
 #include "cli/command.h"
 #include "cli/ml_args.h"
 #include "core/time.h"
-#include "serving/prediction_service.h"
+#include "serving/runtime.h"
 
 namespace rc::cli {
 namespace {
@@ -60,8 +61,11 @@ void RegisterCommand_predict(CLI::App& app, CommandContext& ctx) {
       if (!as_of) return ReportError(ctx, as_of.error(), 2);
       query.as_of = *as_of;
     }
-    serving::PredictionService service(settings->data_dir);
-    auto outcome = service.Predict(query);
+    serving::RuntimeOptions options;
+    options.data_dir = settings->data_dir;
+    options.log_predictions = false;
+    serving::Runtime runtime(std::move(options), nullptr);
+    auto outcome = runtime.Predict(query);
     if (!outcome) return ReportError(ctx, outcome.error());
     if (args->json) {
       std::cout << boost::json::serialize(outcome->ToJson()) << "\n";

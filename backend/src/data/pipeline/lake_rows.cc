@@ -1,5 +1,6 @@
 #include "data/pipeline/lake_rows.h"
 
+#include <boost/json.hpp>
 #include <cmath>
 
 namespace rc::data::pipeline {
@@ -195,6 +196,12 @@ Result<ColumnBatch> SilverToBatch(const Schema& schema, const Symbol& symbol, Ti
   for (const auto& [name, values] : silver.targets) RC_RETURN_IF_ERROR(put_column(name, values));
   RC_RETURN_IF_ERROR(batch.Validate());
   return batch;
+}
+
+boost::json::object BronzeBarJson(const BronzeBar& b) {
+  return boost::json::object{{"ts", FormatIsoUtc(b.bar.open_time)}, {"open", b.bar.open},   {"high", b.bar.high},
+                             {"low", b.bar.low},                    {"close", b.bar.close}, {"volume", b.bar.volume},
+                             {"session", MarketSessionName(b.session)}, {"gap_before", b.gap_before}};
 }
 
 }  // namespace rc::data::pipeline

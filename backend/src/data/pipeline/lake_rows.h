@@ -6,6 +6,7 @@
 // session name, is kDataCorrupt naming the column.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <vector>
 
 #include "core/error.h"
@@ -35,5 +36,10 @@ Result<lake::ColumnBatch> SilverToBatch(const lake::Schema& schema, const Symbol
 
 // Parses "regular"/"pre"/"post"/"closed". Errors: kDataCorrupt (field "session").
 Result<MarketSession> ParseSession(std::string_view name);
+
+// The wire form of a bronze bar: one item of GET /api/bars and the data of a
+// "bar" message on the bars:SYMBOL:TF channel (ts, open, high, low, close,
+// volume, session, gap_before).
+boost::json::object BronzeBarJson(const BronzeBar& bar);
 
 }  // namespace rc::data::pipeline

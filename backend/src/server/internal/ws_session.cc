@@ -177,17 +177,58 @@ void WsSession::Handle(std::string_view text) {
                                           " channels per connection",
                                       "channels"}));
   }
+  // `since`: the last seq the client saw per channel, to resume after a reconnect.
+  std::map<std::string, uint64_t> since;
+  if (const auto* since_value = message.if_contains("since"); since_value != nullptr) {
+    if (!subscribe || !since_value->is_object()) {
+      return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument,
+                                        "must be an object of channel -> last seq seen, with subscribe", "since"}));
+    }
+    for (const auto& [name, seq] : since_value->as_object()) {
+      const std::string field = "since." + std::string(name.substr(0, 64));
+      auto parsed = ParseChannel(name, field);
+      if (!parsed) return SendNow(ErrorMessage(parsed.error()));
+      if (!seq.is_int64() && !seq.is_uint64()) {
+        return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a non-negative integer", field}));
+      }
+      if (seq.is_int64() && seq.as_int64() < 0) {
+        return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a non-negative integer", field}));
+      }
+      since[*parsed] = seq.is_uint64() ? seq.as_uint64() : static_cast<uint64_t>(seq.as_int64());
+    }
+  }
   boost::json::array done;
+  std::vector<std::pair<std::string, Catchup>> catchups;
   for (const std::string& channel : canonical) {
     if (subscribe) {
-      if (channels_.insert(channel).second) hub_.Subscribe(shared_from_this(), channel);
+      if (channels_.insert(channel).second) {
+        auto resume = since.find(channel);
+        catchups.emplace_back(channel, hub_.Subscribe(shared_from_this(), channel,
+                                                      resume == since.end() ? std::nullopt
+                                                                            : std::optional<uint64_t>(resume->second)));
+      }
     } else if (channels_.erase(channel) > 0) {
       hub_.Unsubscribe(this, channel);
     }
     done.push_back(boost::json::string(channel));
   }
-  SendNow(boost::json::serialize(
-      boost::json::object{{"type", subscribe ? "subscribed" : "unsubscribed"}, {"channels", std::move(done)}}));
+  // We are on the strand: queue the reply and the catch-up directly, so they go
+  // out before any live message (live ones are posted to the strand and run after).
+  Enqueue(std::make_shared<const std::string>(boost::json::serialize(
+      boost::json::object{{"type", subscribe ? "subscribed" : "unsubscribed"}, {"channels", std::move(done)}})));
+  for (auto& [channel, catchup] : catchups) {
+    if (catchup.reset_to) {
+      Enqueue(std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
+          {"type", "reset"}, {"channel", channel}, {"seq", *catchup.reset_to}})));
+    }
+    for (auto& missed : catchup.missed) Enqueue(std::move(missed));
+  }
+}
+
+void WsSession::Enqueue(SharedText message) {
+  if (closed_) return;
+  queue_.push_back(std::move(message));
+  if (!writing_) do_write();
 }
 
 void WsSession::Send(std::shared_ptr<const std::string> message) {
@@ -197,8 +238,7 @@ void WsSession::Send(std::shared_ptr<const std::string> message) {
       spdlog::warn("websocket client too slow ({} messages queued): dropped", self->queue_.size());
       return self->Close(websocket::close_code::policy_error, "send queue full: client too slow");
     }
-    self->queue_.push_back(std::move(message));
-    if (!self->writing_) self->do_write();
+    self->Enqueue(std::move(message));
   });
 }
 

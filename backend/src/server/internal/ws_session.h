@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -41,6 +42,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void Handle(std::string_view text);
   void SendNow(std::string text);
+  // Queues on the strand now (no limit check: callers bound what they add).
+  void Enqueue(SharedText message);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void StartClose();

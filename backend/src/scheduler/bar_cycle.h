@@ -1,0 +1,92 @@
+// File: scheduler/bar_cycle.h
+//
+// One bar-close cycle of one watched series, the live loop's unit of work:
+//
+//   fetch the bars since the newest stored one (provider chain, with failover)
+//   -> data/raw (closed bars only, each once) -> bronze -> silver (this
+//   partition) -> advance the series in memory one bar at a time
+//   -> publish each new bar on bars:SYMBOL:TF (and the forming bar, when the
+//   provider gives it) -> predict every horizon (which logs to gold and
+//   publishes predictions: and regime:).
+//
+// The first cycle after a start is the backfill: it fetches from the newest
+// bar in raw (or BACKFILL_DAYS back on an empty lake). A closed bar the
+// calendar expects but no provider has is a feed gap: it is counted in
+// cache_misses_total{cache="bars"} each time it is looked for (the runbook's
+// Data Feed Gap signal) and the series' regime turns stale/unknown by itself.
+//
+//   BarCycle cycle({symbol, tf}, context);
+//   RC_ASSIGN_OR_RETURN(CycleReport report, cycle.Run(clock.Now()));
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/settings.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
+
+namespace rc::data {
+class ProviderChain;
+}
+namespace rc::serving {
+class Runtime;
+}
+
+namespace rc::scheduler {
+
+// What every cycle needs; owned by the Scheduler, outlives the cycles.
+struct CycleContext {
+  std::string data_dir;
+  data::ProviderChain* providers = nullptr;
+  serving::Runtime* runtime = nullptr;
+  std::vector<int> horizons_minutes = {180};
+  int backfill_days = 30;  // look-back of the first fetch on an empty lake
+};
+
+struct CycleReport {
+  int64_t now = 0;                 // market time the cycle ran at
+  std::string provider;            // the provider that answered ("" when none did)
+  std::string fetch_error;         // when every provider failed
+  int64_t fetched = 0;             // bars the provider returned
+  int64_t stored = 0;              // new closed bars committed to raw
+  int64_t expected = 0;            // closed regular bars the calendar expected since the last stored one
+  int64_t missing = 0;             // of those, how many no provider had (feed gap)
+  int64_t advanced = 0;            // silver bars the series in memory advanced by
+  int64_t published_bars = 0;      // messages on bars: (closed and forming)
+  int predictions = 0;             // predictions served (one per horizon after a new bar)
+  std::optional<int64_t> newest_bar;  // open time of the newest stored bar
+};
+
+class BarCycle {
+ public:
+  BarCycle(WatchedSeries series, CycleContext* context);
+
+  // Runs one cycle at market time `now`. Errors: lake errors (the cycle can be
+  // retried; nothing half-written is visible). A provider outage is not an
+  // error: it is reported (fetch_error, missing) and retried by the scheduler.
+  Result<CycleReport> Run(int64_t now);
+
+  const WatchedSeries& series() const { return series_; }
+  // Open time of the newest closed bar in raw (none before the first cycle).
+  std::optional<int64_t> newest_stored() const { return newest_stored_; }
+
+ private:
+  // Newest raw bar open time, read once from the lake.
+  Status LoadNewestStored();
+  // Publishes the bronze bars after the last published one; returns how many.
+  Result<int64_t> PublishNewBars();
+
+  WatchedSeries series_;
+  CycleContext* context_;
+  bool loaded_ = false;
+  std::optional<int64_t> newest_stored_;
+  std::optional<int64_t> newest_published_;
+  std::set<int64_t> gaps_;  // closed bars expected in the last day that no provider had yet
+};
+
+}  // namespace rc::scheduler

@@ -1,0 +1,384 @@
+#include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <spdlog/spdlog.h>
+
+#include "core/calendar.h"
+#include "data/failover/provider_chain.h"
+#include "ml/registry/registry.h"
+#include "serving/quality.h"
+#include "serving/runtime.h"
+
+namespace rc::scheduler {
+
+struct Scheduler::Job {
+  JobStatus status;
+  int lane = 0;  // the thread that runs it: 0 market (bars, retrain), 1 quality (drift-check)
+  std::optional<WatchedSeries> series;
+  std::unique_ptr<BarCycle> cycle;  // bars jobs; used by the scheduler thread only
+  int64_t next = 0;                 // market time of the next run (guarded by Scheduler::mutex_)
+  mutable std::optional<int64_t> newest_bar;  // after the last cycle (guarded by Scheduler::mutex_)
+};
+
+namespace {
+
+std::string SeriesName(const WatchedSeries& s) { return s.symbol.str() + ":" + std::string(s.timeframe.ToString()); }
+
+boost::json::value OptionalTime(const std::optional<int64_t>& t) {
+  return t ? boost::json::value(FormatIsoUtc(*t)) : boost::json::value(nullptr);
+}
+
+}  // namespace
+
+Result<SchedulerOptions> SchedulerOptions::FromSettings(const Settings& settings) {
+  SchedulerOptions options;
+  options.data_dir = settings.data_dir;
+  RC_ASSIGN_OR_RETURN(options.watchlist, ParseWatchlist(settings));
+  options.horizons_minutes = settings.horizons_minutes;
+  options.retrain_interval_hours = settings.retrain_interval_hours;
+  options.drift_check_interval_seconds = settings.drift_check_interval_seconds;
+  options.drift_mape_threshold = settings.drift_mape_threshold;
+  options.drift_retrain_checks = settings.drift_retrain_checks;
+  options.drift_retrain_cooldown_hours = settings.drift_retrain_cooldown_hours;
+  options.settle_seconds = settings.scheduler_settle_seconds;
+  options.backfill_days = settings.backfill_days;
+  return options;
+}
+
+boost::json::object JobStatus::ToJson() const {
+  return boost::json::object{{"name", name},
+                             {"kind", kind},
+                             {"series", series.empty() ? boost::json::value(nullptr) : boost::json::value(series)},
+                             {"last_run", OptionalTime(last_run)},
+                             {"next_run", OptionalTime(next_run)},
+                             {"last_outcome", last_outcome},
+                             {"last_duration_ms", last_duration_ms},
+                             {"runs", runs},
+                             {"failures", failures}};
+}
+
+Scheduler::Scheduler(SchedulerOptions options, std::shared_ptr<const MarketClock> clock,
+                     std::unique_ptr<data::ProviderChain> providers, serving::Runtime& runtime)
+    : options_(std::move(options)), clock_(std::move(clock)), providers_(std::move(providers)), runtime_(runtime) {
+  context_.data_dir = options_.data_dir;
+  context_.providers = providers_.get();
+  context_.runtime = &runtime_;
+  context_.horizons_minutes = options_.horizons_minutes;
+  context_.backfill_days = options_.backfill_days;
+  const int64_t now = clock_->Now();
+  std::lock_guard lock(mutex_);
+  for (const WatchedSeries& series : options_.watchlist) {
+    auto bars = std::make_unique<Job>();
+    bars->status = {"bars:" + SeriesName(series), "bars", SeriesName(series)};
+    bars->series = series;
+    bars->cycle = std::make_unique<BarCycle>(series, &context_);
+    bars->next = now;  // the backfill, at once
+    jobs_.push_back(std::move(bars));
+    auto retrain = std::make_unique<Job>();
+    retrain->status = {"retrain:" + SeriesName(series), "retrain", SeriesName(series)};
+    retrain->series = series;
+    retrain->next = now;  // decides at once whether the series needs its first model
+    jobs_.push_back(std::move(retrain));
+  }
+  auto drift = std::make_unique<Job>();
+  drift->status = {"drift-check", "drift_check", ""};
+  drift->lane = 1;  // a slow provider must not delay the drift check
+  drift->next = now + static_cast<int64_t>(options_.drift_check_interval_seconds) * kMicrosPerSecond;
+  jobs_.push_back(std::move(drift));
+  for (auto& job : jobs_) job->status.next_run = job->next;
+}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Start() {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& job : jobs_) {
+      spdlog::info("scheduler job {} active, first run at {}", job->status.name, FormatIsoUtc(job->next));
+    }
+  }
+  spdlog::info("scheduler active on {} time ({} series, horizons {})", clock_->IsReplay() ? "replay" : "wall-clock",
+               options_.watchlist.size(), options_.horizons_minutes.size());
+  for (int lane = 0; lane < kLanes; ++lane) {
+    threads_.emplace_back([this, lane](std::stop_token stop) { Loop(stop, lane); });
+  }
+}
+
+void Scheduler::Stop() {
+  for (auto& thread : threads_) thread.request_stop();
+  threads_.clear();  // joins
+}
+
+void Scheduler::Loop(std::stop_token stop, int lane) {
+  while (!stop.stop_requested()) {
+    Job* due = nullptr;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& job : jobs_) {
+        if (job->lane == lane && (due == nullptr || job->next < due->next)) due = job.get();
+      }
+    }
+    if (due == nullptr) return;
+    if (!clock_->WaitUntil(due->next, stop)) return;
+    const int64_t now = clock_->Now();
+    const auto started = std::chrono::steady_clock::now();
+    std::string outcome;
+    int64_t next = now;
+    if (due->status.kind == "bars") {
+      outcome = RunBars(*due, now, &next);
+    } else if (due->status.kind == "retrain") {
+      outcome = RunRetrain(*due, now, &next);
+    } else {
+      outcome = RunDriftCheck(*due, now, &next);
+    }
+    std::lock_guard lock(mutex_);
+    // Never the same instant again: a job that asks for `now` runs after the others.
+    due->next = std::max(next, now + 1);
+    due->status.last_run = now;
+    due->status.next_run = due->next;
+    due->status.last_outcome = outcome;
+    due->status.last_duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    ++due->status.runs;
+    if (outcome.rfind("error", 0) == 0) ++due->status.failures;
+  }
+}
+
+std::string Scheduler::RunBars(const Job& job, int64_t now, int64_t* next) {
+  const WatchedSeries& series = *job.series;
+  const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(series.symbol);
+  const int64_t settle = static_cast<int64_t>(options_.settle_seconds) * kMicrosPerSecond;
+  const int64_t retry = static_cast<int64_t>(options_.retry_seconds) * kMicrosPerSecond;
+  const int64_t next_close = calendar.NextBarClose(now, series.timeframe) + settle;
+  const auto fetch_started = std::chrono::steady_clock::now();
+  auto report = job.cycle->Run(now);
+  const double latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - fetch_started).count();
+  if (!report) {
+    *next = std::min(next_close, now + retry);
+    spdlog::error("{}: cycle failed, retrying at {}: {}", job.status.name, FormatIsoUtc(*next),
+                  report.error().ToString());
+    return "error: " + report.error().ToString();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    job.newest_bar = report->newest_bar;
+    if (!report->provider.empty()) {
+      auto& record = provider_records_[report->provider];
+      record.last_success = now;
+      record.last_latency_ms = latency_ms;
+      serving_provider_[job.status.series] = report->provider;
+    } else if (!report->fetch_error.empty()) {
+      for (const std::string& name : providers_->names()) {
+        auto& record = provider_records_[name];
+        record.last_failure = now;
+        record.last_error = report->fetch_error;
+      }
+      serving_provider_.erase(job.status.series);
+    }
+  }
+  // Missing closed bars (a feed gap or an outage): look again soon, but never
+  // later than the next bar close.
+  *next = report->missing > 0 || !report->fetch_error.empty() ? std::min(next_close, now + retry) : next_close;
+  std::string outcome = fmt::format("{} new bar(s) from {}, {} missing, {} prediction(s)", report->stored,
+                                    report->provider.empty() ? "no provider" : report->provider, report->missing,
+                                    report->predictions);
+  if (!report->fetch_error.empty()) {
+    spdlog::warn("{}: no provider answered ({} closed bars missing), retrying at {}: {}", job.status.name,
+                 report->missing, FormatIsoUtc(*next), report->fetch_error);
+    outcome += "; fetch failed: " + report->fetch_error;
+  } else if (report->missing > 0) {
+    spdlog::warn("{}: {} expected closed bar(s) not served by {} (feed gap), retrying at {}", job.status.name,
+                 report->missing, report->provider, FormatIsoUtc(*next));
+  } else if (report->stored > 0) {
+    spdlog::info("{}: {}", job.status.name, outcome);
+  }
+  return outcome;
+}
+
+int64_t Scheduler::QuietTimeAfter(const WatchedSeries& series, int64_t t) const {
+  const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(series.symbol);
+  if (!calendar.IsTradingTime(t)) return t;
+  const auto session = calendar.RegularSession(calendar.LocalDay(t));
+  // A 24x7 market has no quiet time: train when due.
+  if (!session || session->close - session->open >= kMicrosPerDay) return t;
+  return session->close + 10 * kMicrosPerSecond * 60;
+}
+
+std::string Scheduler::RunRetrain(const Job& job, int64_t now, int64_t* next) {
+  const WatchedSeries& series = *job.series;
+  const int64_t interval = static_cast<int64_t>(options_.retrain_interval_hours) * 3600 * kMicrosPerSecond;
+  ml::ExperimentRegistry registry(options_.data_dir);
+  // The newest model among the series' horizons decides when the next is due.
+  std::optional<int64_t> trained_at;
+  bool untrained = false;
+  for (int horizon : options_.horizons_minutes) {
+    auto entry = registry.Entry({series.symbol.str(), std::string(series.timeframe.ToString()), horizon});
+    if (!entry) {
+      untrained = true;
+      continue;
+    }
+    auto record = registry.Load(entry->active_experiment);
+    if (record) trained_at = std::max(trained_at.value_or(0), record->created_at);
+  }
+  if (!untrained && trained_at && now < *trained_at + interval) {
+    *next = QuietTimeAfter(series, *trained_at + interval);
+    return "models are fresh; next retraining at " + FormatIsoUtc(*next);
+  }
+  const auto bars = runtime_.book().BarsSeen(series.symbol, series.timeframe);
+  if (!bars || *bars < options_.min_train_rows) {
+    *next = now + 30 * 60 * kMicrosPerSecond;  // look again in half an hour of market time
+    return fmt::format("waiting for history: {} of {} silver bars", bars ? *bars : 0, options_.min_train_rows);
+  }
+  if (!untrained && QuietTimeAfter(series, now) != now) {
+    // Scheduled (not first) trainings wait for the quiet time.
+    *next = QuietTimeAfter(series, now);
+    return "deferred to the quiet time " + FormatIsoUtc(*next);
+  }
+  const std::string reason = untrained ? "first model" : "schedule";
+  std::string submitted;
+  for (int horizon : options_.horizons_minutes) {
+    serving::TrainRequest request{series.symbol, series.timeframe, horizon, "orchestrator"};
+    auto id = runtime_.SubmitTraining(request, reason);
+    submitted += id ? " " + *id : " (" + id.error().message + ")";
+  }
+  spdlog::info("{}: retraining ({}) for every horizon: jobs{}", job.status.name, reason, submitted);
+  *next = QuietTimeAfter(series, now + interval);
+  return "retraining (" + reason + "): jobs" + submitted;
+}
+
+std::string Scheduler::RunDriftCheck(const Job& job, int64_t now, int64_t* next) {
+  *next = now + static_cast<int64_t>(options_.drift_check_interval_seconds) * kMicrosPerSecond;
+  if (auto lag = serving::UpdateIngestionLag(options_.data_dir, now); !lag) {
+    spdlog::warn("ingestion lag not updated: {}", lag.error().ToString());
+  }
+  // Flush what is queued so the check sees it, and keep commits out meanwhile.
+  if (auto flushed = runtime_.gold().Flush(); !flushed) {
+    spdlog::warn("gold prediction log flush before the drift check failed: {}", flushed.error().ToString());
+  }
+  serving::DriftOptions drift;
+  drift.data_dir = options_.data_dir;
+  drift.mape_threshold = options_.drift_mape_threshold;
+  auto report = runtime_.gold().Exclusive([&] { return serving::RunDriftCheck(drift); });
+  if (!report) return "error: " + report.error().ToString();
+  const int64_t cooldown = static_cast<int64_t>(options_.drift_retrain_cooldown_hours) * 3600 * kMicrosPerSecond;
+  std::string drifting;
+  for (const serving::SeriesQuality& quality : *report) {
+    const std::string series = quality.symbol.str() + ":" + std::string(quality.timeframe.ToString());
+    int streak;
+    std::optional<int64_t> last_retrain;
+    {
+      std::lock_guard lock(mutex_);
+      streak = quality.drift ? ++drift_streak_[series] : (drift_streak_[series] = 0);
+      if (auto it = drift_retrained_at_.find(series); it != drift_retrained_at_.end()) last_retrain = it->second;
+    }
+    if (!quality.drift) continue;
+    drifting += fmt::format(" {} (MAPE {:.4f}, {} check(s) in a row)", series, quality.mape, streak);
+    if (streak < options_.drift_retrain_checks) continue;
+    if (last_retrain && now - *last_retrain < cooldown) {
+      spdlog::info("drift on {}: MAPE {:.4f} > {:.4f} for {} checks, but retrained at {} (cooldown {} h): no retraining",
+                   series, quality.mape, options_.drift_mape_threshold, streak, FormatIsoUtc(*last_retrain),
+                   options_.drift_retrain_cooldown_hours);
+      continue;
+    }
+    std::string ids;
+    for (int horizon : options_.horizons_minutes) {
+      serving::TrainRequest request{quality.symbol, quality.timeframe, horizon, "orchestrator"};
+      auto id = runtime_.SubmitTraining(request, "drift");
+      ids += id ? " " + *id : " (" + id.error().message + ")";
+    }
+    spdlog::warn("drift on {}: MAPE {:.4f} > {:.4f} for {} checks in a row: retraining, jobs{}", series, quality.mape,
+                 options_.drift_mape_threshold, streak, ids);
+    std::lock_guard lock(mutex_);
+    drift_retrained_at_[series] = now;
+    drift_streak_[series] = 0;
+  }
+  return drifting.empty() ? fmt::format("{} series measured, no drift", report->size())
+                          : "drift:" + drifting;
+}
+
+std::vector<JobStatus> Scheduler::Jobs() const {
+  std::lock_guard lock(mutex_);
+  std::vector<JobStatus> out;
+  for (const auto& job : jobs_) out.push_back(job->status);
+  return out;
+}
+
+boost::json::array Scheduler::ProvidersJson() const {
+  boost::json::array out;
+  std::lock_guard lock(mutex_);
+  for (size_t idx = 0; idx < providers_->size(); ++idx) {
+    const std::string name(providers_->provider(idx).name());
+    const auto& breaker = providers_->breaker(idx);
+    boost::json::array serving;
+    for (const auto& [series, provider] : serving_provider_) {
+      if (provider == name) serving.push_back(boost::json::string(series));
+    }
+    boost::json::object item{{"name", name},
+                             {"priority", idx},
+                             {"circuit", data::CircuitStateName(breaker.state())},
+                             {"consecutive_failures", breaker.consecutive_failures()},
+                             {"last_error", breaker.last_error()},
+                             {"serving", std::move(serving)}};
+    if (auto it = provider_records_.find(name); it != provider_records_.end()) {
+      item["last_success"] = OptionalTime(it->second.last_success);
+      item["last_latency_ms"] = it->second.last_latency_ms;
+      item["last_failure"] = OptionalTime(it->second.last_failure);
+      if (item["last_error"].as_string().empty()) item["last_error"] = it->second.last_error;
+    } else {
+      item["last_success"] = nullptr;
+      item["last_latency_ms"] = nullptr;
+      item["last_failure"] = nullptr;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+boost::json::object Scheduler::FreshnessJson() const {
+  const int64_t now = clock_->Now();
+  boost::json::object out;
+  std::lock_guard lock(mutex_);
+  for (const auto& job : jobs_) {
+    if (job->status.kind != "bars") continue;
+    const WatchedSeries& series = *job->series;
+    const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(series.symbol);
+    const auto newest = job->newest_bar;
+    // The newest bar the calendar expects to have closed by now.
+    std::optional<int64_t> expected;
+    for (int64_t days = 7; days <= 28 && !expected; days *= 2) {
+      const auto opens = calendar.TradingBars(now - days * kMicrosPerDay, now, series.timeframe);
+      for (auto it = opens.rbegin(); it != opens.rend(); ++it) {
+        if (calendar.BarClose(*it, series.timeframe) <= now) {
+          expected = *it;
+          break;
+        }
+      }
+    }
+    boost::json::object item{{"newest_bar", OptionalTime(newest)}, {"expected_bar", OptionalTime(expected)}};
+    if (!newest) {
+      item["state"] = "empty";
+    } else {
+      item["age_seconds"] = static_cast<double>(now - calendar.BarClose(*newest, series.timeframe)) / 1e6;
+      item["state"] = !expected || *newest >= *expected ? "fresh" : "stale";
+    }
+    out[job->status.series] = std::move(item);
+  }
+  return out;
+}
+
+std::string Scheduler::Summary() const {
+  std::lock_guard lock(mutex_);
+  const Job* next = nullptr;
+  for (const auto& job : jobs_) {
+    if (next == nullptr || job->next < next->next) next = job.get();
+  }
+  return fmt::format("{} series on {} time (now {}); drift check every {} s; next: {}", options_.watchlist.size(),
+                     clock_->IsReplay() ? "replay" : "wall-clock", FormatIsoUtc(clock_->Now()),
+                     options_.drift_check_interval_seconds,
+                     next ? next->status.name + " at " + FormatIsoUtc(next->next) : "none");
+}
+
+}  // namespace rc::scheduler

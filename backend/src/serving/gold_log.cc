@@ -1,0 +1,207 @@
+#include "serving/gold_log.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <spdlog/spdlog.h>
+
+#include "core/calendar.h"
+#include "lake/layers/layers.h"
+#include "monitoring/standard_metrics.h"
+
+namespace rc::serving {
+namespace {
+
+using lake::ColumnBatch;
+using lake::layers::LayerTable;
+
+// Open time of the bar `bars_ahead` regular bars after `from_open`.
+int64_t TargetBarOpen(const ExchangeCalendar& calendar, Timeframe tf, int64_t from_open, int bars_ahead) {
+  int64_t window = std::max<int64_t>(7, bars_ahead * tf.DurationMicros() / kMicrosPerDay * 3 + 7) * kMicrosPerDay;
+  for (int attempt = 0; attempt < 6; ++attempt, window *= 2) {
+    const auto opens = calendar.TradingBars(from_open + 1, from_open + window, tf);
+    if (opens.size() >= static_cast<size_t>(bars_ahead)) return opens[static_cast<size_t>(bars_ahead - 1)];
+  }
+  return from_open + bars_ahead * tf.DurationMicros();  // a calendar with no sessions ahead: plain arithmetic
+}
+
+size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
+
+}  // namespace
+
+Result<ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcomes) {
+  ColumnBatch rows(lake::layers::GoldPredictionsSchema());
+  const size_t n = outcomes.size();
+  for (size_t col = 0; col < rows.num_columns(); ++col) {
+    std::visit([n](auto& values) { values.resize(n); }, rows.column(col).values);
+  }
+  const size_t symbol = Idx(rows, "symbol"), timeframe = Idx(rows, "timeframe"), ts = Idx(rows, "ts"),
+               horizon = Idx(rows, "horizon_minutes"), target = Idx(rows, "target_ts"),
+               last_close = Idx(rows, "last_close"), expected_close = Idx(rows, "expected_close"),
+               expected_return = Idx(rows, "expected_return"), regime = Idx(rows, "regime"),
+               confidence = Idx(rows, "regime_confidence"), weights_json = Idx(rows, "weights_json"),
+               experiment = Idx(rows, "experiment_id"), degraded = Idx(rows, "degraded"),
+               realized = Idx(rows, "realized_close");
+  for (size_t row = 0; row < n; ++row) {
+    const PredictionOutcome& outcome = outcomes[row];
+    const ml::Prediction& p = outcome.prediction;
+    const auto& q = outcome.query;
+    rows.Strings(symbol)[row] = q.symbol.str();
+    rows.Strings(timeframe)[row] = std::string(q.timeframe.ToString());
+    rows.Int64s(ts)[row] = p.data_last_ts;
+    rows.Int32s(horizon)[row] = q.horizon_minutes;
+    rows.Int64s(target)[row] =
+        TargetBarOpen(ExchangeCalendar::ForSymbol(q.symbol), q.timeframe, p.data_last_ts, p.horizon_bars);
+    rows.Doubles(last_close)[row] = outcome.last_close;
+    rows.Doubles(expected_close)[row] = p.expected_price;
+    rows.Doubles(expected_return)[row] = p.expected_return;
+    for (int level : {50, 80, 95}) {
+      const size_t lower = Idx(rows, "lower_" + std::to_string(level));
+      const size_t upper = Idx(rows, "upper_" + std::to_string(level));
+      const auto band = std::find_if(p.bands.begin(), p.bands.end(),
+                                     [&](const ml::BandOut& b) { return std::lround(b.level * 100) == level; });
+      if (band == p.bands.end()) {
+        rows.SetNull(lower, row);
+        rows.SetNull(upper, row);
+      } else {
+        rows.Doubles(lower)[row] = band->lower;
+        rows.Doubles(upper)[row] = band->upper;
+      }
+    }
+    rows.Strings(regime)[row] = std::string(regime::ToString(p.regime));
+    rows.Doubles(confidence)[row] = p.regime_confidence;
+    boost::json::object weights;
+    for (const auto& [family, w] : p.weights) weights[family] = w;
+    rows.Strings(weights_json)[row] = boost::json::serialize(weights);
+    rows.Strings(experiment)[row] = p.experiment_id;
+    rows.Bools(degraded)[row] = p.degraded ? 1 : 0;
+    rows.SetNull(realized, row);
+  }
+  RC_RETURN_IF_ERROR(rows.Validate());
+  return rows;
+}
+
+GoldLog::GoldLog(std::string data_dir, GoldLogOptions options)
+    : data_dir_(std::move(data_dir)), options_(options), thread_([this] { Loop(); }) {}
+
+GoldLog::~GoldLog() {
+  if (auto closed = Close(); !closed) {
+    spdlog::error("gold prediction log: final commit failed, {} predictions lost: {}", stats().pending,
+                  closed.error().ToString());
+  }
+}
+
+void GoldLog::Append(PredictionOutcome outcome) {
+  bool commit_here = false;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.empty()) oldest_ = std::chrono::steady_clock::now();
+    queue_.push_back(std::move(outcome));
+    if (queue_.size() > options_.max_pending) {
+      // Commits keep failing (disk full?): keep the newest, count what goes.
+      const size_t excess = queue_.size() - options_.max_pending;
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(excess));
+      stats_.dropped += static_cast<int64_t>(excess);
+      monitoring::GoldLogDroppedRowsTotal().WithLabels(std::vector<std::string>{}).Inc(static_cast<double>(excess));
+      spdlog::error("gold prediction log: {} queued predictions dropped (commits failing: {})", excess,
+                    stats_.last_error);
+    }
+    commit_here = closed_;
+    if (!commit_here && queue_.size() >= options_.max_rows) wake_.notify_one();
+  }
+  if (commit_here) {
+    if (auto committed = Flush(); !committed) {
+      spdlog::error("gold prediction log: commit after close failed: {}", committed.error().ToString());
+    }
+  }
+}
+
+Status GoldLog::Flush() { return CommitQueued(); }
+
+Status GoldLog::CommitQueued() {
+  std::lock_guard writing(write_mutex_);
+  std::vector<PredictionOutcome> batch;
+  {
+    std::lock_guard lock(queue_mutex_);
+    batch.swap(queue_);
+  }
+  if (batch.empty()) return Ok();
+  auto commit = [&]() -> Status {
+    RC_ASSIGN_OR_RETURN(ColumnBatch rows, GoldRows(batch));
+    RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir_));
+    lake::delta::Lineage lineage;
+    lineage.attributes["operation"] = "log predictions";
+    lineage.attributes["rows"] = std::to_string(batch.size());
+    RC_RETURN_IF_ERROR(gold.Append(rows, lineage));
+    if (options_.compact_every > 0 && ++commits_since_compaction_ >= options_.compact_every) {
+      commits_since_compaction_ = 0;
+      lake::delta::CompactOptions compact;
+      compact.min_files = options_.compact_min_files;
+      // Compaction failing is not a lost prediction: log it and go on.
+      if (auto compacted = gold.table().Compact(compact); !compacted) {
+        spdlog::warn("gold prediction log: compaction failed: {}", compacted.error().ToString());
+      } else if (compacted->version) {
+        spdlog::info("gold prediction log: compacted {} files into {} ({} partitions)", compacted->files_removed,
+                     compacted->files_added, compacted->partitions);
+      }
+    }
+    return Ok();
+  };
+  Status status = commit();
+  std::lock_guard lock(queue_mutex_);
+  if (status) {
+    ++stats_.commits;
+    stats_.rows_committed += static_cast<int64_t>(batch.size());
+    stats_.last_error.clear();
+  } else {
+    ++stats_.failed_commits;
+    stats_.last_error = status.error().ToString();
+    // Back in front, in order, for the next round.
+    batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.swap(batch);
+    if (!queue_.empty()) oldest_ = std::chrono::steady_clock::now();
+  }
+  return status;
+}
+
+void GoldLog::Loop() {
+  std::unique_lock lock(queue_mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+    if (closing_) break;
+    // A full batch commits at once; otherwise the oldest row waits at most max_delay.
+    wake_.wait_until(lock, oldest_ + options_.max_delay,
+                     [this] { return closing_ || queue_.size() >= options_.max_rows; });
+    if (closing_) break;  // Close() commits the rest on its own thread
+    lock.unlock();
+    if (auto committed = CommitQueued(); !committed) {
+      spdlog::error("gold prediction log: commit failed, will retry: {}", committed.error().ToString());
+      std::this_thread::sleep_for(options_.max_delay);  // do not hammer a full disk
+    }
+    lock.lock();
+  }
+}
+
+Status GoldLog::Close() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (closed_) return Ok();
+    closing_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(queue_mutex_);
+    closed_ = true;
+  }
+  return CommitQueued();
+}
+
+GoldLog::Stats GoldLog::stats() const {
+  std::lock_guard lock(queue_mutex_);
+  Stats out = stats_;
+  out.pending = static_cast<int64_t>(queue_.size());
+  return out;
+}
+
+}  // namespace rc::serving

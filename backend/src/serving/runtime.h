@@ -1,0 +1,100 @@
+// File: serving/runtime.h
+//
+// The serving runtime the server owns and every caller shares: the series in
+// memory (SeriesBook), the group-committed gold log (GoldLog), background
+// training jobs, and the one prediction flow
+//
+//   predict (from memory; as-of from the lake) -> log the gating decision and
+//   bands (runbook §3.3) -> queue for gold -> broadcast prediction and regime
+//
+// that POST /api/prediction/trigger, the market-clock scheduler and the CLI
+// call. Training jobs reload the series' experiments when they finish, so the
+// next prediction uses the new model without a restart.
+//
+//   rc::serving::Runtime runtime({.data_dir = settings.data_dir}, &hub);
+//   RC_ASSIGN_OR_RETURN(auto outcome, runtime.Predict({symbol, tf, 180}));
+//   runtime.Shutdown();   // after the last request: commits the gold queue
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/error.h"
+#include "core/thread_annotations.h"
+#include "core/time.h"
+#include "regime/detector.h"
+#include "serving/broadcaster.h"
+#include "serving/gold_log.h"
+#include "serving/job_runner.h"
+#include "serving/prediction_service.h"
+#include "serving/series_book.h"
+#include "serving/training_service.h"
+
+namespace rc::serving {
+
+struct RuntimeOptions {
+  std::string data_dir = "./data";
+  bool log_predictions = true;  // queue served predictions for data/gold/predictions
+  GoldLogOptions gold;
+  // Called on the job's thread after a training run was recorded (health, logs).
+  std::function<void(const TrainOutcome&)> on_trained;
+};
+
+// The wire form of a regime state (GET /api/regime `current`, the regime: channel).
+boost::json::object RegimeJson(const regime::RegimeState& state);
+
+class Runtime {
+ public:
+  // `broadcaster` may be null (CLI); otherwise it must outlive the runtime.
+  Runtime(RuntimeOptions options, Broadcaster* broadcaster);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // One served prediction (see the file comment). Errors: as SeriesBook::Predict
+  // and PredictionService::Predict.
+  Result<PredictionOutcome> Predict(const PredictQuery& query, int64_t wall_now = NowMicros());
+
+  // Queues a training run as a background job (GET /api/jobs/{id}); on success
+  // the series' experiments are reloaded. `reason` goes to the log and the
+  // job's params ("api", "schedule", "drift"). Errors: kRateLimited (queue
+  // full), kUnavailable (shutting down).
+  Result<std::string> SubmitTraining(const TrainRequest& request, const std::string& reason);
+
+  // Runs `fn` with registry writes serialised (pruning, curating), then
+  // reloads the experiments of every series.
+  template <typename F>
+  auto WithRegistry(F&& fn) {
+    std::lock_guard lock(registry_mutex_);
+    auto result = fn();
+    book_.InvalidateExperiments();
+    return result;
+  }
+
+  SeriesBook& book() { return book_; }
+  GoldLog& gold() { return gold_; }
+  JobRunner& jobs() { return jobs_; }
+  Broadcaster* broadcaster() { return broadcaster_; }
+  const std::string& data_dir() const { return options_.data_dir; }
+
+  // Commits the gold queue; call after the last request was answered.
+  Status Shutdown();
+
+ private:
+  const RuntimeOptions options_;
+  Broadcaster* const broadcaster_;
+  SeriesBook book_;
+  PredictionService lake_predictions_;  // as-of (backfill) predictions
+  GoldLog gold_;
+  std::mutex regime_mutex_;
+  // regime channel -> (bar, state) last published on it
+  std::map<std::string, std::pair<int64_t, regime::Regime>> last_regime_ RC_GUARDED_BY(regime_mutex_);
+  std::mutex registry_mutex_;  // serialises experiment-registry writes in this process
+  JobRunner jobs_;             // last: its worker uses the members above
+};
+
+}  // namespace rc::serving

@@ -1,0 +1,271 @@
+#include "serving/series_book.h"
+
+#include <chrono>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "lake/layers/layers.h"
+#include "ml/dataset.h"
+#include "monitoring/standard_metrics.h"
+
+namespace rc::serving {
+
+struct SeriesBook::Slot {
+  Slot(const Symbol& s, Timeframe tf)
+      : symbol(s),
+        timeframe(tf),
+        latency(&monitoring::PredictionLatencySeconds().WithLabels({s.str(), tf.ToString()})) {}
+
+  const Symbol symbol;
+  const Timeframe timeframe;
+  monitoring::Histogram* const latency;  // prediction_latency_seconds{symbol,timeframe}
+  std::mutex build_mutex;                // one lake build of this series at a time
+  std::mutex mutex;                      // guards the members below
+  std::unique_ptr<SeriesState> state RC_GUARDED_BY(mutex);
+  std::map<int, ActiveModel> models RC_GUARDED_BY(mutex);  // by horizon
+  std::string published_regime RC_GUARDED_BY(mutex);      // last value given to market_regime_state
+};
+
+namespace {
+
+// Size and modification time of the experiment index: changes when training,
+// curating or pruning rewrote it (atomically, by rename), in this process or not.
+std::string IndexStamp(const std::filesystem::path& index) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(index, ec);
+  if (ec) return "absent";
+  const auto mtime = std::filesystem::last_write_time(index, ec);
+  return std::to_string(size) + "@" + std::to_string(mtime.time_since_epoch().count());
+}
+
+}  // namespace
+
+SeriesBook::SeriesBook(std::string data_dir)
+    : data_dir_(std::move(data_dir)), registry_(data_dir_), models_(&registry_) {
+  index_stamp_ = IndexStamp(registry_.root() / "index.json");
+}
+
+SeriesBook::~SeriesBook() = default;
+
+SeriesBook::SlotPtr SeriesBook::SlotFor(const Symbol& symbol, Timeframe timeframe) {
+  std::lock_guard lock(mutex_);
+  auto& slot = slots_[{symbol.str(), std::string(timeframe.ToString())}];
+  if (!slot) slot = std::make_shared<Slot>(symbol, timeframe);
+  return slot;
+}
+
+Result<std::unique_ptr<SeriesState>> SeriesBook::Build(const Symbol& symbol, Timeframe timeframe) {
+  RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir_, symbol, timeframe));
+  RC_ASSIGN_OR_RETURN(auto state, SeriesState::FromSilver(slice, symbol, timeframe));
+  monitoring::CacheMissesTotal().WithLabels({"series"}).Inc();
+  std::lock_guard lock(mutex_);
+  ++builds_;
+  return state;
+}
+
+Status SeriesBook::EnsureBuilt(Slot& slot) {
+  {
+    std::lock_guard lock(slot.mutex);
+    if (slot.state) return Ok();
+  }
+  std::lock_guard building(slot.build_mutex);
+  return BuildIfAbsent(slot);
+}
+
+Result<std::unique_lock<std::mutex>> SeriesBook::LockBuilt(Slot& slot) {
+  // A rebuild (Invalidate) may drop the state between the build and the lock:
+  // build again then; twice in a row means the lake keeps changing under us.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    RC_RETURN_IF_ERROR(EnsureBuilt(slot));
+    std::unique_lock lock(slot.mutex);
+    if (slot.state) return lock;
+  }
+  return Unavailable("series " + slot.symbol.str() + " is being rebuilt, retry");
+}
+
+Status SeriesBook::BuildIfAbsent(Slot& slot) {
+  {
+    std::lock_guard lock(slot.mutex);
+    if (slot.state) return Ok();  // another caller built it meanwhile
+  }
+  RC_ASSIGN_OR_RETURN(auto state, Build(slot.symbol, slot.timeframe));
+  std::lock_guard lock(slot.mutex);
+  slot.state = std::move(state);
+  return Ok();
+}
+
+Result<SeriesBook::ActiveModel> SeriesBook::ActiveFor(Slot& slot, int horizon_minutes) {
+  if (auto cached = slot.models.find(horizon_minutes); cached != slot.models.end()) return cached->second;
+  const ml::ExperimentKey key{slot.symbol.str(), std::string(slot.timeframe.ToString()), horizon_minutes};
+  ActiveModel active;
+  if (auto found = registry_.Entry(key); found) {
+    active.entry = *found;
+    RC_ASSIGN_OR_RETURN(active.experiment, models_.Get(found->active_experiment));
+    monitoring::CacheMissesTotal().WithLabels({"model"}).Inc();
+  } else if (found.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(found.error());
+  }
+  slot.models[horizon_minutes] = active;
+  return active;
+}
+
+Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t wall_now) {
+  const auto started = std::chrono::steady_clock::now();
+  if (query.as_of) return InvalidArgument("as_of", "as-of predictions read the lake (PredictionService)");
+  // A bad horizon is the caller's error whether or not the series has data.
+  RC_RETURN_IF_ERROR(ml::HorizonBars(query.timeframe, query.horizon_minutes));
+  SlotPtr slot = SlotFor(query.symbol, query.timeframe);
+  RC_ASSIGN_OR_RETURN(auto lock, LockBuilt(*slot));
+  RC_ASSIGN_OR_RETURN(ml::PredictionRequest request, slot->state->Request(query.horizon_minutes, wall_now));
+  RC_ASSIGN_OR_RETURN(ActiveModel active, ActiveFor(*slot, query.horizon_minutes));
+  PredictionOutcome outcome{query,
+                            ml::Predict(request, active.entry ? &*active.entry : nullptr, active.experiment.get()),
+                            request.last_close, slot->state->silver_version(), 0.0};
+  outcome.latency_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  slot->latency->Observe(outcome.latency_seconds);
+  const std::string_view regime = regime::ToString(outcome.prediction.regime);
+  if (slot->published_regime != regime) {
+    slot->published_regime = std::string(regime);
+    monitoring::SetRegimeState(query.symbol.str(), std::string(query.timeframe.ToString()), slot->published_regime);
+  }
+  return outcome;
+}
+
+Result<SeriesBook::RegimeView> SeriesBook::Regime(const Symbol& symbol, Timeframe timeframe, size_t history,
+                                                  int64_t wall_now) {
+  SlotPtr slot = SlotFor(symbol, timeframe);
+  RC_ASSIGN_OR_RETURN(auto lock, LockBuilt(*slot));
+  const SeriesState& state = *slot->state;
+  const auto& recent = state.recent_regimes();
+  RegimeView view;
+  view.history_truncated = history > recent.size() && recent.size() < state.bars_seen();
+  view.current = state.RegimeAt(wall_now);
+  view.silver_version = state.silver_version();
+  const size_t first = recent.size() > history ? recent.size() - history : 0;
+  view.history.assign(recent.begin() + static_cast<std::ptrdiff_t>(first), recent.end());
+  const std::string_view current = regime::ToString(view.current.regime);
+  if (slot->published_regime != current) {
+    slot->published_regime = std::string(current);
+    monitoring::SetRegimeState(symbol.str(), std::string(timeframe.ToString()), slot->published_regime);
+  }
+  return view;
+}
+
+Result<std::vector<Bar>> SeriesBook::CatchUp(const Symbol& symbol, Timeframe timeframe) {
+  SlotPtr slot = SlotFor(symbol, timeframe);
+  std::vector<Bar> consumed;
+  // Serialised with builds, so two catch-ups never feed the same bar twice.
+  std::lock_guard building(slot->build_mutex);
+  std::optional<int64_t> after;
+  {
+    std::lock_guard lock(slot->mutex);
+    if (slot->state) after = slot->state->last_bar_ts();
+  }
+  // Nothing in memory yet: the build reads everything, new bars included.
+  if (!after) {
+    RC_RETURN_IF_ERROR(BuildIfAbsent(*slot));
+    return consumed;
+  }
+  ml::SilverQuery query;
+  query.from = *after + 1;
+  auto slice = ml::LoadSilver(data_dir_, symbol, timeframe, query);
+  if (!slice) {
+    if (slice.error().code == ErrorCode::kNotFound) return consumed;  // no new rows
+    return tl::unexpected(slice.error());
+  }
+  RC_ASSIGN_OR_RETURN(std::vector<Bar> bars, SilverBars(*slice));
+  std::lock_guard lock(slot->mutex);
+  for (const Bar& bar : bars) {
+    RC_RETURN_IF_ERROR(slot->state->Advance(bar, slice->silver_version));
+    consumed.push_back(bar);
+  }
+  return consumed;
+}
+
+Status SeriesBook::Refresh() {
+  Status first_error = Ok();
+  // Experiments: one stat of the index for every series.
+  const std::string stamp = IndexStamp(registry_.root() / "index.json");
+  std::vector<SlotPtr> slots;
+  bool index_changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stamp != index_stamp_) {
+      index_stamp_ = stamp;
+      index_changed = true;
+    }
+    for (const auto& [key, slot] : slots_) slots.push_back(slot);
+  }
+  if (index_changed) InvalidateExperiments();
+  if (slots.empty()) return first_error;
+  auto silver = lake::layers::LayerTable::OpenSilverExisting(data_dir_);
+  if (!silver) return silver.error().code == ErrorCode::kNotFound ? first_error : Status(tl::unexpected(silver.error()));
+  for (const SlotPtr& slot : slots) {
+    int64_t known;
+    {
+      std::lock_guard lock(slot->mutex);
+      if (!slot->state) continue;
+      known = slot->state->silver_version();
+    }
+    auto watermark = silver->PartitionWatermark(slot->symbol, slot->timeframe);
+    if (!watermark || *watermark <= known) {
+      if (!watermark && first_error) first_error = tl::unexpected(watermark.error());
+      continue;
+    }
+    // Changed by someone else (CLI pipeline, a replaced partition): rebuild
+    // from scratch off-lock, then swap; requests keep the old state meanwhile.
+    std::lock_guard building(slot->build_mutex);
+    auto rebuilt = Build(slot->symbol, slot->timeframe);
+    if (!rebuilt) {
+      spdlog::warn("series {} {}: rebuild after silver changed failed: {}", slot->symbol.str(),
+                   slot->timeframe.ToString(), rebuilt.error().ToString());
+      if (first_error) first_error = tl::unexpected(rebuilt.error());
+      continue;
+    }
+    std::lock_guard lock(slot->mutex);
+    spdlog::info("series {} {}: silver changed (version {} -> {}), rebuilt in memory", slot->symbol.str(),
+                 slot->timeframe.ToString(), known, (*rebuilt)->silver_version());
+    slot->state = std::move(*rebuilt);
+  }
+  return first_error;
+}
+
+void SeriesBook::InvalidateExperiments() {
+  std::vector<SlotPtr> slots;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, slot] : slots_) slots.push_back(slot);
+  }
+  for (const SlotPtr& slot : slots) {
+    std::lock_guard lock(slot->mutex);
+    slot->models.clear();
+  }
+}
+
+std::optional<size_t> SeriesBook::BarsSeen(const Symbol& symbol, Timeframe timeframe) {
+  SlotPtr slot = SlotFor(symbol, timeframe);
+  auto lock = LockBuilt(*slot);
+  if (!lock) return std::nullopt;
+  return slot->state->bars_seen();
+}
+
+void SeriesBook::Invalidate(const Symbol& symbol, Timeframe timeframe) {
+  SlotPtr slot = SlotFor(symbol, timeframe);
+  std::lock_guard building(slot->build_mutex);
+  std::lock_guard lock(slot->mutex);
+  slot->state.reset();
+}
+
+std::vector<std::pair<Symbol, Timeframe>> SeriesBook::Series() const {
+  std::vector<std::pair<Symbol, Timeframe>> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, slot] : slots_) out.emplace_back(slot->symbol, slot->timeframe);
+  return out;
+}
+
+int64_t SeriesBook::builds() const {
+  std::lock_guard lock(mutex_);
+  return builds_;
+}
+
+}  // namespace rc::serving

@@ -1,0 +1,126 @@
+// File: serving/series_book.h
+//
+// The server's series in memory: one SeriesState (serving/series_state.h) per
+// (symbol, timeframe), built from silver on first use, plus the active
+// experiment of each horizon, so a prediction or a regime query does no I/O.
+//
+// Staying current:
+//  - CatchUp(symbol, tf): the live loop calls it after the pipeline committed
+//    new bars; it reads only the silver rows after the newest bar it has and
+//    advances one bar at a time.
+//  - Refresh(): called periodically (the server: every second). A series whose
+//    silver partition changed underneath it (a CLI `pipeline` run, a replaced
+//    partition) is rebuilt off-lock and swapped in; a changed experiment index
+//    (training elsewhere, curate, clear) drops the cached experiments.
+//  - InvalidateExperiments(): in-process training/curating/pruning call it so
+//    the next prediction uses the new experiment at once.
+//
+// Thread-safety: every method may be called from any thread. Each series has
+// its own mutex; building or rebuilding a series from the lake happens outside
+// it, so readers of other series, and of this one until the swap, never wait
+// for the lake.
+//
+//   rc::serving::SeriesBook book(settings.data_dir);
+//   RC_ASSIGN_OR_RETURN(auto outcome, book.Predict({symbol, tf, 180}, rc::NowMicros()));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/symbol.h"
+#include "core/thread_annotations.h"
+#include "core/timeframe.h"
+#include "ml/predict/predictor.h"
+#include "ml/registry/registry.h"
+#include "serving/prediction_service.h"
+#include "serving/series_state.h"
+
+namespace rc::serving {
+
+class SeriesBook {
+ public:
+  explicit SeriesBook(std::string data_dir);
+  ~SeriesBook();
+  SeriesBook(const SeriesBook&) = delete;
+  SeriesBook& operator=(const SeriesBook&) = delete;
+
+  // A prediction from memory (query.as_of must be empty: backfills take the
+  // lake path, PredictionService). Records prediction_latency_seconds and
+  // market_regime_state. Errors: kInvalidArgument ("as_of", "horizon_minutes");
+  // kNotFound when silver has no rows for the series; lake/registry errors.
+  Result<PredictionOutcome> Predict(const PredictQuery& query, int64_t wall_now);
+
+  // The current regime and up to `history` recent states (oldest first).
+  struct RegimeView {
+    regime::RegimeState current;            // at wall_now: "stale" unknown after a feed gap
+    std::vector<regime::RegimeState> history;
+    int64_t silver_version = -1;
+    // More history was asked than memory keeps (SeriesState::kRegimeHistory):
+    // callers that need it all read the lake.
+    bool history_truncated = false;
+  };
+  // Errors: as Predict.
+  Result<RegimeView> Regime(const Symbol& symbol, Timeframe timeframe, size_t history, int64_t wall_now);
+
+  // Advances the series by the silver rows newer than its newest bar (building
+  // it when absent). Returns the bars consumed, oldest first.
+  Result<std::vector<Bar>> CatchUp(const Symbol& symbol, Timeframe timeframe);
+
+  // Rebuilds series whose silver partition changed underneath them and drops
+  // cached experiments when the registry index changed. Errors are logged per
+  // series (a broken partition does not stop the others) and returned first.
+  Status Refresh();
+
+  // Every series reloads its experiments on the next prediction.
+  void InvalidateExperiments();
+
+  // Drops the series' state: the next use rebuilds it from silver (a late bar
+  // landed in the middle of its history).
+  void Invalidate(const Symbol& symbol, Timeframe timeframe);
+
+  // Bars the series has consumed (building it from silver when needed), or
+  // nullopt when silver has none or cannot be read.
+  std::optional<size_t> BarsSeen(const Symbol& symbol, Timeframe timeframe);
+
+  // Series currently in memory.
+  std::vector<std::pair<Symbol, Timeframe>> Series() const;
+
+  // How many states in memory were built from the lake so far (tests, metrics).
+  int64_t builds() const;
+
+ private:
+  struct Slot;
+  using SlotPtr = std::shared_ptr<Slot>;
+  SlotPtr SlotFor(const Symbol& symbol, Timeframe timeframe);
+  // The slot's state, building it from silver when absent. Caller holds no lock.
+  Status EnsureBuilt(Slot& slot);
+  // The slot's mutex, locked, with its state built.
+  Result<std::unique_lock<std::mutex>> LockBuilt(Slot& slot);
+  // As EnsureBuilt, for a caller that holds slot.build_mutex.
+  Status BuildIfAbsent(Slot& slot);
+  // A fresh state from the latest silver of the series.
+  Result<std::unique_ptr<SeriesState>> Build(const Symbol& symbol, Timeframe timeframe);
+  // The active experiment of `horizon` for the slot (cached). Caller holds slot.mutex.
+  struct ActiveModel {
+    std::optional<ml::IndexEntry> entry;
+    std::shared_ptr<const ml::LoadedExperiment> experiment;
+  };
+  Result<ActiveModel> ActiveFor(Slot& slot, int horizon_minutes);
+
+  std::string data_dir_;
+  ml::ExperimentRegistry registry_;
+  ml::ModelCache models_;
+  mutable std::mutex mutex_;  // guards the members below (the map, not the slots)
+  std::map<std::pair<std::string, std::string>, SlotPtr> slots_ RC_GUARDED_BY(mutex_);
+  int64_t builds_ RC_GUARDED_BY(mutex_) = 0;
+  std::string index_stamp_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh
+};
+
+}  // namespace rc::serving
