@@ -53,7 +53,7 @@ void SignAgreement(const std::vector<double>& hits, int horizon_bars, RegimeMean
   out.sign_z = se > 0 ? (out.sign_agreement - 0.5) / se : kNaN;
 }
 
-RegimeMeaning MeasureRegimeMeaning(const Dataset& ds, size_t first, size_t last) {
+RegimeMeaning MeasureRegimeMeaning(const Dataset& ds, size_t first, size_t last, int64_t spacing) {
   RegimeMeaning m;
   const size_t h = static_cast<size_t>(ds.horizon_bars);
   std::map<regime::Regime, std::vector<double>> hits;
@@ -62,15 +62,21 @@ RegimeMeaning MeasureRegimeMeaning(const Dataset& ds, size_t first, size_t last)
   for (size_t row = first; row < last && row + h < ds.rows(); ++row) {
     const double y = ds.y[static_cast<Eigen::Index>(row)];
     if (!std::isfinite(y)) continue;
+    // Intraday realized vol: returns across a session break (overnight gaps)
+    // are left out, so a state is judged by the market it named, not by the next open.
     double sq = 0;
+    int count = 0;
     for (size_t k = row + 1; k <= row + h; ++k) {
+      if (ds.ts[k] - ds.ts[k - 1] > 2 * spacing) continue;
       const double r = std::log(ds.last_close[k] / ds.last_close[k - 1]);
       sq += r * r;
+      ++count;
     }
+    if (count == 0) continue;
     const regime::Regime reg = ds.regime[row];
     RegimeMeaning::PerState& st = m.states[reg];
     ++st.n;
-    vol_sum[reg] += std::sqrt(sq / static_cast<double>(h));
+    vol_sum[reg] += std::sqrt(sq / count);
     ret_sum[reg] += y;
     if (reg == regime::Regime::kTrendingUp || reg == regime::Regime::kTrendingDown) {
       const double hit = y == 0 ? 0.5 : ((y > 0) == (reg == regime::Regime::kTrendingUp) ? 1.0 : 0.0);
@@ -263,7 +269,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   sum.directional = AccuracyWithCi(hits, ds.horizon_bars);
   sum.model_vs_naive = DieboldMariano(naive_ape, model_ape, ds.horizon_bars, model_pred, naive_pred);
   sum.no_signal.assign(no_signal.begin(), no_signal.end());
-  sum.regime_meaning = MeasureRegimeMeaning(ds, first, last);
+  sum.regime_meaning = MeasureRegimeMeaning(ds, first, last, spacing);
   for (const auto& [reg, a] : aci) sum.adaptive_levels[reg] = a.EffectiveLevels();
   for (auto& [r, v] : model_by) result.summary.model_by_regime[r] = ComputeMetrics(v, levels);
   for (auto& [r, v] : naive_by) result.summary.naive_by_regime[r] = ComputeMetrics(v, levels);

@@ -77,7 +77,7 @@ struct FamilyVerdict {
 struct RegimeMeaning {
   struct PerState {
     int64_t n = 0;
-    double forward_vol = 0;      // mean realized vol of 1-bar log returns over the next horizon
+    double forward_vol = 0;      // mean intraday realized vol of 1-bar log returns over the next horizon
     double forward_return = 0;   // mean forward log return over the horizon
     double sign_agreement = 0;   // trending states: share of forward returns whose sign matches the name
     double sign_z = 0;           // (agreement - 0.5) / HAC standard error; > 1.96: better than chance at 5 %
