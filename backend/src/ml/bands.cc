@@ -5,53 +5,46 @@
 #include <cmath>
 
 #include "ml/internal/json_io.h"
+#include "ml/skill_test.h"  // NormalQuantile
 
 namespace rc::ml {
 namespace {
+
+double ConformalQuantile(const std::vector<double>& sorted, double level) {
+  // Split-conformal rank with the finite-sample (n+1) correction, capped at the max.
+  const auto n = static_cast<double>(sorted.size());
+  auto rank = static_cast<size_t>(std::ceil((n + 1.0) * level));
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
 
 BandQuantiles Quantiles(std::vector<double> abs_residuals, const std::vector<double>& levels, std::string source) {
   std::sort(abs_residuals.begin(), abs_residuals.end());
   BandQuantiles q;
   q.n = static_cast<int64_t>(abs_residuals.size());
   q.source = std::move(source);
-  const auto n = static_cast<double>(abs_residuals.size());
   double prev = 0;
   for (double level : levels) {
-    // Split-conformal rank with the finite-sample (n+1) correction, capped at the max.
-    auto rank = static_cast<size_t>(std::ceil((n + 1.0) * level));
-    rank = std::clamp<size_t>(rank, 1, abs_residuals.size());
-    double value = std::max(prev, abs_residuals[rank - 1]);  // nested: never below the lower level
+    double value = std::max(prev, ConformalQuantile(abs_residuals, level));  // nested: never below the lower level
     q.half_width.push_back(value);
     prev = value;
   }
+  for (double level : BandGridLevels()) q.grid.push_back(ConformalQuantile(abs_residuals, level));
   return q;
 }
 
-// Inverse of the standard normal CDF (Acklam's rational approximation, |err| < 1e-9).
-double NormalQuantile(double p) {
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01,  -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                             3.754408661907416e+00};
-  if (p < 0.02425) {
-    double q = std::sqrt(-2 * std::log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
-  if (p > 1 - 0.02425) return -NormalQuantile(1 - p);
-  double q = p - 0.5, r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
 }
 
 boost::json::object QuantilesToJson(const BandQuantiles& q) {
   boost::json::array hw;
   for (double v : q.half_width) hw.push_back(internal::ExactNumber(v));
-  return {{"half_width", hw}, {"n", q.n}, {"source", q.source}};
+  boost::json::array grid;
+  for (double v : q.grid) grid.push_back(internal::ExactNumber(v));
+  return {{"half_width", hw}, {"n", q.n}, {"source", q.source}, {"grid", grid}};
 }
 
 Result<BandQuantiles> QuantilesFromJson(const boost::json::object& o, const std::string& where) {
@@ -60,10 +53,64 @@ Result<BandQuantiles> QuantilesFromJson(const boost::json::object& o, const std:
   for (const auto& v : *hw) q.half_width.push_back(internal::NumberOrNaN(v));
   RC_ASSIGN_OR_RETURN(q.n, internal::GetInt(o, "n", where));
   RC_ASSIGN_OR_RETURN(q.source, internal::GetString(o, "source", where));
+  if (auto it = o.find("grid"); it != o.end() && it->value().is_array()) {
+    for (const auto& v : it->value().as_array()) q.grid.push_back(internal::NumberOrNaN(v));
+    if (q.grid.size() != BandGridLevels().size()) q.grid.clear();  // not ours: fall back to the levels
+  }
   return q;
 }
 
 }  // namespace
+
+const std::vector<double>& BandGridLevels() {
+  static const std::vector<double> levels = [] {
+    std::vector<double> v;
+    for (int pct = 1; pct <= 99; ++pct) v.push_back(pct / 100.0);
+    v.push_back(0.995);
+    return v;
+  }();
+  return levels;
+}
+
+double BandCalibration::Scale(double vol) const {
+  if (!scaled) return 1.0;
+  const double ref = reference_vol;
+  const double v = std::isfinite(vol) && vol > 0 ? vol : ref;
+  const double s = std::sqrt(scale_weight * v * v + (1.0 - scale_weight) * ref * ref);
+  return s > 0 ? s : 1.0;
+}
+
+BandQuantiles BandCalibration::HalfWidths(regime::Regime r, double vol) const {
+  BandQuantiles q = For(r);
+  const double s = Scale(vol);
+  for (double& hw : q.half_width) hw *= s;
+  for (double& g : q.grid) g *= s;
+  return q;
+}
+
+double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol) const {
+  const BandQuantiles& q = For(r);
+  const std::vector<double>& grid_levels = BandGridLevels();
+  level = std::clamp(level, grid_levels.front(), grid_levels.back());
+  double raw = 0;
+  if (q.grid.size() == grid_levels.size()) {
+    auto hi = std::lower_bound(grid_levels.begin(), grid_levels.end(), level);
+    const size_t j = static_cast<size_t>(hi - grid_levels.begin());
+    if (j == 0) {
+      raw = q.grid.front();
+    } else {
+      const double t = (level - grid_levels[j - 1]) / (grid_levels[j] - grid_levels[j - 1]);
+      raw = q.grid[j - 1] + t * (q.grid[j] - q.grid[j - 1]);
+    }
+  } else if (!q.half_width.empty()) {
+    size_t best = 0;
+    for (size_t idx = 1; idx < levels.size() && idx < q.half_width.size(); ++idx) {
+      if (std::abs(levels[idx] - level) < std::abs(levels[best] - level)) best = idx;
+    }
+    raw = q.half_width[best];
+  }
+  return raw * Scale(vol);
+}
 
 Status ValidateBandOptions(const BandOptions& o) {
   if (o.levels.empty()) return InvalidArgument("levels", "must list at least one level");
@@ -72,6 +119,7 @@ Status ValidateBandOptions(const BandOptions& o) {
     if (idx > 0 && !(o.levels[idx] > o.levels[idx - 1])) return InvalidArgument("levels", "must be strictly increasing");
   }
   if (o.min_regime_residuals < 1) return InvalidArgument("min_regime_residuals", "must be >= 1");
+  if (!(o.scale_weight > 0 && o.scale_weight <= 1)) return InvalidArgument("scale_weight", "must be in (0, 1]");
   return Ok();
 }
 
@@ -85,8 +133,12 @@ boost::json::object BandCalibration::ToJson() const {
   for (double l : levels) lv.push_back(l);
   boost::json::object regimes;
   for (const auto& [r, q] : per_regime) regimes[regime::ToString(r)] = QuantilesToJson(q);
-  return {{"method", "split_conformal_abs_residual"}, {"levels", lv}, {"pooled", QuantilesToJson(pooled)},
-          {"per_regime", regimes}};
+  return {{"method", scaled ? "split_conformal_vol_scaled" : "split_conformal_abs_residual"},
+          {"levels", lv},
+          {"pooled", QuantilesToJson(pooled)},
+          {"per_regime", regimes},
+          {"reference_vol", internal::ExactNumber(reference_vol)},
+          {"scale_weight", internal::ExactNumber(scale_weight)}};
 }
 
 Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj) {
@@ -101,6 +153,16 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
     if (!kv.value().is_object()) return DataCorrupt("calibration.per_regime entry is not an object");
     RC_ASSIGN_OR_RETURN(cal.per_regime[r], QuantilesFromJson(kv.value().as_object(), "calibration.per_regime"));
   }
+  // Records written before volatility scaling have no method/reference: unscaled.
+  if (auto m = obj.find("method"); m != obj.end() && m->value().is_string() &&
+                                   m->value().as_string() == "split_conformal_vol_scaled") {
+    cal.scaled = true;
+    RC_ASSIGN_OR_RETURN(cal.reference_vol, internal::GetDouble(obj, "reference_vol", "calibration"));
+    RC_ASSIGN_OR_RETURN(cal.scale_weight, internal::GetDouble(obj, "scale_weight", "calibration"));
+    if (!(cal.reference_vol >= 0) || !(cal.scale_weight > 0 && cal.scale_weight <= 1)) {
+      return DataCorrupt("calibration: reference_vol / scale_weight out of range", "calibration");
+    }
+  }
   if (cal.pooled.half_width.size() != cal.levels.size()) {
     return DataCorrupt("calibration: pooled half_width does not match levels", "calibration.pooled");
   }
@@ -108,19 +170,30 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
 }
 
 Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, const std::vector<regime::Regime>& regimes,
-                                       const BandOptions& options) {
+                                       const BandOptions& options, const std::vector<double>& vols) {
   RC_RETURN_IF_ERROR(ValidateBandOptions(options));
   if (residuals.size() != regimes.size()) return InvalidArgument("residuals", "need one regime per residual");
+  if (!vols.empty() && vols.size() != residuals.size()) return InvalidArgument("vols", "need one volatility per residual");
+  BandCalibration cal;
+  cal.levels = options.levels;
+  if (options.volatility_scaled && !vols.empty()) {
+    std::vector<double> positive;
+    for (size_t idx = 0; idx < vols.size(); ++idx) {
+      if (std::isfinite(residuals[idx]) && std::isfinite(vols[idx]) && vols[idx] > 0) positive.push_back(vols[idx]);
+    }
+    cal.reference_vol = Median(std::move(positive));
+    cal.scaled = cal.reference_vol > 0;  // no volatility seen (a flat series): plain residuals
+    cal.scale_weight = options.scale_weight;
+  }
   std::vector<double> all;
   std::map<regime::Regime, std::vector<double>> by_regime;
   for (size_t idx = 0; idx < residuals.size(); ++idx) {
     if (!std::isfinite(residuals[idx])) continue;
-    all.push_back(std::abs(residuals[idx]));
-    by_regime[regimes[idx]].push_back(std::abs(residuals[idx]));
+    const double score = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx]);
+    all.push_back(score);
+    by_regime[regimes[idx]].push_back(score);
   }
   if (all.empty()) return InvalidArgument("residuals", "no finite residuals to calibrate on");
-  BandCalibration cal;
-  cal.levels = options.levels;
   cal.pooled = Quantiles(std::move(all), options.levels, "pooled");
   for (auto& [r, v] : by_regime) {
     if (static_cast<int>(v.size()) >= options.min_regime_residuals) {

@@ -8,8 +8,17 @@
 // enforced explicitly. Per regime where a regime has enough residuals, pooled
 // otherwise. Coverage is measured by the walk-forward, not assumed.
 //
-//   RC_ASSIGN_OR_RETURN(auto cal, rc::ml::CalibrateBands(residuals, regimes, {}));
-//   const auto& q = cal.For(regime);   // q.half_width[level index]
+// Volatility scaling (the default): volatility clusters, so a residual is
+// divided by the volatility current when its forecast was made (ml/volatility.h,
+// blended with the calibration's median volatility to tame the noise of a
+// short window) before the quantile is taken; a prediction multiplies the
+// quantile back by the volatility current at its own bar. Bands widen in
+// turbulent markets and narrow in calm ones instead of being right only on
+// average. Each quantile set also carries a grid of quantiles over levels, so
+// adaptive conformal inference (ml/adaptive_conformal.h) can ask for any level.
+//
+//   RC_ASSIGN_OR_RETURN(auto cal, rc::ml::CalibrateBands(residuals, regimes, {}, vol_at_each_residual));
+//   rc::ml::BandQuantiles q = cal.HalfWidths(regime, vol_now);   // q.half_width[level index]
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -26,6 +35,10 @@ namespace rc::ml {
 struct BandOptions {
   std::vector<double> levels = {0.5, 0.8, 0.95};  // strictly increasing, each in (0,1)
   int min_regime_residuals = 200;                 // residuals a regime needs for its own band. Default 200, >= 1
+  bool volatility_scaled = true;                  // divide residuals by the volatility of their bar (needs scales)
+  // Share of the bar's own variance in the scale, the rest the calibration's
+  // median: a 20-bar volatility is noisy, so it is shrunk. (0,1]; 0.7 chosen on GARCH seed 7.
+  double scale_weight = 0.7;
 };
 
 // OK or kInvalidArgument naming "levels" / "min_regime_residuals".
@@ -35,25 +48,44 @@ struct BandQuantiles {
   std::vector<double> half_width;  // per level, in log-return units, non-decreasing
   int64_t n = 0;                   // residuals behind them
   std::string source;              // "regime", "pooled" or "volatility" (degraded)
+  std::vector<double> grid;        // quantile at each of BandGridLevels() (empty on old records)
 };
+
+// Levels of BandQuantiles::grid: 0.01, 0.02, ..., 0.99, 0.995.
+const std::vector<double>& BandGridLevels();
 
 struct BandCalibration {
   std::vector<double> levels;
   BandQuantiles pooled;
   std::map<regime::Regime, BandQuantiles> per_regime;  // only regimes with enough residuals
+  bool scaled = false;          // quantiles are in units of Scale(vol), not of log return
+  double reference_vol = 0;     // median per-bar volatility of the calibration residuals
+  double scale_weight = 1.0;    // see BandOptions::scale_weight
 
-  // The regime's own quantiles when calibrated, else the pooled ones.
+  // The regime's own quantiles when calibrated, else the pooled ones (raw, in
+  // scale units when `scaled`).
   const BandQuantiles& For(regime::Regime r) const;
+  // The divisor of a residual made at per-bar volatility `vol`:
+  // sqrt(w vol^2 + (1 - w) reference^2) when scaled (reference when vol is not
+  // a positive number), 1 otherwise.
+  double Scale(double vol) const;
+  // Half-widths in log-return units for a prediction at volatility `vol`.
+  BandQuantiles HalfWidths(regime::Regime r, double vol) const;
+  // Half-width at any level in [0.01, 0.995] (interpolated on the grid; the
+  // nearest calibrated level when the record has no grid), for adaptive levels.
+  double HalfWidthAt(regime::Regime r, double level, double vol) const;
 
   boost::json::object ToJson() const;
   static Result<BandCalibration> FromJson(const boost::json::object& obj);
 };
 
 // Calibrates from residuals with their bars' regimes (same length; NaN
-// residuals are skipped). Errors: kInvalidArgument "residuals" when none are
-// finite or lengths differ, or from ValidateBandOptions.
+// residuals are skipped). `vols`: the per-bar volatility at each residual's
+// forecast bar (same length); scaled when options.volatility_scaled and vols
+// is given. Errors: kInvalidArgument "residuals" when none are finite or
+// lengths differ, "vols" on a length mismatch, or from ValidateBandOptions.
 Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, const std::vector<regime::Regime>& regimes,
-                                       const BandOptions& options);
+                                       const BandOptions& options, const std::vector<double>& vols = {});
 
 // Degraded bands from volatility only: half-width = z(L) * sigma_bar * sqrt(horizon_bars),
 // z the two-sided normal quantile. Source "volatility".

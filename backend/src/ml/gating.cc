@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <set>
 
 #include "ml/internal/json_io.h"
 
@@ -17,6 +18,7 @@ std::string Fmt(const char* fmt, double a, double b = 0, double c = 0) {
   return buf;
 }
 
+// The plain softmax over normalised losses, champion biased, floor applied.
 // losses: family -> loss (finite) for the families being weighed.
 FamilyWeights Weigh(const std::map<std::string, double>& losses, const std::string& champion,
                     const GatingOptions& o, const std::string& source, const std::string& where) {
@@ -34,6 +36,7 @@ FamilyWeights Weigh(const std::map<std::string, double>& losses, const std::stri
     raw[f] = w;
     total += w;
   }
+  for (auto& [f, w] : raw) w /= total;
   // The family with the largest weight always stays, so the floor can never gate everyone out.
   std::string top;
   double top_w = -1;
@@ -44,17 +47,73 @@ FamilyWeights Weigh(const std::map<std::string, double>& losses, const std::stri
     }
   }
   double kept = 0;
-  for (const auto& [f, w] : raw) {
-    double share = w / total;
+  for (const auto& [f, share] : raw) {
     if (share < o.floor && f != top) {
       fw.gated_out[f] = Fmt("weight %.4f below floor %.4f", share, o.floor) + " in " + where +
                         Fmt(" (loss %.6g vs best %.6g)", losses.at(f), best);
     } else {
-      fw.weights[f] = w;
-      kept += w;
+      fw.weights[f] = share;
+      kept += share;
     }
   }
   for (auto& [f, w] : fw.weights) w /= kept;
+  return fw;
+}
+
+// Skill-gated weights: naive (the baseline) by default; families with
+// significant skill take the share SkillShrinkage grants them, split by the
+// softmax over their losses. `skill`: family -> evidence vs the baseline here;
+// `no_signal`: families whose forecasts equal the baseline's.
+// `comparisons`: skill tests made in the whole gating table (Bonferroni).
+FamilyWeights WeighBySkill(const std::map<std::string, double>& losses, const std::map<std::string, SkillEvidence>& skill,
+                           const std::set<std::string>& no_signal, const std::string& champion, const GatingOptions& o,
+                           int comparisons, const std::string& source, const std::string& where) {
+  FamilyWeights fw;
+  fw.source = source;
+  std::map<std::string, double> candidates;
+  std::map<std::string, double> keep;
+  for (const auto& [f, l] : losses) {
+    if (f == o.baseline) continue;
+    if (no_signal.count(f)) {
+      fw.gated_out[f] = std::string(kNoSignalReason) + ": forecasts equal " + o.baseline + "'s on every out-of-sample bar";
+      continue;
+    }
+    auto it = skill.find(f);
+    const SkillEvidence e = it == skill.end() ? SkillEvidence{} : it->second;
+    const double s = SkillShrinkage(e, o.skill, comparisons);
+    if (s <= 0) {
+      fw.gated_out[f] = "no evidence of skill vs " + o.baseline + " in " + where +
+                        Fmt(" (DM t=%.2f needs > %.2f, n=%.0f)", e.dm_stat, SkillThreshold(o.skill, comparisons),
+                            static_cast<double>(e.n));
+      continue;
+    }
+    candidates[f] = l;
+    keep[f] = s;
+  }
+  fw.weights[o.baseline] = 1.0;
+  if (candidates.empty()) return fw;
+  FamilyWeights among = Weigh(candidates, champion, o, source, where);
+  double baseline_share = 1.0;
+  for (const auto& [f, share] : among.weights) {
+    fw.weights[f] = share * keep[f];
+    baseline_share -= share * keep[f];
+  }
+  for (const auto& [f, why] : among.gated_out) fw.gated_out[f] = why;
+  fw.weights[o.baseline] = std::max(0.0, baseline_share);
+  // Shares shrunk below the floor go back to the baseline.
+  double kept = 0;
+  for (auto it = fw.weights.begin(); it != fw.weights.end();) {
+    if (it->first != o.baseline && it->second < o.floor) {
+      fw.gated_out[it->first] = Fmt("weight %.4f below floor %.4f after shrinkage toward naive", it->second, o.floor) +
+                                " in " + where;
+      it = fw.weights.erase(it);
+    } else {
+      kept += it->second;
+      ++it;
+    }
+  }
+  for (auto& [f, w] : fw.weights) w /= kept;
+  if (fw.weights[o.baseline] <= 0) fw.weights.erase(o.baseline);
   return fw;
 }
 
@@ -65,7 +124,8 @@ Status ValidateGatingOptions(const GatingOptions& o) {
   if (!(o.champion_bias >= 0)) return InvalidArgument("champion_bias", "must be >= 0");
   if (!(o.floor >= 0 && o.floor < 0.5)) return InvalidArgument("floor", "must be in [0, 0.5)");
   if (o.min_regime_samples < 1) return InvalidArgument("min_regime_samples", "must be >= 1");
-  return Ok();
+  if (o.require_skill && o.baseline.empty()) return InvalidArgument("baseline", "must name the baseline family");
+  return ValidateSkillOptions(o.skill);
 }
 
 const FamilyWeights& GatingTable::For(regime::Regime r) const {
@@ -114,19 +174,45 @@ Result<GatingTable> GatingTable::FromJson(const boost::json::object& obj) {
 GatingTable ComputeGating(const std::vector<FamilyLoss>& losses, const std::string& champion,
                           const std::map<std::string, std::string>& failed, const GatingOptions& o) {
   GatingTable table;
+  const bool skill_gated =
+      o.require_skill && std::any_of(losses.begin(), losses.end(), [&](const FamilyLoss& fl) { return fl.family == o.baseline; });
+  std::set<std::string> no_signal;
   std::map<std::string, double> pooled;
+  std::map<std::string, SkillEvidence> pooled_skill;
   for (const FamilyLoss& fl : losses) {
-    if (fl.pooled_n > 0 && std::isfinite(fl.pooled_loss)) pooled[fl.family] = fl.pooled_loss;
+    if (fl.pooled_skill.equals_naive && fl.family != o.baseline) no_signal.insert(fl.family);
+    if (fl.pooled_n > 0 && std::isfinite(fl.pooled_loss)) {
+      pooled[fl.family] = fl.pooled_loss;
+      pooled_skill[fl.family] = fl.pooled_skill;
+    }
   }
+  // Every non-baseline family is tested pooled and in each regime that could have its own weights.
+  const int comparisons =
+      std::max<int>(1, static_cast<int>(losses.size()) - 1) * (1 + static_cast<int>(regime::AllRegimes().size()));
+  auto weigh = [&](const std::map<std::string, double>& l, const std::map<std::string, SkillEvidence>& sk,
+                   const std::string& source, const std::string& where) {
+    return skill_gated ? WeighBySkill(l, sk, no_signal, champion, o, comparisons, source, where)
+                       : Weigh(l, champion, o, source, where);
+  };
   if (pooled.empty()) {
-    table.pooled.source = "uniform";
-    for (const FamilyLoss& fl : losses) table.pooled.weights[fl.family] = 1.0;
-    for (auto& [f, w] : table.pooled.weights) w /= static_cast<double>(table.pooled.weights.size());
+    if (skill_gated) {
+      // No out-of-sample evidence yet: the random walk alone.
+      table.pooled.source = "baseline";
+      table.pooled.weights[o.baseline] = 1.0;
+      for (const FamilyLoss& fl : losses) {
+        if (fl.family != o.baseline) table.pooled.gated_out[fl.family] = "no out-of-sample evidence yet";
+      }
+    } else {
+      table.pooled.source = "uniform";
+      for (const FamilyLoss& fl : losses) table.pooled.weights[fl.family] = 1.0;
+      for (auto& [f, w] : table.pooled.weights) w /= static_cast<double>(table.pooled.weights.size());
+    }
   } else {
-    table.pooled = Weigh(pooled, champion, o, "pooled", "all regimes");
+    table.pooled = weigh(pooled, pooled_skill, "pooled", "all regimes");
   }
   for (regime::Regime r : regime::AllRegimes()) {
     std::map<std::string, double> in_regime;
+    std::map<std::string, SkillEvidence> regime_skill;
     bool enough = !pooled.empty();
     for (const FamilyLoss& fl : losses) {
       auto it = fl.regime_loss.find(r);
@@ -135,8 +221,9 @@ GatingTable ComputeGating(const std::vector<FamilyLoss>& losses, const std::stri
         break;
       }
       in_regime[fl.family] = it->second.first;
+      if (auto sk = fl.regime_skill.find(r); sk != fl.regime_skill.end()) regime_skill[fl.family] = sk->second;
     }
-    if (enough) table.per_regime[r] = Weigh(in_regime, champion, o, "regime", std::string(regime::ToString(r)));
+    if (enough) table.per_regime[r] = weigh(in_regime, regime_skill, "regime", std::string(regime::ToString(r)));
   }
   auto mark_failed = [&](FamilyWeights& fw) {
     for (const auto& [f, why] : failed) fw.gated_out[f] = "failed: " + why;

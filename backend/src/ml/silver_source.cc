@@ -102,19 +102,4 @@ Result<SilverRegime> DetectSilverRegime(const SilverSlice& slice, const Symbol& 
   return out;
 }
 
-double RecentVolPerBar(const std::vector<double>& close, size_t window) {
-  std::vector<double> returns;
-  for (size_t row = close.size(); row-- > 1 && returns.size() < window;) {
-    const double r = std::log(close[row] / close[row - 1]);
-    if (std::isfinite(r)) returns.push_back(r);
-  }
-  if (returns.size() < 2) return 0;
-  double mean = 0;
-  for (double r : returns) mean += r;
-  mean /= static_cast<double>(returns.size());
-  double var = 0;
-  for (double r : returns) var += (r - mean) * (r - mean);
-  return std::sqrt(var / static_cast<double>(returns.size() - 1));
-}
-
 }  // namespace rc::ml

@@ -19,6 +19,7 @@
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "regime/column_table.h"
+#include "ml/volatility.h"  // RecentVolPerBar: the volatility live bands are scaled by
 #include "regime/detector.h"
 
 namespace rc::ml {
@@ -68,8 +69,5 @@ struct SilverRegime {
 Result<SilverRegime> DetectSilverRegime(const SilverSlice& slice, const Symbol& symbol, Timeframe tf,
                                         int64_t wall_now);
 
-// Realized volatility of the last `window` one-bar log returns of `close`
-// (NaN-tolerant; 0 when fewer than 2 returns).
-double RecentVolPerBar(const std::vector<double>& close, size_t window = 20);
 
 }  // namespace rc::ml

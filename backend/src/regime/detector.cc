@@ -23,6 +23,7 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (o.min_history < 1) return InvalidArgument("min_history", "must be >= 1");
   if (o.min_dwell < 1) return InvalidArgument("min_dwell", "must be >= 1");
   if (o.gap_unknown_bars < 1) return InvalidArgument("gap_unknown_bars", "must be >= 1");
+  if (o.seasonal_min_obs < 0) return InvalidArgument("seasonal_min_obs", "must be >= 0");
   if (!(o.adx_trend_lo < o.adx_trend_hi)) return InvalidArgument("adx_trend_hi", "must exceed adx_trend_lo");
   if (!(o.er_trend_lo < o.er_trend_hi)) return InvalidArgument("er_trend_hi", "must exceed er_trend_lo");
   if (!(o.adx_range_lo < o.adx_range_hi)) return InvalidArgument("adx_range_hi", "must exceed adx_range_lo");
@@ -38,6 +39,9 @@ RegimeDetector::RegimeDetector(DetectorOptions options) : options_(options) { Re
 
 void RegimeDetector::Reset() {
   vol_rank_.Reset();
+  slot_vol_.clear();
+  all_vol_sum_ = 0;
+  all_vol_count_ = 0;
   current_ = RegimeState{};
   current_.reason = "warm-up";
   current_.vol_percentile = std::numeric_limits<double>::quiet_NaN();
@@ -97,6 +101,25 @@ RegimeDetector::Classification RegimeDetector::Classify(const RegimeInput& in, d
   return c;
 }
 
+double RegimeDetector::DeseasonalizedVol(int64_t ts, double rv) {
+  if (options_.seasonal_min_obs <= 0 || !std::isfinite(rv)) return rv;
+  constexpr int64_t kMinuteUs = 60'000'000, kDayUs = 86'400'000'000;
+  const int64_t slot = ((ts % kDayUs) + kDayUs) % kDayUs / kMinuteUs;
+  auto& [sum, count] = slot_vol_[slot];
+  double reference = 0;
+  if (count >= options_.seasonal_min_obs) {
+    reference = sum / count;
+  } else if (all_vol_count_ > 0) {
+    reference = all_vol_sum_ / all_vol_count_;
+  }
+  // Only then is this bar added: the reference holds earlier bars only.
+  sum += rv;
+  ++count;
+  all_vol_sum_ += rv;
+  ++all_vol_count_;
+  return reference > 0 ? rv / reference : 1.0;
+}
+
 RegimeState RegimeDetector::Update(const RegimeInput& in) {
   if (has_last_ts_ && in.ts <= current_.ts) {
     RegimeState s;
@@ -107,7 +130,8 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   }
   has_last_ts_ = true;
   ++bars_seen_;
-  double vol_pct = vol_rank_.AddAndRank(in.realized_vol);
+  const double vol = DeseasonalizedVol(in.ts, in.realized_vol);
+  double vol_pct = vol_rank_.AddAndRank(vol);
   if (in.gap_before) gap_countdown_ = options_.gap_unknown_bars;
 
   RegimeState next;
@@ -136,7 +160,7 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   }
 
   double median = vol_rank_.Quantile(0.5);
-  double vol_ratio = median > 0 ? in.realized_vol / median : 1.0;
+  double vol_ratio = median > 0 ? vol / median : 1.0;
   Classification c = Classify(in, vol_pct, vol_ratio);
   next.raw = c.regime;
   if (current_.regime == Regime::kUnknown) {

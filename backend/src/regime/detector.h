@@ -16,6 +16,8 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -39,6 +41,11 @@ struct DetectorOptions {
   double vol_ratio_lo = 1.4, vol_ratio_hi = 2.2;  // ramp of realized vol / its expanding median, for volatile
   double state_threshold = 0.5;     // score a state needs to beat neutral. Default 0.5, in (0,1)
   double stale_after_bars = 2.0;    // StateAt: unknown once the newest bar is this many bar spacings overdue
+  // Intraday volatility has a daily shape (high at the open and close): rank
+  // realized vol against its own time-of-day slot's expanding mean, so the
+  // open is not called volatile every day. A slot needs this many earlier
+  // bars; before that the all-day expanding mean is used. 0 = off (raw vol).
+  int seasonal_min_obs = 5;
 };
 
 // OK or kInvalidArgument naming the offending field ("min_dwell", ...).
@@ -84,7 +91,13 @@ class RegimeDetector {
   Classification Classify(const RegimeInput& in, double vol_pct, double vol_ratio) const;
 
   DetectorOptions options_;
+  // Realized vol relative to its time-of-day slot's expanding mean (causal).
+  double DeseasonalizedVol(int64_t ts, double realized_vol);
+
   internal::ExpandingPercentile vol_rank_;
+  std::unordered_map<int64_t, std::pair<double, int>> slot_vol_;  // minute of day -> (sum, count)
+  double all_vol_sum_ = 0;
+  int all_vol_count_ = 0;
   RegimeState current_;
   Regime candidate_ = Regime::kUnknown;
   int candidate_count_ = 0;

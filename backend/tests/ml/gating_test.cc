@@ -13,6 +13,13 @@ using regime::Regime;
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
 
+// The plain softmax over losses, without the skill requirement (tested in skill_evidence_test.cc).
+GatingOptions Plain() {
+  GatingOptions o;
+  o.require_skill = false;
+  return o;
+}
+
 FamilyLoss Loss(const std::string& f, double pooled, double trend_loss, int64_t n = 500) {
   FamilyLoss fl{f, pooled, n, {}};
   fl.regime_loss[Regime::kTrendingUp] = {trend_loss, n};
@@ -28,7 +35,7 @@ double Sum(const FamilyWeights& fw) {
 TEST(GatingTest, LowerLossGetsMoreWeightPerRegimeAndWeightsSumToOne) {
   std::vector<FamilyLoss> losses = {Loss("naive", 0.010, 0.012), Loss("ridge", 0.0098, 0.009),
                                     Loss("trend", 0.0101, 0.0085)};
-  GatingTable g = ComputeGating(losses, "ridge", {}, {});
+  GatingTable g = ComputeGating(losses, "ridge", {}, Plain());
   EXPECT_NEAR(Sum(g.pooled), 1.0, 1e-12);
   EXPECT_GT(g.pooled.weights.at("ridge"), g.pooled.weights.at("naive"));
   ASSERT_EQ(g.per_regime.count(Regime::kTrendingUp), 1u);
@@ -45,26 +52,26 @@ TEST(GatingTest, LowerLossGetsMoreWeightPerRegimeAndWeightsSumToOne) {
 
 TEST(GatingTest, ChampionIsBiased) {
   std::vector<FamilyLoss> losses = {Loss("naive", 0.01, 0.01), Loss("ridge", 0.01, 0.01)};
-  GatingTable g = ComputeGating(losses, "ridge", {}, {});
+  GatingTable g = ComputeGating(losses, "ridge", {}, Plain());
   EXPECT_NEAR(g.pooled.weights.at("ridge") / g.pooled.weights.at("naive"), 1.25, 1e-9);
 }
 
 TEST(GatingTest, FailedFamiliesAreGatedOutWithTheirError) {
-  GatingTable g = ComputeGating({Loss("naive", 0.01, 0.01)}, "naive", {{"gbdt", "boom"}}, {});
+  GatingTable g = ComputeGating({Loss("naive", 0.01, 0.01)}, "naive", {{"gbdt", "boom"}}, Plain());
   EXPECT_EQ(g.pooled.gated_out.at("gbdt"), "failed: boom");
   EXPECT_DOUBLE_EQ(g.pooled.weights.at("naive"), 1.0);
 }
 
 TEST(GatingTest, NoOutOfSampleDataMeansUniform) {
   std::vector<FamilyLoss> losses = {{"naive", 0, 0, {}}, {"ridge", 0, 0, {}}};
-  GatingTable g = ComputeGating(losses, "", {}, {});
+  GatingTable g = ComputeGating(losses, "", {}, Plain());
   EXPECT_EQ(g.pooled.source, "uniform");
   EXPECT_DOUBLE_EQ(g.pooled.weights.at("ridge"), 0.5);
   EXPECT_TRUE(g.per_regime.empty());
 }
 
 TEST(GatingTest, JsonRoundTrip) {
-  GatingTable g = ComputeGating({Loss("naive", 0.01, 0.012), Loss("ridge", 0.009, 0.009)}, "ridge", {}, {});
+  GatingTable g = ComputeGating({Loss("naive", 0.01, 0.012), Loss("ridge", 0.009, 0.009)}, "ridge", {}, Plain());
   auto back = GatingTable::FromJson(boost::json::parse(boost::json::serialize(g.ToJson())).as_object());
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->pooled.weights, g.pooled.weights);

@@ -145,6 +145,52 @@ TEST(PredictorTest, FeatureOrderDoesNotMatterAndMissingFeaturesDegrade) {
   EXPECT_TRUE(Predict(nan, &t.entry, t.exp.get()).degraded);
 }
 
+TEST(PredictorTest, ScaledBandsFollowRecentVolatilityAndAdaptiveLevels) {
+  const Trained& t = Model();
+  // The same experiment with a volatility-scaled calibration (residual sd proportional to vol).
+  LoadedExperiment scaled = *t.exp;
+  std::vector<double> res, vols;
+  std::vector<regime::Regime> regs;
+  for (int i = 0; i < 3000; ++i) {
+    const double v = 0.001 * (1 + i % 4);
+    vols.push_back(v);
+    res.push_back(v * std::sin(0.7 * i) * 2.0);
+    regs.push_back(regime::Regime::kTrendingUp);
+  }
+  auto cal = CalibrateBands(res, regs, {}, vols);
+  ASSERT_THAT(cal, IsOk());
+  scaled.record.calibration = *cal;
+  auto width80 = [](const Prediction& p) { return p.bands[1].upper_return - p.bands[1].lower_return; };
+
+  PredictionRequest calm = Request(), busy = Request();
+  calm.recent_vol_per_bar = 0.001;
+  busy.recent_vol_per_bar = 0.004;
+  const Prediction pc = Predict(calm, &t.entry, &scaled), pb = Predict(busy, &t.entry, &scaled);
+  ASSERT_FALSE(pc.degraded);
+  EXPECT_TRUE(pc.bands_volatility_scaled);
+  EXPECT_FALSE(pc.bands_adaptive);
+  EXPECT_GT(width80(pb), 1.5 * width80(pc));
+  EXPECT_DOUBLE_EQ(pc.expected_return, pb.expected_return);  // only the bands move
+
+  // ACI asks for a higher level: wider, still nested.
+  PredictionRequest adaptive = calm;
+  adaptive.adaptive_levels = {0.6, 0.9, 0.99};
+  const Prediction pa = Predict(adaptive, &t.entry, &scaled);
+  EXPECT_TRUE(pa.bands_adaptive);
+  EXPECT_GT(width80(pa), width80(pc));
+  EXPECT_LE(pa.bands[0].upper_return, pa.bands[1].upper_return);
+  EXPECT_LE(pa.bands[1].upper_return, pa.bands[2].upper_return);
+  EXPECT_TRUE(pa.ToJson().at("bands_adaptive").as_bool());
+  // Unusable adaptive levels (wrong count, not a level) are ignored, never a failure.
+  for (std::vector<double> bad : {std::vector<double>{0.9}, std::vector<double>{0.5, std::nan(""), 0.95}}) {
+    PredictionRequest r = calm;
+    r.adaptive_levels = bad;
+    const Prediction p = Predict(r, &t.entry, &scaled);
+    EXPECT_FALSE(p.bands_adaptive);
+    EXPECT_DOUBLE_EQ(width80(p), width80(pc));
+  }
+}
+
 TEST(PredictorTest, StaleDataIsFlagged) {
   const Trained& t = Model();
   PredictionRequest r = Request();

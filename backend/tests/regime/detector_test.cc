@@ -187,3 +187,58 @@ TEST(RegimeDetectorTest, InvalidOptionsNameTheField) {
 
 }  // namespace
 }  // namespace rc::regime
+
+namespace rc::regime {
+namespace {
+
+// 75 five-minute bars a day from 03:45 UTC; realized vol twice as high in the
+// first hour (the open's daily shape), plus one genuinely turbulent afternoon.
+std::vector<RegimeInput> DailyShapedVol(int days, int turbulent_day) {
+  std::vector<RegimeInput> out;
+  constexpr int64_t kDay = 86'400'000'000, kOpen = 13'500'000'000;  // 03:45 UTC
+  for (int day = 0; day < days; ++day) {
+    for (int bar = 0; bar < 75; ++bar) {
+      RegimeInput in;
+      in.ts = day * kDay + kOpen + bar * 300'000'000LL;
+      in.adx = 10;
+      in.plus_di = in.minus_di = 20;
+      in.efficiency_ratio = 0.05;
+      in.realized_vol = (bar < 12 ? 0.004 : 0.002) * (day == turbulent_day && bar >= 40 ? 3.0 : 1.0);
+      out.push_back(in);
+    }
+  }
+  return out;
+}
+
+TEST(DetectorSeasonalityTest, TheDailyOpenIsNotVolatileButATurbulentAfternoonIs) {
+  const std::vector<RegimeInput> inputs = DailyShapedVol(40, 35);
+  auto open_volatile_share = [&](const std::vector<RegimeState>& states) {
+    int opens = 0, volatile_opens = 0;
+    for (size_t i = 0; i < states.size(); ++i) {
+      const int day = static_cast<int>(i / 75), bar = static_cast<int>(i % 75);
+      if (day < 10 || bar >= 12) continue;  // after the slots have history, the open hour only
+      ++opens;
+      volatile_opens += states[i].regime == Regime::kVolatile;
+    }
+    return static_cast<double>(volatile_opens) / opens;
+  };
+  const std::vector<RegimeState> seasonal = DetectRegimes(inputs, {});
+  DetectorOptions raw;
+  raw.seasonal_min_obs = 0;  // the old behaviour: raw vol against the all-day history
+  const std::vector<RegimeState> unadjusted = DetectRegimes(inputs, raw);
+  EXPECT_LT(open_volatile_share(seasonal), 0.05);
+  EXPECT_GT(open_volatile_share(unadjusted), 0.5);
+  // The turbulent afternoon (3x its slot's usual vol) is volatile either way.
+  int turbulent_volatile = 0;
+  for (int bar = 45; bar < 75; ++bar) turbulent_volatile += seasonal[35 * 75 + bar].regime == Regime::kVolatile;
+  EXPECT_GT(turbulent_volatile, 25);
+  // Streaming gives the batch answer bar by bar.
+  RegimeDetector det;
+  for (size_t i = 0; i < inputs.size(); ++i) ASSERT_EQ(det.Update(inputs[i]).regime, seasonal[i].regime) << i;
+  DetectorOptions bad;
+  bad.seasonal_min_obs = -1;
+  EXPECT_THAT(ValidateDetectorOptions(bad), ErrorIs(ErrorCode::kInvalidArgument, "seasonal_min_obs"));
+}
+
+}  // namespace
+}  // namespace rc::regime

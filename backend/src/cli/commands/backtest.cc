@@ -1,6 +1,9 @@
 // `regimecast backtest`: for every bar in [from, to) the prediction the live
 // service would have made at its close, with models trained only on data
-// available then (walk-forward, retrained every N bars); summary vs naive.
+// available then (walk-forward, retrained every N bars); summary vs naive
+// (MAPE ratio, directional accuracy with CI, coverage / width / interval score
+// per level and regime, each family's evidence of skill), as text or --json.
+#include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -18,6 +21,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     int retrain_every = 500;
     int folds = 3;
     int min_train_rows = 500;
+    bool json = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("backtest", "Replay the live prediction path over a past period");
@@ -29,6 +33,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--min-train-rows", args->min_train_rows, "Rows before the first test fold of each retrain")
       ->check(CLI::Range(50, 10'000'000));
   cmd->add_option("--out", args->out, "Write one row per prediction to this CSV");
+  cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
@@ -63,7 +68,16 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
       out << ml::BacktestCsv(*result);
       if (!out) return ReportError(ctx, IoError("cannot write " + args->out).value());
     }
-    std::cout << ml::BacktestSummaryText(*result);
+    if (args->json) {
+      boost::json::object summary = result->summary.ToJson();
+      summary["symbol"] = series->key.symbol;
+      summary["timeframe"] = series->key.timeframe;
+      summary["horizon_minutes"] = series->key.horizon_minutes;
+      summary["predictions"] = result->rows.size();
+      std::cout << boost::json::serialize(summary) << "\n";
+    } else {
+      std::cout << ml::BacktestSummaryText(*result);
+    }
   });
 }
 

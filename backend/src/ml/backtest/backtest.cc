@@ -4,33 +4,103 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <limits>
+#include <optional>
+#include <set>
 
 #include "core/time.h"
+#include "ml/internal/json_io.h"
+#include "ml/volatility.h"
 
 namespace rc::ml {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Realized vol of 1-bar log returns over the `window` bars ending at `row` (causal).
-double RecentVol(const Dataset& ds, size_t row, int window) {
-  if (row < 2) return 0;
-  size_t begin = row >= static_cast<size_t>(window) ? row - static_cast<size_t>(window) + 1 : 1;
-  double mean = 0, sq = 0;
-  int n = 0;
-  for (size_t idx = begin; idx <= row; ++idx) {
-    double r = std::log(ds.last_close[idx] / ds.last_close[idx - 1]);
-    mean += r;
-    ++n;
-  }
-  mean /= n;
-  for (size_t idx = begin; idx <= row; ++idx) {
-    double r = std::log(ds.last_close[idx] / ds.last_close[idx - 1]);
-    sq += (r - mean) * (r - mean);
-  }
-  return n > 1 ? std::sqrt(sq / (n - 1)) : 0;
+// Directional hit of one forecast (a zero forecast counts 1/2, as in ComputeMetrics).
+double DirectionalHit(double predicted, double actual) {
+  if (predicted == 0 || actual == 0) return 0.5;
+  return (predicted > 0) == (actual > 0) ? 1.0 : 0.0;
 }
+
+DirectionalAccuracy AccuracyWithCi(const std::vector<double>& hits, int horizon_bars) {
+  DirectionalAccuracy d;
+  d.n = static_cast<int64_t>(hits.size());
+  if (hits.empty()) {
+    d.value = d.ci_low = d.ci_high = kNaN;
+    return d;
+  }
+  double sum = 0;
+  for (double h : hits) sum += h;
+  d.value = sum / static_cast<double>(hits.size());
+  const double se = std::sqrt(NeweyWestVariance(hits, std::max(0, horizon_bars - 1)) / static_cast<double>(hits.size()));
+  d.ci_low = std::max(0.0, d.value - 1.96 * se);
+  d.ci_high = std::min(1.0, d.value + 1.96 * se);
+  return d;
+}
+
+// Mean and HAC z against 1/2 of sign hits (1 when the forward return has the named sign).
+void SignAgreement(const std::vector<double>& hits, int horizon_bars, RegimeMeaning::PerState& out) {
+  if (hits.empty()) {
+    out.sign_agreement = out.sign_z = kNaN;
+    return;
+  }
+  double sum = 0;
+  for (double h : hits) sum += h;
+  out.sign_agreement = sum / static_cast<double>(hits.size());
+  const double se = std::sqrt(NeweyWestVariance(hits, std::max(0, horizon_bars - 1)) / static_cast<double>(hits.size()));
+  out.sign_z = se > 0 ? (out.sign_agreement - 0.5) / se : kNaN;
+}
+
+RegimeMeaning MeasureRegimeMeaning(const Dataset& ds, size_t first, size_t last, int64_t spacing) {
+  RegimeMeaning m;
+  const size_t h = static_cast<size_t>(ds.horizon_bars);
+  std::map<regime::Regime, std::vector<double>> hits;
+  std::vector<double> trend_hits;
+  std::map<regime::Regime, double> vol_sum, ret_sum;
+  for (size_t row = first; row < last && row + h < ds.rows(); ++row) {
+    const double y = ds.y[static_cast<Eigen::Index>(row)];
+    if (!std::isfinite(y)) continue;
+    // Intraday realized vol: returns across a session break (overnight gaps)
+    // are left out, so a state is judged by the market it named, not by the next open.
+    double sq = 0;
+    int count = 0;
+    for (size_t k = row + 1; k <= row + h; ++k) {
+      if (ds.ts[k] - ds.ts[k - 1] > 2 * spacing) continue;
+      const double r = std::log(ds.last_close[k] / ds.last_close[k - 1]);
+      sq += r * r;
+      ++count;
+    }
+    if (count == 0) continue;
+    const regime::Regime reg = ds.regime[row];
+    RegimeMeaning::PerState& st = m.states[reg];
+    ++st.n;
+    vol_sum[reg] += std::sqrt(sq / count);
+    ret_sum[reg] += y;
+    if (reg == regime::Regime::kTrendingUp || reg == regime::Regime::kTrendingDown) {
+      const double hit = y == 0 ? 0.5 : ((y > 0) == (reg == regime::Regime::kTrendingUp) ? 1.0 : 0.0);
+      hits[reg].push_back(hit);
+      trend_hits.push_back(hit);
+    }
+  }
+  for (auto& [reg, st] : m.states) {
+    st.forward_vol = vol_sum[reg] / static_cast<double>(st.n);
+    st.forward_return = ret_sum[reg] / static_cast<double>(st.n);
+    if (hits.count(reg)) {
+      SignAgreement(hits[reg], ds.horizon_bars, st);
+    } else {
+      st.sign_agreement = st.sign_z = kNaN;
+    }
+  }
+  auto vol_of = [&](regime::Regime r) { return m.states.count(r) ? m.states[r].forward_vol : kNaN; };
+  m.volatile_to_range_vol = vol_of(regime::Regime::kVolatile) / vol_of(regime::Regime::kRangeBound);
+  m.trending.n = static_cast<int64_t>(trend_hits.size());
+  SignAgreement(trend_hits, ds.horizon_bars, m.trending);
+  return m;
+}
+
+double Ape(double predicted, double actual) { return std::abs(std::exp(predicted - actual) - 1.0); }
 
 std::string LevelName(double level) { return std::to_string(static_cast<int>(std::lround(level * 100))); }
 
@@ -42,6 +112,9 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   if (o.to_ts <= o.from_ts) return InvalidArgument("to_ts", "must be after from_ts");
   if (o.retrain_every < 1) return InvalidArgument("retrain_every", "must be >= 1");
   if (o.vol_window < 2) return InvalidArgument("vol_window", "must be >= 2");
+  if (auto check = AdaptiveConformal::Create(o.training.bands.levels, o.adaptive); !check) {
+    return tl::unexpected(check.error());
+  }
   int64_t spacing = o.bar_spacing_us;
   if (spacing <= 0) {
     spacing = INT64_MAX;
@@ -57,7 +130,19 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   result.summary.levels = levels;
   std::shared_ptr<const LoadedExperiment> exp;
   std::optional<IndexEntry> entry;
-  std::vector<ForecastPoint> model_pts, naive_pts;
+  std::vector<ForecastPoint> model_pts, naive_pts, unscaled_pts;
+  std::vector<double> hits, model_ape, naive_ape, model_pred, naive_pred;
+  std::optional<BandCalibration> unscaled_cal;
+  std::set<std::string> no_signal;
+  // ACI per regime, fed the outcome of a prediction once its horizon has
+  // realized (row s is known at the close of bar s + h), in prediction order.
+  std::map<regime::Regime, AdaptiveConformal> aci;
+  struct Pending {
+    size_t row;
+    regime::Regime regime;
+    std::vector<BandOut> bands;
+  };
+  std::deque<Pending> pending;
   std::map<regime::Regime, std::vector<ForecastPoint>> model_by, naive_by;
 
   for (size_t block = first; block < last; block += static_cast<size_t>(o.retrain_every)) {
@@ -66,11 +151,25 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
     // walk-forward), so no training label reads a price after the block starts.
     exp.reset();
     entry.reset();
+    unscaled_cal.reset();
     if (block > h) {
       Dataset history = ds.Slice(0, block - h);
       auto trained = RunWalkForward(history, o.training);
       ++result.summary.retrains;
       if (trained) {
+        unscaled_cal = trained->calibration_unscaled;
+        result.summary.families.clear();
+        for (const FamilyLoss& fl : trained->skill) {
+          FamilyVerdict v;
+          v.family = fl.family;
+          v.skill = fl.pooled_skill;
+          v.no_signal = fl.pooled_skill.equals_naive && fl.family != o.training.gating.baseline;
+          if (v.no_signal) no_signal.insert(fl.family);
+          const FamilyWeights& pooled = trained->gating.pooled;
+          if (auto w = pooled.weights.find(fl.family); w != pooled.weights.end()) v.pooled_weight = w->second;
+          if (auto why = pooled.gated_out.find(fl.family); why != pooled.gated_out.end()) v.gated_out_reason = why->second;
+          result.summary.families.push_back(std::move(v));
+        }
         ExperimentRecord rec = MakeExperimentRecord(*trained, o.key, "orchestrator", {}, o.training,
                                                     ds.ts[block - 1] + spacing);
         IndexEntry e;
@@ -85,6 +184,14 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
     }
     size_t block_end = std::min(last, block + static_cast<size_t>(o.retrain_every));
     for (size_t row = block; row < block_end; ++row) {
+      while (!pending.empty() && pending.front().row + h <= row) {
+        const Pending& done = pending.front();
+        const double realized = ds.y[static_cast<Eigen::Index>(done.row)];
+        auto it = aci.find(done.regime);
+        if (it == aci.end()) it = aci.emplace(done.regime, *AdaptiveConformal::Create(levels, o.adaptive)).first;
+        it->second.Observe(realized, done.bands);
+        pending.pop_front();
+      }
       PredictionRequest req;
       req.feature_names = ds.feature_names;
       req.features = ds.X.row(static_cast<Eigen::Index>(row));
@@ -95,9 +202,13 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
       req.horizon_bars = ds.horizon_bars;
       req.regime.regime = ds.regime[row];
       req.regime.confidence = ds.regime_confidence[row];
-      req.recent_vol_per_bar = RecentVol(ds, row, o.vol_window);
+      req.recent_vol_per_bar = RecentVolPerBarAt(ds.last_close, row + 1, static_cast<size_t>(o.vol_window));
       req.levels = levels;
+      if (o.adaptive_bands) {
+        if (auto it = aci.find(ds.regime[row]); it != aci.end()) req.adaptive_levels = it->second.EffectiveLevels();
+      }
       Prediction p = Predict(req, entry ? &*entry : nullptr, exp.get());
+      if (!p.degraded) pending.push_back(Pending{row, ds.regime[row], p.bands});
 
       BacktestRow out;
       out.ts = ds.ts[row];
@@ -122,6 +233,25 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
           np.lower.push_back(-hw);
           np.upper.push_back(hw);
         }
+        // The same point forecast with the old method's bands: unscaled
+        // conformal quantiles of the same residuals (naive volatility bands when degraded).
+        ForecastPoint up{p.expected_return, y, out.last_close, {}, {}};
+        if (unscaled_cal && !p.degraded) {
+          const BandQuantiles& uq = unscaled_cal->For(out.regime);
+          for (double hw : uq.half_width) {
+            up.lower.push_back(p.expected_return - hw);
+            up.upper.push_back(p.expected_return + hw);
+          }
+        } else {
+          up.lower = mp.lower;
+          up.upper = mp.upper;
+        }
+        unscaled_pts.push_back(up);
+        hits.push_back(DirectionalHit(p.expected_return, y));
+        model_ape.push_back(Ape(p.expected_return, y));
+        naive_ape.push_back(Ape(0.0, y));
+        model_pred.push_back(p.expected_return);
+        naive_pred.push_back(0.0);
         model_pts.push_back(mp);
         naive_pts.push_back(np);
         model_by[out.regime].push_back(mp);
@@ -130,8 +260,17 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
       result.rows.push_back(std::move(out));
     }
   }
-  result.summary.model = ComputeMetrics(model_pts, levels);
-  result.summary.naive = ComputeMetrics(naive_pts, levels);
+  BacktestSummary& sum = result.summary;
+  sum.horizon_bars = ds.horizon_bars;
+  sum.model = ComputeMetrics(model_pts, levels);
+  sum.naive = ComputeMetrics(naive_pts, levels);
+  sum.model_unscaled_bands = ComputeMetrics(unscaled_pts, levels);
+  sum.mape_ratio = sum.naive.mape > 0 ? sum.model.mape / sum.naive.mape : kNaN;
+  sum.directional = AccuracyWithCi(hits, ds.horizon_bars);
+  sum.model_vs_naive = DieboldMariano(naive_ape, model_ape, ds.horizon_bars, model_pred, naive_pred);
+  sum.no_signal.assign(no_signal.begin(), no_signal.end());
+  sum.regime_meaning = MeasureRegimeMeaning(ds, first, last, spacing);
+  for (const auto& [reg, a] : aci) sum.adaptive_levels[reg] = a.EffectiveLevels();
   for (auto& [r, v] : model_by) result.summary.model_by_regime[r] = ComputeMetrics(v, levels);
   for (auto& [r, v] : naive_by) result.summary.naive_by_regime[r] = ComputeMetrics(v, levels);
   return result;
@@ -159,40 +298,127 @@ std::string BacktestCsv(const BacktestResult& r) {
   return out;
 }
 
+namespace {
+boost::json::object AdaptiveLevelsJson(const std::map<regime::Regime, std::vector<double>>& levels) {
+  boost::json::object out;
+  for (const auto& [reg, v] : levels) {
+    boost::json::array a;
+    for (double l : v) a.push_back(l);
+    out[regime::ToString(reg)] = a;
+  }
+  return out;
+}
+}  // namespace
+
+boost::json::object RegimeMeaning::ToJson() const {
+  using internal::NumberOrNull;
+  auto per = [](const PerState& st) {
+    return boost::json::object{{"n", st.n},
+                               {"forward_vol", NumberOrNull(st.forward_vol)},
+                               {"forward_return", NumberOrNull(st.forward_return)},
+                               {"sign_agreement", NumberOrNull(st.sign_agreement)},
+                               {"sign_z", NumberOrNull(st.sign_z)}};
+  };
+  boost::json::object states_json;
+  for (const auto& [reg, st] : states) states_json[regime::ToString(reg)] = per(st);
+  return {{"states", states_json},
+          {"volatile_to_range_vol", NumberOrNull(volatile_to_range_vol)},
+          {"trending", per(trending)}};
+}
+
 boost::json::object BacktestSummary::ToJson() const {
+  using internal::NumberOrNull;
   boost::json::object by;
   for (const auto& [reg, m] : model_by_regime) {
     boost::json::object e{{"model", m.ToJson()}};
-    if (auto it = naive_by_regime.find(reg); it != naive_by_regime.end()) e["naive"] = it->second.ToJson();
+    if (auto it = naive_by_regime.find(reg); it != naive_by_regime.end()) {
+      e["naive"] = it->second.ToJson();
+      e["mape_ratio"] = NumberOrNull(it->second.mape > 0 ? m.mape / it->second.mape : kNaN);
+    }
     by[regime::ToString(reg)] = e;
   }
-  return {{"model", model.ToJson()}, {"naive", naive.ToJson()}, {"regimes", by},
-          {"retrains", retrains},    {"degraded_rows", degraded_rows}};
+  boost::json::array fams;
+  for (const FamilyVerdict& v : families) {
+    fams.push_back(boost::json::object{{"family", v.family},
+                                       {"skill_vs_naive", v.skill.ToJson()},
+                                       {"no_signal", v.no_signal},
+                                       {"pooled_weight", v.pooled_weight},
+                                       {"gated_out", v.gated_out_reason}});
+  }
+  boost::json::array ns;
+  for (const auto& f : no_signal) ns.push_back(boost::json::value(f));
+  return {{"model", model.ToJson()},
+          {"naive", naive.ToJson()},
+          {"model_unscaled_bands", model_unscaled_bands.ToJson()},
+          {"mape_ratio", NumberOrNull(mape_ratio)},
+          {"directional_accuracy",
+           boost::json::object{{"value", NumberOrNull(directional.value)},
+                               {"ci95_low", NumberOrNull(directional.ci_low)},
+                               {"ci95_high", NumberOrNull(directional.ci_high)},
+                               {"n", directional.n}}},
+          {"model_vs_naive", model_vs_naive.ToJson()},
+          {"families", fams},
+          {"no_signal", ns},
+          {"regime_meaning", regime_meaning.ToJson()},
+          {"adaptive_levels", AdaptiveLevelsJson(adaptive_levels)},
+          {"regimes", by},
+          {"horizon_bars", horizon_bars},
+          {"retrains", retrains},
+          {"degraded_rows", degraded_rows}};
 }
 
 std::string BacktestSummaryText(const BacktestResult& r) {
   const BacktestSummary& s = r.summary;
   std::string out;
-  char buf[256];
-  auto line = [&](const std::string& label, const Metrics& m, const Metrics& n) {
-    std::snprintf(buf, sizeof buf, "%-14s n=%-6lld MAPE %.4f%% (naive %.4f%%)  dir.acc %.3f (naive %.3f)", label.c_str(),
-                  static_cast<long long>(m.n), 100 * m.mape, 100 * n.mape, m.directional_accuracy,
-                  n.directional_accuracy);
-    out += buf;
-    for (size_t lvl = 0; lvl < m.bands.size() && lvl < n.bands.size(); ++lvl) {
-      std::snprintf(buf, sizeof buf, "  cov%s %.3f (naive %.3f)", LevelName(m.bands[lvl].level).c_str(),
-                    m.bands[lvl].coverage, n.bands[lvl].coverage);
+  char buf[320];
+  auto bands = [&](const Metrics& m) {
+    for (const BandMetrics& b : m.bands) {
+      std::snprintf(buf, sizeof buf, "  cov%s %.3f width %.4f%% IS %.5f", LevelName(b.level).c_str(), b.coverage,
+                    100 * b.mean_width, b.interval_score);
       out += buf;
     }
     out += "\n";
   };
+  auto line = [&](const std::string& label, const Metrics& m, const Metrics& n) {
+    std::snprintf(buf, sizeof buf, "%-14s n=%-6lld MAPE %.4f%% (naive %.4f%%, ratio %.4f)  dir.acc %.3f", label.c_str(),
+                  static_cast<long long>(m.n), 100 * m.mape, 100 * n.mape, n.mape > 0 ? m.mape / n.mape : kNaN,
+                  m.directional_accuracy);
+    out += buf;
+    bands(m);
+  };
   std::snprintf(buf, sizeof buf, "backtest: %zu predictions, %d retrains, %d degraded\n", r.rows.size(), s.retrains,
                 s.degraded_rows);
   out += buf;
+  std::snprintf(buf, sizeof buf,
+                "vs naive: MAPE ratio %.4f  DM t=%.2f (p=%.3f, HAC)  directional accuracy %.3f [95%% CI %.3f, %.3f]\n",
+                s.mape_ratio, s.model_vs_naive.dm_stat, s.model_vs_naive.p_value, s.directional.value,
+                s.directional.ci_low, s.directional.ci_high);
+  out += buf;
   line("overall", s.model, s.naive);
+  out += "old bands     ";
+  bands(s.model_unscaled_bands);
+  out += "naive bands   ";
+  bands(s.naive);
   for (const auto& [reg, m] : s.model_by_regime) {
     auto it = s.naive_by_regime.find(reg);
     if (it != s.naive_by_regime.end()) line(std::string(regime::ToString(reg)), m, it->second);
+  }
+  for (const FamilyVerdict& v : s.families) {
+    std::snprintf(buf, sizeof buf, "family %-15s weight %.3f  DM t=%.2f p=%.3f n=%lld%s%s\n", v.family.c_str(),
+                  v.pooled_weight, v.skill.dm_stat, v.skill.p_value, static_cast<long long>(v.skill.n),
+                  v.no_signal ? "  NO SIGNAL" : "", v.gated_out_reason.empty() ? "" : ("  (" + v.gated_out_reason + ")").c_str());
+    out += buf;
+  }
+  const RegimeMeaning& rm = s.regime_meaning;
+  std::snprintf(buf, sizeof buf,
+                "regimes: forward vol volatile/range_bound %.2f; trending sign agreement %.3f (z=%.2f, n=%lld)\n",
+                rm.volatile_to_range_vol, rm.trending.sign_agreement, rm.trending.sign_z,
+                static_cast<long long>(rm.trending.n));
+  out += buf;
+  if (!s.no_signal.empty()) {
+    out += "no signal (forecasts equal naive's):";
+    for (const auto& f : s.no_signal) out += " " + f;
+    out += "\n";
   }
   return out;
 }

@@ -19,9 +19,11 @@
 #include <vector>
 
 #include "core/error.h"
+#include "ml/adaptive_conformal.h"
 #include "ml/dataset.h"
 #include "ml/metrics.h"
 #include "ml/predict/predictor.h"
+#include "ml/skill_test.h"
 #include "ml/training/walk_forward.h"
 
 namespace rc::ml {
@@ -33,6 +35,11 @@ struct BacktestOptions {
   int64_t bar_spacing_us = 0;   // 0 = inferred (smallest gap between bars)
   int vol_window = 20;          // bars of 1-bar log returns behind the degraded/naive volatility bands
   WalkForwardOptions training;  // how each retrain trains
+  // Adaptive conformal inference as the live service runs it: per regime, the
+  // realized coverage of earlier predictions (fed back once their horizon has
+  // passed) steers the level each band's quantile is taken at.
+  bool adaptive_bands = true;
+  AdaptiveConformalOptions adaptive;
   ExperimentKey key;            // names the in-memory experiments
 };
 
@@ -47,10 +54,53 @@ struct BacktestRow {
   double realized_close = 0;    // NaN when the horizon runs past the data (not in the CSV)
 };
 
+// Directional accuracy with a 95 % confidence interval whose variance is
+// HAC (Newey-West over horizon - 1 lags: overlapping horizons are not
+// independent draws).
+struct DirectionalAccuracy {
+  double value = 0, ci_low = 0, ci_high = 0;
+  int64_t n = 0;
+};
+
+// A family as judged by the last retrain: its evidence against naive and
+// whether it earned pooled weight.
+struct FamilyVerdict {
+  std::string family;
+  SkillEvidence skill;          // pooled, vs naive
+  bool no_signal = false;       // forecasts equal naive's
+  double pooled_weight = 0;     // 0 when gated out
+  std::string gated_out_reason;
+};
+
+// Whether the detected states mean what their names say, on bars with no
+// truth: what happened over the next horizon after each state was reported.
+struct RegimeMeaning {
+  struct PerState {
+    int64_t n = 0;
+    double forward_vol = 0;      // mean intraday realized vol of 1-bar log returns over the next horizon
+    double forward_return = 0;   // mean forward log return over the horizon
+    double sign_agreement = 0;   // trending states: share of forward returns whose sign matches the name
+    double sign_z = 0;           // (agreement - 0.5) / HAC standard error; > 1.96: better than chance at 5 %
+  };
+  std::map<regime::Regime, PerState> states;
+  double volatile_to_range_vol = 0;  // forward vol in volatile / in range_bound (NaN when either is absent)
+  PerState trending;                 // trending_up and trending_down together (sign agreement, z)
+  boost::json::object ToJson() const;
+};
+
 struct BacktestSummary {
   std::vector<double> levels;
+  int horizon_bars = 1;
   Metrics model, naive;                                  // over rows with a realized close
+  Metrics model_unscaled_bands;                          // the model's points with the old (unscaled) conformal bands
   std::map<regime::Regime, Metrics> model_by_regime, naive_by_regime;
+  double mape_ratio = 0;                                 // model MAPE / naive MAPE (1 = the random walk)
+  DirectionalAccuracy directional;                       // the model's
+  SkillEvidence model_vs_naive;                          // DM test of the model's APE against naive's
+  std::vector<FamilyVerdict> families;                   // from the last retrain
+  std::vector<std::string> no_signal;                    // families with no signal in any retrain
+  RegimeMeaning regime_meaning;                          // over the predicted bars with a realized horizon
+  std::map<regime::Regime, std::vector<double>> adaptive_levels;  // ACI's effective levels per regime at the end
   int retrains = 0;
   int degraded_rows = 0;
   boost::json::object ToJson() const;
@@ -71,7 +121,9 @@ Result<BacktestResult> RunBacktest(const Dataset& dataset, const BacktestOptions
 // (level columns follow the levels used), ts ISO-8601 UTC.
 std::string BacktestCsv(const BacktestResult& result);
 
-// Human-readable summary: MAPE, directional accuracy, coverage per level, model vs naive, overall and per regime.
+// Human-readable summary: MAPE and its ratio to naive, directional accuracy
+// with its CI, coverage / width / interval score per level (and the old
+// unscaled bands'), per regime, and each family's evidence vs naive.
 std::string BacktestSummaryText(const BacktestResult& result);
 
 }  // namespace rc::ml

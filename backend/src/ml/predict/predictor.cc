@@ -159,7 +159,20 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
   for (auto& [f, w] : p.weights) w /= wsum;
   p.expected_return = sum / wsum;
   p.expected_price = req.last_close * std::exp(p.expected_return);
-  FillBands(p, rec.calibration.For(p.regime), rec.calibration.levels, req.last_close);
+  const BandCalibration& cal = rec.calibration;
+  BandQuantiles q = cal.HalfWidths(p.regime, req.recent_vol_per_bar);
+  if (req.adaptive_levels.size() == cal.levels.size()) {
+    bool usable = true;
+    for (double level : req.adaptive_levels) usable = usable && std::isfinite(level) && level > 0 && level < 1;
+    if (usable) {
+      for (size_t lvl = 0; lvl < cal.levels.size(); ++lvl) {
+        q.half_width[lvl] = cal.HalfWidthAt(p.regime, req.adaptive_levels[lvl], req.recent_vol_per_bar);
+      }
+      p.bands_adaptive = true;
+    }
+  }
+  p.bands_volatility_scaled = cal.scaled;
+  FillBands(p, q, cal.levels, req.last_close);
   return p;
 }
 
@@ -187,6 +200,8 @@ boost::json::object Prediction::ToJson() const {
                         {"expected_price", NumberOrNull(expected_price)},
                         {"bands", b},
                         {"band_source", band_source},
+                        {"bands_volatility_scaled", bands_volatility_scaled},
+                        {"bands_adaptive", bands_adaptive},
                         {"champion", champion},
                         {"challenger", challenger},
                         {"experiment_id", experiment_id},

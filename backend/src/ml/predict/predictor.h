@@ -70,6 +70,10 @@ struct PredictionRequest {
   double recent_vol_per_bar = 0;           // realized vol of 1-bar log returns (degraded bands)
   std::vector<double> levels = {0.5, 0.8, 0.95};  // used when no experiment
   double stale_after_bars = 2.0;           // data older than this many bar spacings is stale
+  // Optional, one per calibrated level: the level to take each band's
+  // quantile at instead of the nominal one (adaptive conformal inference,
+  // ml/adaptive_conformal.h). Empty = the nominal levels.
+  std::vector<double> adaptive_levels;
 };
 
 struct BandOut {
@@ -89,6 +93,8 @@ struct Prediction {
   double expected_price = 0;
   std::vector<BandOut> bands;                     // nested, one per level
   std::string band_source;                        // regime | pooled | volatility
+  bool bands_volatility_scaled = false;           // conformal quantiles were scaled by recent volatility
+  bool bands_adaptive = false;                    // adaptive levels (ACI) chose the quantiles
   std::string champion, challenger;
   std::string experiment_id;                      // active experiment ("" when degraded)
   std::string curated_experiment_id;              // when a curated override applied

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ml/models/family_registry.h"
+#include "ml/volatility.h"
 #include "monitoring/standard_metrics.h"
 
 namespace rc::ml {
@@ -86,18 +87,43 @@ FamilyResult TrainFamily(const std::string& family, const Dataset& ds, const std
   return fr;
 }
 
-// Out-of-sample loss of a prediction vector over `rows`, pooled and per regime.
-FamilyLoss LossOver(const std::string& family, const std::vector<double>& pred, const RowList& rows, const Dataset& ds,
-                    const std::string& metric) {
+// Loss of one forecast under a point metric (mape, rmse -> squared error, mae).
+double RowLoss(double pred, double actual, const std::string& metric) {
+  if (metric == "rmse") return (pred - actual) * (pred - actual);
+  if (metric == "mae") return std::abs(pred - actual);
+  return std::abs(std::exp(pred - actual) - 1.0);  // |predicted price / realized price - 1|
+}
+
+// Out-of-sample loss of a prediction vector over `rows`, pooled and per
+// regime, with the evidence of skill against the baseline's predictions.
+FamilyLoss LossOver(const std::string& family, const std::vector<double>& pred, const std::vector<double>& baseline,
+                    const RowList& rows, const Dataset& ds, const std::string& metric) {
   FamilyLoss fl;
   fl.family = family;
   std::vector<ForecastPoint> all;
   std::map<regime::Regime, std::vector<ForecastPoint>> by;
+  struct Paired {
+    std::vector<double> base_loss, fam_loss, base_pred, fam_pred;
+    void Add(double bl, double fl_, double bp, double fp) {
+      base_loss.push_back(bl);
+      fam_loss.push_back(fl_);
+      base_pred.push_back(bp);
+      fam_pred.push_back(fp);
+    }
+  };
+  Paired pooled;
+  std::map<regime::Regime, Paired> paired_by;
   for (size_t row : rows) {
     if (!std::isfinite(pred[row])) continue;
-    ForecastPoint p{pred[row], ds.y[static_cast<Eigen::Index>(row)], ds.last_close[row], {}, {}};
+    const double actual = ds.y[static_cast<Eigen::Index>(row)];
+    ForecastPoint p{pred[row], actual, ds.last_close[row], {}, {}};
     all.push_back(p);
     by[ds.regime[row]].push_back(p);
+    if (std::isfinite(baseline[row])) {
+      const double bl = RowLoss(baseline[row], actual, metric), fl_ = RowLoss(pred[row], actual, metric);
+      pooled.Add(bl, fl_, baseline[row], pred[row]);
+      paired_by[ds.regime[row]].Add(bl, fl_, baseline[row], pred[row]);
+    }
   }
   Metrics m = ComputeMetrics(all, {});
   fl.pooled_loss = LossOf(m, metric);
@@ -106,6 +132,10 @@ FamilyLoss LossOver(const std::string& family, const std::vector<double>& pred, 
     Metrics mr = ComputeMetrics(pts, {});
     fl.regime_loss[r] = {LossOf(mr, metric), mr.n};
   }
+  fl.pooled_skill = DieboldMariano(pooled.base_loss, pooled.fam_loss, ds.horizon_bars, pooled.fam_pred, pooled.base_pred);
+  for (auto& [r, pr] : paired_by) {
+    fl.regime_skill[r] = DieboldMariano(pr.base_loss, pr.fam_loss, ds.horizon_bars, pr.fam_pred, pr.base_pred);
+  }
   return fl;
 }
 
@@ -113,13 +143,14 @@ FamilyLoss LossOver(const std::string& family, const std::vector<double>& pred, 
 // from the training labels themselves (the naive family's residuals), which
 // are out-of-sample for the test block.
 BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_rows, const Dataset& ds,
-                          size_t train_end, const BandOptions& bo) {
-  std::vector<double> res;
+                          const std::vector<double>& vol, size_t train_end, const BandOptions& bo) {
+  std::vector<double> res, vols;
   std::vector<regime::Regime> regs;
   for (size_t row : prior_rows) {
     if (!std::isfinite(pred[row])) continue;
     res.push_back(ds.y[static_cast<Eigen::Index>(row)] - pred[row]);
     regs.push_back(ds.regime[row]);
+    vols.push_back(vol[row]);
   }
   if (res.empty()) {
     for (size_t row = 0; row < train_end; ++row) {
@@ -127,9 +158,10 @@ BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_
       if (!std::isfinite(y)) continue;
       res.push_back(y);
       regs.push_back(ds.regime[row]);
+      vols.push_back(vol[row]);
     }
   }
-  auto cal = CalibrateBands(res, regs, bo);
+  auto cal = CalibrateBands(res, regs, bo, vols);
   if (cal) return *cal;
   BandCalibration empty;
   empty.levels = bo.levels;
@@ -138,9 +170,10 @@ BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_
   return empty;
 }
 
-ForecastPoint PointFor(size_t row, double pred, const Dataset& ds, const BandCalibration& cal) {
+ForecastPoint PointFor(size_t row, double pred, const Dataset& ds, const std::vector<double>& vol,
+                       const BandCalibration& cal) {
   ForecastPoint p{pred, ds.y[static_cast<Eigen::Index>(row)], ds.last_close[row], {}, {}};
-  const BandQuantiles& q = cal.For(ds.regime[row]);
+  const BandQuantiles q = cal.HalfWidths(ds.regime[row], vol[row]);
   for (double hw : q.half_width) {
     p.lower.push_back(pred - hw);
     p.upper.push_back(pred + hw);
@@ -149,7 +182,7 @@ ForecastPoint PointFor(size_t row, double pred, const Dataset& ds, const BandCal
 }
 
 // Fold and pooled metrics of one prediction vector, with fold-k bands from folds < k.
-void Evaluate(FamilyResult& fr, const Dataset& ds, const std::vector<FoldPlan>& folds,
+void Evaluate(FamilyResult& fr, const Dataset& ds, const std::vector<double>& vol, const std::vector<FoldPlan>& folds,
               const std::vector<RowList>& test_rows, const WalkForwardOptions& o) {
   std::vector<ForecastPoint> all;
   std::map<regime::Regime, std::vector<ForecastPoint>> all_by;
@@ -157,12 +190,12 @@ void Evaluate(FamilyResult& fr, const Dataset& ds, const std::vector<FoldPlan>& 
   fr.fold_metrics.clear();
   fr.fold_regime_metrics.clear();
   for (size_t k = 0; k < folds.size(); ++k) {
-    BandCalibration cal = FoldBands(fr.oof, prior, ds, folds[k].train_end, o.bands);
+    BandCalibration cal = FoldBands(fr.oof, prior, ds, vol, folds[k].train_end, o.bands);
     std::vector<ForecastPoint> pts;
     std::map<regime::Regime, std::vector<ForecastPoint>> by;
     for (size_t row : test_rows[k]) {
       if (!std::isfinite(fr.oof[row])) continue;
-      ForecastPoint p = PointFor(row, fr.oof[row], ds, cal);
+      ForecastPoint p = PointFor(row, fr.oof[row], ds, vol, cal);
       pts.push_back(p);
       by[ds.regime[row]].push_back(p);
       all_by[ds.regime[row]].push_back(p);
@@ -307,6 +340,8 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
   worker();
   for (std::thread& t : pool) t.join();
 
+  // Volatility current at each bar (closes up to it only): what bands scale by.
+  const std::vector<double> vol = TrailingVolPerBar(ds.last_close);
   std::map<std::string, std::string> failed;
   for (FamilyResult& fr : result.families) {
     monitoring::TrainingRunsTotal().WithLabels({fr.family, fr.ok ? "ok" : "failed"}).Inc();
@@ -315,10 +350,13 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
       fr.oof.assign(ds.rows(), kNaN);
       continue;
     }
-    Evaluate(fr, ds, folds, test_rows, o);
+    Evaluate(fr, ds, vol, folds, test_rows, o);
   }
 
   const std::string gating_metric = GatingLossMetric(o.primary_metric);
+  // The baseline every family must beat to earn weight (naive is always trained first).
+  const FamilyResult* naive = result.Family(o.gating.baseline);
+  const std::vector<double> baseline = naive && naive->ok ? naive->oof : std::vector<double>(ds.rows(), kNaN);
   FamilyResult& ens = result.ensemble;
   ens.family = "ensemble";
   ens.oof.assign(ds.rows(), kNaN);
@@ -327,7 +365,7 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
     // Weights for fold k from folds < k only.
     std::vector<FamilyLoss> losses;
     for (const FamilyResult& fr : result.families) {
-      if (fr.ok) losses.push_back(LossOver(fr.family, fr.oof, prior, ds, gating_metric));
+      if (fr.ok) losses.push_back(LossOver(fr.family, fr.oof, baseline, prior, ds, gating_metric));
     }
     std::string champ = RankFamilies(result.families, k, o.primary_metric).first;
     GatingTable g = ComputeGating(losses, champ, failed, o.gating);
@@ -341,25 +379,30 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
     result.fold_champion.push_back(champ);
     prior.insert(prior.end(), test_rows[k].begin(), test_rows[k].end());
   }
-  Evaluate(ens, ds, folds, test_rows, o);
+  Evaluate(ens, ds, vol, folds, test_rows, o);
 
   auto [champion, challenger] = RankFamilies(result.families, folds.size(), o.primary_metric);
   result.champion = champion;
   result.challenger = challenger;
   std::vector<FamilyLoss> losses;
   for (const FamilyResult& fr : result.families) {
-    if (fr.ok) losses.push_back(LossOver(fr.family, fr.oof, prior, ds, gating_metric));
+    if (fr.ok) losses.push_back(LossOver(fr.family, fr.oof, baseline, prior, ds, gating_metric));
   }
+  result.skill = losses;
   result.gating = ComputeGating(losses, champion, failed, o.gating);
 
-  std::vector<double> residuals;
+  std::vector<double> residuals, vols;
   std::vector<regime::Regime> regs;
   for (size_t row : prior) {
     if (!std::isfinite(ens.oof[row])) continue;
     residuals.push_back(ds.y[static_cast<Eigen::Index>(row)] - ens.oof[row]);
     regs.push_back(ds.regime[row]);
+    vols.push_back(vol[row]);
   }
-  RC_ASSIGN_OR_RETURN(result.calibration, CalibrateBands(residuals, regs, o.bands));
+  RC_ASSIGN_OR_RETURN(result.calibration, CalibrateBands(residuals, regs, o.bands, vols));
+  BandOptions unscaled = o.bands;
+  unscaled.volatility_scaled = false;
+  RC_ASSIGN_OR_RETURN(result.calibration_unscaled, CalibrateBands(residuals, regs, unscaled));
 
   result.folds = std::move(folds);
   result.feature_names = ds.feature_names;

@@ -80,7 +80,9 @@ struct TrainingResult {
   std::vector<GatingTable> fold_gating;     // weights used to evaluate fold k (from folds < k)
   std::vector<std::string> fold_champion;   // champion used for fold k's gating ("" for fold 0)
   GatingTable gating;                       // final weights (all folds)
+  std::vector<FamilyLoss> skill;            // final out-of-sample losses and evidence vs naive, per family
   BandCalibration calibration;              // final bands (ensemble out-of-fold residuals, all folds)
+  BandCalibration calibration_unscaled;     // the same residuals without volatility scaling (for comparison)
   std::vector<std::string> feature_names;
   int horizon_bars = 1;
   std::string primary_metric;

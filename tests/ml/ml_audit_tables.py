@@ -1,0 +1,95 @@
+"""Regenerates the real-data tables of docs/ml_audit.md (forecast quality, bands, regime meaning).
+
+    RC_BINARY=build/ci/bin/regimecast python tests/ml/ml_audit_tables.py [--horizons 15,60,180]
+
+Imports ../shared/data/nse-5m (TCS, INFY, RELIANCE) into a temporary lake, runs `regimecast
+pipeline` and, per symbol and horizon, a walk-forward `regimecast backtest --json` over the last
+40 % of the bars, then prints the markdown tables. Nothing is written into the repository.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from nse_data import BACKTEST_END, SYMBOLS, import_symbols
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data" / "nse-5m"
+
+
+def run(binary, *args, env):
+    proc = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=3600)
+    if proc.returncode != 0:
+        sys.exit(f"regimecast {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def fmt(v, digits=3):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--horizons", default="15,60,180", help="minutes, comma separated")
+    args = parser.parse_args()
+    binary = Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
+    if not SHARED.is_dir():
+        sys.exit(f"{SHARED} is not present")
+    horizons = [h.strip() for h in args.horizons.split(",") if h.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"DATA_DIR": str(Path(tmp) / "data"), "HORIZONS_MINUTES": ",".join(horizons)}
+        starts = import_symbols(lambda *a, env: run(binary, *a, env=env), SHARED, env)
+        run(binary, "pipeline", env=env)
+        results = {}
+        for symbol in SYMBOLS.values():
+            for h in horizons:
+                out = run(binary, "backtest", "--symbol", symbol, "--timeframe", "5m", "--horizon-minutes", h,
+                          "--from", starts[symbol], "--to", BACKTEST_END, "--json", env=env)
+                results[(symbol, h)] = json.loads(out)
+
+    print("### Forecast vs the random walk (walk-forward backtest, last 40 % of each series)\n")
+    print("| symbol | horizon | n | MAPE | naive MAPE | ratio | DM t (HAC) | dir. acc. [95 % CI] | families with weight | no signal |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (symbol, h), s in results.items():
+        da = s["directional_accuracy"]
+        weighted = ", ".join(f"{f['family']} {f['pooled_weight']:.2f}" for f in s["families"] if f["pooled_weight"] > 0)
+        print(f"| {symbol} | {h} | {s['model']['n']} | {100 * s['model']['mape']:.4f} % | {100 * s['naive']['mape']:.4f} % "
+              f"| {s['mape_ratio']:.4f} | {fmt(s['model_vs_naive']['dm_stat'], 2)} | {fmt(da['value'])} "
+              f"[{fmt(da['ci95_low'])}, {fmt(da['ci95_high'])}] | {weighted} | {', '.join(s['no_signal']) or '–'} |")
+
+    print("\n### Bands: coverage, mean width, interval score (volatility-scaled vs the old unscaled method)\n")
+    print("| symbol | horizon | coverage 50/80/95 | old coverage | width 80 % | old width 80 % | IS 80 | old IS 80 | IS 95 | old IS 95 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (symbol, h), s in results.items():
+        new, old = s["model"]["bands"], s["model_unscaled_bands"]["bands"]
+        print(f"| {symbol} | {h} | {' / '.join(fmt(b['coverage']) for b in new)} | {' / '.join(fmt(b['coverage']) for b in old)} "
+              f"| {100 * new[1]['mean_width']:.3f} % | {100 * old[1]['mean_width']:.3f} % "
+              f"| {new[1]['interval_score']:.5f} | {old[1]['interval_score']:.5f} "
+              f"| {new[2]['interval_score']:.5f} | {old[2]['interval_score']:.5f} |")
+
+    print("\n### Coverage per regime (50/80/95, volatility-scaled bands)\n")
+    print("| symbol | horizon | regime | n | coverage |")
+    print("|---|---|---|---|---|")
+    for (symbol, h), s in results.items():
+        for reg, entry in s["regimes"].items():
+            print(f"| {symbol} | {h} | {reg} | {entry['model']['n']} | "
+                  f"{' / '.join(fmt(b['coverage']) for b in entry['model']['bands'])} |")
+
+    print("\n### Do the regimes mean what their names say? (real bars, next horizon after the state)\n")
+    print("| symbol | horizon | fwd vol volatile / range_bound | trending sign agreement | z (HAC) | n trending |")
+    print("|---|---|---|---|---|---|")
+    for (symbol, h), s in results.items():
+        m = s["regime_meaning"]
+        t = m["trending"]
+        print(f"| {symbol} | {h} | {fmt(m['volatile_to_range_vol'], 2)} | {fmt(t['sign_agreement'])} "
+              f"| {fmt(t['sign_z'], 2)} | {t['n']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Forecast quality on the real NSE bars (../shared/data/nse-5m; skipped when absent), issue 10.
+
+A walk-forward `backtest` over the last 40 % of each shared symbol at 180 minutes, through the
+CLI as a user would run it: the ensemble must not lose to the random walk (MAPE ratio <= 1.000)
+and its bands must cover 50/80/95 % within 3 points. The measured numbers (printed with
+pytest -s) are recorded in docs/ml_audit.md.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_cli
+from nse_data import BACKTEST_END, SYMBOLS, import_symbols
+
+HORIZON = "180"
+LEVELS = (0.5, 0.8, 0.95)
+
+
+@pytest.fixture(scope="module")
+def nse_lake(rc_binary, tmp_path_factory):
+    from conftest import SHARED_DATA
+
+    folder = SHARED_DATA / "nse-5m"
+    if not all((folder / f"{name}.csv").is_file() for name in SYMBOLS):
+        pytest.skip("../shared/data/nse-5m with TCS, INFY and RELIANCE is not present")
+    root = tmp_path_factory.mktemp("nse")
+    env = {"DATA_DIR": str(root / "data"), "HORIZONS_MINUTES": HORIZON}
+    starts = import_symbols(lambda *args, env: run_cli(rc_binary, *args, env=env), folder, env)
+    run_cli(rc_binary, "pipeline", env=env, timeout=600)
+    return env, starts
+
+
+@pytest.mark.parametrize("symbol", list(SYMBOLS.values()))
+def test_backtest_never_loses_to_the_random_walk_and_bands_cover(rc_binary, nse_lake, symbol):
+    env, starts = nse_lake
+    out = run_cli(rc_binary, "backtest", "--symbol", symbol, "--timeframe", "5m", "--horizon-minutes", HORIZON,
+                  "--from", starts[symbol], "--to", BACKTEST_END, "--json", env=env, timeout=1800).stdout
+    s = json.loads(out)
+    model, naive = s["model"], s["naive"]
+    cov = [b["coverage"] for b in model["bands"]]
+    old = [b["coverage"] for b in s["model_unscaled_bands"]["bands"]]
+    print(f"\n{symbol}: n={model['n']} MAPE {100 * model['mape']:.4f}% naive {100 * naive['mape']:.4f}% "
+          f"ratio {s['mape_ratio']:.4f}; dir.acc {s['directional_accuracy']['value']:.3f} "
+          f"[{s['directional_accuracy']['ci95_low']:.3f}, {s['directional_accuracy']['ci95_high']:.3f}]")
+    print(f"  coverage 50/80/95 {cov}  (old unscaled bands {old})")
+    print("  width", [round(100 * b["mean_width"], 4) for b in model["bands"]],
+          "old", [round(100 * b["mean_width"], 4) for b in s["model_unscaled_bands"]["bands"]])
+    print("  interval score", [round(b["interval_score"], 6) for b in model["bands"]],
+          "old", [round(b["interval_score"], 6) for b in s["model_unscaled_bands"]["bands"]])
+    for reg, entry in s["regimes"].items():
+        print(f"  {reg:14s} n={entry['model']['n']:5d} ratio {entry.get('mape_ratio')} coverage",
+              [round(b["coverage"], 3) for b in entry["model"]["bands"]])
+    for fam in s["families"]:
+        print(f"  family {fam['family']:15s} weight {fam['pooled_weight']:.3f} DM t={fam['skill_vs_naive']['dm_stat']} "
+              f"no_signal={fam['no_signal']}")
+    assert model["n"] > 1000
+    assert s["mape_ratio"] <= 1.000 + 1e-12, f"{symbol}: ensemble MAPE {s['mape_ratio']:.5f} x the random walk's"
+    for level, c in zip(LEVELS, cov):
+        assert abs(c - level) <= 0.03, f"{symbol}: coverage {c:.3f} at {level}"
+    # The report a user judges a series by.
+    da = s["directional_accuracy"]
+    assert da["ci95_low"] <= da["value"] <= da["ci95_high"]
+    assert {"dm_stat", "p_value", "n"} <= set(s["model_vs_naive"])
+    assert isinstance(s["no_signal"], list)
+    for fam in s["families"]:
+        if fam["no_signal"]:
+            assert fam["family"] in s["no_signal"] and fam["pooled_weight"] == 0
