@@ -6,6 +6,7 @@
 
 #include "lake/column_batch.h"
 #include "lake/delta/table.h"
+#include "testing/temp_dir.h"
 
 namespace rc::lake::delta::testing_util {
 
@@ -31,6 +32,9 @@ inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000
   }
   return b;
 }
+
+// The table directory the tests use inside a temporary directory.
+inline std::string Dir(const rc::testing::TempDir& d) { return d.str() + "/t"; }
 
 inline int64_t RowCount(const Table& t, int64_t version) {
   auto snap = t.AtVersion(version);

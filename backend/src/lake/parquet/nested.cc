@@ -280,7 +280,9 @@ struct LeafInput {
   size_t value_pos = 0;  // next present value
 };
 
-void CollectLeaves(const NestedField& node, std::vector<const NestedField*> path, std::vector<LeafInput>* out) {
+void CollectLeaves(const NestedField& node, std::vector<const NestedField*> path,
+                   const std::vector<std::string>& skip_fields, std::vector<LeafInput>* out) {
+  if (!path.empty() && std::find(skip_fields.begin(), skip_fields.end(), node.name) != skip_fields.end()) return;
   path.push_back(&node);
   if (node.kind == Kind::kLeaf) {
     LeafInput input;
@@ -288,7 +290,7 @@ void CollectLeaves(const NestedField& node, std::vector<const NestedField*> path
     out->push_back(std::move(input));
     return;
   }
-  for (const NestedField& child : node.children) CollectLeaves(child, path, out);
+  for (const NestedField& child : node.children) CollectLeaves(child, path, skip_fields, out);
 }
 
 json::value ValueAt(const Column& column, size_t idx) {
@@ -444,7 +446,8 @@ Result<std::string> EncodeNested(std::vector<NestedField> schema, const std::vec
   return file;
 }
 
-Result<std::vector<json::object>> ReadNested(const Reader& reader, const std::vector<std::string>& columns) {
+Result<std::vector<json::object>> ReadNested(const Reader& reader, const std::vector<std::string>& columns,
+                                             const std::vector<std::string>& skip_fields) {
   const Reader::Impl& impl = ReaderAccess::Of(reader);
   std::vector<const NestedField*> picked;
   for (const std::string& name : columns) {
@@ -466,10 +469,13 @@ Result<std::vector<json::object>> ReadNested(const Reader& reader, const std::ve
     if (group_rows > total_rows - row_base) return DataCorrupt("row groups hold more rows than the footer says");
     for (const NestedField* column : picked) {
       std::vector<LeafInput> leaves;
-      CollectLeaves(*column, {}, &leaves);
+      CollectLeaves(*column, {}, skip_fields, &leaves);
       for (LeafInput& leaf : leaves) {
         const auto leaf_idx = static_cast<size_t>(leaf.path.back()->leaf_index);
         leaf.info = &impl.leaves[leaf_idx];
+        if (!leaf.info->unsupported.empty()) {
+          return Unsupported("column '" + leaf.info->name + "': " + leaf.info->unsupported, leaf.info->name);
+        }
         leaf.data.values = ColumnBatch(Schema{{Field{leaf.info->name, leaf.info->type, true}}}).column(0);
         RC_RETURN_IF_ERROR(ReadLeveledColumnChunk(*leaf.info, group.columns[leaf_idx].meta_data, file, impl.data_end,
                                                   &budget, &leaf.data));

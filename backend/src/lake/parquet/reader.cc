@@ -132,7 +132,18 @@ class SchemaParser {
       leaf_element.__set_name(path);
       leaf_element.__set_repetition_type(optional ? format::FieldRepetitionType::OPTIONAL
                                                   : format::FieldRepetitionType::REQUIRED);
-      RC_ASSIGN_OR_RETURN(LeafInfo leaf, internal::MapLeaf(leaf_element));
+      auto mapped = internal::MapLeaf(leaf_element);
+      if (!mapped && !in_nested) return tl::unexpected(mapped.error());
+      LeafInfo leaf;
+      if (mapped) {
+        leaf = std::move(*mapped);
+      } else {
+        // Deferred: a Delta checkpoint's stats_parsed may hold types we never read.
+        leaf.name = path;
+        leaf.physical = element.__isset.type ? element.type : format::Type::BYTE_ARRAY;
+        leaf.type = ColumnType::kString;
+        leaf.unsupported = mapped.error().message;
+      }
       leaf.max_def = node.def_present;
       leaf.max_rep = rep;
       leaf.nested = in_nested;

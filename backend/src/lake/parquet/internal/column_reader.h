@@ -29,6 +29,9 @@ struct LeafInfo {
   int max_def = 0;
   int max_rep = 0;
   bool nested = false;  // read through ReadLeveledColumnChunk only
+  // Why a nested leaf cannot be decoded (e.g. "DECIMAL"); empty when it can.
+  // Such a leaf only fails when it is read, so that the rest of its file stays readable.
+  std::string unsupported;
 };
 
 // Maps a schema leaf to a LeafInfo. Errors: kUnsupported naming the column

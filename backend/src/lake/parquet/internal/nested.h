@@ -59,9 +59,11 @@ Result<std::string> EncodeNested(std::vector<NestedField> schema, const std::vec
 
 // Reads the named top-level columns (nested or flat) of every row into one
 // JSON object per row holding those columns (null when the value is null).
-// Errors: kNotFound (unknown column), kUnsupported naming the column for
-// shapes we do not assemble, kDataCorrupt for inconsistent levels, and the
-// column chunk decoder's errors.
-Result<std::vector<boost::json::object>> ReadNested(const Reader& reader, const std::vector<std::string>& columns);
+// Fields (below the top level) named in `skip_fields` are left out, with
+// everything under them. Errors: kNotFound (unknown column), kUnsupported
+// naming the column for shapes or leaf types we do not read, kDataCorrupt for
+// inconsistent levels, and the column chunk decoder's errors.
+Result<std::vector<boost::json::object>> ReadNested(const Reader& reader, const std::vector<std::string>& columns,
+                                                    const std::vector<std::string>& skip_fields = {});
 
 }  // namespace rc::lake::parquet::internal

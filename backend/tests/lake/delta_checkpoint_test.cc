@@ -1,0 +1,293 @@
+// Delta checkpoints: written every 10 commits with _last_checkpoint, read by a
+// fresh process instead of the commits before them (the cost of opening does
+// not grow with the history), surviving failures at any point of the commit
+// that writes them, and log cleanup behind them with time travel failing
+// clearly for what was removed. Interop with delta-rs / DuckDB / pyarrow:
+// tests/lake/test_delta_checkpoints.py.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "delta_test_util.h"
+#include "lake/delta/table.h"
+#include "lake/parquet/internal/nested.h"
+#include "lake/parquet/parquet.h"
+#include "lake/paths.h"
+#include "testing/matchers.h"
+#include "testing/temp_dir.h"
+
+namespace rc::lake::delta {
+namespace {
+
+using rc::testing::ErrorIs;
+using rc::testing::IsOk;
+using rc::testing::TempDir;
+using namespace testing_util;
+namespace fs = std::filesystem;
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Appends `commits` one-row commits, alternating two symbols, each recording
+// a txn watermark for its symbol.
+void AppendCommits(Table& table, int commits, int first = 0) {
+  for (int i = first; i < first + commits; ++i) {
+    const std::string symbol = i % 2 == 0 ? "A" : "B";
+    WriteOptions write;
+    write.txns["watermark/" + symbol] = i;
+    ASSERT_THAT(table.Append(Bars(symbol, 1, 1'700'000'000'000'000 + int64_t{i} * 60'000'000, i), write), IsOk());
+  }
+}
+
+std::vector<double> Closes(const Table& table, const Snapshot& snap) {
+  auto rows = table.Scan(snap, {.columns = {"close"}});
+  EXPECT_THAT(rows, IsOk());
+  return rows ? rows->Doubles(0) : std::vector<double>{};
+}
+
+bool LogHas(const Table& table, const std::string& name) { return fs::exists(paths::LogDir(table.dir()) + "/" + name); }
+
+TEST(DeltaCheckpointTest, EveryTenthCommitWritesACheckpointAndLastCheckpoint) {
+  TempDir tmp;
+  auto t = Table::Create(Dir(tmp), BarsCreate());
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 25);
+  EXPECT_TRUE(LogHas(*t, "00000000000000000010.checkpoint.parquet"));
+  EXPECT_TRUE(LogHas(*t, "00000000000000000020.checkpoint.parquet"));
+  EXPECT_FALSE(LogHas(*t, "00000000000000000025.checkpoint.parquet"));
+  auto last = boost::json::parse(rc::testing::ReadFile(paths::LastCheckpointPath(t->dir()))).as_object();
+  EXPECT_EQ(last.at("version").as_int64(), 20);
+  // protocol + metaData + 2 txns + 20 adds
+  EXPECT_EQ(last.at("size").as_int64(), 24);
+  EXPECT_EQ(last.at("numOfAddFiles").as_int64(), 20);
+
+  // The checkpoint holds the protocol's columns and one action per row.
+  auto reader = parquet::Reader::OpenFile(paths::CheckpointFilePath(t->dir(), 20));
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(reader->info().nested_columns,
+            (std::vector<std::string>{"txn", "add", "remove", "metaData", "protocol"}));
+  auto rows = parquet::internal::ReadNested(*reader, {"add", "txn"});
+  ASSERT_THAT(rows, IsOk());
+  int adds = 0;
+  for (const auto& row : *rows) {
+    if (!row.at("add").is_null()) {
+      ++adds;
+      const auto& add = row.at("add").as_object();
+      EXPECT_EQ(add.at("partitionValues").as_object().at("timeframe").as_string(), "5m");
+      EXPECT_TRUE(add.at("tags").as_object().contains("regimecast.addedInVersion"));
+    }
+  }
+  EXPECT_EQ(adds, 20);
+}
+
+TEST(DeltaCheckpointTest, FreshOpenStartsAtTheCheckpointAndSeesTheSameTable) {
+  TempDir tmp;
+  auto t = Table::Create(Dir(tmp), BarsCreate());
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 23);
+  auto before = t->Latest();
+  ASSERT_THAT(before, IsOk());
+  const auto closes = Closes(*t, **before);
+
+  Table::ClearSnapshotCache();
+  auto reopened = Table::Open(Dir(tmp));
+  ASSERT_THAT(reopened, IsOk());
+  auto after = reopened->Latest();
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ((*after)->version, 23);
+  EXPECT_EQ((*after)->first_timestamp_version, 20);  // read from checkpoint 20
+  EXPECT_EQ(Closes(*reopened, **after), closes);     // same files, same scan order
+  EXPECT_EQ((*after)->txn_versions, (*before)->txn_versions);
+  EXPECT_EQ((*after)->txn_versions.at("watermark/A"), 22);
+  // The version that added each file survives the checkpoint.
+  for (const auto& [path, file] : (*before)->files) EXPECT_EQ((*after)->files.at(path).version, file.version);
+  // Time travel inside and before the checkpoint.
+  EXPECT_EQ(RowCount(*reopened, 15), 15);
+  EXPECT_EQ(RowCount(*reopened, 20), 20);
+  EXPECT_EQ(RowCount(*reopened, 3), 3);
+}
+
+// Counts reads of log files through a wrapped file system.
+class CountingFileSystem : public FaultInjectionFileSystem {
+ public:
+  using FaultInjectionFileSystem::FaultInjectionFileSystem;
+  Result<std::string> ReadFile(const std::string& path) override {
+    if (path.find("/_delta_log/") != std::string::npos) ++log_reads;
+    return FaultInjectionFileSystem::ReadFile(path);
+  }
+  Result<std::vector<DirEntry>> ListDir(const std::string& dir) override {
+    ++listings;
+    return FaultInjectionFileSystem::ListDir(dir);
+  }
+  int log_reads = 0;
+  int listings = 0;
+};
+
+// Opens `dir` through `file_system` as a fresh process would (no cached snapshot).
+Result<Table> OpenFresh(const std::string& dir, FileSystem& file_system) {
+  Table::ClearSnapshotCache();
+  TableOptions options;
+  options.fs = &file_system;
+  return Table::Open(dir, options);
+}
+
+// Log files read, and listings made, by opening the table in a fresh process.
+std::pair<int, int> OpenCost(const std::string& dir) {
+  CountingFileSystem counting(LocalFileSystem());
+  EXPECT_THAT(OpenFresh(dir, counting), IsOk());
+  return {counting.log_reads, counting.listings};
+}
+
+TEST(DeltaCheckpointTest, OpeningAfterThousandsOfCommitsReadsAsFewLogFilesAsAfterTen) {
+  TempDir tmp;
+  auto t = Table::Create(Dir(tmp), BarsCreate());
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 15);
+  const auto small = OpenCost(Dir(tmp));
+  // Version 1505: the same distance past its checkpoint (1500) as 15 is past 10.
+  AppendCommits(*t, 1490, 15);
+  const auto large = OpenCost(Dir(tmp));
+  EXPECT_EQ(large, small);
+  // _last_checkpoint, the checkpoint, commit 10 (its timestamp), commits 11..15,
+  // and the probe for 16 that finds the end of the log; no listing.
+  EXPECT_EQ(small.first, 9);
+  EXPECT_EQ(small.second, 0);
+}
+
+TEST(DeltaCheckpointTest, AFailureAtAnyStepOfTheCheckpointingCommitLeavesTheTableReadable) {
+  TempDir tmp;
+  const std::string seed = tmp.str() + "/seed";
+  {
+    auto t = Table::Create(seed, BarsCreate());
+    ASSERT_THAT(t, IsOk());
+    AppendCommits(*t, 9);
+  }
+  for (int fail_at = 1; fail_at <= 40; ++fail_at) {
+    SCOPED_TRACE("failing operation " + std::to_string(fail_at));
+    const std::string dir = tmp.str() + "/run" + std::to_string(fail_at);
+    fs::copy(seed, dir, fs::copy_options::recursive);
+    FaultInjectionFileSystem faults(LocalFileSystem());
+    auto t = OpenFresh(dir, faults);
+    ASSERT_THAT(t, IsOk());
+    faults.FailAtOp(fail_at, /*sticky=*/true);
+    auto commit = t->Append(Bars("A", 1, 1'800'000'000'000'000, 10));
+    ASSERT_THAT(faults.SimulateCrash(), IsOk());
+    Table::ClearSnapshotCache();
+    auto reopened = Table::Open(dir);
+    ASSERT_THAT(reopened, IsOk());
+    auto snap = reopened->Latest();
+    ASSERT_THAT(snap, IsOk());
+    // Version 10 is there exactly when the commit was reported (or its link survived).
+    if (commit) EXPECT_EQ((*snap)->version, 10);
+    EXPECT_EQ(RowCount(*reopened, (*snap)->version), (*snap)->version);
+  }
+}
+
+TEST(DeltaCheckpointTest, CleanupRemovesExpiredLogBehindTheCheckpointAndTimeTravelFailsClearly) {
+  TempDir tmp;
+  int64_t now = WallClockMs();
+  TableOptions options;
+  options.clock_ms = [&now] { return now; };
+  CreateOptions create = BarsCreate();
+  create.configuration["delta.logRetentionDuration"] = "interval 1 hours";
+  auto t = Table::Create(Dir(tmp), create, options);
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 35);
+  // Nothing is older than an hour yet.
+  auto fresh = t->CleanupLog();
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_TRUE(fresh->files.empty());
+
+  now += 2 * 3600 * 1000;
+  auto dry = t->CleanupLog({.dry_run = true});
+  ASSERT_THAT(dry, IsOk());
+  // Commits 0..29 and checkpoints 10, 20 go; checkpoint 30 starts the log.
+  EXPECT_EQ(dry->files.size(), 32u);
+  EXPECT_EQ(dry->oldest_readable, 30);
+  EXPECT_TRUE(LogHas(*t, "00000000000000000000.json"));
+  auto done = t->CleanupLog();
+  ASSERT_THAT(done, IsOk());
+  EXPECT_EQ(done->files, dry->files);
+  EXPECT_FALSE(LogHas(*t, "00000000000000000029.json"));
+  EXPECT_FALSE(LogHas(*t, "00000000000000000020.checkpoint.parquet"));
+  EXPECT_TRUE(LogHas(*t, "00000000000000000030.checkpoint.parquet"));
+
+  Table::ClearSnapshotCache();
+  auto reopened = Table::Open(Dir(tmp), options);
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_EQ(RowCount(*reopened, 35), 35);
+  EXPECT_EQ(RowCount(*reopened, 30), 30);
+  EXPECT_EQ(RowCount(*reopened, 32), 32);
+  auto gone = reopened->AtVersion(29);
+  ASSERT_THAT(gone, ErrorIs(ErrorCode::kNotFound));
+  EXPECT_NE(gone.error().message.find("cleaned up"), std::string::npos);
+  auto history = reopened->History();
+  ASSERT_THAT(history, IsOk());
+  EXPECT_EQ(history->front().version, 30);
+  // As-of: the oldest retained commit's time resolves; before it fails clearly.
+  EXPECT_THAT(reopened->AsOf(history->front().timestamp_ms * 1000), IsOk());
+  auto too_old = reopened->AsOf((history->front().timestamp_ms - 1) * 1000);
+  ASSERT_THAT(too_old, ErrorIs(ErrorCode::kNotFound));
+  EXPECT_NE(too_old.error().message.find("oldest retained"), std::string::npos);
+  // The writer watermarks live on in the checkpoint's txn actions.
+  auto snap = reopened->Latest();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ((*snap)->txn_versions.at("watermark/B"), 33);
+  // Writing continues on the cleaned log.
+  AppendCommits(*reopened, 6, 35);
+  EXPECT_TRUE(LogHas(*reopened, "00000000000000000040.checkpoint.parquet"));
+  EXPECT_EQ(RowCount(*reopened, 41), 41);
+}
+
+TEST(DeltaCheckpointTest, CleanupRetentionComesFromTheCallerOrTheTableAndIsValidated) {
+  TempDir tmp;
+  int64_t now = WallClockMs();
+  TableOptions options;
+  options.clock_ms = [&now] { return now; };
+  auto t = Table::Create(Dir(tmp), BarsCreate(), options);
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 12);
+  now += 2 * 3600 * 1000;
+  // Default: 30 days, so nothing expires after two hours.
+  auto kept = t->CleanupLog();
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_TRUE(kept->files.empty());
+  auto by_caller = t->CleanupLog({.retention_ms = 3600 * 1000, .dry_run = true});
+  ASSERT_THAT(by_caller, IsOk());
+  EXPECT_EQ(by_caller->files.size(), 10u);  // commits 0..9
+  EXPECT_THAT(t->CleanupLog({.retention_ms = -1}), ErrorIs(ErrorCode::kInvalidArgument, "retention"));
+
+  CreateOptions bad = BarsCreate();
+  bad.configuration["delta.logRetentionDuration"] = "30 days";
+  auto t2 = Table::Create(tmp.str() + "/t2", bad, options);
+  ASSERT_THAT(t2, IsOk());
+  EXPECT_THAT(t2->CleanupLog(), ErrorIs(ErrorCode::kInvalidArgument, "delta.logRetentionDuration"));
+}
+
+TEST(DeltaCheckpointTest, AStaleLastCheckpointOrAnUnreadableCheckpointFallsBackToTheCommits) {
+  TempDir tmp;
+  auto t = Table::Create(Dir(tmp), BarsCreate());
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 12);
+  // A torn checkpoint (e.g. copied by a tool that died) is never misread.
+  rc::testing::WriteFile(paths::CheckpointFilePath(t->dir(), 10), "PAR1 torn");
+  Table::ClearSnapshotCache();
+  auto reopened = Table::Open(Dir(tmp));
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_EQ(RowCount(*reopened, 12), 12);
+  EXPECT_EQ(RowCount(*reopened, 11), 11);
+  // _last_checkpoint naming a version that does not exist: listing wins.
+  rc::testing::WriteFile(paths::LastCheckpointPath(t->dir()), R"({"version": 99, "size": 3})");
+  Table::ClearSnapshotCache();
+  auto again = Table::Open(Dir(tmp));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(RowCount(*again, 12), 12);
+}
+
+}  // namespace
+}  // namespace rc::lake::delta
