@@ -1085,6 +1085,7 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
   std::vector<std::string> order;
   for (const LiveFile* f : snap->FilesInOrder()) {
     if (f->add.size >= options.small_file_bytes) continue;
+    if (options.partition && !SamePartition(f->add.partition_values, *options.partition, pcols)) continue;
     std::string key = DescribePartition(f->add.partition_values, pcols);
     if (groups.find(key) == groups.end()) order.push_back(key);
     groups[key].push_back(f);

@@ -110,6 +110,8 @@ struct CompactOptions {
   int64_t small_file_bytes = 32 << 20;
   // A partition is compacted when it has at least this many candidates. Default: 2.
   int min_files = 2;
+  // Only this partition (a full map of the partition columns). Default: all.
+  std::optional<PartitionValueMap> partition;
   WriteOptions write;
 };
 
