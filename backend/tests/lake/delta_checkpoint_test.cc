@@ -289,5 +289,61 @@ TEST(DeltaCheckpointTest, AStaleLastCheckpointOrAnUnreadableCheckpointFallsBackT
   EXPECT_EQ(RowCount(*again, 12), 12);
 }
 
+TEST(DeltaCheckpointTest, ACheckpointWithDeletionVectorsIsRefusedNotMisread) {
+  TempDir tmp;
+  auto t = Table::Create(Dir(tmp), BarsCreate());
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 3);
+  // A checkpoint as Spark writes it for a table with deletion vectors: the
+  // add carries a deletionVector struct (and typed stats we skip).
+  namespace pqi = parquet::internal;
+  auto string_map = [](std::string name) {
+    return pqi::MapOf(std::move(name), pqi::Leaf("key", ColumnType::kString), pqi::Leaf("value", ColumnType::kString));
+  };
+  std::vector<pqi::NestedField> schema = {
+      pqi::Struct("protocol", {pqi::Leaf("minReaderVersion", ColumnType::kInt32),
+                               pqi::Leaf("minWriterVersion", ColumnType::kInt32)}),
+      pqi::Struct("metaData", {pqi::Leaf("id", ColumnType::kString),
+                               pqi::Struct("format", {pqi::Leaf("provider", ColumnType::kString)}),
+                               pqi::Leaf("schemaString", ColumnType::kString),
+                               pqi::ListOf("partitionColumns", pqi::Leaf("element", ColumnType::kString))}),
+      pqi::Struct("add", {pqi::Leaf("path", ColumnType::kString), string_map("partitionValues"),
+                          pqi::Leaf("size", ColumnType::kInt64), pqi::Leaf("modificationTime", ColumnType::kInt64),
+                          pqi::Leaf("dataChange", ColumnType::kBool),
+                          pqi::Struct("deletionVector", {pqi::Leaf("storageType", ColumnType::kString),
+                                                         pqi::Leaf("pathOrInlineDv", ColumnType::kString),
+                                                         pqi::Leaf("sizeInBytes", ColumnType::kInt32),
+                                                         pqi::Leaf("cardinality", ColumnType::kInt64)}),
+                          pqi::Struct("stats_parsed", {pqi::Leaf("numRecords", ColumnType::kInt64)})})};
+  auto snap = t->Latest();
+  ASSERT_THAT(snap, IsOk());
+  boost::json::object meta;
+  meta["id"] = (*snap)->metadata.id;
+  meta["format"] = boost::json::object{{"provider", "parquet"}};
+  meta["schemaString"] = (*snap)->metadata.schema_string;
+  meta["partitionColumns"] = boost::json::array{"symbol", "timeframe"};
+  boost::json::object add;
+  add["path"] = "symbol=A/timeframe=5m/part-dv.parquet";
+  add["partitionValues"] = boost::json::object{{"symbol", "A"}, {"timeframe", "5m"}};
+  add["size"] = 10;
+  add["modificationTime"] = 1;
+  add["dataChange"] = false;
+  add["deletionVector"] = boost::json::object{
+      {"storageType", "i"}, {"pathOrInlineDv", "wi5b=000010000siXQKl0rr91000f"}, {"sizeInBytes", 4}, {"cardinality", 1}};
+  add["stats_parsed"] = boost::json::object{{"numRecords", 3}};
+  std::vector<boost::json::object> rows = {
+      {{"protocol", boost::json::object{{"minReaderVersion", 1}, {"minWriterVersion", 2}}}},
+      {{"metaData", meta}},
+      {{"add", add}}};
+  auto bytes = pqi::EncodeNested(schema, rows, parquet::WriteOptions{});
+  ASSERT_THAT(bytes, IsOk());
+  rc::testing::WriteFile(paths::CheckpointFilePath(t->dir(), 3), *bytes);
+  rc::testing::WriteFile(paths::LastCheckpointPath(t->dir()), R"({"version": 3, "size": 3})");
+  Table::ClearSnapshotCache();
+  auto opened = Table::Open(Dir(tmp));
+  ASSERT_THAT(opened, ErrorIs(ErrorCode::kUnsupported));
+  EXPECT_NE(opened.error().message.find("deletion vector"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rc::lake::delta
