@@ -167,6 +167,10 @@ Status WriteCheckpoint(FileSystem& fs, const Snapshot& snapshot, int64_t now_ms)
       !written) {
     return tl::unexpected(WithContext(written.error(), where));
   }
+  // Never point _last_checkpoint back at an older checkpoint (an on-demand
+  // checkpoint finishing after a newer automatic one).
+  RC_ASSIGN_OR_RETURN(std::optional<LastCheckpoint> previous, ReadLastCheckpoint(fs, snapshot.table_dir));
+  if (previous && previous->version > snapshot.version) return Ok();
   json::object last;
   last["version"] = snapshot.version;
   last["size"] = static_cast<int64_t>(rows.size());
