@@ -171,3 +171,52 @@ def test_we_read_a_table_whose_log_starts_at_a_delta_rs_checkpoint(rc_binary, tm
     assert "00000000000000000010.checkpoint.parquet" in log_names(path)
     assert DeltaTable(str(path)).to_pyarrow_table().num_rows == len(want) + 5
     assert len(cat_jsonl(rc_binary, path)) == len(want) + 5
+
+
+def test_we_read_a_spark_shaped_checkpoint_and_refuse_what_we_cannot_read(rc_binary, tmp_path):
+    """Spark's checkpoints add typed copies of stats and partition values (writeStatsAsStruct),
+    which may hold types we do not map (decimal): they are skipped, the JSON forms are used."""
+    table = tmp_path / "bars"
+    state = []
+    for i in range(4):
+        rows = make_rows(SYMBOLS[i % 2], 3, start_minute=i * 10)
+        import_rows(rc_binary, table, rows)
+        state += rows
+    DeltaTable(str(table)).create_checkpoint()
+    ckpt_path = table / "_delta_log" / "00000000000000000004.checkpoint.parquet"
+    ckpt = pq.read_table(ckpt_path)
+    adds = ckpt.column("add").to_pylist()
+    parsed_type = pa.struct([("symbol", pa.string()), ("timeframe", pa.string())])
+    stats_type = pa.struct([("numRecords", pa.int64()),
+                            ("minValues", pa.struct([("close", pa.decimal128(10, 2)),
+                                                     ("ts", pa.timestamp("us", tz="UTC"))]))])
+    add_type = pa.struct(list(ckpt.schema.field("add").type) + [
+        pa.field("partitionValues_parsed", parsed_type), pa.field("stats_parsed", stats_type)])
+    new_adds = []
+    for add in adds:
+        if add is None:
+            new_adds.append(None)
+            continue
+        add = dict(add)
+        pv = dict(add["partitionValues"])
+        add["partitionValues_parsed"] = {"symbol": pv["symbol"], "timeframe": pv["timeframe"]}
+        add["stats_parsed"] = {"numRecords": 3, "minValues": {"close": None, "ts": T0}}
+        new_adds.append(add)
+    columns = {name: ckpt.column(name) for name in ckpt.schema.names}
+    columns["add"] = pa.array(new_adds, type=add_type)
+    pq.write_table(pa.table(columns), ckpt_path)
+    for v in range(4):
+        (table / "_delta_log" / f"{v:020d}.json").unlink()
+    got = cat_jsonl(rc_binary, table)
+    assert sorted((r["symbol"], r["ts"]) for r in got) == sorted((r["symbol"], r["ts"]) for r in state)
+
+    # A deletion vector in the checkpoint is refused, never read as if the rows were all live.
+    dv_type = add_type.field("deletionVector").type
+    dv_adds = [dict(a) if a is not None else None for a in new_adds]
+    first = next(i for i, a in enumerate(dv_adds) if a is not None)
+    dv_adds[first]["deletionVector"] = {f.name: None for f in dv_type} | {
+        "storageType": "u", "pathOrInlineDv": "ab^-aqEH.-t@S}K{vb[*k^", "sizeInBytes": 40, "cardinality": 1}
+    columns["add"] = pa.array(dv_adds, type=add_type)
+    pq.write_table(pa.table(columns), ckpt_path)
+    proc = run_cli(rc_binary, "lake", "cat", str(table), check=False)
+    assert proc.returncode != 0 and "deletion vector" in proc.stderr
