@@ -321,7 +321,7 @@ Status Place(LeafInput& leaf, int def, const std::vector<size_t>& element_index,
       case Kind::kStruct:
         if (!slot->is_object()) *slot = json::object();
         slot = &slot->as_object()[leaf.path[depth + 1]->name];
-        break;
+        break;  // field names are unique per struct (checked when the schema is parsed)
       case Kind::kList:
       case Kind::kMap: {
         if (!slot->is_array()) *slot = json::array();  // maps become objects in Finish
@@ -350,22 +350,30 @@ Status Place(LeafInput& leaf, int def, const std::vector<size_t>& element_index,
 }
 
 // Turns a map's [{key, value}, ...] into {key: value, ...}, recursively.
+// Shapes are checked, not assumed: a malformed file must not throw.
 Status Finish(const NestedField& node, json::value& value) {
   if (value.is_null()) return Ok();
+  auto corrupt = [&node] {
+    return DataCorrupt("column '" + node.name + "': levels do not match the schema", node.name);
+  };
   switch (node.kind) {
     case Kind::kLeaf:
       return Ok();
     case Kind::kStruct:
+      if (!value.is_object()) return corrupt();
       for (const NestedField& child : node.children) {
         if (json::value* field = value.as_object().if_contains(child.name)) RC_RETURN_IF_ERROR(Finish(child, *field));
       }
       return Ok();
     case Kind::kList:
+      if (!value.is_array()) return corrupt();
       for (json::value& item : value.as_array()) RC_RETURN_IF_ERROR(Finish(node.children[0], item));
       return Ok();
     case Kind::kMap: {
+      if (!value.is_array()) return corrupt();
       json::object out;
       for (json::value& entry : value.as_array()) {
+        if (!entry.is_object()) return corrupt();
         json::object& pair = entry.as_object();
         const json::value* key = pair.if_contains("key");
         if (key == nullptr || !key->is_string()) {

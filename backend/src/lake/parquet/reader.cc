@@ -162,8 +162,12 @@ class SchemaParser {
                                            element.converted_type == format::ConvertedType::MAP_KEY_VALUE));
     if (!is_list && !is_map) {
       node.kind = NestedField::Kind::kStruct;
+      std::unordered_set<std::string> names;
       for (int32_t child = 0; child < children; ++child) {
         RC_ASSIGN_OR_RETURN(NestedField field, Parse(path, node.def_present, rep, true, false, depth + 1));
+        if (!names.insert(field.name).second) {
+          return DataCorrupt("column '" + path + "': two fields named '" + field.name + "'", path);
+        }
         node.children.push_back(std::move(field));
       }
       return node;

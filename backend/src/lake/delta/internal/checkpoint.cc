@@ -213,9 +213,6 @@ Result<std::shared_ptr<Snapshot>> ReadCheckpoint(FileSystem& fs, const std::stri
   }
   auto snap = std::make_shared<Snapshot>();
   snap->table_dir = table_dir;
-  snap->version = version;
-  snap->protocol = *actions.protocol;
-  snap->metadata = *actions.metadata;
   // A checkpoint has no commit of its own: apply its actions as one.
   snap->version = version - 1;
   CommitActions as_commit;
