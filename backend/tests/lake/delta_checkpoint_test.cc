@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "delta_test_util.h"
+#include "lake/delta/internal/checkpoint.h"
 #include "lake/delta/table.h"
 #include "lake/parquet/internal/nested.h"
 #include "lake/parquet/parquet.h"
@@ -287,6 +288,40 @@ TEST(DeltaCheckpointTest, AStaleLastCheckpointOrAnUnreadableCheckpointFallsBackT
   auto again = Table::Open(Dir(tmp));
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(RowCount(*again, 12), 12);
+}
+
+TEST(DeltaCheckpointTest, RetentionIntervalsParseAsSparkWritesThem) {
+  using internal::ParseIntervalMs;
+  EXPECT_EQ(*ParseIntervalMs("interval 30 days", "p"), 30LL * 86'400'000);
+  EXPECT_EQ(*ParseIntervalMs("interval 1 week", "p"), 7LL * 86'400'000);
+  EXPECT_EQ(*ParseIntervalMs("INTERVAL 12 HOURS", "p"), 12LL * 3'600'000);
+  EXPECT_EQ(*ParseIntervalMs("interval 90 seconds", "p"), 90'000);
+  EXPECT_THAT(ParseIntervalMs("30 days", "delta.logRetentionDuration"),
+              ErrorIs(ErrorCode::kInvalidArgument, "delta.logRetentionDuration"));
+  EXPECT_THAT(ParseIntervalMs("interval 3 fortnights", "p"), ErrorIs(ErrorCode::kInvalidArgument, "p"));
+  EXPECT_THAT(ParseIntervalMs("interval -1 days", "p"), ErrorIs(ErrorCode::kInvalidArgument, "p"));
+  EXPECT_THAT(ParseIntervalMs("interval 1 day extra", "p"), ErrorIs(ErrorCode::kInvalidArgument, "p"));
+  EXPECT_THAT(ParseIntervalMs("interval 99999999999999 weeks", "p"), ErrorIs(ErrorCode::kInvalidArgument, "p"));
+}
+
+TEST(DeltaCheckpointTest, TheCheckpointIntervalIsATableProperty) {
+  TempDir tmp;
+  CreateOptions create = BarsCreate();
+  create.configuration["delta.checkpointInterval"] = "4";
+  auto t = Table::Create(Dir(tmp), create);
+  ASSERT_THAT(t, IsOk());
+  AppendCommits(*t, 9);
+  EXPECT_TRUE(LogHas(*t, "00000000000000000004.checkpoint.parquet"));
+  EXPECT_TRUE(LogHas(*t, "00000000000000000008.checkpoint.parquet"));
+  EXPECT_FALSE(LogHas(*t, "00000000000000000006.checkpoint.parquet"));
+  // A bad value disables checkpoints (logged), never the commits.
+  CreateOptions bad = BarsCreate();
+  bad.configuration["delta.checkpointInterval"] = "often";
+  auto t2 = Table::Create(tmp.str() + "/t2", bad);
+  ASSERT_THAT(t2, IsOk());
+  AppendCommits(*t2, 10);
+  EXPECT_FALSE(LogHas(*t2, "00000000000000000010.checkpoint.parquet"));
+  EXPECT_EQ(RowCount(*t2, 10), 10);
 }
 
 TEST(DeltaCheckpointTest, ACheckpointWithDeletionVectorsIsRefusedNotMisread) {
