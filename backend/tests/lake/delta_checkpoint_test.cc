@@ -194,9 +194,7 @@ TEST(DeltaCheckpointTest, CleanupRemovesExpiredLogBehindTheCheckpointAndTimeTrav
   int64_t now = WallClockMs();
   TableOptions options;
   options.clock_ms = [&now] { return now; };
-  CreateOptions create = BarsCreate();
-  create.configuration["delta.logRetentionDuration"] = "interval 1 hours";
-  auto t = Table::Create(Dir(tmp), create, options);
+  auto t = Table::Create(Dir(tmp), BarsCreate({{"delta.logRetentionDuration", "interval 1 hours"}}), options);
   ASSERT_THAT(t, IsOk());
   AppendCommits(*t, 35);
   // Nothing is older than an hour yet.
@@ -263,9 +261,7 @@ TEST(DeltaCheckpointTest, CleanupRetentionComesFromTheCallerOrTheTableAndIsValid
   EXPECT_EQ(by_caller->files.size(), 10u);  // commits 0..9
   EXPECT_THAT(t->CleanupLog({.retention_ms = -1}), ErrorIs(ErrorCode::kInvalidArgument, "retention"));
 
-  CreateOptions bad = BarsCreate();
-  bad.configuration["delta.logRetentionDuration"] = "30 days";
-  auto t2 = Table::Create(tmp.str() + "/t2", bad, options);
+  auto t2 = Table::Create(tmp.str() + "/t2", BarsCreate({{"delta.logRetentionDuration", "30 days"}}), options);
   ASSERT_THAT(t2, IsOk());
   EXPECT_THAT(t2->CleanupLog(), ErrorIs(ErrorCode::kInvalidArgument, "delta.logRetentionDuration"));
 }
@@ -306,18 +302,14 @@ TEST(DeltaCheckpointTest, RetentionIntervalsParseAsSparkWritesThem) {
 
 TEST(DeltaCheckpointTest, TheCheckpointIntervalIsATableProperty) {
   TempDir tmp;
-  CreateOptions create = BarsCreate();
-  create.configuration["delta.checkpointInterval"] = "4";
-  auto t = Table::Create(Dir(tmp), create);
+  auto t = Table::Create(Dir(tmp), BarsCreate({{"delta.checkpointInterval", "4"}}));
   ASSERT_THAT(t, IsOk());
   AppendCommits(*t, 9);
   EXPECT_TRUE(LogHas(*t, "00000000000000000004.checkpoint.parquet"));
   EXPECT_TRUE(LogHas(*t, "00000000000000000008.checkpoint.parquet"));
   EXPECT_FALSE(LogHas(*t, "00000000000000000006.checkpoint.parquet"));
   // A bad value disables checkpoints (logged), never the commits.
-  CreateOptions bad = BarsCreate();
-  bad.configuration["delta.checkpointInterval"] = "often";
-  auto t2 = Table::Create(tmp.str() + "/t2", bad);
+  auto t2 = Table::Create(tmp.str() + "/t2", BarsCreate({{"delta.checkpointInterval", "often"}}));
   ASSERT_THAT(t2, IsOk());
   AppendCommits(*t2, 10);
   EXPECT_FALSE(LogHas(*t2, "00000000000000000010.checkpoint.parquet"));

@@ -1,6 +1,7 @@
 // Shared helpers of the Delta table tests (not a test file itself).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ inline Schema BarsSchema() {
                  {"close", ColumnType::kDouble, true}}};
 }
 
-inline CreateOptions BarsCreate() { return CreateOptions{BarsSchema(), {"symbol", "timeframe"}, {}, {}, {}}; }
+inline CreateOptions BarsCreate(std::map<std::string, std::string> configuration = {}) {
+  return CreateOptions{BarsSchema(), {"symbol", "timeframe"}, std::move(configuration), {}, {}};
+}
 
 // `n` rows of `symbol`/5m with ts = t0 + i minutes and close = base + i.
 inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000'000'000'000, double base = 100.0) {
