@@ -4,6 +4,7 @@
 // the table. With a checkpoint 5 commits before the end, opening reads
 // _last_checkpoint, the checkpoint and 6 commits whatever the history's length;
 // the "no checkpoint" rows replay every commit (the cost before checkpoints).
+// BM_OpenCheckpointOfManyFiles shows what does grow: the live files.
 //
 //   cmake --preset bench && cmake --build build/bench --target rc_delta_open_bench
 //   build/bench/bin/rc_delta_open_bench
@@ -28,12 +29,13 @@ using rc::lake::Schema;
 constexpr int64_t kT0Ms = 1'600'000'000'000;  // 2020: every tombstone is past retention
 
 // A table of `commits` versions (0 creates it); with `checkpoint_at` >= 0 a
-// checkpoint of that version. Commit files are written directly (not through
+// checkpoint of that version. Each commit replaces the previous file, or with
+// `keep_files` adds one more live file. Commit files are written directly (not through
 // Append) so that building 100,000 versions takes seconds: opening never reads
 // the data files.
-std::string BuildTable(int64_t commits, int64_t checkpoint_at) {
+std::string BuildTable(int64_t commits, int64_t checkpoint_at, bool keep_files = false) {
   const std::string dir = std::filesystem::temp_directory_path().string() + "/rc_delta_open_bench_" +
-                          std::to_string(commits) + "_" + std::to_string(checkpoint_at);
+                          std::to_string(commits) + "_" + std::to_string(checkpoint_at) + (keep_files ? "_k" : "");
   std::filesystem::remove_all(dir);
   delta::Table::ClearSnapshotCache();
   delta::CreateOptions create;
@@ -54,7 +56,7 @@ std::string BuildTable(int64_t commits, int64_t checkpoint_at) {
     add.modification_time = kT0Ms + v;
     add.stats = R"({"numRecords":16})";
     commit.adds.push_back(add);
-    if (v > 1) {
+    if (v > 1 && !keep_files) {
       delta::RemoveFile remove;
       remove.path = file_of(v - 1);
       remove.deletion_timestamp = kT0Ms + v;
@@ -103,9 +105,28 @@ void OpenTable(benchmark::State& state, bool with_checkpoint) {
 }
 
 void BM_OpenWithCheckpoint(benchmark::State& state) { OpenTable(state, true); }
+
+// What a checkpoint costs grows with the live files it lists (one row each):
+// opening a table of `files` live files, 5 commits past its checkpoint.
+void BM_OpenCheckpointOfManyFiles(benchmark::State& state) {
+  const int64_t files = state.range(0);
+  static std::map<int64_t, std::string> built;
+  auto& dir = built[files];
+  if (dir.empty()) dir = BuildTable(files + 1, files - 5, /*keep_files=*/true);
+  for (auto _ : state) {
+    delta::Table::ClearSnapshotCache();
+    auto table = delta::Table::Open(dir);
+    if (!table || (*table->Latest())->files.size() != static_cast<size_t>(files)) {
+      state.SkipWithError("wrong snapshot");
+      return;
+    }
+  }
+  state.counters["files"] = static_cast<double>(files);
+}
 void BM_OpenWithoutCheckpoint(benchmark::State& state) { OpenTable(state, false); }
 
 BENCHMARK(BM_OpenWithCheckpoint)->Arg(10)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OpenCheckpointOfManyFiles)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_OpenWithoutCheckpoint)->Arg(10)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
