@@ -1,5 +1,6 @@
-// libFuzzer target for the Parquet footer and page reader: any input must
-// yield either an error or a batch that satisfies the ColumnBatch contract,
+// libFuzzer target for the Parquet footer and page reader (flat and nested
+// columns): any input must yield either an error or a batch that satisfies
+// the ColumnBatch contract (or one record per row for nested columns),
 // without crashing, hanging or allocating far beyond the input size.
 //
 //   scripts/run-fuzzers                 (builds build/fuzz and runs every target)
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "lake/parquet/internal/nested.h"
 #include "lake/parquet/parquet.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -26,6 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     auto projected = reader->Read(options);
     if (projected && !projected->Validate()) __builtin_trap();
+  }
+  // Nested columns (Delta checkpoints): assembled records, or an error.
+  const auto& nested = reader->info().nested_columns;
+  if (!nested.empty()) {
+    auto records = rc::lake::parquet::internal::ReadNested(*reader, nested);
+    if (records && records->size() != static_cast<size_t>(reader->info().num_rows)) __builtin_trap();
   }
   return 0;
 }

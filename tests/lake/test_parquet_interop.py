@@ -396,3 +396,125 @@ def test_we_read_duckdb_local_timestamps_and_ms(tool, tmp_path):
     got = read_ours(tool, path)
     micros = int(dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc).timestamp()) * 1_000_000
     assert got == [{"a": micros + 123456, "b": micros + 123000, "c": micros + 123456}]
+
+
+# --- Nested columns (structs, lists, maps): what Delta checkpoints are made of ---
+
+NESTED_ARROW_SCHEMA = pa.schema([
+    ("add", pa.struct([
+        ("path", pa.string()),
+        ("partitionValues", pa.map_(pa.string(), pa.string())),
+        ("size", pa.int64()),
+        ("dataChange", pa.bool_()),
+        ("stats", pa.string()),
+    ])),
+    ("metaData", pa.struct([
+        ("id", pa.string()),
+        ("partitionColumns", pa.list_(pa.string())),
+        ("configuration", pa.map_(pa.string(), pa.string())),
+    ])),
+    ("n", pa.int32()),
+    ("matrix", pa.list_(pa.list_(pa.float64()))),
+    ("points", pa.list_(pa.struct([("x", pa.int64()), ("label", pa.string())]))),
+])
+
+
+def nested_rows(n: int, seed: int = 3) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        row: dict = {"add": None, "metaData": None, "n": rng.choice([None, i]), "matrix": None, "points": None}
+        if i % 4 != 3:
+            pv = {"symbol": f"S{i % 5}"}
+            if i % 3 == 0:
+                pv["timeframe"] = None
+            row["add"] = {"path": f"part-{i}.parquet", "partitionValues": pv, "size": i * 100,
+                          "dataChange": rng.choice([True, False, None]), "stats": None if i % 2 else "{}"}
+        else:
+            row["metaData"] = {"id": f"id{i}", "partitionColumns": ["symbol", "timeframe"][: i % 3],
+                               "configuration": {} if i % 2 else {"delta.appendOnly": "true"}}
+        if i % 5:
+            row["matrix"] = [[float(i), None][: j % 3] for j in range(i % 4)]
+        if i % 7 == 1:
+            row["points"] = [{"x": i, "label": None}, None, {"x": None, "label": "p"}]
+        rows.append(row)
+    return rows
+
+
+def arrow_to_json(value):
+    """pyarrow's to_pylist gives maps as lists of (key, value) tuples; ours as objects."""
+    if isinstance(value, list):
+        if value and all(isinstance(item, tuple) and len(item) == 2 for item in value):
+            return {k: arrow_to_json(v) for k, v in value}
+        return [arrow_to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {k: arrow_to_json(v) for k, v in value.items()}
+    return value
+
+
+def empty_maps_as_objects(rows: list[dict]) -> list[dict]:
+    """pyarrow gives an empty map as [] (like an empty list); we give {}."""
+    for row in rows:
+        if row["metaData"] is not None and row["metaData"]["configuration"] == []:
+            row["metaData"]["configuration"] = {}
+        if row["add"] is not None and row["add"]["partitionValues"] == []:
+            row["add"]["partitionValues"] = {}
+    return rows
+
+
+def read_nested_ours(tool, path, columns):
+    proc = run_tool(tool, "read-nested", path, "--columns", ",".join(columns))
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("codec,page_version", [("snappy", "1.0"), ("zstd", "2.0"), ("none", "1.0")])
+def test_we_read_nested_columns_pyarrow_writes(tool, tmp_path, codec, page_version):
+    rows = nested_rows(2500)
+    table = pa.Table.from_pylist(rows, schema=NESTED_ARROW_SCHEMA)
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table, path, compression=codec, data_page_version=page_version, data_page_size=2048,
+                   row_group_size=1000)
+    columns = ["add", "metaData", "n", "matrix", "points"]
+    got = read_nested_ours(tool, path, columns)
+    want = empty_maps_as_objects([arrow_to_json(r) for r in table.to_pylist()])
+    assert got == want
+
+
+def test_pyarrow_and_duckdb_read_nested_columns_we_write(tool, tmp_path):
+    rows = [r for r in nested_rows(300) if r["points"] is None]  # our spec: no list of structs needed here
+    schema = [
+        {"name": "add", "type": "struct", "fields": [
+            {"name": "path", "type": "string"},
+            {"name": "partitionValues", "type": "map", "value": {"type": "string"}},
+            {"name": "size", "type": "int64"},
+            {"name": "dataChange", "type": "bool"},
+            {"name": "stats", "type": "string"}]},
+        {"name": "metaData", "type": "struct", "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "partitionColumns", "type": "list", "element": {"type": "string"}},
+            {"name": "configuration", "type": "map", "value": {"type": "string"}}]},
+        {"name": "n", "type": "int32"},
+        {"name": "matrix", "type": "list", "element": {"type": "list", "element": {"type": "double"}}},
+    ]
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"schema": schema, "rows": [{k: v for k, v in r.items() if k != "points"} for r in rows]}))
+    path = tmp_path / "ours.parquet"
+    run_tool(tool, "write-nested", spec, path)
+    table = pq.read_table(path)
+    assert table.schema.field("add").type.field("partitionValues").type == pa.map_(pa.string(), pa.string())
+    assert table.schema.field("metaData").type.field("partitionColumns").type == pa.list_(pa.string())
+    got = empty_maps_as_objects([arrow_to_json(r) for r in table.to_pylist()])
+    want = [{k: v for k, v in r.items() if k != "points"} for r in rows]
+    assert got == want
+    # DuckDB: maps are MAPs, struct fields addressable by name.
+    con = duckdb.connect()
+    paths = con.execute(f"SELECT add.path, add.partitionValues['symbol'] FROM '{path}' WHERE add IS NOT NULL").fetchall()
+    assert paths == [(r["add"]["path"], r["add"]["partitionValues"]["symbol"]) for r in rows if r["add"] is not None]
+    assert read_nested_ours(tool, path, ["add", "metaData", "n", "matrix"]) == want
+
+
+def test_nested_shapes_we_do_not_assemble_fail_naming_the_column(tool, tmp_path):
+    path = tmp_path / "intmap.parquet"
+    pq.write_table(pa.table({"m": pa.array([[(1, "a")]], pa.map_(pa.int32(), pa.string()))}), path)
+    proc = run_tool(tool, "read-nested", path, "--columns", "m", check=False)
+    assert proc.returncode != 0 and "unsupported" in proc.stderr and "'m'" in proc.stderr

@@ -140,3 +140,32 @@ def test_pipeline_for_unknown_partition_is_a_clear_error(rc_binary, env):
     assert proc.returncode == 1 and "NOPE.NS" in proc.stderr
     proc = run_cli(rc_binary, "pipeline", "--symbol", "../x", env=env, check=False)
     assert proc.returncode == 2 and "--symbol" in proc.stderr
+
+
+def test_pipeline_stays_incremental_after_checkpoints_and_log_cleanup(rc_binary, tmp_path, env):
+    # Eleven partitions: eleven commits per layer, so every table has a checkpoint at version 10.
+    symbols = ["TCS.NS", "INFY.NS", "RELIANCE.NS", "HDFCBANK.NS", "ICICIBANK.NS", "SBIN.NS", "ITC.NS", "LT.NS",
+               "AXISBANK.NS", "WIPRO.NS", "BHARTIARTL.NS"]
+    for seed, symbol in enumerate(symbols, start=20):
+        run_cli(rc_binary, "import-csv", sim_csv(rc_binary, tmp_path, seed=seed, days=2), "--symbol", symbol,
+                "--timeframe", "5m", "--tz", "UTC", env=env)
+    first = run_cli(rc_binary, "pipeline", env=env).stdout
+    assert first.count("bronze rebuilt") == len(symbols)
+    data = Path(env["DATA_DIR"])
+    for layer in ("raw/bars", "bronze/bars", "silver/features"):
+        assert (data / layer / "_delta_log" / "00000000000000000010.checkpoint.parquet").exists(), layer
+    # Remove the log behind the checkpoints: the commits that recorded the watermarks are gone.
+    for layer in ("raw", "bronze", "silver"):
+        out = run_cli(rc_binary, "lake", "cleanup-log", layer, "--retention-hours", "0", env=env).stdout
+        assert "deleted 10 log files" in out, out
+    assert not (data / "silver" / "features" / "_delta_log" / "00000000000000000001.json").exists()
+    silver_dir = data / "silver" / "features"
+    version = deltalake.DeltaTable(str(silver_dir)).version()
+    again = run_cli(rc_binary, "pipeline", env=env).stdout
+    assert again.count("bronze unchanged, silver unchanged") == len(symbols), again
+    assert deltalake.DeltaTable(str(silver_dir)).version() == version
+    run_cli(rc_binary, "import-csv", sim_csv(rc_binary, tmp_path, seed=99, days=2, end="2024-03-10T00:00:00Z"),
+            "--symbol", "SBIN.NS", "--timeframe", "5m", "--tz", "UTC", env=env)
+    third = run_cli(rc_binary, "pipeline", env=env).stdout
+    rebuilt = [line for line in third.splitlines() if "bronze rebuilt" in line]
+    assert len(rebuilt) == 1 and rebuilt[0].startswith("SBIN.NS"), third

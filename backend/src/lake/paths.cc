@@ -144,8 +144,36 @@ std::optional<int64_t> ParseCheckpointFileName(std::string_view name) {
   return ParseDigits20(name.substr(0, 20));
 }
 
+std::string CheckpointFileName(int64_t version) { return CommitFileName(version).substr(0, 20) + ".checkpoint.parquet"; }
+
+std::string CheckpointFilePath(std::string_view table_dir, int64_t version) {
+  return LogDir(table_dir) + "/" + CheckpointFileName(version);
+}
+
+std::optional<int64_t> ParseClassicCheckpointFileName(std::string_view name) {
+  if (name.size() != 20 + 19 || name.substr(20) != ".checkpoint.parquet") return std::nullopt;
+  return ParseDigits20(name.substr(0, 20));
+}
+
+std::string LastCheckpointPath(std::string_view table_dir) { return LogDir(table_dir) + "/_last_checkpoint"; }
+
+std::string TempLogPath(std::string_view table_dir, std::string_view name) {
+  return LogDir(table_dir) + "/." + std::string(name) + "." + NewUuid() + ".tmp";
+}
+
+bool IsTempLogFileName(std::string_view name) {
+  // ".<commit, checkpoint or _last_checkpoint name>.<unique>.tmp"
+  if (name.size() < 2 || name.front() != '.' || !name.ends_with(".tmp")) return false;
+  const std::string_view inner = name.substr(1, name.size() - 5);
+  const size_t dot = inner.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view target = inner.substr(0, dot);
+  return ParseCommitFileName(target).has_value() || ParseClassicCheckpointFileName(target).has_value() ||
+         target == "_last_checkpoint";
+}
+
 std::string TempCommitPath(std::string_view table_dir, int64_t version) {
-  return LogDir(table_dir) + "/." + CommitFileName(version) + "." + NewUuid() + ".tmp";
+  return TempLogPath(table_dir, CommitFileName(version));
 }
 
 bool IsTempCommitFileName(std::string_view name) {

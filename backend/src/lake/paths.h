@@ -48,6 +48,18 @@ std::string CommitFilePath(std::string_view table_dir, int64_t version);
 std::optional<int64_t> ParseCommitFileName(std::string_view name);
 // The version of a classic or multi-part checkpoint file name, or nullopt.
 std::optional<int64_t> ParseCheckpointFileName(std::string_view name);
+// "00000000000000000010.checkpoint.parquet": the classic single-file checkpoint.
+std::string CheckpointFileName(int64_t version);
+std::string CheckpointFilePath(std::string_view table_dir, int64_t version);
+// The version of a classic single-file checkpoint name (not multi-part, not V2), or nullopt.
+std::optional<int64_t> ParseClassicCheckpointFileName(std::string_view name);
+// <table>/_delta_log/_last_checkpoint
+std::string LastCheckpointPath(std::string_view table_dir);
+// A unique temporary name in the log directory for writing `name` before it
+// is renamed into place: ".<name>.<uuid>.tmp" (ignored by every Delta reader).
+std::string TempLogPath(std::string_view table_dir, std::string_view name);
+// True for names TempLogPath makes (commit temp files included).
+bool IsTempLogFileName(std::string_view name);
 // A unique temporary name in the log directory for the commit of `version`,
 // ".00000000000000000007.json.<uuid>.tmp" (ignored by every Delta reader).
 std::string TempCommitPath(std::string_view table_dir, int64_t version);

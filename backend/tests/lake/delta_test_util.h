@@ -1,11 +1,13 @@
 // Shared helpers of the Delta table tests (not a test file itself).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "lake/column_batch.h"
 #include "lake/delta/table.h"
+#include "testing/temp_dir.h"
 
 namespace rc::lake::delta::testing_util {
 
@@ -18,7 +20,9 @@ inline Schema BarsSchema() {
                  {"close", ColumnType::kDouble, true}}};
 }
 
-inline CreateOptions BarsCreate() { return CreateOptions{BarsSchema(), {"symbol", "timeframe"}, {}, {}, {}}; }
+inline CreateOptions BarsCreate(std::map<std::string, std::string> configuration = {}) {
+  return CreateOptions{BarsSchema(), {"symbol", "timeframe"}, std::move(configuration), {}, {}};
+}
 
 // `n` rows of `symbol`/5m with ts = t0 + i minutes and close = base + i.
 inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000'000'000'000, double base = 100.0) {
@@ -31,6 +35,9 @@ inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000
   }
   return b;
 }
+
+// The table directory the tests use inside a temporary directory.
+inline std::string Dir(const rc::testing::TempDir& d) { return d.str() + "/t"; }
 
 inline int64_t RowCount(const Table& t, int64_t version) {
   auto snap = t.AtVersion(version);

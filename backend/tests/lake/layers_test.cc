@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
@@ -137,6 +139,104 @@ TEST(LayersTest, ReplacePartitionSwapsOnePartitionOnly) {
   EXPECT_EQ(raw->Read(Sym("MSFT"), Timeframe::k5m)->num_rows(), 2u);
   EXPECT_THAT(raw->ReplacePartition(Sym("AAPL"), Timeframe::k5m, RawRows("MSFT", {1})),
               ErrorIs(ErrorCode::kInvalidArgument, "rows"));
+}
+
+}  // namespace
+}  // namespace rc::lake::layers
+
+namespace rc::lake::layers {
+namespace {
+
+int64_t LiveFiles(const LayerTable& table, const std::string& symbol) {
+  auto snap = table.table().Latest();
+  EXPECT_THAT(snap, IsOk());
+  int64_t files = 0;
+  for (const auto& [path, file] : (*snap)->files) files += file.add.partition_values.at("symbol") == symbol ? 1 : 0;
+  return files;
+}
+
+TEST(LayersTest, CompactIfFragmentedRewritesOnlyAFragmentedPartition) {
+  TempDir tmp;
+  auto raw = LayerTable::OpenRaw(tmp.str());
+  ASSERT_THAT(raw, IsOk());
+  const Timeframe tf = *Timeframe::Parse("5m");
+  for (int i = 0; i < 6; ++i) ASSERT_THAT(raw->Append(RawRows("TCS.NS", {i})), IsOk());
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(raw->Append(RawRows("INFY.NS", {i})), IsOk());
+  auto before = raw->Read(Sym("TCS.NS"), tf);
+  ASSERT_THAT(before, IsOk());
+  // At or under the limit: nothing happens.
+  auto quiet = raw->CompactIfFragmented(Sym("TCS.NS"), tf, 6);
+  ASSERT_THAT(quiet, IsOk());
+  EXPECT_FALSE(quiet->has_value());
+  EXPECT_EQ(LiveFiles(*raw, "TCS.NS"), 6);
+  // Over it: that partition becomes one file, the other partition is untouched.
+  auto compacted = raw->CompactIfFragmented(Sym("TCS.NS"), tf, 4);
+  ASSERT_THAT(compacted, IsOk());
+  ASSERT_TRUE(compacted->has_value());
+  EXPECT_EQ((*compacted)->files_removed, 6);
+  EXPECT_EQ((*compacted)->partitions, 1);
+  EXPECT_EQ(LiveFiles(*raw, "TCS.NS"), 1);
+  EXPECT_EQ(LiveFiles(*raw, "INFY.NS"), 3);
+  auto after = raw->Read(Sym("TCS.NS"), tf);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->Int64s(2), before->Int64s(2));
+  EXPECT_EQ(after->Doubles(6), before->Doubles(6));
+  EXPECT_THAT(raw->CompactIfFragmented(Sym("TCS.NS"), tf, 0), ErrorIs(ErrorCode::kInvalidArgument, "max_files"));
+}
+
+TEST(LayersTest, RecordedWatermarksAndPartitionWatermarksSurviveCheckpointAndLogCleanup) {
+  TempDir tmp;
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  delta::TableOptions options;
+  options.clock_ms = [&now] { return now; };
+  auto bronze = LayerTable::OpenRaw(tmp.str(), options);
+  ASSERT_THAT(bronze, IsOk());
+  const Timeframe tf = *Timeframe::Parse("5m");
+  // 13 rebuilds of one partition, each recording the source watermark it used.
+  for (int i = 0; i < 13; ++i) {
+    ASSERT_THAT(bronze->ReplacePartition(Sym("TCS.NS"), tf, RawRows("TCS.NS", {i}), {}, 100 + i), IsOk());
+  }
+  ASSERT_THAT(bronze->ReplacePartition(Sym("INFY.NS"), tf, RawRows("INFY.NS", {0}), {}, -1), IsOk());
+  auto marks = bronze->RecordedWatermarks();
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_EQ(*marks, (std::map<std::string, int64_t>{{"TCS.NS/5m", 112}, {"INFY.NS/5m", -1}}));
+  now += 40LL * 24 * 3600 * 1000;  // past the default 30-day log retention
+  auto cleaned = bronze->table().CleanupLog();
+  ASSERT_THAT(cleaned, IsOk());
+  EXPECT_FALSE(cleaned->files.empty());
+  delta::Table::ClearSnapshotCache();
+  auto reopened = LayerTable::OpenRaw(tmp.str(), options);
+  ASSERT_THAT(reopened, IsOk());
+  auto history = reopened->table().History();
+  ASSERT_THAT(history, IsOk());
+  EXPECT_EQ(history->front().version, 10);  // the commits that recorded them are gone
+  auto after = reopened->RecordedWatermarks();
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(*after, *marks);
+  EXPECT_THAT(reopened->ReplacePartition(Sym("TCS.NS"), tf, RawRows("TCS.NS", {1}), {}, -2),
+              ErrorIs(ErrorCode::kInvalidArgument, "source_watermark"));
+}
+
+TEST(LayersTest, PartitionWatermarkKeepsTheAddingVersionAcrossACheckpoint) {
+  TempDir tmp;
+  auto raw = LayerTable::OpenRaw(tmp.str());
+  ASSERT_THAT(raw, IsOk());
+  const Timeframe tf = *Timeframe::Parse("5m");
+  ASSERT_THAT(raw->Append(RawRows("INFY.NS", {0})), IsOk());  // version 1
+  for (int i = 0; i < 11; ++i) ASSERT_THAT(raw->Append(RawRows("TCS.NS", {i})), IsOk());  // 2..12
+  auto infy = raw->PartitionWatermark(Sym("INFY.NS"), tf);
+  ASSERT_THAT(infy, IsOk());
+  EXPECT_EQ(*infy, 1);
+  delta::Table::ClearSnapshotCache();
+  auto reopened = LayerTable::OpenRaw(tmp.str());  // starts at checkpoint 10
+  ASSERT_THAT(reopened, IsOk());
+  auto snap = reopened->table().Latest();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ((*snap)->first_timestamp_version, 10);
+  EXPECT_EQ(*reopened->PartitionWatermark(Sym("INFY.NS"), tf), 1);
+  EXPECT_EQ(*reopened->PartitionWatermark(Sym("TCS.NS"), tf), 12);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // `regimecast lake ...`: inspect and maintain the Delta tables and Parquet
-// files of the lake (cat, schema, history, compact, vacuum), plus a hidden
+// files of the lake (cat, schema, history, compact, vacuum, cleanup-log), plus a hidden
 // `import-jsonl` that writes rows from stdin into a table (used by the interop
 // tests and handy for repairs).
 //
@@ -280,6 +280,27 @@ Status RunVacuum(CommandContext& ctx, const std::string& path, double retention_
   return Ok();
 }
 
+Status RunCleanupLog(CommandContext& ctx, const std::string& path, std::optional<double> retention_hours,
+                     bool dry_run) {
+  RC_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, path));
+  if (!target.is_table) return InvalidArgument("table", "'" + path + "' is not a Delta table directory");
+  lake::delta::LogCleanupOptions opts;
+  if (retention_hours) {
+    if (!(*retention_hours >= 0) || *retention_hours > 24.0 * 365 * 100) {
+      return InvalidArgument("retention_hours", "must be between 0 and 876000");
+    }
+    opts.retention_ms = static_cast<int64_t>(*retention_hours * 3600.0 * 1000.0);
+  }
+  opts.dry_run = dry_run;
+  RC_ASSIGN_OR_RETURN(auto table, lake::delta::Table::Open(target.path));
+  RC_ASSIGN_OR_RETURN(auto result, table.CleanupLog(opts));
+  for (const auto& f : result.files) std::cout << f << "\n";
+  std::cout << (dry_run ? "would delete " : "deleted ") << result.files.size() << " log files";
+  if (result.oldest_readable) std::cout << " (the log starts at checkpoint " << *result.oldest_readable << ")";
+  std::cout << "\n";
+  return Ok();
+}
+
 // "name:type[:required]" with type bool|int32|int64|float|double|string|timestamp|date.
 Result<Schema> ParseSchemaSpec(const std::string& spec) {
   static const std::map<std::string, ColumnType> kTypes = {
@@ -512,6 +533,25 @@ void RegisterCommand_lake(CLI::App& app, CommandContext& ctx) {
   vacuum->add_flag("--dry-run", vacuum_args->dry_run, "List what would be deleted, delete nothing");
   vacuum->callback([&ctx, vacuum_args] {
     if (auto s = RunVacuum(ctx, vacuum_args->table, vacuum_args->retention_hours, vacuum_args->dry_run); !s) {
+      ReportError(ctx, s.error());
+    }
+  });
+
+  struct CleanupArgs {
+    std::string table;
+    std::optional<double> retention_hours;
+    bool dry_run = false;
+  };
+  auto cleanup_args = std::make_shared<CleanupArgs>();
+  CLI::App* cleanup = lake->add_subcommand(
+      "cleanup-log", "Delete expired _delta_log entries behind the newest checkpoint older than the retention");
+  cleanup->add_option("table", cleanup_args->table, "Table directory or layer")->required();
+  cleanup->add_option("--retention-hours", cleanup_args->retention_hours,
+                      "Retention in hours (default: the table's delta.logRetentionDuration, else 720 = 30 days); "
+                      "versions older than it can no longer be read by time travel");
+  cleanup->add_flag("--dry-run", cleanup_args->dry_run, "List what would be deleted, delete nothing");
+  cleanup->callback([&ctx, cleanup_args] {
+    if (auto s = RunCleanupLog(ctx, cleanup_args->table, cleanup_args->retention_hours, cleanup_args->dry_run); !s) {
       ReportError(ctx, s.error());
     }
   });

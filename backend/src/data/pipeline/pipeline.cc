@@ -1,5 +1,6 @@
 #include "data/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <map>
@@ -21,10 +22,6 @@ using lake::layers::LayerTable;
 constexpr const char* kWatermarkKey = "source_watermark";
 constexpr const char* kPartitionKey = "partition";
 
-std::string PartitionKey(const Symbol& symbol, Timeframe tf) {
-  return symbol.str() + "/" + std::string(tf.ToString());
-}
-
 std::string NewBatchId(std::string_view provider, TimestampUs fetched_at) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char suffix[17];
@@ -33,11 +30,19 @@ std::string NewBatchId(std::string_view provider, TimestampUs fetched_at) {
 }
 
 // Per partition, the source watermark recorded by the newest commit of
-// `table` that built it (partitions never built are absent). One pass over the
-// history serves every partition of a run.
+// `table` that built it (partitions never built are absent): the txn actions
+// of the latest snapshot (they survive checkpoints and log cleanup). Tables
+// built before watermarks were txn actions keep them only in commitInfo: for
+// partitions without a txn, one pass over the retained history fills them in.
 Result<std::map<std::string, int64_t>> RecordedWatermarks(const LayerTable& table) {
+  RC_ASSIGN_OR_RETURN(auto marks, table.RecordedWatermarks());
+  RC_ASSIGN_OR_RETURN(auto partitions, table.Partitions());
+  const bool all_recorded = std::all_of(partitions.begin(), partitions.end(), [&marks](const auto& partition) {
+    return marks.count(LayerTable::PartitionKey(partition.first, partition.second)) != 0;
+  });
+  if (all_recorded) return marks;
+  const std::map<std::string, int64_t> from_txns = marks;
   RC_ASSIGN_OR_RETURN(auto history, table.table().History());
-  std::map<std::string, int64_t> marks;
   for (const auto& entry : history) {  // oldest first: newer commits overwrite
     boost::system::error_code ec;
     const auto info = boost::json::parse(entry.commit_info_json, ec);
@@ -55,6 +60,7 @@ Result<std::map<std::string, int64_t>> RecordedWatermarks(const LayerTable& tabl
       return DataCorrupt("commit " + std::to_string(entry.version) + " has a non-numeric " + kWatermarkKey);
     }
   }
+  for (const auto& [partition, mark] : from_txns) marks[partition] = mark;  // txns are never older
   return marks;
 }
 
@@ -83,7 +89,7 @@ lake::layers::SilverColumns SilverColumnsFor(const features::FeatureSet& set, co
 // raw -> bronze for one partition; returns whether it was rebuilt.
 Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const std::map<std::string, int64_t>& built,
                            const Symbol& symbol, Timeframe tf, TimestampUs now, PartitionReport& report) {
-  const std::string partition = PartitionKey(symbol, tf);
+  const std::string partition = LayerTable::PartitionKey(symbol, tf);
   RC_ASSIGN_OR_RETURN(int64_t raw_mark, raw.PartitionWatermark(symbol, tf));
   if (raw_mark == BuiltFrom(built, partition)) return false;
   RC_ASSIGN_OR_RETURN(int64_t raw_version, raw.Version());
@@ -91,8 +97,9 @@ Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const std::map<s
   RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(raw_rows));
   BronzeResult result = BuildBronze(symbol, tf, std::move(records), now);
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(bronze.schema(), symbol, tf, result.bars));
-  RC_ASSIGN_OR_RETURN(auto commit,
-                      bronze.ReplacePartition(symbol, tf, batch, MakeLineage("raw/bars", raw_version, partition, raw_mark)));
+  RC_ASSIGN_OR_RETURN(auto commit, bronze.ReplacePartition(symbol, tf, batch,
+                                                           MakeLineage("raw/bars", raw_version, partition, raw_mark),
+                                                           raw_mark));
   monitoring::IngestionBarsTotal().WithLabels({"bronze"}).Inc(static_cast<double>(result.bars.size()));
   report.bronze_rebuilt = true;
   report.bronze_version = commit.version;
@@ -110,7 +117,7 @@ Result<bool> RefreshBronze(LayerTable& raw, LayerTable& bronze, const std::map<s
 Result<bool> RefreshSilver(LayerTable& bronze, LayerTable& silver, const std::map<std::string, int64_t>& built,
                            const Symbol& symbol, Timeframe tf, const features::FeatureSet& set,
                            const std::vector<int>& horizons, TimestampUs now, PartitionReport& report) {
-  const std::string partition = PartitionKey(symbol, tf);
+  const std::string partition = LayerTable::PartitionKey(symbol, tf);
   RC_ASSIGN_OR_RETURN(int64_t bronze_mark, bronze.PartitionWatermark(symbol, tf));
   if (bronze_mark == BuiltFrom(built, partition)) return false;
   RC_ASSIGN_OR_RETURN(int64_t bronze_version, bronze.Version());
@@ -121,7 +128,8 @@ Result<bool> RefreshSilver(LayerTable& bronze, LayerTable& silver, const std::ma
   RC_ASSIGN_OR_RETURN(auto commit, silver.ReplacePartition(
                                        symbol, tf, batch,
                                        MakeLineage("bronze/bars", bronze_version, partition, bronze_mark,
-                                                   {{"feature_set_version", result.feature_set_version}})));
+                                                   {{"feature_set_version", result.feature_set_version}}),
+                                       bronze_mark));
   monitoring::IngestionBarsTotal().WithLabels({"silver"}).Inc(static_cast<double>(result.bars.size()));
   if (!result.bars.empty()) {
     const TimestampUs newest_close = BarCloseTime(symbol, tf, result.bars.back().open_time);

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <set>
 
+#include "lake/delta/internal/action_json.h"
 #include "lake/delta/internal/json_util.h"
 
 namespace rc::lake::delta {
@@ -184,6 +185,9 @@ Result<AddFile> ParseAdd(const json::value& v, const std::string& where) {
   RC_ASSIGN_OR_RETURN(a.data_change, r.RequiredBool("dataChange"));
   RC_ASSIGN_OR_RETURN(auto stats, r.OptionalString("stats"));
   if (stats) a.stats = std::move(*stats);
+  if (const json::value* tags = r.Find("tags"); tags && !tags->is_null()) {
+    RC_ASSIGN_OR_RETURN(a.tags, StringMap(*tags, "add.tags", where));
+  }
   if (const json::value* dv = r.Find("deletionVector"); dv && !dv->is_null()) a.has_deletion_vector = true;
   return a;
 }
@@ -235,6 +239,44 @@ Result<CommitInfo> ParseCommitInfo(const json::value& v, const std::string& wher
 
 }  // namespace
 
+namespace internal {
+
+Status ParseActionObject(const json::object& doc, const std::string& where, CommitActions* commit,
+                         std::set<std::string>* txn_apps) {
+  CommitActions& out = *commit;
+  for (const auto& kv : doc) {
+    std::string_view key = kv.key();
+    const json::value& v = kv.value();
+    if (key == "protocol") {
+      if (out.protocol) return DataCorrupt("two protocol actions in one commit", where);
+      RC_ASSIGN_OR_RETURN(out.protocol, ParseProtocol(v, where));
+    } else if (key == "metaData") {
+      if (out.metadata) return DataCorrupt("two metaData actions in one commit", where);
+      RC_ASSIGN_OR_RETURN(out.metadata, ParseMetadata(v, where));
+    } else if (key == "add") {
+      RC_ASSIGN_OR_RETURN(AddFile add, ParseAdd(v, where));
+      out.adds.push_back(std::move(add));
+    } else if (key == "remove") {
+      RC_ASSIGN_OR_RETURN(RemoveFile rm, ParseRemove(v, where));
+      out.removes.push_back(std::move(rm));
+    } else if (key == "txn") {
+      RC_ASSIGN_OR_RETURN(Txn txn, ParseTxn(v, where));
+      if (!txn_apps->insert(txn.app_id).second) {
+        return DataCorrupt("two txn actions for appId '" + txn.app_id + "' in one commit", where);
+      }
+      out.txns.push_back(std::move(txn));
+    } else if (key == "commitInfo") {
+      if (out.commit_info) return DataCorrupt("two commitInfo actions in one commit", where);
+      RC_ASSIGN_OR_RETURN(out.commit_info, ParseCommitInfo(v, where));
+    }
+    // cdc, domainMetadata, checkpointMetadata, sidecar and future actions:
+    // nothing in them changes the files a version-1 reader must read.
+  }
+  return Ok();
+}
+
+}  // namespace internal
+
 Result<CommitActions> ParseCommit(std::string_view content, std::string_view source) {
   CommitActions out;
   std::set<std::string> txn_apps;
@@ -251,37 +293,85 @@ Result<CommitActions> ParseCommit(std::string_view content, std::string_view sou
     std::string where = std::string(source) + ":" + std::to_string(line_no);
     RC_ASSIGN_OR_RETURN(json::value doc, internal::ParseJson(line, where));
     if (!doc.is_object()) return DataCorrupt("log line is not a JSON object", where);
-    for (const auto& kv : doc.get_object()) {
-      std::string_view key = kv.key();
-      const json::value& v = kv.value();
-      if (key == "protocol") {
-        if (out.protocol) return DataCorrupt("two protocol actions in one commit", where);
-        RC_ASSIGN_OR_RETURN(out.protocol, ParseProtocol(v, where));
-      } else if (key == "metaData") {
-        if (out.metadata) return DataCorrupt("two metaData actions in one commit", where);
-        RC_ASSIGN_OR_RETURN(out.metadata, ParseMetadata(v, where));
-      } else if (key == "add") {
-        RC_ASSIGN_OR_RETURN(AddFile add, ParseAdd(v, where));
-        out.adds.push_back(std::move(add));
-      } else if (key == "remove") {
-        RC_ASSIGN_OR_RETURN(RemoveFile rm, ParseRemove(v, where));
-        out.removes.push_back(std::move(rm));
-      } else if (key == "txn") {
-        RC_ASSIGN_OR_RETURN(Txn txn, ParseTxn(v, where));
-        if (!txn_apps.insert(txn.app_id).second) {
-          return DataCorrupt("two txn actions for appId '" + txn.app_id + "' in one commit", where);
-        }
-        out.txns.push_back(std::move(txn));
-      } else if (key == "commitInfo") {
-        if (out.commit_info) return DataCorrupt("two commitInfo actions in one commit", where);
-        RC_ASSIGN_OR_RETURN(out.commit_info, ParseCommitInfo(v, where));
-      }
-      // cdc, domainMetadata, checkpointMetadata, sidecar and future actions:
-      // nothing in them changes the files a version-1 reader must read.
-    }
+    RC_RETURN_IF_ERROR(internal::ParseActionObject(doc.get_object(), where, &out, &txn_apps));
   }
   return out;
 }
+
+namespace internal {
+
+json::object ProtocolJson(const Protocol& protocol) {
+  json::object p;
+  p["minReaderVersion"] = protocol.min_reader_version;
+  p["minWriterVersion"] = protocol.min_writer_version;
+  if (protocol.min_reader_version >= 3) {
+    json::array a;
+    for (const auto& f : protocol.reader_features) a.emplace_back(f);
+    p["readerFeatures"] = std::move(a);
+  }
+  if (protocol.min_writer_version >= 7) {
+    json::array a;
+    for (const auto& f : protocol.writer_features) a.emplace_back(f);
+    p["writerFeatures"] = std::move(a);
+  }
+  return p;
+}
+
+json::object MetadataJson(const Metadata& m) {
+  json::object o;
+  o["id"] = m.id;
+  if (m.name) o["name"] = *m.name;
+  if (m.description) o["description"] = *m.description;
+  json::object opts;
+  for (const auto& [k, v] : m.format_options) opts[k] = v;
+  o["format"] = json::object{{"provider", m.format_provider}, {"options", std::move(opts)}};
+  o["schemaString"] = m.schema_string;
+  json::array pcols;
+  for (const auto& c : m.partition_columns) pcols.emplace_back(c);
+  o["partitionColumns"] = std::move(pcols);
+  json::object conf;
+  for (const auto& [k, v] : m.configuration) conf[k] = v;
+  o["configuration"] = std::move(conf);
+  if (m.created_time) o["createdTime"] = *m.created_time;
+  return o;
+}
+
+json::object RemoveJson(const RemoveFile& rm) {
+  json::object o;
+  o["path"] = rm.path;
+  if (rm.deletion_timestamp) o["deletionTimestamp"] = *rm.deletion_timestamp;
+  o["dataChange"] = rm.data_change;
+  if (rm.extended_file_metadata) o["extendedFileMetadata"] = true;
+  if (rm.partition_values) o["partitionValues"] = PartitionValuesToJson(*rm.partition_values);
+  if (rm.size) o["size"] = *rm.size;
+  return o;
+}
+
+json::object AddJson(const AddFile& a) {
+  json::object o;
+  o["path"] = a.path;
+  o["partitionValues"] = PartitionValuesToJson(a.partition_values);
+  o["size"] = a.size;
+  o["modificationTime"] = a.modification_time;
+  o["dataChange"] = a.data_change;
+  if (!a.stats.empty()) o["stats"] = a.stats;
+  if (!a.tags.empty()) {
+    json::object tags;
+    for (const auto& [k, v] : a.tags) tags[k] = v;
+    o["tags"] = std::move(tags);
+  }
+  return o;
+}
+
+json::object TxnJson(const Txn& t) {
+  json::object o;
+  o["appId"] = t.app_id;
+  o["version"] = t.version;
+  if (t.last_updated) o["lastUpdated"] = *t.last_updated;
+  return o;
+}
+
+}  // namespace internal
 
 std::string SerializeCommit(const CommitActions& commit) {
   std::string out;
@@ -291,68 +381,11 @@ std::string SerializeCommit(const CommitActions& commit) {
     out += json::serialize(line);
     out += '\n';
   };
-  if (commit.protocol) {
-    json::object p;
-    p["minReaderVersion"] = commit.protocol->min_reader_version;
-    p["minWriterVersion"] = commit.protocol->min_writer_version;
-    if (commit.protocol->min_reader_version >= 3) {
-      json::array a;
-      for (const auto& f : commit.protocol->reader_features) a.emplace_back(f);
-      p["readerFeatures"] = std::move(a);
-    }
-    if (commit.protocol->min_writer_version >= 7) {
-      json::array a;
-      for (const auto& f : commit.protocol->writer_features) a.emplace_back(f);
-      p["writerFeatures"] = std::move(a);
-    }
-    emit("protocol", std::move(p));
-  }
-  if (commit.metadata) {
-    const Metadata& m = *commit.metadata;
-    json::object o;
-    o["id"] = m.id;
-    if (m.name) o["name"] = *m.name;
-    if (m.description) o["description"] = *m.description;
-    json::object opts;
-    for (const auto& [k, v] : m.format_options) opts[k] = v;
-    o["format"] = json::object{{"provider", m.format_provider}, {"options", std::move(opts)}};
-    o["schemaString"] = m.schema_string;
-    json::array pcols;
-    for (const auto& c : m.partition_columns) pcols.emplace_back(c);
-    o["partitionColumns"] = std::move(pcols);
-    json::object conf;
-    for (const auto& [k, v] : m.configuration) conf[k] = v;
-    o["configuration"] = std::move(conf);
-    if (m.created_time) o["createdTime"] = *m.created_time;
-    emit("metaData", std::move(o));
-  }
-  for (const auto& rm : commit.removes) {
-    json::object o;
-    o["path"] = rm.path;
-    if (rm.deletion_timestamp) o["deletionTimestamp"] = *rm.deletion_timestamp;
-    o["dataChange"] = rm.data_change;
-    if (rm.extended_file_metadata) o["extendedFileMetadata"] = true;
-    if (rm.partition_values) o["partitionValues"] = PartitionValuesToJson(*rm.partition_values);
-    if (rm.size) o["size"] = *rm.size;
-    emit("remove", std::move(o));
-  }
-  for (const auto& a : commit.adds) {
-    json::object o;
-    o["path"] = a.path;
-    o["partitionValues"] = PartitionValuesToJson(a.partition_values);
-    o["size"] = a.size;
-    o["modificationTime"] = a.modification_time;
-    o["dataChange"] = a.data_change;
-    if (!a.stats.empty()) o["stats"] = a.stats;
-    emit("add", std::move(o));
-  }
-  for (const auto& t : commit.txns) {
-    json::object o;
-    o["appId"] = t.app_id;
-    o["version"] = t.version;
-    if (t.last_updated) o["lastUpdated"] = *t.last_updated;
-    emit("txn", std::move(o));
-  }
+  if (commit.protocol) emit("protocol", internal::ProtocolJson(*commit.protocol));
+  if (commit.metadata) emit("metaData", internal::MetadataJson(*commit.metadata));
+  for (const auto& rm : commit.removes) emit("remove", internal::RemoveJson(rm));
+  for (const auto& a : commit.adds) emit("add", internal::AddJson(a));
+  for (const auto& t : commit.txns) emit("txn", internal::TxnJson(t));
   if (commit.commit_info) {
     json::error_code ec;
     json::value v = json::parse(commit.commit_info->json, ec);

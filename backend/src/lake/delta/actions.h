@@ -65,6 +65,7 @@ struct AddFile {
   bool data_change = true;
   std::string stats;  // JSON text, empty when absent
   bool has_deletion_vector = false;
+  std::map<std::string, std::string> tags;  // add.tags (free-form file metadata)
 };
 
 struct RemoveFile {

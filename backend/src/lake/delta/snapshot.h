@@ -37,10 +37,14 @@ struct Snapshot {
   std::map<std::string, LiveFile> files;        // by rel_path
   std::map<std::string, Tombstone> tombstones;  // removed files (for vacuum)
   std::map<std::string, int64_t> txn_versions;  // appId -> latest txn version
-  // Commit timestamp (ms) of every version 0..version: commitInfo.timestamp
-  // when present, else the commit file's mtime; made strictly increasing as
-  // Spark does (a timestamp not after its predecessor becomes predecessor + 1).
+  std::map<std::string, Txn> txns;               // appId -> latest txn action
+  // Commit timestamp (ms) of every version first_timestamp_version..version:
+  // commitInfo.timestamp when present, else the commit file's mtime; made
+  // strictly increasing as Spark does (a timestamp not after its predecessor
+  // becomes predecessor + 1). A snapshot read from a checkpoint starts at the
+  // checkpoint's version: older timestamps are only in the retained commits.
   std::vector<int64_t> commit_timestamps;
+  int64_t first_timestamp_version = 0;
   int64_t next_seq = 0;
 
   const Schema& schema() const { return metadata.schema; }

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
 #include "core/time.h"
+#include "lake/delta/internal/checkpoint.h"
 #include "lake/delta/internal/json_util.h"
 #include "lake/delta/internal/log.h"
 #include "lake/delta/internal/stats.h"
@@ -397,8 +399,6 @@ Result<Table> Table::OpenOrCreate(std::string_view dir, const CreateOptions& cre
 }
 
 Result<std::shared_ptr<const Snapshot>> Table::Latest() const {
-  RC_ASSIGN_OR_RETURN(internal::LogListing listing, internal::ListLog(fs(), dir_));
-  int64_t latest = listing.versions.back();
   std::shared_ptr<const Snapshot> cached;
   auto key = std::make_pair(options_.fs, dir_);
   if (options_.snapshot_cache) {
@@ -406,14 +406,22 @@ Result<std::shared_ptr<const Snapshot>> Table::Latest() const {
     auto it = Cache().latest.find(key);
     if (it != Cache().latest.end()) cached = it->second;
   }
-  if (cached && cached->version == latest) return cached;
-  const Snapshot* base = (cached && cached->version < latest) ? cached.get() : nullptr;
-  RC_ASSIGN_OR_RETURN(std::shared_ptr<Snapshot> snap, internal::Replay(fs(), dir_, base, latest));
-  std::shared_ptr<const Snapshot> result = std::move(snap);
-  if (options_.snapshot_cache) {
+  // Without listing the log: from the cached snapshot or the newest
+  // checkpoint, reading only the commits after it (the cost of an open does
+  // not grow with the table's history).
+  RC_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> result, internal::LoadNewest(fs(), dir_, cached));
+  if (!result && cached) {
+    RC_ASSIGN_OR_RETURN(result, internal::LoadNewest(fs(), dir_, nullptr));
+  }
+  if (!result) {
+    RC_ASSIGN_OR_RETURN(internal::LogListing listing, internal::ListLog(fs(), dir_));
+    RC_ASSIGN_OR_RETURN(std::shared_ptr<Snapshot> snap, internal::LoadSnapshot(fs(), dir_, listing, listing.latest));
+    result = std::move(snap);
+  }
+  if (options_.snapshot_cache && result != cached) {
     std::lock_guard lock(Cache().mu);
     auto& slot = Cache().latest[key];
-    if (!slot || slot->version < result->version || slot->version > latest) slot = result;
+    if (!slot || slot->version < result->version || slot == cached) slot = result;
   }
   return result;
 }
@@ -426,21 +434,35 @@ Result<std::shared_ptr<const Snapshot>> Table::AtVersion(int64_t version) const 
                     std::to_string(latest->version) + ")");
   }
   if (version == latest->version) return latest;
-  RC_ASSIGN_OR_RETURN(std::shared_ptr<Snapshot> snap, internal::Replay(fs(), dir_, nullptr, version));
+  RC_ASSIGN_OR_RETURN(internal::LogListing listing, internal::ListLog(fs(), dir_));
+  RC_ASSIGN_OR_RETURN(std::shared_ptr<Snapshot> snap, internal::LoadSnapshot(fs(), dir_, listing, version));
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
 Result<std::shared_ptr<const Snapshot>> Table::AsOf(int64_t timestamp_us) const {
   RC_ASSIGN_OR_RETURN(auto latest, Latest());
-  const auto& ts = latest->commit_timestamps;
   // Floor division: a timestamp inside a millisecond counts from its start.
-  int64_t ms = timestamp_us / 1000 - ((timestamp_us % 1000) < 0 ? 1 : 0);
-  auto it = std::upper_bound(ts.begin(), ts.end(), ms);
-  if (it == ts.begin()) {
-    return NotFound("'" + dir_ + "' has no version as of " + FormatIsoUtc(timestamp_us) + " (version 0 is at " +
-                    FormatIsoUtc(ts.front() * 1000) + ")");
+  const int64_t ms = timestamp_us / 1000 - ((timestamp_us % 1000) < 0 ? 1 : 0);
+  const auto& ts = latest->commit_timestamps;
+  if (!ts.empty() && ts.front() <= ms) {
+    // Within the versions the latest snapshot knows the timestamps of.
+    auto it = std::upper_bound(ts.begin(), ts.end(), ms);
+    return AtVersion(latest->first_timestamp_version + static_cast<int64_t>(it - ts.begin()) - 1);
   }
-  return AtVersion(static_cast<int64_t>(it - ts.begin()) - 1);
+  // Older: the timestamps of the retained commits (versions need not start
+  // at 0 once the log has been cleaned up behind a checkpoint).
+  RC_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history, History());
+  auto it = std::upper_bound(history.begin(), history.end(), ms,
+                             [](int64_t t, const HistoryEntry& e) { return t < e.timestamp_ms; });
+  if (it == history.begin()) {
+    if (history.empty()) {
+      return NotFound("'" + dir_ + "' has no retained commit to resolve " + FormatIsoUtc(timestamp_us) + " against");
+    }
+    return NotFound("'" + dir_ + "' has no version as of " + FormatIsoUtc(timestamp_us) + " (version " +
+                    std::to_string(history.front().version) + ", the oldest retained, is at " +
+                    FormatIsoUtc(history.front().timestamp_ms * 1000) + ")");
+  }
+  return AtVersion(std::prev(it)->version);
 }
 
 Result<std::vector<HistoryEntry>> Table::History() const {
@@ -501,6 +523,20 @@ Status ValidateLineage(const Lineage& lineage) {
     }
   }
   return Ok();
+}
+
+Status ValidateTxns(const std::map<std::string, int64_t>& txns) {
+  for (const auto& [app, version] : txns) {
+    if (app.empty() || !internal::IsValidUtf8(app)) return InvalidArgument("txns", "appId must be non-empty UTF-8");
+    if (version < 0) return InvalidArgument("txns", "version of '" + app + "' must be >= 0");
+  }
+  return Ok();
+}
+
+std::vector<Txn> TxnActions(const std::map<std::string, int64_t>& txns, int64_t now_ms) {
+  std::vector<Txn> out;
+  for (const auto& [app, version] : txns) out.push_back(Txn{app, version, now_ms});
+  return out;
 }
 
 // Reorders `rows` into the table's column order and checks types and nulls.
@@ -648,6 +684,7 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
       }
       result.version = version;
       result.committed = true;
+      MaybeCheckpoint(base, version);
       return result;
     }
     if (linked.error().code != ErrorCode::kConflict) {
@@ -664,7 +701,7 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
       cleanup();
       return tl::unexpected(listing.error());
     }
-    int64_t latest = listing->versions.back();
+    int64_t latest = listing->latest;
     for (int64_t v = checked_through + 1; v <= latest; ++v) {
       auto other = internal::ReadCommit(fs, dir_, v);
       if (!other) {
@@ -711,8 +748,87 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
                   " attempts: other writers kept winning");
 }
 
+void Table::MaybeCheckpoint(const Snapshot& base, int64_t version) const {
+  if (version <= 0) return;
+  auto interval = internal::CheckpointInterval(base);
+  if (!interval) {
+    spdlog::warn("table '{}': no checkpoint at version {}: {}", dir_, version, interval.error().ToString());
+    return;
+  }
+  if (version % *interval != 0) return;
+  auto snap = internal::Replay(fs(), dir_, base.version >= 0 ? &base : nullptr, version);
+  Status written = snap ? internal::WriteCheckpoint(fs(), **snap, NowMs()) : Status(tl::unexpected(snap.error()));
+  if (!written) {
+    spdlog::warn("table '{}': checkpoint of version {} failed (readers use the commits): {}", dir_, version,
+                 written.error().ToString());
+  }
+}
+
+Result<int64_t> Table::Checkpoint() {
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  RC_RETURN_IF_ERROR(internal::WriteCheckpoint(fs(), *snap, NowMs()));
+  return snap->version;
+}
+
+Result<LogCleanupResult> Table::CleanupLog(const LogCleanupOptions& options) {
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  int64_t retention = 0;
+  if (options.retention_ms) {
+    retention = *options.retention_ms;
+  } else {
+    RC_ASSIGN_OR_RETURN(retention, internal::RetentionMs(*snap, internal::kLogRetentionKey,
+                                                         internal::kDefaultLogRetentionMs));
+  }
+  if (retention < 0) return InvalidArgument("retention", "must not be negative");
+  const int64_t cutoff = NowMs() - retention;
+  LogCleanupResult out;
+  FileSystem& fs = this->fs();
+  // Only behind the checkpoint _last_checkpoint names (or an older one):
+  // readers that start there never need what is removed.
+  RC_ASSIGN_OR_RETURN(std::optional<internal::LastCheckpoint> last, internal::ReadLastCheckpoint(fs, dir_));
+  if (!last) return out;
+  RC_ASSIGN_OR_RETURN(internal::LogListing listing, internal::ListLog(fs, dir_));
+  std::optional<int64_t> keep_from;  // the newest checkpoint old enough to start the retained log
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    if (*it > last->version) continue;
+    RC_ASSIGN_OR_RETURN(FileStat st, fs.Stat(paths::CheckpointFilePath(dir_, *it)));
+    if (st.mtime_ms <= cutoff) {
+      keep_from = *it;
+      break;
+    }
+  }
+  if (!keep_from) return out;
+  out.oldest_readable = keep_from;
+  RC_ASSIGN_OR_RETURN(auto entries, fs.ListDir(paths::LogDir(dir_)));
+  std::vector<std::pair<int64_t, std::string>> expired;
+  for (const auto& e : entries) {
+    if (e.is_dir) continue;
+    std::optional<int64_t> version = paths::ParseCommitFileName(e.name);
+    if (!version) version = paths::ParseCheckpointFileName(e.name);
+    if (!version && e.name.size() == 24 && e.name.ends_with(".crc")) {
+      version = paths::ParseCommitFileName(e.name.substr(0, 20) + ".json");
+    }
+    if (!version || *version >= *keep_from) continue;
+    RC_ASSIGN_OR_RETURN(FileStat st, fs.Stat(paths::LogDir(dir_) + "/" + e.name));
+    if (st.mtime_ms > cutoff) continue;
+    expired.emplace_back(*version, e.name);
+  }
+  // Oldest first: a crash part-way leaves the log starting later, still contiguous.
+  std::sort(expired.begin(), expired.end());
+  for (const auto& [version, name] : expired) {
+    if (!options.dry_run) {
+      auto removed = fs.RemoveFile(paths::LogDir(dir_) + "/" + name);
+      if (!removed && removed.error().code != ErrorCode::kNotFound) return tl::unexpected(removed.error());
+    }
+    out.files.push_back(name);
+  }
+  if (!options.dry_run && !expired.empty()) RC_RETURN_IF_ERROR(fs.SyncDir(paths::LogDir(dir_)));
+  return out;
+}
+
 Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& options) {
   RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+  RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
   RC_ASSIGN_OR_RETURN(auto snap, Latest());
   RC_RETURN_IF_ERROR(CheckWritable(*snap, false));
   RC_ASSIGN_OR_RETURN(ColumnBatch conformed, ConformRows(snap->schema(), rows));
@@ -723,6 +839,7 @@ Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& 
   }
   CommitActions actions;
   RC_ASSIGN_OR_RETURN(actions.adds, WriteDataFiles(*snap, conformed, /*data_change=*/true));
+  actions.txns = TxnActions(options.txns, NowMs());
   json::array pcols;
   for (const auto& p : snap->partition_columns()) pcols.emplace_back(p);
   actions.commit_info =
@@ -739,6 +856,7 @@ Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& 
 Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMap>& partitions,
                                               const ColumnBatch& rows, const WriteOptions& options) {
   RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+  RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
   RC_ASSIGN_OR_RETURN(auto snap, Latest());
   RC_RETURN_IF_ERROR(CheckWritable(*snap, true));
   const auto& pcols = snap->partition_columns();
@@ -789,6 +907,7 @@ Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMa
     r.version = snap->version;
     return r;
   }
+  actions.txns = TxnActions(options.txns, now);
   json::array parts;
   for (const auto& p : partitions) parts.emplace_back(DescribePartition(p, pcols));
   json::array pcols_json;
@@ -966,6 +1085,7 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
   std::vector<std::string> order;
   for (const LiveFile* f : snap->FilesInOrder()) {
     if (f->add.size >= options.small_file_bytes) continue;
+    if (options.partition && !SamePartition(f->add.partition_values, *options.partition, pcols)) continue;
     std::string key = DescribePartition(f->add.partition_values, pcols);
     if (groups.find(key) == groups.end()) order.push_back(key);
     groups[key].push_back(f);
@@ -1059,10 +1179,10 @@ Result<VacuumResult> Table::Vacuum(const VacuumOptions& options) {
       }
     }
   }
-  // Temporary commit files left by writers that died between writing and linking.
+  // Temporary commit/checkpoint files left by writers that died before linking or renaming them.
   RC_ASSIGN_OR_RETURN(auto log_entries, fs.ListDir(paths::LogDir(dir_)));
   for (const auto& e : log_entries) {
-    if (e.is_dir || !paths::IsTempCommitFileName(e.name)) continue;
+    if (e.is_dir || !paths::IsTempLogFileName(e.name)) continue;
     std::string rel = std::string(paths::kLogDirName) + "/" + e.name;
     RC_RETURN_IF_ERROR(consider(rel, paths::LogDir(dir_) + "/" + e.name));
   }

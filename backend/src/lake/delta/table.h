@@ -67,6 +67,11 @@ struct Lineage {
 
 struct WriteOptions {
   Lineage lineage;
+  // Delta txn actions committed with the data (appId -> application version,
+  // e.g. a consumer's watermark): the protocol's place for a writer's
+  // progress, kept in checkpoints (Snapshot::txn_versions) when the commits
+  // holding them are cleaned up. appIds non-empty UTF-8, versions >= 0.
+  std::map<std::string, int64_t> txns;
 };
 
 struct CommitResult {
@@ -105,6 +110,8 @@ struct CompactOptions {
   int64_t small_file_bytes = 32 << 20;
   // A partition is compacted when it has at least this many candidates. Default: 2.
   int min_files = 2;
+  // Only this partition (a full map of the partition columns). Default: all.
+  std::optional<PartitionValueMap> partition;
   WriteOptions write;
 };
 
@@ -120,6 +127,19 @@ struct VacuumOptions {
   // and, for removed files, by deletionTimestamp) are deleted. Default: 7 days.
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;
   bool dry_run = false;  // list what would be deleted, delete nothing
+};
+
+struct LogCleanupOptions {
+  // Log entries (commits, checkpoints, .crc files) older than this are
+  // removed when a checkpoint at least this old covers them. Default
+  // (nullopt): the table's delta.logRetentionDuration, else 30 days.
+  std::optional<int64_t> retention_ms;
+  bool dry_run = false;  // list what would be deleted, delete nothing
+};
+
+struct LogCleanupResult {
+  std::vector<std::string> files;             // _delta_log file names deleted (or to delete)
+  std::optional<int64_t> oldest_readable;     // the checkpoint version the log now starts at
 };
 
 struct VacuumResult {
@@ -145,12 +165,13 @@ class Table {
 
   // The newest snapshot (replaying only commits newer than the cached one).
   Result<std::shared_ptr<const Snapshot>> Latest() const;
-  // Snapshot at `version`. Errors: kInvalidArgument (< 0), kNotFound (> latest).
+  // Snapshot at `version`. Errors: kInvalidArgument (< 0), kNotFound (> latest,
+  // or older than the log retained after CleanupLog).
   Result<std::shared_ptr<const Snapshot>> AtVersion(int64_t version) const;
   // Newest snapshot whose commit timestamp <= `timestamp_us` (UTC micros).
-  // Errors: kNotFound when it precedes version 0.
+  // Errors: kNotFound when it precedes the oldest retained version.
   Result<std::shared_ptr<const Snapshot>> AsOf(int64_t timestamp_us) const;
-  // commitInfo of every version, oldest first.
+  // commitInfo of every retained version, oldest first.
   Result<std::vector<HistoryEntry>> History() const;
 
   // Rows of `snapshot` (of this table). Partition columns are re-attached
@@ -186,6 +207,18 @@ class Table {
   // (negative retention), kIo.
   Result<VacuumResult> Vacuum(const VacuumOptions& options = {});
 
+  // Writes the classic checkpoint of the latest version and _last_checkpoint
+  // (commits do this by themselves every delta.checkpointInterval versions,
+  // default 10). Returns the version checkpointed. Errors: kIo.
+  Result<int64_t> Checkpoint();
+
+  // Removes expired log entries behind the newest checkpoint older than the
+  // retention (Delta's delta.logRetentionDuration semantics): versions
+  // before it can no longer be read by time travel; every version after it
+  // still can. Deletes oldest first, so a crash leaves a readable log.
+  // Errors: kInvalidArgument (negative retention, bad table property), kIo.
+  Result<LogCleanupResult> CleanupLog(const LogCleanupOptions& options = {});
+
   // Drops every cached snapshot of every table (tests; after deleting tables).
   static void ClearSnapshotCache();
 
@@ -203,6 +236,11 @@ class Table {
   Result<DataFileRead> ReadDataFile(const Snapshot& snap, const LiveFile& file, const std::vector<std::string>& columns,
                                    const std::optional<parquet::ReadOptions::Range>& range) const;
   Result<CommitResult> Commit(const Snapshot& base, CommitActions actions, const ConflictRules& rules);
+  // After committing `version` on top of `base`: writes the checkpoint when
+  // the version is a multiple of the table's checkpoint interval. A failure
+  // is logged, not returned: the commit is already durable and readers fall
+  // back to the previous checkpoint and the commits.
+  void MaybeCheckpoint(const Snapshot& base, int64_t version) const;
   std::string CommitInfoJson(std::string_view operation, const std::map<std::string, std::string>& params,
                              const std::map<std::string, std::string>& metrics, bool blind_append,
                              const Lineage& lineage) const;

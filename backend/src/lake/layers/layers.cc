@@ -175,12 +175,55 @@ Result<delta::CommitResult> LayerTable::Append(const ColumnBatch& rows, const de
   return table_.Append(rows, {.lineage = lineage});
 }
 
+namespace {
+constexpr std::string_view kWatermarkAppPrefix = "regimecast.watermark/";
+}  // namespace
+
+std::string LayerTable::PartitionKey(const Symbol& symbol, const Timeframe& timeframe) {
+  return symbol.str() + "/" + std::string(timeframe.ToString());
+}
+
 Result<delta::CommitResult> LayerTable::ReplacePartition(const Symbol& symbol, const Timeframe& timeframe,
-                                                         const ColumnBatch& rows, const delta::Lineage& lineage) {
+                                                         const ColumnBatch& rows, const delta::Lineage& lineage,
+                                                         std::optional<int64_t> source_watermark) {
   RC_RETURN_IF_ERROR(rows.Validate());
   if (rows.num_rows() > 0) RC_RETURN_IF_ERROR(CheckKeys(rows));
+  delta::WriteOptions write{.lineage = lineage};
+  if (source_watermark) {
+    if (*source_watermark < -1) return InvalidArgument("source_watermark", "must be >= -1");
+    // txn versions are non-negative; -1 (an empty source partition) becomes 0.
+    write.txns[std::string(kWatermarkAppPrefix) + PartitionKey(symbol, timeframe)] = *source_watermark + 1;
+  }
   delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
-  return table_.ReplacePartitions({partition}, rows, {.lineage = lineage});
+  return table_.ReplacePartitions({partition}, rows, write);
+}
+
+Result<std::map<std::string, int64_t>> LayerTable::RecordedWatermarks() const {
+  RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
+  std::map<std::string, int64_t> marks;
+  for (const auto& [app, version] : snapshot->txn_versions) {
+    if (app.starts_with(kWatermarkAppPrefix)) marks[app.substr(kWatermarkAppPrefix.size())] = version - 1;
+  }
+  return marks;
+}
+
+Result<std::optional<delta::CompactResult>> LayerTable::CompactIfFragmented(const Symbol& symbol,
+                                                                            const Timeframe& timeframe,
+                                                                            int64_t max_files) {
+  if (max_files < 1) return InvalidArgument("max_files", "must be >= 1, got " + std::to_string(max_files));
+  RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
+  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  int64_t files = 0;
+  for (const auto& [path, file] : snapshot->files) {
+    if (file.add.partition_values == partition) ++files;
+  }
+  if (files <= max_files) return std::optional<delta::CompactResult>();
+  delta::CompactOptions options;
+  options.partition = partition;
+  options.write.lineage.attributes["reason"] =
+      "partition held " + std::to_string(files) + " files (more than " + std::to_string(max_files) + ")";
+  RC_ASSIGN_OR_RETURN(delta::CompactResult result, table_.Compact(options));
+  return std::optional<delta::CompactResult>(std::move(result));
 }
 
 Result<ColumnBatch> LayerTable::Read(const Symbol& symbol, const Timeframe& timeframe,

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -84,8 +85,12 @@ class LayerTable {
   // Replaces the whole (symbol, timeframe) partition with `rows` atomically.
   // Every row must be of that symbol and timeframe. Errors: as Append, and
   // kConflict when the partition changed concurrently.
+  // With `source_watermark` (the source table's PartitionWatermark this
+  // partition was built from, >= -1), the commit also records it as a Delta
+  // txn action, read back by RecordedWatermarks().
   Result<delta::CommitResult> ReplacePartition(const Symbol& symbol, const Timeframe& timeframe,
-                                               const ColumnBatch& rows, const delta::Lineage& lineage = {});
+                                               const ColumnBatch& rows, const delta::Lineage& lineage = {},
+                                               std::optional<int64_t> source_watermark = std::nullopt);
 
   // Rows of one partition, sorted by ts (stable). Errors: kNotFound (version
   // or column), kInvalidArgument (from > to), and scan errors.
@@ -103,6 +108,22 @@ class LayerTable {
   // timeframe) partition, or -1 when it has none: a cheap "has this partition
   // changed since version N" check for incremental consumers.
   Result<int64_t> PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const;
+
+  // Per partition ("SYMBOL/TF"), the source watermark recorded by the newest
+  // ReplacePartition that gave one. Kept in txn actions (appId
+  // "regimecast.watermark/SYMBOL/TF", version = watermark + 1), which Delta
+  // checkpoints carry: they survive log cleanup, and reading them costs one
+  // snapshot, not a pass over every commit.
+  Result<std::map<std::string, int64_t>> RecordedWatermarks() const;
+  static std::string PartitionKey(const Symbol& symbol, const Timeframe& timeframe);
+
+  // When the (symbol, timeframe) partition holds more than `max_files` live
+  // files, rewrites its small files into one (delta::Table::Compact, data
+  // unchanged). For writers that commit often (the gold prediction log).
+  // Returns the compaction, or nullopt when the partition was not fragmented.
+  // Errors: kInvalidArgument (max_files < 1); as delta::Table::Compact.
+  Result<std::optional<delta::CompactResult>> CompactIfFragmented(const Symbol& symbol, const Timeframe& timeframe,
+                                                                  int64_t max_files);
 
  private:
   LayerTable(paths::Layer layer, delta::Table table, Schema schema)

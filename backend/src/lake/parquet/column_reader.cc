@@ -98,15 +98,21 @@ class ChunkDecoder {
     return Ok();
   }
 
+  // Decodes the chunk's pages. Flat leaves (`levels` null) fill one value and,
+  // when nullable, one validity byte per row; nested leaves fill `levels` with
+  // every entry's levels and `values` with the present values only.
   template <typename T>
   Status Run(const uint8_t* file, size_t data_end, int64_t rows, std::vector<T>* values,
-             std::vector<uint8_t>* validity);
+             std::vector<uint8_t>* validity, LeveledColumn* levels = nullptr);
 
  private:
   template <typename T>
   Status DecodeValues(int32_t encoding, const uint8_t* data, size_t size, size_t count, T* out, bool v2);
   template <typename T>
   Status DecodeDictionaryPage(const format::PageHeader& header, const uint8_t* data, size_t size);
+  // Appends `count` levels of bit width BitWidth(max_level) (0 = all zero).
+  Status DecodeLevels(const uint8_t* data, size_t size, size_t count, int max_level, const char* what,
+                      std::vector<int16_t>* out);
 
   const LeafInfo& leaf_;
   const format::ColumnMetaData& meta_;
@@ -156,6 +162,27 @@ Status ChunkDecoder::DecodeDictionaryPage(const format::PageHeader& header, cons
   }
   if (used < 0) return Corrupt("truncated dictionary page");
   have_dictionary_ = true;
+  return Ok();
+}
+
+Status ChunkDecoder::DecodeLevels(const uint8_t* data, size_t size, size_t count, int max_level, const char* what,
+                                  std::vector<int16_t>* out) {
+  const size_t base = out->size();
+  if (max_level == 0) {
+    out->resize(base + count, 0);
+    return Ok();
+  }
+  std::vector<uint32_t> decoded(count);
+  RleHybridDecoder decoder(data, size, BitWidth(static_cast<uint64_t>(max_level)));
+  if (decoder.Decode(decoded.data(), count) != count) return Corrupt(std::string("truncated ") + what + " levels");
+  out->resize(base + count);
+  for (size_t idx = 0; idx < count; ++idx) {
+    if (decoded[idx] > static_cast<uint32_t>(max_level)) {
+      return Corrupt(std::string(what) + " level " + std::to_string(decoded[idx]) + " above the maximum " +
+                     std::to_string(max_level));
+    }
+    (*out)[base + idx] = static_cast<int16_t>(decoded[idx]);
+  }
   return Ok();
 }
 
@@ -249,7 +276,8 @@ Status ChunkDecoder::DecodeValues(int32_t encoding, const uint8_t* data, size_t 
 
 template <typename T>
 Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std::vector<T>* values,
-                         std::vector<uint8_t>* validity) {
+                         std::vector<uint8_t>* validity, LeveledColumn* levels) {
+  const bool nested = levels != nullptr;
   if (!meta_.__isset.codec || !IsCodecSupported(meta_.codec)) {
     return NotSupported("compression codec " + CodecName(meta_.codec));
   }
@@ -276,7 +304,6 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
   ByteReader chunk(file + start, static_cast<size_t>(length));
   PageBuffer page_buffer;
   std::vector<T> scratch;
-  std::vector<uint8_t> levels;
   int64_t left = rows;
   while (left > 0) {
     if (chunk.remaining() == 0) {
@@ -330,6 +357,8 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
     int32_t encoding = 0;
     const uint8_t* level_data = nullptr;
     size_t level_size = 0;
+    const uint8_t* rep_data = nullptr;  // nested leaves only
+    size_t rep_size = 0;
     const uint8_t* value_data = nullptr;
     size_t value_size = 0;
     if (!v2) {
@@ -341,7 +370,22 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
       const uint8_t* body = nullptr;
       RC_RETURN_IF_ERROR(inflate(0, full_size, &body));
       ByteReader reader(body, full_size);
-      if (leaf_.nullable) {
+      if (nested) {
+        // v1 nested pages: u32le-prefixed repetition levels, then definition levels.
+        uint32_t len = 0;
+        if (leaf_.max_rep > 0) {
+          if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, &rep_data)) {
+            return Corrupt("truncated repetition levels");
+          }
+          rep_size = len;
+        }
+        if (leaf_.max_def > 0) {
+          if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, &level_data)) {
+            return Corrupt("truncated definition levels");
+          }
+          level_size = len;
+        }
+      } else if (leaf_.nullable) {
         uint32_t len = 0;
         if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, &level_data)) {
           return Corrupt("truncated definition levels");
@@ -365,10 +409,14 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
           def_len + rep_len > static_cast<int64_t>(full_size)) {
         return Corrupt("data page v2 level lengths exceed the page");
       }
-      if (rep_len != 0) return Corrupt("repetition levels in a flat column");
-      if (!leaf_.nullable && def_len != 0) return Corrupt("definition levels in a required column");
-      // v2 levels are never compressed; only the values section may be.
-      level_data = raw;
+      if (rep_len != 0 && leaf_.max_rep == 0) return Corrupt("repetition levels in a column that does not repeat");
+      if (def_len != 0 && (nested ? leaf_.max_def == 0 : !leaf_.nullable)) {
+        return Corrupt("definition levels in a required column");
+      }
+      // v2 levels are never compressed (repetition first); only the values section may be.
+      rep_data = raw;
+      rep_size = static_cast<size_t>(rep_len);
+      level_data = raw + rep_len;
       level_size = static_cast<size_t>(def_len);
       const auto skip = static_cast<size_t>(def_len + rep_len);
       const size_t values_full = full_size - skip;
@@ -385,6 +433,18 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
       return Corrupt("page has " + std::to_string(page_values) + " values, " + std::to_string(left) + " remain");
     }
     const auto count = static_cast<size_t>(page_values);
+    if (nested) {
+      RC_RETURN_IF_ERROR(Charge(static_cast<int64_t>(count * (sizeof(T) + 2 * sizeof(int16_t)))));
+      RC_RETURN_IF_ERROR(DecodeLevels(rep_data, rep_size, count, leaf_.max_rep, "repetition", &levels->rep));
+      RC_RETURN_IF_ERROR(DecodeLevels(level_data, level_size, count, leaf_.max_def, "definition", &levels->def));
+      const auto page_def = levels->def.end() - static_cast<std::ptrdiff_t>(count);
+      const auto present = static_cast<size_t>(std::count(page_def, levels->def.end(), int16_t(leaf_.max_def)));
+      const size_t base = values->size();
+      values->resize(base + present);
+      RC_RETURN_IF_ERROR(DecodeValues(encoding, value_data, value_size, present, values->data() + base, v2));
+      left -= page_values;
+      continue;
+    }
     RC_RETURN_IF_ERROR(Charge(static_cast<int64_t>(count * (sizeof(T) + (leaf_.nullable ? 1 : 0)))));
     size_t non_null = count;
     if (leaf_.nullable) {
@@ -527,6 +587,43 @@ Result<LeafInfo> MapLeaf(const format::SchemaElement& element) {
   return unsupported("physical type " + std::to_string(static_cast<int>(element.type)));
 }
 
+namespace {
+// Converts the INT64 timestamps of `ts` from `first_row` on to microseconds.
+void ScaleTimestamps(TimeUnitScale scale, size_t first_row, std::vector<int64_t>& ts) {
+  for (size_t row = first_row; row < ts.size(); ++row) {
+    if (scale == TimeUnitScale::kMillis) {
+      // Saturate instead of overflowing for values beyond +-292 millennia.
+      const int64_t ms = ts[row];
+      constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 1000;
+      ts[row] = ms > kLimit ? std::numeric_limits<int64_t>::max()
+                : ms < -kLimit ? std::numeric_limits<int64_t>::min()
+                               : ms * 1000;
+    } else {
+      // Floor division so that pre-1970 instants round towards the past.
+      const int64_t ns = ts[row];
+      ts[row] = ns / 1000 - ((ns % 1000) < 0 ? 1 : 0);
+    }
+  }
+}
+}  // namespace
+
+Status ReadLeveledColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
+                              size_t data_end, DecodeBudget* budget, LeveledColumn* out) {
+  ChunkDecoder decoder(leaf, meta, budget);
+  if (!meta.__isset.type || meta.type != leaf.physical) {
+    return decoder.Corrupt("chunk type differs from the schema type " + TypeName(leaf.physical));
+  }
+  if (!meta.__isset.num_values || meta.num_values < 0) return decoder.Corrupt("chunk has no valid num_values");
+  const size_t first_row = std::visit([](const auto& vec) { return vec.size(); }, out->values.values);
+  RC_RETURN_IF_ERROR(std::visit(
+      [&](auto& vec) { return decoder.Run(file, data_end, meta.num_values, &vec, nullptr, out); },
+      out->values.values));
+  if (leaf.time_scale == TimeUnitScale::kMillis || leaf.time_scale == TimeUnitScale::kNanos) {
+    ScaleTimestamps(leaf.time_scale, first_row, std::get<std::vector<int64_t>>(out->values.values));
+  }
+  return Ok();
+}
+
 Status ReadColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
                        size_t data_end, int64_t rows, DecodeBudget* budget, Column* out) {
   ChunkDecoder decoder(leaf, meta, budget);
@@ -539,21 +636,7 @@ Status ReadColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta,
       [&](auto& vec) { return decoder.Run(file, data_end, rows, &vec, validity); }, out->values);
   if (!status) return status;
   if (leaf.time_scale == TimeUnitScale::kMillis || leaf.time_scale == TimeUnitScale::kNanos) {
-    auto& ts = std::get<std::vector<int64_t>>(out->values);
-    for (size_t row = first_row; row < ts.size(); ++row) {
-      if (leaf.time_scale == TimeUnitScale::kMillis) {
-        // Saturate instead of overflowing for values beyond +-292 millennia.
-        const int64_t ms = ts[row];
-        constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 1000;
-        ts[row] = ms > kLimit ? std::numeric_limits<int64_t>::max()
-                  : ms < -kLimit ? std::numeric_limits<int64_t>::min()
-                                 : ms * 1000;
-      } else {
-        // Floor division so that pre-1970 instants round towards the past.
-        const int64_t ns = ts[row];
-        ts[row] = ns / 1000 - ((ns % 1000) < 0 ? 1 : 0);
-      }
-    }
+    ScaleTimestamps(leaf.time_scale, first_row, std::get<std::vector<int64_t>>(out->values));
   }
   return Ok();
 }

@@ -421,6 +421,70 @@ Status WriteChunkTyped(const Field& field, const std::vector<T>& column_values, 
   return Ok();
 }
 
+// Appends v1 levels (u32le length + hybrid) of entries [begin, end).
+void AppendLevels(const std::vector<int16_t>& levels, size_t begin, size_t end, int max_level, std::string* body) {
+  std::vector<uint32_t> widened(levels.begin() + static_cast<std::ptrdiff_t>(begin),
+                                levels.begin() + static_cast<std::ptrdiff_t>(end));
+  const size_t len_pos = body->size();
+  body->append(4, '\0');
+  EncodeRleHybrid(widened.data(), widened.size(), BitWidth(static_cast<uint64_t>(max_level)), body);
+  const auto len = static_cast<uint32_t>(body->size() - len_pos - 4);
+  std::memcpy(body->data() + len_pos, &len, 4);
+}
+
+template <typename T>
+Status WriteLeveledTyped(const std::vector<T>& present, int max_def, int max_rep, const std::vector<int16_t>& def,
+                         const std::vector<int16_t>& rep, const WriteOptions& options, std::string* file,
+                         format::ColumnMetaData* meta) {
+  using V = ViewOf<T>;
+  const std::vector<V> values(present.begin(), present.end());
+  const size_t entries = def.size();
+  ChunkSink sink{&options, file, CodecId(options.codec)};
+  std::string body;
+  size_t begin = 0;
+  size_t value_pos = 0;
+  while (begin < entries) {
+    // A page ends at a record boundary (repetition level 0) once it holds
+    // about data_page_bytes, so that no record spans two pages.
+    size_t end = begin;
+    size_t bytes = 0;
+    size_t page_values = 0;
+    while (end < entries) {
+      const bool record_start = max_rep == 0 || rep[end] == 0;
+      if (end > begin && record_start &&
+          (bytes >= static_cast<size_t>(options.data_page_bytes) || end - begin >= kMaxPageRows)) {
+        break;
+      }
+      if (def[end] == max_def) bytes += PlainSize(values[value_pos + page_values++]);
+      bytes += 1;
+      ++end;
+    }
+    body.clear();
+    if (max_rep > 0) AppendLevels(rep, begin, end, max_rep, &body);
+    if (max_def > 0) AppendLevels(def, begin, end, max_def, &body);
+    AppendPlain(values.data() + value_pos, page_values, &body);
+    RC_RETURN_IF_ERROR(sink.AddPage(DataPageHeader(end - begin, format::Encoding::PLAIN), body));
+    ++sink.plain_data_pages;
+    value_pos += page_values;
+    begin = end;
+  }
+  meta->__set_type(PhysicalTypeOf<V>());
+  meta->__set_encodings({format::Encoding::PLAIN, format::Encoding::RLE});
+  meta->__set_codec(static_cast<format::CompressionCodec::type>(sink.codec));
+  meta->__set_num_values(static_cast<int64_t>(entries));
+  meta->__set_total_uncompressed_size(sink.total_uncompressed);
+  meta->__set_total_compressed_size(sink.total_compressed);
+  meta->__set_data_page_offset(sink.first_data_page);
+  meta->__set_statistics(
+      ComputeStatistics(values.data(), values.size(), static_cast<int64_t>(entries - values.size())));
+  format::PageEncodingStats stat;
+  stat.__set_page_type(format::PageType::DATA_PAGE);
+  stat.__set_encoding(format::Encoding::PLAIN);
+  stat.__set_count(sink.plain_data_pages);
+  meta->__set_encoding_stats({stat});
+  return Ok();
+}
+
 }  // namespace
 
 int32_t CodecId(Codec codec) {
@@ -496,6 +560,30 @@ Status WriteColumnChunk(const Field& field, const Column& column, size_t row_beg
       },
       column.values);
   if (!status) return tl::unexpected(WithContext(status.error(), "column '" + field.name + "'"));
+  chunk->__set_file_offset(0);
+  chunk->__set_meta_data(meta);
+  return Ok();
+}
+
+}  // namespace rc::lake::parquet::internal
+
+namespace rc::lake::parquet::internal {
+
+Status WriteLeveledColumnChunk(const format::SchemaElement& element, const std::vector<std::string>& path_in_schema,
+                               int max_def, int max_rep, const std::vector<int16_t>& def,
+                               const std::vector<int16_t>& rep, const Column& present, const WriteOptions& options,
+                               std::string* file, format::ColumnChunk* chunk) {
+  std::string path;
+  for (const std::string& part : path_in_schema) path += (path.empty() ? "" : ".") + part;
+  if (def.empty()) return Internal("column '" + path + "': a nested chunk needs at least one entry");
+  if (max_rep > 0 && rep.size() != def.size()) return Internal("column '" + path + "': level counts differ");
+  format::ColumnMetaData meta;
+  Status status = std::visit(
+      [&](const auto& vec) { return WriteLeveledTyped(vec, max_def, max_rep, def, rep, options, file, &meta); },
+      present.values);
+  if (!status) return tl::unexpected(WithContext(status.error(), "column '" + path + "'"));
+  if (meta.type != element.type) return Internal("column '" + path + "': storage does not match the schema type");
+  meta.__set_path_in_schema(path_in_schema);
   chunk->__set_file_offset(0);
   chunk->__set_meta_data(meta);
   return Ok();

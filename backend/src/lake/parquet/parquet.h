@@ -1,8 +1,9 @@
 // File: lake/parquet/parquet.h
 //
 // Front door of Regimecast's own Parquet implementation (no Parquet library is
-// packaged for C++ in Debian 12). Flat schemas only; see formats.md §1 and
-// docs/lake_format.md. Metadata is Thrift compact protocol (code generated
+// packaged for C++ in Debian 12). Flat columns through this API; see formats.md §1 and
+// docs/lake_format.md (nested struct/list/map columns are read and written
+// only inside the lake, for Delta checkpoints). Metadata is Thrift compact protocol (code generated
 // from lake/parquet/parquet.thrift at build time, used only inside this folder).
 //
 //   rc::lake::parquet::WriteOptions options;  // snappy, dictionary on
@@ -23,6 +24,10 @@
 #include "lake/column_batch.h"
 
 namespace rc::lake::parquet {
+
+namespace internal {
+struct ReaderAccess;
+}  // namespace internal
 
 enum class Codec { kUncompressed, kSnappy, kGzip, kZstd };
 
@@ -60,7 +65,12 @@ struct RowGroupInfo {
 };
 
 struct FileInfo {
+  // The flat (primitive, non-repeated) top-level columns; Read() returns these.
   Schema schema;
+  // Top-level struct / list / map columns, in file order: Read() rejects them
+  // (kUnsupported naming the column); the lake reads Delta checkpoints' nested
+  // columns through its internal nested reader.
+  std::vector<std::string> nested_columns;
   int64_t num_rows = 0;
   std::string created_by;
   std::vector<RowGroupInfo> row_groups;
@@ -85,22 +95,27 @@ class Reader {
  public:
   // Opens and validates the footer. Errors: kIo (cannot read), kDataCorrupt
   // (bad magic, truncated, offsets out of range, undecodable metadata),
-  // kUnsupported (nested schema, encryption, unknown type) naming the column.
+  // kUnsupported (encryption, unknown type, nested shapes other than
+  // optional structs, LIST and MAP groups) naming the column.
   static Result<Reader> OpenFile(const std::string& path);
   static Result<Reader> OpenBuffer(std::string bytes);
 
   const FileInfo& info() const;
 
   // Decodes the requested columns. Errors: kDataCorrupt / kUnsupported naming
-  // the column and the feature (e.g. "column 'x': encoding DELTA_BYTE_ARRAY").
+  // the column and the feature (e.g. "column 'x': encoding DELTA_BYTE_ARRAY");
+  // kUnsupported for a nested column (requested, or all columns requested).
   Result<ColumnBatch> Read(const ReadOptions& options = {}) const;
+
+  // Opaque state (lake/parquet/internal/reader_impl.h).
+  struct Impl;
 
   Reader(Reader&&) noexcept;
   Reader& operator=(Reader&&) noexcept;
   ~Reader();
 
  private:
-  struct Impl;
+  friend struct internal::ReaderAccess;
   explicit Reader(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

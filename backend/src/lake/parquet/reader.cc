@@ -12,6 +12,7 @@
 
 #include "lake/parquet/internal/bytes.h"
 #include "lake/parquet/internal/column_reader.h"
+#include "lake/parquet/internal/reader_impl.h"
 #include "lake/parquet/internal/thrift_io.h"
 #include "lake/parquet/parquet.h"
 
@@ -20,6 +21,7 @@ namespace {
 
 namespace format = internal::format;
 using internal::LeafInfo;
+using internal::NestedField;
 
 // Decoded output may be up to this many times the file size (plus a floor),
 // which admits every realistic compression ratio but not a hostile footer.
@@ -91,31 +93,185 @@ ColumnChunkStats ConvertStats(const LeafInfo& leaf, const format::ColumnMetaData
   return out;
 }
 
-Status ValidateAndDescribe(const format::FileMetaData& meta, size_t data_end, std::vector<LeafInfo>* leaves,
-                           FileInfo* info) {
+// Walks the depth-first schema element list (formats.md §1.1), building the
+// logical tree with each node's definition/repetition levels.
+class SchemaParser {
+ public:
+  SchemaParser(const std::vector<format::SchemaElement>& elements, std::vector<LeafInfo>* leaves)
+      : elements_(elements), leaves_(leaves) {}
+
+  bool AtEnd() const { return next_ >= elements_.size(); }
+
+  // Parses the next element and its subtree. `def` / `rep` are the levels
+  // reached by its parent; an element that is the repeated level of a LIST
+  // (legacy two-level lists) counts as required here, its level is in `def`.
+  Result<NestedField> Parse(const std::string& prefix, int def, int rep, bool in_nested, bool repeated_ok,
+                            int depth) {
+    if (AtEnd()) return DataCorrupt("schema ends inside a group");
+    if (depth > kMaxDepth) return Unsupported("schema nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    const size_t idx = next_++;
+    const format::SchemaElement& element = elements_[idx];
+    if (!element.__isset.name) return DataCorrupt("schema element " + std::to_string(idx) + " has no name");
+    const std::string path = prefix.empty() ? element.name : prefix + "." + element.name;
+    const bool repeated =
+        element.__isset.repetition_type && element.repetition_type == format::FieldRepetitionType::REPEATED;
+    if (repeated && !repeated_ok) {
+      return Unsupported("column '" + path + "': repeated field outside a LIST or MAP group", path);
+    }
+    const bool optional =
+        !element.__isset.repetition_type || element.repetition_type == format::FieldRepetitionType::OPTIONAL;
+    NestedField node;
+    node.name = element.name;
+    node.nullable = optional;
+    node.def_present = def + (optional ? 1 : 0);
+    const int32_t children = element.__isset.num_children ? element.num_children : 0;
+    if (children < 0) return DataCorrupt("column '" + path + "': negative child count", path);
+    if (children == 0) {
+      if (!element.__isset.type) return Unsupported("column '" + path + "': group without fields", path);
+      format::SchemaElement leaf_element = element;
+      leaf_element.__set_name(path);
+      leaf_element.__set_repetition_type(optional ? format::FieldRepetitionType::OPTIONAL
+                                                  : format::FieldRepetitionType::REQUIRED);
+      auto mapped = internal::MapLeaf(leaf_element);
+      if (!mapped && !in_nested) return tl::unexpected(mapped.error());
+      LeafInfo leaf;
+      if (mapped) {
+        leaf = std::move(*mapped);
+      } else {
+        // Deferred: a Delta checkpoint's stats_parsed may hold types we never read.
+        leaf.name = path;
+        leaf.physical = element.__isset.type ? element.type : format::Type::BYTE_ARRAY;
+        leaf.type = ColumnType::kString;
+        leaf.unsupported = mapped.error().message;
+      }
+      leaf.max_def = node.def_present;
+      leaf.max_rep = rep;
+      leaf.nested = in_nested;
+      node.kind = NestedField::Kind::kLeaf;
+      node.type = leaf.type;
+      node.leaf_index = static_cast<int>(leaves_->size());
+      leaves_->push_back(std::move(leaf));
+      return node;
+    }
+    const bool has_logical = element.__isset.logicalType;
+    const bool has_converted = element.__isset.converted_type;
+    const bool is_list = (has_logical && element.logicalType.__isset.LIST) ||
+                         (has_converted && element.converted_type == format::ConvertedType::LIST);
+    const bool is_map = (has_logical && element.logicalType.__isset.MAP) ||
+                        (has_converted && (element.converted_type == format::ConvertedType::MAP ||
+                                           element.converted_type == format::ConvertedType::MAP_KEY_VALUE));
+    if (!is_list && !is_map) {
+      node.kind = NestedField::Kind::kStruct;
+      std::unordered_set<std::string> names;
+      for (int32_t child = 0; child < children; ++child) {
+        RC_ASSIGN_OR_RETURN(NestedField field, Parse(path, node.def_present, rep, true, false, depth + 1));
+        if (!names.insert(field.name).second) {
+          return DataCorrupt("column '" + path + "': two fields named '" + field.name + "'", path);
+        }
+        node.children.push_back(std::move(field));
+      }
+      return node;
+    }
+    const char* what = is_list ? "LIST" : "MAP";
+    if (children != 1) {
+      return Unsupported("column '" + path + "': " + what + " group with " + std::to_string(children) + " fields",
+                         path);
+    }
+    if (AtEnd()) return DataCorrupt("schema ends inside column '" + path + "'", path);
+    const format::SchemaElement& repeated_element = elements_[next_];
+    if (!repeated_element.__isset.repetition_type ||
+        repeated_element.repetition_type != format::FieldRepetitionType::REPEATED) {
+      return Unsupported("column '" + path + "': " + what + " group whose field is not repeated", path);
+    }
+    node.def_element = node.def_present + 1;
+    node.rep_level = rep + 1;
+    const int32_t inner = repeated_element.__isset.num_children ? repeated_element.num_children : 0;
+    if (is_map) {
+      if (inner != 2) {
+        return Unsupported("column '" + path + "': MAP entries with " + std::to_string(inner) + " fields", path);
+      }
+      ++next_;  // the repeated key_value group carries no value of its own
+      const std::string entry_path = path + "." + repeated_element.name;
+      RC_ASSIGN_OR_RETURN(NestedField key, Parse(entry_path, node.def_element, node.rep_level, true, false, depth + 1));
+      RC_ASSIGN_OR_RETURN(NestedField value,
+                          Parse(entry_path, node.def_element, node.rep_level, true, false, depth + 1));
+      if (key.kind != NestedField::Kind::kLeaf || key.type != ColumnType::kString) {
+        return Unsupported("column '" + path + "': MAP keys other than strings", path);
+      }
+      node.kind = NestedField::Kind::kMap;
+      node.children = {std::move(key), std::move(value)};
+      return node;
+    }
+    // Three-level lists (repeated group of one field named other than the
+    // legacy "array" / "<name>_tuple"); otherwise the repeated field is the element.
+    const bool three_level = inner == 1 && repeated_element.name != "array" &&
+                             repeated_element.name != element.name + "_tuple";
+    node.kind = NestedField::Kind::kList;
+    if (three_level) {
+      ++next_;
+      RC_ASSIGN_OR_RETURN(NestedField item, Parse(path + "." + repeated_element.name, node.def_element,
+                                                  node.rep_level, true, false, depth + 1));
+      node.children.push_back(std::move(item));
+    } else {
+      RC_ASSIGN_OR_RETURN(NestedField item, Parse(path, node.def_element, node.rep_level, true, true, depth + 1));
+      node.children.push_back(std::move(item));
+    }
+    return node;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 32;
+  const std::vector<format::SchemaElement>& elements_;
+  std::vector<LeafInfo>* leaves_;
+  size_t next_ = 1;  // element 0 is the root
+};
+
+const char* KindName(NestedField::Kind kind) {
+  switch (kind) {
+    case NestedField::Kind::kStruct:
+      return "struct";
+    case NestedField::Kind::kList:
+      return "list";
+    case NestedField::Kind::kMap:
+      return "map";
+    case NestedField::Kind::kLeaf:
+      break;
+  }
+  return "primitive";
+}
+
+Status ValidateAndDescribe(const format::FileMetaData& meta, size_t data_end, Reader::Impl* impl) {
+  std::vector<LeafInfo>* leaves = &impl->leaves;
+  FileInfo* info = &impl->info;
   if (meta.__isset.encryption_algorithm) return Unsupported("encrypted Parquet files (plaintext footer mode)");
   if (!meta.__isset.schema || meta.schema.empty()) return DataCorrupt("footer has no schema");
   if (!meta.__isset.num_rows || meta.num_rows < 0) return DataCorrupt("footer has no valid num_rows");
   const format::SchemaElement& root = meta.schema[0];
-  for (size_t idx = 1; idx < meta.schema.size(); ++idx) {
-    const format::SchemaElement& element = meta.schema[idx];
-    if (!element.__isset.name) return DataCorrupt("schema element " + std::to_string(idx) + " has no name");
-    if (element.__isset.num_children && element.num_children > 0) {
-      return Unsupported("column '" + element.name + "': nested (group) columns", element.name);
-    }
-    RC_ASSIGN_OR_RETURN(LeafInfo leaf, internal::MapLeaf(element));
-    leaves->push_back(std::move(leaf));
+  if (!root.__isset.num_children || root.num_children < 0) {
+    return DataCorrupt("schema root declares no valid number of children");
   }
-  if (!root.__isset.num_children || root.num_children < 0 ||
-      static_cast<size_t>(root.num_children) != leaves->size()) {
+  SchemaParser parser(meta.schema, leaves);
+  for (int32_t child = 0; child < root.num_children; ++child) {
+    RC_ASSIGN_OR_RETURN(NestedField column, parser.Parse("", 0, 0, false, false, 1));
+    impl->columns.push_back(std::move(column));
+  }
+  if (!parser.AtEnd()) {
     return DataCorrupt("schema root declares " + std::to_string(root.num_children) + " children, footer has " +
-                       std::to_string(leaves->size()));
+                       std::to_string(meta.schema.size() - 1) + " elements beyond them");
   }
   std::unordered_set<std::string> names;
-  for (const LeafInfo& leaf : *leaves) {
-    if (leaf.name.empty()) return DataCorrupt("column with an empty name");
-    if (!names.insert(leaf.name).second) return Unsupported("duplicate column name '" + leaf.name + "'", leaf.name);
-    info->schema.fields.push_back(Field{leaf.name, leaf.type, leaf.nullable});
+  for (const NestedField& column : impl->columns) {
+    if (column.name.empty()) return DataCorrupt("column with an empty name");
+    if (!names.insert(column.name).second) {
+      return Unsupported("duplicate column name '" + column.name + "'", column.name);
+    }
+    if (column.kind == NestedField::Kind::kLeaf) {
+      const LeafInfo& leaf = (*leaves)[static_cast<size_t>(column.leaf_index)];
+      impl->flat_leaf.push_back(static_cast<size_t>(column.leaf_index));
+      info->schema.fields.push_back(Field{leaf.name, leaf.type, leaf.nullable});
+    } else {
+      info->nested_columns.push_back(column.name);
+    }
   }
   int64_t total_rows = 0;
   for (size_t group_idx = 0; group_idx < meta.row_groups.size(); ++group_idx) {
@@ -147,7 +303,7 @@ Status ValidateAndDescribe(const format::FileMetaData& meta, size_t data_end, st
       if (!col_meta.__isset.type || col_meta.type != leaf.physical) {
         return DataCorrupt(where + ": column '" + leaf.name + "' chunk type differs from the schema", leaf.name);
       }
-      if (col_meta.num_values != group.num_rows) {
+      if (!leaf.nested && col_meta.num_values != group.num_rows) {
         return DataCorrupt(where + ": column '" + leaf.name + "' has " + std::to_string(col_meta.num_values) +
                                " values for " + std::to_string(group.num_rows) + " rows",
                            leaf.name);
@@ -157,7 +313,7 @@ Status ValidateAndDescribe(const format::FileMetaData& meta, size_t data_end, st
           col_meta.total_compressed_size > static_cast<int64_t>(data_end)) {
         return DataCorrupt(where + ": column '" + leaf.name + "' offsets lie outside the file", leaf.name);
       }
-      group_info.columns.push_back(ConvertStats(leaf, col_meta));
+      if (!leaf.nested) group_info.columns.push_back(ConvertStats(leaf, col_meta));
     }
     info->row_groups.push_back(std::move(group_info));
   }
@@ -172,14 +328,6 @@ Status ValidateAndDescribe(const format::FileMetaData& meta, size_t data_end, st
 }
 
 }  // namespace
-
-struct Reader::Impl {
-  std::string bytes;
-  size_t data_end = 0;  // start of the footer
-  format::FileMetaData meta;
-  std::vector<LeafInfo> leaves;
-  FileInfo info;
-};
 
 Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Reader::Reader(Reader&&) noexcept = default;
@@ -220,18 +368,31 @@ Result<Reader> Reader::OpenBuffer(std::string bytes) {
   const auto* footer = reinterpret_cast<const uint8_t*>(data.data() + impl->data_end);
   RC_ASSIGN_OR_RETURN(size_t used, internal::DeserializeThrift(footer, footer_len, &impl->meta, "footer"));
   (void)used;
-  RC_RETURN_IF_ERROR(ValidateAndDescribe(impl->meta, impl->data_end, &impl->leaves, &impl->info));
+  RC_RETURN_IF_ERROR(ValidateAndDescribe(impl->meta, impl->data_end, impl.get()));
   return Reader(std::move(impl));
 }
 
 Result<ColumnBatch> Reader::Read(const ReadOptions& options) const {
   const Impl& impl = *impl_;
-  std::vector<size_t> picked;
+  // A nested column is never silently dropped or flattened.
+  auto reject_nested = [&impl](const std::string& name) -> Status {
+    for (const NestedField& column : impl.columns) {
+      if (column.name == name && column.kind != NestedField::Kind::kLeaf) {
+        return Unsupported("column '" + name + "': nested (" + KindName(column.kind) +
+                               ") columns cannot be read as a flat batch",
+                           name);
+      }
+    }
+    return Ok();
+  };
+  std::vector<size_t> picked;  // fields of info.schema
   if (options.columns.empty()) {
-    for (size_t idx = 0; idx < impl.leaves.size(); ++idx) picked.push_back(idx);
+    for (const std::string& name : impl.info.nested_columns) RC_RETURN_IF_ERROR(reject_nested(name));
+    for (size_t idx = 0; idx < impl.info.schema.fields.size(); ++idx) picked.push_back(idx);
   } else {
     std::unordered_set<std::string> seen;
     for (const std::string& name : options.columns) {
+      RC_RETURN_IF_ERROR(reject_nested(name));
       const int idx = impl.info.schema.FieldIndex(name);
       if (idx < 0) return NotFound("column '" + name + "'");
       if (!seen.insert(name).second) return InvalidArgument("columns", "column '" + name + "' requested twice");
@@ -273,7 +434,7 @@ Result<ColumnBatch> Reader::Read(const ReadOptions& options) const {
   // column, at most hardware_concurrency at a time); each has its own budget
   // share so the limit does not depend on scheduling.
   auto read_column = [&](size_t pos) -> Status {
-    const size_t leaf_idx = picked[pos];
+    const size_t leaf_idx = impl.flat_leaf[picked[pos]];
     const LeafInfo& leaf = impl.leaves[leaf_idx];
     Column& column = batch.column(pos);
     internal::DecodeBudget budget{share};

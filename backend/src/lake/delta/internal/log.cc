@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lake/delta/internal/checkpoint.h"
 #include "lake/paths.h"
 
 namespace rc::lake::delta {
@@ -29,6 +30,10 @@ std::vector<const LiveFile*> Snapshot::FilesInOrder() const {
 
 namespace internal {
 
+bool LogListing::HasCommit(int64_t version) const {
+  return std::binary_search(versions.begin(), versions.end(), version);
+}
+
 Result<LogListing> ListLog(FileSystem& fs, const std::string& table_dir) {
   std::string log_dir = paths::LogDir(table_dir);
   auto entries = fs.ListDir(log_dir);
@@ -39,38 +44,45 @@ Result<LogListing> ListLog(FileSystem& fs, const std::string& table_dir) {
     return tl::unexpected(entries.error());
   }
   LogListing out;
+  std::optional<int64_t> other_checkpoint;  // multi-part / V2 checkpoints: not read
   for (const auto& e : *entries) {
     if (e.is_dir) continue;
     if (auto v = paths::ParseCommitFileName(e.name)) {
       out.versions.push_back(*v);
-    } else if (auto c = paths::ParseCheckpointFileName(e.name)) {
-      out.latest_checkpoint = std::max(out.latest_checkpoint.value_or(-1), *c);
+    } else if (auto c = paths::ParseClassicCheckpointFileName(e.name)) {
+      out.checkpoints.push_back(*c);
+    } else if (auto m = paths::ParseCheckpointFileName(e.name)) {
+      other_checkpoint = std::max(other_checkpoint.value_or(-1), *m);
     }
   }
   std::sort(out.versions.begin(), out.versions.end());
-  if (out.versions.empty()) {
-    if (out.latest_checkpoint) {
-      return Unsupported("'" + table_dir + "': the log starts at checkpoint " +
-                             std::to_string(*out.latest_checkpoint) +
-                             " without JSON commits; reading checkpoints is not supported",
+  std::sort(out.checkpoints.begin(), out.checkpoints.end());
+  if (out.versions.empty() && out.checkpoints.empty()) {
+    if (other_checkpoint) {
+      return Unsupported("'" + table_dir + "': the log starts at a multi-part or V2 checkpoint (version " +
+                             std::to_string(*other_checkpoint) + "), which is not supported",
                          "checkpoint");
     }
     return NotFound("'" + table_dir + "' is not a Delta table (no commits in _delta_log)");
   }
-  if (out.versions.front() != 0) {
-    if (out.latest_checkpoint) {
+  out.latest = std::max(out.versions.empty() ? -1 : out.versions.back(),
+                        out.checkpoints.empty() ? -1 : out.checkpoints.back());
+  if (out.checkpoints.empty() && out.versions.front() != 0) {
+    if (other_checkpoint) {
       return Unsupported("'" + table_dir + "': commits before version " + std::to_string(out.versions.front()) +
-                             " were cleaned up behind a checkpoint; reading checkpoints is not supported",
+                             " were cleaned up behind a multi-part or V2 checkpoint, which is not supported",
                          "checkpoint");
     }
     return DataCorrupt("'" + table_dir + "': commit 0 is missing (first commit is " +
                            std::to_string(out.versions.front()) + ")",
                        "_delta_log");
   }
-  for (size_t i = 1; i < out.versions.size(); ++i) {
-    if (out.versions[i] != out.versions[i - 1] + 1) {
-      return DataCorrupt("'" + table_dir + "': commits are not contiguous (version " +
-                             std::to_string(out.versions[i - 1] + 1) + " is missing)",
+  // Every commit after the newest checkpoint (or from version 0) must be there.
+  const int64_t start = out.checkpoints.empty() ? 0 : out.checkpoints.back() + 1;
+  for (int64_t v = start; v <= out.latest; ++v) {
+    if (!out.HasCommit(v)) {
+      return DataCorrupt("'" + table_dir + "': commits are not contiguous (version " + std::to_string(v) +
+                             " is missing)",
                          "_delta_log");
     }
   }
@@ -121,7 +133,10 @@ Status ApplyCommit(Snapshot& s, int64_t version, const CommitActions& commit, in
     s.tombstones.erase(rel);
     s.files[rel] = LiveFile{add, rel, version, s.next_seq++};
   }
-  for (const auto& txn : commit.txns) s.txn_versions[txn.app_id] = txn.version;
+  for (const auto& txn : commit.txns) {
+    s.txn_versions[txn.app_id] = txn.version;
+    s.txns[txn.app_id] = txn;
+  }
   int64_t ts = raw_timestamp_ms;
   if (!s.commit_timestamps.empty() && ts <= s.commit_timestamps.back()) ts = s.commit_timestamps.back() + 1;
   s.commit_timestamps.push_back(ts);
@@ -139,11 +154,92 @@ Result<std::shared_ptr<Snapshot>> Replay(FileSystem& fs, const std::string& tabl
     RC_RETURN_IF_ERROR(ApplyCommit(*snap, v, commit, ts));
   }
   if (snap->version < 0) return NotFound("'" + table_dir + "' has no commits");
-  RC_RETURN_IF_ERROR(CheckProtocol(snap->protocol, /*for_write=*/false));
-  if (snap->metadata.format_provider != "parquet") {
-    return Unsupported("data file format '" + snap->metadata.format_provider + "' (only parquet)", "format");
-  }
+  RC_RETURN_IF_ERROR(CheckReadable(*snap));
   return snap;
+}
+
+Status CheckReadable(const Snapshot& snapshot) {
+  RC_RETURN_IF_ERROR(CheckProtocol(snapshot.protocol, /*for_write=*/false));
+  if (snapshot.metadata.format_provider != "parquet") {
+    return Unsupported("data file format '" + snapshot.metadata.format_provider + "' (only parquet)", "format");
+  }
+  return Ok();
+}
+
+Result<std::shared_ptr<Snapshot>> LoadSnapshot(FileSystem& fs, const std::string& table_dir, const LogListing& listing,
+                                               int64_t target) {
+  auto commits_retained = [&listing](int64_t from, int64_t to) {
+    for (int64_t v = from; v <= to; ++v) {
+      if (!listing.HasCommit(v)) return false;
+    }
+    return true;
+  };
+  std::optional<Error> checkpoint_error;
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    const int64_t checkpoint = *it;
+    if (checkpoint > target || !commits_retained(checkpoint + 1, target)) continue;
+    auto base = ReadCheckpoint(fs, table_dir, checkpoint);
+    if (!base) {
+      // A checkpoint is only a shortcut: when it cannot be read, older ones
+      // (or the commits from 0) still give the same snapshot. Unsupported
+      // content is not worked around: it would be in the commits too.
+      if (base.error().code == ErrorCode::kUnsupported) return tl::unexpected(base.error());
+      if (!checkpoint_error) checkpoint_error = base.error();
+      continue;
+    }
+    RC_RETURN_IF_ERROR(CheckReadable(**base));
+    if (checkpoint == target) return *base;
+    return Replay(fs, table_dir, base->get(), target);
+  }
+  if (commits_retained(0, target)) return Replay(fs, table_dir, nullptr, target);
+  if (checkpoint_error) return tl::unexpected(*checkpoint_error);
+  const int64_t oldest = listing.checkpoints.empty() ? listing.versions.front()
+                                                     : std::min(listing.checkpoints.front(),
+                                                                listing.versions.empty() ? listing.checkpoints.front()
+                                                                                         : listing.versions.front());
+  return NotFound("version " + std::to_string(target) + " of '" + table_dir +
+                  "' can no longer be read: its log entries were cleaned up (oldest retained version: " +
+                  std::to_string(oldest) + ")");
+}
+
+Result<std::shared_ptr<const Snapshot>> LoadNewest(FileSystem& fs, const std::string& table_dir,
+                                                   std::shared_ptr<const Snapshot> base) {
+  if (base) {
+    // The cached version must still exist (a table deleted and created
+    // again under the same path starts over).
+    RC_ASSIGN_OR_RETURN(bool exists, fs.Exists(paths::CommitFilePath(table_dir, base->version)));
+    if (!exists) {
+      RC_ASSIGN_OR_RETURN(exists, fs.Exists(paths::CheckpointFilePath(table_dir, base->version)));
+    }
+    if (!exists) return std::shared_ptr<const Snapshot>();
+  } else {
+    RC_ASSIGN_OR_RETURN(std::optional<LastCheckpoint> last, ReadLastCheckpoint(fs, table_dir));
+    if (!last) return std::shared_ptr<const Snapshot>();
+    auto checkpoint = ReadCheckpoint(fs, table_dir, last->version);
+    if (!checkpoint) {
+      if (checkpoint.error().code == ErrorCode::kUnsupported) return tl::unexpected(checkpoint.error());
+      return std::shared_ptr<const Snapshot>();  // stale or unreadable hint: list the log
+    }
+    RC_RETURN_IF_ERROR(CheckReadable(**checkpoint));
+    base = std::move(*checkpoint);
+  }
+  std::shared_ptr<Snapshot> next;
+  for (int64_t v = base->version + 1;; ++v) {
+    auto commit = ReadCommit(fs, table_dir, v);
+    if (!commit) {
+      if (commit.error().code != ErrorCode::kNotFound) return tl::unexpected(commit.error());
+      // A commit after the missing one means a gap: let the listing report it.
+      RC_ASSIGN_OR_RETURN(bool gap, fs.Exists(paths::CommitFilePath(table_dir, v + 1)));
+      if (gap) return std::shared_ptr<const Snapshot>();
+      break;
+    }
+    if (!next) next = std::make_shared<Snapshot>(*base);
+    RC_ASSIGN_OR_RETURN(int64_t ts, RawCommitTimestamp(fs, table_dir, v, *commit));
+    RC_RETURN_IF_ERROR(ApplyCommit(*next, v, *commit, ts));
+  }
+  if (!next) return base;
+  RC_RETURN_IF_ERROR(CheckReadable(*next));
+  return std::shared_ptr<const Snapshot>(std::move(next));
 }
 
 }  // namespace internal

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "lake/column_batch.h"
@@ -23,6 +24,14 @@ struct LeafInfo {
   bool nullable = true;
   format::Type::type physical = format::Type::DOUBLE;
   TimeUnitScale time_scale = TimeUnitScale::kNone;
+  // Levels of a leaf inside a nested (struct / list / map) column; a flat
+  // leaf has max_rep 0 and max_def 0 (required) or 1 (optional).
+  int max_def = 0;
+  int max_rep = 0;
+  bool nested = false;  // read through ReadLeveledColumnChunk only
+  // Why a nested leaf cannot be decoded (e.g. "DECIMAL"); empty when it can.
+  // Such a leaf only fails when it is read, so that the rest of its file stays readable.
+  std::string unsupported;
 };
 
 // Maps a schema leaf to a LeafInfo. Errors: kUnsupported naming the column
@@ -41,6 +50,21 @@ struct DecodeBudget {
 // before it). Errors: kDataCorrupt / kUnsupported with the column as field.
 Status ReadColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
                        size_t data_end, int64_t rows, DecodeBudget* budget, Column* out);
+
+// A nested leaf's column chunk as Parquet stores it: one repetition and one
+// definition level per entry, and the values of the entries whose definition
+// level is max_def (only those; `values.validity` stays empty).
+struct LeveledColumn {
+  std::vector<int16_t> def;
+  std::vector<int16_t> rep;
+  Column values;
+};
+
+// Appends the chunk's entries (meta.num_values of them) to `out`, whose
+// `values` must hold the storage type of `leaf.type`. Errors as ReadColumnChunk,
+// and kDataCorrupt for levels above the leaf's maximum.
+Status ReadLeveledColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
+                              size_t data_end, DecodeBudget* budget, LeveledColumn* out);
 
 // Encoding name for messages ("RLE_DICTIONARY", "encoding 42").
 std::string EncodingName(int32_t encoding);

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "lake/column_batch.h"
@@ -24,6 +26,15 @@ format::SchemaElement SchemaElementFor(const Field& field);
 // validated against `field`.
 Status WriteColumnChunk(const Field& field, const Column& column, size_t row_begin, size_t row_count,
                         const WriteOptions& options, std::string* file, format::ColumnChunk* chunk);
+
+// Appends the chunk of one leaf of a nested column: every entry's repetition
+// and definition levels (`rep` empty when max_rep is 0) and the values of the
+// entries at max_def (`present`, no validity), as PLAIN v1 data pages that
+// start at record boundaries. `element` is the leaf's schema element.
+Status WriteLeveledColumnChunk(const format::SchemaElement& element, const std::vector<std::string>& path_in_schema,
+                               int max_def, int max_rep, const std::vector<int16_t>& def,
+                               const std::vector<int16_t>& rep, const Column& present, const WriteOptions& options,
+                               std::string* file, format::ColumnChunk* chunk);
 
 // The Parquet codec id for `codec`.
 int32_t CodecId(Codec codec);
