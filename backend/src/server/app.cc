@@ -9,10 +9,12 @@
 #include "core/build_info.h"
 #include "monitoring/standard_metrics.h"
 #include "ml/registry/registry.h"
+#include "server/curated_routes.h"
 #include "server/data_routes.h"
 #include "server/http_server.h"
 #include "server/model_routes.h"
 #include "server/prediction_routes.h"
+#include "server/static_site.h"
 #include "serving/job_runner.h"
 #include "serving/periodic_task.h"
 #include "serving/quality.h"
@@ -91,7 +93,13 @@ Status App::Init() {
   AddPredictionRoutes(*this, *predictions_, gold_mutex_);
   jobs_ = std::make_unique<serving::JobRunner>();
   AddModelRoutes(*this, *jobs_, registry_mutex_);
+  AddCuratedRoutes(*this, registry_mutex_);
   AddDataRoutes(*this);
+  if (!settings_.frontend_dir.empty()) {
+    RC_ASSIGN_OR_RETURN(StaticSite site, StaticSite::Open(settings_.frontend_dir));
+    spdlog::info("serving the front end from {}", site.root());
+    router_.SetFallback("static", [site = std::move(site)](const Request& request) { return site.Serve(request); });
+  }
   if (settings_.scheduler_enabled) {
     // Prediction quality (prediction_quality_metric, the runbook's drift signal)
     // is measured on a schedule from the gold prediction log.

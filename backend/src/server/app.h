@@ -37,7 +37,8 @@ class App {
   ~App();
 
   // Prepares the data directory and registers all routes.
-  // Errors: kIo when DATA_DIR cannot be created or written.
+  // Errors: kIo when DATA_DIR cannot be created or written; kInvalidArgument
+  // (FRONTEND_DIR) when the front-end directory is set but holds no build.
   Status Init();
   // Binds the listening socket; returns the port. Errors: kUnavailable (in use).
   Result<int> Listen();
