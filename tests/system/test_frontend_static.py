@@ -3,6 +3,7 @@ bundles, the SPA fallback for client routes, the service's own paths untouched, 
 traversal, and nothing of it in /openapi.json."""
 from __future__ import annotations
 
+import gzip
 import socket
 import subprocess
 
@@ -69,6 +70,20 @@ def test_files_client_routes_and_caching(server_factory, site):
 
     metrics = requests.get(srv.url("/metrics"), timeout=5).text
     assert 'http_requests_total{route="static",method="GET",code="200"}' in metrics
+
+
+def test_precompressed_assets_for_gzip_clients(server_factory, site):
+    bundle = site / "_nuxt" / "entry.AbC123.js"
+    (site / "_nuxt" / "entry.AbC123.js.gz").write_bytes(gzip.compress(bundle.read_bytes()))
+    srv = server_factory(extra_env={"FRONTEND_DIR": str(site)})
+    compressed = requests.get(srv.url("/_nuxt/entry.AbC123.js"), headers={"Accept-Encoding": "gzip"}, timeout=5)
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert compressed.headers["vary"] == "Accept-Encoding"
+    assert compressed.text == "console.log('regimecast')"  # requests decodes it: the bytes are real gzip
+    assert compressed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    plain = requests.get(srv.url("/_nuxt/entry.AbC123.js"), headers={"Accept-Encoding": "identity"}, timeout=5)
+    assert "content-encoding" not in plain.headers
+    assert plain.content == bundle.read_bytes()
 
 
 def test_service_paths_are_not_shadowed(server_factory, site):

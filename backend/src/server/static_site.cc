@@ -63,6 +63,26 @@ std::optional<fs::path> SafeRelativePath(std::string_view path) {
   return relative;
 }
 
+// Whether Accept-Encoding allows gzip (absent, or "q=0", means no).
+bool AcceptsGzip(const Request& request) {
+  const std::string header = AsciiLower(request.Header("accept-encoding"));
+  size_t start = 0;
+  while (start < header.size()) {
+    const size_t comma = header.find(',', start);
+    const std::string_view item = TrimAscii(std::string_view(header).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    const size_t semicolon = item.find(';');
+    const std::string_view coding = TrimAscii(item.substr(0, semicolon));
+    if (coding == "gzip") {
+      if (semicolon == std::string_view::npos) return true;
+      const std::string_view params = TrimAscii(item.substr(semicolon + 1));
+      return !(params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000");
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
 bool IsRegularFile(const fs::path& path) {
   std::error_code ec;
   return fs::is_regular_file(path, ec);
@@ -118,7 +138,7 @@ std::optional<Response> StaticSite::Serve(const Request& request) const {
     if (ec || !Inside(root_, resolved)) {
       return ErrorResponse(Error{ErrorCode::kNotFound, "no such file: " + request.path, "path"});
     }
-    return File(resolved.string(), request.path);
+    return File(resolved.string(), request.path, AcceptsGzip(request));
   }
   // A missing asset (a stale /_nuxt/ bundle, /favicon.ico: a file type we
   // serve) is a 404: answering HTML there would break the page in confusing
@@ -127,15 +147,22 @@ std::optional<Response> StaticSite::Serve(const Request& request) const {
   if (ContentTypeForPath(last) != "application/octet-stream" || request.path.rfind("/_nuxt/", 0) == 0) {
     return ErrorResponse(Error{ErrorCode::kNotFound, "no such file: " + request.path, "path"});
   }
-  return File(shell_, request.path);
+  return File(shell_, request.path, AcceptsGzip(request));
 }
 
-Response StaticSite::File(const std::string& absolute_path, std::string_view request_path) const {
-  auto content = lake::LocalFileSystem().ReadFile(absolute_path);
-  if (!content) return ErrorResponse(content.error());
+Response StaticSite::File(const std::string& absolute_path, std::string_view request_path, bool accepts_gzip) const {
   Response response;
   response.content_type = std::string(ContentTypeForPath(absolute_path));
+  // The build writes file.gz beside each compressible asset (the ~400 KB of
+  // JS become ~140 KB on the wire); it was made from the same file, so it
+  // stays inside the directory like the original.
+  const std::string gzipped = absolute_path + ".gz";
+  const bool send_gzip = accepts_gzip && IsRegularFile(gzipped);
+  auto content = lake::LocalFileSystem().ReadFile(send_gzip ? gzipped : absolute_path);
+  if (!content) return ErrorResponse(content.error());
   response.body = std::move(*content);
+  if (send_gzip) response.headers.emplace_back("Content-Encoding", "gzip");
+  response.headers.emplace_back("Vary", "Accept-Encoding");
   // Nuxt names /_nuxt/ bundles by content hash, so they can be cached forever;
   // everything else (the HTML shell above all, and the build manifest under
   // /_nuxt/builds/ that names the current build) must be revalidated.

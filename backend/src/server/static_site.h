@@ -4,6 +4,8 @@
 // "/" as the router's fallback, so its paths never appear in /openapi.json:
 //  - files with their content type; hashed bundles under /_nuxt/ are cached
 //    for a year ("immutable"), HTML is "no-cache" so a deploy shows at once;
+//  - a precompressed sibling (`file.gz`, written by the build) is sent with
+//    Content-Encoding: gzip to clients that accept it;
 //  - client-side routes (/models, /operations, ...) get the SPA shell
 //    (200.html, else index.html);
 //  - the service's own paths (/api, /ws, /health, /metrics, /openapi.json)
@@ -39,7 +41,7 @@ class StaticSite {
 
  private:
   explicit StaticSite(std::string root, std::string shell) : root_(std::move(root)), shell_(std::move(shell)) {}
-  Response File(const std::string& absolute_path, std::string_view request_path) const;
+  Response File(const std::string& absolute_path, std::string_view request_path, bool accepts_gzip) const;
 
   std::string root_;   // canonical absolute directory
   std::string shell_;  // the SPA shell served for client routes (200.html or index.html)

@@ -96,6 +96,32 @@ TEST_F(StaticSiteTest, ServicePathsAndOtherMethodsAreLeftToTheRouter) {
   EXPECT_EQ(head->status, 200);
 }
 
+TEST_F(StaticSiteTest, PrecompressedSiblingsGoToClientsThatAcceptGzip) {
+  testing::WriteFile(dir_ / "_nuxt/entry.Ab12Cd.js.gz", "GZIPPED-BYTES");
+  Request plain = Get("/_nuxt/entry.Ab12Cd.js");
+  auto identity = site_->Serve(plain);
+  EXPECT_EQ(identity->body, "console.log('app')");
+  EXPECT_EQ(HeaderOf(*identity, "Content-Encoding"), "");
+  EXPECT_EQ(HeaderOf(*identity, "Vary"), "Accept-Encoding");
+  for (const char* accept : {"gzip", "br, gzip;q=0.8", "GZIP, deflate"}) {
+    Request request = Get("/_nuxt/entry.Ab12Cd.js");
+    request.headers["accept-encoding"] = accept;
+    auto response = site_->Serve(request);
+    EXPECT_EQ(response->body, "GZIPPED-BYTES") << accept;
+    EXPECT_EQ(HeaderOf(*response, "Content-Encoding"), "gzip") << accept;
+    EXPECT_EQ(response->content_type, "text/javascript; charset=utf-8") << accept;
+  }
+  for (const char* accept : {"gzip;q=0", "br", "deflate, identity", "xgzip"}) {
+    Request request = Get("/_nuxt/entry.Ab12Cd.js");
+    request.headers["accept-encoding"] = accept;
+    EXPECT_EQ(site_->Serve(request)->body, "console.log('app')") << accept;
+  }
+  // No sibling: the file as it is.
+  Request css = Get("/_nuxt/entry.Ab12Cd.css");
+  css.headers["accept-encoding"] = "gzip";
+  EXPECT_EQ(site_->Serve(css)->body, "body{}");
+}
+
 TEST_F(StaticSiteTest, PathTraversalIsRefused) {
   const std::string escape = "/../" + outside_.path().filename().string() + "/secret.txt";
   for (const std::string& path : {escape, std::string("/_nuxt/../../etc/passwd"), "/docs/../../" + outside_.path().filename().string() + "/secret.txt",
