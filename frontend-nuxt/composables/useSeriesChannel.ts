@@ -1,8 +1,9 @@
 // Subscribes the current component to a /ws channel for its lifetime. While
-// the tab is hidden, messages are queued rather than rendered and applied in
+// the tab is hidden, messages wait in a VisibilityGate and are applied in
 // order when it is visible again (the socket itself stays connected).
 import { onBeforeUnmount, watch, type Ref } from 'vue'
 import type { ChannelMessage } from '~/utils/realtime-socket'
+import { VisibilityGate } from '~/utils/visibility-gate'
 
 export function useSeriesChannel(
   channel: Ref<string | null>,
@@ -10,41 +11,19 @@ export function useSeriesChannel(
   onReset: () => void,
 ) {
   const { $socket } = useNuxtApp()
-  let queued: ChannelMessage[] = []
-  let resetPending = false
-  let off: (() => void) | null = null
-
-  const flush = () => {
-    if (document.hidden) return
-    if (resetPending) {
-      resetPending = false
-      queued = []
-      onReset()
-      return
-    }
-    const messages = queued
-    queued = []
-    for (const message of messages) onMessage(message)
-  }
+  const gate = new VisibilityGate<ChannelMessage>(() => document.hidden, onMessage, onReset)
+  const flush = () => gate.flush()
   document.addEventListener('visibilitychange', flush)
+  let off: (() => void) | null = null
 
   watch(
     channel,
     (name) => {
       off?.()
       off = null
-      queued = []
+      gate.clear()
       if (!name) return
-      off = $socket.subscribe(name, {
-        onMessage: (message) => {
-          queued.push(message)
-          flush()
-        },
-        onReset: () => {
-          resetPending = true
-          flush()
-        },
-      })
+      off = $socket.subscribe(name, { onMessage: (message) => gate.push(message), onReset: () => gate.requestReset() })
     },
     { immediate: true },
   )

@@ -77,6 +77,27 @@ test('killing and restarting the server reconnects the page and it resumes', asy
   await expect(page.getByTestId('live-predictions')).toHaveText(String(before + 1))
 })
 
+test('a hidden tab keeps the socket but renders live messages only when visible again', async ({ page, request }) => {
+  await page.goto(`${backend.base}/`)
+  await expect(connection(page)).toHaveAttribute('data-state', 'open')
+  await expect.poll(() => numberAttr(page, 'data-candles')).toBeGreaterThan(100)
+  const setHidden = (hidden: boolean) =>
+    page.evaluate((value) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => value })
+      document.dispatchEvent(new Event('visibilitychange'))
+    }, hidden)
+  await setHidden(true)
+  const trigger = await request.post(`${backend.base}/api/prediction/trigger`, {
+    data: { symbol: 'TCS.NS', timeframe: '5m', horizon_minutes: 180 },
+  })
+  expect(trigger.status()).toBe(200)
+  await page.waitForTimeout(1500)
+  await expect(page.getByTestId('live-predictions')).toHaveText('0')
+  await expect(connection(page)).toHaveAttribute('data-state', 'open')
+  await setHidden(false)
+  await expect(page.getByTestId('live-predictions')).toHaveText('1')
+})
+
 test('API errors read as sentences, not blank charts', async ({ page }) => {
   await page.goto(`${backend.base}/?symbol=INFY.NS&timeframe=5m`)
   const error = page.getByTestId('bars-error')
