@@ -88,6 +88,16 @@ export const REGIME_COLORS: Record<string, string> = {
   unknown: '#9ca3af',
 }
 
+// Darker tones of the same hues for white text (labels, pills): WCAG AA 4.5:1.
+export const REGIME_LABEL_COLORS: Record<string, string> = {
+  trending_up: '#15803d',
+  trending_down: '#b91c1c',
+  range_bound: '#1d4ed8',
+  volatile: '#b45309',
+  neutral: '#4b5563',
+  unknown: '#4b5563',
+}
+
 export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '1d'] as const
 
 const TIMEFRAME_MINUTES: Record<string, number> = { '1m': 1, '5m': 5, '15m': 15, '30m': 30, '1h': 60, '1d': 1440 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  REGIME_COLORS,
+  REGIME_LABEL_COLORS,
   barsToSeries,
   exchangeZone,
   fanAnchor,
@@ -239,5 +241,22 @@ describe('prometheus', () => {
     expect(histogramQuantile(samples, 'prediction_latency_seconds', 0.95)).toBe(0.1)
     expect(histogramQuantile([], 'prediction_latency_seconds', 0.5)).toBeNull()
     expect(qualityBySeries(samples)).toEqual({ 'TCS.NS 5m': { mape: 0.012, coverage_80: 0.81 } })
+  })
+})
+
+describe('regime label colours', () => {
+  // WCAG 2 relative luminance and contrast ratio.
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) =>
+      c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+  }
+  const contrastWithWhite = (hex: string) => 1.05 / (luminance(hex) + 0.05)
+
+  it('keep white text readable (AA, 4.5:1) for every regime', () => {
+    for (const [regime, colour] of Object.entries(REGIME_LABEL_COLORS)) {
+      expect(contrastWithWhite(colour), regime).toBeGreaterThanOrEqual(4.5)
+    }
+    expect(Object.keys(REGIME_LABEL_COLORS).sort()).toEqual(Object.keys(REGIME_COLORS).sort())
   })
 })
