@@ -135,6 +135,19 @@ test('models page: champion, weights, curate and remove an override', async ({ p
   await expect(page.getByTestId('clear-result')).toContainText('Would remove')
 })
 
+test('one socket per page, across client-side navigation', async ({ page }) => {
+  const sockets: string[] = []
+  page.on('websocket', (ws) => sockets.push(ws.url()))
+  await page.goto(`${backend.base}/`)
+  await expect(connection(page)).toHaveAttribute('data-state', 'open')
+  for (const [name, path] of [['Models', '/models'], ['Operations', '/operations'], ['Market', '/']] as const) {
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name, exact: true }).click()
+    await expect(page).toHaveURL(new RegExp(`${path === '/' ? '/(\\?.*)?$' : path}`))
+  }
+  await expect.poll(() => numberAttr(page, 'data-candles')).toBeGreaterThan(100)
+  expect(sockets).toEqual([`ws://127.0.0.1:${backend.port}/ws`])
+})
+
 test('operations page: health subsystems and websocket count', async ({ page }) => {
   await page.goto(`${backend.base}/operations`)
   const health = page.getByTestId('health')
