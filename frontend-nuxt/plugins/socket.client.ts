@@ -2,13 +2,7 @@
 // `$socket.scheduleReconnect()` recycles it). Its connection state is reactive
 // for the header.
 import { reactive } from 'vue'
-import { RealtimeSocket, type ConnectionState } from '~/utils/realtime-socket'
-
-export function websocketUrl(wsBase: string, apiBase: string, location: Location): string {
-  if (wsBase) return `${wsBase.replace(/\/$/, '')}/ws`
-  if (apiBase) return `${apiBase.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`
-}
+import { RealtimeSocket, websocketUrl, type ConnectionState } from '~/utils/realtime-socket'
 
 export default defineNuxtPlugin(() => {
   const config = useRuntimeConfig().public

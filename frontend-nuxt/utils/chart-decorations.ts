@@ -3,7 +3,9 @@
 // One series primitive attached to the candle series; coordinates come from
 // the chart, so both follow scrolling and zooming.
 import type {
+  AutoscaleInfo,
   IChartApi,
+  Logical,
   ISeriesApi,
   ISeriesPrimitive,
   IPrimitivePaneRenderer,
@@ -27,6 +29,7 @@ export class ChartDecorations implements ISeriesPrimitive<Time> {
   private segments: RegimeSegment[] = []
   private fan: FanPoint[] | null = null
   private fanColor = '#1d4ed8'
+  private fanRange: { minValue: number; maxValue: number } | null = null
   private shadeAlpha = 0.12
 
   private readonly background: IPrimitivePaneView = {
@@ -62,7 +65,26 @@ export class ChartDecorations implements ISeriesPrimitive<Time> {
   setFan(fan: FanPoint[] | null, color: string): void {
     this.fan = fan
     this.fanColor = color
+    let minValue = Infinity
+    let maxValue = -Infinity
+    for (const point of fan ?? []) {
+      for (const band of point.bands) {
+        minValue = Math.min(minValue, band.lower)
+        maxValue = Math.max(maxValue, band.upper)
+      }
+    }
+    this.fanRange = minValue <= maxValue ? { minValue, maxValue } : null
     this.requestUpdate?.()
+  }
+
+  // The price scale must make room for the fan's widest band whenever the
+  // fan is in view (the bands are not series, so it would not otherwise).
+  autoscaleInfo(_start: Logical, end: Logical): AutoscaleInfo | null {
+    const first = this.fan?.[0]
+    if (!first || !this.fanRange || !this.chart) return null
+    const index = this.chart.timeScale().timeToIndex(first.time as UTCTimestamp, true)
+    if (index === null || index > end) return null
+    return { priceRange: this.fanRange }
   }
 
   setShadeAlpha(alpha: number): void {

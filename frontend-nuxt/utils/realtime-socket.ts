@@ -65,6 +65,14 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(exponential / 2 + random() * (exponential / 2))
 }
 
+// The /ws URL: NUXT_PUBLIC_WS_BASE, else NUXT_PUBLIC_API_BASE with a ws
+// scheme, else the page's own origin (ws: or wss: to match http: or https:).
+export function websocketUrl(wsBase: string, apiBase: string, location: { protocol: string; host: string }): string {
+  if (wsBase) return `${wsBase.replace(/\/$/, '')}/ws`
+  if (apiBase) return `${apiBase.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`
+}
+
 // Validates one inbound frame; null for anything that is not a protocol message.
 export function parseServerFrame(raw: unknown): Record<string, unknown> | null {
   if (typeof raw !== 'string') return null

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { backoffDelay, parseServerFrame, RealtimeSocket, type ChannelMessage, type SocketLike } from '../../utils/realtime-socket'
+import { backoffDelay, parseServerFrame, RealtimeSocket, websocketUrl, type ChannelMessage, type SocketLike } from '../../utils/realtime-socket'
 
 // A scripted server end of one connection.
 class FakeSocket implements SocketLike {
@@ -70,6 +70,17 @@ describe('backoffDelay', () => {
       expect(delay).toBeLessThanOrEqual(8000)
     }
     expect(samples.size).toBeGreaterThan(1)
+  })
+})
+
+describe('websocketUrl', () => {
+  it('prefers NUXT_PUBLIC_WS_BASE, then the API base, then the page origin', () => {
+    const page = { protocol: 'https:', host: 'rc.example:8443' }
+    expect(websocketUrl('ws://backend:8182/', 'http://x', page)).toBe('ws://backend:8182/ws')
+    expect(websocketUrl('', 'https://api.example/', page)).toBe('wss://api.example/ws')
+    expect(websocketUrl('', 'http://127.0.0.1:8182', page)).toBe('ws://127.0.0.1:8182/ws')
+    expect(websocketUrl('', '', page)).toBe('wss://rc.example:8443/ws')
+    expect(websocketUrl('', '', { protocol: 'http:', host: 'localhost:8182' })).toBe('ws://localhost:8182/ws')
   })
 })
 
