@@ -135,6 +135,26 @@ test('models page: champion, weights, curate and remove an override', async ({ p
   await expect(page.getByTestId('clear-result')).toContainText('Would remove')
 })
 
+test('with API_TOKEN set, writes explain the token and work once it is entered', async ({ page }) => {
+  const guarded = new Backend(await freePort(), { API_TOKEN: 'e2e-token' })
+  await guarded.start()
+  try {
+    await page.goto(`${guarded.base}/`)
+    await expect.poll(() => numberAttr(page, 'data-candles')).toBeGreaterThan(100)
+    await page.getByTestId('trigger').click()
+    await expect(page.getByTestId('trigger-error')).toContainText('API token needed')
+    await page.getByRole('link', { name: 'Models', exact: true }).click()
+    await page.getByPlaceholder('API_TOKEN').fill('e2e-token')
+    await page.getByPlaceholder('API_TOKEN').press('Enter')
+    await page.getByRole('link', { name: 'Market', exact: true }).click()
+    await page.getByTestId('trigger').click()
+    await expect.poll(() => numberAttr(page, 'data-fan-points')).toBe(37)
+    await expect(page.getByTestId('trigger-error')).toHaveCount(0)
+  } finally {
+    await guarded.stop()
+  }
+})
+
 test('one socket per page, across client-side navigation', async ({ page }) => {
   const sockets: string[] = []
   page.on('websocket', (ws) => sockets.push(ws.url()))

@@ -210,7 +210,7 @@ describe('API errors', () => {
   it('copes with bodies that are not the envelope', () => {
     expect(apiErrorFromBody(502, '<html><body><h1>Bad gateway</h1></body></html>').message).toBe('Server error: Bad gateway')
     expect(apiErrorFromBody(418, '').message).toBe('Request failed (HTTP 418)')
-    expect(describeApiError(401, 'unauthorized', 'needs a token')).toBe('Sign-in needed (API token): needs a token')
+    expect(describeApiError(401, 'unauthorized', 'needs a token')).toBe('API token needed (enter it on the Models page): needs a token')
     expect(errorMessage(new TypeError('Failed to fetch'))).toMatch(/did not answer/)
   })
 })
