@@ -224,14 +224,59 @@ export function regimeSegments(history: WireRegimeState[], zone: string): Regime
   return segments
 }
 
+// Regular sessions by exchange zone, in local minutes after midnight
+// (Monday-Friday). Zones not listed trade around the clock. Holidays are not
+// known here: on one, the fan's last points fall on the next trading day.
+const SESSIONS: Record<string, { open: number; close: number }> = {
+  'Asia/Kolkata': { open: 9 * 60 + 15, close: 15 * 60 + 30 },
+  'America/New_York': { open: 9 * 60 + 30, close: 16 * 60 },
+  'Europe/London': { open: 8 * 60, close: 16 * 60 + 30 },
+  'Asia/Tokyo': { open: 9 * 60, close: 15 * 60 },
+}
+
+// Chart times (exchange wall-clock, see toChartTime) of the `count` bars after
+// `anchor`, skipping nights and weekends, so a fan drawn on them lines up with
+// the bars that will fill those slots.
+export function futureBarTimes(anchor: number, count: number, stepSeconds: number, zone: string): number[] {
+  const session = SESSIONS[zone]
+  const times: number[] = []
+  const day = 86_400
+  let t = anchor
+  while (times.length < count) {
+    t += stepSeconds
+    if (!session) {
+      times.push(t)
+      continue
+    }
+    const dayStart = t - (((t % day) + day) % day)
+    const weekday = new Date(dayStart * 1000).getUTCDay()
+    const minute = (t - dayStart) / 60
+    const barEnd = minute + Math.min(stepSeconds, day) / 60
+    if (stepSeconds >= day) {
+      if (weekday !== 0 && weekday !== 6) times.push(t)
+      continue
+    }
+    if (weekday !== 0 && weekday !== 6 && minute >= session.open && barEnd <= session.close) {
+      times.push(t)
+      continue
+    }
+    // Jump to the next day's open (the loop adds one step back).
+    const nextOpen = (minute < session.open && weekday !== 0 && weekday !== 6 ? dayStart : dayStart + day) + session.open * 60
+    t = nextOpen - stepSeconds
+  }
+  return times
+}
+
 // The prediction as a fan from the last bar's close to the horizon, one point
-// per bar: the expected price moves linearly, each band opens with the square
-// root of elapsed time (how uncertainty of a random walk grows), reaching the
-// predicted band exactly at the horizon. Null when the prediction has no price.
-export function predictionFan(prediction: WirePrediction, anchor: { time: number; close: number }): FanPoint[] | null {
+// per future bar: the expected price moves linearly, each band opens with the
+// square root of elapsed time (how uncertainty of a random walk grows),
+// reaching the predicted band exactly at the horizon. Null when the prediction
+// has no price. `zone` places the points on trading time.
+export function predictionFan(prediction: WirePrediction, anchor: { time: number; close: number }, zone = 'UTC'): FanPoint[] | null {
   if (!finite(prediction.expected_price)) return null
   const step = timeframeMinutes(prediction.timeframe) * 60
   const steps = Math.max(1, Math.round((prediction.horizon_minutes * 60) / step))
+  const times = [anchor.time, ...futureBarTimes(anchor.time, steps, step, zone)]
   const bands = prediction.bands
     .filter((b) => finite(b.level, b.lower, b.upper))
     .map((b) => ({ level: b.level, lower: b.lower as number, upper: b.upper as number }))
@@ -243,7 +288,7 @@ export function predictionFan(prediction: WirePrediction, anchor: { time: number
     const spread = Math.sqrt(linear)
     const expected = anchor.close + (expectedEnd - anchor.close) * linear
     points.push({
-      time: anchor.time + k * step,
+      time: times[k]!,
       expected,
       bands: bands.map((b) => ({
         level: b.level,

@@ -5,6 +5,7 @@ import {
   barsToSeries,
   exchangeZone,
   fanAnchor,
+  futureBarTimes,
   indicatorLines,
   liveCandle,
   mergeWatchlist,
@@ -132,6 +133,25 @@ describe('predictionFan', () => {
     const width = (idx: number) => fan[idx]!.bands[0]!.upper - fan[idx]!.bands[0]!.lower
     expect(width(9)).toBeLessThan(width(18))
     expect(width(18)).toBeLessThan(width(36))
+  })
+
+  it('steps over nights and weekends on the exchange clock', () => {
+    // Friday 2026-12-04 15:20 IST (chart time), 5-minute bars, 4 bars ahead:
+    // 15:25 closes the session, then Monday 09:15, 09:20, 09:25.
+    const friday1520 = toChartTime('2026-12-04T09:50:00Z', IST)
+    const times = futureBarTimes(friday1520, 4, 300, IST).map((t) => new Date(t * 1000).toISOString().slice(0, 16))
+    expect(times).toEqual(['2026-12-04T15:25', '2026-12-07T09:15', '2026-12-07T09:20', '2026-12-07T09:25'])
+    // Before the open the same day: the open is the next bar.
+    const monday0800 = Date.UTC(2026, 11, 7, 8, 0) / 1000
+    expect(new Date(futureBarTimes(monday0800, 1, 900, IST)[0]! * 1000).toISOString().slice(11, 16)).toBe('09:15')
+    // Around the clock where no session is known; daily bars skip weekends.
+    expect(futureBarTimes(0, 3, 60, 'UTC')).toEqual([60, 120, 180])
+    const friday = Date.UTC(2026, 11, 4) / 1000
+    expect(futureBarTimes(friday, 2, 86_400, IST).map((t) => new Date(t * 1000).getUTCDay())).toEqual([1, 2])
+    // The fan uses them: 36 bars from Friday's last bar end on Monday at 12:10 IST,
+    // the gold log's target_ts for such a prediction (06:40Z).
+    const fan = predictionFan(prediction, { time: toChartTime('2026-12-04T09:55:00Z', IST), close: 100 }, IST)!
+    expect(new Date(fan[36]!.time * 1000).toISOString().slice(0, 16)).toBe('2026-12-07T12:10')
   })
 
   it('is absent without an expected price', () => {
