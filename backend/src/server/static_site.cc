@@ -92,7 +92,8 @@ bool IsRegularFile(const fs::path& path) {
 // out of the build directory are not followed.
 bool Inside(const std::string& root, const fs::path& candidate) {
   const std::string text = candidate.string();
-  return text.size() > root.size() && text.compare(0, root.size(), root) == 0 && text[root.size()] == '/';
+  if (text.size() <= root.size() || text.compare(0, root.size(), root) != 0) return false;
+  return root.back() == '/' || text[root.size()] == '/';
 }
 
 }  // namespace
@@ -154,10 +155,16 @@ Response StaticSite::File(const std::string& absolute_path, std::string_view req
   Response response;
   response.content_type = std::string(ContentTypeForPath(absolute_path));
   // The build writes file.gz beside each compressible asset (the ~400 KB of
-  // JS become ~140 KB on the wire); it was made from the same file, so it
-  // stays inside the directory like the original.
-  const std::string gzipped = absolute_path + ".gz";
-  const bool send_gzip = accepts_gzip && IsRegularFile(gzipped);
+  // JS become ~140 KB on the wire); like the original, it must resolve inside
+  // the directory.
+  std::string gzipped = absolute_path + ".gz";
+  bool send_gzip = false;
+  if (accepts_gzip && IsRegularFile(gzipped)) {
+    std::error_code ec;
+    const fs::path resolved = fs::canonical(gzipped, ec);
+    send_gzip = !ec && Inside(root_, resolved);
+    gzipped = resolved.string();
+  }
   auto content = lake::LocalFileSystem().ReadFile(send_gzip ? gzipped : absolute_path);
   if (!content) return ErrorResponse(content.error());
   response.body = std::move(*content);

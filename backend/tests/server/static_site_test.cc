@@ -138,6 +138,12 @@ TEST_F(StaticSiteTest, SymlinksOutOfTheDirectoryAreNotFollowed) {
   auto response = site_->Serve(Get("/leak.txt"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 404);
+  // Nor through a precompressed sibling.
+  std::filesystem::create_symlink(outside_ / "secret.txt", dir_ / "favicon.svg.gz");
+  Request gzip = Get("/favicon.svg");
+  gzip.headers["accept-encoding"] = "gzip";
+  auto icon = site_->Serve(gzip);
+  EXPECT_EQ(icon->body, "<svg/>");
 }
 
 TEST(StaticSiteOpenTest, RejectsADirectoryWithoutABuildNamingTheSetting) {
