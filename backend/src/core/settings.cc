@@ -1,7 +1,9 @@
 #include "core/settings.h"
 
 #include "core/strings.h"
+#include "core/time.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -51,6 +53,24 @@ Result<int64_t> ParseInteger(const std::string& text, int64_t min, int64_t max, 
   return value;
 }
 
+// A number in the open interval (min, max); the message names the range.
+Result<double> ParseBoundedDouble(const std::string& text, double min, double max, const std::string& where) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value > min && value < max)) {
+    std::ostringstream range;
+    range << "must be a number in (" << min << ", " << max << "), got '" << text.substr(0, 40) << "'";
+    return InvalidArgument(where, range.str());
+  }
+  return value;
+}
+
+std::string FormatDouble(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
 SettingDef IntSetting(std::string name, std::string env, std::string description, int Settings::*member,
                       int64_t min, int64_t max) {
   return {{std::move(name), std::move(env), std::move(description), false},
@@ -85,7 +105,7 @@ Status CheckOneOf(const std::string& text, const std::string& where, std::initia
 }
 
 Status CheckProvider(const std::string& text, const std::string& where) {
-  return CheckOneOf(text, where, {"yahoo", "twelvedata", "csv", "sim"});
+  return CheckOneOf(text, where, {"yahoo", "twelvedata", "csv", "sim", "replay"});
 }
 
 Status CheckBaseUrl(const std::string& text, const std::string& where) {
@@ -152,7 +172,7 @@ const std::vector<SettingDef>& Definitions() {
                                 if (v.empty()) return InvalidArgument(where, "must not be empty");
                                 return Ok();
                               }));
-    d.push_back(StringSetting("primary_data_provider", "PRIMARY_DATA_PROVIDER", "yahoo, twelvedata, csv or sim",
+    d.push_back(StringSetting("primary_data_provider", "PRIMARY_DATA_PROVIDER", "yahoo, twelvedata, csv, sim or replay",
                               &Settings::primary_data_provider, false, CheckProvider));
     d.push_back({{"fallback_data_providers", "FALLBACK_DATA_PROVIDERS",
                   "Comma list tried after the primary (empty: twelvedata when TWELVEDATA_API_KEY is set)", false},
@@ -180,6 +200,53 @@ const std::vector<SettingDef>& Definitions() {
                               &Settings::csv_dir));
     d.push_back(IntSetting("sim_seed", "SIM_SEED", "Seed of the sim provider's market", &Settings::sim_seed, 0,
                            2147483647));
+    d.push_back(StringSetting("replay_source", "REPLAY_SOURCE",
+                              "Bars the replay provider plays: a CSV path (NSE or generic layout) or lake:raw",
+                              &Settings::replay_source, false,
+                              [](const std::string& v, const std::string& where) -> Status {
+                                if (v.rfind("lake:", 0) == 0 && v != "lake:raw") {
+                                  return InvalidArgument(where, "the only lake source is lake:raw, got '" +
+                                                                    v.substr(0, 40) + "'");
+                                }
+                                return Ok();
+                              }));
+    d.push_back({{"replay_speed", "REPLAY_SPEED",
+                  "Replay seconds per wall second while the market is open (60: a 5m bar every 5 s)", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   RC_ASSIGN_OR_RETURN(s.replay_speed, ParseBoundedDouble(text, 0, 1e7, where));
+                   return Ok();
+                 },
+                 [](const Settings& s) { return FormatDouble(s.replay_speed); }});
+    d.push_back({{"replay_start", "REPLAY_START", "ISO time the replay starts at (empty: the source's first bar)",
+                  false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   if (TrimAscii(text).empty()) {
+                     s.replay_start.reset();
+                     return Ok();
+                   }
+                   RC_ASSIGN_OR_RETURN(s.replay_start, ParseIsoUtc(TrimAscii(text), where));
+                   return Ok();
+                 },
+                 [](const Settings& s) { return s.replay_start ? FormatIsoUtc(*s.replay_start) : std::string(); }});
+    d.push_back({{"replay_forming_bar", "REPLAY_FORMING_BAR",
+                  "Replay also serves the still-forming bar (its open price only), true or false", false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   RC_RETURN_IF_ERROR(CheckOneOf(text, where, {"true", "false", "1", "0"}));
+                   s.replay_forming_bar = text == "true" || text == "1";
+                   return Ok();
+                 },
+                 [](const Settings& s) { return std::string(s.replay_forming_bar ? "true" : "false"); }});
+    d.push_back(StringSetting("demo", "DEMO",
+                              "auto: replay the shipped sample when the lake is empty and no live provider answers; "
+                              "on: always; off: never",
+                              &Settings::demo, false, [](const std::string& v, const std::string& where) {
+                                return CheckOneOf(v, where, {"auto", "on", "off"});
+                              }));
+    d.push_back(StringSetting("demo_data_dir", "DEMO_DATA_DIR", "The demo's own lake (empty: <DATA_DIR>/demo)",
+                              &Settings::demo_data_dir));
+    d.push_back(IntSetting("demo_history_days", "DEMO_HISTORY_DAYS",
+                           "Sample trading days imported as the demo's history; the rest is replayed",
+                           &Settings::demo_history_days, 1, 1000));
     d.push_back({{"watchlist", "WATCHLIST", "Comma list of SYMBOL:TIMEFRAME the scheduler keeps fresh", false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {
                    auto items = SplitList(text);
@@ -223,19 +290,10 @@ const std::vector<SettingDef>& Definitions() {
     d.push_back({{"drift_mape_threshold", "DRIFT_MAPE_THRESHOLD", "MAPE (ratio) above which drift triggers retraining",
                   false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   char* end = nullptr;
-                   const double value = std::strtod(text.c_str(), &end);
-                   if (text.empty() || *end != '\0' || !(value > 0 && value < 10)) {
-                     return InvalidArgument(where, "must be a number in (0, 10), got '" + text.substr(0, 40) + "'");
-                   }
-                   s.drift_mape_threshold = value;
+                   RC_ASSIGN_OR_RETURN(s.drift_mape_threshold, ParseBoundedDouble(text, 0, 10, where));
                    return Ok();
                  },
-                 [](const Settings& s) {
-                   std::ostringstream out;
-                   out << s.drift_mape_threshold;
-                   return out.str();
-                 }});
+                 [](const Settings& s) { return FormatDouble(s.drift_mape_threshold); }});
     return d;
   }();
   return defs;
@@ -320,11 +378,33 @@ Result<Settings> LoadSettings(const std::string& config_path, char** env, const 
     RC_RETURN_IF_ERROR(def->parse(settings, text, "--" + name));
   }
 
+  const bool replays = settings.primary_data_provider == "replay" ||
+                       std::find(settings.fallback_data_providers.begin(), settings.fallback_data_providers.end(),
+                                 "replay") != settings.fallback_data_providers.end();
+  if (replays && TrimAscii(settings.replay_source).empty()) {
+    return InvalidArgument("REPLAY_SOURCE", "must name a CSV file or lake:raw when the replay provider is used");
+  }
   if (settings.fallback_data_providers.empty() && !settings.twelvedata_api_key.empty() &&
       settings.primary_data_provider != "twelvedata") {
     settings.fallback_data_providers = {"twelvedata"};
   }
   return settings;
+}
+
+Result<std::vector<WatchedSeries>> ParseWatchlist(const Settings& settings) {
+  std::vector<WatchedSeries> out;
+  for (const std::string& entry : settings.watchlist) {
+    const size_t colon = entry.rfind(':');
+    auto symbol = Symbol::Parse(entry.substr(0, colon), "WATCHLIST");
+    auto tf = colon == std::string::npos ? Timeframe::Parse("", "WATCHLIST")
+                                         : Timeframe::Parse(entry.substr(colon + 1), "WATCHLIST");
+    if (!symbol || !tf) {
+      return InvalidArgument("WATCHLIST", "entry '" + entry.substr(0, 60) + "': " +
+                                              (!symbol ? symbol.error().message : tf.error().message));
+    }
+    out.push_back({*symbol, *tf});
+  }
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> DescribeSettings(const Settings& settings) {

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/symbol.h"
+#include "core/timeframe.h"
 
 namespace rc {
 
@@ -41,7 +43,7 @@ struct Settings {
   int ws_rate_limit_per_second = 20;          // WS_RATE_LIMIT_PER_SECOND, inbound messages per client
   // --- data
   std::string data_dir = "./data";            // DATA_DIR
-  std::string primary_data_provider = "yahoo";       // PRIMARY_DATA_PROVIDER: yahoo | twelvedata | csv | sim
+  std::string primary_data_provider = "yahoo";       // PRIMARY_DATA_PROVIDER: yahoo | twelvedata | csv | sim | replay
   std::vector<std::string> fallback_data_providers;  // FALLBACK_DATA_PROVIDERS, comma list; empty = twelvedata when a key is set
   std::string yahoo_base_url = "https://query2.finance.yahoo.com";  // YAHOO_BASE_URL, scheme://host[:port]
   std::string twelvedata_base_url = "https://api.twelvedata.com";   // TWELVEDATA_BASE_URL
@@ -51,6 +53,14 @@ struct Settings {
   std::string calendar_dir;                   // CALENDAR_DIR, extra holiday files; empty = <DATA_DIR>/calendars
   std::string csv_dir;                        // CSV_DIR, files read by PRIMARY_DATA_PROVIDER=csv; empty = <DATA_DIR>/import
   int sim_seed = 42;                          // SIM_SEED, seed of PRIMARY_DATA_PROVIDER=sim (same seed+symbol = same history)
+  // --- replay market and demo (data/providers/replay_provider.h, data/pipeline/demo.h)
+  std::string replay_source;                  // REPLAY_SOURCE: a CSV path (NSE or generic layout) or "lake:raw"
+  double replay_speed = 60.0;                 // REPLAY_SPEED, replay seconds per wall second while the market is open, > 0
+  std::optional<int64_t> replay_start;        // REPLAY_START (ISO); unset = the source's first bar
+  bool replay_forming_bar = false;            // REPLAY_FORMING_BAR, also serve the still-forming bar (open price only)
+  std::string demo = "auto";                  // DEMO: auto (when the lake is empty and no live provider answers) | off
+  std::string demo_data_dir;                  // DEMO_DATA_DIR, the demo's own lake; empty = <DATA_DIR>/demo
+  int demo_history_days = 20;                 // DEMO_HISTORY_DAYS, sample trading days imported as history (the rest is replayed)
   // --- scheduling and ML
   std::vector<std::string> watchlist = {"TCS.NS:5m"};  // WATCHLIST, comma list of SYMBOL:TF
   std::vector<int> horizons_minutes = {180};   // HORIZONS_MINUTES, comma list
@@ -79,6 +89,16 @@ const std::vector<SettingInfo>& AllSettings();
 // "PORT: must be an integer in 0..65535, got 'abc'". Unknown keys in the TOML
 // file are rejected (a typo should not be silently ignored).
 Result<Settings> LoadSettings(const std::string& config_path, char** env, const SettingsOverrides& flags);
+
+// One WATCHLIST entry, parsed.
+struct WatchedSeries {
+  Symbol symbol;
+  Timeframe timeframe;
+};
+
+// WATCHLIST as symbols and timeframes, in order. Errors: kInvalidArgument
+// naming WATCHLIST for an entry whose symbol or timeframe does not parse.
+Result<std::vector<WatchedSeries>> ParseWatchlist(const Settings& settings);
 
 // Current value of every setting as text, secrets masked as "***" when set.
 std::vector<std::pair<std::string, std::string>> DescribeSettings(const Settings& settings);

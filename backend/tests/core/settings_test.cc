@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -74,10 +75,48 @@ TEST(SettingsTest, InvalidValuesNameTheSetting) {
                                          {"HORIZONS_MINUTES=abc", "HORIZONS_MINUTES"},
                                          {"WATCHLIST=TCS.NS", "WATCHLIST"},
                                          {"DRIFT_MAPE_THRESHOLD=-1", "DRIFT_MAPE_THRESHOLD"},
-                                         {"SCHEDULER_ENABLED=maybe", "SCHEDULER_ENABLED"}}) {
+                                         {"SCHEDULER_ENABLED=maybe", "SCHEDULER_ENABLED"},
+                                         {"REPLAY_SPEED=0", "REPLAY_SPEED"},
+                                         {"REPLAY_SPEED=-5", "REPLAY_SPEED"},
+                                         {"REPLAY_SPEED=fast", "REPLAY_SPEED"},
+                                         {"REPLAY_START=yesterday", "REPLAY_START"},
+                                         {"REPLAY_SOURCE=lake:gold", "REPLAY_SOURCE"},
+                                         {"REPLAY_FORMING_BAR=perhaps", "REPLAY_FORMING_BAR"},
+                                         {"DEMO=sometimes", "DEMO"},
+                                         {"DEMO_HISTORY_DAYS=0", "DEMO_HISTORY_DAYS"}}) {
     Env env{c.entry};
     EXPECT_THAT(LoadSettings("", env.get(), {}), ErrorIs(ErrorCode::kInvalidArgument, c.field)) << c.entry;
   }
+}
+
+TEST(SettingsTest, ReplaySettings) {
+  Env defaults{};
+  auto d = LoadSettings("", defaults.get(), {});
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->replay_speed, 60.0);
+  EXPECT_FALSE(d->replay_start.has_value());
+  EXPECT_EQ(d->demo, "auto");
+
+  Env env{"PRIMARY_DATA_PROVIDER=replay", "REPLAY_SOURCE=lake:raw", "REPLAY_SPEED=2.5",
+          "REPLAY_START=2021-06-01T09:15:00+05:30"};
+  auto s = LoadSettings("", env.get(), {});
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->replay_speed, 2.5);
+  ASSERT_TRUE(s->replay_start.has_value());
+  EXPECT_EQ(FormatIsoUtc(*s->replay_start), "2021-06-01T03:45:00Z");
+  bool described = false;
+  for (const auto& [name, value] : DescribeSettings(*s)) {
+    if (name == "REPLAY_START") {
+      described = value == "2021-06-01T03:45:00Z";
+    }
+  }
+  EXPECT_TRUE(described);
+
+  // The replay provider without a source is a configuration error, as primary or as fallback.
+  Env missing{"PRIMARY_DATA_PROVIDER=replay"};
+  EXPECT_THAT(LoadSettings("", missing.get(), {}), ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_SOURCE"));
+  Env fallback{"FALLBACK_DATA_PROVIDERS=sim,replay"};
+  EXPECT_THAT(LoadSettings("", fallback.get(), {}), ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_SOURCE"));
 }
 
 TEST(SettingsTest, UnknownFileKeysAndBadTomlAreRejected) {

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "core/logging.h"
 #include "data/failover/provider_chain.h"
+#include "data/pipeline/pipeline.h"
 
 namespace rc::cli {
 namespace {
@@ -34,6 +35,11 @@ int64_t DefaultLookback(Timeframe tf) {
 void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "fetch", "Fetch raw bars from the provider chain (PRIMARY_DATA_PROVIDER, then FALLBACK_DATA_PROVIDERS)");
+  cmd->footer(
+      "With PRIMARY_DATA_PROVIDER=replay the bars come from REPLAY_SOURCE (a CSV in the NSE or generic layout, or "
+      "lake:raw) as far as the replay clock has played them: REPLAY_START (default: the source's first bar) "
+      "advancing REPLAY_SPEED times the wall clock while the market is open. The clock keeps running between "
+      "calls (<DATA_DIR>/replay/clock) and --to defaults to replay time.");
   struct Args {
     std::string symbol, timeframe, from, to, provider, format = "csv";
   };
@@ -41,8 +47,8 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--symbol", args->symbol, "Symbol, Yahoo style (TCS.NS)")->required();
   cmd->add_option("--timeframe", args->timeframe, "1m 5m 15m 30m 1h 1d")->required();
   cmd->add_option("--from", args->from, "First bar open time, ISO-8601 (default: a lookback per timeframe)");
-  cmd->add_option("--to", args->to, "End (exclusive), ISO-8601 (default: now)");
-  cmd->add_option("--provider", args->provider, "Use only this provider: yahoo, twelvedata, csv or sim");
+  cmd->add_option("--to", args->to, "End (exclusive), ISO-8601 (default: now, replay time for replay)");
+  cmd->add_option("--provider", args->provider, "Use only this provider: yahoo, twelvedata, csv, sim or replay");
   cmd->add_option("--format", args->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
@@ -51,7 +57,14 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
     if (!symbol) return ReportError(ctx, symbol.error());
     auto tf = Timeframe::Parse(args->timeframe);
     if (!tf) return ReportError(ctx, tf.error());
+    data::ProviderDeps deps{.lake_raw = data::pipeline::LakeRawReader(settings->data_dir)};
     TimestampUs to = NowMicros();
+    if (args->provider.empty() || args->provider == "replay") {  // "now" is replay time when the replay answers
+      auto clock = data::MakeMarketClock(*settings, deps.lake_raw);
+      if (!clock) return ReportError(ctx, clock.error());
+      deps.market_clock = *clock;
+      to = (*clock)->Now();
+    }
     if (!args->to.empty()) {
       auto parsed = ParseIsoUtc(args->to, "to");
       if (!parsed) return ReportError(ctx, parsed.error());
@@ -63,7 +76,7 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
       if (!parsed) return ReportError(ctx, parsed.error());
       from = *parsed;
     }
-    auto chain = data::MakeProviderChain(*settings, args->provider);
+    auto chain = data::MakeProviderChain(*settings, args->provider, {}, deps);
     if (!chain) return ReportError(ctx, chain.error());
     auto result = (*chain)->Fetch({*symbol, *tf, from, to});
     if (!result) return ReportError(ctx, result.error());

@@ -95,7 +95,8 @@ Result<FetchResult> ProviderChain::FetchFrom(std::string_view name, const FetchR
   return NotFound("provider '" + std::string(name) + "' is not configured");
 }
 
-Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Settings& settings) {
+Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Settings& settings,
+                                               const ProviderDeps& deps) {
   auto http = [&settings] {
     HttpOptions options;
     options.total_timeout_ms = int64_t{settings.provider_timeout_seconds} * 1000;
@@ -110,11 +111,22 @@ Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Sett
   }
   if (name == "csv") return std::make_unique<CsvProvider>(CsvDirectory(settings));
   if (name == "sim") return std::make_unique<SimProvider>(static_cast<uint64_t>(settings.sim_seed));
-  return InvalidArgument("provider", "must be one of yahoo, twelvedata, csv, sim, got '" + std::string(name) + "'");
+  if (name == "replay") {
+    RC_ASSIGN_OR_RETURN(std::vector<ReplaySeries> series, LoadReplaySeries(settings, deps.lake_raw));
+    // A replay never plays on wall time (e.g. `fetch --provider replay` with a live primary).
+    std::shared_ptr<const MarketClock> clock = deps.market_clock;
+    if (!clock || !clock->IsReplay()) {
+      RC_ASSIGN_OR_RETURN(clock, MakeReplayClock(settings, series));
+    }
+    return std::make_unique<ReplayProvider>(std::move(series), std::move(clock), settings.replay_forming_bar);
+  }
+  return InvalidArgument("provider",
+                         "must be one of yahoo, twelvedata, csv, sim, replay, got '" + std::string(name) + "'");
 }
 
 Result<std::unique_ptr<ProviderChain>> MakeProviderChain(const Settings& settings, std::string_view only,
-                                                         CircuitBreakerOptions breaker_options) {
+                                                         CircuitBreakerOptions breaker_options,
+                                                         const ProviderDeps& deps) {
   std::vector<std::string> names;
   if (!only.empty()) {
     names.emplace_back(only);
@@ -126,7 +138,7 @@ Result<std::unique_ptr<ProviderChain>> MakeProviderChain(const Settings& setting
   }
   std::vector<std::unique_ptr<Provider>> providers;
   for (const auto& name : names) {
-    RC_ASSIGN_OR_RETURN(auto provider, MakeProvider(name, settings));
+    RC_ASSIGN_OR_RETURN(auto provider, MakeProvider(name, settings, deps));
     providers.push_back(std::move(provider));
   }
   return std::make_unique<ProviderChain>(std::move(providers), breaker_options);

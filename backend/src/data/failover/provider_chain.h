@@ -21,6 +21,7 @@
 #include "core/settings.h"
 #include "data/failover/circuit_breaker.h"
 #include "data/providers/provider.h"
+#include "data/providers/replay_provider.h"
 
 namespace rc::data {
 
@@ -71,14 +72,27 @@ class ProviderChain {
   std::vector<Entry> entries_;
 };
 
-// Builds one provider from settings: "yahoo", "twelvedata", "csv" or "sim".
-// HTTP providers use PROVIDER_TIMEOUT_SECONDS and PROVIDER_MAX_RETRIES.
-// Errors: kInvalidArgument naming "provider" for an unknown name.
-Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Settings& settings);
+// What some providers need besides settings.
+struct ProviderDeps {
+  // The clock `replay` plays on; pass the scheduler's (MakeMarketClock) so both
+  // agree. Null or a wall clock: the replay makes its own (MakeReplayClock).
+  std::shared_ptr<const MarketClock> market_clock;
+  // Reads the lake's raw bars, for REPLAY_SOURCE=lake:raw (pipeline::LakeRawReader).
+  SeriesReader lake_raw;
+};
+
+// Builds one provider from settings: "yahoo", "twelvedata", "csv", "sim" or
+// "replay". HTTP providers use PROVIDER_TIMEOUT_SECONDS and PROVIDER_MAX_RETRIES.
+// Errors: kInvalidArgument naming "provider" for an unknown name; for replay,
+// the errors of LoadReplaySeries (a source that cannot be read fails here, at
+// start-up, not at the first fetch).
+Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Settings& settings,
+                                               const ProviderDeps& deps = {});
 
 // PRIMARY_DATA_PROVIDER then FALLBACK_DATA_PROVIDERS (duplicates skipped).
 // `only` non-empty: a chain of just that provider (the CLI's --provider).
 Result<std::unique_ptr<ProviderChain>> MakeProviderChain(const Settings& settings, std::string_view only = "",
-                                                         CircuitBreakerOptions breaker_options = {});
+                                                         CircuitBreakerOptions breaker_options = {},
+                                                         const ProviderDeps& deps = {});
 
 }  // namespace rc::data

@@ -17,26 +17,35 @@ bool PricesValid(const Bar& b) {
 
 }  // namespace
 
+int64_t KeepLatestFetch(std::vector<RawRecord>& raw) {
+  std::stable_sort(raw.begin(), raw.end(), [](const RawRecord& a, const RawRecord& b) {
+    if (a.bar.open_time != b.bar.open_time) return a.bar.open_time < b.bar.open_time;
+    return a.fetched_at < b.fetched_at;
+  });
+  // Keep the last row of each run of equal open times.
+  size_t kept = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (i + 1 < raw.size() && raw[i + 1].bar.open_time == raw[i].bar.open_time) continue;
+    if (kept != i) raw[kept] = std::move(raw[i]);
+    ++kept;
+  }
+  const auto removed = static_cast<int64_t>(raw.size() - kept);
+  raw.resize(kept);
+  return removed;
+}
+
 BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now) {
   BronzeResult result;
   BronzeStats& stats = result.stats;
   stats.input = static_cast<int64_t>(raw.size());
   const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(symbol);
 
-  // 1. Latest fetch wins: stable sort by (open time, fetched_at), keep the last of each run.
-  std::stable_sort(raw.begin(), raw.end(), [](const RawRecord& a, const RawRecord& b) {
-    if (a.bar.open_time != b.bar.open_time) return a.bar.open_time < b.bar.open_time;
-    return a.fetched_at < b.fetched_at;
-  });
+  // 1. Latest fetch wins.
+  stats.duplicates = KeepLatestFetch(raw);
   result.bars.reserve(raw.size());
   const int64_t step = tf.DurationMicros();
   std::optional<TimestampUs> previous_regular_open;
-  for (size_t raw_idx = 0; raw_idx < raw.size(); ++raw_idx) {
-    if (raw_idx + 1 < raw.size() && raw[raw_idx + 1].bar.open_time == raw[raw_idx].bar.open_time) {
-      ++stats.duplicates;
-      continue;
-    }
-    RawRecord& record = raw[raw_idx];
+  for (RawRecord& record : raw) {
     const RawBar& rb = record.bar;
     // 2. Still forming.
     if (BarCloseTime(symbol, tf, rb.open_time) > now) {

@@ -60,6 +60,11 @@ struct BronzeResult {
   BronzeStats stats;
 };
 
+// Latest fetch wins: orders `raw` by open time and keeps, of the rows of one
+// bar, the one fetched last (stable: equal fetch times keep input order).
+// Returns the number of superseded rows removed.
+int64_t KeepLatestFetch(std::vector<RawRecord>& raw);
+
 // Applies the rules to all raw rows of one (symbol, timeframe).
 BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now);
 

@@ -1,6 +1,7 @@
 #include "data/pipeline/pipeline.h"
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include "data/pipeline/silver.h"
 #include "features/targets.h"
 #include "lake/layers/layers.h"
+#include "lake/paths.h"
 #include "monitoring/standard_metrics.h"
 
 namespace rc::data::pipeline {
@@ -155,6 +157,46 @@ Result<RawCommit> CommitRaw(const std::string& data_dir, const Symbol& symbol, T
   out.version = commit.version;
   out.rows = static_cast<int64_t>(rows.size());
   return out;
+}
+
+namespace {
+
+// Opens the raw table only when it exists: readers must not create one.
+Result<std::optional<LayerTable>> OpenRawIfPresent(const std::string& data_dir) {
+  std::error_code ec;
+  const std::string table_dir = lake::paths::LayerTableDir(data_dir, lake::paths::Layer::kRaw);
+  if (!std::filesystem::is_directory(lake::paths::LogDir(table_dir), ec)) return std::optional<LayerTable>();
+  RC_ASSIGN_OR_RETURN(LayerTable raw, LayerTable::OpenRaw(data_dir));
+  return std::optional<LayerTable>(std::move(raw));
+}
+
+}  // namespace
+
+Result<std::vector<RawBar>> ReadRawBars(const std::string& data_dir, const Symbol& symbol, Timeframe tf) {
+  RC_ASSIGN_OR_RETURN(std::optional<LayerTable> raw, OpenRawIfPresent(data_dir));
+  if (!raw) return std::vector<RawBar>();
+  RC_ASSIGN_OR_RETURN(int64_t mark, raw->PartitionWatermark(symbol, tf));
+  if (mark < 0) return std::vector<RawBar>();
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, raw->Read(symbol, tf));
+  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(batch));
+  KeepLatestFetch(records);
+  std::vector<RawBar> bars;
+  bars.reserve(records.size());
+  for (RawRecord& record : records) bars.push_back(record.bar);
+  return bars;
+}
+
+SeriesReader LakeRawReader(std::string data_dir) {
+  return [data_dir = std::move(data_dir)](const Symbol& symbol, Timeframe tf) {
+    return ReadRawBars(data_dir, symbol, tf);
+  };
+}
+
+Result<bool> RawLakeIsEmpty(const std::string& data_dir) {
+  RC_ASSIGN_OR_RETURN(std::optional<LayerTable> raw, OpenRawIfPresent(data_dir));
+  if (!raw) return true;
+  RC_ASSIGN_OR_RETURN(auto partitions, raw->Partitions());
+  return partitions.empty();
 }
 
 Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options) {

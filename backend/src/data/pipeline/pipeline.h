@@ -23,6 +23,7 @@
 #include "core/timeframe.h"
 #include "data/pipeline/bronze.h"
 #include "data/providers/provider.h"
+#include "data/providers/replay_provider.h"
 #include "features/feature_set.h"
 
 namespace rc::data::pipeline {
@@ -37,6 +38,17 @@ struct RawCommit {
 // still-forming last bar is kept too — bronze drops it). Errors: as the lake.
 Result<RawCommit> CommitRaw(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
                             const FetchResult& fetched);
+
+// Every raw bar of one series, ascending, the latest fetch of each bar
+// winning (as bronze decides). A lake without a raw table, or without the
+// partition, has no bars (the table is not created). Errors: as the lake.
+Result<std::vector<RawBar>> ReadRawBars(const std::string& data_dir, const Symbol& symbol, Timeframe tf);
+
+// ReadRawBars over `data_dir`: the replay provider's REPLAY_SOURCE=lake:raw.
+SeriesReader LakeRawReader(std::string data_dir);
+
+// True when `data_dir` holds no raw bars at all (no raw table, or no partition).
+Result<bool> RawLakeIsEmpty(const std::string& data_dir);
 
 struct PipelineOptions {
   std::string data_dir = "./data";

@@ -149,6 +149,24 @@ CsvImportOptions NseCsvOptions() {
   return options;
 }
 
+CsvLayout DetectCsvLayout(std::string_view header_line) {
+  static constexpr std::string_view kNseHeader[] = {"datetime", "symbol", "open", "high", "low", "close", "volume"};
+  if (header_line.rfind("\xEF\xBB\xBF", 0) == 0) header_line.remove_prefix(3);  // UTF-8 BOM
+  auto cells = SplitCells(header_line, ',');
+  if (!cells || cells->size() != std::size(kNseHeader)) return CsvLayout::kGeneric;
+  for (size_t i = 0; i < cells->size(); ++i) {
+    if (AsciiLower(TrimAscii((*cells)[i])) != kNseHeader[i]) return CsvLayout::kGeneric;
+  }
+  return CsvLayout::kNse;
+}
+
+CsvImportOptions CsvOptionsForHeader(std::string_view header_line, std::string generic_time_zone) {
+  if (DetectCsvLayout(header_line) == CsvLayout::kNse) return NseCsvOptions();
+  CsvImportOptions options;
+  options.time_zone = std::move(generic_time_zone);
+  return options;
+}
+
 std::string CsvImportResult::Summary() const {
   std::string out = std::to_string(rows_read) + " rows, " + std::to_string(bars.size()) + " bars, " +
                     std::to_string(rows_skipped) + " skipped";
@@ -210,6 +228,7 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
   const int low_col = FindColumn(*header, names.low, {"low", "l"});
   const int close_col = FindColumn(*header, names.close, {"close", "c", "last", "ltp"});
   const int volume_col = FindColumn(*header, names.volume, {"volume", "vol", "v", "shares traded", "qty"});
+  const int symbol_col = FindColumn(*header, "", {"symbol", "ticker"});
   auto missing = [&](int col, std::string_view what, const std::string& given) -> Status {
     if (col >= 0) return Ok();
     return InvalidArgument("columns." + std::string(what),
@@ -280,6 +299,12 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
       continue;
     }
     bars.push_back(bar);
+    if (symbol_col >= 0 && result.symbols.size() < 8) {
+      const std::string symbol((TrimAscii((*cells)[symbol_col])));
+      if (std::find(result.symbols.begin(), result.symbols.end(), symbol) == result.symbols.end()) {
+        result.symbols.push_back(symbol);
+      }
+    }
   }
   if (in.bad()) return IoError(std::string(source) + ": read error");
   if (options.on_error == CsvErrorPolicy::kReject && result.rows_skipped > 0) {

@@ -53,6 +53,16 @@ struct CsvImportOptions {
 // Options for the NSE files of ../shared/data/nse-5m/ (IST wall clock).
 CsvImportOptions NseCsvOptions();
 
+// The layout a CSV announces in its header line: NSE exports have exactly
+// `datetime,symbol,open,high,low,close,volume` (any case, spaces around cells
+// allowed); anything else is generic.
+enum class CsvLayout { kGeneric, kNse };
+CsvLayout DetectCsvLayout(std::string_view header_line);
+
+// NseCsvOptions() for an NSE header; otherwise generic options whose times
+// without an offset are wall clock in `generic_time_zone`.
+CsvImportOptions CsvOptionsForHeader(std::string_view header_line, std::string generic_time_zone);
+
 struct CsvRowError {
   int64_t line = 0;  // 1-based physical line in the file (the header is line 1)
   std::string message;
@@ -61,6 +71,7 @@ struct CsvRowError {
 struct CsvImportResult {
   std::vector<RawBar> bars;           // ascending, unique open_time
   int64_t rows_read = 0;              // data rows (non-empty lines after the header)
+  std::vector<std::string> symbols;   // distinct values of a "symbol" column, if the file has one (the first 8)
   int64_t rows_skipped = 0;           // bad rows skipped (kSkip)
   int64_t duplicates = 0;             // rows replaced by a later row with the same time
   std::vector<CsvRowError> errors;    // the first max_reported_errors bad rows
