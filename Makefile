@@ -1,7 +1,7 @@
 # Regimecast — the two commands a user needs:
-#   make run    install what is missing, build (release), serve on :8182 with ./data
+#   make run    install what is missing, build (release) and the UI, serve both on :8182 with ./data
 #   make test   install what is missing, build (ci preset), run every test suite
-# Other targets: build, bench, deps, venv, clean.
+# Other targets: build, ui, test-ui, bench, deps, venv, clean.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -12,8 +12,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CI_BIN := build/ci/bin/regimecast
 RELEASE_BIN := build/release/bin/regimecast
+UI := frontend-nuxt
+UI_DIST := $(UI)/.output/public
+# The UI's sources: everything in frontend-nuxt/ but installed and generated output.
+UI_SOURCES := $(shell find $(UI) \( -name node_modules -o -name .nuxt -o -name .output -o -name test-results \
+                 -o -name e2e-artifacts -o -name playwright-report \) -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help deps venv build build-release run test test-py test-asan fuzz bench clean
+.PHONY: help deps venv build build-release ui run test test-py test-ui test-asan fuzz bench clean
 
 help:
 	@echo "make run   - set up, build and serve Regimecast on port $(PORT)"
@@ -39,14 +44,36 @@ build-release: deps
 	cmake --preset release
 	cmake --build --preset release
 
-run: build-release
-	$(RELEASE_BIN) serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+# The front end's pinned npm packages (package-lock.json), reinstalled only when
+# the lock file changes; after the first install everything runs offline.
+$(UI)/node_modules/.stamp: $(UI)/package-lock.json | deps
+	cd $(UI) && npm ci --no-audit --no-fund
+	@touch $@
+
+# The static UI (npm run generate), rebuilt only when its sources changed.
+ui: $(UI_DIST)/index.html
+$(UI_DIST)/index.html: $(UI)/node_modules/.stamp $(UI_SOURCES)
+	cd $(UI) && npm run generate
+	@touch $@
+
+run: build-release ui
+	FRONTEND_DIR=$(abspath $(UI_DIST)) $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 test: build venv
 	ctest --preset ci
 	$(MAKE) --no-print-directory test-py
+	$(MAKE) --no-print-directory test-ui
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory fuzz
+
+# The front end: wire types still match the binary's /openapi.json, strict
+# type check, Vitest, then Playwright in Debian's Chromium against the built
+# binary serving the built UI (screenshots in frontend-nuxt/e2e-artifacts/).
+test-ui: build ui
+	cd $(UI) && RC_BINARY=$(abspath $(CI_BIN)) npm run api-types:check
+	cd $(UI) && npm run typecheck
+	cd $(UI) && npm test
+	cd $(UI) && RC_BINARY=$(abspath $(CI_BIN)) npm run test:e2e
 
 # Every GoogleTest again under AddressSanitizer + UndefinedBehaviorSanitizer:
 # the code parses untrusted files and network input, and UBSan has found
@@ -70,4 +97,4 @@ bench: deps venv
 	scripts/run-benchmarks
 
 clean:
-	rm -rf build
+	rm -rf build $(UI)/.output $(UI)/.nuxt

@@ -85,6 +85,15 @@ def run_cli(binary, *args, env=None, check=True, timeout=120, cwd=None):
     return proc
 
 
+def simulated_market(binary, data_dir, *, days, seed, end="2024-06-01T00:00:00Z", symbol="TCS.NS", timeframe="5m"):
+    """`sim` then `pipeline` into data_dir: raw, bronze and silver of one simulated series."""
+    env = {"DATA_DIR": str(data_dir)}
+    run_cli(binary, "sim", "--symbol", symbol, "--timeframe", timeframe, "--days", str(days), "--seed", str(seed),
+            "--end", end, env=env)
+    run_cli(binary, "pipeline", env=env)
+    return data_dir
+
+
 class Server:
     """A `regimecast serve` process on a free loopback port with its own data dir."""
 

@@ -9,6 +9,7 @@
 #include "core/build_info.h"
 #include "monitoring/standard_metrics.h"
 #include "ml/registry/registry.h"
+#include "server/curated_routes.h"
 #include "server/data_routes.h"
 #include "server/http_server.h"
 #include "server/model_routes.h"
@@ -18,6 +19,7 @@
 #include "data/pipeline/pipeline.h"
 #include "scheduler/scheduler.h"
 #include "server/scheduler_routes.h"
+#include "server/static_site.h"
 #include "serving/periodic_task.h"
 #include "serving/runtime.h"
 
@@ -105,7 +107,13 @@ Status App::Init() {
   AddSystemRoutes();
   AddPredictionRoutes(*this, *runtime_);
   AddModelRoutes(*this, *runtime_);
+  AddCuratedRoutes(*this, *runtime_);
   AddDataRoutes(*this, *runtime_);
+  if (!settings_.frontend_dir.empty()) {
+    RC_ASSIGN_OR_RETURN(StaticSite site, StaticSite::Open(settings_.frontend_dir));
+    spdlog::info("serving the front end from {}", site.root());
+    router_.SetFallback("static", [site = std::move(site)](const Request& request) { return site.Serve(request); });
+  }
   if (settings_.scheduler_enabled) {
     RC_ASSIGN_OR_RETURN(auto options, scheduler::SchedulerOptions::FromSettings(settings_));
     data::ProviderDeps deps;

@@ -40,7 +40,8 @@ class App {
   // Prepares the data directory, the serving runtime and (SCHEDULER_ENABLED)
   // the market clock's scheduler, and registers all routes.
   // Errors: kIo when DATA_DIR cannot be created or written; kInvalidArgument
-  // for a WATCHLIST or replay source that cannot be used.
+  // for a WATCHLIST or replay source that cannot be used, or FRONTEND_DIR set
+  // to a directory that holds no build.
   Status Init();
   // Starts the scheduler's threads (no-op when disabled); after Listen().
   void StartScheduler();

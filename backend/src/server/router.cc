@@ -56,6 +56,11 @@ void Router::Add(RouteDoc doc, Handler handler) {
   docs_.push_back(std::move(doc));
 }
 
+void Router::SetFallback(std::string fallback_template, FallbackHandler fallback) {
+  fallback_template_ = std::move(fallback_template);
+  fallback_ = std::move(fallback);
+}
+
 Response Router::Dispatch(Request& request, std::string* route_template) const {
   const std::vector<std::string> actual = SplitPath(request.path);
   std::string allowed;
@@ -73,6 +78,18 @@ Response Router::Dispatch(Request& request, std::string* route_template) const {
       return routes_[route_idx].handler(request);
     } catch (const std::exception& e) {
       spdlog::error("handler {} {} threw: {}", doc.method, doc.path, e.what());
+      return ErrorResponse(Error{ErrorCode::kInternal, e.what(), ""});
+    }
+  }
+  if (allowed.empty() && fallback_) {
+    try {
+      if (std::optional<Response> response = fallback_(request)) {
+        if (route_template) *route_template = fallback_template_;
+        return std::move(*response);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("fallback for {} {} threw: {}", request.method, request.path, e.what());
+      if (route_template) *route_template = fallback_template_;
       return ErrorResponse(Error{ErrorCode::kInternal, e.what(), ""});
     }
   }

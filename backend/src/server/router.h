@@ -6,10 +6,12 @@
 //
 //   Router router;
 //   router.Add({"GET", "/api/models/{id}", "Get one model", ...}, [](const Request& r) { ... });
+//   router.SetFallback("static", [&site](const Request& r) { return site.Serve(r); });
 //   Response response = router.Dispatch(request);   // 404 / 405 handled here
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@
 namespace rc::server {
 
 using Handler = std::function<Response(const Request&)>;
+// Answers requests no route matches (the front end's static files); nullopt
+// leaves the router's own 404.
+using FallbackHandler = std::function<std::optional<Response>(const Request&)>;
 
 struct ParamDoc {
   std::string name;
@@ -51,6 +56,12 @@ class Router {
   // metrics labels of bounded cardinality. Exceptions from handlers become a 500.
   Response Dispatch(Request& request, std::string* route_template = nullptr) const;
 
+  // Installs the handler for paths no route knows (405 still wins when the
+  // path exists with another method). Its requests are labelled
+  // `fallback_template` for metrics and are not part of routes() (so not of
+  // /openapi.json).
+  void SetFallback(std::string fallback_template, FallbackHandler fallback);
+
   const std::vector<RouteDoc>& routes() const { return docs_; }
 
  private:
@@ -60,6 +71,8 @@ class Router {
   };
   std::vector<RouteDoc> docs_;
   std::vector<Route> routes_;  // parallel to docs_
+  std::string fallback_template_;
+  FallbackHandler fallback_;
 };
 
 // The OpenAPI 3.0 document (JSON text) describing every route of `router`.

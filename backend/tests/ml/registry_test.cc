@@ -218,3 +218,24 @@ TEST(RegistryTest, UnsafeIdsAreRejected) {
 
 }  // namespace
 }  // namespace rc::ml
+
+namespace rc::ml {
+namespace {
+
+TEST(ExperimentKeyTest, FromInputCanonicalisesAndNamesTheBadField) {
+  auto key = ExperimentKey::FromInput("tcs.ns", "5m", 180);
+  ASSERT_TRUE(key) << key.error().ToString();
+  EXPECT_EQ(key->ToString(), "TCS.NS|5m|180");
+  EXPECT_THAT(ExperimentKey::FromInput("a/b", "5m", 180), rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "symbol"));
+  EXPECT_THAT(ExperimentKey::FromInput("TCS.NS", "7m", 180),
+              rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "timeframe"));
+  EXPECT_THAT(ExperimentKey::FromInput("TCS.NS", "5m", 7),
+              rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+  EXPECT_THAT(ExperimentKey::FromInput("TCS.NS", "5m", 0),
+              rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+  EXPECT_THAT(ExperimentKey::FromInput("TCS.NS", "5m", int64_t{1} << 40),
+              rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+}
+
+}  // namespace
+}  // namespace rc::ml

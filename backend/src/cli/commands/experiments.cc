@@ -6,10 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "core/symbol.h"
 #include "core/time.h"
-#include "core/timeframe.h"
-#include "ml/dataset.h"
 #include "ml/registry/registry.h"
 
 namespace rc::cli {
@@ -21,10 +18,7 @@ struct KeyFlags {
 };
 
 Result<ml::ExperimentKey> CheckedKey(const KeyFlags& f) {
-  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(f.symbol));
-  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(f.timeframe));
-  RC_RETURN_IF_ERROR(ml::HorizonBars(tf, f.horizon_minutes));
-  return ml::ExperimentKey{std::string(symbol.ToString()), std::string(tf.ToString()), f.horizon_minutes};
+  return ml::ExperimentKey::FromInput(f.symbol, f.timeframe, f.horizon_minutes);
 }
 
 void AddKeyFlags(CLI::App* cmd, KeyFlags& f) {

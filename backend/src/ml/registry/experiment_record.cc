@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <random>
 
+#include "core/symbol.h"
 #include "core/time.h"
+#include "core/timeframe.h"
+#include "features/targets.h"
 #include "ml/internal/json_io.h"
 
 namespace rc::ml {
@@ -51,6 +54,18 @@ Result<ExperimentKey> ExperimentKey::Parse(const std::string& text) {
   ExperimentKey k{text.substr(0, a), text.substr(a + 1, b - a - 1), std::atoi(text.c_str() + b + 1)};
   if (k.horizon_minutes <= 0) return InvalidArgument("key", "horizon must be positive in '" + text + "'");
   return k;
+}
+
+Result<ExperimentKey> ExperimentKey::FromInput(std::string_view symbol, std::string_view timeframe,
+                                               int64_t horizon_minutes) {
+  RC_ASSIGN_OR_RETURN(Symbol parsed_symbol, Symbol::Parse(symbol, "symbol"));
+  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(timeframe, "timeframe"));
+  if (horizon_minutes <= 0 || horizon_minutes > 60 * 24 * 365) {
+    return InvalidArgument("horizon_minutes", "must be between 1 and 525600 minutes, got " + std::to_string(horizon_minutes));
+  }
+  RC_RETURN_IF_ERROR(features::HorizonBars(tf, static_cast<int>(horizon_minutes)));
+  return ExperimentKey{std::string(parsed_symbol.ToString()), std::string(tf.ToString()),
+                       static_cast<int>(horizon_minutes)};
 }
 
 std::string NewExperimentId(const ExperimentKey& key, const std::string& kind, int64_t now) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -30,6 +31,10 @@ struct ExperimentKey {
 
   std::string ToString() const;  // "TCS.NS|5m|180"
   static Result<ExperimentKey> Parse(const std::string& text);
+  // The key from user input (CLI flags, API bodies): symbol and timeframe
+  // canonicalised, horizon a positive multiple of the timeframe.
+  // Errors: kInvalidArgument naming "symbol", "timeframe" or "horizon_minutes".
+  static Result<ExperimentKey> FromInput(std::string_view symbol, std::string_view timeframe, int64_t horizon_minutes);
   auto operator<=>(const ExperimentKey&) const = default;
 };
 
