@@ -7,6 +7,30 @@
 namespace rc {
 namespace {
 
+thread_local std::string current_request_id;
+
+// %Q: `,"request_id":"<id>"` inside a request, nothing outside (JSON format).
+class JsonRequestIdFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (current_request_id.empty()) return;
+    const std::string text = ",\"request_id\":\"" + JsonEscape(current_request_id) + "\"";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonRequestIdFlag>(); }
+};
+
+// %q: `[req <id>] ` inside a request, nothing outside (text format).
+class TextRequestIdFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (current_request_id.empty()) return;
+    const std::string text = "[req " + current_request_id + "] ";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TextRequestIdFlag>(); }
+};
+
 // %j: the log message escaped for JSON (spdlog's %v is raw text).
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
@@ -18,6 +42,14 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 };
 
 }  // namespace
+
+ScopedRequestId::ScopedRequestId(std::string request_id) : previous_(std::move(current_request_id)) {
+  current_request_id = std::move(request_id);
+}
+
+ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_); }
+
+const std::string& CurrentRequestId() { return current_request_id; }
 
 std::string JsonEscape(std::string_view text) {
   std::string out;
@@ -50,10 +82,10 @@ Status InitLogging(const std::string& level, LogFormat format) {
   auto logger = spdlog::stderr_color_mt("regimecast");
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   if (format == LogFormat::kJson) {
-    formatter->add_flag<JsonMessageFlag>('j').set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n","msg":"%j"})");
+    formatter->add_flag<JsonMessageFlag>('j').add_flag<JsonRequestIdFlag>('Q').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n","msg":"%j"%Q})");
   } else {
-    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v");
+    formatter->add_flag<TextRequestIdFlag>('q').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %q%v");
   }
   logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);

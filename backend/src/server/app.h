@@ -36,8 +36,10 @@ class App {
   explicit App(Settings settings);
   ~App();
 
-  // Prepares the data directory and registers all routes.
-  // Errors: kIo when DATA_DIR cannot be created or written.
+  // Prepares the data directory and registers all routes. Bound to a
+  // non-loopback HOST without API_TOKEN, it loads or generates the token in
+  // <DATA_DIR>/.api_token (server/api_token.h) and logs where to read it.
+  // Errors: kIo when DATA_DIR or the token file cannot be created or written.
   Status Init();
   // Binds the listening socket; returns the port. Errors: kUnavailable (in use).
   Result<int> Listen();
@@ -51,7 +53,7 @@ class App {
   Hub& hub() { return *hub_; }
   Router& router() { return router_; }
 
-  // Registers a route; when `doc.mutating` and API_TOKEN is set, the handler is
+  // Registers a route; when `doc.mutating` and API_TOKEN is set (or generated), the handler is
   // wrapped so requests without `Authorization: Bearer <token>` get 401 and
   // requests with a wrong token get 403.
   void AddRoute(RouteDoc doc, Handler handler);

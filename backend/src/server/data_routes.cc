@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_text.h"
 #include "core/calendar.h"
 #include "data/pipeline/lake_rows.h"
 #include "features/presets.h"
@@ -116,7 +117,7 @@ void AddDataRoutes(App& app) {
                                                        {"session", MarketSessionName(b.session)},
                                                        {"gap_before", b.gap_before}});
                  }
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"bars", std::move(items)}}));
@@ -154,7 +155,7 @@ void AddDataRoutes(App& app) {
                    for (size_t idx = first; idx < s.values.size(); ++idx) values.push_back(Number(s.values[idx]));
                    out_series[s.name] = std::move(values);
                  }
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"preset", *preset},
@@ -190,7 +191,7 @@ void AddDataRoutes(App& app) {
                  boost::json::array items;
                  const size_t first = states.size() > *history ? states.size() - *history : 0;
                  for (size_t idx = first; idx < states.size(); ++idx) items.push_back(state_json(states[idx]));
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"current", state_json(current)},
@@ -232,7 +233,7 @@ void AddDataRoutes(App& app) {
                    }
                    items.push_back(std::move(item));
                  }
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"predictions", std::move(items)}}));

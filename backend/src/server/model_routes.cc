@@ -8,6 +8,7 @@
 #include "server/json_body.h"
 #include "serving/job_runner.h"
 #include "serving/training_service.h"
+#include "core/json_text.h"
 
 namespace rc::server {
 namespace {
@@ -106,7 +107,7 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                  if (!id) return ErrorResponse(id.error());
                  spdlog::info("training job {} queued: {} {} {} +{}m", *id, train->bot, train->symbol.str(),
                               train->timeframe.ToString(), train->horizon_minutes);
-                 Response response = JsonResponse(202, boost::json::serialize(jobs.Get(*id)->ToJson()));
+                 Response response = JsonResponse(202, JsonText(jobs.Get(*id)->ToJson()));
                  response.headers.emplace_back("Location", "/api/jobs/" + *id);
                  return response;
                });
@@ -116,14 +117,14 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                [&jobs](const Request&) {
                  boost::json::array items;
                  for (const auto& job : jobs.List()) items.push_back(job.ToJson());
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"jobs", std::move(items)}}));
+                 return JsonResponse(200, JsonText(boost::json::object{{"jobs", std::move(items)}}));
                });
 
   app.AddRoute({"GET", "/api/jobs/{id}", "One background job", "models", {{"id", "path"}}, "", kJobSchema},
                [&jobs](const Request& request) {
                  auto job = jobs.Get(request.path_params.at("id"));
                  if (!job) return ErrorResponse(Error{ErrorCode::kNotFound, "no such job", "id"});
-                 return JsonResponse(200, boost::json::serialize(job->ToJson()));
+                 return JsonResponse(200, JsonText(job->ToJson()));
                });
 
   app.AddRoute({"GET", "/api/models", "Champion, challenger, active weights and curated override per series",
@@ -134,7 +135,7 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                  if (!index) return ErrorResponse(index.error());
                  boost::json::array items;
                  for (const auto& [key, entry] : *index) items.push_back(entry.ToJson());
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"models", std::move(items)}}));
+                 return JsonResponse(200, JsonText(boost::json::object{{"models", std::move(items)}}));
                });
 
   app.AddRoute({"POST", "/api/models/clear",
@@ -171,7 +172,7 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                  for (const auto& [id, why] : report->kept) kept[id] = why;
                  spdlog::info("models/clear by {}: {} removed{}, backup {}", who, report->removed.size(),
                               dry_run ? " (dry run)" : "", report->backup_path.empty() ? "-" : report->backup_path);
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"dry_run", report->dry_run},
                                               {"removed", std::move(removed)},
                                               {"kept", std::move(kept)},
@@ -186,7 +187,7 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                  if (!list) return ErrorResponse(list.error());
                  boost::json::array items;
                  for (const auto& record : *list) items.push_back(ExperimentSummary(record));
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"experiments", std::move(items)}}));
+                 return JsonResponse(200, JsonText(boost::json::object{{"experiments", std::move(items)}}));
                });
 
   app.AddRoute({"GET", "/api/experiments/{id}", "One experiment's full record", "models", {{"id", "path"}}, "",
@@ -195,7 +196,7 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                  ml::ExperimentRegistry registry(data_dir);
                  auto record = registry.Load(request.path_params.at("id"));
                  if (!record) return ErrorResponse(record.error());
-                 return JsonResponse(200, boost::json::serialize(record->ToJson()));
+                 return JsonResponse(200, JsonText(record->ToJson()));
                });
 }
 

@@ -7,6 +7,7 @@
 #include "server/json_body.h"
 #include "serving/prediction_service.h"
 #include "serving/quality.h"
+#include "core/json_text.h"
 
 namespace rc::server {
 namespace {
@@ -88,16 +89,16 @@ void AddPredictionRoutes(App& app, serving::PredictionService& service, std::mut
                  // Websocket subscribers of this series get the prediction and the regime.
                  const std::string series = query->symbol.str() + ":" + std::string(query->timeframe.ToString());
                  hub->Publish("predictions:" + series,
-                              boost::json::serialize(boost::json::object{
+                              JsonText(boost::json::object{
                                   {"type", "prediction"}, {"channel", "predictions:" + series}, {"data", body}}));
                  hub->Publish("regime:" + series,
-                              boost::json::serialize(boost::json::object{
+                              JsonText(boost::json::object{
                                   {"type", "regime"},
                                   {"channel", "regime:" + series},
                                   {"data", {{"state", regime::ToString(p.regime)},
                                             {"confidence", p.regime_confidence},
                                             {"ts", FormatIsoUtc(p.data_last_ts)}}}}));
-                 return JsonResponse(200, boost::json::serialize(body));
+                 return JsonResponse(200, JsonText(body));
                });
 }
 

@@ -51,6 +51,10 @@ class Router {
   // metrics labels of bounded cardinality. Exceptions from handlers become a 500.
   Response Dispatch(Request& request, std::string* route_template = nullptr) const;
 
+  // Methods registered for `path` (for CORS preflights and Allow headers);
+  // `route_template` receives the first matching template. Empty: no route.
+  std::vector<std::string> MethodsFor(const std::string& path, std::string* route_template = nullptr) const;
+
   const std::vector<RouteDoc>& routes() const { return docs_; }
 
  private:

@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 
+#include "core/json_text.h"
 #include "core/calendar.h"
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
@@ -65,7 +66,7 @@ Status LogPrediction(const std::string& data_dir, const PredictionOutcome& outco
   row.Doubles(Idx(row, "regime_confidence"))[0] = p.regime_confidence;
   boost::json::object weights;
   for (const auto& [family, w] : p.weights) weights[family] = w;
-  row.Strings(Idx(row, "weights_json"))[0] = boost::json::serialize(weights);
+  row.Strings(Idx(row, "weights_json"))[0] = JsonText(weights);
   row.Strings(Idx(row, "experiment_id"))[0] = p.experiment_id;
   row.Bools(Idx(row, "degraded"))[0] = p.degraded ? 1 : 0;
   row.SetNull(Idx(row, "realized_close"), 0);

@@ -9,6 +9,7 @@
 #include "ml/silver_source.h"
 #include "regime/detector.h"
 #include "regime/regime_input.h"
+#include "core/json_text.h"
 
 namespace rc::cli {
 
@@ -53,7 +54,7 @@ void RegisterCommand_regime(CLI::App& app, CommandContext& ctx) {
                   << std::setprecision(3) << s.confidence << (s.reason.empty() ? "" : "  (" + s.reason + ")") << "\n";
       }
     }
-    if (args->format == "json") std::cout << boost::json::serialize(json_rows) << "\n";
+    if (args->format == "json") std::cout << JsonText(json_rows) << "\n";
   });
 }
 

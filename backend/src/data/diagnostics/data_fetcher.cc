@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/json_text.h"
 #include "core/calendar.h"
 
 namespace rc::data {
@@ -168,7 +169,7 @@ std::string FormatReportJson(const DiagnosticReport& report) {
     providers.push_back(std::move(o));
   }
   root["providers"] = std::move(providers);
-  return json::serialize(root) + "\n";
+  return JsonText(root) + "\n";
 }
 
 }  // namespace rc::data
