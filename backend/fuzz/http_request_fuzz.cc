@@ -21,6 +21,8 @@
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -36,11 +38,23 @@ struct Service {
   rc::server::RequestPipeline* pipeline = nullptr;
 };
 
+std::string& DataDir() {
+  static std::string dir;
+  return dir;
+}
+
+void RemoveDataDir() {
+  std::error_code ignored;
+  if (!DataDir().empty()) std::filesystem::remove_all(DataDir(), ignored);
+}
+
 Service& TheService() {
   static Service service = [] {
     spdlog::set_level(spdlog::level::off);  // the routes' info lines would dominate the run time
     char dir[] = "/tmp/rc-http-fuzz-XXXXXX";
     if (mkdtemp(dir) == nullptr) __builtin_trap();
+    DataDir() = dir;
+    std::atexit(RemoveDataDir);  // libFuzzer exits through exit(): no /tmp litter per run
     rc::Settings settings;
     settings.host = "127.0.0.1";
     settings.data_dir = dir;

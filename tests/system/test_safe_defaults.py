@@ -134,3 +134,12 @@ def test_cli_json_output_is_plain(rc_binary, tmp_path):
                   "--format", "json", env=env).stdout
     rows = assert_plain_json_numbers(out)
     assert rows
+
+
+def test_error_envelope_stays_valid_json_for_bytes_that_are_not_utf8(server):
+    # Found by rc_http_request_fuzz: client bytes echoed in an error made the body invalid JSON.
+    r = requests.get(server.url("/api/%91%ff"), timeout=5)
+    assert r.status_code == 404
+    assert "\ufffd" in r.json()["error"]["message"]
+    r = requests.post(server.url(CLEAR), json={}, headers={"Origin": "https://dash.\x91example.com"}, timeout=5)
+    assert r.status_code == 403 and r.json()["error"]["field"] == "origin"

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/logging.h"
 #include "core/strings.h"
 
 namespace rc {
@@ -17,8 +18,11 @@ void AppendInteger(std::string& out, Int value) {
 }
 
 void AppendString(std::string& out, boost::json::string_view text) {
-  // Boost's escaping of strings is what clients already read; only numbers change.
-  out += boost::json::serialize(boost::json::string(text));
+  // The one escaping helper (also of the error envelope and JSON logs): invalid
+  // UTF-8 (e.g. a truncated echo of client input) becomes U+FFFD, never invalid JSON.
+  out += '"';
+  out += JsonEscape(std::string_view(text.data(), text.size()));
+  out += '"';
 }
 
 void Append(std::string& out, const boost::json::value& value) {

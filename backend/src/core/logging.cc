@@ -51,10 +51,41 @@ ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_);
 
 const std::string& CurrentRequestId() { return current_request_id; }
 
+namespace {
+
+// Length of the valid UTF-8 sequence starting at text[pos], or 0 when the bytes
+// there are not one (truncated, overlong, surrogate, above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view text, size_t pos) {
+  const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(pos);
+  size_t length = 0;
+  uint32_t min = 0;
+  uint32_t code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2, min = 0x80, code = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3, min = 0x800, code = lead & 0x0f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4, min = 0x10000, code = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (pos + length > text.size()) return 0;
+  for (size_t idx = 1; idx < length; ++idx) {
+    if ((byte(pos + idx) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(pos + idx) & 0x3f);
+  }
+  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+  return length;
+}
+
+}  // namespace
+
 std::string JsonEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
-  for (char c : text) {
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    const char c = text[pos];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -66,8 +97,13 @@ std::string JsonEscape(std::string_view text) {
           char buf[8];
           std::snprintf(buf, sizeof(buf), "\\u%04x", c);
           out += buf;
-        } else {
+        } else if (static_cast<unsigned char>(c) < 0x80) {
           out += c;
+        } else if (const size_t length = Utf8SequenceLength(text, pos); length > 0) {
+          out.append(text.substr(pos, length));
+          pos += length - 1;
+        } else {
+          out += "\\ufffd";  // not UTF-8 (echoed client bytes): the output must stay valid JSON
         }
     }
   }

@@ -33,6 +33,8 @@ class ScopedRequestId {
 const std::string& CurrentRequestId();
 
 // Escapes `text` for use inside a JSON string literal (no surrounding quotes).
+// Bytes that are not UTF-8 (a client's path or header echoed in an error)
+// become U+FFFD, so the result is always valid JSON.
 std::string JsonEscape(std::string_view text);
 
 }  // namespace rc

@@ -6,10 +6,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "core/json_text.h"
 #include "core/build_info.h"
-#include "monitoring/standard_metrics.h"
+#include "core/json_text.h"
 #include "ml/registry/registry.h"
+#include "monitoring/standard_metrics.h"
 #include "server/api_token.h"
 #include "server/data_routes.h"
 #include "server/http_server.h"
@@ -17,8 +17,8 @@
 #include "server/prediction_routes.h"
 #include "serving/job_runner.h"
 #include "serving/periodic_task.h"
-#include "serving/quality.h"
 #include "serving/prediction_service.h"
+#include "serving/quality.h"
 
 namespace rc::server {
 namespace {

@@ -4,8 +4,8 @@
 #include <charconv>
 #include <cmath>
 
-#include "core/json_text.h"
 #include "core/calendar.h"
+#include "core/json_text.h"
 #include "data/pipeline/lake_rows.h"
 #include "features/presets.h"
 #include "lake/layers/layers.h"

@@ -3,12 +3,13 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
+#include "core/logging.h"
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/json_body.h"
 #include "serving/job_runner.h"
 #include "serving/training_service.h"
-#include "core/json_text.h"
 
 namespace rc::server {
 namespace {
@@ -96,8 +97,9 @@ void AddModelRoutes(App& app, serving::JobRunner& jobs, std::mutex& registry_mut
                                             {"timeframe", std::string(train->timeframe.ToString())},
                                             {"horizon_minutes", train->horizon_minutes},
                                             {"folds", train->folds}};
-                 auto id = jobs.Submit("train", params, [request = *train, data_dir, &registry_mutex,
-                                                         health]() -> Result<boost::json::value> {
+                 auto id = jobs.Submit("train", params, [request = *train, data_dir, &registry_mutex, health,
+                                                         request_id = CurrentRequestId()]() -> Result<boost::json::value> {
+                   ScopedRequestId log_scope(request_id);  // the job's log lines name the request that queued it
                    std::lock_guard lock(registry_mutex);
                    auto outcome = serving::Train(data_dir, request);
                    if (!outcome) return tl::unexpected(outcome.error());

@@ -3,11 +3,11 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
 #include "server/app.h"
 #include "server/json_body.h"
 #include "serving/prediction_service.h"
 #include "serving/quality.h"
-#include "core/json_text.h"
 
 namespace rc::server {
 namespace {

@@ -1,10 +1,11 @@
 #include "server/router.h"
-#include "core/json_text.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+
+#include "core/json_text.h"
 
 namespace rc::server {
 namespace {

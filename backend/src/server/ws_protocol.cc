@@ -73,8 +73,11 @@ Result<WsCommand> ParseWsCommand(std::string_view text) {
   for (const auto& [key, unused] : message) {
     const bool known = key == "op" || (command.op != WsOp::kPing && key == "channels") ||
                        (command.op == WsOp::kSubscribe && key == "since");
-    if (!known) return InvalidArgument(std::string(key.substr(0, 100)), "is not a field of a " +
-                                                                            std::string(op->as_string()) + " message");
+    if (!known) {
+      const std::string what = "is not a field of a " + std::string(op->as_string()) + " message";
+      if (key.empty()) return InvalidArgument("message", "the empty field name " + what);
+      return InvalidArgument(std::string(key.substr(0, 100)), what);
+    }
   }
   if (command.op == WsOp::kPing) return command;
   RC_ASSIGN_OR_RETURN(command.channels, ParseChannels(message));

@@ -6,8 +6,8 @@
 #include <map>
 #include <numeric>
 
-#include "core/json_text.h"
 #include "core/calendar.h"
+#include "core/json_text.h"
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
 #include "monitoring/standard_metrics.h"

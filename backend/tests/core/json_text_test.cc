@@ -66,5 +66,15 @@ TEST(JsonTextTest, NonFiniteBecomesNullAndOutputParsesBackToTheSameValue) {
   EXPECT_TRUE(back.at("nan").is_null());
 }
 
+TEST(JsonTextTest, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  // A client's bytes echoed in a message (an Origin header, a truncated field name).
+  const std::string text = JsonText(boost::json::object{
+      {"m", boost::json::string(std::string("dash.\x91xample \xe2\x82 \xc3\xa9 \xed\xa0\x80 \xf0\x9f\x98\x80"))}});
+  EXPECT_EQ(text, "{\"m\":\"dash.\\ufffdxample \\ufffd\\ufffd \xc3\xa9 \\ufffd\\ufffd\\ufffd \xf0\x9f\x98\x80\"}");
+  boost::system::error_code ec;
+  boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+}
+
 }  // namespace
 }  // namespace rc

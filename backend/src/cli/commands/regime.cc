@@ -6,10 +6,10 @@
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
+#include "core/json_text.h"
 #include "ml/silver_source.h"
 #include "regime/detector.h"
 #include "regime/regime_input.h"
-#include "core/json_text.h"
 
 namespace rc::cli {
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <set>
 
-#include "core/json_text.h"
 #include "core/calendar.h"
+#include "core/json_text.h"
 
 namespace rc::data {
 namespace {
