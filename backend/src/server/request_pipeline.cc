@@ -93,6 +93,16 @@ Response RequestPipeline::Reject(Request& request, const Error& error) const {
   return response;
 }
 
+std::optional<Response> RequestPipeline::RefuseWebsocketOrigin(Request& request) const {
+  const std::string origin = request.Header("origin");
+  if (origin.empty() || IsSameOrigin(origin, request.Header("host")) || OriginAllowed(origin)) return std::nullopt;
+  // A page elsewhere must not read the streams with the visitor's network position.
+  return Reject(request, Error{ErrorCode::kForbidden,
+                               "websocket connections from origin '" + origin.substr(0, 200) +
+                                   "' are not allowed: list it in CORS_ALLOWED_ORIGINS",
+                               "origin"});
+}
+
 void RequestPipeline::Observe(const Request& request, const Response& response, const std::string& route,
                               double seconds) const {
   if (!observer_) return;

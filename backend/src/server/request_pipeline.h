@@ -16,6 +16,7 @@
 //   Response response = pipeline.Handle(request);
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,10 @@ class RequestPipeline {
   // The answer to a request that could not be read (malformed HTTP, 413): the
   // same id, headers and observer as Handle, with `error` as the body.
   Response Reject(Request& request, const Error& error) const;
+  // Whether a browser page may open the websocket of `request` (an upgrade of
+  // /ws): no Origin (not a browser), the same origin, or a listed one. Else
+  // the answer to send instead (403, field "origin"), with id and headers.
+  std::optional<Response> RefuseWebsocketOrigin(Request& request) const;
   // Reports a request answered elsewhere (the websocket upgrade's 101).
   void Observe(const Request& request, const Response& response, const std::string& route, double seconds) const;
 

@@ -135,6 +135,25 @@ TEST(RequestPipelineTest, SameOriginComparesSchemeLessHostCaseInsensitively) {
   EXPECT_FALSE(IsSameOrigin("http://localhost:8182", ""));
 }
 
+TEST(RequestPipelineTest, WebsocketUpgradesFromOtherOriginsNeedTheList) {
+  Fixture f({"https://dash.example.com"});
+  auto upgrade = [&](std::map<std::string, std::string> headers) {
+    Request request;
+    request.method = "GET";
+    request.path = "/ws";
+    request.headers = std::move(headers);
+    return f.pipeline->RefuseWebsocketOrigin(request);
+  };
+  EXPECT_FALSE(upgrade({}).has_value());  // not a browser
+  EXPECT_FALSE(upgrade({{"origin", "http://10.0.0.5:8182"}, {"host", "10.0.0.5:8182"}}).has_value());
+  EXPECT_FALSE(upgrade({{"origin", "https://dash.example.com"}}).has_value());
+  auto refused = upgrade({{"origin", "https://evil.example"}, {"x-request-id", "ws-1"}});
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(HeaderOf(*refused, "X-Request-Id"), "ws-1");
+  EXPECT_EQ(boost::json::parse(refused->body).at("error").at("field").as_string(), "origin");
+}
+
 TEST(RequestPipelineTest, RejectedRequestsGetTheSameIdAndHeaders) {
   Fixture f({"https://dash.example.com"});
   Request request;

@@ -134,6 +134,10 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   const auto& message = parser_->get();
   Request request = ToRequest(message);
   if (config_.hub != nullptr && request.path == "/ws" && websocket::is_upgrade(message)) {
+    if (auto refused = config_.pipeline->RefuseWebsocketOrigin(request)) {
+      refused->close_connection = true;
+      return do_write(std::move(*refused));
+    }
     // The connection becomes a websocket session; this HTTP session ends here.
     Response switching;
     switching.status = 101;
