@@ -6,6 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8182
+# The runbook's bind; without API_TOKEN the server then generates $(DATA_DIR)/.api_token.
 HOST ?= 0.0.0.0
 DATA_DIR ?= ./data
 VENV := .venv

@@ -5,6 +5,7 @@ Nothing here builds anything.
 """
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import shutil
@@ -97,7 +98,7 @@ def simulated_market(binary, data_dir, *, days, seed, end="2024-06-01T00:00:00Z"
 class Server:
     """A `regimecast serve` process on a free loopback port with its own data dir."""
 
-    def __init__(self, binary, data_dir, extra_env=None, extra_args=()):
+    def __init__(self, binary, data_dir, extra_env=None, extra_args=(), host="127.0.0.1"):
         self.port = free_port()
         self.data_dir = pathlib.Path(data_dir)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -107,7 +108,7 @@ class Server:
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+            [str(binary), "serve", "--host", host, "--port", str(self.port), "--data-dir", str(self.data_dir),
              *extra_args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env)
         self.wait_healthy()
@@ -148,10 +149,10 @@ class Server:
 def server_factory(rc_binary, tmp_path):
     servers = []
 
-    def make(extra_env=None, extra_args=(), data_dir=None):
+    def make(extra_env=None, extra_args=(), data_dir=None, host="127.0.0.1"):
         d = data_dir or tmp_path / f"data{len(servers)}"
         d.mkdir(parents=True, exist_ok=True)
-        s = Server(rc_binary, d, extra_env, extra_args)
+        s = Server(rc_binary, d, extra_env, extra_args, host)
         servers.append(s)
         return s
 
@@ -163,6 +164,22 @@ def server_factory(rc_binary, tmp_path):
 @pytest.fixture
 def server(server_factory):
     return server_factory()
+
+
+def assert_plain_json_numbers(text: str):
+    """Parses JSON `text` and checks every number is printed in the plain shortest
+    form (`1`, `3456.05`, `0.00025`): no exponent in the plain range, no digits
+    beyond those that round-trip. Returns the parsed value."""
+    from decimal import Decimal
+
+    def check_float(raw: str) -> float:
+        value = float(raw)
+        if 1e-7 <= abs(value) < 1e21:
+            assert "e" not in raw.lower(), f"exponent form {raw!r} in {text[:300]}"
+        assert Decimal(raw) == Decimal(repr(value)), f"{raw!r} is not the shortest form of {value!r}"
+        return value
+
+    return json.loads(text, parse_float=check_float)
 
 
 @pytest.fixture(scope="session")

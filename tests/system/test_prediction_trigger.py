@@ -6,7 +6,7 @@ import re
 import pytest
 import requests
 
-from conftest import run_cli
+from conftest import assert_plain_json_numbers, run_cli
 
 RUNBOOK_BODY = {"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 180}
 
@@ -75,8 +75,10 @@ def test_runbook_trigger_degraded_then_trained(server_factory, market_dir, rc_bi
             "--horizon-minutes", "180", "--folds", "3", env={"DATA_DIR": str(market_dir)})
     r = post(srv, dict(RUNBOOK_BODY, as_of="2024-05-31T09:00:00Z"))
     assert r.status_code == 200, r.text
-    p = r.json()
+    p = assert_plain_json_numbers(r.text)  # issue 13: `1`, `3456.05`, never `1E0`/`3.45605E3`
     assert p["degraded"] is False and p["experiment_id"] and p["champion"]
+    # Issue 13: the model was trained now, after the 2024 as-of: age 0, never negative.
+    assert p["model_age_seconds"] == 0, p["model_age_seconds"]
     assert abs(sum(p["weights"].values()) - 1) < 1e-9
 
     # Runbook §3.3: the log shows the gating decision and the bands.

@@ -7,6 +7,30 @@
 namespace rc {
 namespace {
 
+thread_local std::string current_request_id;
+
+// %Q: `,"request_id":"<id>"` inside a request, nothing outside (JSON format).
+class JsonRequestIdFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (current_request_id.empty()) return;
+    const std::string text = ",\"request_id\":\"" + JsonEscape(current_request_id) + "\"";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonRequestIdFlag>(); }
+};
+
+// %q: `[req <id>] ` inside a request, nothing outside (text format).
+class TextRequestIdFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (current_request_id.empty()) return;
+    const std::string text = "[req " + current_request_id + "] ";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TextRequestIdFlag>(); }
+};
+
 // %j: the log message escaped for JSON (spdlog's %v is raw text).
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
@@ -19,10 +43,49 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
+ScopedRequestId::ScopedRequestId(std::string request_id) : previous_(std::move(current_request_id)) {
+  current_request_id = std::move(request_id);
+}
+
+ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_); }
+
+const std::string& CurrentRequestId() { return current_request_id; }
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at text[pos], or 0 when the bytes
+// there are not one (truncated, overlong, surrogate, above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view text, size_t pos) {
+  const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(pos);
+  size_t length = 0;
+  uint32_t min = 0;
+  uint32_t code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2, min = 0x80, code = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3, min = 0x800, code = lead & 0x0f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4, min = 0x10000, code = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (pos + length > text.size()) return 0;
+  for (size_t idx = 1; idx < length; ++idx) {
+    if ((byte(pos + idx) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(pos + idx) & 0x3f);
+  }
+  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+  return length;
+}
+
+}  // namespace
+
 std::string JsonEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
-  for (char c : text) {
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    const char c = text[pos];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -34,8 +97,13 @@ std::string JsonEscape(std::string_view text) {
           char buf[8];
           std::snprintf(buf, sizeof(buf), "\\u%04x", c);
           out += buf;
-        } else {
+        } else if (static_cast<unsigned char>(c) < 0x80) {
           out += c;
+        } else if (const size_t length = Utf8SequenceLength(text, pos); length > 0) {
+          out.append(text.substr(pos, length));
+          pos += length - 1;
+        } else {
+          out += "\\ufffd";  // not UTF-8 (echoed client bytes): the output must stay valid JSON
         }
     }
   }
@@ -50,10 +118,10 @@ Status InitLogging(const std::string& level, LogFormat format) {
   auto logger = spdlog::stderr_color_mt("regimecast");
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   if (format == LogFormat::kJson) {
-    formatter->add_flag<JsonMessageFlag>('j').set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n","msg":"%j"})");
+    formatter->add_flag<JsonMessageFlag>('j').add_flag<JsonRequestIdFlag>('Q').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n","msg":"%j"%Q})");
   } else {
-    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v");
+    formatter->add_flag<TextRequestIdFlag>('q').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %q%v");
   }
   logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);

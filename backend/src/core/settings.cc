@@ -122,7 +122,10 @@ Status CheckBaseUrl(const std::string& text, const std::string& where) {
 const std::vector<SettingDef>& Definitions() {
   static const std::vector<SettingDef> defs = [] {
     std::vector<SettingDef> d;
-    d.push_back(StringSetting("host", "HOST", "Address the HTTP server binds", &Settings::host, false,
+    d.push_back(StringSetting("host", "HOST",
+                              "Address the HTTP server binds (a non-loopback address without API_TOKEN generates "
+                              "one in <DATA_DIR>/.api_token)",
+                              &Settings::host, false,
                               [](const std::string& v, const std::string& where) -> Status {
                                 if (v.empty()) return InvalidArgument(where, "must not be empty");
                                 return Ok();
@@ -139,10 +142,25 @@ const std::vector<SettingDef>& Definitions() {
     d.push_back(IntSetting("request_timeout_seconds", "REQUEST_TIMEOUT_SECONDS",
                            "Timeout for reading a request's header and body", &Settings::request_timeout_seconds, 1,
                            3600));
-    d.push_back(StringSetting("api_token", "API_TOKEN", "Token required by mutating endpoints when set",
+    d.push_back(StringSetting("api_token", "API_TOKEN",
+                              "Token required by mutating endpoints (empty: none on loopback, generated otherwise)",
                               &Settings::api_token, true));
     d.push_back(StringSetting("frontend_dir", "FRONTEND_DIR", "Built Nuxt front end served at / (empty: none)",
                               &Settings::frontend_dir));
+    d.push_back({{"cors_allowed_origins", "CORS_ALLOWED_ORIGINS",
+                  "Comma list of browser origins (scheme://host[:port]) allowed to call the API (empty: same origin "
+                  "only)",
+                  false},
+                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
+                   auto items = SplitList(text);
+                   for (const auto& item : items) {
+                     if (item == "*") return InvalidArgument(where, "list the origins; '*' is not accepted");
+                     RC_RETURN_IF_ERROR(CheckBaseUrl(item, where));
+                   }
+                   s.cors_allowed_origins = std::move(items);
+                   return Ok();
+                 },
+                 [](const Settings& s) { return JoinList(s.cors_allowed_origins); }});
     d.push_back(StringSetting("log_level", "LOG_LEVEL", "trace, debug, info, warn, error, critical or off",
                               &Settings::log_level, false,
                               [](const std::string& v, const std::string& where) {

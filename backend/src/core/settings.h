@@ -26,13 +26,14 @@ enum class LogFormat { kText, kJson };
 
 struct Settings {
   // --- server
-  std::string host = "0.0.0.0";               // HOST
+  std::string host = "127.0.0.1";             // HOST (loopback by default; 0.0.0.0 needs a token, see server/api_token.h)
   int port = 8182;                            // PORT, 1..65535 (0 = pick a free port, for tests)
   int http_threads = 2;                       // HTTP_THREADS, 1..64
   int64_t max_body_bytes = 1 << 20;           // MAX_BODY_BYTES, request body limit (413 above)
   int request_timeout_seconds = 30;           // REQUEST_TIMEOUT_SECONDS, header/body read timeout
   std::string api_token;                      // API_TOKEN (secret); when set, mutating endpoints need it
   std::string frontend_dir;                   // FRONTEND_DIR, built Nuxt output served at /; empty = none
+  std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS, comma list of scheme://host[:port]; empty = same origin only
   // --- logging
   std::string log_level = "info";             // LOG_LEVEL: trace debug info warn error critical off
   LogFormat log_format = LogFormat::kText;    // LOG_FORMAT: text | json

@@ -14,4 +14,10 @@ std::string AsciiLower(std::string_view text);
 // `text` without leading and trailing ASCII whitespace (a view into `text`).
 std::string_view TrimAscii(std::string_view text);
 
+// The shortest text that reads back as exactly `value`, in plain notation
+// (`1`, `3456.05`, `0.00025`, `-2`) where that is exact and short: as in
+// JavaScript, plain for 1e-7 <= |value| < 1e21 and exponent form (`1e+21`,
+// `1e-08`) outside. Finite values only; callers spell NaN/Inf their own way.
+std::string FormatShortestDouble(double value);
+
 }  // namespace rc

@@ -5,20 +5,18 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/strings.h"
+
 namespace rc::monitoring {
 namespace {
 
-// Go-compatible float text: integers without exponent, +Inf/-Inf/NaN spelled out.
+// Sample values and `le` bounds as Prometheus' own clients print them: the
+// shortest text that parses back to the same double (`0.00025`, `1`, `2.5`),
+// +Inf/-Inf/NaN spelled out.
 std::string FormatValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[32];
-  if (value == std::floor(value) && std::fabs(value) < 1e15) {
-    std::snprintf(buf, sizeof(buf), "%.0f", value);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.17g", value);
-  }
-  return buf;
+  return FormatShortestDouble(value);
 }
 
 std::string EscapeLabelValue(std::string_view value) {

@@ -5,6 +5,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
 #include "core/calendar.h"
 #include "data/failover/provider_chain.h"
 #include "data/pipeline/lake_rows.h"
@@ -57,7 +58,7 @@ Result<int64_t> BarCycle::PublishNewBars() {
   const size_t first = bars.size() > kMaxBarsPerCycle ? bars.size() - kMaxBarsPerCycle : 0;
   for (size_t idx = first; idx < bars.size(); ++idx) {
     if (broadcaster != nullptr) {
-      broadcaster->Publish(channel, "bar", boost::json::serialize(data::pipeline::BronzeBarJson(bars[idx])));
+      broadcaster->Publish(channel, "bar", JsonText(data::pipeline::BronzeBarJson(bars[idx])));
     }
   }
   if (!bars.empty()) newest_published_ = bars.back().bar.open_time;
@@ -159,7 +160,7 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
                             {"gap_before", false},
                             {"forming", true}};
     context_->runtime->broadcaster()->Publish(serving::ChannelName("bars", symbol.str(), tf.ToString()), "bar",
-                                              boost::json::serialize(bar));
+                                              JsonText(bar));
     ++report.published_bars;
   }
 

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "core/build_info.h"
-#include "monitoring/standard_metrics.h"
+#include "core/json_text.h"
 #include "ml/registry/registry.h"
 #include "server/curated_routes.h"
+#include "monitoring/standard_metrics.h"
+#include "server/api_token.h"
 #include "server/data_routes.h"
 #include "server/http_server.h"
 #include "server/model_routes.h"
@@ -25,16 +27,6 @@
 
 namespace rc::server {
 namespace {
-
-// Constant-time comparison, so response timing does not leak the token.
-bool TokensEqual(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t char_idx = 0; char_idx < a.size(); ++char_idx) {
-    diff |= static_cast<unsigned char>(a[char_idx] ^ b[char_idx]);
-  }
-  return diff == 0;
-}
 
 // Checks that DATA_DIR exists (creating it) and is writable.
 Status PrepareDataDir(const std::string& dir) {
@@ -80,6 +72,16 @@ Status App::Init() {
     return status;
   }
   health_.Set("lake", HealthState::kOk, settings_.data_dir);
+  if (settings_.api_token.empty() && !IsLoopbackHost(settings_.host)) {
+    // Reachable from other machines: never leave the mutating endpoints open.
+    auto generated = LoadOrCreateApiToken(settings_.data_dir);
+    if (!generated) return tl::unexpected(generated.error());
+    settings_.api_token = generated->token;
+    spdlog::warn("HOST {} is not a loopback address and API_TOKEN is not set: mutating endpoints require "
+                 "'Authorization: Bearer <token>' with the token {} {} (read it with: cat {})",
+                 settings_.host, generated->created ? "generated in" : "stored in", generated->path,
+                 generated->path);
+  }
   ml::ExperimentRegistry registry(settings_.data_dir);
   if (auto experiments = registry.List(); !experiments) {
     health_.Set("models", HealthState::kDegraded, "experiment registry unreadable: " + experiments.error().message);
@@ -170,7 +172,7 @@ Response App::Health() const {
     body["scheduler"] = scheduler_->Summary();
     body["series"] = scheduler_->FreshnessJson();
   }
-  return JsonResponse(healthy ? 200 : 503, json::serialize(body));
+  return JsonResponse(healthy ? 200 : 503, JsonText(body));
 }
 
 void App::AddSystemRoutes() {
@@ -215,6 +217,7 @@ Result<int> App::Listen() {
   options.request_timeout_seconds = settings_.request_timeout_seconds;
   options.handle_signals = true;
   options.hub = hub_.get();
+  options.cors_allowed_origins = settings_.cors_allowed_origins;
   server_ = std::make_unique<HttpServer>(options, router_, ObserveRequest);
   auto port = server_->Start();
   if (!port) {

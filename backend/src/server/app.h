@@ -38,10 +38,12 @@ class App {
   ~App();
 
   // Prepares the data directory, the serving runtime and (SCHEDULER_ENABLED)
-  // the market clock's scheduler, and registers all routes.
-  // Errors: kIo when DATA_DIR cannot be created or written; kInvalidArgument
-  // for a WATCHLIST or replay source that cannot be used, or FRONTEND_DIR set
-  // to a directory that holds no build.
+  // the market clock's scheduler, and registers all routes. Bound to a
+  // non-loopback HOST without API_TOKEN, it loads or generates the token in
+  // <DATA_DIR>/.api_token (server/api_token.h) and logs where to read it.
+  // Errors: kIo when DATA_DIR or the token file cannot be created or written;
+  // kInvalidArgument for a WATCHLIST or replay source that cannot be used, or
+  // FRONTEND_DIR set to a directory that holds no build.
   Status Init();
   // Starts the scheduler's threads (no-op when disabled); after Listen().
   void StartScheduler();
@@ -62,7 +64,7 @@ class App {
   // The serving runtime (valid after Init).
   serving::Runtime& runtime() { return *runtime_; }
 
-  // Registers a route; when `doc.mutating` and API_TOKEN is set, the handler is
+  // Registers a route; when `doc.mutating` and API_TOKEN is set (or generated), the handler is
   // wrapped so requests without `Authorization: Bearer <token>` get 401 and
   // requests with a wrong token get 403.
   void AddRoute(RouteDoc doc, Handler handler);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
 #include "core/time.h"
 #include "ml/registry/registry.h"
 #include "server/app.h"
@@ -68,7 +69,7 @@ Response CuratedResult(const std::string& data_dir, int status, const std::strin
   ml::ExperimentRegistry registry(data_dir);
   auto entry = registry.Entry(key);
   if (!entry) return ErrorResponse(entry.error());
-  return JsonResponse(status, boost::json::serialize(boost::json::object{
+  return JsonResponse(status, JsonText(boost::json::object{
                                   {"id", id}, {"key", key.ToString()}, {"model", entry->ToJson()}}));
 }
 

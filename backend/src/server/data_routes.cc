@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/calendar.h"
+#include "core/json_text.h"
 #include "data/pipeline/lake_rows.h"
 #include "features/presets.h"
 #include "lake/layers/layers.h"
@@ -111,7 +112,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                  for (size_t idx = first; idx < bars->size(); ++idx) {
                    items.push_back(data::pipeline::BronzeBarJson((*bars)[idx]));
                  }
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"bars", std::move(items)}}));
@@ -149,7 +150,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                    for (size_t idx = first; idx < s.values.size(); ++idx) values.push_back(Number(s.values[idx]));
                    out_series[s.name] = std::move(values);
                  }
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"preset", *preset},
@@ -184,7 +185,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                  }
                  boost::json::array items;
                  for (const auto& state : view.history) items.push_back(serving::RegimeJson(state));
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"current", serving::RegimeJson(view.current)},
@@ -228,7 +229,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                    }
                    items.push_back(std::move(item));
                  }
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"symbol", q->symbol.str()},
                                               {"timeframe", std::string(q->timeframe.ToString())},
                                               {"predictions", std::move(items)}}));

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "server/internal/http_session.h"
+#include "server/request_pipeline.h"
 
 namespace rc::server {
 
@@ -13,7 +14,7 @@ namespace net = internal::net;
 
 struct HttpServer::Impl {
   HttpServerOptions options;
-  const Router& router;
+  RequestPipeline pipeline;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc};
@@ -22,9 +23,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   internal::SessionConfig session_config;
 
-  Impl(HttpServerOptions opts, const Router& r, RequestObserver observer) : options(std::move(opts)), router(r) {
-    session_config.router = &router;
-    session_config.observer = std::move(observer);
+  Impl(HttpServerOptions opts, const Router& router, RequestObserver observer)
+      : options(std::move(opts)), pipeline(router, PipelineOptions{options.cors_allowed_origins}, std::move(observer)) {
+    session_config.pipeline = &pipeline;
     session_config.max_body_bytes = options.max_body_bytes;
     session_config.request_timeout_seconds = options.request_timeout_seconds;
     session_config.registry = &registry;

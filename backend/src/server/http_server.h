@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "server/hub.h"
@@ -31,6 +32,7 @@ struct HttpServerOptions {
   int shutdown_grace_seconds = 15;    // in-flight requests get this long after Stop()
   bool handle_signals = false;        // stop gracefully on SIGINT/SIGTERM
   Hub* hub = nullptr;                 // websocket upgrades of /ws go here (not owned); null = none
+  std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS (server/request_pipeline.h)
 };
 
 // Called once per request after the response is produced (for access logs and

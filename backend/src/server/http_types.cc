@@ -29,6 +29,7 @@ Response ErrorResponse(const Error& error) {
   std::string body = R"({"error":{"code":")" + std::string(ErrorCodeName(error.code)) + R"(","message":")" +
                      JsonEscape(message) + "\"";
   if (!error.field.empty()) body += R"(,"field":")" + JsonEscape(error.field) + "\"";
+  if (!CurrentRequestId().empty()) body += R"(,"request_id":")" + JsonEscape(CurrentRequestId()) + "\"";
   body += "}}";
   return JsonResponse(status, std::move(body));
 }

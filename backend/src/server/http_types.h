@@ -22,6 +22,7 @@ struct Request {
   std::map<std::string, std::string> headers;       // lower-case names
   std::string body;
   std::string remote;                               // peer address, for logs
+  std::string id;                                   // request id (X-Request-Id), set by the RequestPipeline
 
   // Header value or "" (name in lower case).
   std::string Header(const std::string& lower_name) const;
@@ -38,9 +39,11 @@ struct Response {
 // A JSON body with `status`.
 Response JsonResponse(int status, std::string json_text);
 
-// The JSON error envelope {"error":{"code","message","field"?}} with the status
-// of the error's code (core/error_codes.h). Internal errors never leak their
-// message: clients get "internal error" and the log gets the detail.
+// The JSON error envelope {"error":{"code","message","field"?,"request_id"?}}
+// with the status of the error's code (core/error_codes.h). `request_id` is the
+// id of the request this thread is handling (core/logging.h), so a client can
+// quote it and an operator find every log line of that request. Internal errors
+// never leak their message: clients get "internal error" and the log gets the detail.
 Response ErrorResponse(const Error& error);
 
 }  // namespace rc::server

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
+#include "core/logging.h"
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/json_body.h"
@@ -91,7 +93,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  if (!train) return ErrorResponse(train.error());
                  auto id = runtime.SubmitTraining(*train, "api");
                  if (!id) return ErrorResponse(id.error());
-                 Response response = JsonResponse(202, boost::json::serialize(jobs.Get(*id)->ToJson()));
+                 Response response = JsonResponse(202, JsonText(jobs.Get(*id)->ToJson()));
                  response.headers.emplace_back("Location", "/api/jobs/" + *id);
                  return response;
                });
@@ -101,14 +103,14 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                [&jobs](const Request&) {
                  boost::json::array items;
                  for (const auto& job : jobs.List()) items.push_back(job.ToJson());
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"jobs", std::move(items)}}));
+                 return JsonResponse(200, JsonText(boost::json::object{{"jobs", std::move(items)}}));
                });
 
   app.AddRoute({"GET", "/api/jobs/{id}", "One background job", "models", {{"id", "path"}}, "", kJobSchema},
                [&jobs](const Request& request) {
                  auto job = jobs.Get(request.path_params.at("id"));
                  if (!job) return ErrorResponse(Error{ErrorCode::kNotFound, "no such job", "id"});
-                 return JsonResponse(200, boost::json::serialize(job->ToJson()));
+                 return JsonResponse(200, JsonText(job->ToJson()));
                });
 
   app.AddRoute({"GET", "/api/models", "Champion, challenger, active weights and curated override per series",
@@ -119,7 +121,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  if (!index) return ErrorResponse(index.error());
                  boost::json::array items;
                  for (const auto& [key, entry] : *index) items.push_back(entry.ToJson());
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"models", std::move(items)}}));
+                 return JsonResponse(200, JsonText(boost::json::object{{"models", std::move(items)}}));
                });
 
   app.AddRoute({"POST", "/api/models/clear",
@@ -157,7 +159,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  for (const auto& [id, why] : report->kept) kept[id] = why;
                  spdlog::info("models/clear by {}: {} removed{}, backup {}", who, report->removed.size(),
                               dry_run ? " (dry run)" : "", report->backup_path.empty() ? "-" : report->backup_path);
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"dry_run", report->dry_run},
                                               {"removed", std::move(removed)},
                                               {"kept", std::move(kept)},
@@ -172,7 +174,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  if (!list) return ErrorResponse(list.error());
                  boost::json::array items;
                  for (const auto& record : *list) items.push_back(ExperimentSummary(record));
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{{"experiments", std::move(items)}}));
+                 return JsonResponse(200, JsonText(boost::json::object{{"experiments", std::move(items)}}));
                });
 
   app.AddRoute({"GET", "/api/experiments/{id}", "One experiment's full record", "models", {{"id", "path"}}, "",
@@ -181,7 +183,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  ml::ExperimentRegistry registry(data_dir);
                  auto record = registry.Load(request.path_params.at("id"));
                  if (!record) return ErrorResponse(record.error());
-                 return JsonResponse(200, boost::json::serialize(record->ToJson()));
+                 return JsonResponse(200, JsonText(record->ToJson()));
                });
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
 #include "server/app.h"
 #include "server/json_body.h"
 #include "serving/runtime.h"

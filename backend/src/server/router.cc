@@ -1,8 +1,11 @@
 #include "server/router.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+
+#include "core/json_text.h"
 
 namespace rc::server {
 namespace {
@@ -104,6 +107,19 @@ Response Router::Dispatch(Request& request, std::string* route_template) const {
   return ErrorResponse(Error{ErrorCode::kNotFound, "no route for " + request.method + " " + request.path, ""});
 }
 
+std::vector<std::string> Router::MethodsFor(const std::string& path, std::string* route_template) const {
+  const std::vector<std::string> actual = SplitPath(path);
+  std::vector<std::string> methods;
+  for (size_t route_idx = 0; route_idx < routes_.size(); ++route_idx) {
+    if (!Match(routes_[route_idx].segments, actual, nullptr)) continue;
+    if (methods.empty() && route_template) *route_template = docs_[route_idx].path;
+    if (std::find(methods.begin(), methods.end(), docs_[route_idx].method) == methods.end()) {
+      methods.push_back(docs_[route_idx].method);
+    }
+  }
+  return methods;
+}
+
 std::string BuildOpenApiDocument(const Router& router, const std::string& version) {
   namespace json = boost::json;
   json::object error_schema = {
@@ -165,7 +181,7 @@ std::string BuildOpenApiDocument(const Router& router, const std::string& versio
       {"components",
        {{"schemas", {{"Error", std::move(error_schema)}}},
         {"securitySchemes", {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
-  return json::serialize(document);
+  return JsonText(document);
 }
 
 }  // namespace rc::server

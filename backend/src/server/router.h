@@ -61,6 +61,9 @@ class Router {
   // `fallback_template` for metrics and are not part of routes() (so not of
   // /openapi.json).
   void SetFallback(std::string fallback_template, FallbackHandler fallback);
+  // Methods registered for `path` (for CORS preflights and Allow headers);
+  // `route_template` receives the first matching template. Empty: no route.
+  std::vector<std::string> MethodsFor(const std::string& path, std::string* route_template = nullptr) const;
 
   const std::vector<RouteDoc>& routes() const { return docs_; }
 

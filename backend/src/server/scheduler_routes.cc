@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
 #include "scheduler/scheduler.h"
 #include "server/app.h"
 
@@ -29,7 +30,7 @@ void AddSchedulerRoutes(App& app, const scheduler::Scheduler* scheduler) {
                  if (scheduler == nullptr) return Disabled();
                  boost::json::array jobs;
                  for (const auto& job : scheduler->Jobs()) jobs.push_back(job.ToJson());
-                 return JsonResponse(200, boost::json::serialize(boost::json::object{
+                 return JsonResponse(200, JsonText(boost::json::object{
                                               {"clock", scheduler->clock().IsReplay() ? "replay" : "wall"},
                                               {"now", FormatIsoUtc(scheduler->clock().Now())},
                                               {"jobs", std::move(jobs)}}));
@@ -46,7 +47,7 @@ void AddSchedulerRoutes(App& app, const scheduler::Scheduler* scheduler) {
                     "serving":{"type":"array","items":{"type":"string"}}}}}}})"},
                [scheduler](const Request&) {
                  if (scheduler == nullptr) return Disabled();
-                 return JsonResponse(200, boost::json::serialize(
+                 return JsonResponse(200, JsonText(
                                               boost::json::object{{"providers", scheduler->ProvidersJson()}}));
                });
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
 #include "core/calendar.h"
 #include "lake/layers/layers.h"
 #include "monitoring/standard_metrics.h"
@@ -72,7 +73,7 @@ Result<ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcomes) {
     rows.Doubles(confidence)[row] = p.regime_confidence;
     boost::json::object weights;
     for (const auto& [family, w] : p.weights) weights[family] = w;
-    rows.Strings(weights_json)[row] = boost::json::serialize(weights);
+    rows.Strings(weights_json)[row] = JsonText(weights);
     rows.Strings(experiment)[row] = p.experiment_id;
     rows.Bools(degraded)[row] = p.degraded ? 1 : 0;
     rows.SetNull(realized, row);

@@ -9,7 +9,7 @@
 //
 //   rc::serving::PredictionService service(settings.data_dir);
 //   RC_ASSIGN_OR_RETURN(auto outcome, service.Predict({symbol, tf, 180}));
-//   std::string json = boost::json::serialize(outcome.ToJson());
+//   std::string json = JsonText(outcome.ToJson());
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/calendar.h"
+#include "core/json_text.h"
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
 #include "monitoring/standard_metrics.h"

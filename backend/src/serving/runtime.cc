@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
+#include "core/logging.h"
 #include "monitoring/standard_metrics.h"
 
 namespace rc::serving {
@@ -47,7 +49,7 @@ Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t wa
   RC_ASSIGN_OR_RETURN(PredictionOutcome outcome,
                       query.as_of ? lake_predictions_.Predict(query) : book_.Predict(query, wall_now));
   LogGatingDecision(outcome);
-  outcome.json_text = boost::json::serialize(outcome.ToJson());
+  outcome.json_text = JsonText(outcome.ToJson());
   // Every served prediction goes to gold, where the drift check measures it.
   if (options_.log_predictions) gold_.Append(outcome);
   if (broadcaster_ != nullptr) {
@@ -70,7 +72,7 @@ Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t wa
       state.ts = p.data_last_ts;
       state.regime = p.regime;
       state.confidence = p.regime_confidence;
-      broadcaster_->Publish(channel, "regime", boost::json::serialize(RegimeJson(state)));
+      broadcaster_->Publish(channel, "regime", JsonText(RegimeJson(state)));
     }
   }
   return outcome;
@@ -84,7 +86,8 @@ Result<std::string> Runtime::SubmitTraining(const TrainRequest& request, const s
                              {"horizon_minutes", request.horizon_minutes},
                              {"folds", request.folds},
                              {"reason", reason}};
-  auto id = jobs_.Submit("train", params, [this, request]() -> Result<boost::json::value> {
+  auto id = jobs_.Submit("train", params, [this, request, request_id = CurrentRequestId()]() -> Result<boost::json::value> {
+    ScopedRequestId log_scope(request_id);  // the job's log lines name the request that queued it
     auto outcome = WithRegistry([&] { return Train(options_.data_dir, request); });
     if (!outcome) return tl::unexpected(outcome.error());
     if (options_.on_trained) options_.on_trained(*outcome);

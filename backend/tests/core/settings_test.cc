@@ -38,17 +38,30 @@ TEST(SettingsTest, DefaultsMatchTheRunbook) {
 
 TEST(SettingsTest, PrecedenceIsFlagsOverEnvOverFileOverDefaults) {
   ::rc::testing::TempDir dir;
-  ::rc::testing::WriteFile(dir / "rc.toml", "port = 9000\nhost = \"127.0.0.1\"\nwatchlist = [\"TCS.NS:5m\", \"INFY.NS:15m\"]\n");
+  ::rc::testing::WriteFile(dir / "rc.toml", "port = 9000\nhost = \"0.0.0.0\"\nwatchlist = [\"TCS.NS:5m\", \"INFY.NS:15m\"]\n");
   Env env{"PORT=9100", "PRIMARY_DATA_PROVIDER=twelvedata"};
   auto s = LoadSettings((dir / "rc.toml").string(), env.get(), {{"data_dir", "/x"}});
   ASSERT_THAT(s, IsOk());
   EXPECT_EQ(s->port, 9100);            // env beats file
-  EXPECT_EQ(s->host, "127.0.0.1");     // file beats default
+  EXPECT_EQ(s->host, "0.0.0.0");       // file beats default (127.0.0.1)
   EXPECT_EQ(s->data_dir, "/x");        // flag
   EXPECT_EQ(s->primary_data_provider, "twelvedata");
   EXPECT_EQ(s->watchlist, (std::vector<std::string>{"TCS.NS:5m", "INFY.NS:15m"}));
   auto flagged = LoadSettings((dir / "rc.toml").string(), env.get(), {{"port", "9200"}});
   EXPECT_EQ(flagged->port, 9200);      // flag beats env
+}
+
+TEST(SettingsTest, SafeServerDefaultsAndCorsList) {
+  Env none{};
+  auto defaults = LoadSettings("", none.get(), {});
+  ASSERT_THAT(defaults, IsOk());
+  EXPECT_EQ(defaults->host, "127.0.0.1");  // loopback unless asked
+  EXPECT_TRUE(defaults->cors_allowed_origins.empty());  // same origin only
+  Env env{"CORS_ALLOWED_ORIGINS= https://dash.example.com , http://localhost:3000"};
+  auto s = LoadSettings("", env.get(), {});
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->cors_allowed_origins,
+            (std::vector<std::string>{"https://dash.example.com", "http://localhost:3000"}));
 }
 
 TEST(SettingsTest, TwelveDataBecomesTheFallbackWhenAKeyIsSet) {
@@ -83,7 +96,10 @@ TEST(SettingsTest, InvalidValuesNameTheSetting) {
                                          {"REPLAY_SOURCE=lake:gold", "REPLAY_SOURCE"},
                                          {"REPLAY_FORMING_BAR=perhaps", "REPLAY_FORMING_BAR"},
                                          {"DEMO=sometimes", "DEMO"},
-                                         {"DEMO_HISTORY_DAYS=0", "DEMO_HISTORY_DAYS"}}) {
+                                         {"DEMO_HISTORY_DAYS=0", "DEMO_HISTORY_DAYS"},
+                                         {"CORS_ALLOWED_ORIGINS=*", "CORS_ALLOWED_ORIGINS"},
+                                         {"CORS_ALLOWED_ORIGINS=https://a.example,dash.example", "CORS_ALLOWED_ORIGINS"},
+                                         {"CORS_ALLOWED_ORIGINS=https://a.example/", "CORS_ALLOWED_ORIGINS"}}) {
     Env env{c.entry};
     EXPECT_THAT(LoadSettings("", env.get(), {}), ErrorIs(ErrorCode::kInvalidArgument, c.field)) << c.entry;
   }

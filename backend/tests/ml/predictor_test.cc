@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/time.h"
 #include "ml_fixtures.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
@@ -111,6 +112,30 @@ TEST(PredictorTest, GatedEnsembleWithConformalBandsAndEverythingTheApiNeeds) {
   auto json = p.ToJson();
   EXPECT_TRUE(json.contains("gated_out"));
   EXPECT_EQ(json.at("bands").as_array().size(), 3u);
+}
+
+// Model age is measured from training time to the prediction's as-of (market)
+// time. A backfill over history served by a model trained later (the issue's
+// -97,308 s) is age 0, never negative; a prediction after training is exact.
+TEST(PredictorTest, ModelAgeIsFromTrainingToAsOfAndNeverNegative) {
+  const Trained& t = Model();
+  ExperimentRecord later = t.record;
+  later.created_at = 1'764'900'000'000'000;  // trained 2025-12-05, after the data below
+  auto exp = std::make_shared<LoadedExperiment>(*t.exp);
+  exp->record = later;
+  PredictionRequest historical = Request();  // bars of 2023-11-14, as-of their close
+  ASSERT_LT(historical.now, later.created_at);
+  Prediction backfill = Predict(historical, &t.entry, exp.get());
+  EXPECT_FALSE(backfill.degraded) << backfill.degraded_reason;
+  EXPECT_EQ(backfill.model_age_seconds, 0.0);
+  EXPECT_EQ(backfill.model_trained_at, later.created_at);
+
+  PredictionRequest live = Request();
+  live.last_bar_ts = later.created_at + 3600 * ::rc::kMicrosPerSecond;
+  live.now = live.last_bar_ts + kSpacing;  // one hour and one bar after training
+  Prediction after = Predict(live, &t.entry, exp.get());
+  EXPECT_DOUBLE_EQ(after.model_age_seconds, 3600.0 + static_cast<double>(kSpacing) / ::rc::kMicrosPerSecond);
+  EXPECT_GE(after.ToJson().at("model_age_seconds").as_double(), 3600.0);
 }
 
 TEST(PredictorTest, CuratedOverrideTakesPrecedenceOverComputedWeights) {

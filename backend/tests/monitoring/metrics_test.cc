@@ -32,12 +32,38 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   for (double v : {0.05, 0.1, 0.3, 2.0}) h.Observe(v);
   EXPECT_EQ(registry.Expose(),
             "# HELP lat_seconds Latency.\n# TYPE lat_seconds histogram\n"
-            "lat_seconds_bucket{le=\"0.10000000000000001\"} 2\n"
+            "lat_seconds_bucket{le=\"0.1\"} 2\n"
             "lat_seconds_bucket{le=\"0.5\"} 3\n"
             "lat_seconds_bucket{le=\"1\"} 3\n"
             "lat_seconds_bucket{le=\"+Inf\"} 4\n"
-            "lat_seconds_sum 2.4500000000000002\n"
+            "lat_seconds_sum 2.45\n"
             "lat_seconds_count 4\n");
+}
+
+// The figures: Prometheus' clients print le="0.00025", never
+// le="0.00025000000000000001"; values are the shortest round-trip text.
+TEST(MetricsTest, BoundsAndValuesUseTheShortestRoundTripText) {
+  Registry registry;
+  auto& h = registry.AddHistogram("p_seconds", "P.", {"s"}, {0.0001, 0.00025, 2.5, 1e6})
+                .WithLabels({"TCS.NS"});
+  h.Observe(0.0002);
+  h.Observe(0.0003);
+  registry.AddGauge("g", "G.", {}).WithLabels(std::vector<std::string>{}).Set(3456.05);
+  registry.AddGauge("tiny", "T.", {}).WithLabels(std::vector<std::string>{}).Set(-1.5e-9);
+  registry.AddGauge("big", "B.", {}).WithLabels(std::vector<std::string>{}).Set(12345678901234.0);
+  const std::string text = registry.Expose();
+  EXPECT_NE(text.find("p_seconds_bucket{s=\"TCS.NS\",le=\"0.0001\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("p_seconds_bucket{s=\"TCS.NS\",le=\"0.00025\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("p_seconds_bucket{s=\"TCS.NS\",le=\"2.5\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("p_seconds_bucket{s=\"TCS.NS\",le=\"1000000\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("p_seconds_bucket{s=\"TCS.NS\",le=\"+Inf\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("p_seconds_sum{s=\"TCS.NS\"} 0.0005\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ng 3456.05\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ntiny -1.5e-09\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nbig 12345678901234\n"), std::string::npos) << text;
+  for (const char* exponent_form : {"E-", "E+", "00000000001"}) {
+    EXPECT_EQ(text.find(exponent_form), std::string::npos) << exponent_form << " in\n" << text;
+  }
 }
 
 TEST(MetricsTest, ReRegistrationReturnsTheSameFamilyAndConflictsThrow) {

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "core/json_text.h"
 #include "core/symbol.h"
 #include "serving/quality.h"
 
@@ -62,7 +63,7 @@ void RegisterCommand_drift_monitor(CLI::App& app, CommandContext& ctx) {
       std::cout << (q.drift ? "  DRIFT (mape above " + std::to_string(settings->drift_mape_threshold) + ")" : "")
                 << "\n";
     }
-    if (args->json) std::cout << boost::json::serialize(items) << "\n";
+    if (args->json) std::cout << JsonText(items) << "\n";
     if (!args->json && report->empty()) std::cout << "no predictions logged yet (data/gold/predictions is empty)\n";
     if (drift) ctx.exit_code = 3;
   });

@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "core/json_text.h"
+#include "core/symbol.h"
 #include "core/time.h"
 #include "ml/registry/registry.h"
 
@@ -66,7 +68,7 @@ void RegisterCommand_experiments(CLI::App& app, CommandContext& ctx) {
     ml::ExperimentRegistry reg(settings->data_dir);
     auto rec = reg.Load(show_id);
     if (!rec) return ReportError(ctx, rec.error());
-    std::cout << boost::json::serialize(rec->ToJson()) << "\n";
+    std::cout << JsonText(rec->ToJson()) << "\n";
   });
 
   static KeyFlags curate_key;

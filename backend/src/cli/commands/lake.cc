@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "core/strings.h"
 #include "core/time.h"
 #include "lake/delta/table.h"
 #include "lake/parquet/parquet.h"
@@ -44,10 +45,11 @@ std::string DateText(int32_t days) {
   return FormatIsoUtc(static_cast<int64_t>(days) * kMicrosPerDay).substr(0, 10);
 }
 
+// Shortest round-trip text (0.1, not 0.10000000000000001); nan/inf as before.
 std::string DoubleText(double d) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.17g", d);
-  return buf;
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  return FormatShortestDouble(d);
 }
 
 // The value of one cell as text (csv) or as a JSON value (jsonl).

@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
+#include "core/json_text.h"
 #include "core/time.h"
 #include "serving/runtime.h"
 
@@ -68,7 +69,7 @@ void RegisterCommand_predict(CLI::App& app, CommandContext& ctx) {
     auto outcome = runtime.Predict(query);
     if (!outcome) return ReportError(ctx, outcome.error());
     if (args->json) {
-      std::cout << boost::json::serialize(outcome->ToJson()) << "\n";
+      std::cout << JsonText(outcome->ToJson()) << "\n";
     } else {
       PrintTable(*outcome);
     }

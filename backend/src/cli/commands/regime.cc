@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
+#include "core/json_text.h"
 #include "ml/silver_source.h"
 #include "regime/detector.h"
 #include "regime/regime_input.h"
@@ -53,7 +54,7 @@ void RegisterCommand_regime(CLI::App& app, CommandContext& ctx) {
                   << std::setprecision(3) << s.confidence << (s.reason.empty() ? "" : "  (" + s.reason + ")") << "\n";
       }
     }
-    if (args->format == "json") std::cout << boost::json::serialize(json_rows) << "\n";
+    if (args->format == "json") std::cout << JsonText(json_rows) << "\n";
   });
 }
 

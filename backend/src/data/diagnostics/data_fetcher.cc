@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/calendar.h"
+#include "core/json_text.h"
 
 namespace rc::data {
 namespace {
@@ -168,7 +169,7 @@ std::string FormatReportJson(const DiagnosticReport& report) {
     providers.push_back(std::move(o));
   }
   root["providers"] = std::move(providers);
-  return json::serialize(root) + "\n";
+  return JsonText(root) + "\n";
 }
 
 }  // namespace rc::data

@@ -98,7 +98,10 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
   const ExperimentRecord& rec = exp->record;
   p.experiment_id = rec.id;
   p.model_trained_at = rec.created_at;
-  p.model_age_seconds = static_cast<double>(req.now - rec.created_at) / kMicrosPerSecond;
+  // Age of the model at the prediction's as-of (market) time. A model trained
+  // after that time (a backfill over history with today's model) is age 0, not
+  // negative: it is as fresh as a model can be.
+  p.model_age_seconds = static_cast<double>(std::max<int64_t>(0, req.now - rec.created_at)) / kMicrosPerSecond;
   if (!std::isfinite(req.last_close) || req.last_close <= 0) {
     Degrade(p, req, "last close is not a positive price");
     return p;

@@ -99,7 +99,7 @@ struct Prediction {
   std::string experiment_id;                      // active experiment ("" when degraded)
   std::string curated_experiment_id;              // when a curated override applied
   int64_t model_trained_at = 0;
-  double model_age_seconds = 0;
+  double model_age_seconds = 0;                   // max(0, now - model_trained_at): never negative
   int64_t data_last_ts = 0;
   double data_age_seconds = 0;                    // now - close of the latest bar
   bool stale = false;

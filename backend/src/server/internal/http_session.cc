@@ -1,10 +1,9 @@
 #include "server/internal/http_session.h"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
+#include "server/internal/request_target.h"
 #include "server/internal/ws_session.h"
 
 namespace rc::server::internal {
@@ -96,15 +95,7 @@ Request HttpSession::ToRequest(const http::request<http::string_body>& message) 
     request.headers[name] = std::string(field.value());
   }
   request.body = message.body();
-  const auto target = message.target();
-  auto parsed = boost::urls::parse_origin_form(target);
-  if (parsed) {
-    request.path = parsed->path();  // percent-decoded
-    for (const auto& param : parsed->params()) request.query[param.key] = param.value;
-  } else {
-    request.path = std::string(target);
-  }
-  if (request.path.empty()) request.path = "/";
+  ParseRequestTarget(message.target(), request);
   return request;
 }
 
@@ -114,7 +105,6 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     busy_ = false;
     return do_close();
   }
-  started_ = std::chrono::steady_clock::now();
   busy_ = true;
   if (ec) {
     // The request could not be read: answer once, then close the connection
@@ -127,31 +117,37 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     } else if (ec == http::error::header_limit) {
       error = Error{ErrorCode::kPayloadTooLarge, "request header exceeds 16 KiB", "header"};
     }
-    Response response = ErrorResponse(error);
-    response.close_connection = true;
     Request request;
     request.method = parser_ && parser_->is_header_done() ? std::string(parser_->get().method_string()) : "?";
     request.path = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "?";
     request.remote = remote_;
-    if (config_.observer) config_.observer(request, response, "unmatched", 0.0);
+    if (parser_ && parser_->is_header_done()) {
+      for (const char* name : {"x-request-id", "origin"}) {
+        const auto value = parser_->get()[name];
+        if (!value.empty()) request.headers[name] = std::string(value);
+      }
+    }
+    Response response = config_.pipeline->Reject(request, error);
+    response.close_connection = true;
     return do_write(std::move(response));
   }
   const auto& message = parser_->get();
   Request request = ToRequest(message);
   if (config_.hub != nullptr && request.path == "/ws" && websocket::is_upgrade(message)) {
+    if (auto refused = config_.pipeline->RefuseWebsocketOrigin(request)) {
+      refused->close_connection = true;
+      return do_write(std::move(*refused));
+    }
     // The connection becomes a websocket session; this HTTP session ends here.
     Response switching;
     switching.status = 101;
-    if (config_.observer) config_.observer(request, switching, "/ws", 0.0);
+    config_.pipeline->Observe(request, switching, "/ws", 0.0);
     busy_ = false;
     StartWebsocket(stream_.release_socket(), parser_->release(), *config_.hub);
     return;
   }
-  std::string route;
-  Response response = config_.router->Dispatch(request, &route);
+  Response response = config_.pipeline->Handle(request);
   if (!message.keep_alive() || config_.stopping->load()) response.close_connection = true;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (config_.observer) config_.observer(request, response, route, seconds);
   if (message.method() == http::verb::head) response.body.clear();
   do_write(std::move(response));
 }

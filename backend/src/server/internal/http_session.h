@@ -11,6 +11,7 @@
 #include <set>
 
 #include "server/http_server.h"
+#include "server/request_pipeline.h"
 
 namespace rc::server::internal {
 
@@ -36,8 +37,7 @@ class SessionRegistry {
 };
 
 struct SessionConfig {
-  const Router* router = nullptr;
-  RequestObserver observer;
+  const RequestPipeline* pipeline = nullptr;  // request id, CORS, router, observer
   int64_t max_body_bytes = 1 << 20;
   int request_timeout_seconds = 30;
   SessionRegistry* registry = nullptr;
@@ -70,7 +70,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string remote_;
   bool busy_ = false;             // handling or writing a request (touched on the strand only)
   bool close_after_write_ = false;
-  std::chrono::steady_clock::time_point started_;
 };
 
 }  // namespace rc::server::internal

@@ -1,22 +1,16 @@
 #include "server/internal/ws_session.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/logging.h"
 #include "core/time.h"
 #include "monitoring/standard_metrics.h"
+#include "server/ws_protocol.h"
 
 namespace rc::server::internal {
 namespace {
 
 constexpr size_t kMaxInboundMessageBytes = 64 * 1024;
-
-std::string ErrorMessage(const Error& error) {
-  boost::json::object err{{"code", ErrorCodeName(error.code)}, {"message", error.message}};
-  if (!error.field.empty()) err["field"] = error.field;
-  return boost::json::serialize(boost::json::object{{"type", "error"}, {"error", std::move(err)}});
-}
 
 }  // namespace
 
@@ -120,13 +114,13 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   const std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   if (!ws_.got_text()) {
-    SendNow(ErrorMessage(Error{ErrorCode::kUnsupported, "only text (JSON) messages are accepted", "message"}));
+    SendNow(WsErrorMessage(Error{ErrorCode::kUnsupported, "only text (JSON) messages are accepted", "message"}));
   } else if (!TakeToken()) {
     // Over the inbound limit: answer, and drop a client that keeps flooding.
     if (++rate_violations_ > 3 * hub_.options().rate_limit_per_second) {
       return Close(websocket::close_code::policy_error, "inbound rate limit exceeded");
     }
-    SendNow(ErrorMessage(Error{ErrorCode::kRateLimited,
+    SendNow(WsErrorMessage(Error{ErrorCode::kRateLimited,
                                "more than " + std::to_string(hub_.options().rate_limit_per_second) +
                                    " messages per second (WS_RATE_LIMIT_PER_SECOND)",
                                ""}));
@@ -137,90 +131,37 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::Handle(std::string_view text) {
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec);
-  if (ec || !value.is_object()) {
-    return SendNow(ErrorMessage(Error{ErrorCode::kMalformed, "messages must be JSON objects", "message"}));
+  // Parsing and validation live in server/ws_protocol.cc (fuzzed); this applies the command.
+  auto command = ParseWsCommand(text);
+  if (!command) return SendNow(WsErrorMessage(command.error()));
+  if (command->op == WsOp::kPing) return SendNow(WsPongMessage(NowMicros()));
+  const bool subscribe = command->op == WsOp::kSubscribe;
+  if (subscribe && channels_.size() + command->channels.size() > hub_.options().max_channels_per_client) {
+    return SendNow(WsErrorMessage(Error{ErrorCode::kInvalidArgument,
+                                        "at most " + std::to_string(hub_.options().max_channels_per_client) +
+                                            " channels per connection",
+                                        "channels"}));
   }
-  const auto& message = value.as_object();
-  const auto* op = message.if_contains("op");
-  if (op == nullptr || !op->is_string()) {
-    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be subscribe, unsubscribe or ping", "op"}));
-  }
-  if (op->as_string() == "ping") {
-    return SendNow(R"({"type":"pong","ts":")" + FormatIsoUtc(NowMicros()) + "\"}");
-  }
-  const bool subscribe = op->as_string() == "subscribe";
-  if (!subscribe && op->as_string() != "unsubscribe") {
-    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be subscribe, unsubscribe or ping", "op"}));
-  }
-  const auto* channels = message.if_contains("channels");
-  if (channels == nullptr || !channels->is_array() || channels->as_array().empty()) {
-    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a non-empty array of channel names",
-                                      "channels"}));
-  }
-  // Validate every channel before changing anything (all or nothing).
-  std::vector<std::string> canonical;
-  for (size_t idx = 0; idx < channels->as_array().size(); ++idx) {
-    const auto& item = channels->as_array()[idx];
-    const std::string field = "channels[" + std::to_string(idx) + "]";
-    if (!item.is_string()) {
-      return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a string", field}));
-    }
-    auto parsed = ParseChannel(item.as_string(), field);
-    if (!parsed) return SendNow(ErrorMessage(parsed.error()));
-    canonical.push_back(*parsed);
-  }
-  if (subscribe && channels_.size() + canonical.size() > hub_.options().max_channels_per_client) {
-    return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument,
-                                      "at most " + std::to_string(hub_.options().max_channels_per_client) +
-                                          " channels per connection",
-                                      "channels"}));
-  }
-  // `since`: the last seq the client saw per channel, to resume after a reconnect.
-  std::map<std::string, uint64_t> since;
-  if (const auto* since_value = message.if_contains("since"); since_value != nullptr) {
-    if (!subscribe || !since_value->is_object()) {
-      return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument,
-                                        "must be an object of channel -> last seq seen, with subscribe", "since"}));
-    }
-    for (const auto& [name, seq] : since_value->as_object()) {
-      const std::string field = "since." + std::string(name.substr(0, 64));
-      auto parsed = ParseChannel(name, field);
-      if (!parsed) return SendNow(ErrorMessage(parsed.error()));
-      if (!seq.is_int64() && !seq.is_uint64()) {
-        return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a non-negative integer", field}));
-      }
-      if (seq.is_int64() && seq.as_int64() < 0) {
-        return SendNow(ErrorMessage(Error{ErrorCode::kInvalidArgument, "must be a non-negative integer", field}));
-      }
-      since[*parsed] = seq.is_uint64() ? seq.as_uint64() : static_cast<uint64_t>(seq.as_int64());
-    }
-  }
-  boost::json::array done;
   std::vector<std::pair<std::string, Catchup>> catchups;
-  for (const std::string& channel : canonical) {
+  for (const std::string& channel : command->channels) {
     if (subscribe) {
       if (channels_.insert(channel).second) {
-        auto resume = since.find(channel);
+        // `since`: the last seq the client saw, to resume after a reconnect.
+        auto resume = command->since.find(channel);
         catchups.emplace_back(channel, hub_.Subscribe(shared_from_this(), channel,
-                                                      resume == since.end() ? std::nullopt
-                                                                            : std::optional<uint64_t>(resume->second)));
+                                                      resume == command->since.end()
+                                                          ? std::nullopt
+                                                          : std::optional<uint64_t>(resume->second)));
       }
     } else if (channels_.erase(channel) > 0) {
       hub_.Unsubscribe(this, channel);
     }
-    done.push_back(boost::json::string(channel));
   }
   // We are on the strand: queue the reply and the catch-up directly, so they go
   // out before any live message (live ones are posted to the strand and run after).
-  Enqueue(std::make_shared<const std::string>(boost::json::serialize(
-      boost::json::object{{"type", subscribe ? "subscribed" : "unsubscribed"}, {"channels", std::move(done)}})));
+  Enqueue(std::make_shared<const std::string>(WsChannelsMessage(command->op, command->channels)));
   for (auto& [channel, catchup] : catchups) {
-    if (catchup.reset_to) {
-      Enqueue(std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
-          {"type", "reset"}, {"channel", channel}, {"seq", *catchup.reset_to}})));
-    }
+    if (catchup.reset_to) Enqueue(std::make_shared<const std::string>(WsResetMessage(channel, *catchup.reset_to)));
     for (auto& missed : catchup.missed) Enqueue(std::move(missed));
   }
 }
