@@ -17,6 +17,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Market data providers in failover order: circuit state, last success and error, latency, series served */
+        get: operations["GET_api_data_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/experiments": {
         parameters: {
             query?: never;
@@ -238,6 +255,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scheduler/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The market clock's jobs: last and next run (market time), outcome */
+        get: operations["GET_api_scheduler_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -356,6 +390,48 @@ export interface operations {
                 content: {
                     "application/json": {
                         bars?: unknown[];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_api_data_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        providers: {
+                            /** @enum {string} */
+                            circuit?: "closed" | "open" | "half_open";
+                            consecutive_failures?: number;
+                            last_error?: string;
+                            last_failure?: string | null;
+                            last_latency_ms?: number | null;
+                            last_success?: string | null;
+                            name?: string;
+                            priority?: number;
+                            serving?: string[];
+                        }[];
                     };
                 };
             };
@@ -914,6 +990,52 @@ export interface operations {
             };
         };
     };
+    GET_api_scheduler_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        clock: "wall" | "replay";
+                        jobs: {
+                            failures?: number;
+                            /** @enum {string} */
+                            kind?: "bars" | "retrain" | "drift_check";
+                            last_duration_ms?: number;
+                            last_outcome?: string;
+                            last_run?: string | null;
+                            name?: string;
+                            next_run?: string | null;
+                            runs?: number;
+                            series?: string | null;
+                        }[];
+                        /** Format: date-time */
+                        now: string;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     GET_health: {
         parameters: {
             query?: never;
@@ -931,6 +1053,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         commit?: string;
+                        /** @description present while the offline demo (replay of sample data) runs */
+                        demo?: string;
+                        scheduler?: string;
+                        series?: {
+                            [key: string]: {
+                                age_seconds?: number;
+                                expected_bar?: string | null;
+                                newest_bar?: string | null;
+                                /** @enum {string} */
+                                state?: "fresh" | "stale" | "empty";
+                            };
+                        };
                         /** @enum {string} */
                         status: "ok" | "down";
                         subsystems: {

@@ -38,7 +38,11 @@ export async function freePort(): Promise<number> {
 
 export class Backend {
   private child: ChildProcess | null = null
-  constructor(readonly port: number, private readonly extraEnv: Record<string, string> = {}) {}
+  constructor(
+    readonly port: number,
+    private readonly extraEnv: Record<string, string> = {},
+    private readonly data: string = dataDir,
+  ) {}
 
   get base(): string {
     return `http://127.0.0.1:${this.port}`
@@ -47,7 +51,7 @@ export class Backend {
   async start(): Promise<void> {
     mkdirSync(artifacts, { recursive: true })
     const log = openSync(join(artifacts, `server-${this.port}.log`), 'a')
-    this.child = spawn(binary(), ['serve', '--host', '127.0.0.1', '--port', String(this.port), '--data-dir', dataDir], {
+    this.child = spawn(binary(), ['serve', '--host', '127.0.0.1', '--port', String(this.port), '--data-dir', this.data], {
       env: {
         ...process.env,
         FRONTEND_DIR: frontendDir,

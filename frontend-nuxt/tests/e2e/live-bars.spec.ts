@@ -1,25 +1,26 @@
-// "A new bar arrives live", written against the replay-market contract
-// (PRIMARY_DATA_PROVIDER=replay plays stored bars as a live market and
-// publishes them on bars:SYMBOL:TF with sequence numbers). Servers without
-// the replay market (no GET /api/scheduler/jobs) skip it, detected at run time.
+// "A new bar arrives live": the replay market (PRIMARY_DATA_PROVIDER=replay)
+// plays the shipped TCS sample as a live market in a lake of its own; the
+// scheduler publishes each closed bar on bars:TCS.NS:5m with its sequence number.
 import { expect, test } from '@playwright/test'
-import { join } from 'node:path'
-import { artifacts, Backend, freePort } from './backend'
+import { mkdtempSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { artifacts, Backend, freePort, uiRoot } from './backend'
 
 test('a new bar arrives over the socket and extends the chart', async ({ page }) => {
-  const probe = new Backend(await freePort())
-  await probe.start()
-  const jobs = await fetch(`${probe.base}/api/scheduler/jobs`)
-  await probe.stop()
-  test.skip(jobs.status === 404, 'this server has no replay market yet (GET /api/scheduler/jobs answers 404)')
-
-  const replay = new Backend(await freePort(), {
-    PRIMARY_DATA_PROVIDER: 'replay',
-    REPLAY_SOURCE: 'lake:raw',
-    REPLAY_SPEED: '600',
-    WATCHLIST: 'TCS.NS:5m',
-    SCHEDULER_ENABLED: 'true',
-  })
+  const replay = new Backend(
+    await freePort(),
+    {
+      PRIMARY_DATA_PROVIDER: 'replay',
+      FALLBACK_DATA_PROVIDERS: '',
+      REPLAY_SOURCE: resolve(uiRoot, '../backend/data/sample/TCS.csv'),
+      REPLAY_START: '2021-06-21T04:00:00Z',
+      REPLAY_SPEED: '600',
+      WATCHLIST: 'TCS.NS:5m',
+      SCHEDULER_ENABLED: 'true',
+      DEMO: 'off',
+    },
+    mkdtempSync(join(artifacts, 'replay-')),
+  )
   await replay.start()
   try {
     await page.goto(`${replay.base}/`)
