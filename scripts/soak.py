@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Soak: a replay market at high speed for --seconds with websocket clients connecting and leaving and
+predictions served over HTTP, while RSS, open file descriptors, threads and trigger latency are sampled
+from /proc every --every seconds. Fails (exit 1) when any of them grows: the mean of the last third of
+the samples against the first third after warm-up, with the allowances printed in the result.
+
+Loopback only, bounded in time; the server is stopped at the end. `make test` runs a 3-minute version
+(tests/system/test_soak.py); docs/benchmarks.md records a 30-minute run.
+
+  .venv/bin/python scripts/soak.py build/release/bin/regimecast --seconds 1800 --csv soak.csv
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+from websockets.sync.client import connect
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "backend" / "data" / "sample" / "TCS.csv"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_stats(pid):
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "threads": int(fields["Threads"]),
+            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+
+
+class Load:
+    """HTTP triggers at a steady rate and websocket clients that come and go."""
+
+    def __init__(self, base, ws_url, seed):
+        self.base, self.ws_url, self.rng = base, ws_url, random.Random(seed)
+        self.stop = threading.Event()
+        self.latencies, self.lock = [], threading.Lock()
+        self.errors = 0
+        self.ws_sessions = 0
+
+    def triggers(self):
+        session = requests.Session()
+        body = {"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 60}
+        while not self.stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                r = session.post(self.base + "/api/prediction/trigger", json=body, timeout=10)
+                ok = r.status_code == 200
+            except requests.RequestException:
+                ok = False
+            with self.lock:
+                if ok:
+                    self.latencies.append((time.perf_counter() - t0) * 1000)
+                else:
+                    self.errors += 1
+            time.sleep(0.01)
+
+    def clients(self):
+        while not self.stop.is_set():
+            try:
+                with connect(self.ws_url, open_timeout=10) as ws:
+                    ws.send(json.dumps({"op": "subscribe",
+                                        "channels": ["bars:TCS.NS:5m", "predictions:TCS.NS:5m", "regime:TCS.NS:5m"]}))
+                    deadline = time.time() + self.rng.uniform(0.5, 5.0)
+                    while time.time() < deadline and not self.stop.is_set():
+                        try:
+                            ws.recv(timeout=0.5)
+                        except TimeoutError:
+                            pass
+                with self.lock:
+                    self.ws_sessions += 1
+            except Exception:  # noqa: BLE001 - a refused or dropped client is counted, never fatal
+                with self.lock:
+                    self.errors += 1
+                time.sleep(0.1)
+
+    def take_latencies(self):
+        with self.lock:
+            out, self.latencies = self.latencies, []
+        return out
+
+
+def judge(samples, warmup_fraction=0.2):
+    body = samples[int(len(samples) * warmup_fraction):]
+    third = max(1, len(body) // 3)
+    first, last = body[:third], body[-third:]
+
+    def mean(rows, key):
+        values = [r[key] for r in rows if r[key] is not None]
+        return statistics.mean(values) if values else 0.0
+
+    verdict = {}
+    allowances = {"rss_mb": lambda a: a * 1.15 + 16, "fds": lambda a: a + 16, "threads": lambda a: a + 4,
+                  "p99_ms": lambda a: a * 3 + 5}
+    for key, allowed in allowances.items():
+        before, after = mean(first, key), mean(last, key)
+        verdict[key] = {"first": round(before, 2), "last": round(after, 2), "allowed": round(allowed(before), 2),
+                        "ok": after <= allowed(before)}
+    return verdict
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("binary")
+    ap.add_argument("--seconds", type=int, default=180)
+    ap.add_argument("--every", type=float, default=5.0)
+    ap.add_argument("--clients", type=int, default=8, help="concurrent websocket clients, each coming and going")
+    ap.add_argument("--speed", type=int, default=1200, help="REPLAY_SPEED")
+    ap.add_argument("--csv", help="write the samples here")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = dict(os.environ, DATA_DIR=os.path.join(tmp, "data"), LOG_LEVEL="warn", SCHEDULER_ENABLED="true",
+                   PRIMARY_DATA_PROVIDER="replay", FALLBACK_DATA_PROVIDERS="", REPLAY_SOURCE=str(SAMPLE),
+                   REPLAY_SPEED=str(args.speed), REPLAY_START="2021-06-07T04:00:00Z", WATCHLIST="TCS.NS:5m",
+                   HORIZONS_MINUTES="60", DEMO="off", DRIFT_CHECK_INTERVAL_SECONDS="600")
+        server = subprocess.Popen([args.binary, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    requests.get(base + "/health", timeout=1)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.1)
+            load = Load(base, f"ws://127.0.0.1:{port}/ws", seed=7)
+            threads = [threading.Thread(target=load.triggers, daemon=True)]
+            threads += [threading.Thread(target=load.clients, daemon=True) for _ in range(args.clients)]
+            for t in threads:
+                t.start()
+            samples, started = [], time.time()
+            while time.time() - started < args.seconds:
+                time.sleep(args.every)
+                if server.poll() is not None:
+                    raise SystemExit(f"the server exited with {server.returncode} during the soak")
+                lat = sorted(load.take_latencies())
+                row = {"t": round(time.time() - started, 1), **proc_stats(server.pid),
+                       "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else None, "requests": len(lat)}
+                samples.append(row)
+            load.stop.set()
+            for t in threads:
+                t.join(timeout=15)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    if args.csv:
+        with open(args.csv, "w") as out:
+            out.write(",".join(samples[0]) + "\n")
+            for row in samples:
+                out.write(",".join("" if v is None else str(v) for v in row.values()) + "\n")
+    verdict = judge(samples)
+    result = {"seconds": args.seconds, "samples": len(samples), "requests": sum(r["requests"] for r in samples),
+              "ws_sessions": load.ws_sessions, "errors": load.errors, "verdict": verdict,
+              "ok": all(v["ok"] for v in verdict.values()) and server.returncode == 0}
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
