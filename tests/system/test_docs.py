@@ -1,7 +1,87 @@
-"""Documentation that is generated from the code must stay in sync with it."""
+"""Documentation that is generated from the code must stay in sync with it, and every doc a
+comment or README names must be a file of this repository."""
 from __future__ import annotations
 
+import re
+import subprocess
+
 from conftest import REPO, run_cli
+
+# Text files whose comments and prose may name docs (lock files, fixtures and generated
+# API descriptions hold no references of ours).
+SCANNED_SUFFIXES = {".md", ".h", ".cc", ".py", ".ts", ".mjs", ".vue", ".cmake", ".txt", ".thrift", ".toml",
+                    ".yml", ".yaml", ".sh", ""}
+SELF = REPO / "tests" / "system" / "test_docs.py"  # its probes name missing docs on purpose
+SKIPPED_PARTS = {"node_modules", ".output", ".nuxt", "fixtures", "build"}
+# A doc named by path (`docs/architecture.md`, `../shared/design/formats.md`, `README.md`).
+MD_PATH = re.compile(r"(?<![\w/.-])((?:\.{1,2}/)?[\w./-]*\w\.md)\b")
+# The design references that once lived outside the repository, named without a path.
+DESIGN_NAME = re.compile(r"\b(ARCHITECTURE|STYLE)\b")
+
+
+def repository_files():
+    try:
+        out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout
+        paths = [REPO / line for line in out.splitlines() if line]
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: walk the tree
+        paths = [p for p in REPO.rglob("*") if p.is_file()]
+    for path in paths:
+        rel = path.relative_to(REPO)
+        if set(rel.parts) & SKIPPED_PARTS or rel.parts[0].startswith("."):
+            continue
+        if path.suffix in SCANNED_SUFFIXES and path.is_file() and path != SELF:
+            yield path
+
+
+def doc_exists(source, name):
+    """A path is resolved as its reader would: beside the file that names it, from the repository
+    root, as an include-style path under backend/src, or a bare name in docs/. Nothing outside the repository counts."""
+    for base in (source.parent, REPO, REPO / "backend" / "src", REPO / "docs"):
+        candidate = (base / name).resolve()
+        if candidate.is_file() and candidate.is_relative_to(REPO):
+            return True
+    return False
+
+
+def dangling_doc_references(path, text):
+    """What `text`, read as the content of `path`, names that is not in the repository."""
+    problems = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        where = f"{path.relative_to(REPO)}:{lineno}"
+        for name in MD_PATH.findall(line):
+            if not doc_exists(path, name):
+                problems.append(f"{where} names {name}, which is not in the repository")
+        for name in DESIGN_NAME.findall(line):
+            problems.append(f"{where} cites {name}, a design doc outside the repository "
+                            "(cite docs/architecture.md, docs/style.md or docs/formats.md)")
+    return problems
+
+
+def test_every_named_doc_is_in_the_repository():
+    files = list(repository_files())
+    assert any(p.name == "README.md" for p in files) and any(p.suffix == ".h" for p in files)
+    problems = []
+    for path in files:
+        try:
+            problems += dangling_doc_references(path, path.read_text())
+        except UnicodeDecodeError:
+            continue
+    assert not problems, "\n".join(problems)
+
+
+def test_dangling_doc_references_are_caught():
+    # The checker itself: a comment naming a missing doc, a doc outside the repository or the
+    # old design names fails; one naming an existing doc (repository or relative path) passes.
+    header = REPO / "backend" / "src" / "lake" / "delta" / "probe.h"
+    text = ("// see docs/architecture.md §2, lake/README.md and ../parquet/README.md\n"
+            "// see docs/nowhere.md and ../shared/design/formats.md\n"
+            "// (ARCHITECTURE §4, STYLE 11)\n")
+    problems = "\n".join(dangling_doc_references(header, text))
+    assert "probe.h:2 names docs/nowhere.md" in problems
+    assert "probe.h:2 names ../shared/design/formats.md" in problems
+    assert "probe.h:3 cites ARCHITECTURE" in problems and "probe.h:3 cites STYLE" in problems
+    assert "probe.h:1" not in problems
 
 
 def test_readme_settings_table_matches_the_binary(rc_binary):

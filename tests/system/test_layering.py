@@ -1,4 +1,4 @@
-"""Module layering (STYLE §2): every `#include "<module>/..."` in a module's sources must name the module
+"""Module layering (docs/style.md §2): every `#include "<module>/..."` in a module's sources must name the module
 itself or one of its declared dependencies (transitively), as written in its rc_module(... DEPS ...).
 This catches header-only upward dependencies that a link error would not."""
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_includes_respect_declared_dependencies():
     deps = declared_deps()
     assert {"core", "monitoring", "lake", "data", "features", "pipeline", "regime", "ml", "serving",
             "server"} <= set(deps)
-    assert deps["monitoring"] == {"core"}, "monitoring uses only core (ARCHITECTURE §2)"
+    assert deps["monitoring"] == {"core"}, "monitoring uses only core (docs/architecture.md §2)"
     modules = set(deps) | {"cli"}
     violations = []
     for name in deps:
