@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 from conftest import REPO, run_cli
+
+sys.path.insert(0, str(REPO / "scripts"))
+import module_graph  # noqa: E402  (scripts/module_graph.py: the graph declared in the build files)
 
 # Text files whose comments and prose may name docs (lock files, fixtures and generated
 # API descriptions hold no references of ours).
@@ -88,6 +92,55 @@ def test_readme_settings_table_matches_the_binary(rc_binary):
     table = run_cli(rc_binary, "config", "--markdown-table").stdout
     readme = (REPO / "README.md").read_text()
     assert table in readme, "README settings table is stale: regenerate with `regimecast config --markdown-table`"
+
+
+def test_readme_dependency_graph_matches_the_build_files():
+    expected = module_graph.render(module_graph.declared_deps(), module_graph.module_order())
+    current = module_graph.readme_block((REPO / "README.md").read_text())
+    assert current is not None, "README.md lost its module-graph block"
+    assert current == expected, "README dependency graph is stale: run scripts/module_graph.py --write"
+
+
+DEPENDS_ON = re.compile(r"Depends on (.*?)\.(?:\s|$)", re.S)
+
+
+def readme_dependencies(text, modules):
+    """The modules a README's first "Depends on ..." sentence names (EVERY_MODULE for "every other
+    module"), or None when it has no such sentence."""
+    m = DEPENDS_ON.search(text)
+    if not m:
+        return None
+    sentence = m.group(1)
+    if "every other module" in sentence:
+        return {module_graph.EVERY_MODULE}
+    return {word for word in re.findall(r"[a-z_]+", sentence) if word in modules}
+
+
+def test_module_readmes_state_their_declared_dependencies():
+    deps = module_graph.declared_deps()
+    wrong = []
+    for name, folder in module_graph.module_dirs().items():
+        if name not in deps:
+            continue
+        readme = folder / "README.md"
+        if not readme.is_file():
+            wrong.append(f"{name}: no {readme.relative_to(REPO)}")
+            continue
+        stated = readme_dependencies(readme.read_text(), set(deps))
+        if stated != deps[name]:
+            wrong.append(f"{readme.relative_to(REPO)} says it depends on {sorted(stated or [])}, "
+                         f"its CMakeLists.txt declares {sorted(deps[name])}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_readme_dependency_sentence_is_read_as_written():
+    modules = {"core", "monitoring", "lake", "data", "features", "regime"}
+    assert readme_dependencies("x\n\nDepends on core, monitoring and regime. XGBoost is ...", modules) == \
+        {"core", "monitoring", "regime"}
+    assert readme_dependencies("Depends on `core`\nand `monitoring`. The pipeline adds `lake`.", modules) == \
+        {"core", "monitoring"}
+    assert readme_dependencies("Depends on no other module.", modules) == set()
+    assert readme_dependencies("no such sentence", modules) is None
 
 
 def test_readme_shows_the_two_commands():
