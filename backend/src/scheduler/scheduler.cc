@@ -261,6 +261,11 @@ std::string Scheduler::RunDriftCheck(const Job& job, int64_t now, int64_t* next)
   serving::DriftOptions drift;
   drift.data_dir = options_.data_dir;
   drift.mape_threshold = options_.drift_mape_threshold;
+  // Realized predictions steer the live bands (adaptive conformal inference).
+  drift.on_realized = [this](const Symbol& symbol, Timeframe tf, int horizon, regime::Regime regime, double realized,
+                             const std::vector<ml::BandOut>& bands) {
+    runtime_.adaptive().Observe({symbol.str(), std::string(tf.ToString()), horizon}, regime, realized, bands);
+  };
   auto report = runtime_.gold().Exclusive([&] { return serving::RunDriftCheck(drift); });
   if (!report) return "error: " + report.error().ToString();
   const int64_t cooldown = static_cast<int64_t>(options_.drift_retrain_cooldown_hours) * 3600 * kMicrosPerSecond;

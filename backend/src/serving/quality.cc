@@ -20,6 +20,34 @@ using lake::layers::LayerTable;
 
 size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
 
+// Calls `on_realized` for the `filled` rows (in row = prediction order) with
+// the realized log return and the served bands as log returns.
+void ReportRealized(const ColumnBatch& rows, const std::vector<size_t>& filled, const Symbol& symbol, Timeframe tf,
+                    const decltype(DriftOptions::on_realized)& on_realized) {
+  const auto& last = rows.Doubles(Idx(rows, "last_close"));
+  const auto& realized = rows.Doubles(Idx(rows, "realized_close"));
+  const auto& horizon = rows.Int32s(Idx(rows, "horizon_minutes"));
+  const auto& regimes = rows.Strings(Idx(rows, "regime"));
+  const int levels[3] = {50, 80, 95};
+  for (size_t row : filled) {
+    std::vector<ml::BandOut> bands;
+    for (int level : levels) {
+      const size_t lo = Idx(rows, "lower_" + std::to_string(level)), hi = Idx(rows, "upper_" + std::to_string(level));
+      if (rows.column(lo).IsNull(row) || rows.column(hi).IsNull(row)) break;
+      ml::BandOut band;
+      band.level = level / 100.0;
+      band.lower = rows.Doubles(lo)[row];
+      band.upper = rows.Doubles(hi)[row];
+      band.lower_return = std::log(band.lower / last[row]);
+      band.upper_return = std::log(band.upper / last[row]);
+      bands.push_back(band);
+    }
+    auto state = regime::ParseRegime(regimes[row]);
+    if (bands.size() != 3 || !state || !(last[row] > 0) || !(realized[row] > 0)) continue;
+    on_realized(symbol, tf, horizon[row], *state, std::log(realized[row] / last[row]), bands);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
@@ -44,19 +72,23 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
         for (size_t bar = 0; bar < slice->table.ts.size(); ++bar) close_at[slice->table.ts[bar]] = close[bar];
         const auto& target = rows.Int64s(Idx(rows, "target_ts"));
         auto& validity = rows.column(realized_col).validity;
+        std::vector<size_t> filled;
         for (size_t row = 0; row < rows.num_rows(); ++row) {
           if (!rows.column(realized_col).IsNull(row)) continue;
           auto hit = close_at.find(target[row]);
           if (hit == close_at.end()) continue;
           rows.Doubles(realized_col)[row] = hit->second;
           validity[row] = 1;
-          ++quality.filled_now;
+          filled.push_back(row);
         }
+        quality.filled_now = static_cast<int64_t>(filled.size());
         if (quality.filled_now > 0) {
           lake::delta::Lineage lineage;
           lineage.source_versions["silver/features"] = slice->silver_version;
           lineage.attributes["operation"] = "fill realized_close";
           RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, rows, lineage));
+          // Only once committed, so a failed commit never feeds an outcome twice.
+          if (options.on_realized) ReportRealized(rows, filled, symbol, tf, options.on_realized);
         }
       } else if (slice.error().code != ErrorCode::kNotFound) {
         return tl::unexpected(slice.error());

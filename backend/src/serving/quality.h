@@ -11,6 +11,7 @@
 // races a group commit.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,12 @@ struct DriftOptions {
   size_t min_matured = 20;       // fewer than this: no verdict
   std::optional<Symbol> symbol;
   std::optional<Timeframe> timeframe;
+  // Called for each prediction whose realized close this check filled in, in
+  // the order the predictions were made: the realized log return and the
+  // served bands as log returns (the live ACI feed, serving/adaptive_bands.h).
+  std::function<void(const Symbol&, Timeframe, int horizon_minutes, regime::Regime regime, double realized_return,
+                     const std::vector<ml::BandOut>& bands)>
+      on_realized;
 };
 
 struct SeriesQuality {

@@ -39,7 +39,7 @@ boost::json::object RegimeJson(const regime::RegimeState& state) {
 Runtime::Runtime(RuntimeOptions options, Broadcaster* broadcaster)
     : options_(std::move(options)),
       broadcaster_(broadcaster),
-      book_(options_.data_dir),
+      book_(options_.data_dir, &adaptive_),
       lake_predictions_(options_.data_dir),
       gold_(options_.data_dir, options_.gold) {}
 

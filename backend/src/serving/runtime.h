@@ -27,6 +27,7 @@
 #include "core/thread_annotations.h"
 #include "core/time.h"
 #include "regime/detector.h"
+#include "serving/adaptive_bands.h"
 #include "serving/broadcaster.h"
 #include "serving/gold_log.h"
 #include "serving/job_runner.h"
@@ -76,6 +77,7 @@ class Runtime {
   }
 
   SeriesBook& book() { return book_; }
+  AdaptiveBands& adaptive() { return adaptive_; }
   GoldLog& gold() { return gold_; }
   JobRunner& jobs() { return jobs_; }
   Broadcaster* broadcaster() { return broadcaster_; }
@@ -87,6 +89,7 @@ class Runtime {
  private:
   const RuntimeOptions options_;
   Broadcaster* const broadcaster_;
+  AdaptiveBands adaptive_;  // before book_, which reads it
   SeriesBook book_;
   PredictionService lake_predictions_;  // as-of (backfill) predictions
   GoldLog gold_;

@@ -40,8 +40,8 @@ std::string IndexStamp(const std::filesystem::path& index) {
 
 }  // namespace
 
-SeriesBook::SeriesBook(std::string data_dir)
-    : data_dir_(std::move(data_dir)), registry_(data_dir_), models_(&registry_) {
+SeriesBook::SeriesBook(std::string data_dir, const AdaptiveBands* adaptive)
+    : data_dir_(std::move(data_dir)), adaptive_(adaptive), registry_(data_dir_), models_(&registry_) {
   index_stamp_ = IndexStamp(registry_.root() / "index.json");
 }
 
@@ -117,6 +117,11 @@ Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t
   SlotPtr slot = SlotFor(query.symbol, query.timeframe);
   RC_ASSIGN_OR_RETURN(auto lock, LockBuilt(*slot));
   RC_ASSIGN_OR_RETURN(ml::PredictionRequest request, slot->state->Request(query.horizon_minutes, wall_now));
+  if (adaptive_ != nullptr) {
+    // Live coverage steers the band levels (adaptive conformal inference).
+    request.adaptive_levels = adaptive_->Levels(
+        {query.symbol.str(), std::string(query.timeframe.ToString()), query.horizon_minutes}, request.regime.regime);
+  }
   RC_ASSIGN_OR_RETURN(ActiveModel active, ActiveFor(*slot, query.horizon_minutes));
   PredictionOutcome outcome{query,
                             ml::Predict(request, active.entry ? &*active.entry : nullptr, active.experiment.get()),

@@ -39,6 +39,7 @@
 #include "core/timeframe.h"
 #include "ml/predict/predictor.h"
 #include "ml/registry/registry.h"
+#include "serving/adaptive_bands.h"
 #include "serving/prediction_service.h"
 #include "serving/series_state.h"
 
@@ -46,7 +47,9 @@ namespace rc::serving {
 
 class SeriesBook {
  public:
-  explicit SeriesBook(std::string data_dir);
+  // `adaptive` (may be null) steers the band levels of predictions (ACI); it
+  // must outlive the book.
+  explicit SeriesBook(std::string data_dir, const AdaptiveBands* adaptive = nullptr);
   ~SeriesBook();
   SeriesBook(const SeriesBook&) = delete;
   SeriesBook& operator=(const SeriesBook&) = delete;
@@ -115,6 +118,7 @@ class SeriesBook {
   Result<ActiveModel> ActiveFor(Slot& slot, int horizon_minutes);
 
   std::string data_dir_;
+  const AdaptiveBands* adaptive_;
   ml::ExperimentRegistry registry_;
   ml::ModelCache models_;
   mutable std::mutex mutex_;  // guards the members below (the map, not the slots)
