@@ -1,7 +1,7 @@
 """Black-box tests of the market-data providers against a local replay of their real formats.
 
 The replay server (replay_server.py) answers as Yahoo's chart API v8 and Twelve Data's
-time_series do (fixtures in tests/fixtures/providers/, written to formats.md §3/§4), and
+time_series do (fixtures in tests/fixtures/providers/, written to docs/formats.md §3/§4), and
 replays every real response in ../shared/data/providers/ when that folder exists.
 `regimecast fetch` runs against it with YAHOO_BASE_URL / TWELVEDATA_BASE_URL pointing at it.
 """

@@ -3,7 +3,7 @@
 // The streaming indicator interface. Every indicator in Regimecast has exactly ONE
 // implementation: an object that consumes one bar at a time. The batch path (history,
 // silver, charts) folds a series through the same object, so training and live serving
-// compute identical numbers (ARCHITECTURE §1, STYLE 11).
+// compute identical numbers (docs/architecture.md §1, docs/style.md §11).
 //
 //   rc::features::Ema ema(12);
 //   for (const rc::Bar& bar : bars) { ema.Update(bar); if (ema.IsReady()) use(ema.Value()); }

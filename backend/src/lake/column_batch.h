@@ -23,7 +23,7 @@
 
 namespace rc::lake {
 
-// Logical column types (formats.md §1.5, §2.3 map these to Parquet and Delta).
+// Logical column types (docs/formats.md §1.3, §2.3 map these to Parquet and Delta).
 enum class ColumnType {
   kBool,             // BOOLEAN / boolean
   kInt32,            // INT32 / integer

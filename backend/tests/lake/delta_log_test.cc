@@ -13,7 +13,7 @@ namespace {
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
 
-// formats.md §2.10, verbatim.
+// A minimal version-0 commit as Spark writes it (docs/formats.md §2.10).
 constexpr const char* kSparkLikeCommit0 =
     R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}}
 {"metaData":{"id":"5f1c0e4e-0000-4000-8000-000000000000","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"ts\",\"type\":\"timestamp\",\"nullable\":false,\"metadata\":{}},{\"name\":\"close\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":[],"configuration":{},"createdTime":1700000000000}}

@@ -1,5 +1,5 @@
 // Exact-byte checks of our encoders against the worked examples of
-// formats.md §1.2 (page header) and §1.7 (RLE / bit-packed hybrid), plus
+// docs/formats.md §1.2 (page header) and §1.4 (RLE / bit-packed hybrid), plus
 // decoder checks for encodings we only read.
 #include <string>
 #include <vector>
@@ -158,7 +158,7 @@ TEST(ByteStreamSplitTest, InterleavesBytesOfEachValue) {
   EXPECT_THAT(out, ::testing::ElementsAre(1, 3, 5, 7, 2, 4, 6, 8));
 }
 
-// formats.md §1.2: a DATA_PAGE of 10 values, 100 bytes, PLAIN, levels RLE.
+// docs/formats.md §1.2: a DATA_PAGE of 10 values, 100 bytes, PLAIN, levels RLE.
 // Ten 6-byte strings PLAIN-encoded are exactly 100 bytes, so a required
 // string column with dictionary off and no compression reproduces it.
 TEST(PageHeaderTest, MatchesWorkedExampleOfFormatsDoc) {

@@ -38,7 +38,7 @@ ColumnBatch MakeAllTypesBatch(size_t rows, NullPattern nulls, size_t distinct, u
 }
 
 // Expected statistics of rows [begin, end) of column `col`, by the rules of
-// formats.md §1.12 (NaN skipped, zero min -0.0 / zero max +0.0).
+// docs/formats.md §1.6 (NaN skipped, zero min -0.0 / zero max +0.0).
 void ExpectStats(const ColumnBatch& batch, size_t col, size_t begin, size_t end, const ColumnChunkStats& stats) {
   const Column& column = batch.column(col);
   int64_t nulls = 0;

@@ -96,7 +96,7 @@ TEST(PathsTest, NullAndEmptyValuesUseTheHiveDefault) {
 }
 
 TEST(PathsTest, UriEncodingMatchesDeltaGoldenTable) {
-  // formats.md §2.8 golden example.
+  // docs/formats.md §2.8 worked example.
   std::string dir = PartitionDir({{"part", "2020-01-01 08:09:10.001"}});
   EXPECT_EQ(UriEncodePath(dir + "/f.parquet"), "part=2020-01-01%2008%253A09%253A10.001/f.parquet");
   auto decoded = UriDecodePath("part=2020-01-01%2008%253A09%253A10.001/f.parquet");

@@ -27,7 +27,7 @@
 
 namespace rc::data {
 
-// yfinance's fallback browser User-Agent (formats.md §3.4); plain clients get
+// yfinance's fallback browser User-Agent (docs/formats.md §3.4); plain clients get
 // rate-limited or blocked by Yahoo.
 inline constexpr std::string_view kBrowserUserAgent =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -1,5 +1,5 @@
 // File: data/internal/twelvedata_series.h
-// Pure pieces of the Twelve Data time_series client (formats.md §4): symbol
+// Pure pieces of the Twelve Data time_series client (docs/formats.md §4): symbol
 // and interval mapping, URL building, response parsing. No I/O.
 #pragma once
 

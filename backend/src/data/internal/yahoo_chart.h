@@ -1,5 +1,5 @@
 // File: data/internal/yahoo_chart.h
-// Pure pieces of the Yahoo chart v8 client (formats.md §3): interval mapping,
+// Pure pieces of the Yahoo chart v8 client (docs/formats.md §3): interval mapping,
 // history limits, range splitting, URL building, response parsing and the
 // 15m -> 30m resampling. No I/O; unit-tested on fixture bodies.
 #pragma once
@@ -22,7 +22,7 @@ namespace rc::data::internal {
 // buggy; we resample, as yfinance does), 1h -> "60m", 1d -> "1d".
 std::string_view YahooInterval(Timeframe tf);
 
-// History limits of §3.3 as of `now`: 1m within 30 days and <= 7 days per
+// History limits of docs/formats.md §3.3 as of `now`: 1m within 30 days and <= 7 days per
 // request; 5m/15m/30m within 60 days; 1h within 730 days; 1d unbounded. The
 // earliest time keeps a one-hour safety margin inside Yahoo's limit.
 Coverage YahooCoverage(Timeframe tf, TimestampUs now);

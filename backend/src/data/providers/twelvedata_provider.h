@@ -1,6 +1,6 @@
 // File: data/providers/twelvedata_provider.h
 //
-// Twelve Data time_series (formats.md §4): GET <base>/time_series with
+// Twelve Data time_series (docs/formats.md §4): GET <base>/time_series with
 // timezone=UTC, outputsize=5000 and both dates; longer ranges are paged
 // backwards by moving end_date. The API key is sent in the Authorization
 // header ("apikey KEY"), never in a URL, and never appears in logs or errors.
@@ -28,7 +28,7 @@ class TwelveDataProvider final : public Provider {
 
   std::string_view name() const override { return "twelvedata"; }
   Result<FetchResult> Fetch(const FetchRequest& request) override;
-  // 1m history starts 2020-02-10 (formats.md §4.1); other timeframes unbounded
+  // 1m history starts 2020-02-10 (docs/formats.md §4.1); other timeframes unbounded
   // here (the API answers "no data" before its own start). No span limit:
   // Fetch pages by itself.
   Coverage CoverageFor(Timeframe timeframe, TimestampUs now) const override;

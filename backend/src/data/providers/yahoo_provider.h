@@ -1,6 +1,6 @@
 // File: data/providers/yahoo_provider.h
 //
-// Yahoo Finance chart API v8 (formats.md §3): GET
+// Yahoo Finance chart API v8 (docs/formats.md §3): GET
 // <base>/v8/finance/chart/<symbol>?period1&period2&interval&includePrePost=false
 // with a browser User-Agent. Intraday history limits are respected: a range
 // wholly older than the limit is refused (kInvalidArgument naming "from"), a

@@ -66,7 +66,7 @@ Result<PartitionValueMap> ParsePartitionValues(const json::value& v, const std::
       out[key] = std::nullopt;
     } else if (kv.value().is_string()) {
       const auto& s = kv.value().get_string();
-      // An empty string is null (§2.8).
+      // An empty string is null (docs/formats.md §2.8).
       if (s.empty()) {
         out[key] = std::nullopt;
       } else {

@@ -1,8 +1,8 @@
 // File: lake/delta/actions.h
 //
-// The Delta Lake log actions (formats.md §2.2) as plain structs, the parser of a
+// The Delta Lake log actions (docs/formats.md §2.2) as plain structs, the parser of a
 // commit file (newline-delimited JSON, one action per line) and its writer,
-// and the schemaString <-> lake::Schema mapping (§2.3). No I/O here: this is
+// and the schemaString <-> lake::Schema mapping (docs/formats.md §2.3). No I/O here: this is
 // the part of the log reader that a fuzzer drives (backend/fuzz/delta_log_fuzz.cc).
 //
 //   RC_ASSIGN_OR_RETURN(rc::lake::delta::CommitActions commit,
@@ -50,7 +50,7 @@ struct Metadata {
   std::map<std::string, std::string> configuration;
   std::optional<int64_t> created_time;  // ms since the epoch
   // True when a field's metadata carries delta.invariants (which this writer
-  // cannot evaluate, so it must refuse to write: §2.2).
+  // cannot evaluate, so it must refuse to write: docs/formats.md §2.9).
   bool has_invariants = false;
 };
 
@@ -100,7 +100,7 @@ struct CommitActions {
 };
 
 // Parses a whole commit file. Blank lines are skipped; unknown actions and
-// unknown fields are ignored (forward compatibility, §2.1). Errors:
+// unknown fields are ignored (forward compatibility, docs/formats.md §2.2). Errors:
 // kDataCorrupt with field "<source>:<line>" for a line that is not a JSON
 // object, a known action with a missing/mistyped required field, a schema that
 // cannot be parsed, or two actions of a kind that may appear once per version;

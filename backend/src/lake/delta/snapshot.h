@@ -1,7 +1,7 @@
 // File: lake/delta/snapshot.h
 //
 // The state of a Delta table at one version: protocol, metadata and the live
-// data files, reconstructed by replaying the log (formats.md §2.5). Snapshots
+// data files, reconstructed by replaying the log (docs/formats.md §2.5). Snapshots
 // are immutable once built and shared between threads (std::shared_ptr<const
 // Snapshot>); get them from lake/delta/table.h.
 #pragma once

@@ -231,7 +231,7 @@ Status FillPartitionColumn(Column& col, const Field& field, const std::optional<
 }
 
 // Converts a column read from a file to the table's type (Delta readers allow
-// integer and float widening, and INT64 as timestamp: formats.md §2.9).
+// integer and float widening, and INT64 as timestamp: docs/formats.md §2.9).
 Result<Column> CastColumn(Column col, ColumnType from, const Field& to, const std::string& file) {
   if (from == to.type) return col;
   auto mismatch = [&]() {

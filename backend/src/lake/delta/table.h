@@ -249,7 +249,7 @@ class Table {
   TableOptions options_;
 };
 
-// Serialized partition value of row `row` of column `col` (Delta §2.8):
+// Serialized partition value of row `row` of column `col` (docs/formats.md §2.8):
 // strings as is, numbers in decimal, dates YYYY-MM-DD, timestamps
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ", booleans true/false; nullopt for null.
 std::optional<std::string> SerializePartitionValue(const ColumnBatch& batch, size_t col, size_t row);

@@ -1,6 +1,6 @@
 // File: lake/layers/layers.h
 //
-// Typed access to the four lake tables of ARCHITECTURE §4, each a Delta table
+// Typed access to the four lake tables of docs/architecture.md §5, each a Delta table
 // under DATA_DIR partitioned by (symbol, timeframe). The schemas are defined
 // here, once; silver's feature and target columns are given by the caller
 // (the features module owns their names).

@@ -1,5 +1,5 @@
 // Column chunk reader. Pages are read until the chunk's num_values levels are
-// decoded (formats.md §1.1); each page may use its own encoding (writers fall
+// decoded (docs/formats.md §1.1); each page may use its own encoding (writers fall
 // back from dictionary to PLAIN mid-chunk). Every size read from the file is
 // checked against the bytes actually present before it is used, and decoded
 // output is charged to a DecodeBudget so that a few bytes of RLE runs cannot
@@ -557,7 +557,7 @@ Result<LeafInfo> MapLeaf(const format::SchemaElement& element) {
       }
       if (has_converted && (converted == format::ConvertedType::TIMESTAMP_MILLIS ||
                             converted == format::ConvertedType::TIMESTAMP_MICROS)) {
-        // ConvertedType-only timestamps are UTC-adjusted (LogicalTypes.md).
+        // ConvertedType-only timestamps are UTC-adjusted (docs/formats.md §1.3).
         leaf.type = ColumnType::kTimestampMicros;
         leaf.time_scale = converted == format::ConvertedType::TIMESTAMP_MILLIS ? TimeUnitScale::kMillis
                                                                               : TimeUnitScale::kMicros;

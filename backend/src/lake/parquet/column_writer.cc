@@ -153,7 +153,7 @@ std::string StatBytes(const V& value) {
   }
 }
 
-// min/max/null_count over the chunk's non-null values (formats.md §1.12).
+// min/max/null_count over the chunk's non-null values (docs/formats.md §1.6).
 template <typename V>
 format::Statistics ComputeStatistics(const V* values, size_t count, int64_t null_count) {
   format::Statistics stats;

@@ -1,7 +1,7 @@
 // File: lake/parquet/parquet.h
 //
 // Front door of Regimecast's own Parquet implementation (no Parquet library is
-// packaged for C++ in Debian 12). Flat columns through this API; see formats.md §1 and
+// packaged for C++ in Debian 12). Flat columns through this API; see docs/formats.md §1 and
 // docs/lake_format.md (nested struct/list/map columns are read and written
 // only inside the lake, for Delta checkpoints). Metadata is Thrift compact protocol (code generated
 // from lake/parquet/parquet.thrift at build time, used only inside this folder).

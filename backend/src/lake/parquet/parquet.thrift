@@ -1,5 +1,5 @@
 // The subset of apache/parquet-format src/main/thrift/parquet.thrift that
-// Regimecast reads and writes (formats.md §1.3, §1.4). Field ids and enum
+// Regimecast reads and writes (docs/formats.md §1.2, §1.3). Field ids and enum
 // values are those of the specification; fields we do not use are left out
 // and skipped by the generated reader (Thrift skips unknown ids by type).
 // Everything is optional at the Thrift level so that a footer missing a

@@ -79,7 +79,7 @@ ColumnChunkStats ConvertStats(const LeafInfo& leaf, const format::ColumnMetaData
     out.min = DecodeStat(leaf, stats.min);
     out.max = DecodeStat(leaf, stats.max);
   }
-  // NaN is never a valid bound (formats.md §1.12): drop such stats.
+  // NaN is never a valid bound (docs/formats.md §1.6): drop such stats.
   auto is_nan = [](const std::optional<StatValue>& value) {
     if (!value) return false;
     if (const auto* f = std::get_if<float>(&*value)) return *f != *f;
@@ -93,7 +93,7 @@ ColumnChunkStats ConvertStats(const LeafInfo& leaf, const format::ColumnMetaData
   return out;
 }
 
-// Walks the depth-first schema element list (formats.md §1.1), building the
+// Walks the depth-first schema element list (docs/formats.md §1.1), building the
 // logical tree with each node's definition/repetition levels.
 class SchemaParser {
  public:

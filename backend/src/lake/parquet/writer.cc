@@ -1,6 +1,6 @@
 // Parquet writer front door: validates the batch and options, then lays out
 // "PAR1", row groups of row_group_rows rows (each one chunk per column, see
-// column_writer.cc) and the Thrift FileMetaData footer (formats.md §1.14).
+// column_writer.cc) and the Thrift FileMetaData footer (docs/formats.md §1.7).
 #include <algorithm>
 #include <cstdio>
 #include <string>

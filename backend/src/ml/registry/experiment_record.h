@@ -1,6 +1,6 @@
 // File: ml/registry/experiment_record.h
 //
-// What an experiment folder's record.json holds (ARCHITECTURE §5): kind, the
+// What an experiment folder's record.json holds (docs/architecture.md §6): kind, the
 // pinned input data version, parameters, per-family metrics (overall, per fold,
 // per regime), gating weights, band calibration and the champion/challenger
 // decision; for curated experiments the hand-set weights and their audit.

@@ -1,6 +1,6 @@
 // File: ml/registry/registry.h
 //
-// The experiment registry under <data_dir>/experiments (ARCHITECTURE §5):
+// The experiment registry under <data_dir>/experiments (docs/architecture.md §6):
 //   experiments/<id>/record.json         the ExperimentRecord
 //   experiments/<id>/calibration.json    the band calibration (also in the record)
 //   experiments/<id>/models/<family>/    each family's artifacts (Model::Save)

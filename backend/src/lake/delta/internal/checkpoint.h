@@ -1,8 +1,8 @@
 // File: lake/delta/internal/checkpoint.h
 //
-// Delta's classic single-file checkpoint (formats.md §2; PROTOCOL.md
-// "Checkpoints"): NNNN.checkpoint.parquet holds the reconciled state of a
-// version — one row per action in the columns protocol, metaData, txn, add,
+// Delta's classic single-file checkpoint (docs/formats.md §2.7, the bytes we
+// write: docs/lake_format.md "Checkpoints"): NNNN.checkpoint.parquet holds the
+// reconciled state of a version — one row per action in the columns protocol, metaData, txn, add,
 // remove — and _delta_log/_last_checkpoint names the newest one. Readers start
 // from it and replay only later commits, so opening a table costs the same
 // however long its history is.

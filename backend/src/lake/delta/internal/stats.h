@@ -1,5 +1,5 @@
 // File: lake/delta/internal/stats.h
-// add.stats (formats.md §2.4): computed from the rows of one data file, and
+// add.stats (docs/formats.md §2.4): computed from the rows of one data file, and
 // read back for file skipping.
 #pragma once
 

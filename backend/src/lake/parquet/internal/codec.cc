@@ -1,6 +1,6 @@
 // Codec glue. zstd contexts are kept per thread because creating one costs
 // more than compressing a small page. Gzip decoding loops over concatenated
-// members (Compression.md says readers should accept them).
+// members (the Parquet spec says readers should accept them: docs/formats.md §1.5).
 #include "lake/parquet/internal/codec.h"
 
 #include <snappy.h>

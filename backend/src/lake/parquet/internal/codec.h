@@ -1,6 +1,6 @@
 // File: lake/parquet/internal/codec.h
 //
-// Page compression (formats.md §1.11): raw Snappy blocks, RFC 1952 gzip
+// Page compression (docs/formats.md §1.5): raw Snappy blocks, RFC 1952 gzip
 // members, zstd frames. Codec ids are the Parquet CompressionCodec values.
 #pragma once
 

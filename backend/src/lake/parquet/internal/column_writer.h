@@ -18,7 +18,7 @@
 namespace rc::lake::parquet::internal {
 
 // Physical type, repetition and annotations of `field` as a schema leaf
-// (formats.md §1.5).
+// (docs/formats.md §1.1).
 format::SchemaElement SchemaElementFor(const Field& field);
 
 // Appends the chunk's pages to `file` (whose size is the absolute offset of

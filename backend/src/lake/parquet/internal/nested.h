@@ -2,7 +2,7 @@
 //
 // Nested Parquet columns (optional structs, lists, maps of primitive leaves):
 // the logical schema tree, its mapping to and from Parquet schema elements
-// with definition/repetition levels (the Dremel encoding, formats.md §1.1), and
+// with definition/repetition levels (the Dremel encoding, docs/formats.md §1.1), and
 // records as Boost.JSON values — a struct is an object, a list an array, a map
 // an object (keys are strings), a null/absent value null. The Delta checkpoint
 // code (lake/delta/internal/checkpoint.cc) is the user: checkpoint rows become

@@ -1,7 +1,7 @@
 // File: lake/parquet/internal/encoding/bit_packing.h
 //
 // LSB-first bit packing as used by the RLE/bit-packed hybrid, dictionary
-// indices, PLAIN booleans and DELTA_BINARY_PACKED miniblocks (formats.md §1.7).
+// indices, PLAIN booleans and DELTA_BINARY_PACKED miniblocks (docs/formats.md §1.4).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// DELTA_BINARY_PACKED (Encodings.md): header <block size> <miniblocks per
+// DELTA_BINARY_PACKED (docs/formats.md §1.4): header <block size> <miniblocks per
 // block> <total count> <first value zigzag>, then blocks of <min delta zigzag>
 // <one bit width byte per miniblock> <miniblocks>. Arithmetic is done in
 // uint64 so that deltas wrap exactly as the writers computed them; int32

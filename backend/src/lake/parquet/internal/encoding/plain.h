@@ -1,6 +1,6 @@
 // File: lake/parquet/internal/encoding/plain.h
 //
-// PLAIN encoding (formats.md §1.8): fixed-width values little-endian back to
+// PLAIN encoding (docs/formats.md §1.4): fixed-width values little-endian back to
 // back, booleans bit-packed LSB first, BYTE_ARRAY as u32le length + bytes.
 #pragma once
 

@@ -1,6 +1,6 @@
 // File: lake/parquet/internal/encoding/rle_hybrid.h
 //
-// The RLE / bit-packed hybrid (Parquet encoding RLE = 3, formats.md §1.7), used
+// The RLE / bit-packed hybrid (Parquet encoding RLE = 3, docs/formats.md §1.4), used
 // for definition levels, dictionary indices and RLE booleans. The encoders
 // write the runs only; callers add the u32le length prefix where the page
 // format wants one.
