@@ -119,6 +119,12 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
     expected.erase(bar.open_time);
   }
   closed.last_bar_forming = false;
+  // The backfill of an empty lake asks for BACKFILL_DAYS: bars before the
+  // first one any provider has are history it does not serve, not a feed gap.
+  if (!newest_stored_ && !closed.bars.empty()) {
+    const int64_t first_served = closed.bars.front().open_time;
+    std::erase_if(expected, [&](int64_t open) { return open < first_served; });
+  }
   report.missing = static_cast<int64_t>(expected.size());
   gaps_ = expected;
   if (report.missing > 0) {

@@ -10,14 +10,11 @@ namespace rc::server {
 
 namespace {
 
-// Drops `session` (and any expired entry) from `sessions`.
-void EraseSession(std::vector<std::weak_ptr<internal::WsSession>>& sessions, const internal::WsSession* session) {
-  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                [&](const auto& weak) {
-                                  auto strong = weak.lock();
-                                  return !strong || strong.get() == session;
-                                }),
-                 sessions.end());
+// Drops `session` (and any expired entry) from `members`, without making a
+// strong reference (see Hub::Member).
+template <typename Members>
+void EraseSession(Members& members, const internal::WsSession* session) {
+  std::erase_if(members, [&](const auto& member) { return member.address == session || member.session.expired(); });
 }
 
 }  // namespace
@@ -62,31 +59,32 @@ void Hub::DropIfUnused(const std::string& name) {
 
 size_t Hub::Publish(const std::string& channel, std::string_view type, std::string_view data_json) {
   auto state = ChannelFor(channel);
-  std::lock_guard lock(state->mutex);
-  const uint64_t seq = ++state->seq;
-  // Channel names are canonical (ParseChannel) and types fixed words: no escaping needed.
-  std::string text;
-  text.reserve(data_json.size() + channel.size() + 64);
-  text.append(R"({"type":")").append(type).append(R"(","channel":")").append(channel);
-  text.append(R"(","seq":)").append(std::to_string(seq)).append(R"(,"data":)").append(data_json).append("}");
-  auto shared = std::make_shared<const std::string>(std::move(text));
-  state->recent.push_back(shared);
-  while (state->recent.size() > options_.replay_buffer) state->recent.pop_front();
-  size_t delivered = 0;
-  auto& sessions = state->sessions;
-  // Queue on every live subscriber; forget the ones that are gone. The lock stays
-  // held so that two publishers cannot interleave their messages differently
-  // for different subscribers (Send only posts to the session's strand).
-  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                [&](const auto& weak) {
-                                  auto strong = weak.lock();
-                                  if (!strong) return true;
-                                  strong->Send(shared);
-                                  ++delivered;
-                                  return false;
-                                }),
-                 sessions.end());
-  return delivered;
+  // Queue on every live subscriber while the lock is held, so that two
+  // publishers cannot interleave their messages differently for different
+  // subscribers (Send only posts to the session's strand). The strong
+  // references are released after the lock (see Member).
+  std::vector<std::shared_ptr<internal::WsSession>> targets;
+  {
+    std::lock_guard lock(state->mutex);
+    const uint64_t seq = ++state->seq;
+    // Channel names are canonical (ParseChannel) and types fixed words: no escaping needed.
+    std::string text;
+    text.reserve(data_json.size() + channel.size() + 64);
+    text.append(R"({"type":")").append(type).append(R"(","channel":")").append(channel);
+    text.append(R"(","seq":)").append(std::to_string(seq)).append(R"(,"data":)").append(data_json).append("}");
+    auto shared = std::make_shared<const std::string>(std::move(text));
+    state->recent.push_back(shared);
+    while (state->recent.size() > options_.replay_buffer) state->recent.pop_front();
+    targets.reserve(state->sessions.size());
+    std::erase_if(state->sessions, [&](const Member& member) {
+      auto strong = member.session.lock();
+      if (!strong) return true;
+      strong->Send(shared);
+      targets.push_back(std::move(strong));
+      return false;
+    });
+  }
+  return targets.size();  // `targets` is released here, outside the lock
 }
 
 uint64_t Hub::LastSeq(const std::string& channel) const {
@@ -101,7 +99,7 @@ size_t Hub::subscribers(const std::string& channel) const {
   if (!state) return 0;
   std::lock_guard lock(state->mutex);
   return static_cast<size_t>(std::count_if(state->sessions.begin(), state->sessions.end(),
-                                           [](const auto& weak) { return !weak.expired(); }));
+                                           [](const Member& member) { return !member.session.expired(); }));
 }
 
 bool Hub::TryAdmit() {
@@ -132,7 +130,7 @@ Catchup Hub::Subscribe(const std::shared_ptr<internal::WsSession>& session, cons
     // The client saw numbers this server never issued (e.g. it restarted): start over.
     catchup.reset_to = state->seq;
   }
-  state->sessions.push_back(session);
+  state->sessions.push_back(Member{session.get(), session});
   return catchup;
 }
 
@@ -166,7 +164,7 @@ void Hub::RemoveSession(const internal::WsSession* session) {
 
 void Hub::Track(const std::shared_ptr<internal::WsSession>& session) {
   std::lock_guard lock(mutex_);
-  sessions_.push_back(session);
+  sessions_.push_back(Member{session.get(), session});
 }
 
 void Hub::CloseAll() {
@@ -174,8 +172,8 @@ void Hub::CloseAll() {
   std::vector<std::shared_ptr<internal::WsSession>> open;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& weak : sessions_) {
-      if (auto strong = weak.lock()) open.push_back(std::move(strong));
+    for (const Member& member : sessions_) {
+      if (auto strong = member.session.lock()) open.push_back(std::move(strong));
     }
   }
   for (auto& session : open) session->Close(internal::websocket::close_code::going_away, "server shutting down");

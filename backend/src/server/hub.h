@@ -92,11 +92,19 @@ class Hub : public serving::Broadcaster {
   bool closing() const { return closing_.load(); }
 
  private:
+  // A session as the hub holds it: weakly (a closed session goes away on its
+  // own), with its address for comparisons. The hub never makes a strong
+  // reference while it holds one of its locks: the last one released there
+  // would run the session's destructor, which calls back into the hub.
+  struct Member {
+    const internal::WsSession* address;
+    std::weak_ptr<internal::WsSession> session;
+  };
   struct Channel {
     std::mutex mutex;  // guards everything below; held while numbering and queueing
     uint64_t seq = 0;
     std::deque<SharedText> recent;  // the last `replay_buffer` messages, seq - recent.size() + 1 .. seq
-    std::vector<std::weak_ptr<internal::WsSession>> sessions;
+    std::vector<Member> sessions;
   };
   // The channel's state, created on first use; null from Find when absent.
   // A channel nobody listens to and nothing was published on is dropped again,
@@ -108,7 +116,7 @@ class Hub : public serving::Broadcaster {
   HubOptions options_;
   mutable std::mutex mutex_;  // guards channels_ (the map, not the channels) and sessions_
   std::map<std::string, std::shared_ptr<Channel>> channels_;
-  std::vector<std::weak_ptr<internal::WsSession>> sessions_;
+  std::vector<Member> sessions_;
   std::atomic<size_t> connections_{0};
   std::atomic<bool> closing_{false};
 };
