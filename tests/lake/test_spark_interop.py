@@ -17,7 +17,6 @@ from __future__ import annotations
 import glob
 import json
 import math
-import os
 import pathlib
 import shutil
 import urllib.request
@@ -183,3 +182,146 @@ def test_spark_reads_gold_predictions(spark, gold, rc_binary):
     assert_same_summary(summary_of_rows(ours, column), spark_summary(read_delta(spark, gold), column))
     first = cat(rc_binary, gold, "--version", 1)
     assert_same_summary(summary_of_rows(first, column), spark_summary(read_delta(spark, gold, 1), column))
+
+
+@pytest.fixture
+def lake_copy(lake, tmp_path):
+    """A private copy of the module's lake for a test that writes to it."""
+    data, first = lake
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    return copy
+
+
+def later_bars(spark, binary, tmp_path, batch_id, days=3, seed=9):
+    """Bars of TCS.NS after the lake's TCS.NS data, as a DataFrame in raw/bars' schema (what a user's job
+    would append): `regimecast sim --out` CSV read by Spark, with the raw table's extra columns."""
+    from pyspark.sql import functions as F
+    csv_path = tmp_path / f"{batch_id}.csv"
+    run_cli(binary, "sim", "--symbol", "TCS.NS", "--timeframe", "5m", "--days", str(days), "--seed", str(seed),
+            "--end", END, "--out", csv_path)
+    bars = spark.read.option("header", "true").schema(
+        "ts TIMESTAMP, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE").csv(str(csv_path))
+    return bars.select(F.lit("TCS.NS").alias("symbol"), F.lit("5m").alias("timeframe"), "ts", "open", "high", "low",
+                       "close", "volume", F.lit("spark").alias("provider"),
+                       F.current_timestamp().alias("fetched_at"), F.lit(batch_id).alias("batch_id"))
+
+
+def append(df, table):
+    df.write.format("delta").mode("append").save(str(table))
+
+
+def tcs_count(binary, table):
+    return len(cat(binary, table, "--where-symbol", "TCS.NS"))
+
+
+def test_spark_appends_then_our_reader_and_pipeline_continue(spark, lake_copy, rc_binary, tmp_path):
+    raw = lake_copy / "raw" / "bars"
+    before = tcs_count(rc_binary, raw)
+    bronze_before = tcs_count(rc_binary, lake_copy / "bronze" / "bars")
+    new = later_bars(spark, rc_binary, tmp_path, "spark-append-1")
+    rows = new.collect()
+    append(new, raw)
+    # Spark committed with its defaults: INT96 timestamps in the data file, its own commitInfo and .crc.
+    commit = (raw / "_delta_log" / f"{latest_version(raw):020d}.json").read_text()
+    assert "Apache-Spark" in commit
+    ours = cat(rc_binary, raw, "--where-symbol", "TCS.NS")
+    assert len(ours) == before + len(rows)
+    appended = sorted((r for r in ours if r["batch_id"] == "spark-append-1"), key=lambda r: r["ts"])
+    assert [(r["ts"], r["close"], r["volume"]) for r in appended] == [
+        (r["ts"].strftime("%Y-%m-%dT%H:%M:%SZ"), r["close"], r["volume"]) for r in sorted(rows, key=lambda r: r["ts"])]
+    assert all(r["provider"] == "spark" for r in appended)
+
+    out = run_cli(rc_binary, "pipeline", env=env_of(lake_copy)).stdout
+    assert "TCS.NS 5m: bronze rebuilt" in out
+    bronze = cat(rc_binary, lake_copy / "bronze" / "bars", "--where-symbol", "TCS.NS")
+    assert len(bronze) == bronze_before + len(rows)
+    silver = cat(rc_binary, lake_copy / "silver" / "features", "--where-symbol", "TCS.NS")
+    assert max(r["ts"] for r in silver) == appended[-1]["ts"]
+    # And Spark reads what our pipeline wrote on top of its commit.
+    assert read_delta(spark, lake_copy / "silver" / "features").where("symbol = 'TCS.NS'").count() == len(silver)
+
+
+def test_spark_optimize_and_vacuum_leave_the_table_readable(spark, lake_copy, rc_binary, tmp_path):
+    from delta.tables import DeltaTable
+    raw = lake_copy / "raw" / "bars"
+    append(later_bars(spark, rc_binary, tmp_path, "spark-a", days=2, seed=9), raw)
+    append(later_bars(spark, rc_binary, tmp_path, "spark-b", days=1, seed=10), raw)
+    before_optimize = latest_version(raw)
+    expected = sorted(cat(rc_binary, raw), key=lambda r: (r["symbol"], r["ts"], r["batch_id"]))
+    tcs_files = lambda: [p for p in (raw / "symbol=TCS.NS" / "timeframe=5m").glob("*.parquet")]  # noqa: E731
+    assert len(tcs_files()) == 3
+
+    metrics = DeltaTable.forPath(spark, str(raw)).optimize().executeCompaction().collect()[0]["metrics"]
+    assert metrics["numFilesRemoved"] >= 3
+    assert sorted(cat(rc_binary, raw), key=lambda r: (r["symbol"], r["ts"], r["batch_id"])) == expected
+    assert "OPTIMIZE" in (raw / "_delta_log" / f"{latest_version(raw):020d}.json").read_text()
+
+    spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+    try:
+        DeltaTable.forPath(spark, str(raw)).vacuum(0)
+    finally:
+        spark.conf.unset("spark.databricks.delta.retentionDurationCheck.enabled")
+    assert len(tcs_files()) == 1  # the compacted file only
+    assert sorted(cat(rc_binary, raw), key=lambda r: (r["symbol"], r["ts"], r["batch_id"])) == expected
+    # The version before OPTIMIZE lost its files to VACUUM: refused by name, not read as empty.
+    gone = run_cli(rc_binary, "lake", "cat", raw, "--version", before_optimize, check=False)
+    assert gone.returncode != 0
+    assert "not_found" in gone.stderr or "not found" in gone.stderr.lower(), gone.stderr
+    run_cli(rc_binary, "pipeline", env=env_of(lake_copy))
+    assert tcs_count(rc_binary, lake_copy / "bronze" / "bars") == len({r["ts"] for r in expected
+                                                                         if r["symbol"] == "TCS.NS"})
+
+
+def test_we_read_a_table_whose_log_starts_at_sparks_checkpoint(spark, lake_copy, rc_binary, tmp_path):
+    raw = lake_copy / "raw" / "bars"
+    bars = later_bars(spark, rc_binary, tmp_path, "spark-ckpt", days=1).limit(1).cache()
+    version = latest_version(raw)
+    while version % 10 != 0:  # Spark's default delta.checkpointInterval is 10
+        append(bars, raw)
+        version += 1
+    checkpoint = raw / "_delta_log" / f"{version:020d}.checkpoint.parquet"
+    assert checkpoint.exists()
+    assert json.loads((raw / "_delta_log" / "_last_checkpoint").read_text())["version"] == version
+    expected = sorted(cat(rc_binary, raw), key=lambda r: (r["symbol"], r["ts"], r["batch_id"]))
+    # The commits behind Spark's checkpoint go, as log cleanup would: we must start from the checkpoint.
+    for commit in (raw / "_delta_log").glob("*.json"):
+        if int(commit.name[:20]) < version:
+            commit.unlink()
+    assert sorted(cat(rc_binary, raw), key=lambda r: (r["symbol"], r["ts"], r["batch_id"])) == expected
+    assert sum(1 for r in expected if r["batch_id"] == "spark-ckpt") == version - 2
+    old = run_cli(rc_binary, "lake", "cat", raw, "--version", 1, check=False)
+    assert old.returncode != 0 and "cleaned up" in old.stderr, old.stderr
+    # Our pipeline commits after Spark's checkpoint, and Spark reads the result.
+    run_cli(rc_binary, "pipeline", env=env_of(lake_copy))
+    silver = cat(rc_binary, lake_copy / "silver" / "features")
+    assert read_delta(spark, lake_copy / "silver" / "features").count() == len(silver)
+
+
+def enable_deletion_vectors_and_delete(spark, table):
+    spark.sql(f"ALTER TABLE delta.`{table}` SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')")
+    spark.sql(f"DELETE FROM delta.`{table}` WHERE symbol = 'TCS.NS' AND close > 0 AND ts < '2024-05-10'")
+
+
+def enable_column_mapping(spark, table):
+    spark.sql(f"ALTER TABLE delta.`{table}` SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name', "
+              "'delta.minReaderVersion' = '2', 'delta.minWriterVersion' = '5')")
+
+
+def append_a_decimal_column(spark, table):
+    df = read_delta(spark, table).limit(2).selectExpr("*", "CAST(close AS DECIMAL(12, 2)) AS close_dec")
+    df.write.format("delta").mode("append").option("mergeSchema", "true").save(str(table))
+
+
+@pytest.mark.parametrize("change, message", [
+    (enable_deletion_vectors_and_delete, "deletion vector"),
+    (enable_column_mapping, "reader version"),
+    (append_a_decimal_column, "decimal"),
+])
+def test_what_spark_writes_that_we_do_not_read_is_refused_by_name(spark, lake_copy, rc_binary, change, message):
+    raw = lake_copy / "raw" / "bars"
+    change(spark, raw)
+    for args in (("lake", "cat", raw), ("pipeline",)):
+        proc = run_cli(rc_binary, *args, env=env_of(lake_copy), check=False)
+        assert proc.returncode != 0, (args, proc.stdout)
+        assert "unsupported" in proc.stderr and message in proc.stderr.lower(), proc.stderr
