@@ -302,8 +302,12 @@ def test_we_read_a_table_whose_log_starts_at_sparks_checkpoint(spark, lake_copy,
     assert read_delta(spark, lake_copy / "silver" / "features").count() == len(silver)
 
 
-def enable_deletion_vectors_and_delete(spark, table):
+def enable_deletion_vectors(spark, table):
     spark.sql(f"ALTER TABLE delta.`{table}` SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')")
+
+
+def enable_deletion_vectors_and_delete(spark, table):
+    enable_deletion_vectors(spark, table)
     spark.sql(f"DELETE FROM delta.`{table}` WHERE symbol = 'TCS.NS' AND close > 0 AND ts < '2024-05-10'")
 
 
@@ -318,6 +322,7 @@ def append_a_decimal_column(spark, table):
 
 
 @pytest.mark.parametrize("change, message", [
+    (enable_deletion_vectors, "reader version"),  # reader 3 + the deletionVectors feature, before any delete
     (enable_deletion_vectors_and_delete, "deletion vector"),
     (enable_column_mapping, "reader version"),
     (append_a_decimal_column, "decimal"),
