@@ -41,6 +41,21 @@ def test_cat_reads_pyarrow_files(rc_binary, tmp_path, options):
         assert name in schema
 
 
+@pytest.mark.parametrize("use_dictionary", [True, False])
+def test_cat_reads_int96_timestamps(rc_binary, tmp_path, use_dictionary):
+    """INT96 is Spark's default timestamp encoding (spark.sql.parquet.outputTimestampType): UTC instants,
+    nanoseconds floored to our microseconds, dictionary-encoded or PLAIN, nulls kept."""
+    ts = pa.array([1_714_707_900_123_456_789, None, -1, 1_714_707_900_123_456_789], pa.timestamp("ns", tz="UTC"))
+    path = tmp_path / "int96.parquet"
+    pq.write_table(pa.table({"ts": ts, "n": [1, 2, 3, 4]}), path, use_deprecated_int96_timestamps=True,
+                   use_dictionary=use_dictionary)
+    assert pq.ParquetFile(path).schema.column(0).physical_type == "INT96"
+    rows = cat(rc_binary, path)
+    assert [r["ts"] for r in rows] == ["2024-05-03T03:45:00.123456Z", None, "1969-12-31T23:59:59.999999Z",
+                                       "2024-05-03T03:45:00.123456Z"]
+    assert [r["n"] for r in rows] == [1, 2, 3, 4]
+
+
 @pytest.mark.parametrize("codec", ["snappy", "zstd", "gzip", "uncompressed"])
 def test_cat_reads_duckdb_files(rc_binary, tmp_path, codec):
     path = tmp_path / f"duck_{codec}.parquet"

@@ -1,6 +1,7 @@
 // Exact-byte checks of our encoders against the worked examples of
 // docs/formats.md §1.2 (page header) and §1.4 (RLE / bit-packed hybrid), plus
 // decoder checks for encodings we only read.
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,35 @@ TEST(PlainTest, StringsAreLengthPrefixed) {
   EXPECT_EQ(DecodePlain(U8(out), out.size(), 2, back), 10);
   EXPECT_EQ(back[0], "ab");
   EXPECT_EQ(DecodePlain(U8(out), 5, 2, back), -1);
+}
+
+// INT96 as Spark writes it by default: u64le nanoseconds of the day, u32le Julian day.
+std::string Int96(uint64_t nanos_of_day, uint32_t julian_day) {
+  std::string out(12, '\0');
+  std::memcpy(out.data(), &nanos_of_day, 8);
+  std::memcpy(out.data() + 8, &julian_day, 4);
+  return out;
+}
+
+TEST(PlainTest, Int96TimestampsBecomeUtcMicroseconds) {
+  // 2024-05-03T03:45:00.123456789Z: Julian day 2460434, 13500.123456789 s into the day.
+  const std::string data = Int96(13'500'123'456'789, 2460434) + Int96(0, 2440588) + Int96(86'399'999'999'999, 2440587);
+  std::vector<int64_t> out(3);
+  ASSERT_EQ(DecodePlainInt96(reinterpret_cast<const uint8_t*>(data.data()), data.size(), 3, out.data()), 36);
+  EXPECT_EQ(out[0], int64_t{1714707900} * 1'000'000 + 123'456);  // nanoseconds floored to micros
+  EXPECT_EQ(out[1], 0);                                          // the Unix epoch
+  EXPECT_EQ(out[2], -1);                                         // the last microsecond of 1969
+}
+
+TEST(PlainTest, MalformedOrTruncatedInt96IsRejected) {
+  auto decode = [](const std::string& data, size_t count) {
+    std::vector<int64_t> out(count);
+    return DecodePlainInt96(reinterpret_cast<const uint8_t*>(data.data()), data.size(), count, out.data());
+  };
+  EXPECT_EQ(decode(Int96(0, 2460434).substr(0, 11), 1), -1);               // truncated
+  EXPECT_EQ(decode(Int96(86'400'000'000'000, 2460434), 1), -1);            // a day has fewer nanoseconds
+  EXPECT_EQ(decode(Int96(uint64_t{1} << 63, 2460434), 1), -1);             // negative nanoseconds
+  EXPECT_EQ(decode(Int96(0, 0xFFFFFFFFu), 1), -1);                         // beyond int64 microseconds
 }
 
 TEST(DeltaTest, SpecExampleOneToFive) {

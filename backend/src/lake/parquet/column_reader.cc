@@ -157,6 +157,9 @@ Status ChunkDecoder::DecodeDictionaryPage(const format::PageHeader& header, cons
   int64_t used = 0;
   if constexpr (std::is_same_v<T, uint8_t>) {
     used = DecodePlainBools(data, size, count, dict.data());
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    used = leaf_.physical == format::Type::INT96 ? DecodePlainInt96(data, size, count, dict.data())
+                                                 : DecodePlain(data, size, count, dict.data());
   } else {
     used = DecodePlain(data, size, count, dict.data());
   }
@@ -191,6 +194,19 @@ Status ChunkDecoder::DecodeValues(int32_t encoding, const uint8_t* data, size_t 
                                   bool v2) {
   (void)v2;
   int64_t used = -1;
+  if (leaf_.physical == format::Type::INT96) {
+    // 12-byte values: only PLAIN (and dictionaries of PLAIN values) exist for them.
+    if constexpr (std::is_same_v<T, int64_t>) {
+      if (encoding == format::Encoding::PLAIN) {
+        used = DecodePlainInt96(data, size, count, out);
+        if (used < 0) return Corrupt("truncated or malformed INT96 timestamps");
+        return Ok();
+      }
+    }
+    if (encoding != format::Encoding::PLAIN_DICTIONARY && encoding != format::Encoding::RLE_DICTIONARY) {
+      return NotSupported("encoding " + EncodingName(encoding) + " for INT96");
+    }
+  }
   switch (encoding) {
     case format::Encoding::PLAIN:
       if constexpr (std::is_same_v<T, uint8_t>) {
@@ -570,7 +586,9 @@ Result<LeafInfo> MapLeaf(const format::SchemaElement& element) {
       leaf.type = ColumnType::kInt64;
       return leaf;
     case format::Type::INT96:
-      return unsupported("INT96 timestamps (write TIMESTAMP(MICROS) instead)");
+      // Spark's default timestamp encoding (spark.sql.parquet.outputTimestampType=INT96): UTC instants.
+      leaf.type = ColumnType::kTimestampMicros;
+      return leaf;
     case format::Type::FLOAT:
       leaf.type = ColumnType::kFloat;
       return leaf;

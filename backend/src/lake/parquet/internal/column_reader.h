@@ -35,7 +35,7 @@ struct LeafInfo {
 };
 
 // Maps a schema leaf to a LeafInfo. Errors: kUnsupported naming the column
-// and the feature (INT96, DECIMAL, unsigned 64-bit, nested, ...).
+// and the feature (DECIMAL, unsigned 64-bit, nested, ...).
 Result<LeafInfo> MapLeaf(const format::SchemaElement& element);
 
 // Decoded bytes still allowed for this Read (guards against files whose

@@ -1,6 +1,8 @@
 // PLAIN strings and booleans; the fixed-width cases are memcpy in the header.
 #include "lake/parquet/internal/encoding/plain.h"
 
+#include <limits>
+
 #include "lake/parquet/internal/bytes.h"
 
 namespace rc::lake::parquet::internal {
@@ -17,6 +19,23 @@ void EncodePlain(const std::string_view* values, size_t count, std::string* out)
     if (len > 0) std::memcpy(dst + pos + 4, values[idx].data(), len);
     pos += 4 + len;
   }
+}
+
+int64_t DecodePlainInt96(const uint8_t* data, size_t size, size_t count, int64_t* out) {
+  constexpr int64_t kUnixEpochJulianDay = 2440588;
+  constexpr int64_t kNanosPerDay = int64_t{86400} * 1000 * 1000 * 1000;
+  constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
+  // Days whose every instant fits in int64 microseconds (about +-292,000 years).
+  constexpr int64_t kMaxDays = std::numeric_limits<int64_t>::max() / kMicrosPerDay - 1;
+  if (count > size / kInt96Bytes) return -1;
+  for (size_t idx = 0; idx < count; ++idx) {
+    const uint8_t* value = data + idx * kInt96Bytes;
+    const auto nanos_of_day = LoadLittleEndian<int64_t>(value);
+    const int64_t days = static_cast<int64_t>(LoadLittleEndian<uint32_t>(value + 8)) - kUnixEpochJulianDay;
+    if (nanos_of_day < 0 || nanos_of_day >= kNanosPerDay || days > kMaxDays || days < -kMaxDays) return -1;
+    out[idx] = days * kMicrosPerDay + nanos_of_day / 1000;
+  }
+  return static_cast<int64_t>(count * kInt96Bytes);
 }
 
 void EncodePlainBools(const uint8_t* values, size_t count, std::string* out) {

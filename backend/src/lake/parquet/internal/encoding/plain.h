@@ -31,6 +31,12 @@ inline int64_t DecodePlain(const uint8_t* data, size_t size, size_t count, T* ou
   return static_cast<int64_t>(count * sizeof(T));
 }
 int64_t DecodePlain(const uint8_t* data, size_t size, size_t count, std::string* out);
+// INT96 timestamps (Spark's and Impala's default): 12 bytes each, u64le
+// nanoseconds of the day then u32le Julian day number, converted to UTC
+// microseconds since the epoch (nanoseconds floored). -1 also when a value is
+// malformed: nanoseconds outside one day, or a day beyond int64 microseconds.
+int64_t DecodePlainInt96(const uint8_t* data, size_t size, size_t count, int64_t* out);
+inline constexpr size_t kInt96Bytes = 12;
 int64_t DecodePlainBools(const uint8_t* data, size_t size, size_t count, uint8_t* out);
 
 }  // namespace rc::lake::parquet::internal
