@@ -122,6 +122,26 @@ TEST(GoldLogTest, CloseCommitsTheQueueAndLaterAppendsAreCommittedAtOnce) {
   EXPECT_THAT(gold.Close(), IsOk());  // idempotent
 }
 
+TEST(GoldLogTest, SmallFilesAreCompactedOnTheirOwn) {
+  TempDir dir;
+  GoldLogOptions options;
+  options.max_delay = std::chrono::seconds(30);
+  options.compact_every = 4;      // look after every 4th commit ...
+  options.compact_min_files = 3;  // ... and compact a partition holding 3 or more small files
+  GoldLog gold(dir.str(), options);
+  for (int commit = 0; commit < 8; ++commit) {
+    gold.Append(Outcome("TCS.NS", kBase + commit * 300'000'000LL, 100.0));
+    ASSERT_THAT(gold.Flush(), IsOk());
+  }
+  auto table = lake::layers::LayerTable::OpenGold(dir.str());
+  ASSERT_TRUE(table.has_value());
+  auto snapshot = table->table().Latest();
+  ASSERT_TRUE(snapshot.has_value());
+  // 8 one-row commits, compacted after the 4th and the 8th: one file left, every row kept.
+  EXPECT_EQ((*snapshot)->files.size(), 1u);
+  EXPECT_EQ(GoldRowCount(dir.str(), "TCS.NS"), 8u);
+}
+
 TEST(GoldLogTest, RowsCarryThePredictionAndATargetBarOnTheCalendar) {
   auto rows = GoldRows({Outcome("TCS.NS", kBase, 101.5)});
   ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
