@@ -156,15 +156,13 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
   // 4. The forming bar, for charts that draw the current candle.
   if (forming && context_->runtime->broadcaster() != nullptr && forming->open && forming->high && forming->low &&
       forming->close) {
-    boost::json::object bar{{"ts", FormatIsoUtc(forming->open_time)},
-                            {"open", *forming->open},
-                            {"high", *forming->high},
-                            {"low", *forming->low},
-                            {"close", *forming->close},
-                            {"volume", forming->volume.value_or(0.0)},
-                            {"session", MarketSessionName(calendar.SessionAt(forming->open_time))},
-                            {"gap_before", false},
-                            {"forming", true}};
+    // The same object as a stored bar (GET /api/bars), marked as still forming.
+    data::pipeline::BronzeBar current;
+    current.bar = Bar{forming->open_time, *forming->open,  *forming->high,
+                      *forming->low,      *forming->close, forming->volume.value_or(0.0)};
+    current.session = calendar.SessionAt(forming->open_time);
+    boost::json::object bar = data::pipeline::BronzeBarJson(current);
+    bar["forming"] = true;
     context_->runtime->broadcaster()->Publish(serving::ChannelName("bars", symbol.str(), tf.ToString()), "bar",
                                               JsonText(bar));
     ++report.published_bars;

@@ -8,6 +8,7 @@
 #include "core/calendar.h"
 #include "data/failover/provider_chain.h"
 #include "ml/registry/registry.h"
+#include "ml/silver_source.h"
 #include "serving/quality.h"
 #include "serving/runtime.h"
 
@@ -351,16 +352,10 @@ boost::json::object Scheduler::FreshnessJson() const {
     const WatchedSeries& series = *job->series;
     const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(series.symbol);
     const auto newest = job->newest_bar;
-    // The newest bar the calendar expects to have closed by now.
+    // The newest bar the calendar expects to have closed by now (the same rule as prediction freshness).
     std::optional<int64_t> expected;
-    for (int64_t days = 7; days <= 28 && !expected; days *= 2) {
-      const auto opens = calendar.TradingBars(now - days * kMicrosPerDay, now, series.timeframe);
-      for (auto it = opens.rbegin(); it != opens.rend(); ++it) {
-        if (calendar.BarClose(*it, series.timeframe) <= now) {
-          expected = *it;
-          break;
-        }
-      }
+    if (const int64_t open = ml::ExpectedNewestBar(calendar, series.timeframe, now, INT64_MIN); open != INT64_MIN) {
+      expected = open;
     }
     boost::json::object item{{"newest_bar", OptionalTime(newest)}, {"expected_bar", OptionalTime(expected)}};
     if (!newest) {
