@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -204,6 +205,20 @@ FileSystem& LocalFileSystem() {
   return *fs;
 }
 
+namespace {
+std::atomic<FileSystem*> installed_default{nullptr};  // null: LocalFileSystem()
+}  // namespace
+
+FileSystem& DefaultFileSystem() {
+  FileSystem* fs = installed_default.load(std::memory_order_acquire);
+  return fs != nullptr ? *fs : LocalFileSystem();
+}
+
+ScopedDefaultFileSystem::ScopedDefaultFileSystem(FileSystem& fs)
+    : previous_(installed_default.exchange(&fs, std::memory_order_acq_rel)) {}
+
+ScopedDefaultFileSystem::~ScopedDefaultFileSystem() { installed_default.store(previous_, std::memory_order_release); }
+
 // ---------------------------------------------------------------------------
 
 FaultInjectionFileSystem::FaultInjectionFileSystem(FileSystem& base) : base_(base) {}
@@ -235,6 +250,31 @@ Status FaultInjectionFileSystem::Tick(std::string_view op, const std::string& pa
   if (failing_ && !sticky_) failing_ = false;
   if (fail) return IoError("injected failure of " + std::string(op) + " '" + path + "' (op " + std::to_string(ops_) + ")");
   return Ok();
+}
+
+void FaultInjectionFileSystem::InjectWriteFault(WriteFault fault) {
+  std::lock_guard lock(mu_);
+  write_fault_ = std::move(fault);
+}
+
+void FaultInjectionFileSystem::ClearWriteFault() {
+  std::lock_guard lock(mu_);
+  write_fault_.reset();
+}
+
+int64_t FaultInjectionFileSystem::injected_write_failures() const {
+  std::lock_guard lock(mu_);
+  return injected_write_failures_;
+}
+
+Status FaultInjectionFileSystem::WriteFaultFor(std::string_view op, const std::string& path, bool needs_space) {
+  std::lock_guard lock(mu_);
+  if (!write_fault_) return Ok();
+  if (!write_fault_->path_part.empty() && path.find(write_fault_->path_part) == std::string::npos) return Ok();
+  // A full disk still lets a process remove files and sync what it wrote.
+  if (write_fault_->os_errno == ENOSPC && !needs_space) return Ok();
+  ++injected_write_failures_;
+  return IoError(std::string(op) + " '" + path + "': " + std::strerror(write_fault_->os_errno) + " (injected)");
 }
 
 void FaultInjectionFileSystem::NoteNewEntry(const std::string& path) {
@@ -294,6 +334,17 @@ Status FaultInjectionFileSystem::Write(std::string_view op, const std::string& p
   RC_RETURN_IF_ERROR(Tick(op, path));
   RC_ASSIGN_OR_RETURN(bool existed, base_.Exists(path));
   if (exclusive && existed) return Conflict("'" + path + "' already exists");
+  if (auto fault = WriteFaultFor(op, path, /*needs_space=*/true); !fault) {
+    // A short write: the name exists with part of the data, as after a real
+    // ENOSPC/EIO in the middle of write(2). Readers must never see it.
+    if (!existed) NoteNewEntry(path);
+    {
+      std::lock_guard lock(mu_);
+      unsynced_content_.insert(path);
+    }
+    (void)base_.WriteFile(path, data.substr(0, data.size() / 2), /*sync=*/false);
+    return fault;
+  }
   if (!existed) NoteNewEntry(path);
   {
     std::lock_guard lock(mu_);
@@ -309,6 +360,7 @@ Status FaultInjectionFileSystem::Write(std::string_view op, const std::string& p
 
 Status FaultInjectionFileSystem::LinkNoReplace(const std::string& from, const std::string& to) {
   RC_RETURN_IF_ERROR(Tick("link", to));
+  RC_RETURN_IF_ERROR(WriteFaultFor("link", to, /*needs_space=*/true));
   RC_RETURN_IF_ERROR(base_.LinkNoReplace(from, to));
   NoteNewEntry(to);
   std::lock_guard lock(mu_);
@@ -318,6 +370,7 @@ Status FaultInjectionFileSystem::LinkNoReplace(const std::string& from, const st
 
 Status FaultInjectionFileSystem::Rename(const std::string& from, const std::string& to) {
   RC_RETURN_IF_ERROR(Tick("rename", to));
+  RC_RETURN_IF_ERROR(WriteFaultFor("rename", to, /*needs_space=*/true));
   RC_RETURN_IF_ERROR(base_.Rename(from, to));
   NoteNewEntry(to);
   std::lock_guard lock(mu_);
@@ -327,6 +380,7 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
 
 Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   RC_RETURN_IF_ERROR(Tick("syncdir", dir));
+  RC_RETURN_IF_ERROR(WriteFaultFor("fsync dir", dir, /*needs_space=*/false));
   RC_RETURN_IF_ERROR(base_.SyncDir(dir));
   std::lock_guard lock(mu_);
   unsynced_entries_.erase(dir);
@@ -335,6 +389,9 @@ Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
 
 Status FaultInjectionFileSystem::CreateDirs(const std::string& dir) {
   RC_RETURN_IF_ERROR(Tick("mkdir", dir));
+  // Only a directory that does not exist yet needs space.
+  RC_ASSIGN_OR_RETURN(bool dir_exists, base_.Exists(dir));
+  if (!dir_exists) RC_RETURN_IF_ERROR(WriteFaultFor("mkdir", dir, /*needs_space=*/true));
   // Record the first missing ancestor: that is the new entry a crash would lose.
   std::string missing;
   for (std::string p = dir; !p.empty() && p != "/" && p != "."; p = ParentDir(p)) {
@@ -354,6 +411,7 @@ Result<std::vector<DirEntry>> FaultInjectionFileSystem::ListDir(const std::strin
 
 Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
   RC_RETURN_IF_ERROR(Tick("remove", path));
+  RC_RETURN_IF_ERROR(WriteFaultFor("unlink", path, /*needs_space=*/false));
   RC_RETURN_IF_ERROR(base_.RemoveFile(path));
   std::lock_guard lock(mu_);
   unsynced_content_.erase(path);
@@ -364,6 +422,7 @@ Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
 
 Status FaultInjectionFileSystem::RemoveDir(const std::string& path) {
   RC_RETURN_IF_ERROR(Tick("rmdir", path));
+  RC_RETURN_IF_ERROR(WriteFaultFor("rmdir", path, /*needs_space=*/false));
   return base_.RemoveDir(path);
 }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -89,9 +90,46 @@ class FileSystem {
 // The process-wide POSIX file system. Never null; lives for the whole process.
 FileSystem& LocalFileSystem();
 
+// The file system of every table opened without TableOptions::fs:
+// LocalFileSystem(), unless a test installed another (below). The server's
+// write paths (raw, pipeline, gold, checkpoints, compaction) all reach the
+// disk through it, so a test can run the whole live loop on a faulty disk.
+FileSystem& DefaultFileSystem();
+
+// Test-only: makes `fs` the DefaultFileSystem() for its lifetime (restoring
+// the previous one after). Not for production code: the server never
+// installs one. Tables keep the file system they were opened with, so open
+// them inside the scope.
+class ScopedDefaultFileSystem {
+ public:
+  explicit ScopedDefaultFileSystem(FileSystem& fs);
+  ~ScopedDefaultFileSystem();
+  ScopedDefaultFileSystem(const ScopedDefaultFileSystem&) = delete;
+  ScopedDefaultFileSystem& operator=(const ScopedDefaultFileSystem&) = delete;
+
+ private:
+  FileSystem* previous_;
+};
+
+// A disk-level fault for FaultInjectionFileSystem::InjectWriteFault.
+struct WriteFault {
+  // ENOSPC (disk full): operations that need space fail - write, create,
+  // link, rename, mkdir - while removals and syncs still work, as on a full
+  // disk. EIO (I/O error): every operation that changes the disk fails,
+  // removals and syncs included. Any other errno behaves like EIO.
+  int os_errno = 0;
+  // Only paths containing this fail ("" = every path), e.g. "/gold/" or
+  // "_delta_log/" to hit one table or the commit step alone.
+  std::string path_part;
+};
+
 // A FileSystem for tests, wrapping another one:
 //  * fails the Nth operation (counting every call, 1-based) with kIo, or every
 //    operation after it;
+//  * or, until cleared, fails the writes a full disk (ENOSPC) or a failing
+//    one (EIO) would fail (InjectWriteFault). A failed write leaves a torn
+//    file behind (the first half of its data), as a real short write does;
+//    reads keep working;
 //  * remembers what is not durable yet (file contents written without sync,
 //    directory entries created since their directory's last SyncDir), and
 //    SimulateCrash() undoes exactly that on the underlying file system, as a
@@ -109,6 +147,14 @@ class FaultInjectionFileSystem : public FileSystem {
   // Number of operations since construction or the last ResetCounter().
   int64_t op_count() const;
   void ResetCounter();
+
+  // Fails writes as described at WriteFault until ClearWriteFault(). Errors
+  // are kIo with the OS message, e.g. "create '<path>': No space left on
+  // device (injected)".
+  void InjectWriteFault(WriteFault fault);
+  void ClearWriteFault();
+  // Operations failed by InjectWriteFault since construction.
+  int64_t injected_write_failures() const;
 
   // Drops everything not made durable (see above) and clears the failure plan.
   // Errors: kIo from the underlying file system.
@@ -129,6 +175,9 @@ class FaultInjectionFileSystem : public FileSystem {
  private:
   // Counts the operation; returns an error when it is planned to fail.
   Status Tick(std::string_view op, const std::string& path);
+  // The injected disk fault for a mutating operation on `path`, if any.
+  // `needs_space`: the operation allocates (fails under ENOSPC too).
+  Status WriteFaultFor(std::string_view op, const std::string& path, bool needs_space);
   void NoteNewEntry(const std::string& path);
   Status Write(std::string_view op, const std::string& path, std::string_view data, bool sync, bool exclusive);
 
@@ -138,6 +187,8 @@ class FaultInjectionFileSystem : public FileSystem {
   int64_t fail_at_ = 0;
   bool sticky_ = false;
   bool failing_ = false;
+  std::optional<WriteFault> write_fault_;
+  int64_t injected_write_failures_ = 0;
   // Files whose content is not synced yet.
   std::set<std::string> unsynced_content_;
   // Entries created since their directory's last SyncDir (dir -> names).

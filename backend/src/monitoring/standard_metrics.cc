@@ -99,6 +99,17 @@ Family<Counter>& GoldLogDroppedRowsTotal() {
   return f;
 }
 
+Family<Counter>& StorageWriteFailuresTotal() {
+  static auto& f = R().AddCounter("storage_write_failures_total",
+                                  "Failed writes to the data directory (disk full, I/O error), by write path.", {"path"});
+  return f;
+}
+Family<Gauge>& StorageDegraded() {
+  static auto& f = R().AddGauge("storage_degraded",
+                                "1 while the write path's last write failed (serving continues from memory).", {"path"});
+  return f;
+}
+
 void SetRegimeState(const std::string& symbol, const std::string& timeframe, const std::string& state) {
   static const char* kStates[] = {"trending_up", "trending_down", "range_bound", "volatile", "neutral", "unknown"};
   for (const char* s : kStates) {
@@ -124,6 +135,8 @@ void RegisterStandardMetrics() {
   IngestionLagSeconds();
   TrainingRunsTotal();
   GoldLogDroppedRowsTotal().WithLabels(std::vector<std::string>{});
+  StorageWriteFailuresTotal();
+  StorageDegraded();
 }
 
 }  // namespace rc::monitoring

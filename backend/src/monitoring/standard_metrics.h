@@ -31,6 +31,10 @@ Family<Gauge>& IngestionLagSeconds();              // ingestion_lag_seconds{symb
 Family<Counter>& TrainingRunsTotal();              // training_runs_total{bot,outcome}
 // Serving.
 Family<Counter>& GoldLogDroppedRowsTotal();        // gold_log_dropped_rows_total
+// Storage (issue 13): the live loop's writes to DATA_DIR, by write path
+// ("raw", "pipeline", "gold_log", "gold_compaction", "training").
+Family<Counter>& StorageWriteFailuresTotal();      // storage_write_failures_total{path}
+Family<Gauge>& StorageDegraded();                  // storage_degraded{path}: 1 while its writes fail
 
 // Sets market_regime_state for (symbol, timeframe): 1 for `state`, 0 for the
 // other five states of the glossary.

@@ -14,6 +14,7 @@
 #include "monitoring/standard_metrics.h"
 #include "serving/broadcaster.h"
 #include "serving/runtime.h"
+#include "serving/storage_health.h"
 
 namespace rc::scheduler {
 namespace {
@@ -131,25 +132,38 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
     // Runbook Data Feed Gap: market_regime_state goes unknown (stale) and this spikes.
     monitoring::CacheMissesTotal().WithLabels({"bars"}).Inc(static_cast<double>(report.missing));
   }
+  serving::StorageHealth& storage = context_->runtime->storage();
   if (!closed.bars.empty()) {
-    RC_ASSIGN_OR_RETURN(auto commit, data::pipeline::CommitRaw(context_->data_dir, symbol, tf, closed));
-    report.stored = commit.rows;
+    auto commit = data::pipeline::CommitRaw(context_->data_dir, symbol, tf, closed);
+    storage.Record("raw", commit ? Ok() : Status(tl::unexpected(commit.error())));
+    // Nothing was stored: the next cycle fetches the same bars again.
+    if (!commit) return tl::unexpected(commit.error());
+    report.stored = commit->rows;
     newest_stored_ = std::max(newest_stored_.value_or(INT64_MIN), closed.bars.back().open_time);
-
-    // 3. raw -> bronze -> silver for this partition, then the series in memory.
+    catch_up_pending_ = true;
+    rebuild_series_ |= filled_gap;
+  }
+  if (catch_up_pending_) {
+    // 3. raw -> bronze -> silver for this partition, then the series in
+    //    memory. Until this succeeds (after a failed write, the bars are in
+    //    raw only), every cycle runs it again, new bars or not.
     data::pipeline::PipelineOptions pipeline;
     pipeline.data_dir = context_->data_dir;
     pipeline.horizons_minutes = context_->horizons_minutes;
     pipeline.now = now;
     pipeline.symbol = symbol;
     pipeline.timeframe = tf;
-    RC_RETURN_IF_ERROR(data::pipeline::RunPipeline(pipeline));
+    auto pipelined = data::pipeline::RunPipeline(pipeline);
+    storage.Record("pipeline", pipelined ? Ok() : Status(tl::unexpected(pipelined.error())));
+    if (!pipelined) return tl::unexpected(pipelined.error());
     // A late bar lands in the middle of the history: rebuild the series in
     // memory instead of advancing it (features depend on bar order).
-    if (filled_gap) context_->runtime->book().Invalidate(symbol, tf);
+    if (rebuild_series_) context_->runtime->book().Invalidate(symbol, tf);
+    rebuild_series_ = false;
     RC_ASSIGN_OR_RETURN(auto advanced, context_->runtime->book().CatchUp(symbol, tf));
     report.advanced = static_cast<int64_t>(advanced.size());
     RC_ASSIGN_OR_RETURN(report.published_bars, PublishNewBars());
+    catch_up_pending_ = false;
   }
   report.newest_bar = newest_stored_;
 

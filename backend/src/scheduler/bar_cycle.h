@@ -67,7 +67,11 @@ class BarCycle {
   BarCycle(WatchedSeries series, CycleContext* context);
 
   // Runs one cycle at market time `now`. Errors: lake errors (the cycle can be
-  // retried; nothing half-written is visible). A provider outage is not an
+  // retried; nothing half-written is visible). Every raw and pipeline write's
+  // outcome goes to the runtime's StorageHealth ("raw", "pipeline"); a
+  // pipeline that failed after raw was committed runs again on the next
+  // cycle, so a disk that frees up catches bronze, silver and the series up
+  // without new bars. A provider outage is not an
   // error: it is reported (fetch_error, missing) and retried by the scheduler.
   Result<CycleReport> Run(int64_t now);
 
@@ -86,6 +90,8 @@ class BarCycle {
   bool loaded_ = false;
   std::optional<int64_t> newest_stored_;
   std::optional<int64_t> newest_published_;
+  bool catch_up_pending_ = false;  // raw holds bars bronze/silver/memory may not have yet
+  bool rebuild_series_ = false;    // a late bar filled a gap: rebuild the series in memory
   std::set<int64_t> gaps_;  // closed bars expected in the last day that no provider had yet
 };
 

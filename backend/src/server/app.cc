@@ -52,6 +52,45 @@ void ObserveRequest(const Request& request, const Response& response, const std:
                request.remote);
 }
 
+// The "storage" entry of /health: degraded while a write path of the live
+// loop fails (disk full, I/O error), naming each failing path, its last error
+// and since when; ok again after that path's next successful write.
+boost::json::object StorageHealthJson(const serving::StorageHealth& storage) {
+  namespace json = boost::json;
+  json::object failing;
+  std::string detail;
+  int64_t failures = 0;
+  TimestampUs since = 0;
+  std::string last_error;
+  for (const auto& [path, state] : storage.Snapshot()) {
+    failures += state.failures;
+    if (!state.failing) continue;
+    failing[path] = json::object{{"last_error", state.last_error},
+                                 {"since", FormatIsoUtc(state.failing_since)},
+                                 {"failures", state.failures}};
+    if (!detail.empty()) detail += "; ";
+    detail += path + " writes failing since " + FormatIsoUtc(state.failing_since) + ": " + state.last_error;
+    if (since == 0 || state.failing_since < since) {
+      since = state.failing_since;
+      last_error = state.last_error;
+    }
+  }
+  json::object item{{"required", false}};
+  if (failing.empty()) {
+    item["status"] = HealthStateName(HealthState::kOk);
+    item["detail"] = failures == 0 ? "writes to DATA_DIR succeed"
+                                   : "writes to DATA_DIR succeed again (" + std::to_string(failures) +
+                                         " failed writes since start)";
+    return item;
+  }
+  item["status"] = HealthStateName(HealthState::kDegraded);
+  item["detail"] = detail + " (serving continues from memory; retrying)";
+  item["last_error"] = last_error;
+  item["since"] = FormatIsoUtc(since);
+  item["failing"] = std::move(failing);
+  return item;
+}
+
 }  // namespace
 
 App::App(Settings settings) : settings_(std::move(settings)), started_at_(NowMicros()) {
@@ -161,6 +200,7 @@ Response App::Health() const {
     if (name == "scheduler" && scheduler_) item["detail"] = scheduler_->Summary();
     subsystems[name] = std::move(item);
   }
+  if (runtime_) subsystems["storage"] = StorageHealthJson(runtime_->storage());
   const bool healthy = health_.Healthy();
   json::object body{{"status", healthy ? "ok" : "down"},
                     {"version", BuildVersion()},
@@ -181,7 +221,12 @@ void App::AddSystemRoutes() {
                 "status":{"type":"string","enum":["ok","down"]},"version":{"type":"string"},"commit":{"type":"string"},
                 "uptime_s":{"type":"number"},"subsystems":{"type":"object","additionalProperties":{"type":"object",
                 "properties":{"status":{"type":"string","enum":["ok","degraded","down","not_started"]},
-                "required":{"type":"boolean"},"detail":{"type":"string"}}}},
+                "required":{"type":"boolean"},"detail":{"type":"string"},
+                "last_error":{"type":"string","description":"storage: the oldest failing write path's last error"},
+                "since":{"type":"string","description":"storage: when writes started failing, ISO 8601 UTC"},
+                "failing":{"type":"object","description":"storage: each failing write path: raw, pipeline, gold_log, gold_compaction, training",
+                  "additionalProperties":{"type":"object","properties":{"last_error":{"type":"string"},
+                  "since":{"type":"string"},"failures":{"type":"integer"}}}}}}},
                 "demo":{"type":"string","description":"present while the offline demo (replay of sample data) runs"},
                 "scheduler":{"type":"string"},
                 "series":{"type":"object","additionalProperties":{"type":"object","properties":{

@@ -82,8 +82,8 @@ Result<ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcomes) {
   return rows;
 }
 
-GoldLog::GoldLog(std::string data_dir, GoldLogOptions options)
-    : data_dir_(std::move(data_dir)), options_(options), thread_([this] { Loop(); }) {}
+GoldLog::GoldLog(std::string data_dir, GoldLogOptions options, StorageHealth* health)
+    : data_dir_(std::move(data_dir)), options_(options), health_(health), thread_([this] { Loop(); }) {}
 
 GoldLog::~GoldLog() {
   if (auto closed = Close(); !closed) {
@@ -139,7 +139,9 @@ Status GoldLog::CommitQueued() {
       lake::delta::CompactOptions compact;
       compact.min_files = options_.compact_min_files;
       // Compaction failing is not a lost prediction: log it and go on.
-      if (auto compacted = gold.table().Compact(compact); !compacted) {
+      auto compacted = gold.table().Compact(compact);
+      if (health_ != nullptr) health_->Record("gold_compaction", compacted ? Ok() : Status(tl::unexpected(compacted.error())));
+      if (!compacted) {
         spdlog::warn("gold prediction log: compaction failed: {}", compacted.error().ToString());
       } else if (compacted->version) {
         spdlog::info("gold prediction log: compacted {} files into {} ({} partitions)", compacted->files_removed,
@@ -149,6 +151,7 @@ Status GoldLog::CommitQueued() {
     return Ok();
   };
   Status status = commit();
+  if (health_ != nullptr) health_->Record("gold_log", status);
   std::lock_guard lock(queue_mutex_);
   if (status) {
     ++stats_.commits;

@@ -13,7 +13,11 @@
 // predictions (default 250 ms). A failed commit (disk full, I/O error) keeps
 // the rows queued and retries on the next round; past `max_pending` rows the
 // oldest are dropped, logged and counted in
-// gold_log_dropped_rows_total.
+// gold_log_dropped_rows_total. Each commit's outcome goes to the StorageHealth
+// given (write path "gold_log", compaction "gold_compaction"): /health says
+// degraded while commits fail and ok after the first that succeeds. A failed
+// commit leaves nothing visible (the Delta commit is atomic), so the retry
+// adds each row exactly once.
 // Small files are compacted on their own: after every `compact_every` commits,
 // partitions holding at least `compact_min_files` small files are rewritten.
 //
@@ -35,6 +39,7 @@
 #include "core/thread_annotations.h"
 #include "lake/column_batch.h"
 #include "serving/prediction_service.h"
+#include "serving/storage_health.h"
 
 namespace rc::serving {
 
@@ -52,7 +57,8 @@ Result<lake::ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcome
 
 class GoldLog {
  public:
-  explicit GoldLog(std::string data_dir, GoldLogOptions options = {});
+  // `health` may be null; otherwise it must outlive the log.
+  explicit GoldLog(std::string data_dir, GoldLogOptions options = {}, StorageHealth* health = nullptr);
   ~GoldLog();  // Close()
   GoldLog(const GoldLog&) = delete;
   GoldLog& operator=(const GoldLog&) = delete;
@@ -92,6 +98,7 @@ class GoldLog {
 
   const std::string data_dir_;
   const GoldLogOptions options_;
+  StorageHealth* const health_;
 
   mutable std::mutex queue_mutex_;
   std::condition_variable wake_;

@@ -41,7 +41,7 @@ Runtime::Runtime(RuntimeOptions options, Broadcaster* broadcaster)
       broadcaster_(broadcaster),
       book_(options_.data_dir, &adaptive_),
       lake_predictions_(options_.data_dir),
-      gold_(options_.data_dir, options_.gold) {}
+      gold_(options_.data_dir, options_.gold, &storage_) {}
 
 Runtime::~Runtime() = default;
 
@@ -89,6 +89,7 @@ Result<std::string> Runtime::SubmitTraining(const TrainRequest& request, const s
   auto id = jobs_.Submit("train", params, [this, request, request_id = CurrentRequestId()]() -> Result<boost::json::value> {
     ScopedRequestId log_scope(request_id);  // the job's log lines name the request that queued it
     auto outcome = WithRegistry([&] { return Train(options_.data_dir, request); });
+    storage_.Record("training", outcome ? Ok() : Status(tl::unexpected(outcome.error())));
     if (!outcome) return tl::unexpected(outcome.error());
     if (options_.on_trained) options_.on_trained(*outcome);
     spdlog::info("training {} {} {} +{}m finished: experiment {} is active", request.bot, request.symbol.str(),

@@ -33,6 +33,7 @@
 #include "serving/job_runner.h"
 #include "serving/prediction_service.h"
 #include "serving/series_book.h"
+#include "serving/storage_health.h"
 #include "serving/training_service.h"
 
 namespace rc::serving {
@@ -79,6 +80,8 @@ class Runtime {
   SeriesBook& book() { return book_; }
   AdaptiveBands& adaptive() { return adaptive_; }
   GoldLog& gold() { return gold_; }
+  // Write failures of the live loop (gold log, bar cycle, training) for /health.
+  StorageHealth& storage() { return storage_; }
   JobRunner& jobs() { return jobs_; }
   Broadcaster* broadcaster() { return broadcaster_; }
   const std::string& data_dir() const { return options_.data_dir; }
@@ -92,6 +95,7 @@ class Runtime {
   AdaptiveBands adaptive_;  // before book_, which reads it
   SeriesBook book_;
   PredictionService lake_predictions_;  // as-of (backfill) predictions
+  StorageHealth storage_;               // before gold_, which reports to it
   GoldLog gold_;
   std::mutex regime_mutex_;
   // regime channel -> (bar, state) last published on it

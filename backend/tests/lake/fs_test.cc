@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
@@ -88,6 +89,57 @@ TEST(FsTest, FaultInjectionFailsTheNthOperation) {
   fs.FailAtOp(0);
   EXPECT_THAT(fs.ReadFile(dir.str() + "/a"), IsOk());
   EXPECT_GE(fs.op_count(), 6);
+}
+
+TEST(FsTest, ADiskFullFaultFailsWritesWithATornFileAndLetsRemovalsAndReadsThrough) {
+  TempDir dir;
+  FaultInjectionFileSystem fs(LocalFileSystem());
+  const std::string d = dir.str();
+  ASSERT_THAT(fs.WriteFile(d + "/kept", "0123456789", true), IsOk());
+  fs.InjectWriteFault({ENOSPC, ""});
+  auto created = fs.CreateNewFile(d + "/new", "abcdefgh", true);
+  ASSERT_THAT(created, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(created.error().message, ::testing::HasSubstr("No space left on device"));
+  EXPECT_EQ(*LocalFileSystem().ReadFile(d + "/new"), "abcd");  // a short write, as the kernel leaves it
+  EXPECT_THAT(fs.LinkNoReplace(d + "/kept", d + "/linked"), ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(fs.Rename(d + "/kept", d + "/renamed"), ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(fs.CreateDirs(d + "/sub"), ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(fs.CreateDirs(d), IsOk());  // exists already: needs no space
+  EXPECT_EQ(*fs.ReadFile(d + "/kept"), "0123456789");
+  EXPECT_THAT(fs.SyncDir(d), IsOk());
+  EXPECT_THAT(fs.RemoveFile(d + "/new"), IsOk());  // a full disk still frees space
+  EXPECT_EQ(fs.injected_write_failures(), 4);
+  fs.ClearWriteFault();
+  EXPECT_THAT(fs.CreateNewFile(d + "/new", "abcdefgh", true), IsOk());
+  EXPECT_EQ(*LocalFileSystem().ReadFile(d + "/new"), "abcdefgh");
+}
+
+TEST(FsTest, AnIoErrorFaultFailsEveryChangeUnderItsPathOnly) {
+  TempDir dir;
+  FaultInjectionFileSystem fs(LocalFileSystem());
+  const std::string d = dir.str();
+  ASSERT_THAT(fs.CreateDirs(d + "/gold"), IsOk());
+  ASSERT_THAT(fs.CreateDirs(d + "/raw"), IsOk());
+  ASSERT_THAT(fs.WriteFile(d + "/gold/a", "x", true), IsOk());
+  fs.InjectWriteFault({EIO, "/gold/"});
+  auto written = fs.WriteFile(d + "/gold/b", "xy", true);
+  ASSERT_THAT(written, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(written.error().message, ::testing::HasSubstr("Input/output error"));
+  EXPECT_THAT(fs.SyncDir(d + "/gold/"), ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(fs.RemoveFile(d + "/gold/a"), ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(fs.ReadFile(d + "/gold/a"), IsOk());
+  EXPECT_THAT(fs.WriteFile(d + "/raw/a", "x", true), IsOk());  // another path: untouched
+  EXPECT_THAT(fs.SyncDir(d + "/raw"), IsOk());
+}
+
+TEST(FsTest, TheDefaultFileSystemIsLocalUnlessATestInstallsAnother) {
+  EXPECT_EQ(&DefaultFileSystem(), &LocalFileSystem());
+  FaultInjectionFileSystem faults(LocalFileSystem());
+  {
+    ScopedDefaultFileSystem scoped(faults);
+    EXPECT_EQ(&DefaultFileSystem(), &faults);
+  }
+  EXPECT_EQ(&DefaultFileSystem(), &LocalFileSystem());
 }
 
 TEST(FsTest, CrashDropsUnsyncedFilesAndEntries) {

@@ -313,7 +313,7 @@ Result<std::string> AbsoluteTableDir(std::string_view dir) {
 }
 
 Status FinishOptions(TableOptions& options) {
-  if (options.fs == nullptr) options.fs = &LocalFileSystem();
+  if (options.fs == nullptr) options.fs = &DefaultFileSystem();
   if (!options.clock_ms) options.clock_ms = SystemClockMs;
   if (options.max_rows_per_file < 1) return InvalidArgument("max_rows_per_file", "must be >= 1");
   if (options.max_commit_attempts < 1) return InvalidArgument("max_commit_attempts", "must be >= 1");

@@ -31,7 +31,7 @@
 namespace rc::lake::delta {
 
 struct TableOptions {
-  // File system for every read and write. Default: LocalFileSystem(). Not
+  // File system for every read and write. Default: DefaultFileSystem() (lake/fs.h). Not
   // owned; must outlive the Table.
   FileSystem* fs = nullptr;
   // Codec of new data files. Default: snappy.
