@@ -605,6 +605,17 @@ Result<std::vector<Group>> GroupByPartition(const Snapshot& snap, const ColumnBa
 }
 }  // namespace
 
+namespace {
+// Removes data files written for a commit that did not happen (best effort:
+// what a failing disk keeps is never referenced, and vacuum removes it). On a
+// full disk this is what frees the space for the retry.
+void RemoveUncommittedFiles(FileSystem& fs, const std::string& table_dir, const std::vector<AddFile>& adds) {
+  for (const auto& add : adds) {
+    if (auto path = paths::ResolveDataPath(table_dir, add.path)) (void)fs.RemoveFile(*path);
+  }
+}
+}  // namespace
+
 // Writes `data` (the data-file schema) as files of one partition.
 struct Table::DataFile {
   static Result<std::vector<AddFile>> Write(Table& table, const Snapshot& snap, const PartitionValueMap& values,
@@ -630,7 +641,13 @@ struct Table::DataFile {
       RC_ASSIGN_OR_RETURN(std::string bytes, parquet::Encode(chunk, popts));
       std::string name = paths::DataFileName(part++, paths::NewUuid(), CodecName(table.options_.codec));
       std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
-      RC_RETURN_IF_ERROR(fs.CreateNewFile(abs_dir + "/" + name, bytes, /*sync=*/true));
+      const std::string file = abs_dir + "/" + name;
+      if (auto created = fs.CreateNewFile(file, bytes, /*sync=*/true); !created) {
+        // A short write (disk full, I/O error) may have left part of it.
+        if (created.error().code != ErrorCode::kConflict) (void)fs.RemoveFile(file);
+        RemoveUncommittedFiles(fs, table.dir_, adds);
+        return tl::unexpected(created.error());
+      }
       AddFile add;
       add.path = paths::UriEncodePath(rel);
       add.partition_values = values;
@@ -640,7 +657,10 @@ struct Table::DataFile {
       add.stats = internal::ComputeStats(chunk);
       adds.push_back(std::move(add));
     }
-    RC_RETURN_IF_ERROR(fs.SyncDir(abs_dir));
+    if (auto synced = fs.SyncDir(abs_dir); !synced) {
+      RemoveUncommittedFiles(fs, table.dir_, adds);
+      return tl::unexpected(synced.error());
+    }
     return adds;
   }
 };
@@ -652,8 +672,12 @@ Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const C
   std::vector<AddFile> adds;
   for (const auto& g : groups) {
     RC_ASSIGN_OR_RETURN(ColumnBatch data, rows.Take(g.rows).Project(data_names));
-    RC_ASSIGN_OR_RETURN(auto files, DataFile::Write(*this, snap, g.values, data, data_change));
-    for (auto& f : files) adds.push_back(std::move(f));
+    auto files = DataFile::Write(*this, snap, g.values, data, data_change);
+    if (!files) {
+      RemoveUncommittedFiles(fs(), dir_, adds);  // the partitions written before this one
+      return tl::unexpected(files.error());
+    }
+    for (auto& f : *files) adds.push_back(std::move(f));
   }
   return adds;
 }
@@ -667,8 +691,13 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
   int64_t version = base.version + 1;
   const std::string tmp = paths::TempCommitPath(dir_, version);
   auto cleanup = [&fs, &tmp]() { (void)fs.RemoveFile(tmp); };
-  if (auto written = fs.CreateNewFile(tmp, content, /*sync=*/true); !written) {
+  // The commit did not happen: its temp file and the data files written for it are garbage.
+  auto abandon = [&]() {
     cleanup();
+    RemoveUncommittedFiles(fs, dir_, actions.adds);
+  };
+  if (auto written = fs.CreateNewFile(tmp, content, /*sync=*/true); !written) {
+    abandon();
     return tl::unexpected(WithContext(written.error(), "writing commit " + std::to_string(version)));
   }
   int64_t checked_through = base.version;
@@ -688,24 +717,24 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
       return result;
     }
     if (linked.error().code != ErrorCode::kConflict) {
-      cleanup();
+      abandon();
       return tl::unexpected(WithContext(linked.error(), "creating commit " + std::to_string(version)));
     }
     if (rules.is_create) {
-      cleanup();
+      abandon();
       return Conflict("table '" + dir_ + "' already exists");
     }
     // Another writer won this version: check what it (and any later winner) did.
     auto listing = internal::ListLog(fs, dir_);
     if (!listing) {
-      cleanup();
+      abandon();
       return tl::unexpected(listing.error());
     }
     int64_t latest = listing->latest;
     for (int64_t v = checked_through + 1; v <= latest; ++v) {
       auto other = internal::ReadCommit(fs, dir_, v);
       if (!other) {
-        cleanup();
+        abandon();
         return tl::unexpected(other.error());
       }
       std::string why;
@@ -735,7 +764,7 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
         }
       }
       if (!why.empty()) {
-        cleanup();
+        abandon();
         return Conflict("concurrent commit " + std::to_string(v) + " " + why + " after version " +
                         std::to_string(base.version) + " was read");
       }
@@ -743,7 +772,7 @@ Result<CommitResult> Table::Commit(const Snapshot& base, CommitActions actions, 
     checked_through = latest;
     version = latest + 1;
   }
-  cleanup();
+  abandon();
   return Conflict("could not commit to '" + dir_ + "' after " + std::to_string(options_.max_commit_attempts) +
                   " attempts: other writers kept winning");
 }
