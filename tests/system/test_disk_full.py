@@ -83,6 +83,7 @@ def test_a_full_disk_degrades_health_keeps_serving_and_recovers_with_nothing_los
         assert "No space left on device" in degraded["last_error"], degraded
         assert "No space left on device" in degraded["failing"]["gold_log"]["last_error"], degraded
         assert degraded["since"].endswith("Z")
+        print("degraded:", {path: state["failures"] for path, state in degraded["failing"].items()})
         served_while_full = len(triggers.acked)
         # Reads and predictions are still answered while nothing can be written.
         wait_for(lambda: len(triggers.acked) > served_while_full + 20, 30, "predictions stopped while the disk is full")
@@ -109,3 +110,4 @@ def test_a_full_disk_degrades_health_keeps_serving_and_recovers_with_nothing_los
         per_bar = frame[(frame.symbol == "TCS.NS") & (frame.timeframe == "5m")].groupby("ts").size()
         assert len(per_bar) > 0 and (per_bar == 1).all(), (table, per_bar[per_bar > 1].head())
     assert gold_rows(small_disk, API_HORIZON) == len(triggers.acked)
+    print(f"acknowledged predictions: {len(triggers.acked)}, all in gold once")

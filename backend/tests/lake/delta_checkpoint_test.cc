@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include "delta_test_util.h"
@@ -186,6 +188,42 @@ TEST(DeltaCheckpointTest, AFailureAtAnyStepOfTheCheckpointingCommitLeavesTheTabl
     // Version 10 is there exactly when the commit was reported (or its link survived).
     if (commit) EXPECT_EQ((*snap)->version, 10);
     EXPECT_EQ(RowCount(*reopened, (*snap)->version), (*snap)->version);
+  }
+}
+
+TEST(DeltaCheckpointTest, CheckpointsThatFailOnAFullOrFailingDiskCostOnlyReadTimeAndResumeAfter) {
+  for (int os_errno : {ENOSPC, EIO}) {
+    SCOPED_TRACE(std::strerror(os_errno));
+    TempDir tmp;
+    FaultInjectionFileSystem faults(LocalFileSystem());
+    ASSERT_THAT(Table::Create(Dir(tmp), BarsCreate()), IsOk());
+    auto t = OpenFresh(Dir(tmp), faults);
+    ASSERT_THAT(t, IsOk());
+    // Only the checkpoint files fail: every commit itself succeeds.
+    faults.InjectWriteFault({os_errno, "checkpoint"});
+    AppendCommits(*t, 12);
+    EXPECT_GT(faults.injected_write_failures(), 0);
+    EXPECT_FALSE(LogHas(*t, paths::CheckpointFileName(10)));
+    EXPECT_FALSE(LogHas(*t, "_last_checkpoint"));
+    for (const auto& entry : fs::directory_iterator(paths::LogDir(t->dir()))) {
+      // No torn checkpoint under a real name (temporary names are ignored by readers).
+      EXPECT_TRUE(entry.path().filename().string().front() == '.' ||
+                  entry.path().filename().string().find("checkpoint") == std::string::npos)
+          << entry.path();
+    }
+    Table::ClearSnapshotCache();
+    auto reopened = Table::Open(Dir(tmp));
+    ASSERT_THAT(reopened, IsOk());
+    EXPECT_EQ(RowCount(*reopened, 12), 12);  // the commits replay without a checkpoint
+
+    faults.ClearWriteFault();
+    AppendCommits(*t, 8, 12);  // version 20 writes the next checkpoint
+    EXPECT_TRUE(LogHas(*t, paths::CheckpointFileName(20)));
+    EXPECT_TRUE(LogHas(*t, "_last_checkpoint"));
+    Table::ClearSnapshotCache();
+    auto after = Table::Open(Dir(tmp));
+    ASSERT_THAT(after, IsOk());
+    EXPECT_EQ(RowCount(*after, 20), 20);
   }
 }
 
