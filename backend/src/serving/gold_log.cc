@@ -170,6 +170,7 @@ Status GoldLog::CommitQueued() {
 
 void GoldLog::Loop() {
   std::unique_lock lock(queue_mutex_);
+  int64_t failures_in_a_row = 0;
   while (true) {
     wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
     if (closing_) break;
@@ -179,8 +180,16 @@ void GoldLog::Loop() {
     if (closing_) break;  // Close() commits the rest on its own thread
     lock.unlock();
     if (auto committed = CommitQueued(); !committed) {
-      spdlog::error("gold prediction log: commit failed, will retry: {}", committed.error().ToString());
+      // A full disk fails every 250 ms retry: log the first and then every 100th,
+      // not four lines a second (the log may live on that disk).
+      if (failures_in_a_row++ % 100 == 0) {
+        spdlog::error("gold prediction log: commit failed ({} in a row), will retry: {}", failures_in_a_row,
+                      committed.error().ToString());
+      }
       std::this_thread::sleep_for(options_.max_delay);  // do not hammer a full disk
+    } else if (failures_in_a_row > 0) {
+      spdlog::info("gold prediction log: committed again after {} failed attempts", failures_in_a_row);
+      failures_in_a_row = 0;
     }
     lock.lock();
   }
