@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "lake/fs.h"
 #include "lake/layers/layers.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
@@ -140,6 +141,68 @@ TEST(GoldLogTest, SmallFilesAreCompactedOnTheirOwn) {
   // 8 one-row commits, compacted after the 4th and the 8th: one file left, every row kept.
   EXPECT_EQ((*snapshot)->files.size(), 1u);
   EXPECT_EQ(GoldRowCount(dir.str(), "TCS.NS"), 8u);
+}
+
+// A disk that fails only compaction's commit (its actions are the ones with
+// "dataChange":false): the disk-full error a compaction would meet, while
+// the group commits themselves go through.
+class CompactionFailingFs : public lake::FaultInjectionFileSystem {
+ public:
+  using FaultInjectionFileSystem::FaultInjectionFileSystem;
+  bool failing = true;
+  int failed = 0;
+  Status CreateNewFile(const std::string& path, std::string_view data, bool sync) override {
+    if (failing && path.find("_delta_log") != std::string::npos &&
+        data.find("\"dataChange\":false") != std::string_view::npos) {
+      ++failed;
+      return IoError("create '" + path + "': No space left on device (injected)");
+    }
+    return FaultInjectionFileSystem::CreateNewFile(path, data, sync);
+  }
+};
+
+TEST(GoldLogTest, AFailedCompactionIsReportedLeavesNoFileAndTheNextOneSucceeds) {
+  TempDir dir;
+  CompactionFailingFs faults(lake::LocalFileSystem());
+  lake::ScopedDefaultFileSystem scoped(faults);
+  StorageHealth health;
+  GoldLogOptions options;
+  options.max_delay = std::chrono::seconds(30);
+  options.compact_every = 4;
+  options.compact_min_files = 3;
+  GoldLog gold(dir.str(), options, &health);
+  for (int commit = 0; commit < 4; ++commit) {
+    gold.Append(Outcome("TCS.NS", kBase + commit * 300'000'000LL, 100.0));
+    ASSERT_THAT(gold.Flush(), IsOk());  // the predictions are committed even though compaction fails
+  }
+  EXPECT_EQ(faults.failed, 1);
+  ASSERT_EQ(health.Snapshot().count("gold_compaction"), 1u);
+  EXPECT_TRUE(health.Snapshot().at("gold_compaction").failing);
+  EXPECT_EQ(health.Snapshot().count("gold_log"), 0u);  // the group commits never failed
+  auto files_on_disk = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
+      n += e.is_regular_file() && e.path().extension() == ".parquet" &&
+           e.path().string().find("_delta_log") == std::string::npos;
+    }
+    return n;
+  };
+  // The compacted file written for the commit that failed is gone again: 4 files, all live.
+  EXPECT_EQ(files_on_disk(), 4u);
+  EXPECT_EQ(GoldRowCount(dir.str(), "TCS.NS"), 4u);
+
+  faults.failing = false;
+  for (int commit = 4; commit < 8; ++commit) {
+    gold.Append(Outcome("TCS.NS", kBase + commit * 300'000'000LL, 100.0));
+    ASSERT_THAT(gold.Flush(), IsOk());
+  }
+  EXPECT_FALSE(health.Degraded());
+  auto table = lake::layers::LayerTable::OpenGold(dir.str());
+  ASSERT_TRUE(table.has_value());
+  auto snapshot = table->table().Latest();
+  ASSERT_TRUE(snapshot.has_value());
+  EXPECT_EQ((*snapshot)->files.size(), 1u);
+  EXPECT_EQ(GoldRowCount(dir.str(), "TCS.NS"), 8u);  // each row once
 }
 
 TEST(GoldLogTest, RowsCarryThePredictionAndATargetBarOnTheCalendar) {
