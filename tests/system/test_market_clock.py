@@ -129,6 +129,13 @@ def test_the_offline_demo_starts_by_itself_on_an_empty_lake(rc_binary, tmp_path)
         r = requests.post(srv.url("/api/prediction/trigger"),
                           json={"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 60}, timeout=30)
         assert r.status_code == 200, r.text
+        # REST answers as of replay time, like the streams: the replayed data is fresh, not years old.
+        prediction = r.json()
+        assert prediction["stale"] is False and prediction["data_age_seconds"] < 3600, prediction
+        assert prediction["regime"] != "unknown", prediction
+        regime = requests.get(srv.url("/api/regime"), params={"symbol": "TCS.NS", "timeframe": "5m"},
+                              timeout=5).json()
+        assert regime["current"].get("reason") != "stale", regime["current"]
         assert "demo: replay of sample data" in srv.log()
     finally:
         srv.stop()

@@ -168,7 +168,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                  if (!q) return ErrorResponse(q.error());
                  auto history = ParseCount(request, "history", 50);
                  if (!history) return ErrorResponse(history.error());
-                 const int64_t now = NowMicros();
+                 const int64_t now = runtime.Now();  // replay time in a replay or the demo
                  // From memory; a longer history than the series keeps there reads silver.
                  auto memory = runtime.book().Regime(q->symbol, q->timeframe, *history, now);
                  if (!memory) return ErrorResponse(memory.error());

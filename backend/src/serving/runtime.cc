@@ -45,9 +45,9 @@ Runtime::Runtime(RuntimeOptions options, Broadcaster* broadcaster)
 
 Runtime::~Runtime() = default;
 
-Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t wall_now) {
+Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t now) {
   RC_ASSIGN_OR_RETURN(PredictionOutcome outcome,
-                      query.as_of ? lake_predictions_.Predict(query) : book_.Predict(query, wall_now));
+                      query.as_of ? lake_predictions_.Predict(query) : book_.Predict(query, now));
   LogGatingDecision(outcome);
   outcome.json_text = JsonText(outcome.ToJson());
   // Every served prediction goes to gold, where the drift check measures it.

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/market_clock.h"
 #include "core/thread_annotations.h"
 #include "core/time.h"
 #include "regime/detector.h"
@@ -43,6 +44,10 @@ struct RuntimeOptions {
   GoldLogOptions gold;
   // Called on the job's thread after a training run was recorded (health, logs).
   std::function<void(const TrainOutcome&)> on_trained;
+  // The time the market lives on: the scheduler's clock, so a replay or the
+  // demo answers REST as of replay time, not as of today (where its newest
+  // bar is years old and every regime would read `unknown`). Null: wall time.
+  std::shared_ptr<const MarketClock> market_clock;
 };
 
 // The wire form of a regime state (GET /api/regime `current`, the regime: channel).
@@ -58,7 +63,12 @@ class Runtime {
 
   // One served prediction (see the file comment). Errors: as SeriesBook::Predict
   // and PredictionService::Predict.
-  Result<PredictionOutcome> Predict(const PredictQuery& query, int64_t wall_now = NowMicros());
+  Result<PredictionOutcome> Predict(const PredictQuery& query) { return Predict(query, Now()); }
+  // As above at market time `now` (the scheduler passes its cycle's time).
+  Result<PredictionOutcome> Predict(const PredictQuery& query, int64_t now);
+
+  // Market time now (RuntimeOptions::market_clock).
+  int64_t Now() const { return options_.market_clock ? options_.market_clock->Now() : NowMicros(); }
 
   // Queues a training run as a background job (GET /api/jobs/{id}); on success
   // the series' experiments are reloaded. `reason` goes to the log and the
