@@ -129,7 +129,9 @@ Status App::Init() {
     data::ProviderDeps deps;
     deps.lake_raw = std::move(lake_raw);
     deps.market_clock = market_clock;
-    RC_ASSIGN_OR_RETURN(auto chain, data::MakeProviderChain(settings_, "", {}, deps));
+    data::CircuitBreakerOptions breakers;
+    breakers.cool_down_micros = int64_t{settings_.provider_circuit_cooldown_seconds} * kMicrosPerSecond;
+    RC_ASSIGN_OR_RETURN(auto chain, data::MakeProviderChain(settings_, "", breakers, deps));
     scheduler_ = std::make_unique<scheduler::Scheduler>(std::move(options), deps.market_clock, std::move(chain),
                                                         *runtime_);
     health_.Set("scheduler", HealthState::kOk, "starting");

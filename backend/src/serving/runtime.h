@@ -70,6 +70,13 @@ class Runtime {
   // Market time now (RuntimeOptions::market_clock).
   int64_t Now() const { return options_.market_clock ? options_.market_clock->Now() : NowMicros(); }
 
+  // The series' regime at market time `now` without predicting: sets
+  // market_regime_state and publishes on the regime: channel when it changed.
+  // The scheduler calls it when a bar close brought no bar, so a feed gap reads
+  // `unknown` (stale) as the runbook's Data Feed Gap playbook expects.
+  // Errors: as SeriesBook::Regime (kNotFound for a series without data).
+  Status RefreshRegime(const Symbol& symbol, Timeframe timeframe, int64_t now);
+
   // Queues a training run as a background job (GET /api/jobs/{id}); on success
   // the series' experiments are reloaded. `reason` goes to the log and the
   // job's params ("api", "schedule", "drift"). Errors: kRateLimited (queue
@@ -103,6 +110,9 @@ class Runtime {
   SeriesBook book_;
   PredictionService lake_predictions_;  // as-of (backfill) predictions
   GoldLog gold_;
+  void PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, const regime::RegimeState& state)
+      RC_EXCLUDES(regime_mutex_);
+
   std::mutex regime_mutex_;
   // regime channel -> (bar, state) last published on it
   std::map<std::string, std::pair<int64_t, regime::Regime>> last_regime_ RC_GUARDED_BY(regime_mutex_);
