@@ -53,6 +53,7 @@ class Load:
         self.stop = threading.Event()
         self.latencies, self.lock = [], threading.Lock()
         self.errors = 0
+        self.error_samples = []
         self.ws_sessions = 0
 
     def triggers(self):
@@ -60,16 +61,18 @@ class Load:
         body = {"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 60}
         while not self.stop.is_set():
             t0 = time.perf_counter()
+            why = None
             try:
                 r = session.post(self.base + "/api/prediction/trigger", json=body, timeout=10)
-                ok = r.status_code == 200
-            except requests.RequestException:
-                ok = False
+                if r.status_code != 200:
+                    why = f"trigger {r.status_code}: {r.text[:200]}"
+            except requests.RequestException as e:
+                why = f"trigger: {e!r}"[:200]
             with self.lock:
-                if ok:
+                if why is None:
                     self.latencies.append((time.perf_counter() - t0) * 1000)
                 else:
-                    self.errors += 1
+                    self.error(why)
             time.sleep(0.01)
 
     def clients(self):
@@ -86,10 +89,16 @@ class Load:
                             pass
                 with self.lock:
                     self.ws_sessions += 1
-            except Exception:  # noqa: BLE001 - a refused or dropped client is counted, never fatal
+            except Exception as e:  # noqa: BLE001 - a refused or dropped client is counted, never fatal
                 with self.lock:
-                    self.errors += 1
+                    self.error(f"websocket: {e!r}"[:200])
                 time.sleep(0.1)
+
+    def error(self, why):
+        """Counts a failed request (caller holds self.lock); the first few reasons go to the result."""
+        self.errors += 1
+        if len(self.error_samples) < 10:
+            self.error_samples.append(f"{time.strftime('%H:%M:%S')} {why}")
 
     def take_latencies(self):
         with self.lock:
@@ -167,7 +176,8 @@ def main():
                 out.write(",".join("" if v is None else str(v) for v in row.values()) + "\n")
     verdict = judge(samples)
     result = {"seconds": args.seconds, "samples": len(samples), "requests": sum(r["requests"] for r in samples),
-              "ws_sessions": load.ws_sessions, "errors": load.errors, "verdict": verdict,
+              "ws_sessions": load.ws_sessions, "errors": load.errors, "error_samples": load.error_samples,
+              "verdict": verdict,
               "ok": all(v["ok"] for v in verdict.values()) and server.returncode == 0}
     print(json.dumps(result))
     return 0 if result["ok"] else 1
