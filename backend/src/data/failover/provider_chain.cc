@@ -105,8 +105,9 @@ Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Sett
     policy.max_retries = settings.provider_max_retries;
     return std::make_shared<HttpClient>(MakeCurlTransport(options), policy);
   };
-  // HTTP providers tell closed from forming bars on the scheduler's clock
-  // (replay time in a drill), not on the system clock.
+  // Providers tell closed from forming bars (and the simulator how far its
+  // market has gone) on the scheduler's clock (replay time in a drill), not
+  // on the system clock.
   std::function<TimestampUs()> market_now;
   if (deps.market_clock) market_now = [clock = deps.market_clock] { return clock->Now(); };
   if (name == "yahoo") return std::make_unique<YahooProvider>(settings.yahoo_base_url, http(), market_now);
@@ -115,7 +116,7 @@ Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Sett
                                                 market_now);
   }
   if (name == "csv") return std::make_unique<CsvProvider>(CsvDirectory(settings));
-  if (name == "sim") return std::make_unique<SimProvider>(static_cast<uint64_t>(settings.sim_seed));
+  if (name == "sim") return std::make_unique<SimProvider>(static_cast<uint64_t>(settings.sim_seed), market_now);
   if (name == "replay") {
     RC_ASSIGN_OR_RETURN(std::vector<ReplaySeries> series, LoadReplaySeries(settings, deps.lake_raw));
     // A replay never plays on wall time (e.g. `fetch --provider replay` with a live primary).
