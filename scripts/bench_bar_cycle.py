@@ -26,41 +26,16 @@ import datetime as dt
 import json
 import os
 import pathlib
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 import requests
 
+from loopback import serve
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(binary, data_dir, env, log):
-    port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir],
-                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.flush()
-            raise SystemExit(f"serve exited with {proc.returncode}:\n{pathlib.Path(log.name).read_text()[-2000:]}")
-        try:
-            requests.get(base + "/health", timeout=1)
-            return proc, base
-        except requests.RequestException:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"serve did not answer within 60 s; see {log.name}")
 
 
 def bar_jobs(base):
@@ -76,28 +51,24 @@ def cycle_costs(binary, series, closes, speed, workdir):
            "WATCHLIST": watchlist, "HORIZONS_MINUTES": "15,60,180", "BACKFILL_DAYS": "2", "DEMO": "off",
            "LOG_LEVEL": "warn"}
     data = tempfile.mkdtemp(dir=workdir)
-    with open(pathlib.Path(data).with_suffix(".log"), "w") as log:
-        proc, base = start(binary, data, env, log)
-        try:
-            # A close's cycles: (job, run number) -> duration, kept once each run after the backfill.
-            durations: dict[int, list[float]] = {}
-            seen = {}
-            deadline = time.time() + 120 + closes * 300 * 5 / speed * 3 + series * 0.5
-            while time.time() < deadline:
-                jobs = bar_jobs(base)
-                for name, job in jobs.items():
-                    runs = job["runs"]
-                    if runs >= 2 and seen.get(name) != runs:  # run 1 is the backfill
-                        seen[name] = runs
-                        durations.setdefault(runs, []).append(job["last_duration_ms"])
-                complete = [r for r, d in durations.items() if len(d) == series]
-                if len(complete) >= closes:
-                    break
-                time.sleep(0.05)
-            outcome = next(iter(bar_jobs(base).values()))["last_outcome"]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+    with serve(binary, data, env, log_path=pathlib.Path(data).with_suffix(".log")) as server:
+        # A close's cycles: run number -> the duration of every series' cycle of that run (run 1 is
+        # the backfill).
+        durations: dict[int, list[float]] = {}
+        seen = {}
+        deadline = time.time() + 120 + closes * 300 * 5 / speed * 3 + series * 0.5
+        while time.time() < deadline:
+            jobs = bar_jobs(server.base)
+            for name, job in jobs.items():
+                runs = job["runs"]
+                if runs >= 2 and seen.get(name) != runs:
+                    seen[name] = runs
+                    durations.setdefault(runs, []).append(job["last_duration_ms"])
+            complete = [r for r, d in durations.items() if len(d) == series]
+            if len(complete) >= closes:
+                break
+            time.sleep(0.05)
+        outcome = next(iter(bar_jobs(server.base).values()))["last_outcome"]
     totals = [sum(durations[r]) for r in sorted(durations) if len(durations[r]) == series][:closes]
     if not totals:
         raise SystemExit(f"{series} series: no complete bar close measured")
@@ -133,21 +104,16 @@ def idle_cpu(binary, seconds, workdir):
            "WATCHLIST": series, "HORIZONS_MINUTES": "15,60,180", "BACKFILL_DAYS": "2", "DEMO": "off",
            "LOG_LEVEL": "warn"}
     data = tempfile.mkdtemp(dir=workdir)
-    with open(pathlib.Path(data).with_suffix(".log"), "w") as log:
-        proc, base = start(binary, data, env, log)
-        try:
-            deadline = time.time() + 120
-            while time.time() < deadline and next(iter(bar_jobs(base).values()))["runs"] < 1:
-                time.sleep(0.2)
-            time.sleep(2)  # the backfill's pipeline and first predictions settle
-            job = next(iter(bar_jobs(base).values()))
-            before, t0 = cpu_seconds(proc.pid), time.monotonic()
-            time.sleep(seconds)
-            used, elapsed = cpu_seconds(proc.pid) - before, time.monotonic() - t0
-            runs_during = next(iter(bar_jobs(base).values()))["runs"] - job["runs"]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+    with serve(binary, data, env, log_path=pathlib.Path(data).with_suffix(".log")) as server:
+        deadline = time.time() + 120
+        while time.time() < deadline and next(iter(bar_jobs(server.base).values()))["runs"] < 1:
+            time.sleep(0.2)
+        time.sleep(2)  # the backfill's pipeline and first predictions settle
+        job = next(iter(bar_jobs(server.base).values()))
+        before, t0 = cpu_seconds(server.pid), time.monotonic()
+        time.sleep(seconds)
+        used, elapsed = cpu_seconds(server.pid) - before, time.monotonic() - t0
+        runs_during = next(iter(bar_jobs(server.base).values()))["runs"] - job["runs"]
     return {"series": series, "seconds": round(elapsed, 1), "cpu_seconds": round(used, 3),
             "cpu_percent": round(100 * used / elapsed, 3), "cycles_while_closed": runs_during,
             "next_run": job["next_run"]}
