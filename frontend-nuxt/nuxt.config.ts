@@ -17,8 +17,6 @@ export default defineNuxtConfig({
       wsBase: '',
       // The server's WS_HEARTBEAT_INTERVAL: two silent intervals mean a dead socket.
       wsHeartbeatSeconds: 20,
-      // Series shown first in the watchlist (the server's WATCHLIST format).
-      watchlist: 'TCS.NS:5m',
     },
   },
   app: {
