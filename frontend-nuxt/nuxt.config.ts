@@ -15,7 +15,8 @@ export default defineNuxtConfig({
       // Empty: the page's own origin (the regimecast server that served the UI).
       apiBase: '',
       wsBase: '',
-      // The server's WS_HEARTBEAT_INTERVAL: two silent intervals mean a dead socket.
+      // The heartbeat interval until the server's "subscribed" reply says its
+      // WS_HEARTBEAT_INTERVAL: two silent intervals mean a dead socket.
       wsHeartbeatSeconds: 20,
     },
   },
