@@ -22,6 +22,7 @@
 #include "scheduler/scheduler.h"
 #include "server/scheduler_routes.h"
 #include "server/static_site.h"
+#include "server/watchlist_routes.h"
 #include "serving/periodic_task.h"
 #include "serving/runtime.h"
 
@@ -119,6 +120,7 @@ Status App::Init() {
   AddModelRoutes(*this, *runtime_);
   AddCuratedRoutes(*this, *runtime_);
   AddDataRoutes(*this, *runtime_);
+  AddWatchlistRoutes(*this);
   if (!settings_.frontend_dir.empty()) {
     RC_ASSIGN_OR_RETURN(StaticSite site, StaticSite::Open(settings_.frontend_dir));
     spdlog::info("serving the front end from {}", site.root());
