@@ -15,10 +15,9 @@ export default defineNuxtConfig({
       // Empty: the page's own origin (the regimecast server that served the UI).
       apiBase: '',
       wsBase: '',
-      // The server's WS_HEARTBEAT_INTERVAL: two silent intervals mean a dead socket.
+      // The heartbeat interval until the server's "subscribed" reply says its
+      // WS_HEARTBEAT_INTERVAL: two silent intervals mean a dead socket.
       wsHeartbeatSeconds: 20,
-      // Series shown first in the watchlist (the server's WATCHLIST format).
-      watchlist: 'TCS.NS:5m',
     },
   },
   app: {

@@ -16,10 +16,7 @@ import json
 import os
 import pathlib
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,14 +25,10 @@ import time
 import requests
 from websockets.sync.client import connect
 
+from loopback import serve
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "backend" / "data" / "sample" / "TCS.csv"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_stats(pid):
@@ -53,6 +46,7 @@ class Load:
         self.stop = threading.Event()
         self.latencies, self.lock = [], threading.Lock()
         self.errors = 0
+        self.error_samples = []
         self.ws_sessions = 0
 
     def triggers(self):
@@ -60,16 +54,18 @@ class Load:
         body = {"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 60}
         while not self.stop.is_set():
             t0 = time.perf_counter()
+            why = None
             try:
                 r = session.post(self.base + "/api/prediction/trigger", json=body, timeout=10)
-                ok = r.status_code == 200
-            except requests.RequestException:
-                ok = False
+                if r.status_code != 200:
+                    why = f"trigger {r.status_code}: {r.text[:200]}"
+            except requests.RequestException as e:
+                why = f"trigger: {e!r}"[:200]
             with self.lock:
-                if ok:
+                if why is None:
                     self.latencies.append((time.perf_counter() - t0) * 1000)
                 else:
-                    self.errors += 1
+                    self.error(why)
             time.sleep(0.01)
 
     def clients(self):
@@ -86,15 +82,34 @@ class Load:
                             pass
                 with self.lock:
                     self.ws_sessions += 1
-            except Exception:  # noqa: BLE001 - a refused or dropped client is counted, never fatal
+            except Exception as e:  # noqa: BLE001 - a refused or dropped client is counted, never fatal
                 with self.lock:
-                    self.errors += 1
+                    self.error(f"websocket: {e!r}"[:200])
                 time.sleep(0.1)
+
+    def error(self, why):
+        """Counts a failed request (caller holds self.lock); the first few reasons go to the result."""
+        self.errors += 1
+        if len(self.error_samples) < 10:
+            self.error_samples.append(f"{time.strftime('%H:%M:%S')} {why}")
 
     def take_latencies(self):
         with self.lock:
             out, self.latencies = self.latencies, []
         return out
+
+
+def wait_for_first_bars(base, timeout=120.0):
+    """The load starts once the backfill is in silver: a trigger before it is a 404 (no data yet),
+    which is the right answer, not a failure of the soak."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        jobs = requests.get(base + "/api/scheduler/jobs", timeout=10).json()["jobs"]
+        if any(j["kind"] == "bars" and "new bar" in (j["last_outcome"] or "") and not
+               j["last_outcome"].startswith("0 new") for j in jobs):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"no bars stored within {timeout} s")
 
 
 def judge(samples, warmup_fraction=0.2):
@@ -126,21 +141,13 @@ def main():
     ap.add_argument("--csv", help="write the samples here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = dict(os.environ, DATA_DIR=os.path.join(tmp, "data"), LOG_LEVEL="warn", SCHEDULER_ENABLED="true",
+        env = dict(LOG_LEVEL="warn", SCHEDULER_ENABLED="true",
                    PRIMARY_DATA_PROVIDER="replay", FALLBACK_DATA_PROVIDERS="", REPLAY_SOURCE=str(SAMPLE),
                    REPLAY_SPEED=str(args.speed), REPLAY_START="2021-06-07T04:00:00Z", WATCHLIST="TCS.NS:5m",
                    HORIZONS_MINUTES="60", DEMO="off", DRIFT_CHECK_INTERVAL_SECONDS="600")
-        server = subprocess.Popen([args.binary, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    requests.get(base + "/health", timeout=1)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.1)
-            load = Load(base, f"ws://127.0.0.1:{port}/ws", seed=7)
+        with serve(args.binary, os.path.join(tmp, "data"), env) as server:
+            wait_for_first_bars(server.base)
+            load = Load(server.base, server.ws_url, seed=7)
             threads = [threading.Thread(target=load.triggers, daemon=True)]
             threads += [threading.Thread(target=load.clients, daemon=True) for _ in range(args.clients)]
             for t in threads:
@@ -148,8 +155,8 @@ def main():
             samples, started = [], time.time()
             while time.time() - started < args.seconds:
                 time.sleep(args.every)
-                if server.poll() is not None:
-                    raise SystemExit(f"the server exited with {server.returncode} during the soak")
+                if server.proc.poll() is not None:
+                    raise SystemExit(f"the server exited with {server.proc.returncode} during the soak")
                 lat = sorted(load.take_latencies())
                 row = {"t": round(time.time() - started, 1), **proc_stats(server.pid),
                        "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else None, "requests": len(lat)}
@@ -157,9 +164,7 @@ def main():
             load.stop.set()
             for t in threads:
                 t.join(timeout=15)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        returncode = server.proc.returncode
     if args.csv:
         with open(args.csv, "w") as out:
             out.write(",".join(samples[0]) + "\n")
@@ -167,8 +172,9 @@ def main():
                 out.write(",".join("" if v is None else str(v) for v in row.values()) + "\n")
     verdict = judge(samples)
     result = {"seconds": args.seconds, "samples": len(samples), "requests": sum(r["requests"] for r in samples),
-              "ws_sessions": load.ws_sessions, "errors": load.errors, "verdict": verdict,
-              "ok": all(v["ok"] for v in verdict.values()) and server.returncode == 0}
+              "ws_sessions": load.ws_sessions, "errors": load.errors, "error_samples": load.error_samples,
+              "verdict": verdict,
+              "ok": all(v["ok"] for v in verdict.values()) and returncode == 0}
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 

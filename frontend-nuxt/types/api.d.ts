@@ -272,6 +272,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/watchlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The series to chart: WATCHLIST first, then every other series with bars in the lake; exchange, time zone and the horizons with an active model */
+        get: operations["GET_api_watchlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -389,7 +406,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        bars?: unknown[];
+                        bars: {
+                            close: number;
+                            /** @description websocket bars: true while the bar is still forming */
+                            forming?: boolean;
+                            /** @description bars are missing before this one */
+                            gap_before: boolean;
+                            high: number;
+                            low: number;
+                            open: number;
+                            /** @enum {string} */
+                            session: "pre" | "regular" | "post" | "closed";
+                            /**
+                             * Format: date-time
+                             * @description bar open time, UTC
+                             */
+                            ts: string;
+                            volume: number | null;
+                        }[];
+                        symbol: string;
+                        timeframe: string;
                     };
                 };
             };
@@ -462,7 +498,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        experiments?: unknown[];
+                        experiments: {
+                            challenger: string;
+                            champion: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            horizon_minutes: number;
+                            id: string;
+                            kind: string;
+                            primary_metric: string;
+                            /** @description the silver table version trained on */
+                            silver_version: string;
+                            symbol: string;
+                            timeframe: string;
+                        }[];
                     };
                 };
             };
@@ -494,7 +543,198 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        calibration: {
+                            levels?: number[];
+                            method?: string;
+                            per_regime?: {
+                                [key: string]: {
+                                    grid?: string[];
+                                    /** @description per level, exact decimal text */
+                                    half_width?: string[];
+                                    n?: number;
+                                    source?: string;
+                                };
+                            };
+                            pooled?: {
+                                grid?: string[];
+                                /** @description per level, exact decimal text */
+                                half_width?: string[];
+                                n?: number;
+                                source?: string;
+                            };
+                            reference_vol?: string;
+                            scale_weight?: string;
+                        };
+                        challenger: string;
+                        champion: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        created_at_us?: number;
+                        /** @description curated experiments: the hand-set weights and who set them */
+                        curated?: {
+                            base_experiment?: string;
+                            families?: {
+                                [key: string]: number;
+                            };
+                            /** Format: date-time */
+                            when?: string;
+                            when_us?: number;
+                            who?: string;
+                            why?: string;
+                        };
+                        data: {
+                            first_ts?: number;
+                            lake_table_version?: string;
+                            last_ts?: number;
+                            rows?: number;
+                            silver_identity?: string;
+                        };
+                        /** @description family -> why training failed */
+                        failed: {
+                            [key: string]: string;
+                        };
+                        families: string[];
+                        feature_names: string[];
+                        folds: {
+                            index?: number;
+                            test_begin?: number;
+                            test_end?: number;
+                            /** Format: date-time */
+                            test_first_ts?: string;
+                            /** Format: date-time */
+                            test_last_ts?: string;
+                            train_begin?: number;
+                            train_end?: number;
+                            /** Format: date-time */
+                            train_last_ts?: string;
+                        }[];
+                        gating: {
+                            per_regime: {
+                                [key: string]: {
+                                    /** @description family -> why it got no weight */
+                                    gated_out: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description regime, pooled, uniform or fallback */
+                                    source: string;
+                                    /** @description family -> weight, summing to 1 */
+                                    weights: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            };
+                            pooled: {
+                                /** @description family -> why it got no weight */
+                                gated_out: {
+                                    [key: string]: string;
+                                };
+                                /** @description regime, pooled, uniform or fallback */
+                                source: string;
+                                /** @description family -> weight, summing to 1 */
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                        };
+                        horizon_bars: number;
+                        horizon_minutes: number;
+                        id: string;
+                        /** @description orchestrator, single or curated */
+                        kind: string;
+                        /** @description family -> its out-of-fold quality */
+                        metrics: {
+                            [key: string]: {
+                                error?: string;
+                                folds?: {
+                                    bands?: {
+                                        coverage?: number | null;
+                                        interval_score?: number | null;
+                                        level: number;
+                                        mean_width?: number | null;
+                                    }[];
+                                    directional_accuracy?: number | null;
+                                    mae?: number | null;
+                                    mape?: number | null;
+                                    n: number;
+                                    regimes?: {
+                                        [key: string]: {
+                                            bands?: {
+                                                coverage?: number | null;
+                                                interval_score?: number | null;
+                                                level: number;
+                                                mean_width?: number | null;
+                                            }[];
+                                            directional_accuracy?: number | null;
+                                            mae?: number | null;
+                                            mape?: number | null;
+                                            n: number;
+                                            rmse?: number | null;
+                                        };
+                                    };
+                                    rmse?: number | null;
+                                }[];
+                                /** @description empty for the ensemble */
+                                model?: {
+                                    family?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                ok: boolean;
+                                overall?: {
+                                    bands?: {
+                                        coverage?: number | null;
+                                        interval_score?: number | null;
+                                        level: number;
+                                        mean_width?: number | null;
+                                    }[];
+                                    directional_accuracy?: number | null;
+                                    mae?: number | null;
+                                    mape?: number | null;
+                                    n: number;
+                                    rmse?: number | null;
+                                };
+                                primary_mean?: number | null;
+                                regimes?: {
+                                    [key: string]: {
+                                        bands?: {
+                                            coverage?: number | null;
+                                            interval_score?: number | null;
+                                            level: number;
+                                            mean_width?: number | null;
+                                        }[];
+                                        directional_accuracy?: number | null;
+                                        mae?: number | null;
+                                        mape?: number | null;
+                                        n: number;
+                                        rmse?: number | null;
+                                    };
+                                };
+                            };
+                        };
+                        /** @description the training parameters as given */
+                        parameters: {
+                            bands?: {
+                                levels?: number[];
+                                min_regime_residuals?: number;
+                            };
+                            families?: string[];
+                            folds?: number;
+                            gating?: {
+                                [key: string]: number;
+                            };
+                            min_train_rows?: number;
+                            primary_metric?: string;
+                            purge_gap_bars?: number;
+                            seed?: number;
+                        };
+                        primary_by_family: {
+                            [key: string]: number | null;
+                        };
+                        primary_metric: string;
+                        symbol: string;
+                        timeframe: string;
+                    };
                 };
             };
             /** @description Error */
@@ -542,8 +782,68 @@ export interface operations {
                         id: string;
                         /** @description SYMBOL|TIMEFRAME|HORIZON */
                         key: string;
-                        /** @description the series' /api/models item after the change */
-                        model: Record<string, never>;
+                        model: {
+                            /** @description whose models and weights predictions use */
+                            active_experiment: string;
+                            challenger: {
+                                experiment_id: string;
+                                family: string;
+                                /** @description mean out-of-fold primary metric, lower is better */
+                                primary: number | null;
+                            } | null;
+                            champion: {
+                                experiment_id: string;
+                                family: string;
+                                /** @description mean out-of-fold primary metric, lower is better */
+                                primary: number | null;
+                            } | null;
+                            /** @description a hand-set override of the gating weights, null when none */
+                            curated: {
+                                experiment_id: string;
+                                families: {
+                                    [key: string]: number;
+                                };
+                                /** Format: date-time */
+                                when: string;
+                                when_us?: number;
+                                who: string;
+                                why: string;
+                            } | null;
+                            gating: {
+                                per_regime: {
+                                    [key: string]: {
+                                        /** @description family -> why it got no weight */
+                                        gated_out: {
+                                            [key: string]: string;
+                                        };
+                                        /** @description regime, pooled, uniform or fallback */
+                                        source: string;
+                                        /** @description family -> weight, summing to 1 */
+                                        weights: {
+                                            [key: string]: number;
+                                        };
+                                    };
+                                };
+                                pooled: {
+                                    /** @description family -> why it got no weight */
+                                    gated_out: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description regime, pooled, uniform or fallback */
+                                    source: string;
+                                    /** @description family -> weight, summing to 1 */
+                                    weights: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            };
+                            horizon_minutes: number;
+                            symbol: string;
+                            timeframe: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            updated_at_us: number;
+                        };
                     };
                 };
             };
@@ -588,8 +888,68 @@ export interface operations {
                         id: string;
                         /** @description SYMBOL|TIMEFRAME|HORIZON */
                         key: string;
-                        /** @description the series' /api/models item after the change */
-                        model: Record<string, never>;
+                        model: {
+                            /** @description whose models and weights predictions use */
+                            active_experiment: string;
+                            challenger: {
+                                experiment_id: string;
+                                family: string;
+                                /** @description mean out-of-fold primary metric, lower is better */
+                                primary: number | null;
+                            } | null;
+                            champion: {
+                                experiment_id: string;
+                                family: string;
+                                /** @description mean out-of-fold primary metric, lower is better */
+                                primary: number | null;
+                            } | null;
+                            /** @description a hand-set override of the gating weights, null when none */
+                            curated: {
+                                experiment_id: string;
+                                families: {
+                                    [key: string]: number;
+                                };
+                                /** Format: date-time */
+                                when: string;
+                                when_us?: number;
+                                who: string;
+                                why: string;
+                            } | null;
+                            gating: {
+                                per_regime: {
+                                    [key: string]: {
+                                        /** @description family -> why it got no weight */
+                                        gated_out: {
+                                            [key: string]: string;
+                                        };
+                                        /** @description regime, pooled, uniform or fallback */
+                                        source: string;
+                                        /** @description family -> weight, summing to 1 */
+                                        weights: {
+                                            [key: string]: number;
+                                        };
+                                    };
+                                };
+                                pooled: {
+                                    /** @description family -> why it got no weight */
+                                    gated_out: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description regime, pooled, uniform or fallback */
+                                    source: string;
+                                    /** @description family -> weight, summing to 1 */
+                                    weights: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            };
+                            horizon_minutes: number;
+                            symbol: string;
+                            timeframe: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            updated_at_us: number;
+                        };
                     };
                 };
             };
@@ -633,7 +993,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        series?: Record<string, never>;
+                        preset: string;
+                        /** @description indicator name -> one value per ts, null during warm-up */
+                        series: {
+                            [key: string]: (number | null)[];
+                        };
+                        symbol: string;
+                        timeframe: string;
+                        ts: string[];
                     };
                 };
             };
@@ -664,7 +1031,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        jobs?: unknown[];
+                        jobs: {
+                            /** @description when failed */
+                            error?: {
+                                code: string;
+                                field?: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            finished_at?: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "train";
+                            params: {
+                                bot_name?: string;
+                                folds?: number;
+                                horizon_minutes?: number;
+                                /** @description who asked: api, drift, schedule */
+                                reason?: string;
+                                symbol?: string;
+                                timeframe?: string;
+                            };
+                            /** @description when succeeded: the training summary */
+                            result?: {
+                                challenger?: string;
+                                champion?: string;
+                                experiment_id?: string;
+                                families?: {
+                                    [key: string]: {
+                                        /** @description level in percent -> coverage and mean width */
+                                        bands?: {
+                                            [key: string]: {
+                                                coverage?: number | null;
+                                                mean_width?: number | null;
+                                            };
+                                        };
+                                        directional_accuracy?: number | null;
+                                        error?: string;
+                                        mape?: number | null;
+                                        ok: boolean;
+                                        rmse?: number | null;
+                                    };
+                                };
+                                folds?: number;
+                                primary_metric?: string;
+                                rows?: number;
+                                silver_version?: number;
+                            };
+                            /** Format: date-time */
+                            started_at?: string;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "succeeded" | "failed";
+                            /** Format: date-time */
+                            submitted_at: string;
+                        }[];
                     };
                 };
             };
@@ -697,12 +1117,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        error?: Record<string, never>;
+                        /** @description when failed */
+                        error?: {
+                            code: string;
+                            field?: string;
+                            message: string;
+                        };
+                        /** Format: date-time */
+                        finished_at?: string;
                         id: string;
-                        kind: string;
-                        result?: Record<string, never>;
+                        /** @enum {string} */
+                        kind: "train";
+                        params: {
+                            bot_name?: string;
+                            folds?: number;
+                            horizon_minutes?: number;
+                            /** @description who asked: api, drift, schedule */
+                            reason?: string;
+                            symbol?: string;
+                            timeframe?: string;
+                        };
+                        /** @description when succeeded: the training summary */
+                        result?: {
+                            challenger?: string;
+                            champion?: string;
+                            experiment_id?: string;
+                            families?: {
+                                [key: string]: {
+                                    /** @description level in percent -> coverage and mean width */
+                                    bands?: {
+                                        [key: string]: {
+                                            coverage?: number | null;
+                                            mean_width?: number | null;
+                                        };
+                                    };
+                                    directional_accuracy?: number | null;
+                                    error?: string;
+                                    mape?: number | null;
+                                    ok: boolean;
+                                    rmse?: number | null;
+                                };
+                            };
+                            folds?: number;
+                            primary_metric?: string;
+                            rows?: number;
+                            silver_version?: number;
+                        };
+                        /** Format: date-time */
+                        started_at?: string;
                         /** @enum {string} */
                         state: "queued" | "running" | "succeeded" | "failed";
+                        /** Format: date-time */
+                        submitted_at: string;
                     };
                 };
             };
@@ -733,7 +1199,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        models?: unknown[];
+                        models: {
+                            /** @description whose models and weights predictions use */
+                            active_experiment: string;
+                            challenger: {
+                                experiment_id: string;
+                                family: string;
+                                /** @description mean out-of-fold primary metric, lower is better */
+                                primary: number | null;
+                            } | null;
+                            champion: {
+                                experiment_id: string;
+                                family: string;
+                                /** @description mean out-of-fold primary metric, lower is better */
+                                primary: number | null;
+                            } | null;
+                            /** @description a hand-set override of the gating weights, null when none */
+                            curated: {
+                                experiment_id: string;
+                                families: {
+                                    [key: string]: number;
+                                };
+                                /** Format: date-time */
+                                when: string;
+                                when_us?: number;
+                                who: string;
+                                why: string;
+                            } | null;
+                            gating: {
+                                per_regime: {
+                                    [key: string]: {
+                                        /** @description family -> why it got no weight */
+                                        gated_out: {
+                                            [key: string]: string;
+                                        };
+                                        /** @description regime, pooled, uniform or fallback */
+                                        source: string;
+                                        /** @description family -> weight, summing to 1 */
+                                        weights: {
+                                            [key: string]: number;
+                                        };
+                                    };
+                                };
+                                pooled: {
+                                    /** @description family -> why it got no weight */
+                                    gated_out: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description regime, pooled, uniform or fallback */
+                                    source: string;
+                                    /** @description family -> weight, summing to 1 */
+                                    weights: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            };
+                            horizon_minutes: number;
+                            symbol: string;
+                            timeframe: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            updated_at_us: number;
+                        }[];
                     };
                 };
             };
@@ -772,7 +1299,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @description where the registry was backed up; empty on a dry run */
+                        backup: string;
+                        dry_run: boolean;
+                        /** @description experiment id -> why kept */
+                        kept: {
+                            [key: string]: string;
+                        };
+                        /** @description experiment ids removed, or that would be */
+                        removed: string[];
+                    };
                 };
             };
             /** @description Error */
@@ -817,12 +1354,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        error?: Record<string, never>;
+                        /** @description when failed */
+                        error?: {
+                            code: string;
+                            field?: string;
+                            message: string;
+                        };
+                        /** Format: date-time */
+                        finished_at?: string;
                         id: string;
-                        kind: string;
-                        result?: Record<string, never>;
+                        /** @enum {string} */
+                        kind: "train";
+                        params: {
+                            bot_name?: string;
+                            folds?: number;
+                            horizon_minutes?: number;
+                            /** @description who asked: api, drift, schedule */
+                            reason?: string;
+                            symbol?: string;
+                            timeframe?: string;
+                        };
+                        /** @description when succeeded: the training summary */
+                        result?: {
+                            challenger?: string;
+                            champion?: string;
+                            experiment_id?: string;
+                            families?: {
+                                [key: string]: {
+                                    /** @description level in percent -> coverage and mean width */
+                                    bands?: {
+                                        [key: string]: {
+                                            coverage?: number | null;
+                                            mean_width?: number | null;
+                                        };
+                                    };
+                                    directional_accuracy?: number | null;
+                                    error?: string;
+                                    mape?: number | null;
+                                    ok: boolean;
+                                    rmse?: number | null;
+                                };
+                            };
+                            folds?: number;
+                            primary_metric?: string;
+                            rows?: number;
+                            silver_version?: number;
+                        };
+                        /** Format: date-time */
+                        started_at?: string;
                         /** @enum {string} */
                         state: "queued" | "running" | "succeeded" | "failed";
+                        /** Format: date-time */
+                        submitted_at: string;
                     };
                 };
             };
@@ -869,32 +1452,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description present for a backfill: as_of given in the request
+                         */
+                        as_of?: string;
+                        /** @description regime, pooled or volatility */
+                        band_source: string;
                         bands: {
-                            level?: number;
-                            lower?: number;
-                            upper?: number;
+                            level: number;
+                            lower: number | null;
+                            lower_return: number | null;
+                            upper: number | null;
+                            upper_return: number | null;
                         }[];
-                        challenger?: string;
-                        champion?: string;
+                        bands_adaptive: boolean;
+                        bands_volatility_scaled: boolean;
+                        challenger: string;
+                        champion: string;
+                        curated_experiment_id: string;
+                        data_age_seconds: number;
+                        /** @description close of the newest bar used, ISO-8601; empty when none */
+                        data_last_ts: string;
                         degraded: boolean;
-                        expected_price: number;
-                        expected_return?: number;
-                        experiment_id?: string;
-                        gated_out?: {
+                        degraded_reason?: string;
+                        expected_price: number | null;
+                        expected_return: number | null;
+                        experiment_id: string;
+                        family_returns: {
+                            [key: string]: number | null;
+                        };
+                        gated_out: {
                             [key: string]: string;
                         };
+                        horizon_bars: number;
                         horizon_minutes: number;
-                        last_close?: number;
+                        last_close: number;
+                        model_age_seconds: number;
+                        /** Format: date-time */
+                        model_trained_at?: string;
                         /** @enum {string} */
                         regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
-                        regime_confidence?: number;
-                        silver_version?: number;
-                        stale?: boolean;
+                        regime_confidence: number;
+                        silver_version: number;
+                        stale: boolean;
                         symbol: string;
                         timeframe: string;
                         weights: {
                             [key: string]: number;
                         };
+                        /** @description regime, pooled, uniform, curated or fallback */
+                        weights_source: string;
                     };
                 };
             };
@@ -936,7 +1544,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        predictions?: unknown[];
+                        predictions: {
+                            degraded: boolean;
+                            expected_close: number | null;
+                            expected_return: number | null;
+                            experiment_id: string;
+                            horizon_minutes: number;
+                            last_close: number | null;
+                            lower_50: number | null;
+                            lower_80: number | null;
+                            lower_95: number | null;
+                            /** @description null until the target bar has closed */
+                            realized_close: number | null;
+                            /** @enum {string} */
+                            regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
+                            regime_confidence: number | null;
+                            /**
+                             * Format: date-time
+                             * @description the bar it predicts
+                             */
+                            target_ts: string;
+                            /**
+                             * Format: date-time
+                             * @description the bar the prediction was made at
+                             */
+                            ts: string;
+                            upper_50: number | null;
+                            upper_80: number | null;
+                            upper_95: number | null;
+                            /** @description family -> weight, as JSON text */
+                            weights_json: string;
+                        }[];
+                        symbol: string;
+                        timeframe: string;
                     };
                 };
             };
@@ -974,8 +1614,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        current?: Record<string, never>;
-                        history?: unknown[];
+                        current: {
+                            confidence: number;
+                            /** @description why the state is unknown, e.g. stale */
+                            reason?: string;
+                            /** @enum {string} */
+                            state: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
+                            /** Format: date-time */
+                            ts: string;
+                        };
+                        history: {
+                            confidence: number;
+                            /** @description why the state is unknown, e.g. stale */
+                            reason?: string;
+                            /** @enum {string} */
+                            state: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
+                            /** Format: date-time */
+                            ts: string;
+                        }[];
+                        symbol: string;
+                        timeframe: string;
                     };
                 };
             };
@@ -1022,6 +1680,55 @@ export interface operations {
                         }[];
                         /** Format: date-time */
                         now: string;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_api_watchlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        series: {
+                            /** @description minutes with an active model */
+                            active_horizons: number[];
+                            /** @description exchange calendar, e.g. NSE */
+                            exchange: string;
+                            /** @description the lake has bars for it */
+                            in_lake: boolean;
+                            model_active: boolean;
+                            /**
+                             * @description listed in WATCHLIST, or only found in the lake
+                             * @enum {string}
+                             */
+                            source: "watchlist" | "lake";
+                            symbol: string;
+                            /** @enum {string} */
+                            timeframe: "1m" | "5m" | "15m" | "30m" | "1h" | "1d";
+                            /** @description IANA zone of the exchange, e.g. Asia/Kolkata */
+                            timezone: string;
+                        }[];
                     };
                 };
             };

@@ -10,6 +10,8 @@ type Operation<P extends keyof paths, M extends Method> = M extends keyof paths[
 type QueryOf<Op> = Op extends { parameters: { query?: infer Q } } ? Q : never
 type BodyOf<Op> = Op extends { requestBody: { content: { 'application/json': infer B } } } ? B : never
 type ResponseOf<Op> = Op extends { responses: { 200: { content: { 'application/json': infer R } } } } ? R : unknown
+// The JSON body a route answers (2xx), as /openapi.json describes it.
+export type ApiResponse<P extends keyof paths, M extends Method> = ResponseOf<Operation<P, M>>
 
 export type PathsWith<M extends Method> = { [P in keyof paths]: M extends keyof paths[P] ? (paths[P][M] extends undefined ? never : P) : never }[keyof paths]
 

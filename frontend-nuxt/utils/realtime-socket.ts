@@ -45,7 +45,8 @@ export interface TimerApi {
 
 export interface RealtimeSocketOptions {
   url: string
-  // The server's WS_HEARTBEAT_INTERVAL; silence for two intervals means the
+  // The heartbeat interval until the server says its own (WS_HEARTBEAT_INTERVAL,
+  // in every "subscribed" reply); silence for two intervals means the
   // connection is dead even if TCP has not noticed.
   heartbeatIntervalMs: number
   baseDelayMs?: number
@@ -56,6 +57,10 @@ export interface RealtimeSocketOptions {
 }
 
 const OPEN = 1
+// The server's interval is believed within these bounds (a bad value must not
+// make the watchdog fire constantly or never).
+const MIN_HEARTBEAT_MS = 1_000
+const MAX_HEARTBEAT_MS = 3_600_000
 
 // Delay before reconnect attempt `attempt` (0-based): exponential, capped, with
 // "equal jitter" (half fixed, half random) so a restarted server is not hit by
@@ -100,6 +105,7 @@ export class RealtimeSocket {
   private readonly stateListeners = new Set<(state: ConnectionState) => void>()
   private reconnectTimer: unknown = null
   private watchdogTimer: unknown = null
+  private heartbeatMs: number
   private attempt = 0
   private stopped = false
   state: ConnectionState = 'idle'
@@ -119,6 +125,12 @@ export class RealtimeSocket {
       clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
     }
     this.random = options.random ?? Math.random
+    this.heartbeatMs = options.heartbeatIntervalMs
+  }
+
+  // The interval the watchdog times: the server's once it has said it.
+  get heartbeatIntervalMs(): number {
+    return this.heartbeatMs
   }
 
   // Subscribes to `channel`; connects on first use. Returns the unsubscribe.
@@ -267,8 +279,17 @@ export class RealtimeSocket {
         }
         return
       }
+      case 'subscribed':
+        if (typeof frame.heartbeat_seconds === 'number' && Number.isFinite(frame.heartbeat_seconds)) {
+          const ms = frame.heartbeat_seconds * 1000
+          if (ms >= MIN_HEARTBEAT_MS && ms <= MAX_HEARTBEAT_MS && ms !== this.heartbeatMs) {
+            this.heartbeatMs = ms
+            this.armWatchdog() // re-armed above with the old interval
+          }
+        }
+        return
       default:
-        return // subscribed, pong, heartbeat: the watchdog was re-armed above
+        return // pong, heartbeat: the watchdog was re-armed above
     }
   }
 
@@ -304,7 +325,7 @@ export class RealtimeSocket {
     this.watchdogTimer = this.timers.setTimeout(() => {
       this.watchdogTimer = null
       this.scheduleReconnect()
-    }, 2 * this.options.heartbeatIntervalMs)
+    }, 2 * this.heartbeatMs)
   }
 
   private clearWatchdog(): void {

@@ -2,54 +2,25 @@
 // are exchange-local: lightweight-charts draws UTC, so each timestamp is
 // shifted by the exchange zone's offset at that instant (and the zone is
 // shown next to the axis).
+import type { ApiResponse } from './api-client'
 
-export interface WireBar {
-  ts: string
-  open: number
-  high: number
-  low: number
-  close: number
-  volume: number
-  session?: string
-  gap_before?: boolean
-}
-
-export interface WireRegimeState {
-  ts: string
-  state: string
-  confidence: number
-  reason?: string
-}
-
-export interface WireBand {
-  level: number
-  lower: number | null
-  upper: number | null
-}
-
-export interface WirePrediction {
-  symbol: string
-  timeframe: string
-  horizon_minutes: number
-  regime: string
-  regime_confidence?: number
-  expected_price: number | null
-  expected_return?: number | null
-  last_close?: number
-  bands: WireBand[]
-  weights: Record<string, number>
-  weights_source?: string
-  data_last_ts?: string
-  degraded: boolean
-  degraded_reason?: string
-  stale?: boolean
-  champion?: string
-  challenger?: string
-  experiment_id?: string
-}
-
+// Wire shapes come from types/api.d.ts, generated from the server's
+// /openapi.json (npm run api-types): a renamed field fails the type check.
+export type WireBar = ApiResponse<'/api/bars', 'get'>['bars'][number]
+export type WireRegimeState = ApiResponse<'/api/regime', 'get'>['current']
+export type WirePrediction = ApiResponse<'/api/prediction/trigger', 'post'>
+export type WireBand = WirePrediction['bands'][number]
 // One row of the gold prediction log (GET /api/predictions).
-export type WireLoggedPrediction = Record<string, string | number | boolean | null>
+export type WireLoggedPrediction = ApiResponse<'/api/predictions', 'get'>['predictions'][number]
+export type WireIndicators = ApiResponse<'/api/indicators', 'get'>
+export type WireWatchlistEntry = ApiResponse<'/api/watchlist', 'get'>['series'][number]
+
+// What the Market page draws of a prediction: a live one, or the latest
+// logged one (predictionFromLog), which lacks the live-only fields.
+export type ShownPrediction = Pick<WirePrediction, 'symbol' | 'timeframe' | 'horizon_minutes' | 'regime' | 'expected_price' | 'degraded'> &
+  Partial<Pick<WirePrediction, 'regime_confidence' | 'expected_return' | 'last_close' | 'data_last_ts' | 'experiment_id'>> & {
+    bands: Pick<WireBand, 'level' | 'lower' | 'upper'>[]
+  }
 
 export interface Candle {
   time: number
@@ -200,7 +171,7 @@ export function barsToSeries(bars: WireBar[], zone: string, colors = { up: '#16a
   for (const time of times) {
     const bar = byTime.get(time)!
     candles.push({ time, open: bar.open, high: bar.high, low: bar.low, close: bar.close })
-    volumes.push({ time, value: finite(bar.volume) ? bar.volume : 0, color: bar.close >= bar.open ? colors.up : colors.down })
+    volumes.push({ time, value: typeof bar.volume === 'number' && Number.isFinite(bar.volume) ? bar.volume : 0, color: bar.close >= bar.open ? colors.up : colors.down })
   }
   return { candles, volumes }
 }
@@ -272,7 +243,7 @@ export function futureBarTimes(anchor: number, count: number, stepSeconds: numbe
 // square root of elapsed time (how uncertainty of a random walk grows),
 // reaching the predicted band exactly at the horizon. Null when the prediction
 // has no price. `zone` places the points on trading time.
-export function predictionFan(prediction: WirePrediction, anchor: { time: number; close: number }, zone = 'UTC'): FanPoint[] | null {
+export function predictionFan(prediction: ShownPrediction, anchor: { time: number; close: number }, zone = 'UTC'): FanPoint[] | null {
   if (!finite(prediction.expected_price)) return null
   const step = timeframeMinutes(prediction.timeframe) * 60
   const steps = Math.max(1, Math.round((prediction.horizon_minutes * 60) / step))
@@ -362,19 +333,31 @@ export function liveCandle(last: Candle | undefined, bar: WireBar, zone: string)
   return { time, open: bar.open, high: bar.high, low: bar.low, close: bar.close }
 }
 
-// Watchlist: WATCHLIST/defaults first, then every series the server knows of.
-export function mergeWatchlist(...sources: { symbol: string; timeframe: string }[][]): { symbol: string; timeframe: string }[] {
-  const seen = new Set<string>()
-  const out: { symbol: string; timeframe: string }[] = []
-  for (const source of sources) {
-    for (const item of source) {
-      const key = `${item.symbol.toUpperCase()}:${item.timeframe}`
-      if (seen.has(key) || !(item.timeframe in TIMEFRAME_MINUTES)) continue
-      seen.add(key)
-      out.push({ symbol: item.symbol.toUpperCase(), timeframe: item.timeframe })
-    }
+// The exchange zone of a series: the server's (GET /api/watchlist), else
+// guessed from the symbol's suffix for a series it does not list.
+export function seriesZone(symbol: string, watchlist: WireWatchlistEntry[]): string {
+  return watchlist.find((entry) => entry.symbol === symbol.toUpperCase())?.timezone ?? exchangeZone(symbol)
+}
+
+export interface WatchBadge {
+  kind: 'model' | 'no-data' | 'lake'
+  text: string
+  title: string
+}
+
+// What the watchlist shows beside a series: whether a model predicts it, and
+// why it is listed when that is not obvious.
+export function watchEntryBadges(entry: WireWatchlistEntry): WatchBadge[] {
+  const badges: WatchBadge[] = []
+  if (entry.model_active) {
+    badges.push({ kind: 'model', text: 'model', title: `active model for ${entry.active_horizons.join(', ')} min` })
   }
-  return out
+  if (!entry.in_lake) {
+    badges.push({ kind: 'no-data', text: 'no data', title: 'in WATCHLIST, but the lake has no bars for it yet' })
+  } else if (entry.source === 'lake') {
+    badges.push({ kind: 'lake', text: 'lake', title: 'not in WATCHLIST: found in the lake' })
+  }
+  return badges
 }
 
 export function formatPrice(value: number | null | undefined): string {
@@ -383,34 +366,33 @@ export function formatPrice(value: number | null | undefined): string {
 
 // The latest logged prediction (a gold row) in the shape of a live one, so
 // the fan is drawn on page load before anything new is predicted.
-export function predictionFromLog(row: WireLoggedPrediction, symbol: string, timeframe: string): WirePrediction | null {
-  const num = (key: string) => (typeof row[key] === 'number' && Number.isFinite(row[key]) ? (row[key] as number) : null)
-  const expected = num('expected_close')
-  const horizon = num('horizon_minutes')
-  if (expected === null || horizon === null || typeof row.ts !== 'string') return null
+export function predictionFromLog(row: WireLoggedPrediction, symbol: string, timeframe: string): ShownPrediction | null {
+  const num = (value: number | null) => (finite(value) ? value : null)
+  const expected = num(row.expected_close)
+  if (expected === null || !Number.isFinite(row.horizon_minutes)) return null
   return {
     symbol,
     timeframe,
-    horizon_minutes: horizon,
-    regime: typeof row.regime === 'string' ? row.regime : 'unknown',
-    regime_confidence: num('regime_confidence') ?? undefined,
+    horizon_minutes: row.horizon_minutes,
+    regime: row.regime,
+    regime_confidence: num(row.regime_confidence) ?? undefined,
     expected_price: expected,
-    expected_return: num('expected_return'),
-    last_close: num('last_close') ?? undefined,
-    bands: [0.5, 0.8, 0.95].map((level) => {
-      const pct = Math.round(level * 100)
-      return { level, lower: num(`lower_${pct}`), upper: num(`upper_${pct}`) }
-    }),
-    weights: {},
+    expected_return: num(row.expected_return),
+    last_close: num(row.last_close) ?? undefined,
+    bands: [
+      { level: 0.5, lower: num(row.lower_50), upper: num(row.upper_50) },
+      { level: 0.8, lower: num(row.lower_80), upper: num(row.upper_80) },
+      { level: 0.95, lower: num(row.lower_95), upper: num(row.upper_95) },
+    ],
     data_last_ts: row.ts,
-    degraded: row.degraded === true,
-    experiment_id: typeof row.experiment_id === 'string' ? row.experiment_id : undefined,
+    degraded: row.degraded,
+    experiment_id: row.experiment_id,
   }
 }
 
 // Where a prediction's fan starts: the candle it was made from (data_last_ts),
 // else the last candle.
-export function fanAnchor(candles: Candle[], prediction: WirePrediction, zone: string): { time: number; close: number } | null {
+export function fanAnchor(candles: Candle[], prediction: ShownPrediction, zone: string): { time: number; close: number } | null {
   if (candles.length === 0) return null
   if (prediction.data_last_ts) {
     const time = toChartTime(prediction.data_last_ts, zone)

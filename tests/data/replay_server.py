@@ -49,7 +49,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
         server: ReplayServer = self.server.replay  # type: ignore[attr-defined]
         server.record(Request(parsed.path, query, dict(self.headers.items()), time.monotonic()))
-        reply = server.next_reply(parsed.path)
+        reply = server.next_reply(parsed.path, query)
         if reply.delay:
             time.sleep(reply.delay)
         try:
@@ -81,6 +81,7 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._queues: dict[str, list[Reply]] = {}
         self._defaults: dict[str, Reply] = {}
+        self._responders: dict = {}
         self.requests: list[Request] = []
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
@@ -89,20 +90,30 @@ class ReplayServer:
     YAHOO = "/v8/finance/chart/"
     TWELVEDATA = "/time_series"
 
+    def respond(self, route: str, answer):
+        """Answer `route` with `answer(path, query) -> Reply` (a market that changes as time goes on);
+        scripted replies still come first."""
+        with self._lock:
+            self._responders[route] = answer
+
     def script(self, route: str, *replies: Reply, default: Reply | None = None):
         with self._lock:
             self._queues[route] = list(replies)
             if default is not None:
                 self._defaults[route] = default
 
-    def next_reply(self, path: str) -> Reply:
+    def next_reply(self, path: str, query: dict | None = None) -> Reply:
         with self._lock:
             for route, queue in self._queues.items():
                 if path.startswith(route) and queue:
                     return queue.pop(0)
-            for route, reply in self._defaults.items():
-                if path.startswith(route):
-                    return reply
+            responder = next((fn for route, fn in self._responders.items() if path.startswith(route)), None)
+            if responder is None:
+                for route, reply in self._defaults.items():
+                    if path.startswith(route):
+                        return reply
+        if responder is not None:
+            return responder(path, query or {})
         return Reply(404, b'{"error":"no reply scripted for this path"}')
 
     def record(self, request: Request):

@@ -61,13 +61,18 @@ def test_a_replayed_session_streams_every_bar_regime_and_prediction_in_order(rc_
     assert len(bars) >= 10
     ts = [b["ts"] for b in bars]
     assert ts == sorted(ts) and len(set(ts)) == len(ts)
-    # After the backfill (its newest bars are published once, then predicted from), each closed regular
-    # bar is followed by a prediction from it.
+    # After the backfill (its newest bars are published once, then predicted from), each bar close's
+    # predictions come from the newest bar published before them. (A cycle that fell behind on a busy
+    # machine stores several bars and predicts from the newest: bars may go unpredicted, never stale.)
     predicted_from = {m["data"]["data_last_ts"] for m in by_channel["predictions:TCS.NS:5m"]}
-    assert predicted_from
+    newest_bar = None
+    for m in messages:
+        if m["type"] == "bar" and not m["data"].get("forming"):
+            newest_bar = m["data"]["ts"]
+        elif m["type"] == "prediction" and newest_bar is not None:  # none before the first bar seen
+            assert m["data"]["data_last_ts"] == newest_bar, (m["data"]["data_last_ts"], newest_bar)
     live = [b["ts"] for b in bars if b["session"] == "regular" and b["ts"] >= min(predicted_from)]
-    assert len(live) >= 5
-    assert set(live[:-1]) <= predicted_from, sorted(set(live[:-1]) - predicted_from)[:5]
+    assert len(live) >= 5 and len(predicted_from) >= 5, (live, predicted_from)
     assert by_channel["regime:TCS.NS:5m"], "regime messages"
     # The operator's view: jobs, providers, freshness.
     names = {j["name"]: j for j in jobs["jobs"]}
@@ -129,6 +134,13 @@ def test_the_offline_demo_starts_by_itself_on_an_empty_lake(rc_binary, tmp_path)
         r = requests.post(srv.url("/api/prediction/trigger"),
                           json={"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 60}, timeout=30)
         assert r.status_code == 200, r.text
+        # REST answers as of replay time, like the streams: the replayed data is fresh, not years old.
+        prediction = r.json()
+        assert prediction["stale"] is False and prediction["data_age_seconds"] < 3600, prediction
+        assert prediction["regime"] != "unknown", prediction
+        regime = requests.get(srv.url("/api/regime"), params={"symbol": "TCS.NS", "timeframe": "5m"},
+                              timeout=5).json()
+        assert regime["current"].get("reason") != "stale", regime["current"]
         assert "demo: replay of sample data" in srv.log()
     finally:
         srv.stop()

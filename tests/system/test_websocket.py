@@ -33,6 +33,7 @@ def test_subscribe_canonicalises_channels(server):
         ws.send(json.dumps({"op": "subscribe", "channels": ["regime:tcs.ns:5m", "predictions:TCS.NS:5m"]}))
         msg = recv_type(ws, "subscribed")
         assert msg["channels"] == ["regime:TCS.NS:5m", "predictions:TCS.NS:5m"]
+        assert msg["heartbeat_seconds"] == 20  # WS_HEARTBEAT_INTERVAL's default
         ws.send(json.dumps({"op": "ping"}))
         assert recv_type(ws, "pong")["ts"].endswith("Z")
         ws.send(json.dumps({"op": "unsubscribe", "channels": ["regime:TCS.NS:5m"]}))
@@ -67,6 +68,11 @@ def test_binary_messages_are_refused(server):
 def test_heartbeats_follow_the_setting(server_factory):
     srv = server_factory(extra_env={"WS_HEARTBEAT_INTERVAL": "1"})
     with connect(ws_url(srv)) as ws:
+        # The subscribe reply says the interval, so a client's watchdog follows the server.
+        ws.send(json.dumps({"op": "subscribe", "channels": ["regime:TCS.NS:5m"]}))
+        assert recv_type(ws, "subscribed")["heartbeat_seconds"] == 1
+        ws.send(json.dumps({"op": "unsubscribe", "channels": ["regime:TCS.NS:5m"]}))
+        assert "heartbeat_seconds" not in recv_type(ws, "unsubscribed")
         start = time.time()
         recv_type(ws, "heartbeat", timeout=3)
         recv_type(ws, "heartbeat", timeout=3)

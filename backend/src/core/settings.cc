@@ -211,6 +211,9 @@ const std::vector<SettingDef>& Definitions() {
                            &Settings::provider_timeout_seconds, 1, 600));
     d.push_back(IntSetting("provider_max_retries", "PROVIDER_MAX_RETRIES", "Retries on 5xx/429/timeouts",
                            &Settings::provider_max_retries, 0, 10));
+    d.push_back(IntSetting("provider_circuit_cooldown_seconds", "PROVIDER_CIRCUIT_COOLDOWN_SECONDS",
+                           "A provider that failed 3 times in a row is skipped this long before it is tried again",
+                           &Settings::provider_circuit_cooldown_seconds, 1, 3600));
     d.push_back(StringSetting("calendar_dir", "CALENDAR_DIR",
                               "Extra exchange holiday files (empty: <DATA_DIR>/calendars)", &Settings::calendar_dir));
     d.push_back(StringSetting("csv_dir", "CSV_DIR",
@@ -246,6 +249,13 @@ const std::vector<SettingDef>& Definitions() {
                    return Ok();
                  },
                  [](const Settings& s) { return s.replay_start ? FormatIsoUtc(*s.replay_start) : std::string(); }});
+    d.push_back(StringSetting("market_clock", "MARKET_CLOCK",
+                              "Time the scheduler runs on. auto: replay time when PRIMARY_DATA_PROVIDER=replay, else "
+                              "the wall clock; replay: replay time from REPLAY_START at REPLAY_SPEED with any provider "
+                              "(a drill against recorded provider servers); wall",
+                              &Settings::market_clock, false, [](const std::string& v, const std::string& where) {
+                                return CheckOneOf(v, where, {"auto", "wall", "replay"});
+                              }));
     d.push_back({{"replay_forming_bar", "REPLAY_FORMING_BAR",
                   "Replay also serves the still-forming bar (its open price only), true or false", false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {

@@ -51,6 +51,7 @@ struct Settings {
   std::string twelvedata_api_key;             // TWELVEDATA_API_KEY (secret)
   int provider_timeout_seconds = 10;          // PROVIDER_TIMEOUT_SECONDS, total per request
   int provider_max_retries = 3;               // PROVIDER_MAX_RETRIES
+  int provider_circuit_cooldown_seconds = 30;  // PROVIDER_CIRCUIT_COOLDOWN_SECONDS, open circuit -> retried after
   std::string calendar_dir;                   // CALENDAR_DIR, extra holiday files; empty = <DATA_DIR>/calendars
   std::string csv_dir;                        // CSV_DIR, files read by PRIMARY_DATA_PROVIDER=csv; empty = <DATA_DIR>/import
   int sim_seed = 42;                          // SIM_SEED, seed of PRIMARY_DATA_PROVIDER=sim (same seed+symbol = same history)
@@ -58,6 +59,7 @@ struct Settings {
   std::string replay_source;                  // REPLAY_SOURCE: a CSV path (NSE or generic layout) or "lake:raw"
   double replay_speed = 60.0;                 // REPLAY_SPEED, replay seconds per wall second while the market is open, > 0
   std::optional<int64_t> replay_start;        // REPLAY_START (ISO); unset = the source's first bar
+  std::string market_clock = "auto";          // MARKET_CLOCK: auto (replay time when the primary is replay) | wall | replay
   bool replay_forming_bar = false;            // REPLAY_FORMING_BAR, also serve the still-forming bar (open price only)
   std::string demo = "auto";                  // DEMO: auto (when the lake is empty and no live provider answers) | off
   std::string demo_data_dir;                  // DEMO_DATA_DIR, the demo's own lake; empty = <DATA_DIR>/demo

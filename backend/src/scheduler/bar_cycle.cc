@@ -183,6 +183,14 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
   }
 
   // 5. A new bar in silver: predict every horizon (gold + predictions: + regime:).
+  //    No new bar (a feed gap, an outage): the regime still moves with the
+  //    clock, to `unknown` once the newest bar is overdue (runbook Data Feed Gap).
+  if (report.advanced == 0 && newest_stored_) {
+    if (auto refreshed = context_->runtime->RefreshRegime(symbol, tf, now);
+        !refreshed && refreshed.error().code != ErrorCode::kNotFound) {
+      spdlog::warn("regime of {} {} not refreshed: {}", symbol.str(), tf.ToString(), refreshed.error().ToString());
+    }
+  }
   if (report.advanced > 0) {
     for (int horizon : context_->horizons_minutes) {
       auto outcome = context_->runtime->Predict({symbol, tf, horizon, std::nullopt}, now);

@@ -250,7 +250,7 @@ std::string Scheduler::RunRetrain(const Job& job, int64_t now, int64_t* next) {
   return "retraining (" + reason + "): jobs" + submitted;
 }
 
-std::string Scheduler::RunDriftCheck(const Job& job, int64_t now, int64_t* next) {
+std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* next) {
   *next = now + static_cast<int64_t>(options_.drift_check_interval_seconds) * kMicrosPerSecond;
   if (auto lag = serving::UpdateIngestionLag(options_.data_dir, now); !lag) {
     spdlog::warn("ingestion lag not updated: {}", lag.error().ToString());

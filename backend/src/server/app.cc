@@ -22,6 +22,7 @@
 #include "scheduler/scheduler.h"
 #include "server/scheduler_routes.h"
 #include "server/static_site.h"
+#include "server/watchlist_routes.h"
 #include "serving/periodic_task.h"
 #include "serving/runtime.h"
 
@@ -132,8 +133,16 @@ Status App::Init() {
   hub_ = std::make_unique<Hub>(HubOptions{settings_.ws_heartbeat_interval,
                                           static_cast<size_t>(settings_.ws_send_queue_limit),
                                           settings_.ws_rate_limit_per_second, settings_.ws_max_connections});
+  // The scheduler, the providers' breakers, the replay and the REST routes all
+  // live on one market clock (replay time in a replay or the demo).
+  std::shared_ptr<const MarketClock> market_clock;
+  data::SeriesReader lake_raw = data::pipeline::LakeRawReader(settings_.data_dir);
+  if (settings_.scheduler_enabled) {
+    RC_ASSIGN_OR_RETURN(market_clock, data::MakeMarketClock(settings_, lake_raw));
+  }
   serving::RuntimeOptions runtime_options;
   runtime_options.data_dir = settings_.data_dir;
+  runtime_options.market_clock = market_clock;
   runtime_options.on_trained = [this](const serving::TrainOutcome& outcome) {
     health_.Set("models", HealthState::kOk, "last trained " + outcome.experiment_id);
   };
@@ -150,6 +159,7 @@ Status App::Init() {
   AddModelRoutes(*this, *runtime_);
   AddCuratedRoutes(*this, *runtime_);
   AddDataRoutes(*this, *runtime_);
+  AddWatchlistRoutes(*this);
   if (!settings_.frontend_dir.empty()) {
     RC_ASSIGN_OR_RETURN(StaticSite site, StaticSite::Open(settings_.frontend_dir));
     spdlog::info("serving the front end from {}", site.root());
@@ -158,10 +168,11 @@ Status App::Init() {
   if (settings_.scheduler_enabled) {
     RC_ASSIGN_OR_RETURN(auto options, scheduler::SchedulerOptions::FromSettings(settings_));
     data::ProviderDeps deps;
-    deps.lake_raw = data::pipeline::LakeRawReader(settings_.data_dir);
-    RC_ASSIGN_OR_RETURN(deps.market_clock, data::MakeMarketClock(settings_, deps.lake_raw));
-    // Provider breakers and the replay play on the same clock as the scheduler.
-    RC_ASSIGN_OR_RETURN(auto chain, data::MakeProviderChain(settings_, "", {}, deps));
+    deps.lake_raw = std::move(lake_raw);
+    deps.market_clock = market_clock;
+    data::CircuitBreakerOptions breakers;
+    breakers.cool_down_micros = int64_t{settings_.provider_circuit_cooldown_seconds} * kMicrosPerSecond;
+    RC_ASSIGN_OR_RETURN(auto chain, data::MakeProviderChain(settings_, "", breakers, deps));
     scheduler_ = std::make_unique<scheduler::Scheduler>(std::move(options), deps.market_clock, std::move(chain),
                                                         *runtime_);
     health_.Set("scheduler", HealthState::kOk, "starting");

@@ -9,6 +9,7 @@
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/json_body.h"
+#include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -27,12 +28,6 @@ constexpr const char* kCurateSchema = R"json({
 constexpr const char* kUncurateSchema = R"json({
   "type": "object", "required": ["who"], "additionalProperties": false,
   "properties": {"who": {"type": "string", "minLength": 1}, "why": {"type": "string"}}})json";
-
-constexpr const char* kCuratedResultSchema = R"json({
-  "type": "object", "required": ["id", "key", "model"],
-  "properties": {"id": {"type": "string", "description": "the curated experiment"},
-                 "key": {"type": "string", "description": "SYMBOL|TIMEFRAME|HORIZON"},
-                 "model": {"type": "object", "description": "the series' /api/models item after the change"}}})json";
 
 // The registry names weight errors "weights[.family]" (the CLI flag); the API
 // field is `families`, as in the stored record.
@@ -138,12 +133,12 @@ void AddCuratedRoutes(App& app, serving::Runtime& runtime) {
   app.AddRoute({"POST", "/api/experiments/curated",
                 "Override a series' gating weights with hand-set `families` weights (curated experiment; who/why "
                 "required, audited)",
-                "models", {}, kCurateSchema, kCuratedResultSchema, "application/json", true},
+                "models", {}, kCurateSchema, CuratedResultSchema(), "application/json", true},
                [data_dir, &runtime](const Request& request) { return Curate(request, data_dir, runtime); });
   app.AddRoute({"DELETE", "/api/experiments/curated/{id}",
                 "Remove a curated override (computed weights apply again; the experiment stays for the audit)",
                 "models", {{"id", "path", "string", true, "the curated experiment's id"}}, kUncurateSchema,
-                kCuratedResultSchema, "application/json", true},
+                CuratedResultSchema(), "application/json", true},
                [data_dir, &runtime](const Request& request) { return Uncurate(request, data_dir, runtime); });
 }
 

@@ -11,6 +11,7 @@
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
 #include "server/app.h"
+#include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -97,7 +98,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
   auto bars_params = series_params;
   bars_params.push_back({"session", "query", "string", false, "regular (default) or all"});
   app.AddRoute({"GET", "/api/bars", "Cleaned bars (bronze) of a series, oldest first", "data", bars_params, "",
-                R"({"type":"object","properties":{"bars":{"type":"array"}}})"},
+                BarsResponseSchema()},
                [data_dir](const Request& request) {
                  auto q = ParseSeriesQuery(request);
                  if (!q) return ErrorResponse(q.error());
@@ -121,7 +122,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
   auto indicator_params = series_params;
   indicator_params.push_back({"preset", "query", "string", true, "trend, momentum, volatility or mean_reversion"});
   app.AddRoute({"GET", "/api/indicators", "A chart preset's indicator series over the bars of /api/bars", "data",
-                indicator_params, "", R"({"type":"object","properties":{"series":{"type":"object"}}})"},
+                indicator_params, "", IndicatorsResponseSchema()},
                [data_dir](const Request& request) {
                  auto q = ParseSeriesQuery(request);
                  if (!q) return ErrorResponse(q.error());
@@ -162,13 +163,13 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                 {{"symbol", "query", "string", true, "e.g. TCS.NS"},
                  {"timeframe", "query", "string", true, "1m 5m 15m 30m 1h 1d"},
                  {"history", "query", "integer", false, "recent bars returned (default 50)"}},
-                "", R"({"type":"object","properties":{"current":{"type":"object"},"history":{"type":"array"}}})"},
+                "", RegimeResponseSchema()},
                [data_dir, &runtime](const Request& request) {
                  auto q = ParseSeriesQuery(request, 50);
                  if (!q) return ErrorResponse(q.error());
                  auto history = ParseCount(request, "history", 50);
                  if (!history) return ErrorResponse(history.error());
-                 const int64_t now = NowMicros();
+                 const int64_t now = runtime.Now();  // replay time in a replay or the demo
                  // From memory; a longer history than the series keeps there reads silver.
                  auto memory = runtime.book().Regime(q->symbol, q->timeframe, *history, now);
                  if (!memory) return ErrorResponse(memory.error());
@@ -193,7 +194,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                });
 
   app.AddRoute({"GET", "/api/predictions", "Predictions served for a series (the gold log), newest last", "data",
-                series_params, "", R"({"type":"object","properties":{"predictions":{"type":"array"}}})"},
+                series_params, "", PredictionsResponseSchema()},
                [data_dir, &runtime](const Request& request) {
                  auto q = ParseSeriesQuery(request, 100);
                  if (!q) return ErrorResponse(q.error());

@@ -8,6 +8,7 @@
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/json_body.h"
+#include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -28,12 +29,6 @@ constexpr const char* kClearSchema = R"json({
   "properties": {
     "older_than_days": {"type": "integer", "minimum": 0, "description": "absent: every unprotected experiment"},
     "dry_run": {"type": "boolean"}, "who": {"type": "string"}}})json";
-
-constexpr const char* kJobSchema = R"json({
-  "type": "object", "required": ["id", "kind", "state"],
-  "properties": {"id": {"type": "string"}, "kind": {"type": "string"},
-                 "state": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
-                 "result": {"type": "object"}, "error": {"type": "object"}}})json";
 
 Result<serving::TrainRequest> ParseTrain(const Request& request, int default_horizon) {
   RC_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request));
@@ -87,7 +82,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
 
   app.AddRoute({"POST", "/api/prediction/train",
                 "Retrain (runbook: bot_name=\"orchestrator\"); runs as a background job, answers 202 with the job",
-                "models", {}, kTrainSchema, kJobSchema, "application/json", true},
+                "models", {}, kTrainSchema, JobSchema(), "application/json", true},
                [&runtime, &jobs, default_horizon](const Request& request) {
                  auto train = ParseTrain(request, default_horizon);
                  if (!train) return ErrorResponse(train.error());
@@ -98,15 +93,14 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  return response;
                });
 
-  app.AddRoute({"GET", "/api/jobs", "Background jobs, newest first", "models", {}, "",
-                R"({"type":"object","properties":{"jobs":{"type":"array"}}})"},
+  app.AddRoute({"GET", "/api/jobs", "Background jobs, newest first", "models", {}, "", JobsResponseSchema()},
                [&jobs](const Request&) {
                  boost::json::array items;
                  for (const auto& job : jobs.List()) items.push_back(job.ToJson());
                  return JsonResponse(200, JsonText(boost::json::object{{"jobs", std::move(items)}}));
                });
 
-  app.AddRoute({"GET", "/api/jobs/{id}", "One background job", "models", {{"id", "path"}}, "", kJobSchema},
+  app.AddRoute({"GET", "/api/jobs/{id}", "One background job", "models", {{"id", "path"}}, "", JobSchema()},
                [&jobs](const Request& request) {
                  auto job = jobs.Get(request.path_params.at("id"));
                  if (!job) return ErrorResponse(Error{ErrorCode::kNotFound, "no such job", "id"});
@@ -114,7 +108,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                });
 
   app.AddRoute({"GET", "/api/models", "Champion, challenger, active weights and curated override per series",
-                "models", {}, "", R"({"type":"object","properties":{"models":{"type":"array"}}})"},
+                "models", {}, "", ModelsResponseSchema()},
                [data_dir](const Request&) {
                  ml::ExperimentRegistry registry(data_dir);
                  auto index = registry.ReadIndex();
@@ -126,7 +120,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
 
   app.AddRoute({"POST", "/api/models/clear",
                 "Prune experiments (backs up data/experiments first; keeps champion, challenger, curated)", "models", {},
-                kClearSchema, R"({"type":"object"})", "application/json", true},
+                kClearSchema, ClearModelsResponseSchema(), "application/json", true},
                [data_dir, &runtime](const Request& request) {
                  std::optional<int64_t> days;
                  bool dry_run = false;
@@ -166,8 +160,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                                               {"backup", report->backup_path}}));
                });
 
-  app.AddRoute({"GET", "/api/experiments", "Every experiment, oldest first", "models", {}, "",
-                R"({"type":"object","properties":{"experiments":{"type":"array"}}})"},
+  app.AddRoute({"GET", "/api/experiments", "Every experiment, oldest first", "models", {}, "", ExperimentsResponseSchema()},
                [data_dir](const Request&) {
                  ml::ExperimentRegistry registry(data_dir);
                  auto list = registry.List();
@@ -177,8 +170,7 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  return JsonResponse(200, JsonText(boost::json::object{{"experiments", std::move(items)}}));
                });
 
-  app.AddRoute({"GET", "/api/experiments/{id}", "One experiment's full record", "models", {{"id", "path"}}, "",
-                R"({"type":"object"})"},
+  app.AddRoute({"GET", "/api/experiments/{id}", "One experiment's full record", "models", {{"id", "path"}}, "", ExperimentRecordSchema()},
                [data_dir](const Request& request) {
                  ml::ExperimentRegistry registry(data_dir);
                  auto record = registry.Load(request.path_params.at("id"));

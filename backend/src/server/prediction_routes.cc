@@ -5,6 +5,7 @@
 #include "core/json_text.h"
 #include "server/app.h"
 #include "server/json_body.h"
+#include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -17,21 +18,6 @@ constexpr const char* kTriggerRequestSchema = R"json({
     "timeframe": {"type": "string", "enum": ["1m", "5m", "15m", "30m", "1h", "1d"]},
     "horizon_minutes": {"type": "integer", "minimum": 1, "description": "default: the first of HORIZONS_MINUTES"},
     "as_of": {"type": "string", "format": "date-time", "description": "predict as of this time (backfill)"}}})json";
-
-constexpr const char* kPredictionSchema = R"json({
-  "type": "object",
-  "required": ["symbol", "timeframe", "horizon_minutes", "regime", "expected_price", "bands", "weights", "degraded"],
-  "properties": {
-    "symbol": {"type": "string"}, "timeframe": {"type": "string"}, "horizon_minutes": {"type": "integer"},
-    "last_close": {"type": "number"}, "silver_version": {"type": "integer"},
-    "regime": {"type": "string", "enum": ["trending_up", "trending_down", "range_bound", "volatile", "neutral", "unknown"]},
-    "regime_confidence": {"type": "number"}, "expected_return": {"type": "number"}, "expected_price": {"type": "number"},
-    "bands": {"type": "array", "items": {"type": "object", "properties": {"level": {"type": "number"},
-              "lower": {"type": "number"}, "upper": {"type": "number"}}}},
-    "weights": {"type": "object", "additionalProperties": {"type": "number"}},
-    "gated_out": {"type": "object", "additionalProperties": {"type": "string"}},
-    "champion": {"type": "string"}, "challenger": {"type": "string"}, "experiment_id": {"type": "string"},
-    "degraded": {"type": "boolean"}, "stale": {"type": "boolean"}}})json";
 
 Result<serving::PredictQuery> ParseTrigger(const Request& request, int default_horizon) {
   RC_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request));
@@ -56,7 +42,7 @@ void AddPredictionRoutes(App& app, serving::Runtime& runtime) {
   const int default_horizon = app.settings().horizons_minutes.front();
   app.AddRoute({"POST", "/api/prediction/trigger",
                 "Make one prediction now: regime, gated-ensemble expected price and conformal bands", "prediction",
-                {}, kTriggerRequestSchema, kPredictionSchema, "application/json", true},
+                {}, kTriggerRequestSchema, PredictionSchema(), "application/json", true},
                [&runtime, default_horizon](const Request& request) {
                  auto query = ParseTrigger(request, default_horizon);
                  if (!query) return ErrorResponse(query.error());

@@ -97,11 +97,13 @@ std::string WsPongMessage(int64_t now_us) {
   return JsonText(boost::json::object{{"type", "pong"}, {"ts", FormatIsoUtc(now_us)}});
 }
 
-std::string WsChannelsMessage(WsOp op, const std::vector<std::string>& channels) {
+std::string WsChannelsMessage(WsOp op, const std::vector<std::string>& channels, int heartbeat_seconds) {
   boost::json::array names;
   for (const std::string& channel : channels) names.push_back(boost::json::string(channel));
-  return JsonText(boost::json::object{{"type", op == WsOp::kUnsubscribe ? "unsubscribed" : "subscribed"},
-                                      {"channels", std::move(names)}});
+  boost::json::object reply{{"type", op == WsOp::kUnsubscribe ? "unsubscribed" : "subscribed"},
+                            {"channels", std::move(names)}};
+  if (op == WsOp::kSubscribe && heartbeat_seconds > 0) reply["heartbeat_seconds"] = heartbeat_seconds;
+  return JsonText(reply);
 }
 
 std::string WsResetMessage(const std::string& channel, uint64_t seq) {

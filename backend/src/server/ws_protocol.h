@@ -44,8 +44,10 @@ Result<WsCommand> ParseWsCommand(std::string_view text);
 std::string WsErrorMessage(const Error& error);
 // {"type":"pong","ts":ISO}
 std::string WsPongMessage(int64_t now_us);
-// {"type":"subscribed"|"unsubscribed","channels":[...]}
-std::string WsChannelsMessage(WsOp op, const std::vector<std::string>& channels);
+// {"type":"subscribed"|"unsubscribed","channels":[...]}; a "subscribed" reply
+// also says the server's heartbeat interval when `heartbeat_seconds` > 0
+// ("heartbeat_seconds":N), so clients time their watchdog by the server.
+std::string WsChannelsMessage(WsOp op, const std::vector<std::string>& channels, int heartbeat_seconds = 0);
 // {"type":"reset","channel":C,"seq":N}: the client missed more than the replay
 // buffer holds (or numbers from another server life); N is the channel's last
 // seq, the next message is N + 1. Re-fetch over REST.

@@ -45,9 +45,9 @@ Runtime::Runtime(RuntimeOptions options, Broadcaster* broadcaster)
 
 Runtime::~Runtime() = default;
 
-Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t wall_now) {
+Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t now) {
   RC_ASSIGN_OR_RETURN(PredictionOutcome outcome,
-                      query.as_of ? lake_predictions_.Predict(query) : book_.Predict(query, wall_now));
+                      query.as_of ? lake_predictions_.Predict(query) : book_.Predict(query, now));
   LogGatingDecision(outcome);
   outcome.json_text = JsonText(outcome.ToJson());
   // Every served prediction goes to gold, where the drift check measures it.
@@ -57,25 +57,33 @@ Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t wa
     const std::string symbol = query.symbol.str();
     const std::string_view tf = query.timeframe.ToString();
     broadcaster_->Publish(ChannelName("predictions", symbol, tf), "prediction", outcome.json_text);
-    // The regime channel carries changes: a new bar or a new state, not every
-    // prediction of every horizon.
-    const std::string channel = ChannelName("regime", symbol, tf);
-    bool changed;
-    {
-      std::lock_guard lock(regime_mutex_);
-      auto& last = last_regime_[channel];
-      changed = last.first != p.data_last_ts || last.second != p.regime;
-      last = {p.data_last_ts, p.regime};
-    }
-    if (changed) {
-      regime::RegimeState state;
-      state.ts = p.data_last_ts;
-      state.regime = p.regime;
-      state.confidence = p.regime_confidence;
-      broadcaster_->Publish(channel, "regime", JsonText(RegimeJson(state)));
-    }
+    regime::RegimeState state;
+    state.ts = p.data_last_ts;
+    state.regime = p.regime;
+    state.confidence = p.regime_confidence;
+    PublishRegimeIfChanged(query.symbol, query.timeframe, state);
   }
   return outcome;
+}
+
+Status Runtime::RefreshRegime(const Symbol& symbol, Timeframe timeframe, int64_t now) {
+  // SeriesBook::Regime sets market_regime_state as a side effect.
+  RC_ASSIGN_OR_RETURN(SeriesBook::RegimeView view, book_.Regime(symbol, timeframe, 0, now));
+  if (broadcaster_ != nullptr) PublishRegimeIfChanged(symbol, timeframe, view.current);
+  return Ok();
+}
+
+void Runtime::PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, const regime::RegimeState& state) {
+  // The regime channel carries changes: a new bar or a new state, not every
+  // prediction of every horizon.
+  const std::string channel = ChannelName("regime", symbol.str(), timeframe.ToString());
+  {
+    std::lock_guard lock(regime_mutex_);
+    auto& last = last_regime_[channel];
+    if (last.first == state.ts && last.second == state.regime) return;
+    last = {state.ts, state.regime};
+  }
+  broadcaster_->Publish(channel, "regime", JsonText(RegimeJson(state)));
 }
 
 Result<std::string> Runtime::SubmitTraining(const TrainRequest& request, const std::string& reason) {

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/market_clock.h"
 #include "core/thread_annotations.h"
 #include "core/time.h"
 #include "regime/detector.h"
@@ -44,6 +45,10 @@ struct RuntimeOptions {
   GoldLogOptions gold;
   // Called on the job's thread after a training run was recorded (health, logs).
   std::function<void(const TrainOutcome&)> on_trained;
+  // The time the market lives on: the scheduler's clock, so a replay or the
+  // demo answers REST as of replay time, not as of today (where its newest
+  // bar is years old and every regime would read `unknown`). Null: wall time.
+  std::shared_ptr<const MarketClock> market_clock;
 };
 
 // The wire form of a regime state (GET /api/regime `current`, the regime: channel).
@@ -59,7 +64,19 @@ class Runtime {
 
   // One served prediction (see the file comment). Errors: as SeriesBook::Predict
   // and PredictionService::Predict.
-  Result<PredictionOutcome> Predict(const PredictQuery& query, int64_t wall_now = NowMicros());
+  Result<PredictionOutcome> Predict(const PredictQuery& query) { return Predict(query, Now()); }
+  // As above at market time `now` (the scheduler passes its cycle's time).
+  Result<PredictionOutcome> Predict(const PredictQuery& query, int64_t now);
+
+  // Market time now (RuntimeOptions::market_clock).
+  int64_t Now() const { return options_.market_clock ? options_.market_clock->Now() : NowMicros(); }
+
+  // The series' regime at market time `now` without predicting: sets
+  // market_regime_state and publishes on the regime: channel when it changed.
+  // The scheduler calls it when a bar close brought no bar, so a feed gap reads
+  // `unknown` (stale) as the runbook's Data Feed Gap playbook expects.
+  // Errors: as SeriesBook::Regime (kNotFound for a series without data).
+  Status RefreshRegime(const Symbol& symbol, Timeframe timeframe, int64_t now);
 
   // Queues a training run as a background job (GET /api/jobs/{id}); on success
   // the series' experiments are reloaded. `reason` goes to the log and the
@@ -97,6 +114,9 @@ class Runtime {
   PredictionService lake_predictions_;  // as-of (backfill) predictions
   StorageHealth storage_;               // before gold_, which reports to it
   GoldLog gold_;
+  void PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, const regime::RegimeState& state)
+      RC_EXCLUDES(regime_mutex_);
+
   std::mutex regime_mutex_;
   // regime channel -> (bar, state) last published on it
   std::map<std::string, std::pair<int64_t, regime::Regime>> last_regime_ RC_GUARDED_BY(regime_mutex_);

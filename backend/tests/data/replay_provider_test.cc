@@ -287,6 +287,40 @@ TEST_F(ReplayProviderTest, RegisteredInTheProviderChainFromSettings) {
   EXPECT_THAT(MakeProviderChain(settings), ErrorIs(ErrorCode::kNotFound));
 }
 
+TEST_F(ReplayProviderTest, MarketClockSettingChoosesReplayTimeForLiveProvidersToo) {
+  Settings settings = ReplaySettings(dir, "");
+  settings.primary_data_provider = "yahoo";
+  // auto: live providers run on the wall clock.
+  auto wall_clock = MakeMarketClock(settings, nullptr, wall);
+  ASSERT_THAT(wall_clock, IsOk());
+  EXPECT_FALSE((*wall_clock)->IsReplay());
+  EXPECT_EQ((*wall_clock)->Now(), kWall0);
+
+  // replay: a drill on replay time from REPLAY_START, on the first watched series' exchange.
+  settings.market_clock = "replay";
+  EXPECT_THAT(MakeMarketClock(settings, nullptr, wall), ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_START"));
+  settings.replay_start = T("2021-07-08T03:45:00Z");  // Thursday's open
+  settings.replay_speed = 60;
+  auto drill = MakeMarketClock(settings, nullptr, wall);
+  ASSERT_THAT(drill, IsOk());
+  EXPECT_TRUE((*drill)->IsReplay());
+  wall->Advance(5 * kSecond);
+  EXPECT_EQ((*drill)->Now(), T("2021-07-08T03:50:00Z"));
+  // The anchor is kept like a replay's: a restart continues the drill.
+  wall->Advance(5 * kSecond);
+  auto restarted = MakeMarketClock(settings, nullptr, wall);
+  ASSERT_THAT(restarted, IsOk());
+  EXPECT_EQ((*restarted)->Now(), T("2021-07-08T03:55:00Z"));
+  settings.watchlist = {};
+  EXPECT_THAT(MakeMarketClock(settings, nullptr, wall), ErrorIs(ErrorCode::kInvalidArgument, "WATCHLIST"));
+
+  // wall cannot drive the replay provider (every replayed bar would look missing).
+  settings = ReplaySettings(dir, "");
+  settings.market_clock = "wall";
+  EXPECT_THAT(MakeMarketClock(settings, nullptr, wall),
+              ErrorIs(ErrorCode::kInvalidArgument, "MARKET_CLOCK"));
+}
+
 TEST_F(ReplayProviderTest, RealNseFileReplaysWithoutLookAhead) {
   const auto shared = ::rc::testing::SharedDataDir("nse-5m");
   if (shared.empty()) GTEST_SKIP() << "../shared/data/nse-5m is absent";

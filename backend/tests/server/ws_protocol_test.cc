@@ -18,6 +18,9 @@ TEST(WsProtocolTest, ContractMessagesParseToCanonicalCommands) {
   EXPECT_EQ(subscribe->since, (std::map<std::string, uint64_t>{{"bars:TCS.NS:5m", 41}, {"predictions:TCS.NS:5m", 0}}));
   EXPECT_EQ(WsChannelsMessage(subscribe->op, subscribe->channels),
             R"({"type":"subscribed","channels":["bars:TCS.NS:5m","predictions:TCS.NS:5m","regime:TCS.NS:5m"]})");
+  // The server's heartbeat interval rides on the subscribe reply only.
+  EXPECT_EQ(WsChannelsMessage(subscribe->op, {"bars:TCS.NS:5m"}, 20),
+            R"({"type":"subscribed","channels":["bars:TCS.NS:5m"],"heartbeat_seconds":20})");
 
   auto ping = ParseWsCommand(R"({"op":"ping"})");
   ASSERT_TRUE(ping.has_value());
@@ -29,6 +32,8 @@ TEST(WsProtocolTest, ContractMessagesParseToCanonicalCommands) {
   EXPECT_EQ(unsubscribe->op, WsOp::kUnsubscribe);
   EXPECT_TRUE(unsubscribe->since.empty());
   EXPECT_EQ(WsChannelsMessage(unsubscribe->op, unsubscribe->channels),
+            R"({"type":"unsubscribed","channels":["regime:TCS.NS:5m"]})");
+  EXPECT_EQ(WsChannelsMessage(unsubscribe->op, unsubscribe->channels, 20),
             R"({"type":"unsubscribed","channels":["regime:TCS.NS:5m"]})");
 }
 

@@ -20,7 +20,12 @@ export function binary(): string {
 }
 
 export function cli(...args: string[]): string {
-  const result = spawnSync(binary(), args, { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 600_000 })
+  return cliIn(dataDir, ...args)
+}
+
+// `regimecast` with DATA_DIR=`data`: a lake of a test's own.
+export function cliIn(data: string, ...args: string[]): string {
+  const result = spawnSync(binary(), args, { env: { ...process.env, DATA_DIR: data }, encoding: 'utf8', timeout: 600_000 })
   if (result.status !== 0) throw new Error(`regimecast ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`)
   return result.stdout
 }

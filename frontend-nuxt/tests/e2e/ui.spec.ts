@@ -98,28 +98,6 @@ test('a hidden tab keeps the socket but renders live messages only when visible 
   await expect(page.getByTestId('live-predictions')).toHaveText('1')
 })
 
-// The item shapes /openapi.json leaves as generic objects (declared in
-// utils/transforms.ts) checked against what the binary really sends.
-test('wire items the OpenAPI document does not detail match the declared types', async ({ request }) => {
-  const query = 'symbol=TCS.NS&timeframe=5m&limit=3'
-  const bars = (await (await request.get(`${backend.base}/api/bars?${query}`)).json()).bars
-  expect(Object.keys(bars[0]).sort()).toEqual(['close', 'gap_before', 'high', 'low', 'open', 'session', 'ts', 'volume'])
-  const regime = await (await request.get(`${backend.base}/api/regime?${query}&history=3`)).json()
-  for (const state of [regime.current, ...regime.history]) {
-    expect(Object.keys(state)).toEqual(expect.arrayContaining(['ts', 'state', 'confidence']))
-  }
-  const prediction = await (await request.post(`${backend.base}/api/prediction/trigger`, {
-    data: { symbol: 'TCS.NS', timeframe: '5m', horizon_minutes: 180 },
-  })).json()
-  expect(Object.keys(prediction)).toEqual(expect.arrayContaining(['data_last_ts', 'weights_source', 'expected_price', 'bands']))
-  const logged = (await (await request.get(`${backend.base}/api/predictions?${query}`)).json()).predictions
-  expect(logged.length).toBeGreaterThan(0)
-  expect(Object.keys(logged[0])).toEqual(expect.arrayContaining([
-    'ts', 'target_ts', 'horizon_minutes', 'expected_close', 'realized_close', 'regime', 'degraded',
-    'lower_50', 'upper_50', 'lower_80', 'upper_80', 'lower_95', 'upper_95',
-  ]))
-})
-
 test('API errors read as sentences, not blank charts', async ({ page }) => {
   await page.goto(`${backend.base}/?symbol=INFY.NS&timeframe=5m`)
   const error = page.getByTestId('bars-error')

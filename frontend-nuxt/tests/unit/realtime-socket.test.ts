@@ -268,6 +268,31 @@ describe('RealtimeSocket', () => {
     expect(sockets).toHaveLength(2)
   })
 
+  it("times the watchdog by the server's interval from the subscribe reply, within sane bounds", () => {
+    const { client, sockets, last } = setup(() => 0)
+    client.subscribe('regime:TCS.NS:5m', { onMessage: () => {} })
+    last().open()
+    last().push({ type: 'subscribed', channels: ['regime:TCS.NS:5m'], heartbeat_seconds: 2 })
+    expect(client.heartbeatIntervalMs).toBe(2_000)
+    vi.advanceTimersByTime(3_900)
+    expect(client.state).toBe('open')
+    vi.advanceTimersByTime(100) // two of the server's intervals, far less than two of the default
+    expect(client.state).toBe('reconnecting')
+    vi.advanceTimersByTime(250)
+    expect(sockets).toHaveLength(2)
+    last().open()
+    // Nonsense is ignored: the last good interval stays.
+    for (const heartbeat_seconds of [0, -5, 1e9, 'x', null]) {
+      last().push({ type: 'subscribed', channels: ['regime:TCS.NS:5m'], heartbeat_seconds })
+    }
+    expect(client.heartbeatIntervalMs).toBe(2_000)
+    last().push({ type: 'subscribed', channels: ['regime:TCS.NS:5m'], heartbeat_seconds: 30 })
+    vi.advanceTimersByTime(59_000)
+    expect(client.state).toBe('open')
+    vi.advanceTimersByTime(1_000)
+    expect(client.state).toBe('reconnecting')
+  })
+
   it('scheduleReconnect() recycles an open connection and close() stops for good', () => {
     const { client, sockets, last } = setup(() => 0.5)
     client.subscribe('regime:TCS.NS:5m', { onMessage: () => {} })

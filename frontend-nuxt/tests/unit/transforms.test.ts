@@ -8,23 +8,25 @@ import {
   futureBarTimes,
   indicatorLines,
   liveCandle,
-  mergeWatchlist,
   pastPredictionLines,
   predictionFan,
   predictionFromLog,
   regimeSegments,
+  seriesZone,
+  watchEntryBadges,
   toChartTime,
   zoneOffsetSeconds,
+  type ShownPrediction,
   type WireBar,
   type WireLoggedPrediction,
-  type WirePrediction,
+  type WireWatchlistEntry,
 } from '../../utils/transforms'
 import { apiErrorFromBody, describeApiError, errorMessage } from '../../utils/api-error'
 import { histogramQuantile, parseExposition, qualityBySeries, sumOf } from '../../utils/prometheus'
 
 const IST = 'Asia/Kolkata'
 const bar = (ts: string, close: number, extra: Partial<WireBar> = {}): WireBar => ({
-  ts, open: close - 1, high: close + 2, low: close - 2, close, volume: 1000, ...extra,
+  ts, open: close - 1, high: close + 2, low: close - 2, close, volume: 1000, session: 'regular', gap_before: false, ...extra,
 })
 
 describe('exchange time', () => {
@@ -101,7 +103,7 @@ describe('regimeSegments', () => {
   })
 })
 
-const prediction: WirePrediction = {
+const prediction: ShownPrediction = {
   symbol: 'TCS.NS', timeframe: '5m', horizon_minutes: 180, regime: 'range_bound', expected_price: 110,
   bands: [
     { level: 0.5, lower: 108, upper: 112 },
@@ -109,7 +111,7 @@ const prediction: WirePrediction = {
     { level: 0.8, lower: 105, upper: 115 },
     { level: 0.99, lower: null, upper: null },
   ],
-  weights: { ridge: 1 }, degraded: false, data_last_ts: '2026-12-01T09:00:00Z',
+  degraded: false, data_last_ts: '2026-12-01T09:00:00Z',
 }
 
 describe('predictionFan', () => {
@@ -169,10 +171,16 @@ describe('predictionFan', () => {
 })
 
 describe('logged predictions', () => {
+  // A gold row as GET /api/predictions answers it: every column, nulls explicit.
+  const logRow = (row: Partial<WireLoggedPrediction> & { ts: string; target_ts: string }): WireLoggedPrediction => ({
+    horizon_minutes: 180, last_close: 100, expected_close: null, expected_return: 0.001, lower_50: null, upper_50: null,
+    lower_80: null, upper_80: null, lower_95: null, upper_95: null, regime: 'volatile', regime_confidence: 0.7,
+    weights_json: '{"naive":1}', experiment_id: 'exp-1', degraded: false, realized_close: null, ...row,
+  })
   const rows: WireLoggedPrediction[] = [
-    { ts: '2026-12-01T04:00:00Z', target_ts: '2026-12-01T07:00:00Z', horizon_minutes: 180, expected_close: 101, realized_close: 103, lower_80: 99, upper_80: 104, lower_50: 100, upper_50: 102, lower_95: 97, upper_95: 106, regime: 'volatile', degraded: false },
-    { ts: '2026-12-01T04:05:00Z', target_ts: '2026-12-01T07:05:00Z', horizon_minutes: 180, expected_close: 102, realized_close: 110, lower_80: 99, upper_80: 104, lower_50: null, upper_50: null, lower_95: null, upper_95: null, regime: 'volatile', degraded: true },
-    { ts: '2026-12-01T04:10:00Z', target_ts: '2026-12-01T07:10:00Z', horizon_minutes: 180, expected_close: 103, realized_close: null, lower_80: 99, upper_80: 104, regime: 'volatile', degraded: false },
+    logRow({ ts: '2026-12-01T04:00:00Z', target_ts: '2026-12-01T07:00:00Z', horizon_minutes: 180, expected_close: 101, realized_close: 103, lower_80: 99, upper_80: 104, lower_50: 100, upper_50: 102, lower_95: 97, upper_95: 106, regime: 'volatile', degraded: false }),
+    logRow({ ts: '2026-12-01T04:05:00Z', target_ts: '2026-12-01T07:05:00Z', horizon_minutes: 180, expected_close: 102, realized_close: 110, lower_80: 99, upper_80: 104, lower_50: null, upper_50: null, lower_95: null, upper_95: null, regime: 'volatile', degraded: true }),
+    logRow({ ts: '2026-12-01T04:10:00Z', target_ts: '2026-12-01T07:10:00Z', horizon_minutes: 180, expected_close: 103, realized_close: null, lower_80: 99, upper_80: 104, regime: 'volatile', degraded: false }),
   ]
 
   it('draws predicted against realized at the target time and measures 80% coverage', () => {
@@ -192,7 +200,7 @@ describe('logged predictions', () => {
       { level: 0.95, lower: 97, upper: 106 },
     ])
     expect(predictionFromLog(rows[1]!, 'TCS.NS', '5m')!.degraded).toBe(true)
-    expect(predictionFromLog({ ts: 'x' }, 'TCS.NS', '5m')).toBeNull()
+    expect(predictionFromLog(logRow({ ts: '2026-12-01T04:00:00Z', target_ts: '2026-12-01T07:00:00Z' }), 'TCS.NS', '5m')).toBeNull()
   })
 })
 
@@ -206,13 +214,30 @@ describe('indicatorLines and watchlist', () => {
     expect(lines.rsi_14!.map((p) => p.value)).toEqual([50, 60])
   })
 
-  it('merges the configured watchlist with known series, without duplicates or bad timeframes', () => {
-    expect(
-      mergeWatchlist(
-        [{ symbol: 'TCS.NS', timeframe: '5m' }],
-        [{ symbol: 'tcs.ns', timeframe: '5m' }, { symbol: 'INFY.NS', timeframe: '15m' }, { symbol: 'X', timeframe: '7m' }],
-      ),
-    ).toEqual([{ symbol: 'TCS.NS', timeframe: '5m' }, { symbol: 'INFY.NS', timeframe: '15m' }])
+})
+
+describe('watchlist', () => {
+  const entry = (over: Partial<WireWatchlistEntry>): WireWatchlistEntry => ({
+    symbol: 'TCS.NS', timeframe: '5m', source: 'watchlist', in_lake: true, exchange: 'NSE', timezone: IST,
+    model_active: false, active_horizons: [], ...over,
+  })
+
+  it("takes the exchange zone from the server's list, else guesses from the suffix", () => {
+    const list = [entry({ symbol: 'VOD.L', exchange: 'NYSE', timezone: 'America/New_York' })]
+    expect(seriesZone('VOD.L', list)).toBe('America/New_York')
+    expect(seriesZone('vod.l', list)).toBe('America/New_York')
+    expect(seriesZone('VOD.L', [])).toBe('Europe/London')
+    expect(seriesZone('INFY.NS', list)).toBe(IST)
+  })
+
+  it('marks active models, series without bars and series found only in the lake', () => {
+    expect(watchEntryBadges(entry({}))).toEqual([])
+    const withModel = watchEntryBadges(entry({ model_active: true, active_horizons: [60, 180] }))
+    expect(withModel.map((b) => b.kind)).toEqual(['model'])
+    expect(withModel[0]!.title).toBe('active model for 60, 180 min')
+    expect(watchEntryBadges(entry({ in_lake: false })).map((b) => b.text)).toEqual(['no data'])
+    expect(watchEntryBadges(entry({ source: 'lake', model_active: true, active_horizons: [180] })).map((b) => b.kind))
+      .toEqual(['model', 'lake'])
   })
 })
 

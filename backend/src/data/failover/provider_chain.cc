@@ -105,12 +105,18 @@ Result<std::unique_ptr<Provider>> MakeProvider(std::string_view name, const Sett
     policy.max_retries = settings.provider_max_retries;
     return std::make_shared<HttpClient>(MakeCurlTransport(options), policy);
   };
-  if (name == "yahoo") return std::make_unique<YahooProvider>(settings.yahoo_base_url, http());
+  // Providers tell closed from forming bars (and the simulator how far its
+  // market has gone) on the scheduler's clock (replay time in a drill), not
+  // on the system clock.
+  std::function<TimestampUs()> market_now;
+  if (deps.market_clock) market_now = [clock = deps.market_clock] { return clock->Now(); };
+  if (name == "yahoo") return std::make_unique<YahooProvider>(settings.yahoo_base_url, http(), market_now);
   if (name == "twelvedata") {
-    return std::make_unique<TwelveDataProvider>(settings.twelvedata_base_url, settings.twelvedata_api_key, http());
+    return std::make_unique<TwelveDataProvider>(settings.twelvedata_base_url, settings.twelvedata_api_key, http(),
+                                                market_now);
   }
   if (name == "csv") return std::make_unique<CsvProvider>(CsvDirectory(settings));
-  if (name == "sim") return std::make_unique<SimProvider>(static_cast<uint64_t>(settings.sim_seed));
+  if (name == "sim") return std::make_unique<SimProvider>(static_cast<uint64_t>(settings.sim_seed), market_now);
   if (name == "replay") {
     RC_ASSIGN_OR_RETURN(std::vector<ReplaySeries> series, LoadReplaySeries(settings, deps.lake_raw));
     // A replay never plays on wall time (e.g. `fetch --provider replay` with a live primary).

@@ -134,14 +134,14 @@ Result<std::vector<ReplaySeries>> LoadReplaySeries(const Settings& settings, con
   return out;
 }
 
-Result<std::shared_ptr<ReplayMarketClock>> MakeReplayClock(const Settings& settings,
-                                                           const std::vector<ReplaySeries>& series,
+namespace {
+
+// A replay clock on `calendar_symbol`'s exchange from REPLAY_START (or
+// `default_start`), its wall anchor kept per `source` in <DATA_DIR>/replay/clock.
+Result<std::shared_ptr<ReplayMarketClock>> ReplayClockFrom(const Settings& settings, const std::string& source,
+                                                           const Symbol& calendar_symbol, TimestampUs default_start,
                                                            std::shared_ptr<const WallClock> wall) {
-  if (series.empty() || series.front().bars.empty()) return InvalidArgument("REPLAY_SOURCE", "holds no bars");
-  TimestampUs first_bar = series.front().bars.front().open_time;
-  for (const ReplaySeries& s : series) first_bar = std::min(first_bar, s.bars.front().open_time);
-  ReplayAnchor wanted{std::string(TrimAscii(settings.replay_source)), settings.replay_start.value_or(first_bar),
-                      SpeedText(settings.replay_speed), 0};
+  ReplayAnchor wanted{source, settings.replay_start.value_or(default_start), SpeedText(settings.replay_speed), 0};
   const std::filesystem::path file = AnchorFile(settings);
   const auto kept = ReadAnchor(file);
   if (kept && kept->source == wanted.source && kept->start == wanted.start && kept->speed == wanted.speed) {
@@ -150,7 +150,7 @@ Result<std::shared_ptr<ReplayMarketClock>> MakeReplayClock(const Settings& setti
     wanted.wall_anchor = wall->Now();
     RC_RETURN_IF_ERROR(WriteAnchor(file, wanted));
   }
-  const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(series.front().symbol);
+  const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(calendar_symbol);
   auto clock = std::make_shared<ReplayMarketClock>(
       calendar, ReplayClockOptions{.start = wanted.start, .speed = settings.replay_speed, .wall_anchor = wanted.wall_anchor},
       std::move(wall));
@@ -160,10 +160,44 @@ Result<std::shared_ptr<ReplayMarketClock>> MakeReplayClock(const Settings& setti
   return clock;
 }
 
-Result<std::shared_ptr<const MarketClock>> MakeMarketClock(const Settings& settings, const SeriesReader& lake_raw) {
-  if (settings.primary_data_provider != "replay") return std::make_shared<const WallMarketClock>();
-  RC_ASSIGN_OR_RETURN(auto series, LoadReplaySeries(settings, lake_raw));
-  RC_ASSIGN_OR_RETURN(auto clock, MakeReplayClock(settings, series));
+}  // namespace
+
+Result<std::shared_ptr<ReplayMarketClock>> MakeReplayClock(const Settings& settings,
+                                                           const std::vector<ReplaySeries>& series,
+                                                           std::shared_ptr<const WallClock> wall) {
+  if (series.empty() || series.front().bars.empty()) return InvalidArgument("REPLAY_SOURCE", "holds no bars");
+  TimestampUs first_bar = series.front().bars.front().open_time;
+  for (const ReplaySeries& s : series) first_bar = std::min(first_bar, s.bars.front().open_time);
+  return ReplayClockFrom(settings, std::string(TrimAscii(settings.replay_source)), series.front().symbol, first_bar,
+                         std::move(wall));
+}
+
+Result<std::shared_ptr<const MarketClock>> MakeMarketClock(const Settings& settings, const SeriesReader& lake_raw,
+                                                           std::shared_ptr<const WallClock> wall) {
+  const bool replay_provider = settings.primary_data_provider == "replay";
+  if (settings.market_clock == "wall") {
+    // The replay serves bars closed by replay time; a scheduler on wall time would find every bar missing.
+    if (replay_provider) {
+      return InvalidArgument("MARKET_CLOCK", "wall cannot drive PRIMARY_DATA_PROVIDER=replay (use auto or replay)");
+    }
+    return std::make_shared<const WallMarketClock>(std::move(wall));
+  }
+  if (replay_provider) {
+    RC_ASSIGN_OR_RETURN(auto series, LoadReplaySeries(settings, lake_raw));
+    RC_ASSIGN_OR_RETURN(auto clock, MakeReplayClock(settings, series, std::move(wall)));
+    return std::shared_ptr<const MarketClock>(std::move(clock));
+  }
+  if (settings.market_clock == "auto") return std::make_shared<const WallMarketClock>(std::move(wall));
+  // MARKET_CLOCK=replay with live providers: a drill on replay time against
+  // servers that answer for it (recorded sessions, outage rehearsals).
+  if (!settings.replay_start) {
+    return InvalidArgument("REPLAY_START", "MARKET_CLOCK=replay with PRIMARY_DATA_PROVIDER=" +
+                                               settings.primary_data_provider + " needs the time to start from");
+  }
+  RC_ASSIGN_OR_RETURN(std::vector<WatchedSeries> watched, ParseWatchlist(settings));
+  if (watched.empty()) return InvalidArgument("WATCHLIST", "names no series whose exchange the replay clock follows");
+  RC_ASSIGN_OR_RETURN(auto clock, ReplayClockFrom(settings, "providers:" + settings.primary_data_provider,
+                                                  watched.front().symbol, *settings.replay_start, std::move(wall)));
   return std::shared_ptr<const MarketClock>(std::move(clock));
 }
 

@@ -77,9 +77,16 @@ Result<std::shared_ptr<ReplayMarketClock>> MakeReplayClock(const Settings& setti
                                                            const std::vector<ReplaySeries>& series,
                                                            std::shared_ptr<const WallClock> wall = SystemWallClock());
 
-// The clock the scheduler runs on: replay time when PRIMARY_DATA_PROVIDER is
-// replay (loading the source to find its first bar), otherwise wall time.
-Result<std::shared_ptr<const MarketClock>> MakeMarketClock(const Settings& settings, const SeriesReader& lake_raw);
+// The clock the scheduler runs on (MARKET_CLOCK): with `auto`, replay time
+// when PRIMARY_DATA_PROVIDER is replay (loading the source to find its first
+// bar), otherwise wall time; `replay` with a live provider chain plays replay
+// time from REPLAY_START on the first WATCHLIST series' calendar, so a drill
+// asks recorded provider servers for the bars of that time (their anchor is
+// kept as for a replay). Errors: kInvalidArgument naming MARKET_CLOCK (wall
+// with the replay provider), REPLAY_START (replay without it) or WATCHLIST;
+// the errors of LoadReplaySeries and MakeReplayClock.
+Result<std::shared_ptr<const MarketClock>> MakeMarketClock(const Settings& settings, const SeriesReader& lake_raw,
+                                                           std::shared_ptr<const WallClock> wall = SystemWallClock());
 
 // Thread-safe (the bars never change; the clock is thread-safe).
 class ReplayProvider final : public Provider {

@@ -159,7 +159,8 @@ void WsSession::Handle(std::string_view text) {
   }
   // We are on the strand: queue the reply and the catch-up directly, so they go
   // out before any live message (live ones are posted to the strand and run after).
-  Enqueue(std::make_shared<const std::string>(WsChannelsMessage(command->op, command->channels)));
+  Enqueue(std::make_shared<const std::string>(
+      WsChannelsMessage(command->op, command->channels, hub_.options().heartbeat_seconds)));
   for (auto& [channel, catchup] : catchups) {
     if (catchup.reset_to) Enqueue(std::make_shared<const std::string>(WsResetMessage(channel, *catchup.reset_to)));
     for (auto& missed : catchup.missed) Enqueue(std::move(missed));

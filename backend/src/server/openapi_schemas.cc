@@ -1,0 +1,287 @@
+#include "server/openapi_schemas.h"
+
+namespace rc::server {
+namespace {
+
+constexpr const char* kRegimeEnum =
+    R"(["trending_up","trending_down","range_bound","volatile","neutral","unknown"])";
+// Doubles the lake may hold as null, and that JSON cannot spell when not
+// finite (core/json_text.h writes NaN/Inf as null).
+constexpr const char* kNullableNumber = R"({"type":["number","null"]})";
+
+std::string SeriesEnvelope(const std::string& extra_required, const std::string& extra_properties) {
+  return R"({"type":"object","required":["symbol","timeframe")" + extra_required +
+         R"(],"properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},)" + extra_properties + "}}";
+}
+
+}  // namespace
+
+std::string BarSchema() {
+  return R"({"type":"object","additionalProperties":false,
+    "required":["ts","open","high","low","close","volume","session","gap_before"],
+    "properties":{"ts":{"type":"string","format":"date-time","description":"bar open time, UTC"},
+      "open":{"type":"number"},"high":{"type":"number"},"low":{"type":"number"},"close":{"type":"number"},
+      "volume":)" + std::string(kNullableNumber) + R"(,
+      "session":{"type":"string","enum":["pre","regular","post","closed"]},
+      "gap_before":{"type":"boolean","description":"bars are missing before this one"},
+      "forming":{"type":"boolean","description":"websocket bars: true while the bar is still forming"}}})";
+}
+
+std::string RegimeStateSchema() {
+  return R"({"type":"object","additionalProperties":false,"required":["ts","state","confidence"],
+    "properties":{"ts":{"type":"string","format":"date-time"},"state":{"type":"string","enum":)" +
+         std::string(kRegimeEnum) + R"(},
+      "confidence":{"type":"number"},
+      "reason":{"type":"string","description":"why the state is unknown, e.g. stale"}}})";
+}
+
+std::string LoggedPredictionSchema() {
+  std::string bands;
+  for (const char* level : {"50", "80", "95"}) {
+    bands += std::string(R"("lower_)") + level + "\":" + kNullableNumber + R"(,"upper_)" + level + "\":" + kNullableNumber + ",";
+  }
+  return R"({"type":"object","additionalProperties":false,
+    "required":["ts","horizon_minutes","target_ts","last_close","expected_close","expected_return",
+                "lower_50","upper_50","lower_80","upper_80","lower_95","upper_95","regime","regime_confidence",
+                "weights_json","experiment_id","degraded","realized_close"],
+    "properties":{"ts":{"type":"string","format":"date-time","description":"the bar the prediction was made at"},
+      "horizon_minutes":{"type":"integer"},
+      "target_ts":{"type":"string","format":"date-time","description":"the bar it predicts"},
+      "last_close":)" + std::string(kNullableNumber) + R"(,"expected_close":)" + kNullableNumber +
+         R"(,"expected_return":)" + kNullableNumber + "," + bands + R"(
+      "regime":{"type":"string","enum":)" + kRegimeEnum + R"(},"regime_confidence":)" + kNullableNumber + R"(,
+      "weights_json":{"type":"string","description":"family -> weight, as JSON text"},
+      "experiment_id":{"type":"string"},"degraded":{"type":"boolean"},
+      "realized_close":{"type":["number","null"],"description":"null until the target bar has closed"}}})";
+}
+
+std::string PredictionSchema() {
+  return R"({"type":"object",
+    "required":["symbol","timeframe","horizon_minutes","last_close","silver_version","regime","regime_confidence",
+                "expected_return","expected_price","bands","weights","weights_source","gated_out","family_returns",
+                "band_source","bands_volatility_scaled","bands_adaptive","champion","challenger","experiment_id",
+                "curated_experiment_id","model_age_seconds","data_last_ts","data_age_seconds","stale","degraded",
+                "horizon_bars"],
+    "properties":{
+      "symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+      "horizon_bars":{"type":"integer"},"last_close":{"type":"number"},"silver_version":{"type":"integer"},
+      "as_of":{"type":"string","format":"date-time","description":"present for a backfill: as_of given in the request"},
+      "regime":{"type":"string","enum":)" + std::string(kRegimeEnum) + R"(},"regime_confidence":{"type":"number"},
+      "expected_return":)" + kNullableNumber + R"(,"expected_price":)" + kNullableNumber + R"(,
+      "bands":{"type":"array","items":{"type":"object","required":["level","lower","upper","lower_return","upper_return"],
+        "properties":{"level":{"type":"number"},"lower":)" + kNullableNumber + R"(,"upper":)" + kNullableNumber +
+         R"(,"lower_return":)" + kNullableNumber + R"(,"upper_return":)" + kNullableNumber + R"(}}},
+      "weights":{"type":"object","additionalProperties":{"type":"number"}},
+      "weights_source":{"type":"string","description":"regime, pooled, uniform, curated or fallback"},
+      "gated_out":{"type":"object","additionalProperties":{"type":"string"}},
+      "family_returns":{"type":"object","additionalProperties":)" + kNullableNumber + R"(},
+      "band_source":{"type":"string","description":"regime, pooled or volatility"},
+      "bands_volatility_scaled":{"type":"boolean"},"bands_adaptive":{"type":"boolean"},
+      "champion":{"type":"string"},"challenger":{"type":"string"},"experiment_id":{"type":"string"},
+      "curated_experiment_id":{"type":"string"},
+      "model_age_seconds":{"type":"number"},"model_trained_at":{"type":"string","format":"date-time"},
+      "data_last_ts":{"type":"string","description":"close of the newest bar used, ISO-8601; empty when none"},
+      "data_age_seconds":{"type":"number"},
+      "stale":{"type":"boolean"},"degraded":{"type":"boolean"},"degraded_reason":{"type":"string"}}})";
+}
+
+std::string BarsResponseSchema() {
+  return SeriesEnvelope(R"(,"bars")", R"("bars":{"type":"array","items":)" + BarSchema() + "}");
+}
+
+std::string IndicatorsResponseSchema() {
+  return SeriesEnvelope(R"(,"preset","ts","series")",
+                        R"("preset":{"type":"string"},
+      "ts":{"type":"array","items":{"type":"string","format":"date-time"}},
+      "series":{"type":"object","description":"indicator name -> one value per ts, null during warm-up",
+        "additionalProperties":{"type":"array","items":)" + std::string(kNullableNumber) + "}}");
+}
+
+std::string RegimeResponseSchema() {
+  return SeriesEnvelope(R"(,"current","history")", R"("current":)" + RegimeStateSchema() +
+                                                        R"(,"history":{"type":"array","items":)" +
+                                                        RegimeStateSchema() + "}");
+}
+
+std::string PredictionsResponseSchema() {
+  return SeriesEnvelope(R"(,"predictions")",
+                        R"("predictions":{"type":"array","items":)" + LoggedPredictionSchema() + "}");
+}
+
+std::string WatchlistResponseSchema() {
+  return R"({"type":"object","required":["series"],"properties":{"series":{"type":"array","items":{
+    "type":"object","additionalProperties":false,
+    "required":["symbol","timeframe","source","in_lake","exchange","timezone","model_active","active_horizons"],
+    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string","enum":["1m","5m","15m","30m","1h","1d"]},
+      "source":{"type":"string","enum":["watchlist","lake"],"description":"listed in WATCHLIST, or only found in the lake"},
+      "in_lake":{"type":"boolean","description":"the lake has bars for it"},
+      "exchange":{"type":"string","description":"exchange calendar, e.g. NSE"},
+      "timezone":{"type":"string","description":"IANA zone of the exchange, e.g. Asia/Kolkata"},
+      "model_active":{"type":"boolean"},
+      "active_horizons":{"type":"array","items":{"type":"integer"},"description":"minutes with an active model"}}}}}})";
+}
+
+}  // namespace rc::server
+
+namespace rc::server {
+namespace {
+
+std::string FamilyWeightsSchema() {
+  return R"({"type":"object","required":["weights","gated_out","source"],"properties":{
+    "weights":{"type":"object","additionalProperties":{"type":"number"},"description":"family -> weight, summing to 1"},
+    "gated_out":{"type":"object","additionalProperties":{"type":"string"},"description":"family -> why it got no weight"},
+    "source":{"type":"string","description":"regime, pooled, uniform or fallback"}}})";
+}
+
+std::string GatingSchema() {
+  return R"({"type":"object","required":["pooled","per_regime"],"properties":{"pooled":)" + FamilyWeightsSchema() +
+         R"(,"per_regime":{"type":"object","additionalProperties":)" + FamilyWeightsSchema() + "}}}";
+}
+
+std::string ModelRefSchema() {
+  return R"({"type":["object","null"],"required":["experiment_id","family","primary"],"properties":{
+    "experiment_id":{"type":"string"},"family":{"type":"string"},
+    "primary":{"type":["number","null"],"description":"mean out-of-fold primary metric, lower is better"}}})";
+}
+
+std::string CuratedWeightsProperties() {
+  return R"("families":{"type":"object","additionalProperties":{"type":"number"}},"who":{"type":"string"},
+    "why":{"type":"string"},"when":{"type":"string","format":"date-time"},"when_us":{"type":"integer"})";
+}
+
+// Forecast quality over a set of bars (ml/eval): the overall, per-regime and per-fold blocks.
+std::string MetricSetSchema(bool with_regimes) {
+  std::string schema = R"({"type":"object","required":["n"],"properties":{"n":{"type":"integer"},
+    "mape":)" + std::string(kNullableNumber) + R"(,"rmse":)" + kNullableNumber + R"(,"mae":)" + kNullableNumber +
+                       R"(,"directional_accuracy":)" + kNullableNumber + R"(,
+    "bands":{"type":"array","items":{"type":"object","required":["level"],"properties":{"level":{"type":"number"},
+      "coverage":)" + kNullableNumber + R"(,"mean_width":)" + kNullableNumber + R"(,"interval_score":)" +
+                       kNullableNumber + "}}}";
+  if (with_regimes) schema += R"(,"regimes":{"type":"object","additionalProperties":)" + MetricSetSchema(false) + "}";
+  return schema + "}}";
+}
+
+std::string CalibrationBlockSchema() {
+  return R"({"type":"object","properties":{"n":{"type":"integer"},"source":{"type":"string"},
+    "half_width":{"type":"array","items":{"type":"string"},"description":"per level, exact decimal text"},
+    "grid":{"type":"array","items":{"type":"string"}}}})";
+}
+
+}  // namespace
+
+std::string ModelEntrySchema() {
+  return R"({"type":"object",
+    "required":["symbol","timeframe","horizon_minutes","champion","challenger","active_experiment","gating",
+                "updated_at","updated_at_us","curated"],
+    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+      "champion":)" + ModelRefSchema() + R"(,"challenger":)" + ModelRefSchema() + R"(,
+      "active_experiment":{"type":"string","description":"whose models and weights predictions use"},
+      "gating":)" + GatingSchema() + R"(,
+      "updated_at":{"type":"string","format":"date-time"},"updated_at_us":{"type":"integer"},
+      "curated":{"type":["object","null"],"description":"a hand-set override of the gating weights, null when none",
+        "required":["experiment_id","families","who","why","when"],
+        "properties":{"experiment_id":{"type":"string"},)" + CuratedWeightsProperties() + "}}}}";
+}
+
+std::string JobSchema() {
+  return std::string(R"({"type":"object","required":["id","kind","state","submitted_at","params"],
+    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train"]},
+      "state":{"type":"string","enum":["queued","running","succeeded","failed"]},
+      "submitted_at":{"type":"string","format":"date-time"},"started_at":{"type":"string","format":"date-time"},
+      "finished_at":{"type":"string","format":"date-time"},
+      "params":{"type":"object","properties":{"bot_name":{"type":"string"},"symbol":{"type":"string"},
+        "timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},"folds":{"type":"integer"},
+        "reason":{"type":"string","description":"who asked: api, drift, schedule"}}},
+      "result":{"type":"object","description":"when succeeded: the training summary",
+        "properties":{"experiment_id":{"type":"string"},"champion":{"type":"string"},"challenger":{"type":"string"},
+          "rows":{"type":"integer"},"folds":{"type":"integer"},"silver_version":{"type":"integer"},
+          "primary_metric":{"type":"string"},
+          "families":{"type":"object","additionalProperties":{"type":"object","required":["ok"],"properties":{
+            "ok":{"type":"boolean"},"error":{"type":"string"},"mape":)") + kNullableNumber + R"(,"rmse":)" +
+         kNullableNumber + R"(,"directional_accuracy":)" + kNullableNumber + R"(,
+            "bands":{"type":"object","description":"level in percent -> coverage and mean width",
+              "additionalProperties":{"type":"object","properties":{"coverage":)" + kNullableNumber +
+         R"(,"mean_width":)" + kNullableNumber + R"(}}}}}}}},
+      "error":{"type":"object","description":"when failed","required":["code","message"],
+        "properties":{"code":{"type":"string"},"message":{"type":"string"},"field":{"type":"string"}}}}})";
+}
+
+std::string ExperimentRecordSchema() {
+  return R"({"type":"object",
+    "required":["id","kind","symbol","timeframe","horizon_minutes","horizon_bars","created_at","data","parameters",
+                "feature_names","families","failed","primary_metric","primary_by_family","champion","challenger",
+                "gating","calibration","metrics","folds"],
+    "properties":{"id":{"type":"string"},"kind":{"type":"string","description":"orchestrator, single or curated"},
+      "symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+      "horizon_bars":{"type":"integer"},"created_at":{"type":"string","format":"date-time"},
+      "created_at_us":{"type":"integer"},
+      "data":{"type":"object","properties":{"lake_table_version":{"type":"string"},"silver_identity":{"type":"string"},
+        "first_ts":{"type":"integer"},"last_ts":{"type":"integer"},"rows":{"type":"integer"}}},
+      "parameters":{"type":"object","description":"the training parameters as given","properties":{
+        "folds":{"type":"integer"},"min_train_rows":{"type":"integer"},"families":{"type":"array","items":{"type":"string"}},
+        "primary_metric":{"type":"string"},"purge_gap_bars":{"type":"integer"},"seed":{"type":"integer"},
+        "gating":{"type":"object","additionalProperties":{"type":"number"}},
+        "bands":{"type":"object","properties":{"levels":{"type":"array","items":{"type":"number"}},
+          "min_regime_residuals":{"type":"integer"}}}}},
+      "feature_names":{"type":"array","items":{"type":"string"}},
+      "families":{"type":"array","items":{"type":"string"}},
+      "failed":{"type":"object","additionalProperties":{"type":"string"},"description":"family -> why training failed"},
+      "primary_metric":{"type":"string"},
+      "primary_by_family":{"type":"object","additionalProperties":)" + std::string(kNullableNumber) + R"(},
+      "champion":{"type":"string"},"challenger":{"type":"string"},"gating":)" + GatingSchema() + R"(,
+      "calibration":{"type":"object","properties":{"method":{"type":"string"},
+        "levels":{"type":"array","items":{"type":"number"}},"pooled":)" + CalibrationBlockSchema() + R"(,
+        "per_regime":{"type":"object","additionalProperties":)" + CalibrationBlockSchema() + R"(},
+        "reference_vol":{"type":"string"},"scale_weight":{"type":"string"}}},
+      "metrics":{"type":"object","description":"family -> its out-of-fold quality",
+        "additionalProperties":{"type":"object","required":["ok"],"properties":{"ok":{"type":"boolean"},
+          "error":{"type":"string"},"overall":)" + MetricSetSchema(false) + R"(,
+          "regimes":{"type":"object","additionalProperties":)" + MetricSetSchema(false) + R"(},
+          "folds":{"type":"array","items":)" + MetricSetSchema(true) + R"(},
+          "primary_mean":)" + kNullableNumber + R"(,
+          "model":{"type":"object","description":"empty for the ensemble","properties":{"family":{"type":"string"}},
+            "additionalProperties":{"description":"the family's fitted parameters"}}}}},
+      "folds":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer"},
+        "train_begin":{"type":"integer"},"train_end":{"type":"integer"},"test_begin":{"type":"integer"},
+        "test_end":{"type":"integer"},"train_last_ts":{"type":"string","format":"date-time"},
+        "test_first_ts":{"type":"string","format":"date-time"},"test_last_ts":{"type":"string","format":"date-time"}}}},
+      "curated":{"type":"object","description":"curated experiments: the hand-set weights and who set them",
+        "properties":{)" + CuratedWeightsProperties() + R"(,"base_experiment":{"type":"string"}}}}})";
+}
+
+std::string ModelsResponseSchema() {
+  return R"({"type":"object","required":["models"],"properties":{"models":{"type":"array","items":)" +
+         ModelEntrySchema() + "}}}";
+}
+
+std::string JobsResponseSchema() {
+  return R"({"type":"object","required":["jobs"],"properties":{"jobs":{"type":"array","items":)" + JobSchema() + "}}}";
+}
+
+std::string ExperimentsResponseSchema() {
+  return R"({"type":"object","required":["experiments"],"properties":{"experiments":{"type":"array","items":{
+    "type":"object","required":["id","kind","symbol","timeframe","horizon_minutes","created_at","champion","challenger",
+                                "primary_metric","silver_version"],
+    "properties":{"id":{"type":"string"},"kind":{"type":"string"},"symbol":{"type":"string"},
+      "timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+      "created_at":{"type":"string","format":"date-time"},"champion":{"type":"string"},
+      "challenger":{"type":"string"},"primary_metric":{"type":"string"},
+      "silver_version":{"type":"string","description":"the silver table version trained on"}}}}}})";
+}
+
+std::string ClearModelsResponseSchema() {
+  return R"({"type":"object","required":["dry_run","removed","kept","backup"],"properties":{
+    "dry_run":{"type":"boolean"},
+    "removed":{"type":"array","items":{"type":"string"},"description":"experiment ids removed, or that would be"},
+    "kept":{"type":"object","additionalProperties":{"type":"string"},"description":"experiment id -> why kept"},
+    "backup":{"type":"string","description":"where the registry was backed up; empty on a dry run"}}})";
+}
+
+std::string CuratedResultSchema() {
+  return R"({"type":"object","required":["id","key","model"],
+    "properties":{"id":{"type":"string","description":"the curated experiment"},
+      "key":{"type":"string","description":"SYMBOL|TIMEFRAME|HORIZON"},
+      "model":)" + ModelEntrySchema() + "}}";
+}
+
+}  // namespace rc::server

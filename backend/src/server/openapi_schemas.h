@@ -1,0 +1,45 @@
+// File: server/openapi_schemas.h
+//
+// JSON Schemas (OpenAPI 3 response bodies) of what the routes answer, so the
+// document says every field and type and the front end's generated wire types
+// (frontend-nuxt/types/api.d.ts) break when a field is renamed. Item schemas
+// are shared by the routes that nest them. tests/system/test_openapi_schemas.py
+// validates real answers against them.
+#pragma once
+
+#include <string>
+
+namespace rc::server {
+
+// One cleaned bar (data/pipeline/lake_rows.h BronzeBarJson); also the data of
+// `bars:` websocket messages, which may add "forming".
+std::string BarSchema();
+// One regime state (serving/runtime.h RegimeJson); also `regime:` messages.
+std::string RegimeStateSchema();
+// One row of the gold prediction log (lake/layers GoldPredictionsSchema).
+std::string LoggedPredictionSchema();
+// A prediction as served (serving PredictionOutcome::ToJson); also
+// `predictions:` messages.
+std::string PredictionSchema();
+
+// One /api/models item: a series' champion, challenger, active gating and
+// curated override (ml/registry IndexEntry::ToJson).
+std::string ModelEntrySchema();
+// A background job (serving/job_runner.h JobInfo::ToJson; result: a training summary).
+std::string JobSchema();
+// One experiment's full record (ml/registry ExperimentRecord::ToJson).
+std::string ExperimentRecordSchema();
+
+// Whole response bodies.
+std::string BarsResponseSchema();
+std::string IndicatorsResponseSchema();
+std::string RegimeResponseSchema();
+std::string PredictionsResponseSchema();
+std::string WatchlistResponseSchema();
+std::string ModelsResponseSchema();
+std::string JobsResponseSchema();
+std::string ExperimentsResponseSchema();
+std::string ClearModelsResponseSchema();
+std::string CuratedResultSchema();
+
+}  // namespace rc::server

@@ -1,0 +1,67 @@
+#include "server/watchlist_routes.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "server/openapi_schemas.h"
+
+namespace rc::server {
+namespace {
+
+Symbol Sym(const char* text) { return *Symbol::Parse(text); }
+Timeframe Tf(const char* text) { return *Timeframe::Parse(text); }
+
+std::vector<std::string> Names(const std::vector<WatchlistEntry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(e.symbol.str() + ":" + std::string(e.timeframe.ToString()));
+  return out;
+}
+
+TEST(WatchlistTest, WatchlistFirstInOrderThenLakeSeriesSortedWithoutDuplicates) {
+  std::vector<WatchedSeries> configured = {{Sym("TCS.NS"), Tf("5m")}, {Sym("INFY.NS"), Tf("1h")},
+                                           {Sym("TCS.NS"), Tf("5m")}};
+  std::vector<std::pair<Symbol, Timeframe>> lake = {
+      {Sym("RELIANCE.NS"), Tf("5m")}, {Sym("AAPL"), Tf("1h")}, {Sym("AAPL"), Tf("5m")}, {Sym("TCS.NS"), Tf("5m")}};
+  auto entries = BuildWatchlist(configured, lake, {});
+  EXPECT_EQ(Names(entries), (std::vector<std::string>{"TCS.NS:5m", "INFY.NS:1h", "AAPL:5m", "AAPL:1h",
+                                                       "RELIANCE.NS:5m"}));
+  EXPECT_TRUE(entries[0].configured && entries[0].in_lake);    // in both: still a WATCHLIST entry
+  EXPECT_TRUE(entries[1].configured && !entries[1].in_lake);   // configured, no bars yet
+  EXPECT_TRUE(!entries[2].configured && entries[2].in_lake);
+}
+
+TEST(WatchlistTest, ActiveHorizonsAttachToListedSeriesOnly) {
+  std::vector<WatchedSeries> configured = {{Sym("TCS.NS"), Tf("5m")}};
+  std::vector<std::pair<Symbol, Timeframe>> lake = {{Sym("INFY.NS"), Tf("5m")}};
+  std::vector<ml::ExperimentKey> active = {{"TCS.NS", "5m", 180}, {"TCS.NS", "5m", 60}, {"TCS.NS", "5m", 180},
+                                           {"HDFC.NS", "5m", 60},   // no bars, not configured
+                                           {"not a symbol", "5m", 60}, {"TCS.NS", "7m", 60}};
+  auto entries = BuildWatchlist(configured, lake, active);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].active_horizons, (std::vector<int>{60, 180}));
+  EXPECT_TRUE(entries[1].active_horizons.empty());
+}
+
+TEST(WatchlistTest, EmptyInputsGiveAnEmptyList) { EXPECT_TRUE(BuildWatchlist({}, {}, {}).empty()); }
+
+// Every response schema is JSON an OpenAPI document can embed (a bad one
+// would throw when /openapi.json is built).
+TEST(OpenApiSchemasTest, AllParseAsObjectsWithProperties) {
+  for (const std::string& text : std::vector<std::string>{BarSchema(), RegimeStateSchema(), LoggedPredictionSchema(), PredictionSchema(),
+                                  BarsResponseSchema(), IndicatorsResponseSchema(), RegimeResponseSchema(),
+                                  PredictionsResponseSchema(), WatchlistResponseSchema(), ModelEntrySchema(), JobSchema(),
+                                  ExperimentRecordSchema(), ModelsResponseSchema(), JobsResponseSchema(),
+                                  ExperimentsResponseSchema(), ClearModelsResponseSchema(), CuratedResultSchema()}) {
+    boost::system::error_code ec;
+    boost::json::value schema = boost::json::parse(text, ec);
+    ASSERT_FALSE(ec) << text;
+    ASSERT_TRUE(schema.is_object());
+    EXPECT_EQ(schema.at("type"), "object");
+    for (const auto& required : schema.at("required").as_array()) {
+      EXPECT_TRUE(schema.at("properties").as_object().contains(required.as_string())) << required << " in " << text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rc::server
