@@ -1777,7 +1777,19 @@ export interface operations {
                         subsystems: {
                             [key: string]: {
                                 detail?: string;
+                                /** @description storage: each failing write path: raw, pipeline, gold_log, gold_compaction, training */
+                                failing?: {
+                                    [key: string]: {
+                                        failures?: number;
+                                        last_error?: string;
+                                        since?: string;
+                                    };
+                                };
+                                /** @description storage: the oldest failing write path's last error */
+                                last_error?: string;
                                 required?: boolean;
+                                /** @description storage: when writes started failing, ISO 8601 UTC */
+                                since?: string;
                                 /** @enum {string} */
                                 status?: "ok" | "degraded" | "down" | "not_started";
                             };
