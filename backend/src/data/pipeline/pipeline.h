@@ -57,7 +57,7 @@ struct PipelineOptions {
   TimestampUs now = 0;                                 // Default (0): the wall clock; bars forming at `now` wait
   std::optional<Symbol> symbol;                        // restrict to one symbol
   std::optional<Timeframe> timeframe;                  // restrict to one timeframe
-  // Partitions built at once (each a series of its own). Default (0): one per
+  // Partitions built at once (each a series of its own). Default (0): two per
   // core, at most 8. Each worker holds one partition's rows in memory.
   int workers = 0;
 };
