@@ -90,6 +90,47 @@ TEST(BronzeTest, NseSessionsAreTagged) {
   EXPECT_EQ(out.stats.closed, 1);
 }
 
+TEST(BronzeTest, SessionsOfEveryBarMatchTheCalendarAcrossDaysAndDst) {
+  // Every 5 minutes for 10 days around the US DST change (2024-03-10), NYSE:
+  // pre, regular, post and closed bars on weekdays and a weekend, so the
+  // per-day reuse of the regular session never tags a bar the calendar would not.
+  const Symbol aapl = *Symbol::Parse("AAPL");
+  const ExchangeCalendar& nyse = ExchangeCalendar::ForSymbol(aapl);
+  std::vector<RawRecord> raw;
+  for (TimestampUs t = T("2024-03-05T00:00:00Z"); t < T("2024-03-15T00:00:00Z"); t += 300'000'000LL) {
+    RawRecord r = Rec("2024-01-02T03:45:00Z", 100);
+    r.bar.open_time = t;
+    raw.push_back(r);
+  }
+  auto out = BuildBronze(aapl, Timeframe::k5m, raw, kLater);
+  ASSERT_EQ(out.bars.size(), raw.size());
+  for (const BronzeBar& b : out.bars) {
+    ASSERT_EQ(b.session, nyse.SessionAt(b.bar.open_time)) << FormatIsoUtc(b.bar.open_time);
+  }
+  EXPECT_GT(out.stats.regular, 0);
+  EXPECT_GT(out.stats.pre, 0);
+  EXPECT_GT(out.stats.post, 0);
+  EXPECT_GT(out.stats.closed, 0);
+}
+
+TEST(BronzeTest, FormingBarsAreFoundAmongOldOnes) {
+  // Only bars within a day of `now` ask the calendar for their close: the
+  // one forming at `now` is still dropped, and daily bars too.
+  std::vector<RawRecord> raw;
+  for (TimestampUs t = T("2024-01-01T03:45:00Z"); t <= T("2024-01-02T03:50:00Z"); t += 300'000'000LL) {
+    RawRecord r = Rec("2024-01-02T03:45:00Z", 100);
+    r.bar.open_time = t;
+    raw.push_back(r);
+  }
+  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, T("2024-01-02T03:52:00Z"));
+  EXPECT_EQ(out.stats.dropped_forming, 1);
+  EXPECT_EQ(out.bars.back().bar.open_time, T("2024-01-02T03:45:00Z"));
+  std::vector<RawRecord> daily = {Rec("2024-01-01T03:45:00Z", 100), Rec("2024-01-02T03:45:00Z", 100)};
+  out = BuildBronze(Tcs(), Timeframe::k1d, daily, T("2024-01-02T09:00:00Z"));  // 14:30 IST: today's bar forms
+  EXPECT_EQ(out.stats.dropped_forming, 1);
+  EXPECT_EQ(out.bars.size(), 1u);
+}
+
 TEST(BronzeTest, GapsAreFlaggedAgainstTheCalendar) {
   std::vector<RawRecord> raw = {
       Rec("2024-01-02T09:50:00Z", 100),  // 15:20 IST

@@ -9,12 +9,15 @@ namespace rc::cli {
 void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
   struct Args {
     std::string symbol, timeframe, feature_set;
+    int workers = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("pipeline", "Build bronze and silver from raw (only partitions with new data)");
   cmd->add_option("--symbol", args->symbol, "Only this symbol");
   cmd->add_option("--timeframe", args->timeframe, "Only this timeframe");
   cmd->add_option("--feature-set", args->feature_set, "Feature set (default: the current one, core_v1)");
+  cmd->add_option("--workers", args->workers, "Partitions built at once (default: two per core, at most 8)")
+      ->check(CLI::Range(1, 64));
   AddSettingFlag(cmd, ctx, "horizons", "horizons_minutes", "Target horizons in minutes (HORIZONS_MINUTES)");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
@@ -22,6 +25,7 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
     data::pipeline::PipelineOptions options;
     options.data_dir = settings->data_dir;
     options.horizons_minutes = settings->horizons_minutes;
+    options.workers = args->workers;
     auto filter = ParseSeriesFilter(args->symbol, args->timeframe);
     if (!filter) return ReportError(ctx, filter.error(), 2);
     options.symbol = filter->symbol;

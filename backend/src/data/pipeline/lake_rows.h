@@ -31,8 +31,9 @@ Result<std::vector<BronzeBar>> BronzeFromBatch(const lake::ColumnBatch& batch);
 
 // Silver -> batch: bar columns, every feature column, every target column and
 // feature_set_version; `schema` must contain them all (NaN targets become nulls).
+// Takes `silver` by value: its feature and target columns move into the batch.
 Result<lake::ColumnBatch> SilverToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
-                                        const SilverResult& silver);
+                                        SilverResult silver);
 
 // Parses "regular"/"pre"/"post"/"closed". Errors: kDataCorrupt (field "session").
 Result<MarketSession> ParseSession(std::string_view name);

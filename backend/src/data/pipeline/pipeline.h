@@ -57,6 +57,9 @@ struct PipelineOptions {
   TimestampUs now = 0;                                 // Default (0): the wall clock; bars forming at `now` wait
   std::optional<Symbol> symbol;                        // restrict to one symbol
   std::optional<Timeframe> timeframe;                  // restrict to one timeframe
+  // Partitions built at once (each a series of its own). Default (0): two per
+  // core, at most 8. Each worker holds one partition's rows in memory.
+  int workers = 0;
 };
 
 struct PartitionReport {
@@ -72,8 +75,11 @@ struct PartitionReport {
 };
 
 // Runs raw -> bronze -> silver for every raw partition (or the one selected).
-// Errors: kNotFound when a selected partition has no raw data; kConflict when
-// the silver table exists with other feature/target columns; lake errors.
+// Partitions are built on up to `workers` threads; reports come back in
+// partition order. Errors: kInvalidArgument (field "workers" < 0); kNotFound
+// when a selected partition has no raw data; kConflict when the silver table
+// exists with other feature/target columns; lake errors (the first failing
+// partition's; partitions already committed stay committed).
 Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options);
 
 }  // namespace rc::data::pipeline

@@ -3,7 +3,8 @@
 // nulls), (2) if dictionary encoding is on, map values to dictionary indices
 // until the dictionary's PLAIN size would pass dictionary_max_bytes — rows up
 // to that point become RLE_DICTIONARY pages, the rest PLAIN pages of the same
-// chunk, as Arrow's FallbackToPlainEncoding does — and (3) cut the rows into
+// chunk, as Arrow's FallbackToPlainEncoding does; a numeric chunk whose first
+// kDictionaryProbeValues values are mostly distinct is PLAIN throughout — and (3) cut the rows into
 // pages of about data_page_bytes and compress each page body.
 #include <algorithm>
 #include <bit>
@@ -28,6 +29,11 @@ namespace {
 constexpr size_t kMaxStatBytes = 4096;
 // Upper bound of rows in one page, well inside the i32 page header fields.
 constexpr size_t kMaxPageRows = size_t{1} << 24;
+// Values of a numeric chunk (all of a smaller one) looked at before deciding
+// that it is mostly distinct and not worth a dictionary.
+// Small, because the probe's hashing is wasted when the dictionary is given up
+// (a 2,000-row silver partition: ~45 numeric columns per file).
+constexpr size_t kDictionaryProbeValues = 512;
 
 // In-memory storage type -> the value type the encoders see.
 template <typename T>
@@ -306,6 +312,7 @@ Status WriteChunkTyped(const Field& field, const std::vector<T>& column_values, 
   size_t dict_rows = 0;    // rows [0, dict_rows) are dictionary encoded
   size_t dict_values = 0;  // their non-null values
   const bool try_dictionary = options.dictionary && !std::is_same_v<V, uint8_t> && num_values > 0;
+  bool mostly_distinct = false;
   if (try_dictionary) {
     indices.reserve(num_values);
     size_t dict_bytes = 0;
@@ -325,8 +332,18 @@ Status WriteChunkTyped(const Field& field, const std::vector<T>& column_values, 
       indices.push_back(static_cast<uint32_t>(idx));
       ++dict_values;
       ++dict_rows;
+      // Numbers whose first values are mostly distinct (prices, features,
+      // timestamps) would fill the dictionary with values used about once
+      // each and then fall back to PLAIN anyway: such a chunk is written
+      // PLAIN from the start, which is smaller and skips the hash probes.
+      if constexpr (!std::is_same_v<V, std::string_view>) {
+        if (dict_values == std::min(kDictionaryProbeValues, num_values) && dictionary.size() * 2 > dict_values) {
+          mostly_distinct = true;
+          break;
+        }
+      }
     }
-    if (dictionary.size() == 0) {
+    if (dictionary.size() == 0 || mostly_distinct) {
       dict_rows = 0;
       dict_values = 0;
     }
@@ -334,7 +351,7 @@ Status WriteChunkTyped(const Field& field, const std::vector<T>& column_values, 
 
   ChunkSink sink{&options, file, CodecId(options.codec)};
   std::string body;
-  if (dictionary.size() > 0) {
+  if (dict_rows > 0) {
     body.clear();
     AppendPlain(dictionary.entries().data(), dictionary.size(), &body);
     format::DictionaryPageHeader dict_header;

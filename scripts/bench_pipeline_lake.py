@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""`pipeline` through the lake (raw -> bronze -> silver, Delta + Parquet), timed
+from the CLI, for one or more regimecast binaries side by side, rounds
+interleaved so that a shared machine's load hits every binary alike.
+
+Cases (docs/benchmarks.md, "Pipeline"):
+  one-symbol   1,000,000 5-minute bars of one symbol (random walk, NSE hours)
+  many-symbols 500 symbols x 2,000 bars (per-partition and per-file overheads)
+  csv          CSV -> silver (`import-csv` + `pipeline`) on real NSE bars made
+               250k rows long (../shared/peer/make_long.py), beside the Python
+               peer's pipeline.py on the same file (when ../shared/peer and its
+               venv exist)
+  rss          peak RSS of `pipeline` for 500 symbols x 20,000 bars (the last
+               binary only)
+
+Every binary's `pipeline` reads the same raw lake (written once, by the first
+binary, then copied), with a fresh bronze/silver. Wall time, CPU time (user +
+sys of the process) and peak RSS come from wait4().
+
+  .venv/bin/python scripts/bench_pipeline_lake.py before=/tmp/old-regimecast after=build/release/bin/regimecast
+  QUICK=1 ...   (10x fewer bars, 1 round: a smoke run)
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER = ROOT.parent / "shared" / "peer"
+PEER_PYTHON = Path.home() / ".cache" / "regimecast-peer-venv" / "bin" / "python"
+REAL_CSV = ROOT.parent / "shared" / "data" / "nse-5m" / "TCS.csv"
+QUICK = os.environ.get("QUICK") == "1"
+ROUNDS = int(os.environ.get("ROUNDS", "1" if QUICK else "2"))
+
+
+def run(argv, env=None, cwd=None):
+    """Runs argv; returns (wall s, cpu s, peak RSS MiB, stdout). Output goes to
+    files, not pipes: wait4() (for the child's rusage) must not wait on a
+    child blocked on a full pipe."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{argv[:3]} failed ({proc.returncode}):\n{err.read()[-2000:]}")
+        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read()
+
+
+def nse_csv(path: Path, bars: int, seed: int) -> None:
+    """`bars` regular-session 5m bars (09:15-15:25 IST opens, weekdays), random walk."""
+    rng = np.random.default_rng(seed)
+    days_needed = bars // 75 + 1
+    days = np.arange(np.datetime64("1990-01-01"), np.datetime64("1990-01-01") + days_needed * 7 // 5 + 14)
+    days = days[np.is_busday(days)][:days_needed]
+    minutes = 9 * 60 + 15 + 5 * np.arange(75)
+    ts = (days[:, None].astype("datetime64[m]") + minutes[None, :].astype("timedelta64[m]")).ravel()[:bars]
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.002, bars)))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    high = np.maximum(open_, close) * 1.001
+    low = np.minimum(open_, close) * 0.999
+    text = np.char.add(np.datetime_as_string(ts, unit="s").astype("U19"), "")
+    text = np.char.replace(text, "T", " ")
+    with open(path, "w") as f:
+        f.write("datetime,open,high,low,close,volume\n")
+        for row in zip(text, open_, high, low, close):
+            f.write(f"{row[0]},{row[1]:.6f},{row[2]:.6f},{row[3]:.6f},{row[4]:.6f},1000\n")
+
+
+def series_csvs(work: Path, prefix: str, symbols: int, bars: int, seed: int) -> list[tuple[str, Path]]:
+    """One CSV of `bars` bars per symbol S0.NS, S1.NS, ..."""
+    series = []
+    for s in range(symbols):
+        csv = work / f"{prefix}{s}.csv"
+        nse_csv(csv, bars, seed + s)
+        series.append((f"S{s}.NS", csv))
+    return series
+
+
+def env_for(data_dir: Path) -> dict:
+    env = dict(os.environ)
+    env["DATA_DIR"] = str(data_dir)
+    env["LOG_LEVEL"] = "warn"
+    return env
+
+
+def raw_lake(binary: str, work: Path, name: str, series: list[tuple[str, Path]]) -> Path:
+    lake = work / name
+    if lake.exists():
+        return lake
+    # Concurrent imports (Delta appends never conflict): the set-up of 500
+    # series is bound by fsync latency, not CPU.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda item: run([binary, "import-csv", str(item[1]), "--symbol", item[0], "--timeframe", "5m"],
+                                       env=env_for(lake)), series))
+    return lake
+
+
+def time_pipeline(binary: str, raw: Path, work: Path) -> tuple[float, float, float]:
+    lake = work / "run"
+    shutil.rmtree(lake, ignore_errors=True)
+    shutil.copytree(raw, lake)
+    wall, cpu, rss, _ = run([binary, "pipeline"], env=env_for(lake))
+    shutil.rmtree(lake, ignore_errors=True)
+    return wall, cpu, rss
+
+
+def fmt(bars: int, wall: float, cpu: float, rss: float) -> str:
+    return f"{wall:7.2f} s wall ({bars / wall / 1e6:5.2f} M bars/s) | {cpu:7.2f} s CPU | {rss:7.0f} MiB"
+
+
+def main() -> int:
+    binaries = dict(arg.split("=", 1) for arg in sys.argv[1:] if "=" in arg)
+    if not binaries:  # scripts/run-benchmarks: the bench preset's binary alone
+        default = Path(os.environ.get("RC_BENCH_BIN", ROOT / "build" / "bench" / "bin")) / "regimecast"
+        if not default.exists():
+            print(__doc__)
+            return 2
+        binaries = {"ours": str(default)}
+    first = next(iter(binaries.values()))
+    scale = 10 if QUICK else 1
+    with tempfile.TemporaryDirectory(prefix="rc-bench-pipeline-") as tmp:
+        work = Path(tmp)
+        print(f"load average before: {os.getloadavg()}")
+        one_csv = work / "one.csv"
+        nse_csv(one_csv, 1_000_000 // scale, 1)
+        one = raw_lake(first, work, "raw-one", [("TCS.NS", one_csv)])
+        many = raw_lake(first, work, "raw-many", series_csvs(work, "m", 500 // scale, 2_000, 100))
+        cases = {"one-symbol": (one, 1_000_000 // scale), "many-symbols": (many, 500 // scale * 2_000)}
+        for case, (raw, bars) in cases.items():
+            for rnd in range(1, ROUNDS + 1):
+                for name, binary in binaries.items():
+                    wall, cpu, rss = time_pipeline(binary, raw, work)
+                    print(f"{case:13s} round {rnd} {name:8s}: {fmt(bars, wall, cpu, rss)}  load {os.getloadavg()[0]:.1f}")
+
+        if REAL_CSV.exists():
+            long_csv = work / "long.csv"
+            copies = 5 if QUICK else 50
+            subprocess.run([str(PEER_PYTHON if PEER_PYTHON.exists() else sys.executable), str(PEER / "make_long.py"),
+                            str(REAL_CSV), str(long_csv), "--copies", str(copies)], check=True, capture_output=True)
+            rows = sum(1 for _ in open(long_csv)) - 1
+            for rnd in range(1, ROUNDS + 1):
+                for name, binary in binaries.items():
+                    lake = work / "csv"
+                    shutil.rmtree(lake, ignore_errors=True)
+                    w1, c1, _, _ = run([binary, "import-csv", str(long_csv), "--symbol", "TCS.NS", "--timeframe", "5m",
+                                        "--layout", "nse"], env=env_for(lake))
+                    w2, c2, _, _ = run([binary, "pipeline"], env=env_for(lake))
+                    print(f"csv           round {rnd} {name:8s}: import-csv {w1:6.2f} s + pipeline {w2:6.2f} s = "
+                          f"{w1 + w2:6.2f} s wall ({c1 + c2:6.2f} s CPU) for {rows} rows  load {os.getloadavg()[0]:.1f}")
+                if PEER_PYTHON.exists():
+                    wall, cpu, _, out = run([str(PEER_PYTHON), "pipeline.py", str(long_csv), "--out",
+                                             str(work / "peer-out")], cwd=PEER)
+                    e2e = [line for line in out.splitlines() if line.startswith("end-to-end")]
+                    print(f"csv           round {rnd} peer    : {wall:6.2f} s wall process ({cpu:6.2f} s CPU); "
+                          f"{e2e[0] if e2e else ''}  load {os.getloadavg()[0]:.1f}")
+
+        if os.environ.get("RSS", "1") == "1":
+            last = list(binaries.values())[-1]
+            big = raw_lake(last, work, "raw-rss", series_csvs(work, "r", 500 // scale, 20_000, 1000))
+            wall, cpu, rss = time_pipeline(last, big, work)
+            print(f"rss           {list(binaries)[-1]}: {500 // scale} x 20,000 bars: {fmt(500 // scale * 20_000, wall, cpu, rss)}")
+        print(f"load average after: {os.getloadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
