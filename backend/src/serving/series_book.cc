@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "lake/layers/layers.h"
@@ -244,6 +245,15 @@ void SeriesBook::InvalidateExperiments() {
   for (const SlotPtr& slot : slots) {
     std::lock_guard lock(slot->mutex);
     slot->models.clear();
+  }
+  // Keep the active experiments loaded; retired ones (retrained, pruned,
+  // uncurated) leave memory, or a server that retrains daily grows for good.
+  if (auto index = registry_.ReadIndex(); index) {
+    std::set<std::string> active;
+    for (const auto& [key, entry] : *index) active.insert(entry.active_experiment);
+    models_.RetainOnly(active);
+  } else {
+    models_.Clear();
   }
 }
 

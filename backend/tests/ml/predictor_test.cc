@@ -245,6 +245,14 @@ TEST(PredictorTest, ModelCacheServesRegistryModelsWithIdenticalPredictions) {
     EXPECT_EQ(from_disk.bands[lvl].upper_return, in_memory.bands[lvl].upper_return);
   }
   EXPECT_FALSE(cache.Get("absent").has_value());
+  // Retired experiments leave memory; the active one stays loaded (same object).
+  cache.RetainOnly({});
+  EXPECT_EQ(cache.size(), 0u);
+  auto reloaded = cache.Get(t.record.id);
+  ASSERT_THAT(reloaded, IsOk());
+  cache.RetainOnly({t.record.id});
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.Get(t.record.id)->get(), reloaded->get());
 }
 
 }  // namespace

@@ -39,6 +39,11 @@ void ModelCache::Clear() {
   cache_.clear();
 }
 
+void ModelCache::RetainOnly(const std::set<std::string>& keep) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(cache_, [&keep](const auto& item) { return !keep.contains(item.first); });
+}
+
 size_t ModelCache::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return cache_.size();

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ class ModelCache {
   // The experiment, loading it on first use. Errors from the registry (kNotFound, kDataCorrupt).
   Result<std::shared_ptr<const LoadedExperiment>> Get(const std::string& experiment_id);
   void Clear();
+  // Drops every experiment not in `keep` (the registry's active ones): a
+  // long-running server retrains daily and on drift, and each retired
+  // experiment's models would otherwise stay in memory for good.
+  void RetainOnly(const std::set<std::string>& keep);
   size_t size() const;
 
  private:
