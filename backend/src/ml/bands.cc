@@ -119,6 +119,8 @@ Status ValidateBandOptions(const BandOptions& o) {
     if (idx > 0 && !(o.levels[idx] > o.levels[idx - 1])) return InvalidArgument("levels", "must be strictly increasing");
   }
   if (o.min_regime_residuals < 1) return InvalidArgument("min_regime_residuals", "must be >= 1");
+  if (o.min_scaled_regime_residuals < 0) return InvalidArgument("min_scaled_regime_residuals", "must be >= 0");
+  if (!(o.regime_shrinkage >= 0)) return InvalidArgument("regime_shrinkage", "must be >= 0");
   if (!(o.scale_weight > 0 && o.scale_weight <= 1)) return InvalidArgument("scale_weight", "must be in (0, 1]");
   return Ok();
 }
@@ -194,10 +196,25 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
     by_regime[regimes[idx]].push_back(score);
   }
   if (all.empty()) return InvalidArgument("residuals", "no finite residuals to calibrate on");
+  const double pooled_median = Median(all);
   cal.pooled = Quantiles(std::move(all), options.levels, "pooled");
   for (auto& [r, v] : by_regime) {
-    if (static_cast<int>(v.size()) >= options.min_regime_residuals) {
+    const int n = static_cast<int>(v.size());
+    if (n >= options.min_regime_residuals) {
       cal.per_regime[r] = Quantiles(std::move(v), options.levels, "regime");
+    } else if (options.min_scaled_regime_residuals > 0 && n >= options.min_scaled_regime_residuals &&
+               pooled_median > 0) {
+      const double regime_median = Median(v);
+      if (!(regime_median > 0)) continue;
+      // Shrunk in log space: n pseudo-votes for the regime's ratio, regime_shrinkage for 1.
+      const double weight = n / (n + options.regime_shrinkage);
+      const double ratio = std::exp(weight * std::log(regime_median / pooled_median));
+      BandQuantiles q = cal.pooled;
+      for (double& w : q.half_width) w *= ratio;
+      for (double& g : q.grid) g *= ratio;
+      q.n = n;
+      q.source = "regime_scaled";
+      cal.per_regime[r] = std::move(q);
     }
   }
   return cal;

@@ -6,7 +6,9 @@
 // set, so q50 <= q80 <= q95 and the bands are nested by construction (the
 // quantile crossing of per-quantile models cannot happen); monotonicity is also
 // enforced explicitly. Per regime where a regime has enough residuals, pooled
-// otherwise. Coverage is measured by the walk-forward, not assumed.
+// otherwise (rescaled by the regime's median score when it has a few dozen;
+// BandOptions::min_scaled_regime_residuals). Coverage is measured by the
+// walk-forward, not assumed.
 //
 // Volatility scaling (the default): volatility clusters, so a residual is
 // divided by the volatility current when its forecast was made (ml/volatility.h,
@@ -35,19 +37,26 @@ namespace rc::ml {
 struct BandOptions {
   std::vector<double> levels = {0.5, 0.8, 0.95};  // strictly increasing, each in (0,1)
   int min_regime_residuals = 200;                 // residuals a regime needs for its own band. Default 200, >= 1
+  // Fewer than that but at least this many: the pooled band rescaled by the
+  // regime's own median score over the pooled median, shrunk towards 1 with
+  // `regime_shrinkage` pseudo-residuals (source "regime_scaled"). A handful of
+  // volatile bars cannot give a 95 % quantile, but they do say "wider". 0 = off.
+  int min_scaled_regime_residuals = 30;           // >= 0
+  double regime_shrinkage = 20;                   // >= 0
   bool volatility_scaled = true;                  // divide residuals by the volatility of their bar (needs scales)
   // Share of the bar's own variance in the scale, the rest the calibration's
   // median: a 20-bar volatility is noisy, so it is shrunk. (0,1]; 0.7 chosen on GARCH seed 7.
   double scale_weight = 0.7;
 };
 
-// OK or kInvalidArgument naming "levels" / "min_regime_residuals".
+// OK or kInvalidArgument naming "levels" / "min_regime_residuals" /
+// "min_scaled_regime_residuals" / "regime_shrinkage".
 Status ValidateBandOptions(const BandOptions& options);
 
 struct BandQuantiles {
   std::vector<double> half_width;  // per level, in log-return units, non-decreasing
   int64_t n = 0;                   // residuals behind them
-  std::string source;              // "regime", "pooled" or "volatility" (degraded)
+  std::string source;              // "regime", "regime_scaled", "pooled" or "volatility" (degraded)
   std::vector<double> grid;        // quantile at each of BandGridLevels() (empty on old records)
 };
 

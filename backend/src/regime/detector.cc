@@ -32,13 +32,19 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (!(o.vol_ratio_lo < o.vol_ratio_hi)) return InvalidArgument("vol_ratio_hi", "must exceed vol_ratio_lo");
   if (!(o.state_threshold > 0 && o.state_threshold < 1)) return InvalidArgument("state_threshold", "must be in (0,1)");
   if (!(o.stale_after_bars > 0)) return InvalidArgument("stale_after_bars", "must be > 0");
+  if (o.hmm.first_fit < 2) return InvalidArgument("hmm.first_fit", "must be >= 2");
+  if (o.hmm.refit_every < 1) return InvalidArgument("hmm.refit_every", "must be >= 1");
+  if (o.hmm.window < o.hmm.first_fit) return InvalidArgument("hmm.window", "must be >= hmm.first_fit");
+  if (o.hmm.iterations < 1 || o.hmm.iterations > 200) return InvalidArgument("hmm.iterations", "must be in 1..200");
+  if (!(o.hmm.prior_weight >= 0)) return InvalidArgument("hmm.prior_weight", "must be >= 0");
   return Ok();
 }
 
-RegimeDetector::RegimeDetector(DetectorOptions options) : options_(options) { Reset(); }
+RegimeDetector::RegimeDetector(DetectorOptions options) : options_(options), hmm_(options.hmm) { Reset(); }
 
 void RegimeDetector::Reset() {
   vol_rank_.Reset();
+  hmm_ = internal::HmmFilter(options_.hmm);
   slot_vol_.clear();
   all_vol_sum_ = 0;
   all_vol_count_ = 0;
@@ -101,6 +107,22 @@ RegimeDetector::Classification RegimeDetector::Classify(const RegimeInput& in, d
   return c;
 }
 
+RegimeDetector::Classification RegimeDetector::FromProbabilities(
+    const std::array<double, internal::kHmmStates>& probabilities) {
+  Classification c{};
+  c.regime = Regime::kNeutral;
+  c.confidence = -1;
+  for (int s = 0; s < internal::kHmmStates; ++s) {
+    c.scores[s] = probabilities[s];
+    if (probabilities[s] > c.confidence) {
+      c.regime = static_cast<Regime>(s);
+      c.confidence = probabilities[s];
+    }
+  }
+  c.scores[RegimeIndex(Regime::kUnknown)] = 0;
+  return c;
+}
+
 double RegimeDetector::DeseasonalizedVol(int64_t ts, double rv) {
   if (options_.seasonal_min_obs <= 0 || !std::isfinite(rv)) return rv;
   constexpr int64_t kMinuteUs = 60'000'000, kDayUs = 86'400'000'000;
@@ -132,6 +154,11 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   ++bars_seen_;
   const double vol = DeseasonalizedVol(in.ts, in.realized_vol);
   double vol_pct = vol_rank_.AddAndRank(vol);
+  const bool use_hmm = options_.method == DetectorMethod::kHmm;
+  // The filter runs on every in-order bar, also those reported unknown, so its
+  // state is continuous.
+  std::array<double, internal::kHmmStates> probabilities{};
+  if (use_hmm) probabilities = hmm_.Update(in.ts, in.close, in.volume);
   if (in.gap_before) gap_countdown_ = options_.gap_unknown_bars;
 
   RegimeState next;
@@ -141,7 +168,7 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   if (gap_countdown_ > 0) {
     --gap_countdown_;
     unknown_reason = "gap";
-  } else if (!AllFinite(in)) {
+  } else if (use_hmm ? !std::isfinite(in.close) : !AllFinite(in)) {
     unknown_reason = "missing feature";
   } else if (bars_seen_ < static_cast<size_t>(options_.min_history)) {
     unknown_reason = "warm-up";
@@ -161,7 +188,8 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
 
   double median = vol_rank_.Quantile(0.5);
   double vol_ratio = median > 0 ? vol / median : 1.0;
-  Classification c = Classify(in, vol_pct, vol_ratio);
+  Classification c = use_hmm ? FromProbabilities(probabilities) : Classify(in, vol_pct, vol_ratio);
+  if (use_hmm) std::copy(probabilities.begin(), probabilities.end(), next.probabilities.begin());
   next.raw = c.regime;
   if (current_.regime == Regime::kUnknown) {
     // Leaving unknown needs no dwell: there is no established state to protect.

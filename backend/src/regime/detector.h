@@ -6,14 +6,16 @@
 // unknown (warm-up, missing features, a flagged gap) takes effect at once.
 // The batch path (DetectRegimes) folds a series through the same object, so
 // history and live give identical states. State at bar t depends only on bars
-// <= t: the volatility percentile is ranked against the symbol's own expanding
-// history.
+// <= t: the hidden-Markov model (the default method) is a forward filter whose
+// parameters are fitted on earlier bars only, and the volatility percentile is
+// ranked against the symbol's own expanding history.
 //
 //   rc::regime::RegimeDetector det;
 //   for (const auto& in : inputs) det.Update(in);
 //   auto now_state = det.StateAt(rc::NowMicros(), tf.DurationMicros());  // unknown if stale
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -22,12 +24,26 @@
 
 #include "core/error.h"
 #include "regime/internal/expanding_percentile.h"
+#include "regime/internal/hmm_filter.h"
 #include "regime/regime.h"
 #include "regime/regime_input.h"
 
 namespace rc::regime {
 
+// How a bar is classified before hysteresis.
+enum class DetectorMethod {
+  // Default. A 5-state hidden-Markov model on the 1-bar return and relative
+  // volume (time-of-day adjusted), re-fitted by Baum-Welch on the series' own
+  // past and run as a forward filter: the state is the most probable one given
+  // bars <= t, the confidence its filtered probability. Needs `close`.
+  kHmm,
+  // Ramps over ADX, efficiency ratio, the direction votes and realized vol.
+  kThresholds,
+};
+
 struct DetectorOptions {
+  DetectorMethod method = DetectorMethod::kHmm;
+  internal::HmmFilterOptions hmm;   // kHmm only: fit schedule
   int min_history = 60;             // bars seen before any state but unknown. Default 60, >= 1
   int min_dwell = 3;                // consecutive bars a new state must win before it is adopted. Default 3, >= 1
   int gap_unknown_bars = 1;         // bars reported unknown from a flagged gap on. Default 1, >= 1
@@ -57,6 +73,7 @@ struct RegimeState {
   double confidence = 0;            // in [0,1]: the adopted state's score on this bar
   Regime raw = Regime::kUnknown;    // this bar's own classification, before hysteresis
   double vol_percentile = 0;        // realized vol ranked against the expanding history, NaN if unknown
+  std::array<double, kRegimeCount> probabilities{};  // kHmm: filtered probability of each state (unknown: 0)
   int bars_in_state = 0;            // consecutive bars `regime` has been held
   std::string reason;               // why unknown ("warm-up", "missing feature", "gap", "stale", "out-of-order bar")
 };
@@ -89,12 +106,14 @@ class RegimeDetector {
     double scores[kRegimeCount];
   };
   Classification Classify(const RegimeInput& in, double vol_pct, double vol_ratio) const;
+  static Classification FromProbabilities(const std::array<double, internal::kHmmStates>& probabilities);
 
   DetectorOptions options_;
   // Realized vol relative to its time-of-day slot's expanding mean (causal).
   double DeseasonalizedVol(int64_t ts, double realized_vol);
 
   internal::ExpandingPercentile vol_rank_;
+  internal::HmmFilter hmm_;
   std::unordered_map<int64_t, std::pair<double, int>> slot_vol_;  // minute of day -> (sum, count)
   double all_vol_sum_ = 0;
   int all_vol_count_ = 0;

@@ -37,6 +37,12 @@ Result<std::vector<RegimeInput>> RegimeInputsFromColumns(const ColumnTable& tabl
   RC_ASSIGN_OR_RETURN(const std::vector<double>* ret, table.Column(names.trend_return));
   RC_ASSIGN_OR_RETURN(const std::vector<double>* dist, table.Column(names.dist_sma));
   RC_ASSIGN_OR_RETURN(const std::vector<double>* rv, table.Column(names.realized_vol));
+  auto optional_column = [&](const std::string& name) -> const std::vector<double>* {
+    auto it = table.columns.find(name);
+    return it == table.columns.end() ? nullptr : &it->second;
+  };
+  const std::vector<double>* close = optional_column(names.close);
+  const std::vector<double>* volume = optional_column(names.volume);
   std::vector<RegimeInput> out(table.rows());
   for (size_t row = 0; row < table.rows(); ++row) {
     RegimeInput& in = out[row];
@@ -48,6 +54,8 @@ Result<std::vector<RegimeInput>> RegimeInputsFromColumns(const ColumnTable& tabl
     in.trend_return = (*ret)[row];
     in.dist_sma = (*dist)[row];
     in.realized_vol = (*rv)[row];
+    if (close) in.close = (*close)[row];
+    if (volume) in.volume = (*volume)[row];
     in.gap_before = !table.gap_before.empty() && table.gap_before[row] != 0;
   }
   return out;
@@ -68,6 +76,8 @@ RegimeInput RegimeInputFromValues(int64_t ts, const std::map<std::string, double
   in.trend_return = get(names.trend_return);
   in.dist_sma = get(names.dist_sma);
   in.realized_vol = get(names.realized_vol);
+  in.close = get(names.close);
+  in.volume = get(names.volume);
   in.gap_before = gap_before;
   return in;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct RegimeInput {
   double trend_return = 0;        // log return over the trend lookback (sign = direction)
   double dist_sma = 0;            // close / SMA - 1 (sign = side of the average)
   double realized_vol = 0;        // realized volatility of 1-bar log returns over a window
+  // The bar itself, for the hidden-Markov detector (1-bar return, relative volume).
+  // NaN = absent: no close means no HMM state (unknown), no volume means no volume evidence.
+  double close = std::numeric_limits<double>::quiet_NaN();
+  double volume = std::numeric_limits<double>::quiet_NaN();
   bool gap_before = false;        // the feed flagged a gap right before this bar
 };
 
@@ -39,10 +44,12 @@ struct RegimeColumnNames {
   std::string trend_return = "ret_12";
   std::string dist_sma = "dist_sma_20";
   std::string realized_vol = "rv_20";
+  std::string close = "close";    // optional column: absent -> NaN
+  std::string volume = "volume";  // optional column: absent -> NaN
 };
 
 // One input per row of `table`, in row order. Errors: kInvalidArgument naming a
-// missing column, or from ColumnTable::Validate (ragged columns, ts out of order).
+// missing column (close and volume are optional), or from ColumnTable::Validate (ragged columns, ts out of order).
 Result<std::vector<RegimeInput>> RegimeInputsFromColumns(const ColumnTable& table,
                                                          const RegimeColumnNames& names = {});
 

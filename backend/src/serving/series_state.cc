@@ -66,6 +66,10 @@ void SeriesState::Consume(const Bar& bar) {
   const std::span<const double> row = features_->Row();
   std::map<std::string, double> values;
   for (const auto& [name, idx] : regime_columns_) values.emplace(name, row[idx]);
+  // The bar itself feeds the hidden-Markov detector, as silver's close/volume columns do in batch.
+  const regime::RegimeColumnNames names;
+  values.emplace(names.close, bar.close);
+  values.emplace(names.volume, bar.volume);
   recent_regimes_.push_back(detector_.Update(regime::RegimeInputFromValues(bar.open_time, values)));
   if (recent_regimes_.size() > kRegimeHistory) recent_regimes_.pop_front();
   recent_closes_.push_back(bar.close);

@@ -29,8 +29,13 @@ TEST(BandsTest, ConformalQuantilesAreNestedAndPerRegimeWhenEnoughData) {
   auto cal = CalibrateBands(res, regs, o);
   ASSERT_THAT(cal, IsOk());
   EXPECT_EQ(cal->per_regime.count(Regime::kNeutral), 1u);
-  EXPECT_EQ(cal->per_regime.count(Regime::kUnknown), 0u);  // 250 < 300: pooled
-  EXPECT_EQ(cal->For(Regime::kUnknown).source, "pooled");
+  // 250 < 300: the pooled band, rescaled by the regime's median score (>= 30 residuals).
+  EXPECT_EQ(cal->For(Regime::kUnknown).source, "regime_scaled");
+  o.min_scaled_regime_residuals = 0;  // off: the pooled band itself
+  auto plain = CalibrateBands(res, regs, o);
+  ASSERT_THAT(plain, IsOk());
+  EXPECT_EQ(plain->per_regime.count(Regime::kUnknown), 0u);
+  EXPECT_EQ(plain->For(Regime::kUnknown).source, "pooled");
   EXPECT_GT(cal->For(Regime::kVolatile).half_width[2], cal->For(Regime::kNeutral).half_width[2]);
   for (const BandQuantiles* q : {static_cast<const BandQuantiles*>(&cal->pooled), &cal->For(Regime::kVolatile), &cal->For(Regime::kNeutral)}) {
     ASSERT_EQ(q->half_width.size(), 3u);

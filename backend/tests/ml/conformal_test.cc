@@ -188,5 +188,58 @@ TEST(AdaptiveConformalTest, InvalidSettingsAreRejectedNamingTheField) {
   EXPECT_THAT(AdaptiveConformal::Create({0.8}, o), ErrorIs(ErrorCode::kInvalidArgument, "coverage_window"));
 }
 
+
+// A regime with too few residuals for its own quantiles (80 volatile bars, 40
+// calm ones, beside 5,000 neutral) still gets a band of its own size: the
+// pooled band rescaled by its median score, shrunk towards the pooled band.
+TEST(MondrianFallbackTest, SmallRegimesAreRescaledNotLeftOnThePooledBand) {
+  std::mt19937_64 rng(99);
+  std::normal_distribution<double> normal(0, 1);
+  std::vector<double> residuals;
+  std::vector<Regime> regimes;
+  auto add = [&](Regime r, int n, double sigma) {
+    for (int i = 0; i < n; ++i) {
+      residuals.push_back(sigma * normal(rng));
+      regimes.push_back(r);
+    }
+  };
+  add(Regime::kNeutral, 5000, 1.0);
+  add(Regime::kVolatile, 80, 2.0);
+  add(Regime::kRangeBound, 40, 0.5);
+  add(Regime::kTrendingUp, 10, 3.0);  // below min_scaled_regime_residuals: pooled
+  BandOptions off;
+  off.min_scaled_regime_residuals = 0;
+  auto scaled = CalibrateBands(residuals, regimes, {});
+  auto pooled_only = CalibrateBands(residuals, regimes, off);
+  ASSERT_THAT(scaled, IsOk());
+  ASSERT_THAT(pooled_only, IsOk());
+  EXPECT_EQ(scaled->For(Regime::kVolatile).source, "regime_scaled");
+  EXPECT_EQ(scaled->For(Regime::kTrendingUp).source, "pooled");
+  EXPECT_EQ(pooled_only->For(Regime::kVolatile).source, "pooled");
+  // Held-out coverage at 80 % of fresh draws of each regime.
+  auto coverage = [&](const BandCalibration& cal, Regime r, double sigma) {
+    const double half = cal.HalfWidths(r, 0).half_width[1];
+    int inside = 0;
+    for (int i = 0; i < 20000; ++i) inside += std::abs(sigma * normal(rng)) <= half;
+    return inside / 20000.0;
+  };
+  for (auto [r, sigma] : {std::pair{Regime::kVolatile, 2.0}, std::pair{Regime::kRangeBound, 0.5}}) {
+    const double with = coverage(*scaled, r, sigma), without = coverage(*pooled_only, r, sigma);
+    std::cout << regime::ToString(r) << " 80 % coverage: rescaled " << with << ", pooled " << without << "\n";
+    EXPECT_LT(std::abs(with - 0.8), std::abs(without - 0.8));
+    EXPECT_NEAR(with, 0.8, 0.1);
+  }
+  // Nested levels survive the rescaling, and the record round-trips.
+  const auto& q = scaled->For(Regime::kVolatile).half_width;
+  EXPECT_LE(q[0], q[1]);
+  EXPECT_LE(q[1], q[2]);
+  auto back = BandCalibration::FromJson(scaled->ToJson());
+  ASSERT_THAT(back, IsOk());
+  EXPECT_DOUBLE_EQ(back->For(Regime::kVolatile).half_width[1], q[1]);
+  BandOptions bad;
+  bad.regime_shrinkage = -1;
+  EXPECT_THAT(ValidateBandOptions(bad), ErrorIs(ErrorCode::kInvalidArgument, "regime_shrinkage"));
+}
+
 }  // namespace
 }  // namespace rc::ml

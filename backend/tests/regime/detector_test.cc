@@ -39,8 +39,11 @@ RegimeInput Uptrend(int64_t idx) {
   return in;
 }
 
+// These tests feed hand-made indicator values (no prices): they exercise the
+// threshold method and the state machine around it (warm-up, gaps, hysteresis).
 DetectorOptions Fast() {
   DetectorOptions o;
+  o.method = DetectorMethod::kThresholds;
   o.min_history = 5;
   o.min_dwell = 3;
   return o;
@@ -222,8 +225,10 @@ TEST(DetectorSeasonalityTest, TheDailyOpenIsNotVolatileButATurbulentAfternoonIs)
     }
     return static_cast<double>(volatile_opens) / opens;
   };
-  const std::vector<RegimeState> seasonal = DetectRegimes(inputs, {});
-  DetectorOptions raw;
+  DetectorOptions thresholds;  // realized-vol ranking is the threshold method's
+  thresholds.method = DetectorMethod::kThresholds;
+  const std::vector<RegimeState> seasonal = DetectRegimes(inputs, thresholds);
+  DetectorOptions raw = thresholds;
   raw.seasonal_min_obs = 0;  // the old behaviour: raw vol against the all-day history
   const std::vector<RegimeState> unadjusted = DetectRegimes(inputs, raw);
   EXPECT_LT(open_volatile_share(seasonal), 0.05);
@@ -233,7 +238,7 @@ TEST(DetectorSeasonalityTest, TheDailyOpenIsNotVolatileButATurbulentAfternoonIs)
   for (int bar = 45; bar < 75; ++bar) turbulent_volatile += seasonal[35 * 75 + bar].regime == Regime::kVolatile;
   EXPECT_GT(turbulent_volatile, 25);
   // Streaming gives the batch answer bar by bar.
-  RegimeDetector det;
+  RegimeDetector det(thresholds);
   for (size_t i = 0; i < inputs.size(); ++i) ASSERT_EQ(det.Update(inputs[i]).regime, seasonal[i].regime) << i;
   DetectorOptions bad;
   bad.seasonal_min_obs = -1;

@@ -1,0 +1,90 @@
+#include "regime/internal/hmm_filter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace rc::regime::internal {
+namespace {
+
+constexpr int64_t kMinuteUs = 60'000'000, kDayUs = 86'400'000'000;
+// A time-of-day slot needs this many earlier bars before its own median is
+// used; until then the all-day median stands in. Small on purpose: the daily
+// shape of volume (x2.5 open vs midday) is a larger error than a 3-day median's noise.
+constexpr size_t kMinSlotObs = 3;
+// Median |x| of a standard normal: turns a median absolute return into a scale.
+constexpr double kMedianAbsNormal = 0.6745;
+// A return spanning more than this many bar spacings (the overnight gap, a feed
+// gap) is not a 1-bar return: it carries no evidence.
+constexpr double kMaxReturnSpacings = 1.5;
+
+int64_t SlotOf(int64_t ts) { return ((ts % kDayUs) + kDayUs) % kDayUs / kMinuteUs; }
+
+// The slot's median when it has enough history, else the all-day median (NaN if none).
+double Reference(const std::unordered_map<int64_t, ExpandingPercentile>& by_slot, int64_t slot,
+                 const ExpandingPercentile& all) {
+  auto it = by_slot.find(slot);
+  if (it != by_slot.end() && it->second.size() >= kMinSlotObs) return it->second.Quantile(0.5);
+  return all.Quantile(0.5);
+}
+
+}  // namespace
+
+HmmFilter::HmmFilter(HmmFilterOptions options)
+    : options_(options), hmm_(GaussianHmm::Prior()), next_fit_(static_cast<size_t>(std::max(options.first_fit, 2))) {}
+
+HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  HmmObservation obs{kNaN, kNaN};
+  const int64_t slot = SlotOf(ts);
+  const bool close_ok = std::isfinite(close) && close > 0;
+  if (has_last_ && close_ok && last_close_ > 0) {
+    const int64_t spacing = ts - last_ts_;
+    if (min_spacing_ == 0 || spacing < min_spacing_) min_spacing_ = spacing;
+    if (static_cast<double>(spacing) <= kMaxReturnSpacings * static_cast<double>(min_spacing_)) {
+      const double abs_return = std::abs(std::log(close / last_close_));
+      const double typical = Reference(abs_return_slot_, slot, abs_return_all_);
+      if (typical > 0) obs.z = std::log(close / last_close_) * kMedianAbsNormal / typical;
+      // Added after use: the reference holds earlier bars only.
+      abs_return_slot_[slot].AddAndRank(abs_return);
+      abs_return_all_.AddAndRank(abs_return);
+    }
+  }
+  if (std::isfinite(volume) && volume > 0) {
+    const double log_volume = std::log(volume);
+    const double typical = Reference(log_volume_slot_, slot, log_volume_all_);
+    if (std::isfinite(typical)) obs.u = log_volume - typical;
+    log_volume_slot_[slot].AddAndRank(log_volume);
+    log_volume_all_.AddAndRank(log_volume);
+  }
+  if (close_ok) {
+    last_close_ = close;
+    has_last_ = true;
+  }
+  last_ts_ = ts;
+  return obs;
+}
+
+void HmmFilter::MaybeRefit() {
+  if (observed_ < next_fit_) return;
+  std::vector<HmmObservation> window(history_.begin(), history_.end());
+  hmm_.Fit(window, options_.iterations, GaussianHmm::Prior(), options_.prior_weight);
+  ++fits_;
+  next_fit_ = std::min(2 * observed_, observed_ + static_cast<size_t>(options_.refit_every));
+}
+
+std::array<double, kHmmStates> HmmFilter::Update(int64_t ts, double close, double volume) {
+  const HmmObservation obs = Observe(ts, close, volume);
+  if (std::isfinite(obs.z) || std::isfinite(obs.u)) {
+    history_.push_back(obs);
+    if (history_.size() > static_cast<size_t>(options_.window)) history_.pop_front();
+    ++observed_;
+    // The fit sees this bar too, then this bar is filtered with the new model:
+    // still nothing after t.
+    MaybeRefit();
+  }
+  alpha_ = hmm_.Filter(alpha_, obs);
+  return alpha_;
+}
+
+}  // namespace rc::regime::internal

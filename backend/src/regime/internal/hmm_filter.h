@@ -1,0 +1,62 @@
+// The hidden-Markov regime filter of one series: turns each bar's close and
+// volume into the HMM's observation (1-bar log return over its time-of-day
+// typical size, log volume over its time-of-day median; both references are
+// expanding, from earlier bars only), runs the forward filter (filtered, never
+// smoothed: the posterior at t uses bars <= t only) and re-fits the model by
+// Baum-Welch on the series' own past observations on a fixed schedule. Being
+// a pure fold over bars, it gives the same posteriors streamed or in batch.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "regime/internal/expanding_percentile.h"
+#include "regime/internal/gaussian_hmm.h"
+
+namespace rc::regime::internal {
+
+struct HmmFilterOptions {
+  int first_fit = 300;    // observations before the first Baum-Welch fit (the prior filters until then)
+  int refit_every = 2000; // later fits: at twice the previous count, at most this many observations apart
+  int window = 6000;      // a fit uses at most this many most recent observations
+  int iterations = 20;    // EM steps per fit (warm-started from the current model)
+  double prior_weight = 300;  // pseudo-observations of GaussianHmm::Prior() per state in every fit
+};
+
+class HmmFilter {
+ public:
+  explicit HmmFilter(HmmFilterOptions options = {});
+
+  // Folds one bar (ts strictly increasing, checked by the caller) and returns the
+  // filtered state probabilities (RegimeIndex order). `volume` may be NaN or 0
+  // (no volume evidence); a non-finite or non-positive close gives no return evidence.
+  std::array<double, kHmmStates> Update(int64_t ts, double close, double volume);
+
+  const GaussianHmm& model() const { return hmm_; }
+  int fits() const { return fits_; }
+
+ private:
+  HmmObservation Observe(int64_t ts, double close, double volume);
+  void MaybeRefit();
+
+  HmmFilterOptions options_;
+  GaussianHmm hmm_;
+  std::array<double, kHmmStates> alpha_{};
+  std::deque<HmmObservation> history_;
+  size_t observed_ = 0;
+  size_t next_fit_ = 0;
+  int fits_ = 0;
+  // Normalisation (earlier bars only).
+  bool has_last_ = false;
+  int64_t last_ts_ = 0;
+  double last_close_ = 0;
+  int64_t min_spacing_ = 0;
+  ExpandingPercentile abs_return_all_, log_volume_all_;
+  std::unordered_map<int64_t, ExpandingPercentile> abs_return_slot_, log_volume_slot_;
+};
+
+}  // namespace rc::regime::internal

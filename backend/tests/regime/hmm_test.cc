@@ -1,0 +1,197 @@
+// The hidden-Markov regime model: Baum-Welch recovers a known model and keeps
+// the state names, the filter uses only the past, and the detector's HMM mode
+// turns prices and volumes into named regimes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "regime/detector.h"
+#include "regime/internal/gaussian_hmm.h"
+#include "regime/internal/hmm_filter.h"
+#include "testing/matchers.h"
+
+namespace rc::regime {
+namespace {
+
+using rc::testing::ErrorIs;
+using internal::GaussianHmm;
+using internal::HmmObservation;
+using internal::kHmmStates;
+
+// A model unlike the prior (stronger drift, calmer range, wilder volatile,
+// other volume levels), so a fit that just returned the prior would fail.
+GaussianHmm Truth() {
+  GaussianHmm t = GaussianHmm::Prior();
+  t.z_mean = {+0.5, -0.5, 0.0, 0.0, 0.0};
+  t.z_var = {1.0, 1.0, 0.4, 12.0, 1.0};
+  t.u_mean = {+0.3, +0.3, -0.5, +0.9, 0.0};
+  t.u_var = {0.3, 0.3, 0.3, 0.3, 0.3};
+  for (int from = 0; from < kHmmStates; ++from) {
+    for (int to = 0; to < kHmmStates; ++to) t.transition[from][to] = from == to ? 0.99 : 0.0025;
+  }
+  return t;
+}
+
+void Sample(const GaussianHmm& model, size_t n, uint64_t seed, std::vector<HmmObservation>& obs,
+            std::vector<int>& states) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  std::normal_distribution<double> normal(0, 1);
+  int state = 4;
+  for (size_t t = 0; t < n; ++t) {
+    double pick = uniform(rng);
+    for (int to = 0; to < kHmmStates; ++to) {
+      pick -= model.transition[state][to];
+      if (pick < 0) {
+        state = to;
+        break;
+      }
+    }
+    states.push_back(state);
+    obs.push_back({model.z_mean[state] + std::sqrt(model.z_var[state]) * normal(rng),
+                   model.u_mean[state] + std::sqrt(model.u_var[state]) * normal(rng)});
+  }
+}
+
+double FilterAgreement(const GaussianHmm& model, const std::vector<HmmObservation>& obs,
+                       const std::vector<int>& states) {
+  std::array<double, kHmmStates> alpha{};
+  int hits = 0;
+  for (size_t t = 0; t < obs.size(); ++t) {
+    alpha = model.Filter(alpha, obs[t]);
+    int best = 0;
+    for (int s = 1; s < kHmmStates; ++s) best = alpha[s] > alpha[best] ? s : best;
+    hits += best == states[t];
+  }
+  return static_cast<double>(hits) / static_cast<double>(obs.size());
+}
+
+TEST(GaussianHmmTest, BaumWelchRecoversAKnownModelAndKeepsTheNames) {
+  std::vector<HmmObservation> train, test;
+  std::vector<int> train_states, test_states;
+  Sample(Truth(), 6000, 1, train, train_states);
+  Sample(Truth(), 4000, 2, test, test_states);
+  GaussianHmm fitted = GaussianHmm::Prior();
+  const double before = FilterAgreement(fitted, test, test_states);
+  fitted.Fit(train, 40, GaussianHmm::Prior(), 50);
+  const double after = FilterAgreement(fitted, test, test_states);
+  std::cout << "filter agreement with the prior " << before << ", after Baum-Welch " << after << "\n";
+  EXPECT_GT(after, 0.80);
+  EXPECT_GT(after, before + 0.03);
+  // Each state kept its meaning: the right sign of drift, volatile the most volatile.
+  EXPECT_NEAR(fitted.z_mean[0], 0.5, 0.15);
+  EXPECT_NEAR(fitted.z_mean[1], -0.5, 0.15);
+  EXPECT_NEAR(fitted.z_var[3], 12.0, 3.0);
+  EXPECT_NEAR(fitted.z_var[2], 0.4, 0.15);
+  EXPECT_NEAR(fitted.u_mean[2], -0.5, 0.1);
+  EXPECT_NEAR(fitted.u_mean[3], 0.9, 0.1);
+}
+
+TEST(GaussianHmmTest, MissingObservationsCarryNoEvidence) {
+  const GaussianHmm model = GaussianHmm::Prior();
+  const double nan = std::nan("");
+  std::array<double, kHmmStates> alpha{};
+  alpha = model.Filter(alpha, {nan, nan});
+  // No evidence: the prediction (here the initial distribution) unchanged.
+  for (int s = 0; s < kHmmStates; ++s) EXPECT_NEAR(alpha[s], model.initial[s], 1e-12);
+  // A huge return is evidence for volatile; the same bar without its return is not.
+  auto with_return = model.Filter(alpha, {25.0, 0.0});
+  auto without = model.Filter(alpha, {nan, 0.0});
+  EXPECT_GT(with_return[3], 0.99);
+  EXPECT_LT(without[3], 0.5);
+}
+
+// 75 five-minute bars a day from 03:45 UTC. Calm, then a turbulent stretch; one
+// huge overnight gap that must not read as volatility.
+struct Bars {
+  std::vector<RegimeInput> inputs;
+  std::vector<Regime> truth;
+};
+
+Bars Market(uint64_t seed) {
+  Bars out;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0, 1);
+  constexpr int64_t kDay = 86'400'000'000, kOpen = 13'500'000'000;
+  double log_price = std::log(1000.0);
+  for (int day = 0; day < 40; ++day) {
+    if (day == 20) log_price += 0.08;  // overnight gap of 8 %: the first return of day 20 spans it
+    for (int bar = 0; bar < 75; ++bar) {
+      const bool turbulent = day >= 30 && day < 33;
+      const double sigma = turbulent ? 0.006 : 0.0015;
+      log_price += sigma * normal(rng);
+      RegimeInput in;
+      in.ts = day * kDay + kOpen + bar * 300'000'000LL;
+      in.close = std::exp(log_price);
+      in.volume = 10'000 * (turbulent ? 2.0 : 1.0) * std::exp(0.3 * normal(rng));
+      out.inputs.push_back(in);
+      out.truth.push_back(turbulent ? Regime::kVolatile : Regime::kNeutral);
+    }
+  }
+  return out;
+}
+
+TEST(HmmDetectorTest, VolatileSpellIsFoundAndTheOvernightGapIsNot) {
+  const Bars market = Market(3);
+  const std::vector<RegimeState> states = DetectRegimes(market.inputs);
+  int gap_day_volatile = 0, turbulent_volatile = 0, calm_volatile = 0, calm = 0;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const int day = static_cast<int>(i / 75), bar = static_cast<int>(i % 75);
+    const bool is_volatile = states[i].regime == Regime::kVolatile;
+    if (day == 20 && bar < 10) gap_day_volatile += is_volatile;
+    if (day >= 30 && day < 33 && bar >= 5) turbulent_volatile += is_volatile;
+    if (day >= 5 && market.truth[i] == Regime::kNeutral) {
+      ++calm;
+      calm_volatile += is_volatile;
+    }
+    double sum = 0;
+    for (double p : states[i].probabilities) sum += p;
+    if (states[i].regime != Regime::kUnknown) {
+      EXPECT_NEAR(sum, 1.0, 1e-9) << i;
+      EXPECT_NEAR(states[i].confidence, states[i].probabilities[RegimeIndex(states[i].regime)], 1e-12) << i;
+    }
+  }
+  EXPECT_EQ(gap_day_volatile, 0);
+  EXPECT_GT(turbulent_volatile, 3 * 70 * 9 / 10);
+  EXPECT_LT(static_cast<double>(calm_volatile) / calm, 0.02);
+}
+
+TEST(HmmDetectorTest, WithoutACloseTheStateIsUnknown) {
+  Bars market = Market(4);
+  market.inputs[200].close = std::nan("");
+  const std::vector<RegimeState> states = DetectRegimes(market.inputs);
+  EXPECT_EQ(states[200].regime, Regime::kUnknown);
+  EXPECT_EQ(states[200].reason, "missing feature");
+  EXPECT_NE(states[201].regime, Regime::kUnknown);
+}
+
+TEST(HmmDetectorTest, StreamingEqualsBatchAcrossRefits) {
+  const Bars market = Market(5);
+  const std::vector<RegimeState> batch = DetectRegimes(market.inputs);
+  RegimeDetector det;
+  for (size_t i = 0; i < market.inputs.size(); ++i) {
+    const RegimeState s = det.Update(market.inputs[i]);
+    ASSERT_EQ(s.regime, batch[i].regime) << i;
+    ASSERT_DOUBLE_EQ(s.confidence, batch[i].confidence) << i;
+  }
+  // 3,000 bars: fits at 300, 600, 1200, 2400 observations.
+  internal::HmmFilter filter;
+  for (const RegimeInput& in : market.inputs) filter.Update(in.ts, in.close, in.volume);
+  EXPECT_EQ(filter.fits(), 4);
+}
+
+TEST(HmmDetectorTest, InvalidHmmOptionsAreRejectedByName) {
+  DetectorOptions o;
+  o.hmm.window = 10;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.window"));
+  o = {};
+  o.hmm.iterations = 0;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.iterations"));
+  o = {};
+  o.hmm.prior_weight = -1;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.prior_weight"));
+}
+
+}  // namespace
+}  // namespace rc::regime

