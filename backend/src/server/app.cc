@@ -95,6 +95,7 @@ Status App::Init() {
                                           settings_.ws_rate_limit_per_second, settings_.ws_max_connections});
   serving::RuntimeOptions runtime_options;
   runtime_options.data_dir = settings_.data_dir;
+  runtime_options.training = {settings_.training_workers, settings_.training_nice};
   runtime_options.on_trained = [this](const serving::TrainOutcome& outcome) {
     health_.Set("models", HealthState::kOk, "last trained " + outcome.experiment_id);
   };

@@ -1,6 +1,7 @@
 #include "server/internal/ws_session.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "core/logging.h"
 #include "core/time.h"
@@ -14,7 +15,8 @@ constexpr size_t kMaxInboundMessageBytes = 64 * 1024;
 
 }  // namespace
 
-void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub) {
+void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub,
+                    net::io_context* ioc) {
   if (!hub.TryAdmit()) {
     // Full or shutting down: answer 503 and close.
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
@@ -30,6 +32,29 @@ void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> reque
       stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
     });
     return;
+  }
+  if (ioc != nullptr) {
+    // The HTTP session has no operation pending on the socket: hand its descriptor over.
+    beast::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) {
+      hub.Release();
+      return;  // the peer is gone already
+    }
+    // A new socket object on the other io_context (moving one between
+    // io_contexts would keep it registered with the first one's reactor).
+    tcp::socket moved(net::make_strand(*ioc));
+    const auto fd = socket.release(ec);
+    if (!ec) moved.assign(protocol, fd, ec);
+    if (ec) {
+      if (fd >= 0) ::close(fd);
+      spdlog::warn("websocket upgrade: cannot move the connection to the websocket threads: {}", ec.message());
+      hub.Release();
+      return;
+    }
+    auto session = std::make_shared<WsSession>(std::move(moved), hub);
+    hub.Track(session);
+    return session->Run(std::move(request));
   }
   auto session = std::make_shared<WsSession>(std::move(socket), hub);
   hub.Track(session);
