@@ -12,6 +12,18 @@ namespace rc::server::internal {
 namespace {
 
 constexpr size_t kMaxInboundMessageBytes = 64 * 1024;
+// The kernel's send buffer per websocket. Left to autotuning it grows to
+// megabytes per connection, so a client that stops reading holds that much
+// kernel memory (times 10,000 clients) before WS_SEND_QUEUE_LIMIT even starts
+// counting; fixed, the bounded queue is what evicts it, after at most ~40
+// messages of ~1.5 KiB in the kernel plus the queue. A reader that keeps up
+// never has more than a broadcast or two in flight.
+constexpr int kWebsocketSendBufferBytes = 32 * 1024;  // Linux doubles it for bookkeeping
+
+void LimitSendBuffer(tcp::socket& socket) {
+  beast::error_code ignored;  // autotuning stays on where the option is refused
+  socket.set_option(net::socket_base::send_buffer_size(kWebsocketSendBufferBytes), ignored);
+}
 
 }  // namespace
 
@@ -52,14 +64,17 @@ void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> reque
       hub.Release();
       return;
     }
+    LimitSendBuffer(moved);
     auto session = std::make_shared<WsSession>(std::move(moved), hub);
     hub.Track(session);
     return session->Run(std::move(request));
   }
+  LimitSendBuffer(socket);
   auto session = std::make_shared<WsSession>(std::move(socket), hub);
   hub.Track(session);
   session->Run(std::move(request));
 }
+
 
 WsSession::WsSession(tcp::socket&& socket, Hub& hub)
     : ws_(std::move(socket)), hub_(hub), heartbeat_(ws_.get_executor()) {
