@@ -118,10 +118,11 @@ class HealthSampler(threading.Thread):
             time.sleep(self.period)
 
 
-def cpu_seconds(pid) -> float:
-    """User + system CPU time of a process so far (from /proc; the machine's other load does not inflate it)."""
+def cpu_seconds(pid) -> tuple[float, float]:
+    """User and system CPU time of a process so far (from /proc; other load on the machine does not add to it)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.0):
@@ -148,7 +149,9 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
     sampler.stop.set()
     out = proc.stdout.read()  # the client ends once every connection has every round (or at its timeout)
     proc.wait(timeout=60)
-    server_cpu = cpu_seconds(server_pid) - cpu_before
+    cpu_after = cpu_seconds(server_pid)
+    user_cpu, system_cpu = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
+    server_cpu = user_cpu + system_cpu
     sampler.join(5)
     per_client: dict[int, list[tuple[int, float]]] = {}
     done = None
@@ -182,7 +185,8 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
             "stopped_at_timeout": bool(done and done[2] < done[3]),
             "latency_ms_p50": rounded(percentile(latencies, 50)), "latency_ms_p99": rounded(percentile(latencies, 99)),
             "latency_ms_max": rounded(max(latencies) if latencies else None),
-            "server_cpu_seconds": round(server_cpu, 2),
+            "server_cpu_seconds": round(server_cpu, 2), "server_cpu_user_seconds": round(user_cpu, 2),
+            "server_cpu_system_seconds": round(system_cpu, 2),
             "server_cpu_us_per_delivery": rounded(server_cpu * 1e6 / len(latencies)) if latencies else None,
             "health_samples": len(sampler.ms), "health_ms_p50": rounded(percentile(sampler.ms, 50)),
             "health_ms_p99": rounded(percentile(sampler.ms, 99))}

@@ -196,7 +196,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retrain (runbook: bot_name="orchestrator"); runs as a background job, answers 202 with the job */
+        /** Retrain (runbook: bot_name="orchestrator") one series, or many (series: "all" or a list) in parallel; runs as a background job, answers 202 with the job */
         post: operations["POST_api_prediction_train"];
         delete?: never;
         options?: never;
@@ -700,6 +700,13 @@ export interface operations {
                         error?: Record<string, never>;
                         id: string;
                         kind: string;
+                        /** @description jobs of many parts (train_batch) */
+                        progress?: {
+                            done?: number;
+                            eta_seconds?: number | null;
+                            failed?: number;
+                            total?: number;
+                        };
                         result?: Record<string, never>;
                         /** @enum {string} */
                         state: "queued" | "running" | "succeeded" | "failed";
@@ -799,11 +806,13 @@ export interface operations {
                     /** @description orchestrator (every family) or one family */
                     bot_name: string;
                     folds?: number;
-                    /** @description default: the first of HORIZONS_MINUTES */
+                    /** @description default: the first of HORIZONS_MINUTES (one series), every one of them (series) */
                     horizon_minutes?: number;
                     min_train_rows?: number;
-                    symbol: string;
-                    timeframe: string;
+                    /** @description "all" (the WATCHLIST) or SYMBOL:TF entries; trained in parallel on TRAINING_WORKERS threads */
+                    series?: "all" | string[];
+                    symbol?: string;
+                    timeframe?: string;
                     /** Format: date-time */
                     until?: string;
                 };
@@ -820,6 +829,13 @@ export interface operations {
                         error?: Record<string, never>;
                         id: string;
                         kind: string;
+                        /** @description jobs of many parts (train_batch) */
+                        progress?: {
+                            done?: number;
+                            eta_seconds?: number | null;
+                            failed?: number;
+                            total?: number;
+                        };
                         result?: Record<string, never>;
                         /** @enum {string} */
                         state: "queued" | "running" | "succeeded" | "failed";
