@@ -306,7 +306,9 @@ int RunService(const Settings& requested) {
   if (!demo_detail.empty()) app.SetDemo(demo_detail);
   spdlog::info("regimecast {} serving on http://{}:{} (data dir {}), {} threads", BuildVersion(), settings.host, *port,
                settings.data_dir, settings.http_threads);
-  spdlog::info("websocket hub active on /ws (heartbeat every {} s)", settings.ws_heartbeat_interval);
+  spdlog::info("websocket hub active on /ws (heartbeat every {} s, own threads)", settings.ws_heartbeat_interval);
+  spdlog::info("training pool: {} worker(s) at SCHED_BATCH, nice {} (TRAINING_WORKERS, TRAINING_NICE)",
+               settings.training_workers, settings.training_nice);
   app.StartScheduler();
   app.Serve();
   spdlog::info("stopped");
