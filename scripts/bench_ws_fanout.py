@@ -18,8 +18,8 @@ was not closed or a stalled client not evicted. Latency goals (P99 <= 50 ms fan-
 are reported, not enforced: they are benchmarks, recorded in docs/benchmarks.md with the machine's load.
 Bounded: every wait has a timeout; the server is stopped at the end. Loopback only.
 
-  .venv/bin/python scripts/bench_ws_fanout.py build/ci/bin/regimecast --clients 10000 --rounds 20 \\
-      --flooders 1000 --stalled 100 --health-seconds 10
+  .venv/bin/python scripts/bench_ws_fanout.py build/ci/bin/regimecast   # the recorded run: 10,000 clients,
+      # 20 rounds, 1,000 flooders, 100 stalled, 10 s of wrk (also what `make bench` runs)
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -359,17 +360,18 @@ def serve(binary, tmp, need_fds, days, send_queue_limit, extra_env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("binary", nargs="?")
-    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("binary", nargs="?", help="default: $RC_BINARY, $RC_BENCH_BIN/regimecast (make bench), "
+                                               "build/release or build/ci")
+    ap.add_argument("--clients", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--interval", type=float, default=0.25, help="seconds between broadcasts")
-    ap.add_argument("--flooders", type=int, default=0)
-    ap.add_argument("--stalled", type=int, default=0)
+    ap.add_argument("--flooders", type=int, default=1000)
+    ap.add_argument("--stalled", type=int, default=100)
     ap.add_argument("--abuse-rounds", type=int, default=120,
                     help="broadcasts while flooders and stalled run (a stalled client is evicted after its kernel "
                          "buffers and WS_SEND_QUEUE_LIMIT messages)")
     ap.add_argument("--abuse-interval", type=float, default=None, help="default: --interval (compare like with like)")
-    ap.add_argument("--health-seconds", type=int, default=0)
+    ap.add_argument("--health-seconds", type=int, default=10)
     ap.add_argument("--wrk-connections", type=int, default=32)
     ap.add_argument("--send-queue-limit", type=int, default=32, help="WS_SEND_QUEUE_LIMIT of the server")
     ap.add_argument("--days", type=int, default=60, help="simulated trading days of history (training time)")
@@ -382,7 +384,12 @@ def main():
         asyncio.run(abusers_main(args))
         return 0
     if not args.binary:
-        ap.error("the regimecast binary is required")
+        candidates = [os.environ.get("RC_BINARY"),
+                      os.environ.get("RC_BENCH_BIN") and os.path.join(os.environ["RC_BENCH_BIN"], "regimecast"),
+                      str(REPO / "build/release/bin/regimecast"), str(REPO / "build/ci/bin/regimecast")]
+        args.binary = next((c for c in candidates if c and os.path.exists(c)), None)
+        if not args.binary:
+            ap.error("no regimecast binary: pass its path or build one")
     result = {"load_average_before": load_average(), "cpus": os.cpu_count()}
     client_bin = build_client(REPO / "build" / "bench-tools")
     with tempfile.TemporaryDirectory() as tmp:
@@ -401,7 +408,9 @@ def main():
                 abusers.stdin.flush()
                 result["abuse"].update(json.loads(abusers.stdout.readline()))
                 abusers.wait(30)
-            if args.health_seconds:
+            if args.health_seconds and not shutil.which("wrk"):
+                result["health_under_load"] = "skipped: wrk is not installed (scripts/install-deps installs it)"
+            elif args.health_seconds:
                 # The same load without and with training, so what training costs /health shows on a busy machine.
                 result["health_under_load"] = health_under_load(port, args.health_seconds, args.wrk_connections, tmp,
                                                                 train=False)
