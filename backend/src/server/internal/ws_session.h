@@ -50,7 +50,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void schedule_heartbeat();
   bool TakeToken();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tcp::socket> ws_;  // no tcp_stream layer: the websocket timeouts have their own timer
   beast::flat_buffer buffer_;
   Hub& hub_;
   net::steady_timer heartbeat_;
