@@ -138,6 +138,7 @@ def test_cli_trains_the_watchlist_in_parallel_with_progress(rc_binary, watchlist
     (["train", "--all", "--workers", "99"], {}, "--workers"),
     (["train", "--all"], {"TRAINING_WORKERS": "0"}, "TRAINING_WORKERS"),
     (["train", "--all"], {"TRAINING_NICE": "-5"}, "TRAINING_NICE"),
+    (["train", "--all"], {"WATCHLIST": ""}, "WATCHLIST"),
 ])
 def test_cli_training_usage_errors_name_the_flag_or_setting(rc_binary, tmp_path, args, env, needle):
     proc = run_cli(rc_binary, *args, env={"DATA_DIR": str(tmp_path / "data"), **env}, check=False)

@@ -125,6 +125,7 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
                                             ? std::vector<int>{args->series.horizon_minutes}
                                             : settings->horizons_minutes;
       requests = serving::RequestsForSeries(*watchlist, horizons, args->bot);
+      if (requests.empty()) return ReportError(ctx, Error{ErrorCode::kInvalidArgument, "is empty", "WATCHLIST"}, 2);
     } else {
       const std::pair<CLI::Option*, const char*> needed[] = {
           {series_options.symbol, "--symbol"}, {series_options.timeframe, "--timeframe"},
