@@ -196,7 +196,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retrain (runbook: bot_name="orchestrator"); runs as a background job, answers 202 with the job */
+        /** Retrain (runbook: bot_name="orchestrator") one series, or many (series: "all" or a list) in parallel; runs as a background job, answers 202 with the job */
         post: operations["POST_api_prediction_train"];
         delete?: never;
         options?: never;
@@ -1042,17 +1042,28 @@ export interface operations {
                             finished_at?: string;
                             id: string;
                             /** @enum {string} */
-                            kind: "train";
+                            kind: "train" | "train_batch";
                             params: {
                                 bot_name?: string;
                                 folds?: number;
                                 horizon_minutes?: number;
                                 /** @description who asked: api, drift, schedule */
                                 reason?: string;
+                                /** @description train_batch: SYMBOL:TF+HORIZON each */
+                                series?: string[];
                                 symbol?: string;
                                 timeframe?: string;
+                                /** @description train_batch: training pool workers */
+                                workers?: number;
                             };
-                            /** @description when succeeded: the training summary */
+                            /** @description train_batch: series trained so far */
+                            progress?: {
+                                done?: number;
+                                eta_seconds?: number | null;
+                                failed?: number;
+                                total?: number;
+                            };
+                            /** @description when succeeded: the training summary, or for train_batch each series' outcome */
                             result?: {
                                 challenger?: string;
                                 champion?: string;
@@ -1127,17 +1138,28 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train";
+                        kind: "train" | "train_batch";
                         params: {
                             bot_name?: string;
                             folds?: number;
                             horizon_minutes?: number;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
+                            /** @description train_batch: SYMBOL:TF+HORIZON each */
+                            series?: string[];
                             symbol?: string;
                             timeframe?: string;
+                            /** @description train_batch: training pool workers */
+                            workers?: number;
                         };
-                        /** @description when succeeded: the training summary */
+                        /** @description train_batch: series trained so far */
+                        progress?: {
+                            done?: number;
+                            eta_seconds?: number | null;
+                            failed?: number;
+                            total?: number;
+                        };
+                        /** @description when succeeded: the training summary, or for train_batch each series' outcome */
                         result?: {
                             challenger?: string;
                             champion?: string;
@@ -1336,11 +1358,13 @@ export interface operations {
                     /** @description orchestrator (every family) or one family */
                     bot_name: string;
                     folds?: number;
-                    /** @description default: the first of HORIZONS_MINUTES */
+                    /** @description default: the first of HORIZONS_MINUTES (one series), every one of them (series) */
                     horizon_minutes?: number;
                     min_train_rows?: number;
-                    symbol: string;
-                    timeframe: string;
+                    /** @description "all" (the WATCHLIST) or SYMBOL:TF entries; trained in parallel on TRAINING_WORKERS threads */
+                    series?: "all" | string[];
+                    symbol?: string;
+                    timeframe?: string;
                     /** Format: date-time */
                     until?: string;
                 };
@@ -1364,17 +1388,28 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train";
+                        kind: "train" | "train_batch";
                         params: {
                             bot_name?: string;
                             folds?: number;
                             horizon_minutes?: number;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
+                            /** @description train_batch: SYMBOL:TF+HORIZON each */
+                            series?: string[];
                             symbol?: string;
                             timeframe?: string;
+                            /** @description train_batch: training pool workers */
+                            workers?: number;
                         };
-                        /** @description when succeeded: the training summary */
+                        /** @description train_batch: series trained so far */
+                        progress?: {
+                            done?: number;
+                            eta_seconds?: number | null;
+                            failed?: number;
+                            total?: number;
+                        };
+                        /** @description when succeeded: the training summary, or for train_batch each series' outcome */
                         result?: {
                             challenger?: string;
                             champion?: string;

@@ -19,12 +19,24 @@ struct SeriesArgs {
   int horizon_minutes = 180;
 };
 
-inline void AddSeriesOptions(CLI::App* cmd, SeriesArgs& args, bool with_horizon) {
-  cmd->add_option("--symbol", args.symbol, "Symbol, Yahoo style (TCS.NS)")->required();
-  cmd->add_option("--timeframe", args.timeframe, "Bar timeframe (1m 5m 15m 30m 1h 1d)")->required();
+// The options, required unless `required` is false (a command that can also
+// run on many series checks them itself).
+struct SeriesOptions {
+  CLI::Option* symbol = nullptr;
+  CLI::Option* timeframe = nullptr;
+  CLI::Option* horizon = nullptr;  // when with_horizon
+};
+
+inline SeriesOptions AddSeriesOptions(CLI::App* cmd, SeriesArgs& args, bool with_horizon, bool required = true) {
+  SeriesOptions out;
+  out.symbol = cmd->add_option("--symbol", args.symbol, "Symbol, Yahoo style (TCS.NS)")->required(required);
+  out.timeframe =
+      cmd->add_option("--timeframe", args.timeframe, "Bar timeframe (1m 5m 15m 30m 1h 1d)")->required(required);
   if (with_horizon) {
-    cmd->add_option("--horizon-minutes", args.horizon_minutes, "Prediction horizon in trading minutes")->required();
+    out.horizon = cmd->add_option("--horizon-minutes", args.horizon_minutes, "Prediction horizon in trading minutes")
+                      ->required(required);
   }
+  return out;
 }
 
 struct Series {

@@ -131,7 +131,7 @@ const std::vector<SettingDef>& Definitions() {
                                 return Ok();
                               }));
     d.push_back(IntSetting("port", "PORT", "HTTP/WebSocket port (0 picks a free port)", &Settings::port, 0, 65535));
-    d.push_back(IntSetting("http_threads", "HTTP_THREADS", "Threads serving HTTP and WebSocket I/O",
+    d.push_back(IntSetting("http_threads", "HTTP_THREADS", "Threads serving HTTP (WebSocket sessions run on 2 threads of their own)",
                            &Settings::http_threads, 1, 64));
     d.push_back({{"max_body_bytes", "MAX_BODY_BYTES", "Largest accepted request body (413 above)", false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {
@@ -333,6 +333,12 @@ const std::vector<SettingDef>& Definitions() {
                            0, 3600));
     d.push_back(IntSetting("backfill_days", "BACKFILL_DAYS", "Days of history the scheduler fetches into an empty lake",
                            &Settings::backfill_days, 1, 3650));
+    d.push_back(IntSetting("training_workers", "TRAINING_WORKERS",
+                           "Training threads: series trained at once by a batch job or `train --all` (bounded pool)",
+                           &Settings::training_workers, 1, 16));
+    d.push_back(IntSetting("training_nice", "TRAINING_NICE",
+                           "Nice value of the training threads (SCHED_BATCH, lower priority than serving; 19 = lowest)",
+                           &Settings::training_nice, 0, 19));
     return d;
   }();
   return defs;
@@ -430,18 +436,22 @@ Result<Settings> LoadSettings(const std::string& config_path, char** env, const 
   return settings;
 }
 
+Result<WatchedSeries> ParseWatchedSeries(const std::string& entry, const std::string& field) {
+  const size_t colon = entry.rfind(':');
+  auto symbol = Symbol::Parse(entry.substr(0, colon), field);
+  auto tf = colon == std::string::npos ? Timeframe::Parse("", field) : Timeframe::Parse(entry.substr(colon + 1), field);
+  if (!symbol || !tf) {
+    return InvalidArgument(field, "entry '" + entry.substr(0, 60) + "': " +
+                                      (!symbol ? symbol.error().message : tf.error().message));
+  }
+  return WatchedSeries{*symbol, *tf};
+}
+
 Result<std::vector<WatchedSeries>> ParseWatchlist(const Settings& settings) {
   std::vector<WatchedSeries> out;
   for (const std::string& entry : settings.watchlist) {
-    const size_t colon = entry.rfind(':');
-    auto symbol = Symbol::Parse(entry.substr(0, colon), "WATCHLIST");
-    auto tf = colon == std::string::npos ? Timeframe::Parse("", "WATCHLIST")
-                                         : Timeframe::Parse(entry.substr(colon + 1), "WATCHLIST");
-    if (!symbol || !tf) {
-      return InvalidArgument("WATCHLIST", "entry '" + entry.substr(0, 60) + "': " +
-                                              (!symbol ? symbol.error().message : tf.error().message));
-    }
-    out.push_back({*symbol, *tf});
+    RC_ASSIGN_OR_RETURN(WatchedSeries series, ParseWatchedSeries(entry, "WATCHLIST"));
+    out.push_back(std::move(series));
   }
   return out;
 }

@@ -75,6 +75,8 @@ struct Settings {
   int drift_retrain_cooldown_hours = 6;       // DRIFT_RETRAIN_COOLDOWN_HOURS, market hours between drift retrainings
   int scheduler_settle_seconds = 5;           // SCHEDULER_SETTLE_SECONDS, after a bar close before fetching it
   int backfill_days = 30;                     // BACKFILL_DAYS, first fetch into an empty lake
+  int training_workers = 2;                   // TRAINING_WORKERS, 1..16: series trained at once (serving/training_pool.h)
+  int training_nice = 10;                     // TRAINING_NICE, 0..19: nice value of the training threads
 };
 
 // Name -> value pairs from flags, keyed by the setting's name ("port", "data_dir").
@@ -102,6 +104,9 @@ struct WatchedSeries {
   Symbol symbol;
   Timeframe timeframe;
 };
+
+// One "SYMBOL:TF" entry. Errors: kInvalidArgument naming `field`, quoting the entry.
+Result<WatchedSeries> ParseWatchedSeries(const std::string& entry, const std::string& field);
 
 // WATCHLIST as symbols and timeframes, in order. Errors: kInvalidArgument
 // naming WATCHLIST for an entry whose symbol or timeframe does not parse.

@@ -143,6 +143,7 @@ Status App::Init() {
   serving::RuntimeOptions runtime_options;
   runtime_options.data_dir = settings_.data_dir;
   runtime_options.market_clock = market_clock;
+  runtime_options.training = {settings_.training_workers, settings_.training_nice};
   runtime_options.on_trained = [this](const serving::TrainOutcome& outcome) {
     health_.Set("models", HealthState::kOk, "last trained " + outcome.experiment_id);
   };
@@ -361,7 +362,9 @@ int RunService(const Settings& requested) {
   if (!demo_detail.empty()) app.SetDemo(demo_detail);
   spdlog::info("regimecast {} serving on http://{}:{} (data dir {}), {} threads", BuildVersion(), settings.host, *port,
                settings.data_dir, settings.http_threads);
-  spdlog::info("websocket hub active on /ws (heartbeat every {} s)", settings.ws_heartbeat_interval);
+  spdlog::info("websocket hub active on /ws (heartbeat every {} s, own threads)", settings.ws_heartbeat_interval);
+  spdlog::info("training pool: {} worker(s) at SCHED_BATCH, nice {} (TRAINING_WORKERS, TRAINING_NICE)",
+               settings.training_workers, settings.training_nice);
   app.StartScheduler();
   app.Serve();
   spdlog::info("stopped");

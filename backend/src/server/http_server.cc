@@ -16,6 +16,8 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   RequestPipeline pipeline;
   net::io_context ioc;
+  net::io_context ws_ioc;  // websocket sessions (options.websocket_threads > 0)
+  net::executor_work_guard<net::io_context::executor_type> ws_work{ws_ioc.get_executor()};
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc};
   net::steady_timer grace_timer{ioc};
@@ -31,6 +33,7 @@ struct HttpServer::Impl {
     session_config.registry = &registry;
     session_config.stopping = &stopping;
     session_config.hub = options.hub;
+    if (options.websocket_threads > 0) session_config.websocket_ioc = &ws_ioc;
   }
 
   void do_accept() {
@@ -115,7 +118,14 @@ void HttpServer::Run() {
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(extra));
   for (int thread_idx = 0; thread_idx < extra; ++thread_idx) threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (int thread_idx = 0; thread_idx < impl.options.websocket_threads; ++thread_idx) {
+    threads.emplace_back([&impl] { impl.ws_ioc.run(); });
+  }
   impl.ioc.run();
+  // Shutdown closed every websocket (or the grace period ran out): whatever is
+  // left on the websocket threads is abandoned, as on the HTTP ones.
+  impl.ws_work.reset();
+  impl.ws_ioc.stop();
   for (auto& thread : threads) thread.join();
 }
 

@@ -27,6 +27,11 @@ struct HttpServerOptions {
   std::string host = "0.0.0.0";
   int port = 8182;                    // 0 = any free port (see Start())
   int threads = 2;                    // I/O + handler threads
+  // Threads of the websocket sessions' own io_context (WS_THREADS). A
+  // broadcast to 10,000 sessions posts 10,000 writes: on their own threads
+  // they share the CPU with HTTP requests instead of queueing ahead of them.
+  // 2 = the cores this service is sized for; 0 = sessions stay on the HTTP threads.
+  int websocket_threads = 2;
   int64_t max_body_bytes = 1 << 20;   // larger bodies get 413
   int request_timeout_seconds = 30;   // for reading one request (header + body)
   int shutdown_grace_seconds = 15;    // in-flight requests get this long after Stop()

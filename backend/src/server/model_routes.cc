@@ -5,6 +5,7 @@
 
 #include "core/json_text.h"
 #include "core/logging.h"
+#include "core/settings.h"
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/json_body.h"
@@ -15,11 +16,16 @@ namespace rc::server {
 namespace {
 
 constexpr const char* kTrainSchema = R"json({
-  "type": "object", "required": ["bot_name", "symbol", "timeframe"], "additionalProperties": false,
+  "type": "object", "required": ["bot_name"], "additionalProperties": false,
+  "description": "One series (symbol and timeframe) or many (series) in one train_batch job",
   "properties": {
     "bot_name": {"type": "string", "description": "orchestrator (every family) or one family"},
     "symbol": {"type": "string"}, "timeframe": {"type": "string"},
-    "horizon_minutes": {"type": "integer", "description": "default: the first of HORIZONS_MINUTES"},
+    "series": {"oneOf": [{"type": "string", "enum": ["all"]},
+                         {"type": "array", "items": {"type": "string"}, "maxItems": 1000}],
+               "description": "\"all\" (the WATCHLIST) or SYMBOL:TF entries; trained in parallel on TRAINING_WORKERS threads"},
+    "horizon_minutes": {"type": "integer",
+                        "description": "default: the first of HORIZONS_MINUTES (one series), every one of them (series)"},
     "folds": {"type": "integer", "minimum": 1, "maximum": 50},
     "min_train_rows": {"type": "integer", "minimum": 50},
     "until": {"type": "string", "format": "date-time"}}})json";
@@ -30,34 +36,81 @@ constexpr const char* kClearSchema = R"json({
     "older_than_days": {"type": "integer", "minimum": 0, "description": "absent: every unprotected experiment"},
     "dry_run": {"type": "boolean"}, "who": {"type": "string"}}})json";
 
-Result<serving::TrainRequest> ParseTrain(const Request& request, int default_horizon) {
+constexpr size_t kMaxTrainSeries = 1000;
+
+// A training request body: one series, or many for one train_batch job.
+struct TrainBody {
+  std::vector<serving::TrainRequest> requests;
+  bool batch = false;
+};
+
+// The "series" field: "all" (the watchlist) or a list of SYMBOL:TF entries.
+Result<std::vector<WatchedSeries>> ParseTrainSeries(const boost::json::value& value, const Settings& settings) {
+  if (value.is_string()) {
+    if (value.as_string() != "all") return InvalidArgument("series", "must be \"all\" or a list of SYMBOL:TF entries");
+    return ParseWatchlist(settings);
+  }
+  if (!value.is_array()) return InvalidArgument("series", "must be \"all\" or a list of SYMBOL:TF entries");
+  const boost::json::array& entries = value.as_array();
+  if (entries.empty()) return InvalidArgument("series", "must name at least one series");
+  if (entries.size() > kMaxTrainSeries) {
+    return InvalidArgument("series", "at most " + std::to_string(kMaxTrainSeries) + " entries");
+  }
+  std::vector<WatchedSeries> out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string field = "series[" + std::to_string(i) + "]";
+    if (!entries[i].is_string()) return InvalidArgument(field, "must be a SYMBOL:TF string");
+    RC_ASSIGN_OR_RETURN(WatchedSeries series, ParseWatchedSeries(std::string(entries[i].as_string()), field));
+    out.push_back(std::move(series));
+  }
+  return out;
+}
+
+Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
   RC_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request));
   RC_RETURN_IF_ERROR(RejectUnknownFields(
-      body, {"bot_name", "symbol", "timeframe", "horizon_minutes", "folds", "min_train_rows", "until"}));
+      body, {"bot_name", "symbol", "timeframe", "series", "horizon_minutes", "folds", "min_train_rows", "until"}));
   RC_ASSIGN_OR_RETURN(std::string bot, RequiredString(body, "bot_name"));
-  RC_ASSIGN_OR_RETURN(std::string symbol_text, RequiredString(body, "symbol"));
-  RC_ASSIGN_OR_RETURN(std::string tf_text, RequiredString(body, "timeframe"));
-  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
-  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tf_text, "timeframe"));
   RC_ASSIGN_OR_RETURN(auto horizon, OptionalInt(body, "horizon_minutes", 1, 60 * 24 * 365));
   RC_ASSIGN_OR_RETURN(auto folds, OptionalInt(body, "folds", 1, 50));
   RC_ASSIGN_OR_RETURN(auto min_rows, OptionalInt(body, "min_train_rows", 50, 100'000'000));
   RC_ASSIGN_OR_RETURN(auto until_text, OptionalString(body, "until"));
-  serving::TrainRequest train{symbol, tf, static_cast<int>(horizon.value_or(default_horizon)), bot};
-  if (folds) train.folds = static_cast<int>(*folds);
-  if (min_rows) train.min_train_rows = static_cast<int>(*min_rows);
+  std::optional<int64_t> until;
   if (until_text) {
-    RC_ASSIGN_OR_RETURN(int64_t until, ParseIsoUtc(*until_text, "until"));
+    RC_ASSIGN_OR_RETURN(int64_t parsed, ParseIsoUtc(*until_text, "until"));
+    until = parsed;
+  }
+  TrainBody out;
+  if (const boost::json::value* series = body.if_contains("series")) {
+    if (body.contains("symbol") || body.contains("timeframe")) {
+      return InvalidArgument("series", "give either symbol and timeframe (one series) or series, not both");
+    }
+    RC_ASSIGN_OR_RETURN(auto watched, ParseTrainSeries(*series, settings));
+    const std::vector<int> horizons =
+        horizon ? std::vector<int>{static_cast<int>(*horizon)} : settings.horizons_minutes;
+    out.requests = serving::RequestsForSeries(watched, horizons, bot);
+    out.batch = true;
+  } else {
+    RC_ASSIGN_OR_RETURN(std::string symbol_text, RequiredString(body, "symbol"));
+    RC_ASSIGN_OR_RETURN(std::string tf_text, RequiredString(body, "timeframe"));
+    RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
+    RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tf_text, "timeframe"));
+    out.requests.push_back(
+        serving::TrainRequest{symbol, tf, static_cast<int>(horizon.value_or(settings.horizons_minutes.front())), bot});
+  }
+  for (serving::TrainRequest& train : out.requests) {
+    if (folds) train.folds = static_cast<int>(*folds);
+    if (min_rows) train.min_train_rows = static_cast<int>(*min_rows);
     train.until = until;
+    // Reject what would fail in the job now, while the caller is still listening.
+    auto valid = serving::ValidateTrainRequest(train);
+    if (!valid) {
+      Error error = valid.error();
+      if (error.field == "bot") error.field = "bot_name";
+      return tl::unexpected(error);
+    }
   }
-  // Reject what would fail in the job now, while the caller is still listening.
-  auto valid = serving::ValidateTrainRequest(train);
-  if (!valid) {
-    Error error = valid.error();
-    if (error.field == "bot") error.field = "bot_name";
-    return tl::unexpected(error);
-  }
-  return train;
+  return out;
 }
 
 boost::json::object ExperimentSummary(const ml::ExperimentRecord& r) {
@@ -77,16 +130,18 @@ boost::json::object ExperimentSummary(const ml::ExperimentRecord& r) {
 
 void AddModelRoutes(App& app, serving::Runtime& runtime) {
   const std::string data_dir = app.settings().data_dir;
-  const int default_horizon = app.settings().horizons_minutes.front();
+  const Settings& settings = app.settings();
   serving::JobRunner& jobs = runtime.jobs();
 
   app.AddRoute({"POST", "/api/prediction/train",
-                "Retrain (runbook: bot_name=\"orchestrator\"); runs as a background job, answers 202 with the job",
+                "Retrain (runbook: bot_name=\"orchestrator\") one series, or many (series: \"all\" or a list) in "
+                "parallel; runs as a background job, answers 202 with the job",
                 "models", {}, kTrainSchema, JobSchema(), "application/json", true},
-               [&runtime, &jobs, default_horizon](const Request& request) {
-                 auto train = ParseTrain(request, default_horizon);
+               [&runtime, &jobs, &settings](const Request& request) {
+                 auto train = ParseTrain(request, settings);
                  if (!train) return ErrorResponse(train.error());
-                 auto id = runtime.SubmitTraining(*train, "api");
+                 auto id = train->batch ? runtime.SubmitBatchTraining(train->requests, "api")
+                                        : runtime.SubmitTraining(train->requests.front(), "api");
                  if (!id) return ErrorResponse(id.error());
                  Response response = JsonResponse(202, JsonText(jobs.Get(*id)->ToJson()));
                  response.headers.emplace_back("Location", "/api/jobs/" + *id);

@@ -185,19 +185,24 @@ std::string ModelEntrySchema() {
 
 std::string JobSchema() {
   return std::string(R"({"type":"object","required":["id","kind","state","submitted_at","params"],
-    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train"]},
+    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train","train_batch"]},
       "state":{"type":"string","enum":["queued","running","succeeded","failed"]},
       "submitted_at":{"type":"string","format":"date-time"},"started_at":{"type":"string","format":"date-time"},
       "finished_at":{"type":"string","format":"date-time"},
       "params":{"type":"object","properties":{"bot_name":{"type":"string"},"symbol":{"type":"string"},
         "timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},"folds":{"type":"integer"},
-        "reason":{"type":"string","description":"who asked: api, drift, schedule"}}},
-      "result":{"type":"object","description":"when succeeded: the training summary",
+        "reason":{"type":"string","description":"who asked: api, drift, schedule"},
+        "series":{"type":"array","items":{"type":"string"},"description":"train_batch: SYMBOL:TF+HORIZON each"},
+        "workers":{"type":"integer","description":"train_batch: training pool workers"}}},
+      "progress":{"type":"object","description":"train_batch: series trained so far",
+        "properties":{"done":{"type":"integer"},"failed":{"type":"integer"},"total":{"type":"integer"},
+          "eta_seconds":)") + kNullableNumber + R"(}},
+      "result":{"type":"object","description":"when succeeded: the training summary, or for train_batch each series' outcome",
         "properties":{"experiment_id":{"type":"string"},"champion":{"type":"string"},"challenger":{"type":"string"},
           "rows":{"type":"integer"},"folds":{"type":"integer"},"silver_version":{"type":"integer"},
           "primary_metric":{"type":"string"},
           "families":{"type":"object","additionalProperties":{"type":"object","required":["ok"],"properties":{
-            "ok":{"type":"boolean"},"error":{"type":"string"},"mape":)") + kNullableNumber + R"(,"rmse":)" +
+            "ok":{"type":"boolean"},"error":{"type":"string"},"mape":)" + kNullableNumber + R"(,"rmse":)" +
          kNullableNumber + R"(,"directional_accuracy":)" + kNullableNumber + R"(,
             "bands":{"type":"object","description":"level in percent -> coverage and mean width",
               "additionalProperties":{"type":"object","properties":{"coverage":)" + kNullableNumber +

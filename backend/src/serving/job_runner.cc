@@ -17,6 +17,25 @@ std::string_view JobStateName(JobState state) {
   return "failed";
 }
 
+boost::json::object JobProgress::ToJson() const {
+  boost::json::object out{{"done", done}, {"failed", failed}, {"total", total}};
+  out["eta_seconds"] = eta_seconds ? boost::json::value(*eta_seconds) : boost::json::value(nullptr);
+  return out;
+}
+
+void JobContext::ReportProgress(const JobProgress& progress) {
+  runner_.Update(id_, [&](JobInfo& info) { info.progress = progress; });
+}
+
+void JobContext::SetPartialResult(boost::json::value result) {
+  runner_.Update(id_, [&](JobInfo& info) { info.result = std::move(result); });
+}
+
+void JobRunner::Update(const std::string& id, const std::function<void(JobInfo&)>& change) {
+  std::lock_guard lock(mutex_);
+  if (auto it = jobs_.find(id); it != jobs_.end()) change(it->second);
+}
+
 boost::json::object JobInfo::ToJson() const {
   boost::json::object out{{"id", id},
                           {"kind", kind},
@@ -25,7 +44,8 @@ boost::json::object JobInfo::ToJson() const {
                           {"params", params}};
   if (started_at != 0) out["started_at"] = FormatIsoUtc(started_at);
   if (finished_at != 0) out["finished_at"] = FormatIsoUtc(finished_at);
-  if (state == JobState::kSucceeded) out["result"] = result;
+  if (progress) out["progress"] = progress->ToJson();
+  if (state == JobState::kSucceeded || (state == JobState::kFailed && !result.is_null())) out["result"] = result;
   if (state == JobState::kFailed) {
     boost::json::object err{{"code", ErrorCodeName(error.code)}, {"message", error.message}};
     if (!error.field.empty()) err["field"] = error.field;
@@ -53,6 +73,10 @@ JobRunner::~JobRunner() {
 }
 
 Result<std::string> JobRunner::Submit(std::string kind, boost::json::value params, Work work) {
+  return Submit(std::move(kind), std::move(params), ContextWork([work = std::move(work)](JobContext&) { return work(); }));
+}
+
+Result<std::string> JobRunner::Submit(std::string kind, boost::json::value params, ContextWork work) {
   std::lock_guard lock(mutex_);
   if (stopping_) return Unavailable("the service is shutting down");
   if (queue_.size() >= max_queued_) {
@@ -94,7 +118,7 @@ size_t JobRunner::Pending() const {
 
 void JobRunner::Loop() {
   for (;;) {
-    std::pair<std::string, Work> next;
+    std::pair<std::string, ContextWork> next;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -107,7 +131,8 @@ void JobRunner::Loop() {
     }
     Result<boost::json::value> outcome = Internal("job threw");
     try {
-      outcome = next.second();
+      JobContext context(*this, next.first);
+      outcome = next.second(context);
     } catch (const std::exception& e) {
       spdlog::error("job {} threw: {}", next.first, e.what());
       outcome = Internal(std::string("job failed unexpectedly: ") + e.what());
@@ -120,7 +145,7 @@ void JobRunner::Loop() {
       info.result = std::move(*outcome);
     } else {
       info.state = JobState::kFailed;
-      info.error = outcome.error();
+      info.error = outcome.error();  // a partial result set by the job stays
     }
     if (info.state == JobState::kFailed) {
       spdlog::warn("job {} ({}) failed in {:.2f}s: {}", info.id, info.kind,

@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "core/json_text.h"
 #include "core/logging.h"
 #include "monitoring/standard_metrics.h"
@@ -41,7 +44,8 @@ Runtime::Runtime(RuntimeOptions options, Broadcaster* broadcaster)
       broadcaster_(broadcaster),
       book_(options_.data_dir, &adaptive_),
       lake_predictions_(options_.data_dir),
-      gold_(options_.data_dir, options_.gold, &storage_) {}
+      gold_(options_.data_dir, options_.gold, &storage_),
+      training_pool_(options_.training) {}
 
 Runtime::~Runtime() = default;
 
@@ -86,28 +90,93 @@ void Runtime::PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, 
   broadcaster_->Publish(channel, "regime", JsonText(RegimeJson(state)));
 }
 
-Result<std::string> Runtime::SubmitTraining(const TrainRequest& request, const std::string& reason) {
-  RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
-  boost::json::object params{{"bot_name", request.bot},
+namespace {
+
+boost::json::object TrainParams(const TrainRequest& request, const std::string& reason) {
+  return boost::json::object{{"bot_name", request.bot},
                              {"symbol", request.symbol.str()},
                              {"timeframe", std::string(request.timeframe.ToString())},
                              {"horizon_minutes", request.horizon_minutes},
                              {"folds", request.folds},
                              {"reason", reason}};
-  auto id = jobs_.Submit("train", params, [this, request, request_id = CurrentRequestId()]() -> Result<boost::json::value> {
+}
+
+}  // namespace
+
+Result<TrainOutcome> Runtime::TrainAndReload(const TrainRequest& request) {
+  // The registry lock covers the recording only, so series train side by side.
+  auto trained = Train(options_.data_dir, request, &registry_mutex_);
+  // A full disk while recording the experiment shows as storage degraded (/health).
+  storage_.Record("training", trained ? Ok() : Status(tl::unexpected(trained.error())));
+  RC_ASSIGN_OR_RETURN(TrainOutcome outcome, std::move(trained));
+  book_.InvalidateExperiments();
+  if (options_.on_trained) options_.on_trained(outcome);
+  return outcome;
+}
+
+Result<std::string> Runtime::SubmitTraining(const TrainRequest& request, const std::string& reason) {
+  RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
+  auto id = jobs_.Submit("train", TrainParams(request, reason),
+                         [this, request, request_id = CurrentRequestId()]() -> Result<boost::json::value> {
     ScopedRequestId log_scope(request_id);  // the job's log lines name the request that queued it
-    auto outcome = WithRegistry([&] { return Train(options_.data_dir, request); });
-    storage_.Record("training", outcome ? Ok() : Status(tl::unexpected(outcome.error())));
-    if (!outcome) return tl::unexpected(outcome.error());
-    if (options_.on_trained) options_.on_trained(*outcome);
+    std::optional<Result<TrainOutcome>> outcome;
+    training_pool_.ParallelFor(1, [&](size_t) {
+      ScopedRequestId worker_scope(request_id);
+      outcome = TrainAndReload(request);
+    });
+    if (!outcome) return Unavailable("the service shut down before the training ran");
+    if (!*outcome) return tl::unexpected(outcome->error());
     spdlog::info("training {} {} {} +{}m finished: experiment {} is active", request.bot, request.symbol.str(),
-                 request.timeframe.ToString(), request.horizon_minutes, outcome->experiment_id);
-    return boost::json::value(outcome->SummaryJson());
+                 request.timeframe.ToString(), request.horizon_minutes, (*outcome)->experiment_id);
+    return boost::json::value((*outcome)->SummaryJson());
   });
   if (id) {
     spdlog::info("training job {} queued ({}): {} {} {} +{}m", *id, reason, request.bot, request.symbol.str(),
                  request.timeframe.ToString(), request.horizon_minutes);
   }
+  return id;
+}
+
+Result<std::string> Runtime::SubmitBatchTraining(const std::vector<TrainRequest>& requests, const std::string& reason) {
+  if (requests.empty()) return InvalidArgument("series", "no series to train");
+  boost::json::array series;
+  for (const TrainRequest& request : requests) {
+    RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
+    series.push_back(boost::json::value(request.symbol.str() + ":" + std::string(request.timeframe.ToString()) +
+                                        "+" + std::to_string(request.horizon_minutes)));
+  }
+  boost::json::object params{{"bot_name", requests.front().bot},
+                             {"series", std::move(series)},
+                             {"workers", training_pool_.workers()},
+                             {"reason", reason}};
+  auto id = jobs_.Submit(
+      "train_batch", std::move(params),
+      [this, requests, request_id = CurrentRequestId()](JobContext& job) -> Result<boost::json::value> {
+        ScopedRequestId log_scope(request_id);
+        job.ReportProgress(JobProgress{0, 0, static_cast<int64_t>(requests.size()), std::nullopt});
+        auto items = TrainMany(
+            requests, training_pool_,
+            [&](const TrainRequest& request) {
+              ScopedRequestId worker_scope(request_id);
+              return TrainAndReload(request);
+            },
+            [&](const JobProgress& progress, const BatchItem& item) {
+              job.ReportProgress(progress);
+              spdlog::info("training job {}: {}/{} {} {}{}", job.id(), progress.done, progress.total, item.Label(),
+                           item.ok() ? "experiment " + item.outcome->experiment_id : "failed: " + item.error.message,
+                           progress.eta_seconds ? fmt::format(" (ETA {:.0f}s)", *progress.eta_seconds) : "");
+            });
+        boost::json::object result = BatchResultJson(items);
+        const int64_t failed = result.at("failed").as_int64();
+        if (failed == 0) return boost::json::value(std::move(result));
+        job.SetPartialResult(std::move(result));
+        const BatchItem& first = *std::find_if(items.begin(), items.end(), [](const BatchItem& i) { return !i.ok(); });
+        return tl::unexpected(Error{first.error.code,
+                                    fmt::format("{} of {} series failed; first: {}: {}", failed, items.size(),
+                                                first.Label(), first.error.message),
+                                    ""});
+      });
+  if (id) spdlog::info("training job {} queued ({}): {} series", *id, reason, requests.size());
   return id;
 }
 

@@ -35,6 +35,8 @@
 #include "serving/prediction_service.h"
 #include "serving/series_book.h"
 #include "serving/storage_health.h"
+#include "serving/training_batch.h"
+#include "serving/training_pool.h"
 #include "serving/training_service.h"
 
 namespace rc::serving {
@@ -43,7 +45,9 @@ struct RuntimeOptions {
   std::string data_dir = "./data";
   bool log_predictions = true;  // queue served predictions for data/gold/predictions
   GoldLogOptions gold;
-  // Called on the job's thread after a training run was recorded (health, logs).
+  TrainingPoolOptions training;  // TRAINING_WORKERS, TRAINING_NICE
+  // Called on a training worker after a training run was recorded (health,
+  // logs); several workers may call it at once.
   std::function<void(const TrainOutcome&)> on_trained;
   // The time the market lives on: the scheduler's clock, so a replay or the
   // demo answers REST as of replay time, not as of today (where its newest
@@ -78,11 +82,19 @@ class Runtime {
   // Errors: as SeriesBook::Regime (kNotFound for a series without data).
   Status RefreshRegime(const Symbol& symbol, Timeframe timeframe, int64_t now);
 
-  // Queues a training run as a background job (GET /api/jobs/{id}); on success
-  // the series' experiments are reloaded. `reason` goes to the log and the
-  // job's params ("api", "schedule", "drift"). Errors: kRateLimited (queue
-  // full), kUnavailable (shutting down).
+  // Queues a training run as a background job (GET /api/jobs/{id}); it runs
+  // on the training pool (lower priority than serving); on success the
+  // series' experiments are reloaded. `reason` goes to the log and the job's
+  // params ("api", "schedule", "drift"). Errors: as ValidateTrainRequest;
+  // kRateLimited (queue full), kUnavailable (shutting down).
   Result<std::string> SubmitTraining(const TrainRequest& request, const std::string& reason);
+
+  // Queues one "train_batch" job for many series (a watchlist): they train in
+  // parallel on the training pool and the job reports progress (done/total,
+  // failed, ETA) in GET /api/jobs. It succeeds when every series trained and
+  // fails otherwise, keeping the per-series result either way. Errors: as
+  // SubmitTraining; kInvalidArgument "series" for an empty list.
+  Result<std::string> SubmitBatchTraining(const std::vector<TrainRequest>& requests, const std::string& reason);
 
   // Runs `fn` with registry writes serialised (pruning, curating), then
   // reloads the experiments of every series.
@@ -100,6 +112,7 @@ class Runtime {
   // Write failures of the live loop (gold log, bar cycle, training) for /health.
   StorageHealth& storage() { return storage_; }
   JobRunner& jobs() { return jobs_; }
+  TrainingPool& training_pool() { return training_pool_; }
   Broadcaster* broadcaster() { return broadcaster_; }
   const std::string& data_dir() const { return options_.data_dir; }
 
@@ -121,7 +134,10 @@ class Runtime {
   // regime channel -> (bar, state) last published on it
   std::map<std::string, std::pair<int64_t, regime::Regime>> last_regime_ RC_GUARDED_BY(regime_mutex_);
   std::mutex registry_mutex_;  // serialises experiment-registry writes in this process
-  JobRunner jobs_;             // last: its worker uses the members above
+  // Records one training run and reloads the series' experiments.
+  Result<TrainOutcome> TrainAndReload(const TrainRequest& request);
+  TrainingPool training_pool_;  // before jobs_: a running job waits on it
+  JobRunner jobs_;              // last: its worker uses the members above
 };
 
 }  // namespace rc::serving

@@ -16,11 +16,14 @@ Status ValidateTrainRequest(const TrainRequest& request) {
   }
   if (request.folds < 1 || request.folds > 50) return InvalidArgument("folds", "must be in 1..50");
   if (request.min_train_rows < 50) return InvalidArgument("min_train_rows", "must be at least 50");
+  if (request.family_threads < 1 || request.family_threads > 16) {
+    return InvalidArgument("family_threads", "must be in 1..16");
+  }
   RC_RETURN_IF_ERROR(ml::HorizonBars(request.timeframe, request.horizon_minutes));
   return Ok();
 }
 
-Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request) {
+Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request, std::mutex* registry_mutex) {
   RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
   RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(request.timeframe, request.horizon_minutes));
   ml::SilverQuery query;
@@ -34,6 +37,7 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   ml::WalkForwardOptions options;
   options.folds = request.folds;
   options.min_train_rows = request.min_train_rows;
+  options.max_parallel = request.family_threads;
   const bool orchestrator = request.bot == "orchestrator";
   if (!orchestrator) options.families = {request.bot};
   RC_ASSIGN_OR_RETURN(ml::TrainingResult result, ml::RunWalkForward(dataset, options));
@@ -46,6 +50,8 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   ml::ExperimentRegistry registry(data_dir);
   const auto record =
       ml::MakeExperimentRecord(result, key, orchestrator ? "orchestrator" : "single", data, options, NowMicros());
+  std::unique_lock<std::mutex> recording;
+  if (registry_mutex != nullptr) recording = std::unique_lock(*registry_mutex);
   RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
   return TrainOutcome{std::move(id), std::move(result), slice.silver_version};
 }

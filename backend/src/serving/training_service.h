@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,7 @@ struct TrainRequest {
   int folds = 5;
   int min_train_rows = 500;
   std::optional<int64_t> until;      // train on bars up to this time only
+  int family_threads = 2;            // families fitted at once (walk-forward max_parallel); 1 when series train in parallel
 };
 
 struct TrainOutcome {
@@ -42,7 +44,10 @@ struct TrainOutcome {
 Status ValidateTrainRequest(const TrainRequest& request);
 
 // Errors: as ValidateTrainRequest; kNotFound without silver rows; training and
-// registry errors. Not internally locked: callers serialise registry writes.
-Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request);
+// registry errors. `registry_mutex`, when given, is held only while the
+// experiment is recorded, so several series can train at once in one process;
+// without it the caller serialises registry writes.
+Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request,
+                           std::mutex* registry_mutex = nullptr);
 
 }  // namespace rc::serving

@@ -1,13 +1,19 @@
 // `regimecast train --bot orchestrator|<family>`: walk-forward training on
 // silver at a pinned version, recorded in data/experiments (runbook §4,
-// Prediction Drift: retrain with bot_name="orchestrator").
+// Prediction Drift: retrain with bot_name="orchestrator"). `--all` trains every
+// WATCHLIST series (every HORIZONS_MINUTES unless --horizon-minutes) in
+// parallel on the training pool (TRAINING_WORKERS, TRAINING_NICE), printing
+// progress (done/total, ETA) as each series finishes.
 #include <iomanip>
 #include <iostream>
+#include <mutex>
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
 #include "core/time.h"
 #include "ml/models/family_registry.h"
+#include "serving/training_batch.h"
+#include "serving/training_pool.h"
 #include "serving/training_service.h"
 
 namespace rc::cli {
@@ -38,6 +44,41 @@ void PrintResult(const ml::TrainingResult& result, const std::string& id) {
             << ", challenger: " << (result.challenger.empty() ? "-" : result.challenger) << "\n";
 }
 
+void PrintProgress(const serving::JobProgress& progress, const serving::BatchItem& item) {
+  std::cerr << "[" << progress.done << "/" << progress.total << "] " << item.Label() << ": "
+            << (item.ok() ? "experiment " + item.outcome->experiment_id + ", champion " +
+                                (item.outcome->result.champion.empty() ? "-" : item.outcome->result.champion)
+                          : "failed: " + item.error.ToString())
+            << std::fixed << std::setprecision(1) << " (" << item.seconds << " s";
+  if (progress.eta_seconds) std::cerr << ", ETA " << *progress.eta_seconds << " s";
+  std::cerr << ")" << std::defaultfloat << std::endl;
+}
+
+// Every requested series on the training pool; exit 1 when any failed.
+void TrainAll(CommandContext& ctx, const Settings& settings, std::vector<serving::TrainRequest> requests,
+              int workers) {
+  const serving::TrainingPoolOptions pool_options{workers, settings.training_nice};
+  if (auto valid = serving::ValidateTrainingPoolOptions(pool_options); !valid) {
+    return ReportError(ctx, Error{ErrorCode::kInvalidArgument, valid.error().message, "--workers"}, 2);
+  }
+  serving::TrainingPool pool(pool_options);
+  std::mutex registry_mutex;
+  std::cerr << "training " << requests.size() << " series on " << workers << " worker(s) at nice "
+            << settings.training_nice << std::endl;
+  const auto items = serving::TrainMany(
+      std::move(requests), pool,
+      [&](const serving::TrainRequest& request) { return serving::Train(settings.data_dir, request, &registry_mutex); },
+      PrintProgress);
+  size_t failed = 0;
+  for (const auto& item : items) {
+    failed += item.ok() ? 0 : 1;
+    std::cout << std::left << std::setw(28) << item.Label() << std::right << " "
+              << (item.ok() ? item.outcome->experiment_id : "failed: " + item.error.message) << "\n";
+  }
+  std::cout << "trained " << items.size() - failed << " of " << items.size() << " series\n";
+  if (failed > 0) ctx.exit_code = 1;
+}
+
 }  // namespace
 
 void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
@@ -46,6 +87,8 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
     std::string bot = "orchestrator", until;
     int folds = 5;
     int min_train_rows = 500;
+    bool all = false;
+    int workers = 0;  // 0 = TRAINING_WORKERS
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("train", "Walk-forward training on silver, recorded as an experiment");
@@ -54,28 +97,62 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
     for (const auto& name : ml::FamilyNames()) names += (names.empty() ? "" : ", ") + name;
     return names;
   }());
-  AddSeriesOptions(cmd, args->series, true);
+  const SeriesOptions series_options = AddSeriesOptions(cmd, args->series, true, /*required=*/false);
+  CLI::Option* all = cmd->add_flag("--all", args->all,
+                                   "Train every WATCHLIST series (every HORIZONS_MINUTES unless --horizon-minutes) "
+                                   "in parallel, with progress");
+  all->excludes(series_options.symbol)->excludes(series_options.timeframe);
+  cmd->add_option("--workers", args->workers, "With --all: series trained at once (default TRAINING_WORKERS)")
+      ->check(CLI::Range(1, serving::kMaxTrainingWorkers));
   cmd->add_option("--folds", args->folds, "Walk-forward folds")->check(CLI::Range(1, 50));
   cmd->add_option("--min-train-rows", args->min_train_rows, "Rows before the first test fold")
       ->check(CLI::Range(50, 10'000'000));
   cmd->add_option("--until", args->until, "Train only on bars closed by this time (ISO-8601): what was known then");
-  cmd->callback([&ctx, args] {
+  cmd->callback([&ctx, args, series_options] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    auto series = ParseSeries(args->series);
-    if (!series) return ReportError(ctx, series.error(), 2);
-    serving::TrainRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, args->bot,
-                                  args->folds, args->min_train_rows, std::nullopt};
+    std::optional<int64_t> until;
     if (!args->until.empty()) {
-      auto until = ParseIsoUtc(args->until, "--until");
-      if (!until) return ReportError(ctx, until.error(), 2);
-      request.until = *until;
+      auto parsed = ParseIsoUtc(args->until, "--until");
+      if (!parsed) return ReportError(ctx, parsed.error(), 2);
+      until = *parsed;
     }
-    if (auto valid = serving::ValidateTrainRequest(request); !valid) {
-      Error error = valid.error();
-      error.field = "--" + (error.field == "min_train_rows" ? std::string("min-train-rows") : error.field);
-      return ReportError(ctx, error, 2);
+    std::vector<serving::TrainRequest> requests;
+    if (args->all) {
+      auto watchlist = ParseWatchlist(*settings);
+      if (!watchlist) return ReportError(ctx, watchlist.error(), 2);
+      const std::vector<int> horizons = series_options.horizon->count() > 0
+                                            ? std::vector<int>{args->series.horizon_minutes}
+                                            : settings->horizons_minutes;
+      requests = serving::RequestsForSeries(*watchlist, horizons, args->bot);
+      if (requests.empty()) return ReportError(ctx, Error{ErrorCode::kInvalidArgument, "is empty", "WATCHLIST"}, 2);
+    } else {
+      const std::pair<CLI::Option*, const char*> needed[] = {
+          {series_options.symbol, "--symbol"}, {series_options.timeframe, "--timeframe"},
+          {series_options.horizon, "--horizon-minutes"}};
+      for (const auto& [option, name] : needed) {
+        if (option->count() == 0) {
+          return ReportError(ctx, Error{ErrorCode::kInvalidArgument, "is required (or --all for every WATCHLIST series)", name}, 2);
+        }
+      }
+      auto series = ParseSeries(args->series);
+      if (!series) return ReportError(ctx, series.error(), 2);
+      requests.push_back(serving::TrainRequest{series->symbol, series->timeframe, args->series.horizon_minutes,
+                                               args->bot});
     }
+    for (serving::TrainRequest& request : requests) {
+      request.folds = args->folds;
+      request.min_train_rows = args->min_train_rows;
+      request.until = until;
+      if (auto valid = serving::ValidateTrainRequest(request); !valid) {
+        Error error = valid.error();
+        error.field = "--" + (error.field == "min_train_rows" ? std::string("min-train-rows") : error.field);
+        return ReportError(ctx, error, 2);
+      }
+    }
+    if (args->all) return TrainAll(ctx, *settings, std::move(requests), args->workers > 0 ? args->workers
+                                                                                           : settings->training_workers);
+    const serving::TrainRequest& request = requests.front();
     auto outcome = serving::Train(settings->data_dir, request);
     if (!outcome) return ReportError(ctx, outcome.error());
     PrintResult(outcome->result, outcome->experiment_id);

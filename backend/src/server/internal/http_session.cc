@@ -143,7 +143,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     switching.status = 101;
     config_.pipeline->Observe(request, switching, "/ws", 0.0);
     busy_ = false;
-    StartWebsocket(stream_.release_socket(), parser_->release(), *config_.hub);
+    StartWebsocket(stream_.release_socket(), parser_->release(), *config_.hub, config_.websocket_ioc);
     return;
   }
   Response response = config_.pipeline->Handle(request);

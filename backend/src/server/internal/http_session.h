@@ -43,6 +43,9 @@ struct SessionConfig {
   SessionRegistry* registry = nullptr;
   std::atomic<bool>* stopping = nullptr;
   Hub* hub = nullptr;
+  // Where websocket sessions run (their own threads, see HttpServerOptions::
+  // websocket_threads); null = on this session's io_context.
+  net::io_context* websocket_ioc = nullptr;
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

@@ -1,6 +1,7 @@
 #include "server/internal/ws_session.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "core/logging.h"
 #include "core/time.h"
@@ -11,10 +12,23 @@ namespace rc::server::internal {
 namespace {
 
 constexpr size_t kMaxInboundMessageBytes = 64 * 1024;
+// The kernel's send buffer per websocket. Left to autotuning it grows to
+// megabytes per connection, so a client that stops reading holds that much
+// kernel memory (times 10,000 clients) before WS_SEND_QUEUE_LIMIT even starts
+// counting; fixed, the bounded queue is what evicts it, after at most ~40
+// messages of ~1.5 KiB in the kernel plus the queue. A reader that keeps up
+// never has more than a broadcast or two in flight.
+constexpr int kWebsocketSendBufferBytes = 32 * 1024;  // Linux doubles it for bookkeeping
+
+void LimitSendBuffer(tcp::socket& socket) {
+  beast::error_code ignored;  // autotuning stays on where the option is refused
+  socket.set_option(net::socket_base::send_buffer_size(kWebsocketSendBufferBytes), ignored);
+}
 
 }  // namespace
 
-void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub) {
+void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub,
+                    net::io_context* ioc) {
   if (!hub.TryAdmit()) {
     // Full or shutting down: answer 503 and close.
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
@@ -31,10 +45,36 @@ void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> reque
     });
     return;
   }
+  if (ioc != nullptr) {
+    // The HTTP session has no operation pending on the socket: hand its descriptor over.
+    beast::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) {
+      hub.Release();
+      return;  // the peer is gone already
+    }
+    // A new socket object on the other io_context (moving one between
+    // io_contexts would keep it registered with the first one's reactor).
+    tcp::socket moved(net::make_strand(*ioc));
+    const auto fd = socket.release(ec);
+    if (!ec) moved.assign(protocol, fd, ec);
+    if (ec) {
+      if (fd >= 0) ::close(fd);
+      spdlog::warn("websocket upgrade: cannot move the connection to the websocket threads: {}", ec.message());
+      hub.Release();
+      return;
+    }
+    LimitSendBuffer(moved);
+    auto session = std::make_shared<WsSession>(std::move(moved), hub);
+    hub.Track(session);
+    return session->Run(std::move(request));
+  }
+  LimitSendBuffer(socket);
   auto session = std::make_shared<WsSession>(std::move(socket), hub);
   hub.Track(session);
   session->Run(std::move(request));
 }
+
 
 WsSession::WsSession(tcp::socket&& socket, Hub& hub)
     : ws_(std::move(socket)), hub_(hub), heartbeat_(ws_.get_executor()) {

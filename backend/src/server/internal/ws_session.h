@@ -50,7 +50,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void schedule_heartbeat();
   bool TakeToken();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tcp::socket> ws_;  // no tcp_stream layer: the websocket timeouts have their own timer
   beast::flat_buffer buffer_;
   Hub& hub_;
   net::steady_timer heartbeat_;
@@ -65,7 +65,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 };
 
 // Upgrades `socket` carrying `request` (a websocket upgrade of /ws) into a session
-// of `hub`, or answers 503 when the hub is full or closing.
-void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub);
+// of `hub`, or answers 503 when the hub is full or closing. With `ioc`, the
+// session moves to a strand of that io_context (the websocket threads), so a
+// broadcast to thousands of sessions never queues HTTP requests behind it.
+void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> request, Hub& hub,
+                    net::io_context* ioc = nullptr);
 
 }  // namespace rc::server::internal
