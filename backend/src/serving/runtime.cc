@@ -62,7 +62,7 @@ Result<PredictionOutcome> Runtime::Predict(const PredictQuery& query, int64_t wa
     const std::string channel = ChannelName("regime", symbol, tf);
     bool changed;
     {
-      std::lock_guard lock(regime_mutex_);
+      MutexLock lock(regime_mutex_);
       auto& last = last_regime_[channel];
       changed = last.first != p.data_last_ts || last.second != p.regime;
       last = {p.data_last_ts, p.regime};

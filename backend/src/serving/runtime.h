@@ -20,11 +20,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/error.h"
-#include "core/thread_annotations.h"
+#include "core/mutex.h"
 #include "core/time.h"
 #include "regime/detector.h"
 #include "serving/adaptive_bands.h"
@@ -69,8 +68,8 @@ class Runtime {
   // Runs `fn` with registry writes serialised (pruning, curating), then
   // reloads the experiments of every series.
   template <typename F>
-  auto WithRegistry(F&& fn) {
-    std::lock_guard lock(registry_mutex_);
+  auto WithRegistry(F&& fn) RC_EXCLUDES(registry_mutex_) {
+    MutexLock lock(registry_mutex_);
     auto result = fn();
     book_.InvalidateExperiments();
     return result;
@@ -93,10 +92,12 @@ class Runtime {
   SeriesBook book_;
   PredictionService lake_predictions_;  // as-of (backfill) predictions
   GoldLog gold_;
-  std::mutex regime_mutex_;
+  Mutex regime_mutex_;
   // regime channel -> (bar, state) last published on it
   std::map<std::string, std::pair<int64_t, regime::Regime>> last_regime_ RC_GUARDED_BY(regime_mutex_);
-  std::mutex registry_mutex_;  // serialises experiment-registry writes in this process
+  // Serialises experiment-registry writes in this process; the registry itself
+  // then takes its file lock (ml/registry/registry.h), which the CLI shares.
+  Mutex registry_mutex_;
   JobRunner jobs_;             // last: its worker uses the members above
 };
 

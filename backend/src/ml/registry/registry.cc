@@ -17,29 +17,31 @@
 
 namespace rc::ml {
 namespace fs = std::filesystem;
-namespace {
 
-// Exclusive advisory lock on experiments/.lock for the scope.
-class RegistryLock {
+// Exclusive advisory lock on experiments/.lock for the scope (shared with the
+// CLI and other processes; flock also excludes other threads of this one).
+class RC_SCOPED_CAPABILITY ExperimentRegistry::ScopedFileLock {
  public:
-  explicit RegistryLock(const fs::path& root) {
+  ScopedFileLock(const fs::path& root, FileLock& capability) RC_ACQUIRE(capability) {
     std::error_code ec;
     fs::create_directories(root, ec);
     fd_ = ::open((root / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ >= 0) ::flock(fd_, LOCK_EX);
   }
-  ~RegistryLock() {
+  ~ScopedFileLock() RC_RELEASE() {
     if (fd_ >= 0) {
       ::flock(fd_, LOCK_UN);
       ::close(fd_);
     }
   }
-  RegistryLock(const RegistryLock&) = delete;
-  RegistryLock& operator=(const RegistryLock&) = delete;
+  ScopedFileLock(const ScopedFileLock&) = delete;
+  ScopedFileLock& operator=(const ScopedFileLock&) = delete;
 
  private:
   int fd_ = -1;
 };
+
+namespace {
 
 boost::json::value RefJson(const std::optional<ModelRef>& r) {
   if (!r) return nullptr;
@@ -168,7 +170,7 @@ Result<std::string> ExperimentRegistry::Record(const ExperimentRecord& record, c
   if (record.kind != "orchestrator" && record.kind != "single" && record.kind != "curated") {
     return InvalidArgument("record.kind", "must be orchestrator, single or curated");
   }
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   fs::path dir = root_ / record.id;
   if (fs::exists(dir)) return Conflict("experiment " + record.id + " already exists");
   // Write into a staging folder and rename, so a crash never leaves a half experiment.
@@ -280,7 +282,7 @@ Result<std::string> ExperimentRegistry::Curate(const ExperimentKey& key, const s
   cur.calibration = base.calibration;
   cur.curated = CuratedInfo{weights, who, why, now, base.id};
   RC_RETURN_IF_ERROR(Record(cur, nullptr));
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   RC_ASSIGN_OR_RETURN(auto index, ReadIndex());
   index[key].curated = CuratedOverride{cur.id, weights, who, why, now};
   index[key].updated_at = now;
@@ -294,7 +296,7 @@ Result<std::string> ExperimentRegistry::Curate(const ExperimentKey& key, const s
 Status ExperimentRegistry::Uncurate(const ExperimentKey& key, const std::string& who, const std::string& why,
                                     int64_t now) {
   if (who.empty()) return InvalidArgument("who", "is required for the audit trail");
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   RC_ASSIGN_OR_RETURN(auto index, ReadIndex());
   auto it = index.find(key);
   if (it == index.end() || !it->second.curated) return NotFound("curated override for " + key.ToString());
@@ -345,7 +347,7 @@ Result<PruneReport> ExperimentRegistry::Prune(std::optional<int> older_than_days
   }
   if (dry_run || report.removed.empty()) return report;
   RC_ASSIGN_OR_RETURN(report.backup_path, Backup(now));
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   for (const std::string& id : report.removed) {
     std::error_code ec;
     fs::remove_all(root_ / id, ec);
