@@ -65,6 +65,7 @@ test: build venv
 	$(MAKE) --no-print-directory test-py
 	$(MAKE) --no-print-directory test-ui
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz
 
 # The front end: wire types still match the binary's /openapi.json, strict
