@@ -1,7 +1,7 @@
 # Regimecast — the two commands a user needs:
 #   make run    install what is missing, build (release) and the UI, serve both on :8182 with ./data
 #   make test   install what is missing, build (ci preset), run every test suite
-# Other targets: build, ui, test-ui, bench, deps, venv, clean.
+# Other targets: build, ui, test-ui, test-asan, test-tsan, fuzz, bench, deps, venv, clean.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -19,7 +19,7 @@ UI_DIST := $(UI)/.output/public
 UI_SOURCES := $(shell find $(UI) \( -name node_modules -o -name .nuxt -o -name .output -o -name test-results \
                  -o -name e2e-artifacts -o -name playwright-report \) -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help deps venv build build-release ui run test test-py test-ui test-asan fuzz bench clean
+.PHONY: help deps venv build build-release ui run test test-py test-ui test-asan test-tsan fuzz bench clean
 
 help:
 	@echo "make run   - set up, build and serve Regimecast on port $(PORT)"
@@ -65,6 +65,7 @@ test: build venv
 	$(MAKE) --no-print-directory test-py
 	$(MAKE) --no-print-directory test-ui
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz
 
 # The front end: wire types still match the binary's /openapi.json, strict
@@ -83,6 +84,14 @@ test-asan: deps
 	cmake --preset asan
 	cmake --build --preset asan
 	ctest --preset asan
+
+# The server's and serving's GoogleTests again under ThreadSanitizer (clang-14):
+# the hub, gold log, job runner and series book are where threads share state.
+# Only those two test programs and the libraries they link are built.
+test-tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan
+	ctest --preset tsan
 
 # libFuzzer targets (Parquet reader, Delta log) for a bounded time each;
 # FUZZ_SECONDS=600 make fuzz runs them longer by hand.

@@ -93,6 +93,25 @@ def test_wrong_method_is_json_405_with_allow(server):
     assert "GET" in r.headers["allow"]
 
 
+def errors_total(metrics_text: str, code: str) -> float:
+    prefix = f'regimecast_errors_total{{code="{code}"}} '
+    return next((float(line[len(prefix):]) for line in metrics_text.splitlines() if line.startswith(prefix)), 0.0)
+
+
+def test_errors_metric_counts_each_error_response_by_code(server):
+    def scrape() -> str:
+        return requests.get(server.url("/metrics"), timeout=5).text
+
+    before = scrape()
+    assert requests.get(server.url("/definitely/not/here"), timeout=5).status_code == 404
+    assert requests.get(server.url("/nor/here"), timeout=5).status_code == 404
+    assert requests.post(server.url("/health"), timeout=5).status_code == 405
+    assert requests.get(server.url("/health"), timeout=5).status_code == 200
+    after = scrape()
+    assert errors_total(after, "not_found") - errors_total(before, "not_found") == 2
+    assert errors_total(after, "method_not_allowed") - errors_total(before, "method_not_allowed") == 1
+
+
 def test_body_over_limit_is_413(server_factory):
     srv = server_factory(extra_env={"MAX_BODY_BYTES": "2048"})
     r = requests.post(srv.url("/health"), data="x" * 10_000, timeout=5)

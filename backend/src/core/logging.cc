@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "core/strings.h"
+
 namespace rc {
 namespace {
 
@@ -50,36 +52,6 @@ ScopedRequestId::ScopedRequestId(std::string request_id) : previous_(std::move(c
 ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_); }
 
 const std::string& CurrentRequestId() { return current_request_id; }
-
-namespace {
-
-// Length of the valid UTF-8 sequence starting at text[pos], or 0 when the bytes
-// there are not one (truncated, overlong, surrogate, above U+10FFFF).
-size_t Utf8SequenceLength(std::string_view text, size_t pos) {
-  const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
-  const unsigned char lead = byte(pos);
-  size_t length = 0;
-  uint32_t min = 0;
-  uint32_t code = 0;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2, min = 0x80, code = lead & 0x1f;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3, min = 0x800, code = lead & 0x0f;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4, min = 0x10000, code = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (pos + length > text.size()) return 0;
-  for (size_t idx = 1; idx < length; ++idx) {
-    if ((byte(pos + idx) & 0xc0) != 0x80) return 0;
-    code = (code << 6) | (byte(pos + idx) & 0x3f);
-  }
-  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-  return length;
-}
-
-}  // namespace
 
 std::string JsonEscape(std::string_view text) {
   std::string out;

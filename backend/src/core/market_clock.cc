@@ -60,13 +60,13 @@ ReplayMarketClock::ReplayMarketClock(const ExchangeCalendar& calendar, ReplayClo
       speed_(options.speed > 0 ? options.speed : 1.0),
       wall_anchor_(options.wall_anchor != 0 ? options.wall_anchor : wall_->Now()),
       next_day_(calendar.LocalDay(options.start)) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // A start in closed hours waits for the next open at no wall cost.
   if (ExtendUntil(start_, 0)) start_ = sessions_.front().open;
 }
 
 bool ReplayMarketClock::ExtendUntil(TimestampUs replay, int64_t open_time) const {
-  auto covered = [&] {
+  auto covered = [&]() RC_REQUIRES(mutex_) {
     if (sessions_.empty()) return false;
     const Session& last = sessions_.back();
     return last.close > replay && last.open_time_before + (last.close - last.open) > open_time;
@@ -93,7 +93,7 @@ bool ReplayMarketClock::ExtendUntil(TimestampUs replay, int64_t open_time) const
 TimestampUs ReplayMarketClock::ReplayAt(TimestampUs wall) const {
   if (wall <= wall_anchor_) return start_;
   const int64_t open_time = ClampToInt64(static_cast<long double>(wall - wall_anchor_) * speed_);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!ExtendUntil(start_, open_time)) return sessions_.empty() ? start_ : sessions_.back().close;
   // The session still running at `open_time`; at its very end the replay is
   // already at the next open (that is the jump over the closed hours).
@@ -107,7 +107,7 @@ TimestampUs ReplayMarketClock::WallAt(TimestampUs replay) const {
   if (replay <= start_) return wall_anchor_;
   int64_t open_time = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!ExtendUntil(replay, 0)) return std::numeric_limits<int64_t>::max();
     auto it = std::upper_bound(sessions_.begin(), sessions_.end(), replay,
                                [](TimestampUs t, const Session& s) { return t < s.close; });

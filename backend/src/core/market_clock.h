@@ -18,11 +18,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <stop_token>
 #include <vector>
 
 #include "core/calendar.h"
+#include "core/mutex.h"
 #include "core/time.h"
 
 namespace rc {
@@ -101,8 +101,8 @@ class ReplayMarketClock final : public MarketClock {
   };
   // Extends sessions_ until the last one ends after `replay` or holds
   // `open_time` (whichever is asked); false when the calendar has no session
-  // within a year (the replay has nowhere to go). Caller holds mutex_.
-  bool ExtendUntil(TimestampUs replay, int64_t open_time) const;
+  // within a year (the replay has nowhere to go).
+  bool ExtendUntil(TimestampUs replay, int64_t open_time) const RC_REQUIRES(mutex_);
 
   const ExchangeCalendar& calendar_;
   std::shared_ptr<const WallClock> wall_;
@@ -110,9 +110,9 @@ class ReplayMarketClock final : public MarketClock {
   double speed_ = 1.0;
   TimestampUs wall_anchor_ = 0;
 
-  mutable std::mutex mutex_;
-  mutable std::vector<Session> sessions_;  // grows lazily; replay walks are a binary search
-  mutable int64_t next_day_ = 0;           // local day to look at when extending
+  mutable Mutex mutex_;
+  mutable std::vector<Session> sessions_ RC_GUARDED_BY(mutex_);  // grows lazily; replay walks are a binary search
+  mutable int64_t next_day_ RC_GUARDED_BY(mutex_) = 0;           // local day to look at when extending
 };
 
 }  // namespace rc

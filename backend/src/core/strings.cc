@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace rc {
 
@@ -30,6 +31,43 @@ std::string FormatShortestDouble(double value) {
                                  plain ? std::chars_format::fixed : std::chars_format::scientific);
   if (ec != std::errc()) return "0";  // unreachable for finite values with this buffer
   return std::string(buf, end);
+}
+
+size_t Utf8SequenceLength(std::string_view text, size_t pos) {
+  const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(pos);
+  size_t length = 0;
+  uint32_t min = 0;
+  uint32_t code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2, min = 0x80, code = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3, min = 0x800, code = lead & 0x0f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4, min = 0x10000, code = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (pos + length > text.size()) return 0;
+  for (size_t idx = 1; idx < length; ++idx) {
+    if ((byte(pos + idx) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(pos + idx) & 0x3f);
+  }
+  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+  return length;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (size_t pos = 0; pos < text.size();) {
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
+    const size_t length = Utf8SequenceLength(text, pos);
+    if (length == 0) return false;
+    pos += length;
+  }
+  return true;
 }
 
 }  // namespace rc

@@ -3,6 +3,7 @@
 // the Delta log). ASCII only on purpose: the inputs are protocol tokens.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,13 @@ std::string_view TrimAscii(std::string_view text);
 // JavaScript, plain for 1e-7 <= |value| < 1e21 and exponent form (`1e+21`,
 // `1e-08`) outside. Finite values only; callers spell NaN/Inf their own way.
 std::string FormatShortestDouble(double value);
+
+// Length of the valid UTF-8 sequence that starts at text[pos] with a non-ASCII
+// byte, or 0 when the bytes there are not one (truncated, overlong, surrogate,
+// above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view text, size_t pos);
+
+// True when `text` is well-formed UTF-8 (what JSON text and Delta names carry).
+bool IsValidUtf8(std::string_view text);
 
 }  // namespace rc

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,13 +26,35 @@ constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 // Wall clock now, UTC microseconds.
 TimestampUs NowMicros();
 
+// The one ISO-8601 parser and formatter: every date and time Regimecast reads
+// or writes as text (HTTP, CLI, CSV, provider responses, Delta stats) goes
+// through the functions below, which share one implementation.
+
 // Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.ffffff]]" (also ' ' for 'T') with
 // an optional "Z" or "+HH:MM"/"-HH:MM" offset; no offset means UTC. Also accepts
 // an integer of epoch seconds. Errors: kInvalidArgument naming `field`.
 Result<TimestampUs> ParseIsoUtc(std::string_view text, std::string_view field = "time");
 
+// A date-time without a zone: "YYYY-MM-DD" or "YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]"
+// and nothing after it, read as if UTC (the caller knows the zone: provider
+// timestamps, CSV cells). nullopt when malformed or no such date or time.
+struct WallClockTime {
+  TimestampUs micros = 0;
+  bool has_time = false;  // false for a bare date
+};
+std::optional<WallClockTime> ParseIsoWallClock(std::string_view text);
+
+// Days since the epoch of exactly "YYYY-MM-DD"; nullopt when malformed or no such date.
+std::optional<int64_t> ParseIsoDate(std::string_view text);
+
 // "YYYY-MM-DDTHH:MM:SSZ", with ".ffffff" only when the microseconds are non-zero.
 std::string FormatIsoUtc(TimestampUs t);
+// "YYYY-MM-DDTHH:MM:SS.mmmZ", truncated down to the millisecond (Delta stats, as Spark writes them).
+std::string FormatIsoMillis(TimestampUs t);
+// "YYYY-MM-DD HH:MM:SS" in UTC, truncated down to the second, no zone (Twelve Data's parameters).
+std::string FormatIsoSpaceSeconds(TimestampUs t);
+// "YYYY-MM-DD" of a day number (days since the epoch).
+std::string FormatIsoDate(int64_t days);
 
 // Days since the epoch <-> civil date (proleptic Gregorian, UTC).
 int64_t DaysFromCivil(int year, unsigned month, unsigned day);

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "core/json_fields.h"
 #include "ml/internal/json_io.h"
 #include "ml/skill_test.h"  // NormalQuantile
 
@@ -49,12 +50,13 @@ boost::json::object QuantilesToJson(const BandQuantiles& q) {
 
 Result<BandQuantiles> QuantilesFromJson(const boost::json::object& o, const std::string& where) {
   BandQuantiles q;
-  RC_ASSIGN_OR_RETURN(const boost::json::array* hw, internal::GetArray(o, "half_width", where));
-  for (const auto& v : *hw) q.half_width.push_back(internal::NumberOrNaN(v));
-  RC_ASSIGN_OR_RETURN(q.n, internal::GetInt(o, "n", where));
-  RC_ASSIGN_OR_RETURN(q.source, internal::GetString(o, "source", where));
+  const JsonFields fields = JsonFields::Stored(o, where);
+  RC_ASSIGN_OR_RETURN(const boost::json::array* hw, fields.RequiredArray("half_width"));
+  for (const auto& v : *hw) q.half_width.push_back(JsonNumberOrNaN(v));
+  RC_ASSIGN_OR_RETURN(q.n, fields.RequiredInt("n"));
+  RC_ASSIGN_OR_RETURN(q.source, fields.RequiredString("source"));
   if (auto it = o.find("grid"); it != o.end() && it->value().is_array()) {
-    for (const auto& v : it->value().as_array()) q.grid.push_back(internal::NumberOrNaN(v));
+    for (const auto& v : it->value().as_array()) q.grid.push_back(JsonNumberOrNaN(v));
     if (q.grid.size() != BandGridLevels().size()) q.grid.clear();  // not ours: fall back to the levels
   }
   return q;
@@ -145,11 +147,12 @@ boost::json::object BandCalibration::ToJson() const {
 
 Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj) {
   BandCalibration cal;
-  RC_ASSIGN_OR_RETURN(const boost::json::array* lv, internal::GetArray(obj, "levels", "calibration"));
-  for (const auto& v : *lv) cal.levels.push_back(internal::NumberOrNaN(v));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* pooled, internal::GetObject(obj, "pooled", "calibration"));
+  const JsonFields calibration = JsonFields::Stored(obj, "calibration");
+  RC_ASSIGN_OR_RETURN(const boost::json::array* lv, calibration.RequiredArray("levels"));
+  for (const auto& v : *lv) cal.levels.push_back(JsonNumberOrNaN(v));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* pooled, calibration.RequiredObject("pooled"));
   RC_ASSIGN_OR_RETURN(cal.pooled, QuantilesFromJson(*pooled, "calibration.pooled"));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* per, internal::GetObject(obj, "per_regime", "calibration"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* per, calibration.RequiredObject("per_regime"));
   for (const auto& kv : *per) {
     RC_ASSIGN_OR_RETURN(regime::Regime r, regime::ParseRegime(kv.key(), "calibration.per_regime"));
     if (!kv.value().is_object()) return DataCorrupt("calibration.per_regime entry is not an object");
@@ -159,8 +162,8 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
   if (auto m = obj.find("method"); m != obj.end() && m->value().is_string() &&
                                    m->value().as_string() == "split_conformal_vol_scaled") {
     cal.scaled = true;
-    RC_ASSIGN_OR_RETURN(cal.reference_vol, internal::GetDouble(obj, "reference_vol", "calibration"));
-    RC_ASSIGN_OR_RETURN(cal.scale_weight, internal::GetDouble(obj, "scale_weight", "calibration"));
+    RC_ASSIGN_OR_RETURN(cal.reference_vol, calibration.RequiredNumber("reference_vol"));
+    RC_ASSIGN_OR_RETURN(cal.scale_weight, calibration.RequiredNumber("scale_weight"));
     if (!(cal.reference_vol >= 0) || !(cal.scale_weight > 0 && cal.scale_weight <= 1)) {
       return DataCorrupt("calibration: reference_vol / scale_weight out of range", "calibration");
     }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "core/json_fields.h"
 #include "ml/internal/json_io.h"
 
 namespace rc::ml {
@@ -142,13 +143,14 @@ boost::json::object FamilyWeights::ToJson() const {
 
 Result<FamilyWeights> FamilyWeights::FromJson(const boost::json::object& obj, const std::string& where) {
   FamilyWeights fw;
-  RC_ASSIGN_OR_RETURN(const boost::json::object* w, internal::GetObject(obj, "weights", where));
-  for (const auto& kv : *w) fw.weights[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
-  RC_ASSIGN_OR_RETURN(const boost::json::object* g, internal::GetObject(obj, "gated_out", where));
+  const JsonFields fields = JsonFields::Stored(obj, where);
+  RC_ASSIGN_OR_RETURN(const boost::json::object* w, fields.RequiredObject("weights"));
+  for (const auto& kv : *w) fw.weights[std::string(kv.key())] = JsonNumberOrNaN(kv.value());
+  RC_ASSIGN_OR_RETURN(const boost::json::object* g, fields.RequiredObject("gated_out"));
   for (const auto& kv : *g) {
     fw.gated_out[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().as_string()) : "";
   }
-  RC_ASSIGN_OR_RETURN(fw.source, internal::GetString(obj, "source", where));
+  RC_ASSIGN_OR_RETURN(fw.source, fields.RequiredString("source"));
   return fw;
 }
 
@@ -160,9 +162,10 @@ boost::json::object GatingTable::ToJson() const {
 
 Result<GatingTable> GatingTable::FromJson(const boost::json::object& obj) {
   GatingTable t;
-  RC_ASSIGN_OR_RETURN(const boost::json::object* pooled, internal::GetObject(obj, "pooled", "gating"));
+  const JsonFields gating = JsonFields::Stored(obj, "gating");
+  RC_ASSIGN_OR_RETURN(const boost::json::object* pooled, gating.RequiredObject("pooled"));
   RC_ASSIGN_OR_RETURN(t.pooled, FamilyWeights::FromJson(*pooled, "gating.pooled"));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* per, internal::GetObject(obj, "per_regime", "gating"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* per, gating.RequiredObject("per_regime"));
   for (const auto& kv : *per) {
     RC_ASSIGN_OR_RETURN(regime::Regime r, regime::ParseRegime(kv.key(), "gating.per_regime"));
     if (!kv.value().is_object()) return DataCorrupt("gating.per_regime entry is not an object");

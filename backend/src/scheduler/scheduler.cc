@@ -69,7 +69,7 @@ Scheduler::Scheduler(SchedulerOptions options, std::shared_ptr<const MarketClock
   context_.horizons_minutes = options_.horizons_minutes;
   context_.backfill_days = options_.backfill_days;
   const int64_t now = clock_->Now();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const WatchedSeries& series : options_.watchlist) {
     auto bars = std::make_unique<Job>();
     bars->status = {"bars:" + SeriesName(series), "bars", SeriesName(series)};
@@ -95,7 +95,7 @@ Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& job : jobs_) {
       spdlog::info("scheduler job {} active, first run at {}", job->status.name, FormatIsoUtc(job->next));
     }
@@ -116,7 +116,7 @@ void Scheduler::Loop(std::stop_token stop, int lane) {
   while (!stop.stop_requested()) {
     Job* due = nullptr;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       for (auto& job : jobs_) {
         if (job->lane == lane && (due == nullptr || job->next < due->next)) due = job.get();
       }
@@ -134,7 +134,7 @@ void Scheduler::Loop(std::stop_token stop, int lane) {
     } else {
       outcome = RunDriftCheck(*due, now, &next);
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     // Never the same instant again: a job that asks for `now` runs after the others.
     due->next = std::max(next, now + 1);
     due->status.last_run = now;
@@ -164,7 +164,7 @@ std::string Scheduler::RunBars(const Job& job, int64_t now, int64_t* next) {
     return "error: " + report.error().ToString();
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     job.newest_bar = report->newest_bar;
     if (!report->provider.empty()) {
       auto& record = provider_records_[report->provider];
@@ -276,7 +276,7 @@ std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* n
     int streak;
     std::optional<int64_t> last_retrain;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       streak = quality.drift ? ++drift_streak_[series] : (drift_streak_[series] = 0);
       if (auto it = drift_retrained_at_.find(series); it != drift_retrained_at_.end()) last_retrain = it->second;
     }
@@ -297,7 +297,7 @@ std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* n
     }
     spdlog::warn("drift on {}: MAPE {:.4f} > {:.4f} for {} checks in a row: retraining, jobs{}", series, quality.mape,
                  options_.drift_mape_threshold, streak, ids);
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     drift_retrained_at_[series] = now;
     drift_streak_[series] = 0;
   }
@@ -306,7 +306,7 @@ std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* n
 }
 
 std::vector<JobStatus> Scheduler::Jobs() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<JobStatus> out;
   for (const auto& job : jobs_) out.push_back(job->status);
   return out;
@@ -314,7 +314,7 @@ std::vector<JobStatus> Scheduler::Jobs() const {
 
 boost::json::array Scheduler::ProvidersJson() const {
   boost::json::array out;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (size_t idx = 0; idx < providers_->size(); ++idx) {
     const std::string name(providers_->provider(idx).name());
     const auto& breaker = providers_->breaker(idx);
@@ -346,7 +346,7 @@ boost::json::array Scheduler::ProvidersJson() const {
 boost::json::object Scheduler::FreshnessJson() const {
   const int64_t now = clock_->Now();
   boost::json::object out;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& job : jobs_) {
     if (job->status.kind != "bars") continue;
     const WatchedSeries& series = *job->series;
@@ -370,7 +370,7 @@ boost::json::object Scheduler::FreshnessJson() const {
 }
 
 std::string Scheduler::Summary() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const Job* next = nullptr;
   for (const auto& job : jobs_) {
     if (next == nullptr || job->next < next->next) next = job.get();

@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -39,7 +38,7 @@
 
 #include "core/market_clock.h"
 #include "core/settings.h"
-#include "core/thread_annotations.h"
+#include "core/mutex.h"
 #include "scheduler/bar_cycle.h"
 
 namespace rc::data {
@@ -126,7 +125,7 @@ class Scheduler {
   serving::Runtime& runtime_;
   CycleContext context_;
 
-  mutable std::mutex mutex_;  // guards jobs_' statuses and the records below
+  mutable Mutex mutex_;  // guards jobs_' statuses and the records below
   std::vector<std::unique_ptr<Job>> jobs_ RC_GUARDED_BY(mutex_);
   struct ProviderRecord {
     std::optional<int64_t> last_success;  // market time

@@ -42,12 +42,8 @@ void ObserveRequest(const Request& request, const Response& response, const std:
   const std::string code = std::to_string(response.status);
   monitoring::HttpRequestsTotal().WithLabels({route, request.method, code}).Inc();
   monitoring::HttpRequestDurationSeconds().WithLabels({route}).Observe(seconds);
-  if (response.status >= 400 && response.body.rfind("{\"error\":{\"code\":\"", 0) == 0) {
-    const size_t start = 18;
-    const size_t end = response.body.find('"', start);
-    if (end != std::string::npos) {
-      monitoring::ErrorsTotal().WithLabels({response.body.substr(start, end - start)}).Inc();
-    }
+  if (response.error_code) {
+    monitoring::ErrorsTotal().WithLabels({std::string(ErrorCodeName(*response.error_code))}).Inc();
   }
   spdlog::info("{} {} {} {:.3f}ms {}", request.method, request.path, response.status, seconds * 1000.0,
                request.remote);

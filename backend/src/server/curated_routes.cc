@@ -4,11 +4,11 @@
 #include <cmath>
 #include <spdlog/spdlog.h>
 
+#include "core/json_fields.h"
 #include "core/json_text.h"
 #include "core/time.h"
 #include "ml/registry/registry.h"
 #include "server/app.h"
-#include "server/json_body.h"
 #include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
@@ -53,7 +53,7 @@ Result<std::map<std::string, double>> ReadFamilies(const boost::json::object& bo
 
 // A required string with something in it (who/why are the audit trail).
 Result<std::string> RequiredText(const boost::json::object& body, std::string_view name) {
-  RC_ASSIGN_OR_RETURN(std::string text, RequiredString(body, name));
+  RC_ASSIGN_OR_RETURN(std::string text, JsonFields::Request(body).RequiredString(name));
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return InvalidArgument(std::string(name), "must not be empty (it is recorded in the audit log)");
   }
@@ -69,16 +69,17 @@ Response CuratedResult(const std::string& data_dir, int status, const std::strin
 }
 
 Response Curate(const Request& request, const std::string& data_dir, serving::Runtime& runtime) {
-  auto body = ParseJsonObject(request);
+  auto body = ParseRequestObject(request.body);
   if (!body) return ErrorResponse(body.error());
-  if (auto s = RejectUnknownFields(*body, {"symbol", "timeframe", "horizon_minutes", "families", "who", "why"}); !s) {
+  const JsonFields fields = JsonFields::Request(*body);
+  if (auto s = fields.RejectUnknown({"symbol", "timeframe", "horizon_minutes", "families", "who", "why"}); !s) {
     return ErrorResponse(s.error());
   }
-  auto symbol = RequiredString(*body, "symbol");
+  auto symbol = fields.RequiredString("symbol");
   if (!symbol) return ErrorResponse(symbol.error());
-  auto timeframe = RequiredString(*body, "timeframe");
+  auto timeframe = fields.RequiredString("timeframe");
   if (!timeframe) return ErrorResponse(timeframe.error());
-  auto horizon = OptionalInt(*body, "horizon_minutes", 1, 60 * 24 * 365);
+  auto horizon = fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365);
   if (!horizon) return ErrorResponse(horizon.error());
   if (!*horizon) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "is required", "horizon_minutes"});
   auto key = ml::ExperimentKey::FromInput(*symbol, *timeframe, **horizon);
@@ -101,12 +102,13 @@ Response Curate(const Request& request, const std::string& data_dir, serving::Ru
 }
 
 Response Uncurate(const Request& request, const std::string& data_dir, serving::Runtime& runtime) {
-  auto body = ParseJsonObject(request);
+  auto body = ParseRequestObject(request.body);
   if (!body) return ErrorResponse(body.error());
-  if (auto s = RejectUnknownFields(*body, {"who", "why"}); !s) return ErrorResponse(s.error());
+  const JsonFields fields = JsonFields::Request(*body);
+  if (auto s = fields.RejectUnknown({"who", "why"}); !s) return ErrorResponse(s.error());
   auto who = RequiredText(*body, "who");
   if (!who) return ErrorResponse(who.error());
-  auto why = OptionalString(*body, "why");
+  auto why = fields.OptionalString("why");
   if (!why) return ErrorResponse(why.error());
 
   const std::string& id = request.path_params.at("id");

@@ -13,24 +13,24 @@ std::string_view HealthStateName(HealthState state) {
 }
 
 void HealthRegistry::Declare(const std::string& name, bool required) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   entries_[name].required = required;
 }
 
 void HealthRegistry::Set(const std::string& name, HealthState state, std::string detail) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto& entry = entries_[name];
   entry.state = state;
   entry.detail = std::move(detail);
 }
 
 std::map<std::string, HealthRegistry::Entry> HealthRegistry::Snapshot() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return entries_;
 }
 
 bool HealthRegistry::Healthy() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& [name, entry] : entries_) {
     if (entry.required && entry.state == HealthState::kDown) return false;
   }

@@ -7,8 +7,9 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "core/mutex.h"
 
 namespace rc::server {
 
@@ -31,8 +32,8 @@ class HealthRegistry {
   bool Healthy() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::string, Entry> entries_;
+  mutable Mutex mutex_;
+  std::map<std::string, Entry> entries_ RC_GUARDED_BY(mutex_);
 };
 
 }  // namespace rc::server

@@ -31,7 +31,9 @@ Response ErrorResponse(const Error& error) {
   if (!error.field.empty()) body += R"(,"field":")" + JsonEscape(error.field) + "\"";
   if (!CurrentRequestId().empty()) body += R"(,"request_id":")" + JsonEscape(CurrentRequestId()) + "\"";
   body += "}}";
-  return JsonResponse(status, std::move(body));
+  Response response = JsonResponse(status, std::move(body));
+  response.error_code = error.code;
+  return response;
 }
 
 }  // namespace rc::server

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,13 +35,17 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   bool close_connection = false;
+  // Set by ErrorResponse: what went wrong, for the errors metric
+  // (regimecast_errors_total{code}) without reading the body back.
+  std::optional<ErrorCode> error_code;
 };
 
 // A JSON body with `status`.
 Response JsonResponse(int status, std::string json_text);
 
 // The JSON error envelope {"error":{"code","message","field"?,"request_id"?}}
-// with the status of the error's code (core/error_codes.h). `request_id` is the
+// with the status of the error's code (core/error_codes.h), which it also
+// carries as `error_code`. `request_id` is the
 // id of the request this thread is handling (core/logging.h), so a client can
 // quote it and an operator find every log line of that request. Internal errors
 // never leak their message: clients get "internal error" and the log gets the detail.

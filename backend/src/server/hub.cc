@@ -37,23 +37,23 @@ Result<std::string> ParseChannel(std::string_view text, std::string_view field) 
 }
 
 std::shared_ptr<Hub::Channel> Hub::ChannelFor(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto& slot = channels_[name];
   if (!slot) slot = std::make_shared<Channel>();
   return slot;
 }
 
 std::shared_ptr<Hub::Channel> Hub::FindChannel(const std::string& name) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = channels_.find(name);
   return it == channels_.end() ? nullptr : it->second;
 }
 
 void Hub::DropIfUnused(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = channels_.find(name);
   if (it == channels_.end()) return;
-  std::lock_guard channel_lock(it->second->mutex);
+  MutexLock channel_lock(it->second->mutex);
   if (it->second->seq == 0 && it->second->sessions.empty()) channels_.erase(it);
 }
 
@@ -65,7 +65,7 @@ size_t Hub::Publish(const std::string& channel, std::string_view type, std::stri
   // references are released after the lock (see Member).
   std::vector<std::shared_ptr<internal::WsSession>> targets;
   {
-    std::lock_guard lock(state->mutex);
+    MutexLock lock(state->mutex);
     const uint64_t seq = ++state->seq;
     // Channel names are canonical (ParseChannel) and types fixed words: no escaping needed.
     std::string text;
@@ -90,14 +90,14 @@ size_t Hub::Publish(const std::string& channel, std::string_view type, std::stri
 uint64_t Hub::LastSeq(const std::string& channel) const {
   auto state = FindChannel(channel);
   if (!state) return 0;
-  std::lock_guard lock(state->mutex);
+  MutexLock lock(state->mutex);
   return state->seq;
 }
 
 size_t Hub::subscribers(const std::string& channel) const {
   auto state = FindChannel(channel);
   if (!state) return 0;
-  std::lock_guard lock(state->mutex);
+  MutexLock lock(state->mutex);
   return static_cast<size_t>(std::count_if(state->sessions.begin(), state->sessions.end(),
                                            [](const Member& member) { return !member.session.expired(); }));
 }
@@ -116,7 +116,7 @@ void Hub::Release() { connections_.fetch_sub(1); }
 Catchup Hub::Subscribe(const std::shared_ptr<internal::WsSession>& session, const std::string& channel,
                        std::optional<uint64_t> since) {
   auto state = ChannelFor(channel);
-  std::lock_guard lock(state->mutex);
+  MutexLock lock(state->mutex);
   Catchup catchup;
   if (since && *since < state->seq) {
     const uint64_t oldest = state->seq - state->recent.size() + 1;  // seq of recent.front()
@@ -136,7 +136,7 @@ Catchup Hub::Subscribe(const std::shared_ptr<internal::WsSession>& session, cons
 
 void Hub::Unsubscribe(const internal::WsSession* session, const std::string& channel) {
   if (auto state = FindChannel(channel)) {
-    std::lock_guard lock(state->mutex);
+    MutexLock lock(state->mutex);
     EraseSession(state->sessions, session);
   }
   DropIfUnused(channel);
@@ -146,7 +146,7 @@ void Hub::RemoveSession(const internal::WsSession* session) {
   std::vector<std::string> names;
   std::vector<std::shared_ptr<Channel>> states;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& [name, state] : channels_) {
       names.push_back(name);
       states.push_back(state);
@@ -155,7 +155,7 @@ void Hub::RemoveSession(const internal::WsSession* session) {
   }
   for (size_t idx = 0; idx < states.size(); ++idx) {
     {
-      std::lock_guard lock(states[idx]->mutex);
+      MutexLock lock(states[idx]->mutex);
       EraseSession(states[idx]->sessions, session);
     }
     DropIfUnused(names[idx]);
@@ -163,7 +163,7 @@ void Hub::RemoveSession(const internal::WsSession* session) {
 }
 
 void Hub::Track(const std::shared_ptr<internal::WsSession>& session) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   sessions_.push_back(Member{session.get(), session});
 }
 
@@ -171,7 +171,7 @@ void Hub::CloseAll() {
   closing_ = true;
   std::vector<std::shared_ptr<internal::WsSession>> open;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const Member& member : sessions_) {
       if (auto strong = member.session.lock()) open.push_back(std::move(strong));
     }

@@ -20,13 +20,13 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "core/mutex.h"
 #include "serving/broadcaster.h"
 
 namespace rc::server {
@@ -101,22 +101,23 @@ class Hub : public serving::Broadcaster {
     std::weak_ptr<internal::WsSession> session;
   };
   struct Channel {
-    std::mutex mutex;  // guards everything below; held while numbering and queueing
-    uint64_t seq = 0;
-    std::deque<SharedText> recent;  // the last `replay_buffer` messages, seq - recent.size() + 1 .. seq
-    std::vector<Member> sessions;
+    Mutex mutex;  // guards everything below; held while numbering and queueing
+    uint64_t seq RC_GUARDED_BY(mutex) = 0;
+    std::deque<SharedText> recent RC_GUARDED_BY(mutex);  // the last `replay_buffer` messages, seq - recent.size() + 1 .. seq
+    std::vector<Member> sessions RC_GUARDED_BY(mutex);
   };
   // The channel's state, created on first use; null from Find when absent.
   // A channel nobody listens to and nothing was published on is dropped again,
   // so clients cannot grow the map by subscribing to made-up series.
-  std::shared_ptr<Channel> ChannelFor(const std::string& name);
-  std::shared_ptr<Channel> FindChannel(const std::string& name) const;
-  void DropIfUnused(const std::string& name);
+  std::shared_ptr<Channel> ChannelFor(const std::string& name) RC_EXCLUDES(mutex_);
+  std::shared_ptr<Channel> FindChannel(const std::string& name) const RC_EXCLUDES(mutex_);
+  void DropIfUnused(const std::string& name) RC_EXCLUDES(mutex_);
 
   HubOptions options_;
-  mutable std::mutex mutex_;  // guards channels_ (the map, not the channels) and sessions_
-  std::map<std::string, std::shared_ptr<Channel>> channels_;
-  std::vector<Member> sessions_;
+  // Guards channels_ (the map, not the channels) and sessions_; taken before a channel's mutex.
+  mutable Mutex mutex_;
+  std::map<std::string, std::shared_ptr<Channel>> channels_ RC_GUARDED_BY(mutex_);
+  std::vector<Member> sessions_ RC_GUARDED_BY(mutex_);
   std::atomic<size_t> connections_{0};
   std::atomic<bool> closing_{false};
 };

@@ -3,12 +3,12 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/json_fields.h"
 #include "core/json_text.h"
 #include "core/logging.h"
 #include "core/settings.h"
 #include "ml/registry/registry.h"
 #include "server/app.h"
-#include "server/json_body.h"
 #include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
@@ -67,14 +67,15 @@ Result<std::vector<WatchedSeries>> ParseTrainSeries(const boost::json::value& va
 }
 
 Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
-  RC_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request));
-  RC_RETURN_IF_ERROR(RejectUnknownFields(
-      body, {"bot_name", "symbol", "timeframe", "series", "horizon_minutes", "folds", "min_train_rows", "until"}));
-  RC_ASSIGN_OR_RETURN(std::string bot, RequiredString(body, "bot_name"));
-  RC_ASSIGN_OR_RETURN(auto horizon, OptionalInt(body, "horizon_minutes", 1, 60 * 24 * 365));
-  RC_ASSIGN_OR_RETURN(auto folds, OptionalInt(body, "folds", 1, 50));
-  RC_ASSIGN_OR_RETURN(auto min_rows, OptionalInt(body, "min_train_rows", 50, 100'000'000));
-  RC_ASSIGN_OR_RETURN(auto until_text, OptionalString(body, "until"));
+  RC_ASSIGN_OR_RETURN(boost::json::object body, ParseRequestObject(request.body));
+  const JsonFields fields = JsonFields::Request(body);
+  RC_RETURN_IF_ERROR(fields.RejectUnknown(
+      {"bot_name", "symbol", "timeframe", "series", "horizon_minutes", "folds", "min_train_rows", "until"}));
+  RC_ASSIGN_OR_RETURN(std::string bot, fields.RequiredString("bot_name"));
+  RC_ASSIGN_OR_RETURN(auto horizon, fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365));
+  RC_ASSIGN_OR_RETURN(auto folds, fields.OptionalInt("folds", 1, 50));
+  RC_ASSIGN_OR_RETURN(auto min_rows, fields.OptionalInt("min_train_rows", 50, 100'000'000));
+  RC_ASSIGN_OR_RETURN(auto until_text, fields.OptionalString("until"));
   std::optional<int64_t> until;
   if (until_text) {
     RC_ASSIGN_OR_RETURN(int64_t parsed, ParseIsoUtc(*until_text, "until"));
@@ -91,8 +92,8 @@ Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
     out.requests = serving::RequestsForSeries(watched, horizons, bot);
     out.batch = true;
   } else {
-    RC_ASSIGN_OR_RETURN(std::string symbol_text, RequiredString(body, "symbol"));
-    RC_ASSIGN_OR_RETURN(std::string tf_text, RequiredString(body, "timeframe"));
+    RC_ASSIGN_OR_RETURN(std::string symbol_text, fields.RequiredString("symbol"));
+    RC_ASSIGN_OR_RETURN(std::string tf_text, fields.RequiredString("timeframe"));
     RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
     RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tf_text, "timeframe"));
     out.requests.push_back(
@@ -181,18 +182,19 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
                  bool dry_run = false;
                  std::string who = "api";
                  if (!request.body.empty()) {
-                   auto body = ParseJsonObject(request);
+                   auto body = ParseRequestObject(request.body);
                    if (!body) return ErrorResponse(body.error());
-                   if (auto s = RejectUnknownFields(*body, {"older_than_days", "dry_run", "who"}); !s) {
+                   const JsonFields fields = JsonFields::Request(*body);
+                   if (auto s = fields.RejectUnknown({"older_than_days", "dry_run", "who"}); !s) {
                      return ErrorResponse(s.error());
                    }
-                   auto parsed_days = OptionalInt(*body, "older_than_days", 0, 36500);
+                   auto parsed_days = fields.OptionalInt("older_than_days", 0, 36500);
                    if (!parsed_days) return ErrorResponse(parsed_days.error());
                    days = *parsed_days;
-                   auto parsed_dry_run = OptionalBool(*body, "dry_run");
+                   auto parsed_dry_run = fields.OptionalBool("dry_run");
                    if (!parsed_dry_run) return ErrorResponse(parsed_dry_run.error());
                    dry_run = parsed_dry_run->value_or(false);
-                   auto parsed_who = OptionalString(*body, "who");
+                   auto parsed_who = fields.OptionalString("who");
                    if (!parsed_who) return ErrorResponse(parsed_who.error());
                    if (*parsed_who) who = **parsed_who;
                  }

@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_fields.h"
 #include "core/json_text.h"
 #include "server/app.h"
-#include "server/json_body.h"
 #include "server/openapi_schemas.h"
 #include "serving/runtime.h"
 
@@ -20,14 +20,15 @@ constexpr const char* kTriggerRequestSchema = R"json({
     "as_of": {"type": "string", "format": "date-time", "description": "predict as of this time (backfill)"}}})json";
 
 Result<serving::PredictQuery> ParseTrigger(const Request& request, int default_horizon) {
-  RC_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(request));
-  RC_RETURN_IF_ERROR(RejectUnknownFields(body, {"symbol", "timeframe", "horizon_minutes", "as_of"}));
-  RC_ASSIGN_OR_RETURN(std::string symbol_text, RequiredString(body, "symbol"));
-  RC_ASSIGN_OR_RETURN(std::string tf_text, RequiredString(body, "timeframe"));
+  RC_ASSIGN_OR_RETURN(boost::json::object body, ParseRequestObject(request.body));
+  const JsonFields fields = JsonFields::Request(body);
+  RC_RETURN_IF_ERROR(fields.RejectUnknown({"symbol", "timeframe", "horizon_minutes", "as_of"}));
+  RC_ASSIGN_OR_RETURN(std::string symbol_text, fields.RequiredString("symbol"));
+  RC_ASSIGN_OR_RETURN(std::string tf_text, fields.RequiredString("timeframe"));
   RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
   RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tf_text, "timeframe"));
-  RC_ASSIGN_OR_RETURN(std::optional<int64_t> horizon, OptionalInt(body, "horizon_minutes", 1, 60 * 24 * 365));
-  RC_ASSIGN_OR_RETURN(std::optional<std::string> as_of_text, OptionalString(body, "as_of"));
+  RC_ASSIGN_OR_RETURN(std::optional<int64_t> horizon, fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365));
+  RC_ASSIGN_OR_RETURN(std::optional<std::string> as_of_text, fields.OptionalString("as_of"));
   serving::PredictQuery query{symbol, tf, static_cast<int>(horizon.value_or(default_horizon)), std::nullopt};
   if (as_of_text) {
     RC_ASSIGN_OR_RETURN(int64_t as_of, ParseIsoUtc(*as_of_text, "as_of"));

@@ -13,7 +13,7 @@ AdaptiveBands::Key AdaptiveBands::MakeKey(const ml::ExperimentKey& key, regime::
 
 void AdaptiveBands::Observe(const ml::ExperimentKey& key, regime::Regime regime, double realized_return,
                             const std::vector<ml::BandOut>& bands) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = states_.find(MakeKey(key, regime));
   if (it == states_.end()) {
     auto created = ml::AdaptiveConformal::Create(levels_, options_);
@@ -27,14 +27,14 @@ void AdaptiveBands::Observe(const ml::ExperimentKey& key, regime::Regime regime,
 }
 
 std::vector<double> AdaptiveBands::Levels(const ml::ExperimentKey& key, regime::Regime regime) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = states_.find(MakeKey(key, regime));
   if (it == states_.end() || it->second.observed(0) == 0) return {};
   return it->second.EffectiveLevels();
 }
 
 int64_t AdaptiveBands::observed(const ml::ExperimentKey& key, regime::Regime regime) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = states_.find(MakeKey(key, regime));
   return it == states_.end() ? 0 : it->second.observed(0);
 }

@@ -18,12 +18,11 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include "core/thread_annotations.h"
+#include "core/mutex.h"
 #include "ml/adaptive_conformal.h"
 #include "ml/registry/experiment_record.h"
 #include "regime/regime.h"
@@ -54,7 +53,7 @@ class AdaptiveBands {
 
   const std::vector<double> levels_;
   const ml::AdaptiveConformalOptions options_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;  // a leaf: nothing else is locked under it
   std::map<Key, ml::AdaptiveConformal> states_ RC_GUARDED_BY(mutex_);
 };
 

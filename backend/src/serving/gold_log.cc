@@ -95,7 +95,7 @@ GoldLog::~GoldLog() {
 void GoldLog::Append(PredictionOutcome outcome) {
   bool commit_here = false;
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     if (queue_.empty()) oldest_ = std::chrono::steady_clock::now();
     queue_.push_back(std::move(outcome));
     if (queue_.size() > options_.max_pending) {
@@ -108,7 +108,7 @@ void GoldLog::Append(PredictionOutcome outcome) {
                     stats_.last_error);
     }
     commit_here = closed_;
-    if (!commit_here && queue_.size() >= options_.max_rows) wake_.notify_one();
+    if (!commit_here && queue_.size() >= options_.max_rows) wake_.Signal();
   }
   if (commit_here) {
     if (auto committed = Flush(); !committed) {
@@ -120,14 +120,14 @@ void GoldLog::Append(PredictionOutcome outcome) {
 Status GoldLog::Flush() { return CommitQueued(); }
 
 Status GoldLog::CommitQueued() {
-  std::lock_guard writing(write_mutex_);
+  MutexLock writing(write_mutex_);
   std::vector<PredictionOutcome> batch;
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     batch.swap(queue_);
   }
   if (batch.empty()) return Ok();
-  auto commit = [&]() -> Status {
+  auto commit = [&]() RC_REQUIRES(write_mutex_) -> Status {
     RC_ASSIGN_OR_RETURN(ColumnBatch rows, GoldRows(batch));
     RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir_));
     lake::delta::Lineage lineage;
@@ -152,7 +152,7 @@ Status GoldLog::CommitQueued() {
   };
   Status status = commit();
   if (health_ != nullptr) health_->Record("gold_log", status);
-  std::lock_guard lock(queue_mutex_);
+  MutexLock lock(queue_mutex_);
   if (status) {
     ++stats_.commits;
     stats_.rows_committed += static_cast<int64_t>(batch.size());
@@ -169,16 +169,18 @@ Status GoldLog::CommitQueued() {
 }
 
 void GoldLog::Loop() {
-  std::unique_lock lock(queue_mutex_);
   int64_t failures_in_a_row = 0;
   while (true) {
-    wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-    if (closing_) break;
-    // A full batch commits at once; otherwise the oldest row waits at most max_delay.
-    wake_.wait_until(lock, oldest_ + options_.max_delay,
-                     [this] { return closing_ || queue_.size() >= options_.max_rows; });
-    if (closing_) break;  // Close() commits the rest on its own thread
-    lock.unlock();
+    {
+      MutexLock lock(queue_mutex_);
+      while (!closing_ && queue_.empty()) wake_.Wait(queue_mutex_);
+      if (closing_) break;
+      // A full batch commits at once; otherwise the oldest row waits at most max_delay.
+      const auto due = oldest_ + options_.max_delay;
+      while (!closing_ && queue_.size() < options_.max_rows && wake_.WaitUntil(queue_mutex_, due)) {
+      }
+      if (closing_) break;  // Close() commits the rest on its own thread
+    }
     if (auto committed = CommitQueued(); !committed) {
       // A full disk fails every 250 ms retry: log the first and then every 100th,
       // not four lines a second (the log may live on that disk).
@@ -191,27 +193,26 @@ void GoldLog::Loop() {
       spdlog::info("gold prediction log: committed again after {} failed attempts", failures_in_a_row);
       failures_in_a_row = 0;
     }
-    lock.lock();
   }
 }
 
 Status GoldLog::Close() {
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     if (closed_) return Ok();
     closing_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   if (thread_.joinable()) thread_.join();
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     closed_ = true;
   }
   return CommitQueued();
 }
 
 GoldLog::Stats GoldLog::stats() const {
-  std::lock_guard lock(queue_mutex_);
+  MutexLock lock(queue_mutex_);
   Stats out = stats_;
   out.pending = static_cast<int64_t>(queue_.size());
   return out;

@@ -28,15 +28,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
-#include "core/thread_annotations.h"
+#include "core/mutex.h"
 #include "lake/column_batch.h"
 #include "serving/prediction_service.h"
 #include "serving/storage_health.h"
@@ -76,8 +74,8 @@ class GoldLog {
 
   // Runs `fn` while no commit can happen (the drift check rewrites gold partitions).
   template <typename F>
-  auto Exclusive(F&& fn) {
-    std::lock_guard lock(write_mutex_);
+  auto Exclusive(F&& fn) RC_EXCLUDES(write_mutex_) {
+    MutexLock lock(write_mutex_);
     return fn();
   }
 
@@ -100,15 +98,15 @@ class GoldLog {
   const GoldLogOptions options_;
   StorageHealth* const health_;
 
-  mutable std::mutex queue_mutex_;
-  std::condition_variable wake_;
+  mutable Mutex queue_mutex_;  // a leaf: taken after write_mutex_, never before
+  CondVar wake_;
   std::vector<PredictionOutcome> queue_ RC_GUARDED_BY(queue_mutex_);
   std::chrono::steady_clock::time_point oldest_ RC_GUARDED_BY(queue_mutex_);
   bool closing_ RC_GUARDED_BY(queue_mutex_) = false;
   bool closed_ RC_GUARDED_BY(queue_mutex_) = false;
   Stats stats_ RC_GUARDED_BY(queue_mutex_);
 
-  std::mutex write_mutex_;  // one writer of gold at a time (commits, Exclusive)
+  Mutex write_mutex_ RC_ACQUIRED_BEFORE(queue_mutex_);  // one writer of gold at a time (commits, Exclusive)
   int commits_since_compaction_ RC_GUARDED_BY(write_mutex_) = 0;
 
   std::thread thread_;  // last: started after the members it uses

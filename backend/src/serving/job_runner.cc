@@ -32,7 +32,7 @@ void JobContext::SetPartialResult(boost::json::value result) {
 }
 
 void JobRunner::Update(const std::string& id, const std::function<void(JobInfo&)>& change) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (auto it = jobs_.find(id); it != jobs_.end()) change(it->second);
 }
 
@@ -59,7 +59,7 @@ JobRunner::JobRunner(size_t max_queued, size_t max_kept)
 
 JobRunner::~JobRunner() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     for (auto& [id, work] : queue_) {
       JobInfo& info = jobs_[id];
@@ -68,7 +68,7 @@ JobRunner::~JobRunner() {
     }
     queue_.clear();
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   worker_.join();
 }
 
@@ -77,7 +77,7 @@ Result<std::string> JobRunner::Submit(std::string kind, boost::json::value param
 }
 
 Result<std::string> JobRunner::Submit(std::string kind, boost::json::value params, ContextWork work) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (stopping_) return Unavailable("the service is shutting down");
   if (queue_.size() >= max_queued_) {
     return RateLimited(std::to_string(queue_.size()) + " jobs are already queued; retry when one has finished");
@@ -90,19 +90,19 @@ Result<std::string> JobRunner::Submit(std::string kind, boost::json::value param
   info.params = std::move(params);
   jobs_.emplace(id, std::move(info));
   queue_.emplace_back(id, std::move(work));
-  wake_.notify_one();
+  wake_.Signal();
   return id;
 }
 
 std::optional<JobInfo> JobRunner::Get(const std::string& id) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<JobInfo> JobRunner::List() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<JobInfo> out;
   for (const auto& [id, info] : jobs_) out.push_back(info);
   std::sort(out.begin(), out.end(), [](const JobInfo& a, const JobInfo& b) { return a.submitted_at > b.submitted_at; });
@@ -110,7 +110,7 @@ std::vector<JobInfo> JobRunner::List() const {
 }
 
 size_t JobRunner::Pending() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   size_t pending = queue_.size();
   for (const auto& [id, info] : jobs_) pending += info.state == JobState::kRunning ? 1 : 0;
   return pending;
@@ -120,8 +120,8 @@ void JobRunner::Loop() {
   for (;;) {
     std::pair<std::string, ContextWork> next;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && queue_.empty()) wake_.Wait(mutex_);
       if (queue_.empty()) return;  // stopping
       next = std::move(queue_.front());
       queue_.pop_front();
@@ -137,7 +137,7 @@ void JobRunner::Loop() {
       spdlog::error("job {} threw: {}", next.first, e.what());
       outcome = Internal(std::string("job failed unexpectedly: ") + e.what());
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     JobInfo& info = jobs_[next.first];
     info.finished_at = NowMicros();
     if (outcome) {

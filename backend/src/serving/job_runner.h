@@ -15,17 +15,16 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
+#include "core/mutex.h"
 
 namespace rc::serving {
 
@@ -103,13 +102,13 @@ class JobRunner {
 
   const size_t max_queued_;
   const size_t max_kept_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::pair<std::string, ContextWork>> queue_;
-  std::map<std::string, JobInfo> jobs_;
-  std::deque<std::string> finished_order_;
-  bool stopping_ = false;
-  uint64_t next_id_ = 1;
+  mutable Mutex mutex_;
+  CondVar wake_;
+  std::deque<std::pair<std::string, ContextWork>> queue_ RC_GUARDED_BY(mutex_);
+  std::map<std::string, JobInfo> jobs_ RC_GUARDED_BY(mutex_);
+  std::deque<std::string> finished_order_ RC_GUARDED_BY(mutex_);
+  bool stopping_ RC_GUARDED_BY(mutex_) = false;
+  uint64_t next_id_ RC_GUARDED_BY(mutex_) = 1;
   std::thread worker_;
 };
 

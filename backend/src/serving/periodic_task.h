@@ -5,10 +5,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "core/mutex.h"
 
 namespace rc::serving {
 
@@ -18,10 +18,10 @@ class PeriodicTask {
       : interval_(interval), fn_(std::move(fn)), thread_([this] { Loop(); }) {}
   ~PeriodicTask() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stop_ = true;
     }
-    wake_.notify_all();
+    wake_.SignalAll();
     thread_.join();
   }
   PeriodicTask(const PeriodicTask&) = delete;
@@ -29,19 +29,23 @@ class PeriodicTask {
 
  private:
   void Loop() {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
-      lock.unlock();
+    for (;;) {
+      {
+        MutexLock lock(mutex_);
+        const auto due = std::chrono::steady_clock::now() + interval_;
+        while (!stop_ && wake_.WaitUntil(mutex_, due)) {
+        }
+        if (stop_) return;
+      }
       fn_();
-      lock.lock();
     }
   }
 
   std::chrono::milliseconds interval_;
   std::function<void()> fn_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
+  Mutex mutex_;
+  CondVar wake_;
+  bool stop_ RC_GUARDED_BY(mutex_) = false;
   std::thread thread_;  // last: started after the members it uses
 };
 

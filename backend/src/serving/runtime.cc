@@ -82,7 +82,7 @@ void Runtime::PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, 
   // prediction of every horizon.
   const std::string channel = ChannelName("regime", symbol.str(), timeframe.ToString());
   {
-    std::lock_guard lock(regime_mutex_);
+    MutexLock lock(regime_mutex_);
     auto& last = last_regime_[channel];
     if (last.first == state.ts && last.second == state.regime) return;
     last = {state.ts, state.regime};

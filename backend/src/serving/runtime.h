@@ -20,11 +20,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/error.h"
 #include "core/market_clock.h"
+#include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "core/time.h"
 #include "regime/detector.h"
@@ -99,8 +99,8 @@ class Runtime {
   // Runs `fn` with registry writes serialised (pruning, curating), then
   // reloads the experiments of every series.
   template <typename F>
-  auto WithRegistry(F&& fn) {
-    std::lock_guard lock(registry_mutex_);
+  auto WithRegistry(F&& fn) RC_EXCLUDES(registry_mutex_) {
+    MutexLock lock(registry_mutex_);
     auto result = fn();
     book_.InvalidateExperiments();
     return result;
@@ -130,10 +130,12 @@ class Runtime {
   void PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, const regime::RegimeState& state)
       RC_EXCLUDES(regime_mutex_);
 
-  std::mutex regime_mutex_;
+  Mutex regime_mutex_;
   // regime channel -> (bar, state) last published on it
   std::map<std::string, std::pair<int64_t, regime::Regime>> last_regime_ RC_GUARDED_BY(regime_mutex_);
-  std::mutex registry_mutex_;  // serialises experiment-registry writes in this process
+  // Serialises experiment-registry writes in this process; the registry itself
+  // then takes its file lock (ml/registry/registry.h), which the CLI shares.
+  Mutex registry_mutex_;
   // Records one training run and reloads the series' experiments.
   Result<TrainOutcome> TrainAndReload(const TrainRequest& request);
   TrainingPool training_pool_;  // before jobs_: a running job waits on it

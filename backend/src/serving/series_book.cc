@@ -11,21 +11,10 @@
 
 namespace rc::serving {
 
-struct SeriesBook::Slot {
-  Slot(const Symbol& s, Timeframe tf)
-      : symbol(s),
-        timeframe(tf),
-        latency(&monitoring::PredictionLatencySeconds().WithLabels({s.str(), tf.ToString()})) {}
-
-  const Symbol symbol;
-  const Timeframe timeframe;
-  monitoring::Histogram* const latency;  // prediction_latency_seconds{symbol,timeframe}
-  std::mutex build_mutex;                // one lake build of this series at a time
-  std::mutex mutex;                      // guards the members below
-  std::unique_ptr<SeriesState> state RC_GUARDED_BY(mutex);
-  std::map<int, ActiveModel> models RC_GUARDED_BY(mutex);  // by horizon
-  std::string published_regime RC_GUARDED_BY(mutex);      // last value given to market_regime_state
-};
+SeriesBook::Slot::Slot(const Symbol& s, Timeframe tf)
+    : symbol(s),
+      timeframe(tf),
+      latency(&monitoring::PredictionLatencySeconds().WithLabels({s.str(), tf.ToString()})) {}
 
 namespace {
 
@@ -49,7 +38,7 @@ SeriesBook::SeriesBook(std::string data_dir, const AdaptiveBands* adaptive)
 SeriesBook::~SeriesBook() = default;
 
 SeriesBook::SlotPtr SeriesBook::SlotFor(const Symbol& symbol, Timeframe timeframe) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto& slot = slots_[{symbol.str(), std::string(timeframe.ToString())}];
   if (!slot) slot = std::make_shared<Slot>(symbol, timeframe);
   return slot;
@@ -59,38 +48,43 @@ Result<std::unique_ptr<SeriesState>> SeriesBook::Build(const Symbol& symbol, Tim
   RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir_, symbol, timeframe));
   RC_ASSIGN_OR_RETURN(auto state, SeriesState::FromSilver(slice, symbol, timeframe));
   monitoring::CacheMissesTotal().WithLabels({"series"}).Inc();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++builds_;
   return state;
 }
 
 Status SeriesBook::EnsureBuilt(Slot& slot) {
   {
-    std::lock_guard lock(slot.mutex);
+    MutexLock lock(slot.mutex);
     if (slot.state) return Ok();
   }
-  std::lock_guard building(slot.build_mutex);
+  MutexLock building(slot.build_mutex);
   return BuildIfAbsent(slot);
 }
 
-Result<std::unique_lock<std::mutex>> SeriesBook::LockBuilt(Slot& slot) {
+bool SeriesBook::LockBuilt(Slot& slot, Error* error) {
   // A rebuild (Invalidate) may drop the state between the build and the lock:
   // build again then; twice in a row means the lake keeps changing under us.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    RC_RETURN_IF_ERROR(EnsureBuilt(slot));
-    std::unique_lock lock(slot.mutex);
-    if (slot.state) return lock;
+    if (Status built = EnsureBuilt(slot); !built) {
+      *error = built.error();
+      return false;
+    }
+    slot.mutex.Lock();
+    if (slot.state) return true;
+    slot.mutex.Unlock();
   }
-  return Unavailable("series " + slot.symbol.str() + " is being rebuilt, retry");
+  *error = Unavailable("series " + slot.symbol.str() + " is being rebuilt, retry").value();
+  return false;
 }
 
 Status SeriesBook::BuildIfAbsent(Slot& slot) {
   {
-    std::lock_guard lock(slot.mutex);
+    MutexLock lock(slot.mutex);
     if (slot.state) return Ok();  // another caller built it meanwhile
   }
   RC_ASSIGN_OR_RETURN(auto state, Build(slot.symbol, slot.timeframe));
-  std::lock_guard lock(slot.mutex);
+  MutexLock lock(slot.mutex);
   slot.state = std::move(state);
   return Ok();
 }
@@ -116,7 +110,9 @@ Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t
   // A bad horizon is the caller's error whether or not the series has data.
   RC_RETURN_IF_ERROR(ml::HorizonBars(query.timeframe, query.horizon_minutes));
   SlotPtr slot = SlotFor(query.symbol, query.timeframe);
-  RC_ASSIGN_OR_RETURN(auto lock, LockBuilt(*slot));
+  Error error;
+  if (!LockBuilt(*slot, &error)) return tl::unexpected(error);
+  MutexLock lock(slot->mutex, kAdoptLock);
   RC_ASSIGN_OR_RETURN(ml::PredictionRequest request, slot->state->Request(query.horizon_minutes, wall_now));
   if (adaptive_ != nullptr) {
     // Live coverage steers the band levels (adaptive conformal inference).
@@ -140,7 +136,9 @@ Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t
 Result<SeriesBook::RegimeView> SeriesBook::Regime(const Symbol& symbol, Timeframe timeframe, size_t history,
                                                   int64_t wall_now) {
   SlotPtr slot = SlotFor(symbol, timeframe);
-  RC_ASSIGN_OR_RETURN(auto lock, LockBuilt(*slot));
+  Error error;
+  if (!LockBuilt(*slot, &error)) return tl::unexpected(error);
+  MutexLock lock(slot->mutex, kAdoptLock);
   const SeriesState& state = *slot->state;
   const auto& recent = state.recent_regimes();
   RegimeView view;
@@ -161,10 +159,10 @@ Result<std::vector<Bar>> SeriesBook::CatchUp(const Symbol& symbol, Timeframe tim
   SlotPtr slot = SlotFor(symbol, timeframe);
   std::vector<Bar> consumed;
   // Serialised with builds, so two catch-ups never feed the same bar twice.
-  std::lock_guard building(slot->build_mutex);
+  MutexLock building(slot->build_mutex);
   std::optional<int64_t> after;
   {
-    std::lock_guard lock(slot->mutex);
+    MutexLock lock(slot->mutex);
     if (slot->state) after = slot->state->last_bar_ts();
   }
   // Nothing in memory yet: the build reads everything, new bars included.
@@ -180,7 +178,7 @@ Result<std::vector<Bar>> SeriesBook::CatchUp(const Symbol& symbol, Timeframe tim
     return tl::unexpected(slice.error());
   }
   RC_ASSIGN_OR_RETURN(std::vector<Bar> bars, SilverBars(*slice));
-  std::lock_guard lock(slot->mutex);
+  MutexLock lock(slot->mutex);
   for (const Bar& bar : bars) {
     RC_RETURN_IF_ERROR(slot->state->Advance(bar, slice->silver_version));
     consumed.push_back(bar);
@@ -195,7 +193,7 @@ Status SeriesBook::Refresh() {
   std::vector<SlotPtr> slots;
   bool index_changed = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stamp != index_stamp_) {
       index_stamp_ = stamp;
       index_changed = true;
@@ -209,7 +207,7 @@ Status SeriesBook::Refresh() {
   for (const SlotPtr& slot : slots) {
     int64_t known;
     {
-      std::lock_guard lock(slot->mutex);
+      MutexLock lock(slot->mutex);
       if (!slot->state) continue;
       known = slot->state->silver_version();
     }
@@ -220,7 +218,7 @@ Status SeriesBook::Refresh() {
     }
     // Changed by someone else (CLI pipeline, a replaced partition): rebuild
     // from scratch off-lock, then swap; requests keep the old state meanwhile.
-    std::lock_guard building(slot->build_mutex);
+    MutexLock building(slot->build_mutex);
     auto rebuilt = Build(slot->symbol, slot->timeframe);
     if (!rebuilt) {
       spdlog::warn("series {} {}: rebuild after silver changed failed: {}", slot->symbol.str(),
@@ -228,7 +226,7 @@ Status SeriesBook::Refresh() {
       if (first_error) first_error = tl::unexpected(rebuilt.error());
       continue;
     }
-    std::lock_guard lock(slot->mutex);
+    MutexLock lock(slot->mutex);
     spdlog::info("series {} {}: silver changed (version {} -> {}), rebuilt in memory", slot->symbol.str(),
                  slot->timeframe.ToString(), known, (*rebuilt)->silver_version());
     slot->state = std::move(*rebuilt);
@@ -239,11 +237,11 @@ Status SeriesBook::Refresh() {
 void SeriesBook::InvalidateExperiments() {
   std::vector<SlotPtr> slots;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& [key, slot] : slots_) slots.push_back(slot);
   }
   for (const SlotPtr& slot : slots) {
-    std::lock_guard lock(slot->mutex);
+    MutexLock lock(slot->mutex);
     slot->models.clear();
   }
   // Keep the active experiments loaded; retired ones (retrained, pruned,
@@ -259,27 +257,28 @@ void SeriesBook::InvalidateExperiments() {
 
 std::optional<size_t> SeriesBook::BarsSeen(const Symbol& symbol, Timeframe timeframe) {
   SlotPtr slot = SlotFor(symbol, timeframe);
-  auto lock = LockBuilt(*slot);
-  if (!lock) return std::nullopt;
+  Error error;
+  if (!LockBuilt(*slot, &error)) return std::nullopt;
+  MutexLock lock(slot->mutex, kAdoptLock);
   return slot->state->bars_seen();
 }
 
 void SeriesBook::Invalidate(const Symbol& symbol, Timeframe timeframe) {
   SlotPtr slot = SlotFor(symbol, timeframe);
-  std::lock_guard building(slot->build_mutex);
-  std::lock_guard lock(slot->mutex);
+  MutexLock building(slot->build_mutex);
+  MutexLock lock(slot->mutex);
   slot->state.reset();
 }
 
 std::vector<std::pair<Symbol, Timeframe>> SeriesBook::Series() const {
   std::vector<std::pair<Symbol, Timeframe>> out;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& [key, slot] : slots_) out.emplace_back(slot->symbol, slot->timeframe);
   return out;
 }
 
 int64_t SeriesBook::builds() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return builds_;
 }
 

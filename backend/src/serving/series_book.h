@@ -27,21 +27,24 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "core/mutex.h"
 #include "core/symbol.h"
-#include "core/thread_annotations.h"
 #include "core/timeframe.h"
 #include "ml/predict/predictor.h"
 #include "ml/registry/registry.h"
 #include "serving/adaptive_bands.h"
 #include "serving/prediction_service.h"
 #include "serving/series_state.h"
+
+namespace rc::monitoring {
+class Histogram;
+}  // namespace rc::monitoring
 
 namespace rc::serving {
 
@@ -99,29 +102,42 @@ class SeriesBook {
   int64_t builds() const;
 
  private:
-  struct Slot;
-  using SlotPtr = std::shared_ptr<Slot>;
-  SlotPtr SlotFor(const Symbol& symbol, Timeframe timeframe);
-  // The slot's state, building it from silver when absent. Caller holds no lock.
-  Status EnsureBuilt(Slot& slot);
-  // The slot's mutex, locked, with its state built.
-  Result<std::unique_lock<std::mutex>> LockBuilt(Slot& slot);
-  // As EnsureBuilt, for a caller that holds slot.build_mutex.
-  Status BuildIfAbsent(Slot& slot);
-  // A fresh state from the latest silver of the series.
-  Result<std::unique_ptr<SeriesState>> Build(const Symbol& symbol, Timeframe timeframe);
-  // The active experiment of `horizon` for the slot (cached). Caller holds slot.mutex.
   struct ActiveModel {
     std::optional<ml::IndexEntry> entry;
     std::shared_ptr<const ml::LoadedExperiment> experiment;
   };
-  Result<ActiveModel> ActiveFor(Slot& slot, int horizon_minutes);
+  // One series. build_mutex is taken before mutex, never after.
+  struct Slot {
+    Slot(const Symbol& s, Timeframe tf);
+
+    const Symbol symbol;
+    const Timeframe timeframe;
+    monitoring::Histogram* const latency;  // prediction_latency_seconds{symbol,timeframe}
+    Mutex build_mutex RC_ACQUIRED_BEFORE(mutex);  // one lake build of this series at a time
+    Mutex mutex;                                  // guards the members below
+    std::unique_ptr<SeriesState> state RC_GUARDED_BY(mutex);
+    std::map<int, ActiveModel> models RC_GUARDED_BY(mutex);  // by horizon
+    std::string published_regime RC_GUARDED_BY(mutex);      // last value given to market_regime_state
+  };
+  using SlotPtr = std::shared_ptr<Slot>;
+  SlotPtr SlotFor(const Symbol& symbol, Timeframe timeframe) RC_EXCLUDES(mutex_);
+  // The slot's state, building it from silver when absent. Caller holds no lock.
+  Status EnsureBuilt(Slot& slot) RC_EXCLUDES(slot.build_mutex, slot.mutex);
+  // Locks slot.mutex with the state built: true with it held (the caller adopts
+  // it: MutexLock(slot.mutex, kAdoptLock)); false with `error` set and no lock.
+  bool LockBuilt(Slot& slot, Error* error) RC_TRY_ACQUIRE(true, slot.mutex);
+  // As EnsureBuilt, for a caller that holds slot.build_mutex.
+  Status BuildIfAbsent(Slot& slot) RC_REQUIRES(slot.build_mutex) RC_EXCLUDES(slot.mutex);
+  // A fresh state from the latest silver of the series.
+  Result<std::unique_ptr<SeriesState>> Build(const Symbol& symbol, Timeframe timeframe) RC_EXCLUDES(mutex_);
+  // The active experiment of `horizon` for the slot (cached).
+  Result<ActiveModel> ActiveFor(Slot& slot, int horizon_minutes) RC_REQUIRES(slot.mutex);
 
   std::string data_dir_;
   const AdaptiveBands* adaptive_;
   ml::ExperimentRegistry registry_;
   ml::ModelCache models_;
-  mutable std::mutex mutex_;  // guards the members below (the map, not the slots)
+  mutable Mutex mutex_;  // guards the members below (the map, not the slots); never held with a slot's
   std::map<std::pair<std::string, std::string>, SlotPtr> slots_ RC_GUARDED_BY(mutex_);
   int64_t builds_ RC_GUARDED_BY(mutex_) = 0;
   std::string index_stamp_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh

@@ -23,7 +23,7 @@ Status ValidateTrainRequest(const TrainRequest& request) {
   return Ok();
 }
 
-Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request, std::mutex* registry_mutex) {
+Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request, Mutex* registry_mutex) {
   RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
   RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(request.timeframe, request.horizon_minutes));
   ml::SilverQuery query;
@@ -50,8 +50,11 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   ml::ExperimentRegistry registry(data_dir);
   const auto record =
       ml::MakeExperimentRecord(result, key, orchestrator ? "orchestrator" : "single", data, options, NowMicros());
-  std::unique_lock<std::mutex> recording;
-  if (registry_mutex != nullptr) recording = std::unique_lock(*registry_mutex);
+  if (registry_mutex == nullptr) {
+    RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
+    return TrainOutcome{std::move(id), std::move(result), slice.silver_version};
+  }
+  MutexLock recording(*registry_mutex);
   RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
   return TrainOutcome{std::move(id), std::move(result), slice.silver_version};
 }

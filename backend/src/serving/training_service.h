@@ -8,11 +8,11 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "core/error.h"
+#include "core/mutex.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "ml/training/walk_forward.h"
@@ -48,6 +48,6 @@ Status ValidateTrainRequest(const TrainRequest& request);
 // experiment is recorded, so several series can train at once in one process;
 // without it the caller serialises registry writes.
 Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request,
-                           std::mutex* registry_mutex = nullptr);
+                           Mutex* registry_mutex = nullptr);
 
 }  // namespace rc::serving

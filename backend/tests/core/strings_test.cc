@@ -19,5 +19,16 @@ TEST(StringsTest, TrimAsciiRemovesSurroundingWhitespaceOnly) {
   EXPECT_EQ(TrimAscii(text).data(), text.data() + 1);  // a view, not a copy
 }
 
+TEST(StringsTest, RecognisesWellFormedUtf8) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii\t"));
+  EXPECT_TRUE(IsValidUtf8("\xE2\x82\xB9 \xF0\x9F\x93\x88"));  // rupee sign, chart emoji
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));                         // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));                    // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));                // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("ab\xE2\x82"));                       // truncated
+  EXPECT_FALSE(IsValidUtf8("\x80"));                              // a continuation byte alone
+}
+
 }  // namespace
 }  // namespace rc

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/time.h"
 #include "data/internal/parse_util.h"
 #include "data/internal/twelvedata_series.h"
 #include "data/providers/twelvedata_provider.h"
@@ -136,7 +137,7 @@ std::string Page(TimestampUs newest, int n) {
   std::string values;
   for (int i = 0; i < n; ++i) {
     if (i > 0) values += ",";
-    values += R"({"datetime":")" + FormatSpaceUtc(newest - i * kMicrosPerMinute) +
+    values += R"({"datetime":")" + FormatIsoSpaceSeconds(newest - i * kMicrosPerMinute) +
               R"(","open":"10","high":"11","low":"9","close":"10.5","volume":"100"})";
   }
   return R"({"meta":{"symbol":"BTC/USD","interval":"1min","type":"Digital Currency"},"values":[)" + values +
@@ -182,7 +183,7 @@ TEST(TwelveDataProviderTest, LongRangesArePagedBackwardsByEndDate) {
   EXPECT_EQ(r->bars.front().open_time, from);
   EXPECT_EQ(r->bars.back().open_time, to - kMicrosPerMinute);
   EXPECT_THAT(h.transport->requests[1].url,
-              HasSubstr("end_date=" + UrlEncode(FormatSpaceUtc(to - 5000 * kMicrosPerMinute - kMicrosPerSecond))));
+              HasSubstr("end_date=" + UrlEncode(FormatIsoSpaceSeconds(to - 5000 * kMicrosPerMinute - kMicrosPerSecond))));
 }
 
 TEST(TwelveDataProviderTest, ErrorsNeverContainTheKey) {

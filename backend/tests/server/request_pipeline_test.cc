@@ -20,6 +20,7 @@ struct Fixture {
   Router router;
   int writes = 0;
   std::vector<std::string> observed_ids;
+  std::vector<std::string> observed_codes;  // what the errors metric counts: "-" for a success
   std::unique_ptr<RequestPipeline> pipeline;
 
   explicit Fixture(std::vector<std::string> origins) {
@@ -33,8 +34,9 @@ struct Fixture {
                [](const Request&) { return ErrorResponse(Error{ErrorCode::kNotFound, "no such experiment", "id"}); });
     pipeline = std::make_unique<RequestPipeline>(
         router, PipelineOptions{std::move(origins)},
-        [this](const Request& request, const Response&, const std::string&, double) {
+        [this](const Request& request, const Response& response, const std::string&, double) {
           observed_ids.push_back(CurrentRequestId() + "|" + request.id);
+          observed_codes.push_back(response.error_code ? std::string(ErrorCodeName(*response.error_code)) : "-");
         });
   }
 
@@ -166,6 +168,29 @@ TEST(RequestPipelineTest, RejectedRequestsGetTheSameIdAndHeaders) {
   EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Origin"), "https://dash.example.com");
   EXPECT_EQ(boost::json::parse(response.body).at("error").at("request_id").as_string(), "big-1");
   EXPECT_EQ(f.observed_ids.back(), "big-1|big-1");
+}
+
+TEST(RequestPipelineTest, ErrorResponsesCarryTheirCodeToTheObserver) {
+  Fixture f({});
+  Response ok = f.Send("GET", "/api/models");
+  EXPECT_FALSE(ok.error_code.has_value());
+  Response handler_error = f.Send("GET", "/api/experiments/7");
+  ASSERT_TRUE(handler_error.error_code.has_value());
+  EXPECT_EQ(*handler_error.error_code, ErrorCode::kNotFound);
+  // The carried code is the one the client reads in the envelope.
+  EXPECT_EQ(boost::json::parse(handler_error.body).at("error").at("code").as_string(),
+            ErrorCodeName(*handler_error.error_code));
+  f.Send("GET", "/nope");                                             // no route
+  f.Send("DELETE", "/api/models");                                    // no such method
+  f.Send("POST", "/api/models/clear", {{"origin", "https://evil.example"}, {"host", "127.0.0.1:8182"}});  // CSRF
+  Request big;
+  big.method = "POST";
+  big.path = "/api/models/clear";
+  f.pipeline->Reject(big, Error{ErrorCode::kPayloadTooLarge, "too big", "body"});
+  f.Send("GET", "/api/models");
+  EXPECT_EQ(f.observed_codes, (std::vector<std::string>{"-", "not_found", "not_found", "method_not_allowed", "forbidden",
+                                                        "payload_too_large", "-"}));
+  EXPECT_EQ(f.writes, 0);
 }
 
 }  // namespace

@@ -41,10 +41,6 @@ std::vector<std::string> SplitComma(const std::string& text) {
   return out;
 }
 
-std::string DateText(int32_t days) {
-  return FormatIsoUtc(static_cast<int64_t>(days) * kMicrosPerDay).substr(0, 10);
-}
-
 // Shortest round-trip text (0.1, not 0.10000000000000001); nan/inf as before.
 std::string DoubleText(double d) {
   if (std::isnan(d)) return "nan";
@@ -62,7 +58,7 @@ std::string CellText(const ColumnBatch& b, size_t c, size_t r) {
     case ColumnType::kDouble: return DoubleText(b.Doubles(c)[r]);
     case ColumnType::kString: return b.Strings(c)[r];
     case ColumnType::kTimestampMicros: return FormatIsoUtc(b.Int64s(c)[r]);
-    case ColumnType::kDate: return DateText(b.Int32s(c)[r]);
+    case ColumnType::kDate: return FormatIsoDate(b.Int32s(c)[r]);
   }
   return "";
 }

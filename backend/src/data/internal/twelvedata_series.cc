@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/time.h"
 #include "data/http/http_client.h"
 #include "data/internal/parse_util.h"
 
@@ -141,14 +142,14 @@ Result<std::vector<RawBar>> ParseTwelveDataSeries(int http_status, std::string_v
     const std::string_view text(dt->get_string().data(), dt->get_string().size());
     RawBar bar;
     if (tf == Timeframe::k1d) {
-      auto day = ParseDate(text.substr(0, std::min<size_t>(text.size(), 10)));
+      auto day = ParseIsoDate(text.substr(0, std::min<size_t>(text.size(), 10)));
       if (!day || text.size() != 10) {
         return Bad("values[" + std::to_string(index) + "].datetime '" + std::string(text.substr(0, 32)) +
                    "' is not YYYY-MM-DD");
       }
       bar.open_time = DailyBarOpen(symbol, *day);
     } else {
-      auto wall = ParseWallClock(text);
+      auto wall = ParseIsoWallClock(text);
       if (!wall || !wall->has_time || text.size() != 19) {
         return Bad("values[" + std::to_string(index) + "].datetime '" + std::string(text.substr(0, 32)) +
                    "' is not 'YYYY-MM-DD HH:MM:SS'");

@@ -1,6 +1,7 @@
 #include "data/providers/csv_import.h"
 
 #include "core/strings.h"
+#include "core/time.h"
 
 #include <algorithm>
 #include <cctype>
@@ -133,7 +134,7 @@ std::variant<TimestampUs, std::string> ParseTimeCell(std::string_view text, cons
       }
     }
   }
-  auto wall = internal::ParseWallClock(normalized);
+  auto wall = ParseIsoWallClock(normalized);
   if (!wall) return "time '" + std::string(text.substr(0, 40)) + "' is not a recognised date-time";
   if (offset) return wall->micros - *offset;
   auto utc = internal::LocalToUtc(zone, wall->micros);

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/calendar.h"
-#include "data/internal/parse_util.h"
+#include "core/time.h"
 #include "data/internal/twelvedata_series.h"
 
 namespace rc::data {
@@ -39,7 +39,7 @@ Result<FetchResult> TwelveDataProvider::Fetch(const FetchRequest& request) {
   const ExchangeCalendar& cal = ExchangeCalendar::ForSymbol(request.symbol);
   // Daily dates are exchange-local (the API ignores timezone for 1day).
   const std::string start =
-      daily ? internal::FormatDate(cal.LocalDay(request.from)) : internal::FormatSpaceUtc(request.from);
+      daily ? FormatIsoDate(cal.LocalDay(request.from)) : FormatIsoSpaceSeconds(request.from);
   TimestampUs end = request.to - kMicrosPerSecond;  // end_date is inclusive; `to` is exclusive
   if (daily) {
     // The last local date whose daily bar opens before `to` (to = midnight UTC is
@@ -55,7 +55,7 @@ Result<FetchResult> TwelveDataProvider::Fetch(const FetchRequest& request) {
   }
   std::vector<RawBar> bars;
   for (int page = 0; page < max_pages_; ++page) {
-    const std::string end_text = daily ? internal::FormatDate(cal.LocalDay(end)) : internal::FormatSpaceUtc(end);
+    const std::string end_text = daily ? FormatIsoDate(cal.LocalDay(end)) : FormatIsoSpaceSeconds(end);
     HttpRequest http_request;
     http_request.url = internal::BuildTwelveDataUrl(base_url_, mapped, request.timeframe, start, end_text);
     http_request.headers = {{"Authorization", "apikey " + api_key_}, {"Accept", "application/json"}};

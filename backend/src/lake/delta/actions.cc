@@ -7,12 +7,11 @@
 #include <cctype>
 #include <set>
 
+#include "core/json_fields.h"
 #include "lake/delta/internal/action_json.h"
-#include "lake/delta/internal/json_util.h"
 
 namespace rc::lake::delta {
 namespace json = boost::json;
-using internal::FieldReader;
 
 Status CheckProtocol(const Protocol& protocol, bool for_write) {
   if (protocol.min_reader_version < 1) {
@@ -117,7 +116,7 @@ Result<std::map<std::string, std::string>> StringMap(const json::value& v, const
 
 Result<Protocol> ParseProtocol(const json::value& v, const std::string& where) {
   if (!v.is_object()) return DataCorrupt("protocol must be an object", where);
-  FieldReader r(v.get_object(), where, "protocol");
+  const JsonFields r = JsonFields::Stored(v.get_object(), "protocol", where);
   Protocol p;
   RC_ASSIGN_OR_RETURN(int64_t reader, r.RequiredInt("minReaderVersion"));
   RC_ASSIGN_OR_RETURN(int64_t writer, r.RequiredInt("minWriterVersion"));
@@ -137,14 +136,14 @@ Result<Protocol> ParseProtocol(const json::value& v, const std::string& where) {
 
 Result<Metadata> ParseMetadata(const json::value& v, const std::string& where) {
   if (!v.is_object()) return DataCorrupt("metaData must be an object", where);
-  FieldReader r(v.get_object(), where, "metaData");
+  const JsonFields r = JsonFields::Stored(v.get_object(), "metaData", where);
   Metadata m;
   RC_ASSIGN_OR_RETURN(m.id, r.RequiredString("id"));
   RC_ASSIGN_OR_RETURN(m.name, r.OptionalString("name"));
   RC_ASSIGN_OR_RETURN(m.description, r.OptionalString("description"));
   const json::value* format = r.Find("format");
   if (format == nullptr || !format->is_object()) return DataCorrupt("metaData.format must be an object", where);
-  FieldReader fr(format->get_object(), where, "metaData.format");
+  const JsonFields fr = JsonFields::Stored(format->get_object(), "metaData.format", where);
   RC_ASSIGN_OR_RETURN(m.format_provider, fr.RequiredString("provider"));
   if (const json::value* opts = fr.Find("options"); opts && !opts->is_null()) {
     RC_ASSIGN_OR_RETURN(m.format_options, StringMap(*opts, "metaData.format.options", where));
@@ -172,7 +171,7 @@ Result<Metadata> ParseMetadata(const json::value& v, const std::string& where) {
 
 Result<AddFile> ParseAdd(const json::value& v, const std::string& where) {
   if (!v.is_object()) return DataCorrupt("add must be an object", where);
-  FieldReader r(v.get_object(), where, "add");
+  const JsonFields r = JsonFields::Stored(v.get_object(), "add", where);
   AddFile a;
   RC_ASSIGN_OR_RETURN(a.path, r.RequiredString("path"));
   if (a.path.empty()) return DataCorrupt("add.path is empty", where);
@@ -194,7 +193,7 @@ Result<AddFile> ParseAdd(const json::value& v, const std::string& where) {
 
 Result<RemoveFile> ParseRemove(const json::value& v, const std::string& where) {
   if (!v.is_object()) return DataCorrupt("remove must be an object", where);
-  FieldReader r(v.get_object(), where, "remove");
+  const JsonFields r = JsonFields::Stored(v.get_object(), "remove", where);
   RemoveFile rm;
   RC_ASSIGN_OR_RETURN(rm.path, r.RequiredString("path"));
   if (rm.path.empty()) return DataCorrupt("remove.path is empty", where);
@@ -211,7 +210,7 @@ Result<RemoveFile> ParseRemove(const json::value& v, const std::string& where) {
 
 Result<Txn> ParseTxn(const json::value& v, const std::string& where) {
   if (!v.is_object()) return DataCorrupt("txn must be an object", where);
-  FieldReader r(v.get_object(), where, "txn");
+  const JsonFields r = JsonFields::Stored(v.get_object(), "txn", where);
   Txn t;
   RC_ASSIGN_OR_RETURN(t.app_id, r.RequiredString("appId"));
   RC_ASSIGN_OR_RETURN(t.version, r.RequiredInt("version"));
@@ -291,7 +290,7 @@ Result<CommitActions> ParseCommit(std::string_view content, std::string_view sou
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     std::string where = std::string(source) + ":" + std::to_string(line_no);
-    RC_ASSIGN_OR_RETURN(json::value doc, internal::ParseJson(line, where));
+    RC_ASSIGN_OR_RETURN(json::value doc, ParseJsonDocument(line, where));
     if (!doc.is_object()) return DataCorrupt("log line is not a JSON object", where);
     RC_RETURN_IF_ERROR(internal::ParseActionObject(doc.get_object(), where, &out, &txn_apps));
   }
@@ -408,7 +407,7 @@ std::string SchemaToString(const Schema& schema) {
 
 Result<Schema> ParseSchemaString(std::string_view schema_string, bool* has_invariants) {
   const std::string where = "schemaString";
-  RC_ASSIGN_OR_RETURN(json::value doc, internal::ParseJson(schema_string, where));
+  RC_ASSIGN_OR_RETURN(json::value doc, ParseJsonDocument(schema_string, where));
   if (!doc.is_object()) return DataCorrupt("schema is not a JSON object", where);
   const auto& root = doc.get_object();
   auto type_it = root.find("type");
@@ -424,7 +423,7 @@ Result<Schema> ParseSchemaString(std::string_view schema_string, bool* has_invar
   if (has_invariants) *has_invariants = false;
   for (const auto& fv : fields_it->value().get_array()) {
     if (!fv.is_object()) return DataCorrupt("schema field is not an object", where);
-    FieldReader r(fv.get_object(), where, "field");
+    const JsonFields r = JsonFields::Stored(fv.get_object(), "field", where);
     Field field;
     RC_ASSIGN_OR_RETURN(field.name, r.RequiredString("name"));
     if (field.name.empty()) return DataCorrupt("schema field with an empty name", where);

@@ -15,7 +15,6 @@
 #include "core/build_info.h"
 #include "core/time.h"
 #include "lake/delta/internal/checkpoint.h"
-#include "lake/delta/internal/json_util.h"
 #include "lake/delta/internal/log.h"
 #include "lake/delta/internal/stats.h"
 #include "lake/paths.h"
@@ -69,7 +68,7 @@ Status ValidateCreate(const CreateOptions& create) {
     if (f.name.find_first_of(kBadColumnChars) != std::string::npos) {
       return InvalidArgument("schema", "column name '" + f.name + "' contains one of ' ,;{}()\\n\\t='");
     }
-    if (!internal::IsValidUtf8(f.name)) return InvalidArgument("schema", "column name is not valid UTF-8");
+    if (!IsValidUtf8(f.name)) return InvalidArgument("schema", "column name is not valid UTF-8");
     if (!lower.insert(AsciiLower(f.name)).second) {
       return InvalidArgument("schema", "duplicate column name '" + f.name + "' (names are case-insensitive)");
     }
@@ -97,12 +96,12 @@ Status ValidateCreate(const CreateOptions& create) {
     if (k == "delta.appendOnly" && v != "true" && v != "false") {
       return InvalidArgument("configuration", "delta.appendOnly must be 'true' or 'false'");
     }
-    if (!internal::IsValidUtf8(k) || !internal::IsValidUtf8(v)) {
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
       return InvalidArgument("configuration", "keys and values must be valid UTF-8");
     }
   }
-  if (create.name && !internal::IsValidUtf8(*create.name)) return InvalidArgument("name", "must be valid UTF-8");
-  if (create.description && !internal::IsValidUtf8(*create.description)) {
+  if (create.name && !IsValidUtf8(*create.name)) return InvalidArgument("name", "must be valid UTF-8");
+  if (create.description && !IsValidUtf8(*create.description)) {
     return InvalidArgument("description", "must be valid UTF-8");
   }
   return Ok();
@@ -283,7 +282,7 @@ std::optional<std::string> SerializePartitionValue(const ColumnBatch& batch, siz
       return std::string(buf);
     }
     case ColumnType::kTimestampMicros: return FormatIsoUtc(batch.Int64s(col)[row]);
-    case ColumnType::kDate: return internal::FormatDate(batch.Int32s(col)[row]);
+    case ColumnType::kDate: return FormatIsoDate(batch.Int32s(col)[row]);
   }
   return std::nullopt;
 }
@@ -515,10 +514,10 @@ std::string Table::CommitInfoJson(std::string_view operation, const std::map<std
 namespace {
 Status ValidateLineage(const Lineage& lineage) {
   for (const auto& [k, v] : lineage.source_versions) {
-    if (!internal::IsValidUtf8(k)) return InvalidArgument("lineage", "source table names must be valid UTF-8");
+    if (!IsValidUtf8(k)) return InvalidArgument("lineage", "source table names must be valid UTF-8");
   }
   for (const auto& [k, v] : lineage.attributes) {
-    if (!internal::IsValidUtf8(k) || !internal::IsValidUtf8(v)) {
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
       return InvalidArgument("lineage", "attribute '" + k + "' must be valid UTF-8");
     }
   }
@@ -527,7 +526,7 @@ Status ValidateLineage(const Lineage& lineage) {
 
 Status ValidateTxns(const std::map<std::string, int64_t>& txns) {
   for (const auto& [app, version] : txns) {
-    if (app.empty() || !internal::IsValidUtf8(app)) return InvalidArgument("txns", "appId must be non-empty UTF-8");
+    if (app.empty() || !IsValidUtf8(app)) return InvalidArgument("txns", "appId must be non-empty UTF-8");
     if (version < 0) return InvalidArgument("txns", "version of '" + app + "' must be >= 0");
   }
   return Ok();
@@ -605,7 +604,7 @@ Result<std::vector<Group>> GroupByPartition(const Snapshot& snap, const ColumnBa
         return InvalidArgument(schema.fields[p].name, "empty string in partition column '" + schema.fields[p].name +
                                                           "' (Delta reads it back as null)");
       }
-      if (v && !internal::IsValidUtf8(*v)) {
+      if (v && !IsValidUtf8(*v)) {
         return InvalidArgument(schema.fields[p].name,
                                "partition value of '" + schema.fields[p].name + "' is not valid UTF-8");
       }

@@ -13,6 +13,8 @@
 #include <random>
 #include <sstream>
 
+#include "core/json_fields.h"
+
 namespace rc::ml::internal {
 namespace fs = std::filesystem;
 
@@ -70,48 +72,9 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
 
 Result<boost::json::value> ReadJsonFile(const fs::path& path) {
   RC_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
-  if (ec) return DataCorrupt("parsing " + path.string() + ": " + ec.message(), path.filename().string());
-  return v;
-}
-
-Result<double> GetDouble(const boost::json::object& obj, const char* key, const std::string& where) {
-  auto* v = obj.if_contains(key);
-  if (!v) return DataCorrupt(where + ": missing '" + key + "'", where + "." + key);
-  if (v->is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (v->is_string()) return NumberOrNaN(*v);
-  if (v->is_double()) return v->as_double();
-  if (v->is_int64()) return static_cast<double>(v->as_int64());
-  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
-  return DataCorrupt(where + ": '" + key + "' is not a number", where + "." + key);
-}
-
-Result<int64_t> GetInt(const boost::json::object& obj, const char* key, const std::string& where) {
-  auto* v = obj.if_contains(key);
-  if (!v) return DataCorrupt(where + ": missing '" + key + "'", where + "." + key);
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return DataCorrupt(where + ": '" + key + "' is not an integer", where + "." + key);
-}
-
-Result<std::string> GetString(const boost::json::object& obj, const char* key, const std::string& where) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_string()) return DataCorrupt(where + ": missing string '" + key + "'", where + "." + key);
-  return std::string(v->as_string());
-}
-
-Result<const boost::json::object*> GetObject(const boost::json::object& obj, const char* key,
-                                             const std::string& where) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_object()) return DataCorrupt(where + ": missing object '" + key + "'", where + "." + key);
-  return &v->as_object();
-}
-
-Result<const boost::json::array*> GetArray(const boost::json::object& obj, const char* key, const std::string& where) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_array()) return DataCorrupt(where + ": missing array '" + key + "'", where + "." + key);
-  return &v->as_array();
+  auto value = ParseJsonDocument(text, path.filename().string());
+  if (!value) return tl::unexpected(WithContext(value.error(), "parsing " + path.string()));
+  return value;
 }
 
 boost::json::value NumberOrNull(double v) {
@@ -132,19 +95,6 @@ boost::json::array ExactArray(const Eigen::VectorXd& v) {
   return a;
 }
 
-double NumberOrNaN(const boost::json::value& v) {
-  if (v.is_string()) {
-    std::string text(v.as_string());
-    char* end = nullptr;
-    double d = std::strtod(text.c_str(), &end);
-    return (end && *end == '\0' && !text.empty()) ? d : std::numeric_limits<double>::quiet_NaN();
-  }
-  if (v.is_double()) return v.as_double();
-  if (v.is_int64()) return static_cast<double>(v.as_int64());
-  if (v.is_uint64()) return static_cast<double>(v.as_uint64());
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
 boost::json::array ToJsonArray(const Eigen::VectorXd& v) {
   boost::json::array a;
   a.reserve(static_cast<size_t>(v.size()));
@@ -156,7 +106,7 @@ Result<Eigen::VectorXd> VectorFromJson(const boost::json::value& v, const std::s
   if (!v.is_array()) return DataCorrupt(where + ": expected an array", where);
   const auto& a = v.as_array();
   Eigen::VectorXd out(static_cast<Eigen::Index>(a.size()));
-  for (size_t idx = 0; idx < a.size(); ++idx) out[static_cast<Eigen::Index>(idx)] = NumberOrNaN(a[idx]);
+  for (size_t idx = 0; idx < a.size(); ++idx) out[static_cast<Eigen::Index>(idx)] = JsonNumberOrNaN(a[idx]);
   return out;
 }
 

@@ -1,4 +1,5 @@
-// JSON file helpers shared by the model families and the registry.
+// JSON file helpers shared by the model families and the registry (typed
+// field readers: core/json_fields.h).
 #pragma once
 
 #include <Eigen/Dense>
@@ -18,22 +19,15 @@ Status WriteJsonFile(const std::filesystem::path& path, const boost::json::value
 Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 Result<boost::json::value> ReadJsonFile(const std::filesystem::path& path);
 
-// Typed accessors: kDataCorrupt naming `where`.`key` when absent or mistyped.
-Result<double> GetDouble(const boost::json::object& obj, const char* key, const std::string& where);
-Result<int64_t> GetInt(const boost::json::object& obj, const char* key, const std::string& where);
-Result<std::string> GetString(const boost::json::object& obj, const char* key, const std::string& where);
-Result<const boost::json::object*> GetObject(const boost::json::object& obj, const char* key, const std::string& where);
-Result<const boost::json::array*> GetArray(const boost::json::object& obj, const char* key, const std::string& where);
-
 boost::json::array ToJsonArray(const Eigen::VectorXd& v);
 Result<Eigen::VectorXd> VectorFromJson(const boost::json::value& v, const std::string& where);
 // Boost.JSON 1.81's parser may round a double by one ulp, so state that must
-// reload bit-for-bit (model parameters) is stored as "%.17g" strings; every
-// reader here accepts either a number or such a string.
+// reload bit-for-bit (model parameters) is stored as "%.17g" strings; the
+// readers (rc::JsonFields::RequiredNumber, rc::JsonNumberOrNaN in
+// core/json_fields.h, VectorFromJson) accept either a number or such a string.
 boost::json::value ExactNumber(double v);
 boost::json::array ExactArray(const Eigen::VectorXd& v);
 // JSON has no NaN/inf: they are written as null and read back as NaN.
 boost::json::value NumberOrNull(double v);
-double NumberOrNaN(const boost::json::value& v);
 
 }  // namespace rc::ml::internal

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ml/internal/json_io.h"
+#include "core/json_fields.h"
 #include "ml/models/internal/factories.h"
 #include "ml/models/internal/validation_split.h"
 
@@ -164,9 +165,10 @@ class GbdtModel final : public Model {
     RC_ASSIGN_OR_RETURN(auto v, ReadJsonFile(dir / "params.json"));
     if (!v.is_object()) return DataCorrupt("gbdt params.json is not an object", "params.json");
     const auto& o = v.as_object();
-    RC_ASSIGN_OR_RETURN(int64_t rounds, GetInt(o, "rounds", "params"));
-    RC_ASSIGN_OR_RETURN(int64_t nf, GetInt(o, "n_features", "params"));
-    RC_ASSIGN_OR_RETURN(base_score_, GetDouble(o, "base_score", "params"));
+    const JsonFields params = JsonFields::Stored(o, "params");
+    RC_ASSIGN_OR_RETURN(int64_t rounds, params.RequiredInt("rounds"));
+    RC_ASSIGN_OR_RETURN(int64_t nf, params.RequiredInt("n_features"));
+    RC_ASSIGN_OR_RETURN(base_score_, params.RequiredNumber("base_score"));
     rounds_ = static_cast<int>(rounds);
     n_features_ = static_cast<int>(nf);
     std::string path = (dir / "model.json").string();

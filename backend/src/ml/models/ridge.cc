@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "ml/internal/json_io.h"
+#include "core/json_fields.h"
 #include "ml/models/internal/factories.h"
 #include "ml/models/internal/validation_split.h"
 
@@ -95,8 +96,9 @@ class RidgeModel final : public Model {
     RC_ASSIGN_OR_RETURN(auto v, ReadJsonFile(dir / "params.json"));
     if (!v.is_object()) return DataCorrupt("ridge params.json is not an object", "params.json");
     const auto& o = v.as_object();
-    RC_ASSIGN_OR_RETURN(lambda_, GetDouble(o, "lambda", "params"));
-    RC_ASSIGN_OR_RETURN(fit_.intercept, GetDouble(o, "intercept", "params"));
+    const JsonFields params = JsonFields::Stored(o, "params");
+    RC_ASSIGN_OR_RETURN(lambda_, params.RequiredNumber("lambda"));
+    RC_ASSIGN_OR_RETURN(fit_.intercept, params.RequiredNumber("intercept"));
     for (auto [key, target] : {std::pair{"mean", &fit_.mean}, {"scale", &fit_.scale}, {"beta", &fit_.beta}}) {
       auto* a = o.if_contains(key);
       if (!a) return DataCorrupt(std::string("ridge params: missing '") + key + "'", std::string("params.") + key);

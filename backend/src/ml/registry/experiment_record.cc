@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <random>
 
+#include "core/json_fields.h"
 #include "core/symbol.h"
 #include "core/time.h"
 #include "core/timeframe.h"
@@ -12,12 +13,6 @@
 
 namespace rc::ml {
 namespace {
-
-using internal::GetArray;
-using internal::GetDouble;
-using internal::GetInt;
-using internal::GetObject;
-using internal::GetString;
 
 boost::json::object FamilyMetricsJson(const FamilyResult& fr) {
   boost::json::array folds;
@@ -130,52 +125,53 @@ boost::json::object ExperimentRecord::ToJson() const {
 
 Result<ExperimentRecord> ExperimentRecord::FromJson(const boost::json::object& o) {
   ExperimentRecord r;
-  const std::string w = "record";
-  RC_ASSIGN_OR_RETURN(r.id, GetString(o, "id", w));
-  RC_ASSIGN_OR_RETURN(r.kind, GetString(o, "kind", w));
-  RC_ASSIGN_OR_RETURN(r.key.symbol, GetString(o, "symbol", w));
-  RC_ASSIGN_OR_RETURN(r.key.timeframe, GetString(o, "timeframe", w));
-  RC_ASSIGN_OR_RETURN(int64_t hm, GetInt(o, "horizon_minutes", w));
+  const JsonFields record = JsonFields::Stored(o, "record");
+  RC_ASSIGN_OR_RETURN(r.id, record.RequiredString("id"));
+  RC_ASSIGN_OR_RETURN(r.kind, record.RequiredString("kind"));
+  RC_ASSIGN_OR_RETURN(r.key.symbol, record.RequiredString("symbol"));
+  RC_ASSIGN_OR_RETURN(r.key.timeframe, record.RequiredString("timeframe"));
+  RC_ASSIGN_OR_RETURN(int64_t hm, record.RequiredInt("horizon_minutes"));
   r.key.horizon_minutes = static_cast<int>(hm);
-  RC_ASSIGN_OR_RETURN(int64_t hb, GetInt(o, "horizon_bars", w));
+  RC_ASSIGN_OR_RETURN(int64_t hb, record.RequiredInt("horizon_bars"));
   r.horizon_bars = static_cast<int>(hb);
-  RC_ASSIGN_OR_RETURN(r.created_at, GetInt(o, "created_at_us", w));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* d, GetObject(o, "data", w));
-  RC_ASSIGN_OR_RETURN(r.data.lake_table_version, GetString(*d, "lake_table_version", "record.data"));
-  RC_ASSIGN_OR_RETURN(r.data.silver_identity, GetString(*d, "silver_identity", "record.data"));
-  RC_ASSIGN_OR_RETURN(r.data.first_ts, GetInt(*d, "first_ts", "record.data"));
-  RC_ASSIGN_OR_RETURN(r.data.last_ts, GetInt(*d, "last_ts", "record.data"));
-  RC_ASSIGN_OR_RETURN(r.data.rows, GetInt(*d, "rows", "record.data"));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* params, GetObject(o, "parameters", w));
+  RC_ASSIGN_OR_RETURN(r.created_at, record.RequiredInt("created_at_us"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* d, record.RequiredObject("data"));
+  const JsonFields data = JsonFields::Stored(*d, "record.data");
+  RC_ASSIGN_OR_RETURN(r.data.lake_table_version, data.RequiredString("lake_table_version"));
+  RC_ASSIGN_OR_RETURN(r.data.silver_identity, data.RequiredString("silver_identity"));
+  RC_ASSIGN_OR_RETURN(r.data.first_ts, data.RequiredInt("first_ts"));
+  RC_ASSIGN_OR_RETURN(r.data.last_ts, data.RequiredInt("last_ts"));
+  RC_ASSIGN_OR_RETURN(r.data.rows, data.RequiredInt("rows"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* params, record.RequiredObject("parameters"));
   r.parameters = *params;
-  RC_ASSIGN_OR_RETURN(const boost::json::array* feats, GetArray(o, "feature_names", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::array* feats, record.RequiredArray("feature_names"));
   for (const auto& v : *feats) r.feature_names.emplace_back(v.as_string());
-  RC_ASSIGN_OR_RETURN(const boost::json::array* fams, GetArray(o, "families", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::array* fams, record.RequiredArray("families"));
   for (const auto& v : *fams) r.families.emplace_back(v.as_string());
-  RC_ASSIGN_OR_RETURN(const boost::json::object* failed, GetObject(o, "failed", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* failed, record.RequiredObject("failed"));
   for (const auto& kv : *failed) r.failed[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().as_string()) : "";
-  RC_ASSIGN_OR_RETURN(r.primary_metric, GetString(o, "primary_metric", w));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* prim, GetObject(o, "primary_by_family", w));
-  for (const auto& kv : *prim) r.primary_by_family[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
-  RC_ASSIGN_OR_RETURN(r.champion, GetString(o, "champion", w));
-  RC_ASSIGN_OR_RETURN(r.challenger, GetString(o, "challenger", w));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* gating, GetObject(o, "gating", w));
+  RC_ASSIGN_OR_RETURN(r.primary_metric, record.RequiredString("primary_metric"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* prim, record.RequiredObject("primary_by_family"));
+  for (const auto& kv : *prim) r.primary_by_family[std::string(kv.key())] = JsonNumberOrNaN(kv.value());
+  RC_ASSIGN_OR_RETURN(r.champion, record.RequiredString("champion"));
+  RC_ASSIGN_OR_RETURN(r.challenger, record.RequiredString("challenger"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* gating, record.RequiredObject("gating"));
   RC_ASSIGN_OR_RETURN(r.gating, GatingTable::FromJson(*gating));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* cal, GetObject(o, "calibration", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* cal, record.RequiredObject("calibration"));
   RC_ASSIGN_OR_RETURN(r.calibration, BandCalibration::FromJson(*cal));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* metrics, GetObject(o, "metrics", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* metrics, record.RequiredObject("metrics"));
   r.metrics = *metrics;
-  RC_ASSIGN_OR_RETURN(const boost::json::array* folds, GetArray(o, "folds", w));
+  RC_ASSIGN_OR_RETURN(const boost::json::array* folds, record.RequiredArray("folds"));
   r.folds = *folds;
   if (auto* c = o.if_contains("curated"); c && c->is_object()) {
     CuratedInfo ci;
-    const auto& co = c->as_object();
-    RC_ASSIGN_OR_RETURN(const boost::json::object* cw, GetObject(co, "families", "record.curated"));
-    for (const auto& kv : *cw) ci.weights[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
-    RC_ASSIGN_OR_RETURN(ci.who, GetString(co, "who", "record.curated"));
-    RC_ASSIGN_OR_RETURN(ci.why, GetString(co, "why", "record.curated"));
-    RC_ASSIGN_OR_RETURN(ci.when, GetInt(co, "when_us", "record.curated"));
-    RC_ASSIGN_OR_RETURN(ci.base_experiment, GetString(co, "base_experiment", "record.curated"));
+    const JsonFields curated = JsonFields::Stored(c->as_object(), "record.curated");
+    RC_ASSIGN_OR_RETURN(const boost::json::object* cw, curated.RequiredObject("families"));
+    for (const auto& kv : *cw) ci.weights[std::string(kv.key())] = JsonNumberOrNaN(kv.value());
+    RC_ASSIGN_OR_RETURN(ci.who, curated.RequiredString("who"));
+    RC_ASSIGN_OR_RETURN(ci.why, curated.RequiredString("why"));
+    RC_ASSIGN_OR_RETURN(ci.when, curated.RequiredInt("when_us"));
+    RC_ASSIGN_OR_RETURN(ci.base_experiment, curated.RequiredString("base_experiment"));
     r.curated = ci;
   }
   return r;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "core/json_fields.h"
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/models/family_registry.h"
@@ -16,29 +17,31 @@
 
 namespace rc::ml {
 namespace fs = std::filesystem;
-namespace {
 
-// Exclusive advisory lock on experiments/.lock for the scope.
-class RegistryLock {
+// Exclusive advisory lock on experiments/.lock for the scope (shared with the
+// CLI and other processes; flock also excludes other threads of this one).
+class RC_SCOPED_CAPABILITY ExperimentRegistry::ScopedFileLock {
  public:
-  explicit RegistryLock(const fs::path& root) {
+  ScopedFileLock(const fs::path& root, FileLock& capability) RC_ACQUIRE(capability) {
     std::error_code ec;
     fs::create_directories(root, ec);
     fd_ = ::open((root / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ >= 0) ::flock(fd_, LOCK_EX);
   }
-  ~RegistryLock() {
+  ~ScopedFileLock() RC_RELEASE() {
     if (fd_ >= 0) {
       ::flock(fd_, LOCK_UN);
       ::close(fd_);
     }
   }
-  RegistryLock(const RegistryLock&) = delete;
-  RegistryLock& operator=(const RegistryLock&) = delete;
+  ScopedFileLock(const ScopedFileLock&) = delete;
+  ScopedFileLock& operator=(const ScopedFileLock&) = delete;
 
  private:
   int fd_ = -1;
 };
+
+namespace {
 
 boost::json::value RefJson(const std::optional<ModelRef>& r) {
   if (!r) return nullptr;
@@ -50,9 +53,10 @@ std::optional<ModelRef> RefFromJson(const boost::json::value* v) {
   if (!v || !v->is_object()) return std::nullopt;
   const auto& o = v->as_object();
   ModelRef r;
-  if (auto s = internal::GetString(o, "experiment_id", "ref")) r.experiment_id = *s;
-  if (auto s = internal::GetString(o, "family", "ref")) r.family = *s;
-  if (auto* p = o.if_contains("primary")) r.primary = internal::NumberOrNaN(*p);
+  const JsonFields ref = JsonFields::Stored(o, "ref");
+  if (auto s = ref.RequiredString("experiment_id")) r.experiment_id = *s;
+  if (auto s = ref.RequiredString("family")) r.family = *s;
+  if (auto* p = o.if_contains("primary")) r.primary = JsonNumberOrNaN(*p);
   return r;
 }
 
@@ -83,26 +87,26 @@ boost::json::object EntryJson(const IndexEntry& e) {
 
 Result<IndexEntry> EntryFromJson(const boost::json::object& o) {
   IndexEntry e;
-  const std::string w = "index.entry";
-  RC_ASSIGN_OR_RETURN(e.key.symbol, internal::GetString(o, "symbol", w));
-  RC_ASSIGN_OR_RETURN(e.key.timeframe, internal::GetString(o, "timeframe", w));
-  RC_ASSIGN_OR_RETURN(int64_t hm, internal::GetInt(o, "horizon_minutes", w));
+  const JsonFields entry = JsonFields::Stored(o, "index.entry");
+  RC_ASSIGN_OR_RETURN(e.key.symbol, entry.RequiredString("symbol"));
+  RC_ASSIGN_OR_RETURN(e.key.timeframe, entry.RequiredString("timeframe"));
+  RC_ASSIGN_OR_RETURN(int64_t hm, entry.RequiredInt("horizon_minutes"));
   e.key.horizon_minutes = static_cast<int>(hm);
   e.champion = RefFromJson(o.if_contains("champion"));
   e.challenger = RefFromJson(o.if_contains("challenger"));
-  RC_ASSIGN_OR_RETURN(e.active_experiment, internal::GetString(o, "active_experiment", w));
-  RC_ASSIGN_OR_RETURN(const boost::json::object* g, internal::GetObject(o, "gating", w));
+  RC_ASSIGN_OR_RETURN(e.active_experiment, entry.RequiredString("active_experiment"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* g, entry.RequiredObject("gating"));
   RC_ASSIGN_OR_RETURN(e.gating, GatingTable::FromJson(*g));
-  RC_ASSIGN_OR_RETURN(e.updated_at, internal::GetInt(o, "updated_at_us", w));
+  RC_ASSIGN_OR_RETURN(e.updated_at, entry.RequiredInt("updated_at_us"));
   if (auto* c = o.if_contains("curated"); c && c->is_object()) {
-    const auto& co = c->as_object();
+    const JsonFields curated = JsonFields::Stored(c->as_object(), "index.entry.curated");
     CuratedOverride cur;
-    RC_ASSIGN_OR_RETURN(cur.experiment_id, internal::GetString(co, "experiment_id", w + ".curated"));
-    RC_ASSIGN_OR_RETURN(const boost::json::object* fw, internal::GetObject(co, "families", w + ".curated"));
-    for (const auto& kv : *fw) cur.weights[std::string(kv.key())] = internal::NumberOrNaN(kv.value());
-    RC_ASSIGN_OR_RETURN(cur.who, internal::GetString(co, "who", w + ".curated"));
-    RC_ASSIGN_OR_RETURN(cur.why, internal::GetString(co, "why", w + ".curated"));
-    RC_ASSIGN_OR_RETURN(cur.when, internal::GetInt(co, "when_us", w + ".curated"));
+    RC_ASSIGN_OR_RETURN(cur.experiment_id, curated.RequiredString("experiment_id"));
+    RC_ASSIGN_OR_RETURN(const boost::json::object* fw, curated.RequiredObject("families"));
+    for (const auto& kv : *fw) cur.weights[std::string(kv.key())] = JsonNumberOrNaN(kv.value());
+    RC_ASSIGN_OR_RETURN(cur.who, curated.RequiredString("who"));
+    RC_ASSIGN_OR_RETURN(cur.why, curated.RequiredString("why"));
+    RC_ASSIGN_OR_RETURN(cur.when, curated.RequiredInt("when_us"));
     e.curated = cur;
   }
   return e;
@@ -145,7 +149,7 @@ Result<std::map<ExperimentKey, IndexEntry>> ExperimentRegistry::ReadIndex() cons
   if (!fs::exists(root_ / "index.json")) return index;
   RC_ASSIGN_OR_RETURN(auto v, internal::ReadJsonFile(root_ / "index.json"));
   if (!v.is_object()) return DataCorrupt("index.json is not an object", "index.json");
-  RC_ASSIGN_OR_RETURN(const boost::json::object* entries, internal::GetObject(v.as_object(), "entries", "index"));
+  RC_ASSIGN_OR_RETURN(const boost::json::object* entries, JsonFields::Stored(v.as_object(), "index").RequiredObject("entries"));
   for (const auto& kv : *entries) {
     if (!kv.value().is_object()) return DataCorrupt("index entry is not an object", "index.json");
     RC_ASSIGN_OR_RETURN(IndexEntry e, EntryFromJson(kv.value().as_object()));
@@ -166,7 +170,7 @@ Result<std::string> ExperimentRegistry::Record(const ExperimentRecord& record, c
   if (record.kind != "orchestrator" && record.kind != "single" && record.kind != "curated") {
     return InvalidArgument("record.kind", "must be orchestrator, single or curated");
   }
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   fs::path dir = root_ / record.id;
   if (fs::exists(dir)) return Conflict("experiment " + record.id + " already exists");
   // Write into a staging folder and rename, so a crash never leaves a half experiment.
@@ -278,7 +282,7 @@ Result<std::string> ExperimentRegistry::Curate(const ExperimentKey& key, const s
   cur.calibration = base.calibration;
   cur.curated = CuratedInfo{weights, who, why, now, base.id};
   RC_RETURN_IF_ERROR(Record(cur, nullptr));
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   RC_ASSIGN_OR_RETURN(auto index, ReadIndex());
   index[key].curated = CuratedOverride{cur.id, weights, who, why, now};
   index[key].updated_at = now;
@@ -292,7 +296,7 @@ Result<std::string> ExperimentRegistry::Curate(const ExperimentKey& key, const s
 Status ExperimentRegistry::Uncurate(const ExperimentKey& key, const std::string& who, const std::string& why,
                                     int64_t now) {
   if (who.empty()) return InvalidArgument("who", "is required for the audit trail");
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   RC_ASSIGN_OR_RETURN(auto index, ReadIndex());
   auto it = index.find(key);
   if (it == index.end() || !it->second.curated) return NotFound("curated override for " + key.ToString());
@@ -343,7 +347,7 @@ Result<PruneReport> ExperimentRegistry::Prune(std::optional<int> older_than_days
   }
   if (dry_run || report.removed.empty()) return report;
   RC_ASSIGN_OR_RETURN(report.backup_path, Backup(now));
-  RegistryLock lock(root_);
+  ScopedFileLock lock(root_, file_lock_);
   for (const std::string& id : report.removed) {
     std::error_code ec;
     fs::remove_all(root_ / id, ec);

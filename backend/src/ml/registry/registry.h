@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/thread_annotations.h"
 #include "ml/gating.h"
 #include "ml/models/model.h"
 #include "ml/registry/experiment_record.h"
@@ -110,12 +111,18 @@ class ExperimentRegistry {
   Result<PruneReport> Prune(std::optional<int> older_than_days, bool dry_run, int64_t now, const std::string& who);
 
  private:
-  Status WriteIndex(const std::map<ExperimentKey, IndexEntry>& index) const;
+  // The exclusive flock on experiments/.lock, as the thread-safety analysis
+  // sees it: index and audit writes happen only while it is held.
+  class RC_CAPABILITY("file lock") FileLock {};
+  class RC_SCOPED_CAPABILITY ScopedFileLock;
+
+  Status WriteIndex(const std::map<ExperimentKey, IndexEntry>& index) const RC_REQUIRES(file_lock_);
   Status Audit(const std::string& action, const std::string& who, const std::string& why, int64_t now,
-               const std::string& detail) const;
+               const std::string& detail) const RC_REQUIRES(file_lock_);
 
   std::filesystem::path data_dir_;
   std::filesystem::path root_;
+  mutable FileLock file_lock_;
 };
 
 // Parses "naive=0.2,ridge=0.8". Errors: kInvalidArgument "weights".

@@ -9,12 +9,12 @@
 namespace rc::server::internal {
 
 void SessionRegistry::Add(const std::shared_ptr<HttpSession>& session) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   sessions_.insert(session);
 }
 
 void SessionRegistry::Remove(HttpSession* session) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     auto locked = it->lock();
     if (!locked || locked.get() == session) {
@@ -28,7 +28,7 @@ void SessionRegistry::Remove(HttpSession* session) {
 void SessionRegistry::ShutdownAll() {
   std::vector<std::shared_ptr<HttpSession>> alive;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& weak : sessions_) {
       if (auto session = weak.lock()) alive.push_back(std::move(session));
     }
@@ -37,7 +37,7 @@ void SessionRegistry::ShutdownAll() {
 }
 
 size_t SessionRegistry::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return sessions_.size();
 }
 

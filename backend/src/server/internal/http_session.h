@@ -7,9 +7,9 @@
 #include <boost/beast/http.hpp>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <set>
 
+#include "core/mutex.h"
 #include "server/http_server.h"
 #include "server/request_pipeline.h"
 
@@ -32,8 +32,8 @@ class SessionRegistry {
   size_t size() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::set<std::weak_ptr<HttpSession>, std::owner_less<std::weak_ptr<HttpSession>>> sessions_;
+  mutable Mutex mutex_;
+  std::set<std::weak_ptr<HttpSession>, std::owner_less<std::weak_ptr<HttpSession>>> sessions_ RC_GUARDED_BY(mutex_);
 };
 
 struct SessionConfig {

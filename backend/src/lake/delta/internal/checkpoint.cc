@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/json_fields.h"
 #include "lake/delta/internal/action_json.h"
-#include "lake/delta/internal/json_util.h"
 #include "lake/delta/internal/log.h"
 #include "lake/parquet/internal/nested.h"
 #include "lake/paths.h"
@@ -127,13 +127,13 @@ Result<std::optional<LastCheckpoint>> ReadLastCheckpoint(FileSystem& fs, const s
   if (ec || !doc.is_object()) return std::nullopt;
   const json::value* version = doc.as_object().if_contains("version");
   if (version == nullptr) return std::nullopt;
-  const std::optional<int64_t> v = AsInt64(*version);
+  const std::optional<int64_t> v = JsonInt64(*version);
   if (!v || *v < 0) return std::nullopt;
   // Multi-part checkpoints ("parts") are not read: fall back to listing.
   if (const json::value* parts = doc.as_object().if_contains("parts"); parts && !parts->is_null()) return std::nullopt;
   LastCheckpoint out;
   out.version = *v;
-  if (const json::value* size = doc.as_object().if_contains("size")) out.size = AsInt64(*size).value_or(0);
+  if (const json::value* size = doc.as_object().if_contains("size")) out.size = JsonInt64(*size).value_or(0);
   return out;
 }
 

@@ -2,22 +2,16 @@
 
 #include <boost/json.hpp>
 #include <cmath>
-#include <cstdio>
 
+#include "core/json_fields.h"
+#include "core/strings.h"
 #include "core/time.h"
-#include "lake/delta/internal/json_util.h"
 
 namespace rc::lake::delta::internal {
 namespace json = boost::json;
 namespace {
 
 constexpr size_t kMaxStringStatBytes = 32;
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
 
 template <typename T>
 void MinMax(const std::vector<T>& values, const Column& col, std::optional<T>& mn, std::optional<T>& mx) {
@@ -30,37 +24,6 @@ void MinMax(const std::vector<T>& values, const Column& col, std::optional<T>& m
 }
 
 }  // namespace
-
-std::string FormatDate(int32_t days) {
-  // civil_from_days (Howard Hinnant's algorithm).
-  int64_t z = static_cast<int64_t>(days) + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[80];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
-                static_cast<long long>(d));
-  return buf;
-}
-
-std::string FormatIsoMillis(int64_t micros) {
-  int64_t ms = FloorDiv(micros, 1000);
-  int64_t secs = FloorDiv(ms, 1000);
-  int64_t frac = ms - secs * 1000;
-  int64_t days = FloorDiv(secs, 86400);
-  int64_t sod = secs - days * 86400;
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%sT%02lld:%02lld:%02lld.%03lldZ", FormatDate(static_cast<int32_t>(days)).c_str(),
-                static_cast<long long>(sod / 3600), static_cast<long long>((sod / 60) % 60),
-                static_cast<long long>(sod % 60), static_cast<long long>(frac));
-  return buf;
-}
 
 std::string ComputeStats(const ColumnBatch& batch) {
   json::object min_values;
@@ -124,7 +87,7 @@ std::string ComputeStats(const ColumnBatch& batch) {
       case ColumnType::kDate: {
         std::optional<int32_t> mn, mx;
         MinMax(batch.Int32s(c), col, mn, mx);
-        if (mn) min_values[f.name] = FormatDate(*mn), max_values[f.name] = FormatDate(*mx);
+        if (mn) min_values[f.name] = FormatIsoDate(*mn), max_values[f.name] = FormatIsoDate(*mx);
         break;
       }
     }
@@ -145,14 +108,14 @@ std::optional<int64_t> TimeValue(const json::value& v, ColumnType type) {
     if (!t) return std::nullopt;
     return *t;
   }
-  return AsInt64(v);
+  return JsonInt64(v);
 }
 }  // namespace
 
 std::optional<TimeBounds> ReadTimeBounds(std::string_view stats_json, std::string_view column, ColumnType type) {
   if (stats_json.empty()) return std::nullopt;
   if (type != ColumnType::kTimestampMicros && type != ColumnType::kInt64) return std::nullopt;
-  auto doc = ParseJson(stats_json, "stats");
+  auto doc = ParseJsonDocument(stats_json, "stats");
   if (!doc || !doc->is_object()) return std::nullopt;
   const auto& obj = doc->get_object();
   auto mins = obj.find("minValues");
@@ -173,11 +136,11 @@ std::optional<TimeBounds> ReadTimeBounds(std::string_view stats_json, std::strin
 
 std::optional<int64_t> ReadNumRecords(std::string_view stats_json) {
   if (stats_json.empty()) return std::nullopt;
-  auto doc = ParseJson(stats_json, "stats");
+  auto doc = ParseJsonDocument(stats_json, "stats");
   if (!doc || !doc->is_object()) return std::nullopt;
   auto it = doc->get_object().find("numRecords");
   if (it == doc->get_object().end()) return std::nullopt;
-  return AsInt64(it->value());
+  return JsonInt64(it->value());
 }
 
 }  // namespace rc::lake::delta::internal

@@ -15,7 +15,7 @@ namespace rc::lake::delta::internal {
 
 // {"numRecords":N,"minValues":{...},"maxValues":{...},"nullCount":{...}} for
 // the columns of `batch` (always all four keys). min/max are written for
-// numbers, dates, timestamps (ISO-8601 ms, "...T08:09:10.000Z", min truncated
+// numbers, dates, timestamps (FormatIsoMillis in core/time.h, "...T08:09:10.000Z", min truncated
 // down and max truncated down as Spark does) and strings of at most 32 bytes;
 // non-finite doubles and NaN drop the column's min/max.
 std::string ComputeStats(const ColumnBatch& batch);
@@ -31,10 +31,5 @@ std::optional<TimeBounds> ReadTimeBounds(std::string_view stats_json, std::strin
 
 // numRecords from a stats JSON string, nullopt when unknown.
 std::optional<int64_t> ReadNumRecords(std::string_view stats_json);
-
-// "2020-02-01T08:09:10.000Z"
-std::string FormatIsoMillis(int64_t micros);
-// Days since the epoch -> "YYYY-MM-DD".
-std::string FormatDate(int32_t days);
 
 }  // namespace rc::lake::delta::internal

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <limits>
 
+#include "core/json_fields.h"
 #include "ml/internal/json_io.h"
 
 namespace rc::ml::internal {
@@ -53,11 +54,12 @@ Status SignalModel::Load(const std::filesystem::path& dir) {
   RC_ASSIGN_OR_RETURN(auto v, ReadJsonFile(dir / "params.json"));
   if (!v.is_object()) return DataCorrupt(family_ + " params.json is not an object", "params.json");
   const auto& o = v.as_object();
-  RC_ASSIGN_OR_RETURN(column_, GetString(o, "column", "params"));
-  RC_ASSIGN_OR_RETURN(int64_t idx, GetInt(o, "column_index", "params"));
+  const JsonFields params = JsonFields::Stored(o, "params");
+  RC_ASSIGN_OR_RETURN(column_, params.RequiredString("column"));
+  RC_ASSIGN_OR_RETURN(int64_t idx, params.RequiredInt("column_index"));
   column_index_ = static_cast<int>(idx);
-  RC_ASSIGN_OR_RETURN(scale_, GetDouble(o, "scale", "params"));
-  RC_ASSIGN_OR_RETURN(coef_, GetDouble(o, "coef", "params"));
+  RC_ASSIGN_OR_RETURN(scale_, params.RequiredNumber("scale"));
+  RC_ASSIGN_OR_RETURN(coef_, params.RequiredNumber("coef"));
   return Ok();
 }
 
