@@ -6,7 +6,6 @@
 // progress (done/total, ETA) as each series finishes.
 #include <iomanip>
 #include <iostream>
-#include <mutex>
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
@@ -62,7 +61,7 @@ void TrainAll(CommandContext& ctx, const Settings& settings, std::vector<serving
     return ReportError(ctx, Error{ErrorCode::kInvalidArgument, valid.error().message, "--workers"}, 2);
   }
   serving::TrainingPool pool(pool_options);
-  std::mutex registry_mutex;
+  Mutex registry_mutex;
   std::cerr << "training " << requests.size() << " series on " << workers << " worker(s) at nice "
             << settings.training_nice << std::endl;
   const auto items = serving::TrainMany(
