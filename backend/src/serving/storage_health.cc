@@ -12,7 +12,7 @@ void StorageHealth::RecordFailure(std::string_view path, const Error& error, Tim
   const std::string name(path);
   monitoring::StorageWriteFailuresTotal().WithLabels({name}).Inc();
   monitoring::StorageDegraded().WithLabels({name}).Set(1);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   PathState& state = paths_[name];
   if (!state.failing) {
     state.failing = true;
@@ -26,7 +26,7 @@ void StorageHealth::RecordFailure(std::string_view path, const Error& error, Tim
 }
 
 void StorageHealth::RecordSuccess(std::string_view path) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = paths_.find(path);
   if (it == paths_.end() || !it->second.failing) return;
   it->second.failing = false;
@@ -44,12 +44,12 @@ void StorageHealth::Record(std::string_view path, const Status& status) {
 }
 
 std::map<std::string, StorageHealth::PathState> StorageHealth::Snapshot() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return {paths_.begin(), paths_.end()};
 }
 
 bool StorageHealth::Degraded() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& [name, state] : paths_) {
     if (state.failing) return true;
   }

@@ -21,11 +21,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
+#include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "core/time.h"
 
@@ -58,7 +58,7 @@ class StorageHealth {
   bool Degraded() const;
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::map<std::string, PathState, std::less<>> paths_ RC_GUARDED_BY(mutex_);
 };
 

@@ -45,10 +45,10 @@ Status LowerCurrentThreadPriority(int nice) {
 
 struct TrainingPool::Batch {
   const std::function<void(size_t)>* task = nullptr;
-  std::mutex mutex;
-  std::condition_variable done;
-  size_t remaining = 0;
-  bool all_ran = true;
+  Mutex mutex;
+  CondVar done;
+  size_t remaining RC_GUARDED_BY(mutex) = 0;
+  bool all_ran RC_GUARDED_BY(mutex) = true;
 };
 
 TrainingPool::TrainingPool(TrainingPoolOptions options) : options_(options) {
@@ -56,44 +56,51 @@ TrainingPool::TrainingPool(TrainingPoolOptions options) : options_(options) {
   for (int worker = 0; worker < options_.workers; ++worker) {
     threads_.emplace_back([this, worker] { Loop(static_cast<size_t>(worker)); });
   }
+  // Every worker is named, lowered and registered before the pool is used
+  // (WorkerThreadIds is complete from the start).
+  MutexLock lock(mutex_);
+  while (thread_ids_.size() < threads_.size()) started_.Wait(mutex_);
 }
 
 TrainingPool::~TrainingPool() {
   std::deque<Task> dropped;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     dropped.swap(queue_);
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   for (const Task& task : dropped) Finish(*task.batch, false);
   for (std::thread& thread : threads_) thread.join();
 }
 
 void TrainingPool::Finish(Batch& batch, bool ran) {
-  std::lock_guard lock(batch.mutex);
+  MutexLock lock(batch.mutex);
   batch.all_ran = batch.all_ran && ran;
-  if (--batch.remaining == 0) batch.done.notify_all();
+  if (--batch.remaining == 0) batch.done.SignalAll();
 }
 
 bool TrainingPool::ParallelFor(size_t count, const std::function<void(size_t)>& task) {
   if (count == 0) return true;
   Batch batch;
   batch.task = &task;
-  batch.remaining = count;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(batch.mutex);
+    batch.remaining = count;
+  }
+  {
+    MutexLock lock(mutex_);
     if (stopping_) return false;
     for (size_t index = 0; index < count; ++index) queue_.push_back(Task{&batch, index});
   }
-  wake_.notify_all();
-  std::unique_lock lock(batch.mutex);
-  batch.done.wait(lock, [&] { return batch.remaining == 0; });
+  wake_.SignalAll();
+  MutexLock lock(batch.mutex);
+  while (batch.remaining != 0) batch.done.Wait(batch.mutex);
   return batch.all_ran;
 }
 
 std::vector<pid_t> TrainingPool::WorkerThreadIds() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return thread_ids_;
 }
 
@@ -103,14 +110,15 @@ void TrainingPool::Loop(size_t worker) {
     spdlog::warn("training worker {} runs at normal priority: {}", worker, lowered.error().message);
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     thread_ids_.push_back(gettid());
   }
+  started_.SignalAll();
   for (;;) {
     Task next;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && queue_.empty()) wake_.Wait(mutex_);
       if (stopping_) return;  // the destructor finishes what is still queued
       next = queue_.front();
       queue_.pop_front();

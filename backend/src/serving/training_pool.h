@@ -13,15 +13,14 @@
 
 #include <sys/types.h>
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
+#include "core/mutex.h"
 #include "core/thread_annotations.h"
 
 namespace rc::serving {
@@ -73,8 +72,9 @@ class TrainingPool {
   static void Finish(Batch& batch, bool ran);
 
   const TrainingPoolOptions options_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  mutable Mutex mutex_;
+  CondVar wake_;
+  CondVar started_;  // a worker registered its thread id
   std::deque<Task> queue_ RC_GUARDED_BY(mutex_);
   std::vector<pid_t> thread_ids_ RC_GUARDED_BY(mutex_);
   bool stopping_ RC_GUARDED_BY(mutex_) = false;
