@@ -108,7 +108,9 @@ void GoldLog::Append(PredictionOutcome outcome) {
                     stats_.last_error);
     }
     commit_here = closed_;
-    if (!commit_here && queue_.size() >= options_.max_rows) wake_.Signal();
+    // The first row starts the max_delay clock of a loop asleep on an empty
+    // queue; a full batch commits at once.
+    if (!commit_here && (queue_.size() == 1 || queue_.size() >= options_.max_rows)) wake_.Signal();
   }
   if (commit_here) {
     if (auto committed = Flush(); !committed) {
