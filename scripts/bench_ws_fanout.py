@@ -31,7 +31,6 @@ import os
 import re
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -40,16 +39,12 @@ import threading
 import time
 from pathlib import Path
 
+from loopback import serve
+
 REPO = Path(__file__).resolve().parent.parent
 CLIENT_SOURCE = REPO / "scripts" / "ws_fanout_client.cc"
 CHANNEL = "predictions:TCS.NS:5m"
 TRIGGER = {"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 60}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values, q):
@@ -336,26 +331,13 @@ def health_under_load(port, seconds, connections, tmp, train):
 
 # --- driver ----------------------------------------------------------------------------------------
 
-def serve(binary, tmp, need_fds, days, send_queue_limit, extra_env):
-    env = dict(os.environ, DATA_DIR=os.path.join(tmp, "data"), LOG_LEVEL="warn", SCHEDULER_ENABLED="false",
-               WATCHLIST="TCS.NS:5m", HORIZONS_MINUTES="30,60,120,180")
-    # Enough history that a training job takes a while (the health phase trains while it measures).
+def prepare_lake(binary, data_dir, days):
+    """Simulated history in a lake of its own, enough that a training job takes a while (the health phase
+    trains while it measures)."""
+    env = dict(os.environ, DATA_DIR=data_dir, LOG_LEVEL="warn", HORIZONS_MINUTES="30,60,120,180")
     subprocess.run([binary, "sim", "--symbol", "TCS.NS", "--timeframe", "5m", "--days", str(days), "--seed", "4",
                     "--end", "2024-06-01T00:00:00Z"], env=env, check=True, capture_output=True)
     subprocess.run([binary, "pipeline"], env=env, check=True, capture_output=True)
-    port = free_port()
-    env.update(WS_MAX_CONNECTIONS=str(need_fds), WS_SEND_QUEUE_LIMIT=str(send_queue_limit), WS_RATE_LIMIT_PER_SECOND="20", **extra_env)
-    server = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            Api(port).call("GET", "/health")
-            return server, port
-        except OSError:
-            time.sleep(0.05)
-    server.kill()
-    raise RuntimeError("the server did not answer /health")
 
 
 def main():
@@ -393,8 +375,14 @@ def main():
     result = {"load_average_before": load_average(), "cpus": os.cpu_count()}
     client_bin = build_client(REPO / "build" / "bench-tools")
     with tempfile.TemporaryDirectory() as tmp:
-        server, port = serve(args.binary, tmp, need, args.days, args.send_queue_limit, {"HTTP_THREADS": os.environ.get("HTTP_THREADS", "2")})
-        try:
+        data_dir = os.path.join(tmp, "data")
+        prepare_lake(args.binary, data_dir, args.days)
+        env = {"LOG_LEVEL": "warn", "SCHEDULER_ENABLED": "false", "WATCHLIST": "TCS.NS:5m",
+               "HORIZONS_MINUTES": "30,60,120,180", "WS_MAX_CONNECTIONS": str(need),
+               "WS_SEND_QUEUE_LIMIT": str(args.send_queue_limit), "WS_RATE_LIMIT_PER_SECOND": "20",
+               "HTTP_THREADS": os.environ.get("HTTP_THREADS", "2")}
+        with serve(args.binary, data_dir, env, log_path=os.path.join(tmp, "server.log")) as server:
+            port = server.port
             result["fanout"] = fanout(client_bin, port, server.pid, args.clients, args.rounds, args.interval)
             if args.flooders or args.stalled:
                 abusers = subprocess.Popen([sys.executable, __file__, "--role", "abusers", "--port", str(port),
@@ -416,12 +404,6 @@ def main():
                                                                 train=False)
                 result["health_under_load_training"] = health_under_load(port, args.health_seconds,
                                                                          args.wrk_connections, tmp, train=True)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
     result["load_average_after"] = load_average()
     print(json.dumps(result))
     ok = all(result[p]["lost"] == 0 and result[p]["out_of_order_clients"] == 0 and result[p]["connect_failed"] == 0
