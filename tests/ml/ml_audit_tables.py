@@ -11,27 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from nse_data import BACKTEST_END, SYMBOLS, import_symbols
+from nse_data import BACKTEST_END, SYMBOLS, fmt, import_symbols, run_regimecast
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "nse-5m"
 
 
 def run(binary, *args, env):
-    proc = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=3600)
-    if proc.returncode != 0:
-        sys.exit(f"regimecast {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
-    return proc.stdout
-
-
-def fmt(v, digits=3):
-    return "–" if v is None else f"{v:.{digits}f}"
+    return run_regimecast(binary, *args, env=env)
 
 
 def main():

@@ -20,3 +20,37 @@ def import_symbols(run, folder: Path, env) -> dict:
         # IST dates; the session opens after 03:45 UTC, so the day's midnight UTC is before its first bar.
         starts[symbol] = days.iloc[int(len(days) * 0.6)].strftime("%Y-%m-%dT00:00:00Z")
     return starts
+
+
+def prepare_nse_lake(rc_binary, tmp_path_factory, horizon: str, name: str = "nse"):
+    """A lake with the three symbols imported and piped to silver at `horizon` minutes (a pytest
+    module fixture's body); skips when ../shared/data/nse-5m is absent. Returns (env, starts)."""
+    import pytest
+
+    from conftest import SHARED_DATA, run_cli
+
+    folder = SHARED_DATA / "nse-5m"
+    if not all((folder / f"{stem}.csv").is_file() for stem in SYMBOLS):
+        pytest.skip("../shared/data/nse-5m with TCS, INFY and RELIANCE is not present")
+    root = tmp_path_factory.mktemp(name)
+    env = {"DATA_DIR": str(root / "data"), "HORIZONS_MINUTES": horizon}
+    starts = import_symbols(lambda *args, env: run_cli(rc_binary, *args, env=env), folder, env)
+    run_cli(rc_binary, "pipeline", env=env, timeout=600)
+    return env, starts
+
+
+def run_regimecast(binary, *args, env):
+    """stdout of `regimecast args` with `env` added (the audit scripts); exits with its stderr on failure."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=3600)
+    if proc.returncode != 0:
+        sys.exit(f"regimecast {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def fmt(v, digits=3):
+    return "–" if v is None else f"{v:.{digits}f}"

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from conftest import run_cli
-from nse_data import BACKTEST_END, SYMBOLS, import_symbols
+from nse_data import BACKTEST_END, SYMBOLS, prepare_nse_lake
 
 HORIZON = "180"
 LEVELS = (0.5, 0.8, 0.95)
@@ -20,16 +20,7 @@ LEVELS = (0.5, 0.8, 0.95)
 
 @pytest.fixture(scope="module")
 def nse_lake(rc_binary, tmp_path_factory):
-    from conftest import SHARED_DATA
-
-    folder = SHARED_DATA / "nse-5m"
-    if not all((folder / f"{name}.csv").is_file() for name in SYMBOLS):
-        pytest.skip("../shared/data/nse-5m with TCS, INFY and RELIANCE is not present")
-    root = tmp_path_factory.mktemp("nse")
-    env = {"DATA_DIR": str(root / "data"), "HORIZONS_MINUTES": HORIZON}
-    starts = import_symbols(lambda *args, env: run_cli(rc_binary, *args, env=env), folder, env)
-    run_cli(rc_binary, "pipeline", env=env, timeout=600)
-    return env, starts
+    return prepare_nse_lake(rc_binary, tmp_path_factory, HORIZON, "nse")
 
 
 @pytest.mark.parametrize("symbol", list(SYMBOLS.values()))

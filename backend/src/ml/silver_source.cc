@@ -8,6 +8,22 @@
 
 namespace rc::ml {
 
+Result<std::vector<Symbol>> ListSilverSymbols(const std::string& data_dir, Timeframe tf) {
+  auto silver = lake::layers::LayerTable::OpenSilverExisting(data_dir);
+  if (!silver) {
+    if (silver.error().code == ErrorCode::kNotFound) {
+      return NotFound("no silver table in " + data_dir + ": run `regimecast pipeline` first");
+    }
+    return tl::unexpected(silver.error());
+  }
+  RC_ASSIGN_OR_RETURN(auto partitions, silver->Partitions());
+  std::vector<Symbol> out;
+  for (const auto& [symbol, timeframe] : partitions) {
+    if (timeframe == tf) out.push_back(symbol);
+  }
+  return out;
+}
+
 Result<SilverSlice> LoadSilver(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
                                const SilverQuery& query) {
   auto silver = lake::layers::LayerTable::OpenSilverExisting(data_dir);

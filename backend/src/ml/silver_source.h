@@ -58,6 +58,10 @@ int64_t MarketNow(const ExchangeCalendar& calendar, Timeframe tf, int64_t last_b
 // calendar.NextBarClose(wall_now, tf).
 int64_t ExpectedNewestBar(const ExchangeCalendar& calendar, Timeframe tf, int64_t wall_now, int64_t fallback);
 
+// Every symbol with a silver partition at timeframe `tf`, sorted (the series a
+// pooled model trains across). Errors: kNotFound when silver does not exist; lake errors.
+Result<std::vector<Symbol>> ListSilverSymbols(const std::string& data_dir, Timeframe tf);
+
 // The regime of every bar of `slice` (the streaming detector folded over the
 // history) and the current one: the newest state, or unknown ("stale") when
 // the data is overdue in market time at `wall_now` (see MarketNow).

@@ -24,22 +24,6 @@ double DirectionalHit(double predicted, double actual) {
   return (predicted > 0) == (actual > 0) ? 1.0 : 0.0;
 }
 
-DirectionalAccuracy AccuracyWithCi(const std::vector<double>& hits, int horizon_bars) {
-  DirectionalAccuracy d;
-  d.n = static_cast<int64_t>(hits.size());
-  if (hits.empty()) {
-    d.value = d.ci_low = d.ci_high = kNaN;
-    return d;
-  }
-  double sum = 0;
-  for (double h : hits) sum += h;
-  d.value = sum / static_cast<double>(hits.size());
-  const double se = std::sqrt(NeweyWestVariance(hits, std::max(0, horizon_bars - 1)) / static_cast<double>(hits.size()));
-  d.ci_low = std::max(0.0, d.value - 1.96 * se);
-  d.ci_high = std::min(1.0, d.value + 1.96 * se);
-  return d;
-}
-
 // Mean and HAC z against 1/2 of sign hits (1 when the forward return has the named sign).
 void SignAgreement(const std::vector<double>& hits, int horizon_bars, RegimeMeaning::PerState& out) {
   if (hits.empty()) {
@@ -102,9 +86,42 @@ RegimeMeaning MeasureRegimeMeaning(const Dataset& ds, size_t first, size_t last,
 
 double Ape(double predicted, double actual) { return std::abs(std::exp(predicted - actual) - 1.0); }
 
+// Per family, the forecasts it would have made on each scored bar.
+struct FamilyTrack {
+  std::vector<double> ape, naive_ape, hits;
+};
+
 std::string LevelName(double level) { return std::to_string(static_cast<int>(std::lround(level * 100))); }
 
 }  // namespace
+
+DirectionalAccuracy DirectionalAccuracyWithCi(const std::vector<double>& hits, int horizon_bars) {
+  DirectionalAccuracy d;
+  d.n = static_cast<int64_t>(hits.size());
+  if (hits.empty()) {
+    d.value = d.ci_low = d.ci_high = d.wilson_low = d.wilson_high = kNaN;
+    return d;
+  }
+  double sum = 0;
+  for (double h : hits) sum += h;
+  const auto n = static_cast<double>(hits.size());
+  d.value = sum / n;
+  const double hac = NeweyWestVariance(hits, std::max(0, horizon_bars - 1));
+  const double se = std::sqrt(hac / n);
+  d.ci_low = std::max(0.0, d.value - 1.96 * se);
+  d.ci_high = std::min(1.0, d.value + 1.96 * se);
+  // Wilson at the effective n: overlapping horizons carry fewer independent
+  // draws than bars (hac > plain variance); with no variance at all, n itself.
+  const double plain = NeweyWestVariance(hits, 0);
+  d.n_effective = hac > 0 && plain > 0 ? std::clamp(n * plain / hac, 1.0, n) : n;
+  const double z = 1.96, m = d.n_effective, p = d.value;
+  const double denom = 1 + z * z / m;
+  const double center = (p + z * z / (2 * m)) / denom;
+  const double half = z / denom * std::sqrt(p * (1 - p) / m + z * z / (4 * m * m));
+  d.wilson_low = std::max(0.0, center - half);
+  d.wilson_high = std::min(1.0, center + half);
+  return d;
+}
 
 Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) {
   RC_RETURN_IF_ERROR(ds.Validate());
@@ -144,6 +161,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   };
   std::deque<Pending> pending;
   std::map<regime::Regime, std::vector<ForecastPoint>> model_by, naive_by;
+  std::map<std::string, FamilyTrack> tracks;
 
   for (size_t block = first; block < last; block += static_cast<size_t>(o.retrain_every)) {
     // At the close of bar `block`, the labels known are those whose horizon
@@ -256,6 +274,18 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
         naive_pts.push_back(np);
         model_by[out.regime].push_back(mp);
         naive_by[out.regime].push_back(np);
+        // Each family's own forecast on this bar (the backtest's Dataset is the
+        // one the experiment was trained on, so the feature row is in its order).
+        if (exp && !p.degraded && exp->record.feature_names == ds.feature_names) {
+          for (const auto& [family, model] : exp->models) {
+            const double r = model->PredictRow(req.features);
+            if (!std::isfinite(r)) continue;
+            FamilyTrack& t = tracks[family];
+            t.ape.push_back(Ape(r, y));
+            t.naive_ape.push_back(Ape(0.0, y));
+            t.hits.push_back(DirectionalHit(r, y));
+          }
+        }
       }
       result.rows.push_back(std::move(out));
     }
@@ -266,7 +296,21 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   sum.naive = ComputeMetrics(naive_pts, levels);
   sum.model_unscaled_bands = ComputeMetrics(unscaled_pts, levels);
   sum.mape_ratio = sum.naive.mape > 0 ? sum.model.mape / sum.naive.mape : kNaN;
-  sum.directional = AccuracyWithCi(hits, ds.horizon_bars);
+  sum.directional = DirectionalAccuracyWithCi(hits, ds.horizon_bars);
+  for (const auto& [family, t] : tracks) {
+    FamilyForecastAccuracy fa;
+    fa.family = family;
+    fa.n = static_cast<int64_t>(t.ape.size());
+    for (size_t idx = 0; idx < t.ape.size(); ++idx) {
+      fa.mape += t.ape[idx];
+      fa.naive_mape += t.naive_ape[idx];
+    }
+    fa.mape /= static_cast<double>(fa.n);
+    fa.naive_mape /= static_cast<double>(fa.n);
+    fa.mape_ratio = fa.naive_mape > 0 ? fa.mape / fa.naive_mape : kNaN;
+    fa.directional = DirectionalAccuracyWithCi(t.hits, ds.horizon_bars);
+    sum.family_forecasts.push_back(std::move(fa));
+  }
   sum.model_vs_naive = DieboldMariano(naive_ape, model_ape, ds.horizon_bars, model_pred, naive_pred);
   sum.no_signal.assign(no_signal.begin(), no_signal.end());
   sum.regime_meaning = MeasureRegimeMeaning(ds, first, last, spacing);
@@ -299,6 +343,14 @@ std::string BacktestCsv(const BacktestResult& r) {
 }
 
 namespace {
+boost::json::object DirectionalJson(const DirectionalAccuracy& d) {
+  using internal::NumberOrNull;
+  return {{"value", NumberOrNull(d.value)},         {"ci95_low", NumberOrNull(d.ci_low)},
+          {"ci95_high", NumberOrNull(d.ci_high)},   {"wilson95_low", NumberOrNull(d.wilson_low)},
+          {"wilson95_high", NumberOrNull(d.wilson_high)}, {"n_effective", NumberOrNull(d.n_effective)},
+          {"n", d.n}};
+}
+
 boost::json::object AdaptiveLevelsJson(const std::map<regime::Regime, std::vector<double>>& levels) {
   boost::json::object out;
   for (const auto& [reg, v] : levels) {
@@ -347,15 +399,21 @@ boost::json::object BacktestSummary::ToJson() const {
   }
   boost::json::array ns;
   for (const auto& f : no_signal) ns.push_back(boost::json::value(f));
+  boost::json::array forecasts;
+  for (const FamilyForecastAccuracy& fa : family_forecasts) {
+    forecasts.push_back(boost::json::object{{"family", fa.family},
+                                            {"n", fa.n},
+                                            {"mape", NumberOrNull(fa.mape)},
+                                            {"naive_mape", NumberOrNull(fa.naive_mape)},
+                                            {"mape_ratio", NumberOrNull(fa.mape_ratio)},
+                                            {"directional_accuracy", DirectionalJson(fa.directional)}});
+  }
   return {{"model", model.ToJson()},
           {"naive", naive.ToJson()},
           {"model_unscaled_bands", model_unscaled_bands.ToJson()},
           {"mape_ratio", NumberOrNull(mape_ratio)},
-          {"directional_accuracy",
-           boost::json::object{{"value", NumberOrNull(directional.value)},
-                               {"ci95_low", NumberOrNull(directional.ci_low)},
-                               {"ci95_high", NumberOrNull(directional.ci_high)},
-                               {"n", directional.n}}},
+          {"directional_accuracy", DirectionalJson(directional)},
+          {"family_forecasts", forecasts},
           {"model_vs_naive", model_vs_naive.ToJson()},
           {"families", fams},
           {"no_signal", ns},
@@ -390,9 +448,10 @@ std::string BacktestSummaryText(const BacktestResult& r) {
                 s.degraded_rows);
   out += buf;
   std::snprintf(buf, sizeof buf,
-                "vs naive: MAPE ratio %.4f  DM t=%.2f (p=%.3f, HAC)  directional accuracy %.3f [95%% CI %.3f, %.3f]\n",
+                "vs naive: MAPE ratio %.4f  DM t=%.2f (p=%.3f, HAC)  directional accuracy %.3f [95%% CI %.3f, %.3f; "
+                "Wilson %.3f, %.3f]\n",
                 s.mape_ratio, s.model_vs_naive.dm_stat, s.model_vs_naive.p_value, s.directional.value,
-                s.directional.ci_low, s.directional.ci_high);
+                s.directional.ci_low, s.directional.ci_high, s.directional.wilson_low, s.directional.wilson_high);
   out += buf;
   line("overall", s.model, s.naive);
   out += "old bands     ";
@@ -407,6 +466,12 @@ std::string BacktestSummaryText(const BacktestResult& r) {
     std::snprintf(buf, sizeof buf, "family %-15s weight %.3f  DM t=%.2f p=%.3f n=%lld%s%s\n", v.family.c_str(),
                   v.pooled_weight, v.skill.dm_stat, v.skill.p_value, static_cast<long long>(v.skill.n),
                   v.no_signal ? "  NO SIGNAL" : "", v.gated_out_reason.empty() ? "" : ("  (" + v.gated_out_reason + ")").c_str());
+    out += buf;
+  }
+  for (const FamilyForecastAccuracy& fa : s.family_forecasts) {
+    std::snprintf(buf, sizeof buf, "alone %-16s n=%-6lld MAPE ratio %.4f  dir.acc %.3f [Wilson 95%% %.3f, %.3f]\n",
+                  fa.family.c_str(), static_cast<long long>(fa.n), fa.mape_ratio, fa.directional.value,
+                  fa.directional.wilson_low, fa.directional.wilson_high);
     out += buf;
   }
   const RegimeMeaning& rm = s.regime_meaning;

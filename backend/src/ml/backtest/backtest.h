@@ -56,10 +56,27 @@ struct BacktestRow {
 
 // Directional accuracy with a 95 % confidence interval whose variance is
 // HAC (Newey-West over horizon - 1 lags: overlapping horizons are not
-// independent draws).
+// independent draws), and the Wilson score interval at the effective sample
+// size that HAC variance implies (n x plain variance / HAC variance): it stays
+// inside [0, 1] and is not symmetric near the edges.
 struct DirectionalAccuracy {
   double value = 0, ci_low = 0, ci_high = 0;
+  double wilson_low = 0, wilson_high = 0;
+  double n_effective = 0;
   int64_t n = 0;
+};
+
+// DirectionalAccuracy of per-forecast hits (1 right sign, 0 wrong, 1/2 for a zero forecast or outcome).
+DirectionalAccuracy DirectionalAccuracyWithCi(const std::vector<double>& hits, int horizon_bars);
+
+// One family's own point forecasts over the backtest (whatever its gating
+// weight): the MAPE ratio to naive and the directional accuracy, so a user
+// sees what, e.g., the pooled model would have done alone.
+struct FamilyForecastAccuracy {
+  std::string family;
+  int64_t n = 0;
+  double mape = 0, naive_mape = 0, mape_ratio = 0;
+  DirectionalAccuracy directional;
 };
 
 // A family as judged by the last retrain: its evidence against naive and
@@ -98,6 +115,7 @@ struct BacktestSummary {
   DirectionalAccuracy directional;                       // the model's
   SkillEvidence model_vs_naive;                          // DM test of the model's APE against naive's
   std::vector<FamilyVerdict> families;                   // from the last retrain
+  std::vector<FamilyForecastAccuracy> family_forecasts;  // every family of each retrain, on the bars it predicted
   std::vector<std::string> no_signal;                    // families with no signal in any retrain
   RegimeMeaning regime_meaning;                          // over the predicted bars with a realized horizon
   std::map<regime::Regime, std::vector<double>> adaptive_levels;  // ACI's effective levels per regime at the end

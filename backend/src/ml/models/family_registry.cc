@@ -8,6 +8,7 @@ namespace {
 struct FamilyEntry {
   const char* name;
   std::unique_ptr<Model> (*make)();
+  bool per_series = true;  // false: needs a column only a pooled run adds (not in FamilyNames())
 };
 
 // One line per family.
@@ -17,6 +18,7 @@ const FamilyEntry kFamilies[] = {
     {"mean_reversion", &internal::MakeMeanReversionModel},
     {"ridge", &internal::MakeRidgeModel},
     {"gbdt", &internal::MakeGbdtModel},
+    {"pooled", &internal::MakePooledModel, false},  // reads the pooled_forecast column (ml/pooled/)
 };
 
 }  // namespace
@@ -24,7 +26,8 @@ const FamilyEntry kFamilies[] = {
 const std::vector<std::string>& FamilyNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const FamilyEntry& e : kFamilies) out.emplace_back(e.name);
+    for (const FamilyEntry& e : kFamilies)
+      if (e.per_series) out.emplace_back(e.name);
     return out;
   }();
   return names;

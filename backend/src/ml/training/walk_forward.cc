@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ml/models/family_registry.h"
+#include "ml/pooled/pooled_forecast.h"
 #include "ml/volatility.h"
 #include "monitoring/standard_metrics.h"
 
@@ -30,6 +31,12 @@ FamilyResult TrainFamily(const std::string& family, const Dataset& ds, const std
   fr.family = family;
   fr.oof.assign(ds.rows(), kNaN);
   FitContext ctx{ds.feature_names, ds.horizon_bars, o.seed, o.nthread_per_family};
+  // The pooled forecast column belongs to the pooled family: every other family
+  // sees it as a constant 0, so ridge gets a zero coefficient for it and gbdt
+  // never splits on it, and their forecasts stay their own (the ensemble's
+  // gain from pooling is then the pooled family's, visible in its weight).
+  const auto pooled_col = std::find(ds.feature_names.begin(), ds.feature_names.end(), kPooledForecastFeature);
+  const bool hide_pooled = family != kPooledFamily && pooled_col != ds.feature_names.end();
   auto fit_on = [&](size_t end) -> Result<std::unique_ptr<Model>> {
     RowList rows;
     for (size_t row = 0; row < end; ++row)
@@ -40,6 +47,7 @@ FamilyResult TrainFamily(const std::string& family, const Dataset& ds, const std
       X.row(static_cast<Eigen::Index>(idx)) = ds.X.row(static_cast<Eigen::Index>(rows[idx]));
       y[static_cast<Eigen::Index>(idx)] = ds.y[static_cast<Eigen::Index>(rows[idx])];
     }
+    if (hide_pooled) X.col(pooled_col - ds.feature_names.begin()).setZero();
     RC_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, CreateModel(family));
     RC_RETURN_IF_ERROR(model->Fit(X, y, ctx));
     return model;
@@ -315,6 +323,9 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
   RC_RETURN_IF_ERROR(ds.Validate());
   RC_ASSIGN_OR_RETURN(std::vector<FoldPlan> folds, PlanFolds(ds, o));
   std::vector<std::string> families = o.families.empty() ? FamilyNames() : o.families;
+  const bool has_pooled_column = std::find(ds.feature_names.begin(), ds.feature_names.end(),
+                                           kPooledForecastFeature) != ds.feature_names.end();
+  if (o.families.empty() && has_pooled_column) families.push_back(kPooledFamily);
   families.erase(std::remove(families.begin(), families.end(), "naive"), families.end());
   families.insert(families.begin(), "naive");  // the baseline is always present
 

@@ -12,5 +12,6 @@ std::unique_ptr<Model> MakeTrendModel();
 std::unique_ptr<Model> MakeMeanReversionModel();
 std::unique_ptr<Model> MakeRidgeModel();
 std::unique_ptr<Model> MakeGbdtModel();
+std::unique_ptr<Model> MakePooledModel();
 
 }  // namespace rc::ml::internal
