@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "ml_fixtures.h"
 #include "testing/matchers.h"
@@ -120,6 +121,44 @@ TEST(BacktestTest, OnAKnownSignalTheModelBeatsNaive) {
   ASSERT_THAT(r, IsOk());
   EXPECT_LT(r->summary.model.mape, r->summary.naive.mape);
   EXPECT_GT(r->summary.model.directional_accuracy, 0.6);
+}
+
+}  // namespace
+}  // namespace rc::ml
+
+namespace rc::ml {
+namespace {
+
+// Hits in runs of `run` equal values (one draw per run: what overlapping horizons do).
+std::vector<double> RunHits(size_t draws, size_t run, double p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::bernoulli_distribution hit(p);
+  std::vector<double> out;
+  for (size_t d = 0; d < draws; ++d) out.insert(out.end(), run, hit(rng) ? 1.0 : 0.0);
+  return out;
+}
+
+TEST(DirectionalAccuracyTest, WilsonIntervalUsesTheEffectiveNumberOfDraws) {
+  // Independent hits: the effective n is about n and the interval covers p.
+  DirectionalAccuracy iid = DirectionalAccuracyWithCi(RunHits(4000, 1, 0.6, 3), 1);
+  EXPECT_EQ(iid.n, 4000);
+  EXPECT_DOUBLE_EQ(iid.n_effective, 4000);
+  EXPECT_LT(iid.wilson_low, 0.6);
+  EXPECT_GT(iid.wilson_high, 0.6);
+  EXPECT_LT(iid.wilson_high - iid.wilson_low, 0.035);
+  // The same number of bars made of 400 draws repeated over a 10-bar horizon:
+  // far fewer independent draws, a much wider interval.
+  DirectionalAccuracy overlapping = DirectionalAccuracyWithCi(RunHits(400, 10, 0.6, 3), 10);
+  EXPECT_EQ(overlapping.n, 4000);
+  EXPECT_LT(overlapping.n_effective, 1000);
+  EXPECT_GT(overlapping.wilson_high - overlapping.wilson_low, 2 * (iid.wilson_high - iid.wilson_low));
+  // Near the edge the Wilson interval stays inside [0, 1] and is not symmetric.
+  DirectionalAccuracy perfect = DirectionalAccuracyWithCi(std::vector<double>(50, 1.0), 1);
+  EXPECT_EQ(perfect.value, 1.0);
+  EXPECT_EQ(perfect.wilson_high, 1.0);
+  EXPECT_GT(perfect.wilson_low, 0.9);
+  EXPECT_LT(perfect.wilson_low, 1.0);
+  EXPECT_TRUE(std::isnan(DirectionalAccuracyWithCi({}, 1).wilson_low));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "ml/backtest/backtest.h"
 #include "ml/pooled/pooled_features.h"
 #include "ml/pooled/pooled_forecast.h"
 #include "ml/pooled/time_cut.h"
@@ -277,6 +278,7 @@ TEST(PooledLeakageTest, AnotherSymbolsRowAtTheSameTimeDoesNotLeakItsFuture) {
 TEST(PooledEdgeTest, APlantedCrossSectionalEdgeIsLearnedAndGetsWeight) {
   const int h = 6;
   const size_t bars = 4000;
+  Dataset edge_target;  // the edge run's series 0 with its pooled column, for the backtest below
   auto run = [&](double theta, uint64_t seed, std::vector<double>* ridge_oof) -> TrainingResult {
     auto prices = LogPrices(4, bars, seed, 0.5, theta);
     std::vector<Dataset> datasets;
@@ -290,6 +292,7 @@ TEST(PooledEdgeTest, APlantedCrossSectionalEdgeIsLearnedAndGetsWeight) {
     }
     Dataset target = datasets[0];
     EXPECT_THAT(AddPooledForecastColumn(target, datasets[0].ts, pooled->forecast[0]), IsOk());
+    if (ridge_oof) edge_target = target;
     WalkForwardOptions wf;
     wf.folds = 3;
     wf.min_train_rows = 800;
@@ -328,6 +331,28 @@ TEST(PooledEdgeTest, APlantedCrossSectionalEdgeIsLearnedAndGetsWeight) {
   EXPECT_GT(w.at("pooled"), 0.5);
   EXPECT_LT(edge.ensemble.overall.mape, edge.Family("naive")->overall.mape * 0.97);
   EXPECT_GT(edge.ensemble.overall.directional_accuracy, 0.56);
+
+  // The live prediction path (as the backtest replays it) predicts with the
+  // pooled family and reports its own forecasts beside the ensemble's.
+  BacktestOptions bo;
+  bo.from_ts = edge_target.ts[2500];
+  bo.to_ts = edge_target.ts[3900];
+  bo.retrain_every = 700;
+  bo.training.folds = 2;
+  bo.training.min_train_rows = 800;
+  bo.training.families = {"naive", "pooled"};
+  auto bt = RunBacktest(edge_target, bo);
+  ASSERT_THAT(bt, IsOk());
+  const auto alone = std::find_if(bt->summary.family_forecasts.begin(), bt->summary.family_forecasts.end(),
+                                  [](const FamilyForecastAccuracy& f) { return f.family == "pooled"; });
+  ASSERT_NE(alone, bt->summary.family_forecasts.end());
+  EXPECT_GT(alone->n, 1000);
+  EXPECT_LT(alone->mape_ratio, 0.97);
+  EXPECT_GT(alone->directional.wilson_low, 0.5);
+  EXPECT_LT(bt->summary.mape_ratio, 0.97);
+  const boost::json::object json = bt->summary.ToJson();
+  EXPECT_TRUE(json.contains("family_forecasts"));
+  EXPECT_TRUE(json.at("directional_accuracy").as_object().contains("wilson95_low"));
 
   TrainingResult none = run(0.0, 29, nullptr);
   const auto& w0 = none.gating.pooled.weights;

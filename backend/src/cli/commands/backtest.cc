@@ -41,17 +41,20 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::Range(50, 10'000'000));
   cmd->add_option("--out", args->out, "Write one row per prediction to this CSV");
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
-  cmd->add_flag("--pooled", args->pooled,
+  CLI::Option* pooled = cmd->add_flag("--pooled", args->pooled,
                 "Add the pooled family: one model (per horizon) trained on the volatility-normalised bars of EVERY "
                 "silver series of this timeframe, walk-forward on folds cut on time across all series. Off by "
                 "default: it reads every series of the lake. It earns ensemble weight only through the skill test");
   cmd->add_option("--pooled-learner", args->pooled_learner, "With --pooled: ridge or gbdt")
-      ->check(CLI::IsMember({"ridge", "gbdt"}));
+      ->check(CLI::IsMember({"ridge", "gbdt"}))
+      ->needs(pooled);
   cmd->add_option("--pooled-block", args->pooled_block, "With --pooled: timestamps between pooled retrains")
-      ->check(CLI::Range(1, 1'000'000));
+      ->check(CLI::Range(1, 1'000'000))
+      ->needs(pooled);
   cmd->add_option("--pooled-min-rows", args->pooled_min_rows,
                   "With --pooled: realized labels (all series) before the first pooled model")
-      ->check(CLI::Range(50, 10'000'000));
+      ->check(CLI::Range(50, 10'000'000))
+      ->needs(pooled);
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
