@@ -9,6 +9,7 @@
 #include <random>
 
 #include "ml/backtest/backtest.h"
+#include "ml/predict/predictor.h"
 #include "ml/pooled/pooled_features.h"
 #include "ml/pooled/pooled_forecast.h"
 #include "ml/pooled/time_cut.h"
@@ -353,6 +354,41 @@ TEST(PooledEdgeTest, APlantedCrossSectionalEdgeIsLearnedAndGetsWeight) {
   const boost::json::object json = bt->summary.ToJson();
   EXPECT_TRUE(json.contains("family_forecasts"));
   EXPECT_TRUE(json.at("directional_accuracy").as_object().contains("wilson95_low"));
+
+  // A prediction whose input row lacks the pooled column (the live path does
+  // not build it) skips the pooled family and renormalises the rest; with the
+  // column, the pooled family carries its weight.
+  ExperimentRecord rec = MakeExperimentRecord(edge, {"S0", "5m", 30}, "orchestrator", {}, WalkForwardOptions{},
+                                              edge_target.ts.back() + kBar);
+  auto exp = MakeLoadedExperiment(rec, edge);
+  IndexEntry entry;
+  entry.key = rec.key;
+  entry.active_experiment = rec.id;
+  entry.gating = rec.gating;
+  PredictionRequest req;
+  const auto last = static_cast<Eigen::Index>(edge_target.rows() - 1);
+  req.feature_names = edge_target.feature_names;
+  req.features = edge_target.X.row(last);
+  req.last_close = edge_target.last_close.back();
+  req.last_bar_ts = edge_target.ts.back();
+  req.bar_spacing_us = kBar;
+  req.now = edge_target.ts.back() + kBar;
+  req.horizon_bars = h;
+  req.regime.regime = regime::Regime::kNeutral;
+  req.recent_vol_per_bar = 0.001;
+  const Prediction with = Predict(req, &entry, exp.get());
+  EXPECT_FALSE(with.degraded);
+  EXPECT_TRUE(with.weights.count("pooled"));
+  req.feature_names.pop_back();  // the pooled column is the last one
+  req.features = edge_target.X.row(last).head(edge_target.X.cols() - 1);
+  const Prediction without = Predict(req, &entry, exp.get());
+  EXPECT_FALSE(without.degraded) << without.degraded_reason;
+  EXPECT_FALSE(without.weights.count("pooled"));
+  EXPECT_TRUE(without.gated_out.count("pooled"));
+  double total = 0;
+  for (const auto& [family, weight] : without.weights) total += weight;
+  EXPECT_FALSE(without.weights.empty());
+  EXPECT_NEAR(total, 1.0, 1e-12);
 
   TrainingResult none = run(0.0, 29, nullptr);
   const auto& w0 = none.gating.pooled.weights;

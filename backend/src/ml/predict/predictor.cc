@@ -6,6 +6,7 @@
 
 #include "core/time.h"
 #include "ml/internal/json_io.h"
+#include "ml/pooled/pooled_forecast.h"
 
 namespace rc::ml {
 
@@ -112,8 +113,12 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
     return p;
   }
 
-  // Feature row in the model's column order.
+  // Feature row in the model's column order. The pooled forecast column is
+  // built only by a pooled run (ml/pooled/); without it the pooled family
+  // cannot predict and is skipped, while every other family ignores that
+  // column (it was hidden from them in training), so 0 stands in for it.
   Eigen::RowVectorXd x(static_cast<Eigen::Index>(rec.feature_names.size()));
+  bool pooled_missing = false;
   bool same_order = req.feature_names == rec.feature_names && req.features.size() == x.size();
   if (same_order) {
     x = req.features;
@@ -121,6 +126,11 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
     for (size_t col = 0; col < rec.feature_names.size(); ++col) {
       auto it = std::find(req.feature_names.begin(), req.feature_names.end(), rec.feature_names[col]);
       if (it == req.feature_names.end() || static_cast<Eigen::Index>(it - req.feature_names.begin()) >= req.features.size()) {
+        if (rec.feature_names[col] == kPooledForecastFeature) {
+          pooled_missing = true;
+          x[static_cast<Eigen::Index>(col)] = 0.0;
+          continue;
+        }
         Degrade(p, req, "feature '" + rec.feature_names[col] + "' missing from the input row");
         return p;
       }
@@ -145,6 +155,10 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
   p.gated_out = weights.gated_out;
   double sum = 0, wsum = 0;
   for (const auto& [family, w] : weights.weights) {
+    if (pooled_missing && family == kPooledFamily) {
+      p.gated_out[family] = std::string("no '") + kPooledForecastFeature + "' in the input row (built only by a pooled run)";
+      continue;
+    }
     auto it = exp->models.find(family);
     if (it == exp->models.end()) {
       p.gated_out[family] = "no model artifact in experiment " + rec.id;
