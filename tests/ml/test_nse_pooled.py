@@ -26,7 +26,8 @@ def nse_lake(rc_binary, tmp_path_factory):
 
 def backtest(rc_binary, env, start, *extra, check=True):
     return run_cli(rc_binary, "backtest", "--symbol", SYMBOL, "--timeframe", "5m", "--horizon-minutes", HORIZON,
-                   "--from", start, "--to", BACKTEST_END, "--json", *extra, env=env, timeout=600, check=check)
+                   "--from", start, "--to", BACKTEST_END, "--retrain-every", "1000", "--json", *extra, env=env,
+                   timeout=600, check=check)
 
 
 def test_pooled_family_is_trained_across_every_series_and_reported_beside_the_ensemble(rc_binary, nse_lake):
