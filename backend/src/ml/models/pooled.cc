@@ -19,6 +19,9 @@ class PooledModel final : public SignalModel {
   std::vector<SignalCandidate> Candidates(const FitContext&) const override {
     return {{kPooledForecastFeature, 1.0}};
   }
+  std::string MissingFeatureHint() const override {
+    return " (only a pooled run builds it: `regimecast backtest --pooled`; train and serving do not yet)";
+  }
 };
 
 }  // namespace

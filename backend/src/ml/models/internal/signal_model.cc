@@ -34,7 +34,7 @@ Status SignalModel::Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, cons
   if (!found) {
     std::string names;
     for (const SignalCandidate& c : Candidates(ctx)) names += " " + c.column;
-    return InvalidArgument("feature_names", family_ + " needs one of the features:" + names);
+    return InvalidArgument("feature_names", family_ + " needs one of the features:" + names + MissingFeatureHint());
   }
   return Ok();
 }

@@ -29,6 +29,8 @@ class SignalModel : public Model {
  protected:
   // The columns this family may use, best-first preference is decided by fit.
   virtual std::vector<SignalCandidate> Candidates(const FitContext& ctx) const = 0;
+  // Appended to the error when none of the candidates is a feature: where to get one.
+  virtual std::string MissingFeatureHint() const { return ""; }
 
  private:
   std::string family_;
