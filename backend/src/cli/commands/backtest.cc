@@ -9,8 +9,9 @@
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
+#include "core/time.h"
 #include "ml/backtest/backtest.h"
-#include "ml/silver_source.h"
+#include "serving/backtest_service.h"
 
 namespace rc::cli {
 
@@ -44,39 +45,21 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     auto to = ParseIsoUtc(args->to, "--to");
     if (!to) return ReportError(ctx, to.error(), 2);
     if (*to <= *from) return ReportError(ctx, InvalidArgument("--to", "must be after --from").value(), 2);
-    // Silver up to --to only: the backtest must not even load later bars.
-    auto slice = ml::LoadSilver(settings->data_dir, series->symbol, series->timeframe, {.until = *to});
-    if (!slice) return ReportError(ctx, slice.error());
-    ml::DatasetSpec spec;
-    spec.feature_names = slice->model_features;
-    spec.horizon_bars = series->horizon_bars;
-    spec.target_column = ml::TargetColumnName(args->series.horizon_minutes);
-    auto dataset = ml::BuildDataset(slice->table, spec);
-    if (!dataset) return ReportError(ctx, dataset.error());
-    ml::BacktestOptions options;
-    options.from_ts = *from;
-    options.to_ts = *to;
-    options.retrain_every = args->retrain_every;
-    options.bar_spacing_us = series->timeframe.DurationMicros();
-    options.training.folds = args->folds;
-    options.training.min_train_rows = args->min_train_rows;
-    options.key = series->key;
-    auto result = ml::RunBacktest(*dataset, options);
-    if (!result) return ReportError(ctx, result.error());
+    serving::BacktestRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, *from, *to,
+                                     args->retrain_every, args->folds, args->min_train_rows};
+    auto run = serving::RunSeriesBacktest(settings->data_dir, request);
+    if (!run) return ReportError(ctx, run.error());
+    const ml::BacktestResult& result = run->result;
     if (!args->out.empty()) {
       std::ofstream out(args->out);
-      out << ml::BacktestCsv(*result);
+      out << ml::BacktestCsv(result);
       if (!out) return ReportError(ctx, IoError("cannot write " + args->out).value());
     }
     if (args->json) {
-      boost::json::object summary = result->summary.ToJson();
-      summary["symbol"] = series->key.symbol;
-      summary["timeframe"] = series->key.timeframe;
-      summary["horizon_minutes"] = series->key.horizon_minutes;
-      summary["predictions"] = result->rows.size();
-      std::cout << boost::json::serialize(summary) << "\n";
+      // The same fields as GET /api/models/backtest (serving/backtest_service.h).
+      std::cout << boost::json::serialize(run->SummaryJson()) << "\n";
     } else {
-      std::cout << ml::BacktestSummaryText(*result);
+      std::cout << ml::BacktestSummaryText(result);
     }
   });
 }
