@@ -5,6 +5,7 @@ start is a mutating route (API_TOKEN)."""
 from __future__ import annotations
 
 import json
+import math
 import time
 
 import jsonschema
@@ -77,19 +78,19 @@ def test_backtest_job_then_summary_as_the_cli_prints_it(server_factory, market_d
     assert [b["level"] for b in summary["model"]["bands"]] == [0.5, 0.8, 0.95]
     assert {f["family"] for f in summary["families"]} >= {"naive", "ridge", "gbdt"}
     assert summary["regimes"] and summary["finished_at"]
-    # The default range is the last 40 % of the series.
-    assert summary["from"] < summary["to"]
+    # The default range is the last 40 % of the series, through its last bar.
+    bars = requests.get(srv.url("/api/bars"), params={"symbol": "TCS.NS", "timeframe": "5m", "session": "all",
+                                                       "limit": 100000}, timeout=10).json()["bars"]
+    first = math.floor(len(bars) * (1 - 0.4))  # serving::kDefaultBacktestShare
+    assert summary["from"].replace(".000000", "") == bars[first]["ts"].replace(".000000", "")
+    assert summary["predictions"] == len(bars) - first
 
     # The CLI over the same range prints the same summary, field for field (the API adds finished_at).
     cli = run_cli(rc_binary, "backtest", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", "180",
                   "--from", summary["from"], "--to", summary["to"], "--json",
                   env={"DATA_DIR": str(market_dir), **HORIZONS}, timeout=300)
     printed = json.loads(cli.stdout)
-    assert set(summary) - set(printed) == {"finished_at"}
-    assert printed["mape_ratio"] == pytest.approx(summary["mape_ratio"])
-    for got, want in zip(printed["model"]["bands"], summary["model"]["bands"]):
-        assert got["coverage"] == pytest.approx(want["coverage"])
-    assert [f["family"] for f in printed["families"]] == [f["family"] for f in summary["families"]]
+    assert_same({k: v for k, v in summary.items() if k != "finished_at"}, printed)
 
     # Another horizon is another summary; the first stays.
     job, _ = follow(srv, start(srv, {**SERIES, "horizon_minutes": 60, "retrain_every": 400}))
@@ -100,6 +101,33 @@ def test_backtest_job_then_summary_as_the_cli_prints_it(server_factory, market_d
     srv.stop()
     again = server_factory(data_dir=market_dir, extra_env=HORIZONS)
     assert latest(again).json() == summary
+
+
+def test_cli_backtest_save_is_what_the_server_answers(server_factory, market_dir, rc_binary):
+    cli = run_cli(rc_binary, "backtest", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", "60",
+                  "--from", "2024-05-20T00:00:00Z", "--to", "2024-06-01T00:00:00Z", "--json", "--save",
+                  env={"DATA_DIR": str(market_dir), **HORIZONS}, timeout=300)
+    printed = json.loads(cli.stdout)
+    srv = server_factory(data_dir=market_dir, extra_env=HORIZONS)
+    saved = latest(srv, horizon_minutes=60).json()
+    assert saved.pop("finished_at")
+    assert_same(saved, printed)
+
+
+def assert_same(got, want, where="summary"):
+    """Equal field for field; numbers to 1e-12 (the two writers may spell a double's last digit differently)."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), (where, set(got) ^ set(want))
+        for key in want:
+            assert_same(got[key], want[key], f"{where}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert_same(g, w, f"{where}[{i}]")
+    elif isinstance(want, float) or isinstance(got, float):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-15), where
+    else:
+        assert got == want, where
 
 
 def test_backtest_without_silver_fails_as_a_job(server):

@@ -2,7 +2,8 @@
 // service would have made at its close, with models trained only on data
 // available then (walk-forward, retrained every N bars); summary vs naive
 // (MAPE ratio, directional accuracy with CI, coverage / width / interval score
-// per level and regime, each family's evidence of skill), as text or --json.
+// per level and regime, each family's evidence of skill), as text or --json;
+// --save keeps it for GET /api/models/backtest.
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     int folds = 3;
     int min_train_rows = 500;
     bool json = false;
+    bool save = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("backtest", "Replay the live prediction path over a past period");
@@ -35,6 +37,8 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::Range(50, 10'000'000));
   cmd->add_option("--out", args->out, "Write one row per prediction to this CSV");
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
+  cmd->add_flag("--save", args->save,
+                "Keep the summary as the series' latest (GET /api/models/backtest, the UI's Models page)");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
@@ -54,6 +58,11 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
       std::ofstream out(args->out);
       out << ml::BacktestCsv(result);
       if (!out) return ReportError(ctx, IoError("cannot write " + args->out).value());
+    }
+    if (args->save) {
+      if (auto saved = serving::SaveBacktestSummary(settings->data_dir, *run, NowMicros()); !saved) {
+        return ReportError(ctx, saved.error());
+      }
     }
     if (args->json) {
       // The same fields as GET /api/models/backtest (serving/backtest_service.h).
