@@ -170,6 +170,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest saved backtest of a series and horizon: MAPE against the random walk, each family's skill verdict and weight, band coverage overall and per regime, directional accuracy */
+        get: operations["GET_api_models_backtest"];
+        put?: never;
+        /** Backtest one series and horizon the way the live service would have predicted it (walk-forward, retrained as it goes); runs as a background job, answers 202 with the job; the summary is then GET /api/models/backtest */
+        post: operations["POST_api_models_backtest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models/clear": {
         parameters: {
             query?: never;
@@ -1042,28 +1060,40 @@ export interface operations {
                             finished_at?: string;
                             id: string;
                             /** @enum {string} */
-                            kind: "train" | "train_batch";
+                            kind: "train" | "train_batch" | "backtest";
                             params: {
                                 bot_name?: string;
                                 folds?: number;
+                                /**
+                                 * Format: date-time
+                                 * @description backtest: first bar predicted, when given
+                                 */
+                                from?: string;
                                 horizon_minutes?: number;
                                 /** @description who asked: api, drift, schedule */
                                 reason?: string;
+                                /** @description backtest: bars between retrains */
+                                retrain_every?: number;
                                 /** @description train_batch: SYMBOL:TF+HORIZON each */
                                 series?: string[];
                                 symbol?: string;
                                 timeframe?: string;
+                                /**
+                                 * Format: date-time
+                                 * @description backtest: end, exclusive, when given
+                                 */
+                                to?: string;
                                 /** @description train_batch: training pool workers */
                                 workers?: number;
                             };
-                            /** @description train_batch: series trained so far */
+                            /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
                             progress?: {
                                 done?: number;
                                 eta_seconds?: number | null;
                                 failed?: number;
                                 total?: number;
                             };
-                            /** @description when succeeded: the training summary, or for train_batch each series' outcome */
+                            /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
                             result?: {
                                 challenger?: string;
                                 champion?: string;
@@ -1085,9 +1115,15 @@ export interface operations {
                                     };
                                 };
                                 folds?: number;
+                                horizon_minutes?: number;
+                                mape_ratio?: number | null;
+                                /** @description backtest: bars predicted */
+                                predictions?: number;
                                 primary_metric?: string;
                                 rows?: number;
                                 silver_version?: number;
+                                symbol?: string;
+                                timeframe?: string;
                             };
                             /** Format: date-time */
                             started_at?: string;
@@ -1138,28 +1174,40 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train" | "train_batch";
+                        kind: "train" | "train_batch" | "backtest";
                         params: {
                             bot_name?: string;
                             folds?: number;
+                            /**
+                             * Format: date-time
+                             * @description backtest: first bar predicted, when given
+                             */
+                            from?: string;
                             horizon_minutes?: number;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
+                            /** @description backtest: bars between retrains */
+                            retrain_every?: number;
                             /** @description train_batch: SYMBOL:TF+HORIZON each */
                             series?: string[];
                             symbol?: string;
                             timeframe?: string;
+                            /**
+                             * Format: date-time
+                             * @description backtest: end, exclusive, when given
+                             */
+                            to?: string;
                             /** @description train_batch: training pool workers */
                             workers?: number;
                         };
-                        /** @description train_batch: series trained so far */
+                        /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
                         progress?: {
                             done?: number;
                             eta_seconds?: number | null;
                             failed?: number;
                             total?: number;
                         };
-                        /** @description when succeeded: the training summary, or for train_batch each series' outcome */
+                        /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
                         result?: {
                             challenger?: string;
                             champion?: string;
@@ -1181,9 +1229,15 @@ export interface operations {
                                 };
                             };
                             folds?: number;
+                            horizon_minutes?: number;
+                            mape_ratio?: number | null;
+                            /** @description backtest: bars predicted */
+                            predictions?: number;
                             primary_metric?: string;
                             rows?: number;
                             silver_version?: number;
+                            symbol?: string;
+                            timeframe?: string;
                         };
                         /** Format: date-time */
                         started_at?: string;
@@ -1297,6 +1351,337 @@ export interface operations {
             };
         };
     };
+    GET_api_models_backtest: {
+        parameters: {
+            query: {
+                /** @description default: the first of HORIZONS_MINUTES */
+                horizon_minutes?: number;
+                /** @description e.g. TCS.NS */
+                symbol: string;
+                /** @description 1m 5m 15m 30m 1h 1d */
+                timeframe: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description regime -> the effective quantile level of each band at the end, adaptive conformal */
+                        adaptive_levels?: {
+                            [key: string]: number[];
+                        };
+                        degraded_rows: number;
+                        directional_accuracy: {
+                            ci95_high: number | null;
+                            ci95_low: number | null;
+                            n: number;
+                            value: number | null;
+                        };
+                        /** @description each family as judged by the last retrain */
+                        families: {
+                            family: string;
+                            /** @description why it got no pooled weight; empty when it kept some */
+                            gated_out?: string;
+                            /** @description forecasts equal naive's: carries no weight of its own */
+                            no_signal: boolean;
+                            pooled_weight: number;
+                            /** @description Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p */
+                            skill_vs_naive: {
+                                dm_stat: number | null;
+                                /** @description forecasts equal naive's on every paired bar */
+                                equals_naive: boolean;
+                                mean_loss_diff?: number | null;
+                                /** @description paired bars behind the test */
+                                n: number;
+                                p_value: number | null;
+                            };
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description when the saved backtest ended
+                         */
+                        finished_at?: string;
+                        folds?: number;
+                        /**
+                         * Format: date-time
+                         * @description first bar predicted
+                         */
+                        from?: string;
+                        horizon_bars: number;
+                        horizon_minutes: number;
+                        /** @description ensemble MAPE / naive MAPE: below 1 beats the random walk */
+                        mape_ratio: number | null;
+                        min_train_rows?: number;
+                        model: {
+                            bands?: {
+                                coverage?: number | null;
+                                interval_score?: number | null;
+                                level: number;
+                                mean_width?: number | null;
+                            }[];
+                            directional_accuracy?: number | null;
+                            mae?: number | null;
+                            mape?: number | null;
+                            n: number;
+                            rmse?: number | null;
+                        };
+                        model_unscaled_bands: {
+                            bands?: {
+                                coverage?: number | null;
+                                interval_score?: number | null;
+                                level: number;
+                                mean_width?: number | null;
+                            }[];
+                            directional_accuracy?: number | null;
+                            mae?: number | null;
+                            mape?: number | null;
+                            n: number;
+                            rmse?: number | null;
+                        };
+                        /** @description Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p */
+                        model_vs_naive: {
+                            dm_stat: number | null;
+                            /** @description forecasts equal naive's on every paired bar */
+                            equals_naive: boolean;
+                            mean_loss_diff?: number | null;
+                            /** @description paired bars behind the test */
+                            n: number;
+                            p_value: number | null;
+                        };
+                        naive: {
+                            bands?: {
+                                coverage?: number | null;
+                                interval_score?: number | null;
+                                level: number;
+                                mean_width?: number | null;
+                            }[];
+                            directional_accuracy?: number | null;
+                            mae?: number | null;
+                            mape?: number | null;
+                            n: number;
+                            rmse?: number | null;
+                        };
+                        /** @description families with no signal in any retrain */
+                        no_signal: string[];
+                        /** @description bars predicted */
+                        predictions: number;
+                        regime_meaning?: {
+                            states?: {
+                                [key: string]: {
+                                    forward_return?: number | null;
+                                    forward_vol?: number | null;
+                                    n: number;
+                                    sign_agreement?: number | null;
+                                    sign_z?: number | null;
+                                };
+                            };
+                            trending?: {
+                                forward_return?: number | null;
+                                forward_vol?: number | null;
+                                n: number;
+                                sign_agreement?: number | null;
+                                sign_z?: number | null;
+                            };
+                            volatile_to_range_vol?: number | null;
+                        };
+                        regimes: {
+                            [key: string]: {
+                                mape_ratio?: number | null;
+                                model: {
+                                    bands?: {
+                                        coverage?: number | null;
+                                        interval_score?: number | null;
+                                        level: number;
+                                        mean_width?: number | null;
+                                    }[];
+                                    directional_accuracy?: number | null;
+                                    mae?: number | null;
+                                    mape?: number | null;
+                                    n: number;
+                                    rmse?: number | null;
+                                };
+                                naive?: {
+                                    bands?: {
+                                        coverage?: number | null;
+                                        interval_score?: number | null;
+                                        level: number;
+                                        mean_width?: number | null;
+                                    }[];
+                                    directional_accuracy?: number | null;
+                                    mae?: number | null;
+                                    mape?: number | null;
+                                    n: number;
+                                    rmse?: number | null;
+                                };
+                            };
+                        };
+                        retrain_every?: number;
+                        retrains: number;
+                        symbol: string;
+                        timeframe: string;
+                        /**
+                         * Format: date-time
+                         * @description end, exclusive
+                         */
+                        to?: string;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    POST_api_models_backtest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description walk-forward folds of each retrain (default 3) */
+                    folds?: number;
+                    /**
+                     * Format: date-time
+                     * @description first bar predicted
+                     */
+                    from?: string;
+                    /** @description default: the first of HORIZONS_MINUTES */
+                    horizon_minutes?: number;
+                    /** @description rows before the first test fold of each retrain (default 500) */
+                    min_train_rows?: number;
+                    /** @description bars between retrains (default 500) */
+                    retrain_every?: number;
+                    symbol: string;
+                    timeframe: string;
+                    /**
+                     * Format: date-time
+                     * @description end, exclusive
+                     */
+                    to?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description when failed */
+                        error?: {
+                            code: string;
+                            field?: string;
+                            message: string;
+                        };
+                        /** Format: date-time */
+                        finished_at?: string;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "train" | "train_batch" | "backtest";
+                        params: {
+                            bot_name?: string;
+                            folds?: number;
+                            /**
+                             * Format: date-time
+                             * @description backtest: first bar predicted, when given
+                             */
+                            from?: string;
+                            horizon_minutes?: number;
+                            /** @description who asked: api, drift, schedule */
+                            reason?: string;
+                            /** @description backtest: bars between retrains */
+                            retrain_every?: number;
+                            /** @description train_batch: SYMBOL:TF+HORIZON each */
+                            series?: string[];
+                            symbol?: string;
+                            timeframe?: string;
+                            /**
+                             * Format: date-time
+                             * @description backtest: end, exclusive, when given
+                             */
+                            to?: string;
+                            /** @description train_batch: training pool workers */
+                            workers?: number;
+                        };
+                        /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
+                        progress?: {
+                            done?: number;
+                            eta_seconds?: number | null;
+                            failed?: number;
+                            total?: number;
+                        };
+                        /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
+                        result?: {
+                            challenger?: string;
+                            champion?: string;
+                            experiment_id?: string;
+                            families?: {
+                                [key: string]: {
+                                    /** @description level in percent -> coverage and mean width */
+                                    bands?: {
+                                        [key: string]: {
+                                            coverage?: number | null;
+                                            mean_width?: number | null;
+                                        };
+                                    };
+                                    directional_accuracy?: number | null;
+                                    error?: string;
+                                    mape?: number | null;
+                                    ok: boolean;
+                                    rmse?: number | null;
+                                };
+                            };
+                            folds?: number;
+                            horizon_minutes?: number;
+                            mape_ratio?: number | null;
+                            /** @description backtest: bars predicted */
+                            predictions?: number;
+                            primary_metric?: string;
+                            rows?: number;
+                            silver_version?: number;
+                            symbol?: string;
+                            timeframe?: string;
+                        };
+                        /** Format: date-time */
+                        started_at?: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        /** Format: date-time */
+                        submitted_at: string;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     POST_api_models_clear: {
         parameters: {
             query?: never;
@@ -1388,28 +1773,40 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train" | "train_batch";
+                        kind: "train" | "train_batch" | "backtest";
                         params: {
                             bot_name?: string;
                             folds?: number;
+                            /**
+                             * Format: date-time
+                             * @description backtest: first bar predicted, when given
+                             */
+                            from?: string;
                             horizon_minutes?: number;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
+                            /** @description backtest: bars between retrains */
+                            retrain_every?: number;
                             /** @description train_batch: SYMBOL:TF+HORIZON each */
                             series?: string[];
                             symbol?: string;
                             timeframe?: string;
+                            /**
+                             * Format: date-time
+                             * @description backtest: end, exclusive, when given
+                             */
+                            to?: string;
                             /** @description train_batch: training pool workers */
                             workers?: number;
                         };
-                        /** @description train_batch: series trained so far */
+                        /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
                         progress?: {
                             done?: number;
                             eta_seconds?: number | null;
                             failed?: number;
                             total?: number;
                         };
-                        /** @description when succeeded: the training summary, or for train_batch each series' outcome */
+                        /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
                         result?: {
                             challenger?: string;
                             champion?: string;
@@ -1431,9 +1828,15 @@ export interface operations {
                                 };
                             };
                             folds?: number;
+                            horizon_minutes?: number;
+                            mape_ratio?: number | null;
+                            /** @description backtest: bars predicted */
+                            predictions?: number;
                             primary_metric?: string;
                             rows?: number;
                             silver_version?: number;
+                            symbol?: string;
+                            timeframe?: string;
                         };
                         /** Format: date-time */
                         started_at?: string;

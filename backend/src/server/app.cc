@@ -12,6 +12,7 @@
 #include "server/curated_routes.h"
 #include "monitoring/standard_metrics.h"
 #include "server/api_token.h"
+#include "server/backtest_routes.h"
 #include "server/data_routes.h"
 #include "server/http_server.h"
 #include "server/model_routes.h"
@@ -154,6 +155,7 @@ Status App::Init() {
   AddSystemRoutes();
   AddPredictionRoutes(*this, *runtime_);
   AddModelRoutes(*this, *runtime_);
+  AddBacktestRoutes(*this, *runtime_);
   AddCuratedRoutes(*this, *runtime_);
   AddDataRoutes(*this, *runtime_);
   AddWatchlistRoutes(*this);

@@ -1,7 +1,6 @@
 #include "server/data_routes.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <cmath>
 
 #include "core/calendar.h"
@@ -12,6 +11,7 @@
 #include "ml/silver_source.h"
 #include "server/app.h"
 #include "server/openapi_schemas.h"
+#include "server/query_params.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -24,37 +24,20 @@ struct SeriesQuery {
   size_t limit = 500;
 };
 
-std::optional<std::string> Param(const Request& request, const std::string& name) {
-  auto it = request.query.find(name);
-  if (it == request.query.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
-
 // A positive count query parameter (limit, history). Errors: kInvalidArgument naming it.
 Result<size_t> ParseCount(const Request& request, const std::string& name, size_t default_value) {
-  auto text = Param(request, name);
-  if (!text) return default_value;
-  size_t value = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || ptr != text->data() + text->size() || value < 1 || value > 100'000) {
-    return InvalidArgument(name, "must be an integer in 1..100000");
-  }
-  return value;
+  RC_ASSIGN_OR_RETURN(std::optional<int64_t> value, ParseIntParam(request, name, 1, 100'000));
+  return value ? static_cast<size_t>(*value) : default_value;
 }
 
 Result<SeriesQuery> ParseSeriesQuery(const Request& request, size_t default_limit = 500) {
-  auto symbol_text = Param(request, "symbol");
-  if (!symbol_text) return InvalidArgument("symbol", "query parameter is required");
-  auto tf_text = Param(request, "timeframe");
-  if (!tf_text) return InvalidArgument("timeframe", "query parameter is required");
-  RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(*symbol_text, "symbol"));
-  RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(*tf_text, "timeframe"));
-  SeriesQuery query{symbol, tf, std::nullopt, std::nullopt, default_limit};
-  if (auto from = Param(request, "from")) {
+  RC_ASSIGN_OR_RETURN(SeriesParams series, ParseSeriesParams(request));
+  SeriesQuery query{series.symbol, series.timeframe, std::nullopt, std::nullopt, default_limit};
+  if (auto from = request.QueryParam("from")) {
     RC_ASSIGN_OR_RETURN(int64_t t, ParseIsoUtc(*from, "from"));
     query.from = t;
   }
-  if (auto to = Param(request, "to")) {
+  if (auto to = request.QueryParam("to")) {
     RC_ASSIGN_OR_RETURN(int64_t t, ParseIsoUtc(*to, "to"));
     query.to = t;
   }
@@ -102,7 +85,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                [data_dir](const Request& request) {
                  auto q = ParseSeriesQuery(request);
                  if (!q) return ErrorResponse(q.error());
-                 const std::string session = Param(request, "session").value_or("regular");
+                 const std::string session = request.QueryParam("session").value_or("regular");
                  if (session != "regular" && session != "all") {
                    return ErrorResponse(Error{ErrorCode::kInvalidArgument, "must be regular or all", "session"});
                  }
@@ -126,7 +109,7 @@ void AddDataRoutes(App& app, serving::Runtime& runtime) {
                [data_dir](const Request& request) {
                  auto q = ParseSeriesQuery(request);
                  if (!q) return ErrorResponse(q.error());
-                 auto preset = Param(request, "preset");
+                 auto preset = request.QueryParam("preset");
                  if (!preset) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "query parameter is required", "preset"});
                  // Indicators need their warm-up: compute over everything up to `to`, return the tail.
                  SeriesQuery all = *q;

@@ -11,6 +11,12 @@ std::string Request::Header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+std::optional<std::string> Request::QueryParam(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
 Response JsonResponse(int status, std::string json_text) {
   Response response;
   response.status = status;

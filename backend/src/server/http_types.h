@@ -27,6 +27,8 @@ struct Request {
 
   // Header value or "" (name in lower case).
   std::string Header(const std::string& lower_name) const;
+  // Query parameter value; nullopt when absent or empty (`?symbol=` gives no symbol).
+  std::optional<std::string> QueryParam(const std::string& name) const;
 };
 
 struct Response {

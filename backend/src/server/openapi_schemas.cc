@@ -185,7 +185,7 @@ std::string ModelEntrySchema() {
 
 std::string JobSchema() {
   return std::string(R"({"type":"object","required":["id","kind","state","submitted_at","params"],
-    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train","train_batch"]},
+    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train","train_batch","backtest"]},
       "state":{"type":"string","enum":["queued","running","succeeded","failed"]},
       "submitted_at":{"type":"string","format":"date-time"},"started_at":{"type":"string","format":"date-time"},
       "finished_at":{"type":"string","format":"date-time"},
@@ -193,12 +193,17 @@ std::string JobSchema() {
         "timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},"folds":{"type":"integer"},
         "reason":{"type":"string","description":"who asked: api, drift, schedule"},
         "series":{"type":"array","items":{"type":"string"},"description":"train_batch: SYMBOL:TF+HORIZON each"},
-        "workers":{"type":"integer","description":"train_batch: training pool workers"}}},
-      "progress":{"type":"object","description":"train_batch: series trained so far",
+        "workers":{"type":"integer","description":"train_batch: training pool workers"},
+        "retrain_every":{"type":"integer","description":"backtest: bars between retrains"},
+        "from":{"type":"string","format":"date-time","description":"backtest: first bar predicted, when given"},
+        "to":{"type":"string","format":"date-time","description":"backtest: end, exclusive, when given"}}},
+      "progress":{"type":"object","description":"train_batch: series trained so far; backtest: steps done of 2, run then saved",
         "properties":{"done":{"type":"integer"},"failed":{"type":"integer"},"total":{"type":"integer"},
           "eta_seconds":)") + kNullableNumber + R"(}},
-      "result":{"type":"object","description":"when succeeded: the training summary, or for train_batch each series' outcome",
-        "properties":{"experiment_id":{"type":"string"},"champion":{"type":"string"},"challenger":{"type":"string"},
+      "result":{"type":"object","description":"when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest",
+        "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+          "predictions":{"type":"integer","description":"backtest: bars predicted"},
+          "mape_ratio":)" + kNullableNumber + R"(,"experiment_id":{"type":"string"},"champion":{"type":"string"},"challenger":{"type":"string"},
           "rows":{"type":"integer"},"folds":{"type":"integer"},"silver_version":{"type":"integer"},
           "primary_metric":{"type":"string"},
           "families":{"type":"object","additionalProperties":{"type":"object","required":["ok"],"properties":{
@@ -287,6 +292,49 @@ std::string CuratedResultSchema() {
     "properties":{"id":{"type":"string","description":"the curated experiment"},
       "key":{"type":"string","description":"SYMBOL|TIMEFRAME|HORIZON"},
       "model":)" + ModelEntrySchema() + "}}";
+}
+
+std::string BacktestSummarySchema() {
+  const std::string number = kNullableNumber;
+  const std::string skill = R"({"type":"object","required":["n","dm_stat","p_value","equals_naive"],"properties":{
+    "n":{"type":"integer","description":"paired bars behind the test"},
+    "mean_loss_diff":)" + number + R"(,"dm_stat":)" + number + R"(,"p_value":)" + number + R"(,
+    "equals_naive":{"type":"boolean","description":"forecasts equal naive's on every paired bar"}},
+    "description":"Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p"})";
+  const std::string per_state = R"({"type":"object","required":["n"],"properties":{"n":{"type":"integer"},
+    "forward_vol":)" + number + R"(,"forward_return":)" + number + R"(,"sign_agreement":)" + number +
+                                R"(,"sign_z":)" + number + "}}";
+  return R"({"type":"object",
+    "required":["symbol","timeframe","horizon_minutes","predictions","model","naive","model_unscaled_bands","mape_ratio",
+                "directional_accuracy","model_vs_naive","families","no_signal","regimes","horizon_bars","retrains",
+                "degraded_rows"],
+    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+      "predictions":{"type":"integer","description":"bars predicted"},
+      "from":{"type":"string","format":"date-time","description":"first bar predicted"},
+      "to":{"type":"string","format":"date-time","description":"end, exclusive"},
+      "retrain_every":{"type":"integer"},"folds":{"type":"integer"},"min_train_rows":{"type":"integer"},
+      "finished_at":{"type":"string","format":"date-time","description":"when the saved backtest ended"},
+      "model":)" + MetricSetSchema(false) + R"(,"naive":)" + MetricSetSchema(false) +
+         R"(,"model_unscaled_bands":)" + MetricSetSchema(false) + R"(,
+      "mape_ratio":{"type":["number","null"],"description":"ensemble MAPE / naive MAPE: below 1 beats the random walk"},
+      "directional_accuracy":{"type":"object","required":["value","ci95_low","ci95_high","n"],"properties":{
+        "value":)" + number + R"(,"ci95_low":)" + number + R"(,"ci95_high":)" + number + R"(,"n":{"type":"integer"}}},
+      "model_vs_naive":)" + skill + R"(,
+      "families":{"type":"array","items":{"type":"object","required":["family","skill_vs_naive","no_signal","pooled_weight"],
+        "properties":{"family":{"type":"string"},"skill_vs_naive":)" + skill + R"(,
+          "no_signal":{"type":"boolean","description":"forecasts equal naive's: carries no weight of its own"},
+          "pooled_weight":{"type":"number"},
+          "gated_out":{"type":"string","description":"why it got no pooled weight; empty when it kept some"}}},
+        "description":"each family as judged by the last retrain"},
+      "no_signal":{"type":"array","items":{"type":"string"},"description":"families with no signal in any retrain"},
+      "regime_meaning":{"type":"object","properties":{
+        "states":{"type":"object","additionalProperties":)" + per_state + R"(},
+        "volatile_to_range_vol":)" + number + R"(,"trending":)" + per_state + R"(}},
+      "adaptive_levels":{"type":"object","additionalProperties":{"type":"array","items":{"type":"number"}},
+        "description":"regime -> the effective quantile level of each band at the end, adaptive conformal"},
+      "regimes":{"type":"object","additionalProperties":{"type":"object","required":["model"],"properties":{
+        "model":)" + MetricSetSchema(false) + R"(,"naive":)" + MetricSetSchema(false) + R"(,"mape_ratio":)" + number + R"(}}},
+      "horizon_bars":{"type":"integer"},"retrains":{"type":"integer"},"degraded_rows":{"type":"integer"}}})";
 }
 
 }  // namespace rc::server

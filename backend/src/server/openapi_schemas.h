@@ -41,5 +41,9 @@ std::string JobsResponseSchema();
 std::string ExperimentsResponseSchema();
 std::string ClearModelsResponseSchema();
 std::string CuratedResultSchema();
+// The summary of a prediction backtest (serving/backtest_service.h SummaryJson,
+// the fields of `regimecast backtest --json`, plus `finished_at` once saved).
+// Open to fields and families added later: a reader shows what it does not know generically.
+std::string BacktestSummarySchema();
 
 }  // namespace rc::server

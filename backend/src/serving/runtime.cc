@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "core/json_text.h"
@@ -177,6 +178,55 @@ Result<std::string> Runtime::SubmitBatchTraining(const std::vector<TrainRequest>
                                     ""});
       });
   if (id) spdlog::info("training job {} queued ({}): {} series", *id, reason, requests.size());
+  return id;
+}
+
+Result<std::string> Runtime::SubmitBacktest(const BacktestRequest& request, const std::string& reason) {
+  RC_RETURN_IF_ERROR(ValidateBacktestRequest(request));
+  boost::json::object params{{"symbol", request.symbol.str()},
+                             {"timeframe", std::string(request.timeframe.ToString())},
+                             {"horizon_minutes", request.horizon_minutes},
+                             {"retrain_every", request.retrain_every},
+                             {"folds", request.folds},
+                             {"reason", reason}};
+  if (request.from) params["from"] = FormatIsoUtc(*request.from);
+  if (request.to) params["to"] = FormatIsoUtc(*request.to);
+  auto id = jobs_.Submit(
+      "backtest", std::move(params),
+      [this, request, request_id = CurrentRequestId()](JobContext& job) -> Result<boost::json::value> {
+        ScopedRequestId log_scope(request_id);
+        constexpr int64_t kSteps = 2;  // the backtest, then its summary saved
+        job.ReportProgress(JobProgress{0, 0, kSteps, std::nullopt});
+        std::optional<Result<SeriesBacktest>> run;
+        // The training pool: a backtest retrains as it goes and must yield to serving as training does.
+        training_pool_.ParallelFor(1, [&](size_t) {
+          ScopedRequestId worker_scope(request_id);
+          run = RunSeriesBacktest(options_.data_dir, request);
+        });
+        if (!run) return Unavailable("the service shut down before the backtest ran");
+        if (!*run) return tl::unexpected(run->error());
+        job.ReportProgress(JobProgress{1, 0, kSteps, std::nullopt});
+        auto saved = SaveBacktestSummary(options_.data_dir, **run, NowMicros());
+        storage_.Record("backtest", saved);
+        RC_RETURN_IF_ERROR(saved);
+        job.ReportProgress(JobProgress{2, 0, kSteps, 0.0});
+        const BacktestRequest& r = (*run)->request;
+        const ml::BacktestSummary& summary = (*run)->result.summary;
+        spdlog::info("backtest {} {} +{}m finished: {} predictions, MAPE ratio to naive {:.4f}", r.symbol.str(),
+                     r.timeframe.ToString(), r.horizon_minutes, (*run)->result.rows.size(), summary.mape_ratio);
+        boost::json::object headline{{"symbol", r.symbol.str()},
+                                     {"timeframe", std::string(r.timeframe.ToString())},
+                                     {"horizon_minutes", r.horizon_minutes},
+                                     {"predictions", (*run)->result.rows.size()},
+                                     {"mape_ratio", std::isfinite(summary.mape_ratio)
+                                                        ? boost::json::value(summary.mape_ratio)
+                                                        : boost::json::value(nullptr)}};
+        return boost::json::value(std::move(headline));
+      });
+  if (id) {
+    spdlog::info("backtest job {} queued ({}): {} {} +{}m", *id, reason, request.symbol.str(),
+                 request.timeframe.ToString(), request.horizon_minutes);
+  }
   return id;
 }
 

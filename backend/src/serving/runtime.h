@@ -29,6 +29,7 @@
 #include "core/time.h"
 #include "regime/detector.h"
 #include "serving/adaptive_bands.h"
+#include "serving/backtest_service.h"
 #include "serving/broadcaster.h"
 #include "serving/gold_log.h"
 #include "serving/job_runner.h"
@@ -95,6 +96,13 @@ class Runtime {
   // fails otherwise, keeping the per-series result either way. Errors: as
   // SubmitTraining; kInvalidArgument "series" for an empty list.
   Result<std::string> SubmitBatchTraining(const std::vector<TrainRequest>& requests, const std::string& reason);
+
+  // Queues a "backtest" job: RunSeriesBacktest on the training pool, its
+  // summary saved for GET /api/models/backtest (SaveBacktestSummary) and
+  // returned, trimmed to the headline, as the job's result. Progress counts
+  // its two steps (backtest run, summary saved). Errors: as
+  // ValidateBacktestRequest; kRateLimited (queue full), kUnavailable.
+  Result<std::string> SubmitBacktest(const BacktestRequest& request, const std::string& reason);
 
   // Runs `fn` with registry writes serialised (pruning, curating), then
   // reloads the experiments of every series.

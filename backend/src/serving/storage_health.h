@@ -9,7 +9,7 @@
 // rows queued, the bar cycle re-runs what did not land).
 //
 // Write paths: "raw" (the bar cycle's raw commit), "pipeline" (bronze and
-// silver), "gold_log" (group commits), "gold_compaction", "training"
+// silver), "gold_log" (group commits), "gold_compaction", "training", "backtest" (saving a backtest summary)
 // (experiment registry).
 //
 //   StorageHealth health;

@@ -8,6 +8,18 @@
 
 namespace rc::serving {
 
+Result<SeriesDataset> LoadSeriesDataset(const std::string& data_dir, const Symbol& symbol, Timeframe timeframe,
+                                        int horizon_minutes, const ml::SilverQuery& query) {
+  RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(timeframe, horizon_minutes));
+  RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir, symbol, timeframe, query));
+  ml::DatasetSpec spec;
+  spec.feature_names = slice.model_features;
+  spec.horizon_bars = horizon_bars;
+  spec.target_column = ml::TargetColumnName(horizon_minutes);
+  RC_ASSIGN_OR_RETURN(ml::Dataset dataset, ml::BuildDataset(slice.table, spec));
+  return SeriesDataset{std::move(dataset), slice.silver_version, slice.feature_set_version};
+}
+
 Status ValidateTrainRequest(const TrainRequest& request) {
   if (request.bot != "orchestrator" && !ml::IsKnownFamily(request.bot)) {
     std::string names = "orchestrator";
@@ -25,15 +37,11 @@ Status ValidateTrainRequest(const TrainRequest& request) {
 
 Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request, Mutex* registry_mutex) {
   RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
-  RC_ASSIGN_OR_RETURN(int horizon_bars, ml::HorizonBars(request.timeframe, request.horizon_minutes));
   ml::SilverQuery query;
   query.closed_by = request.until;  // train on what was known at `until`
-  RC_ASSIGN_OR_RETURN(ml::SilverSlice slice, ml::LoadSilver(data_dir, request.symbol, request.timeframe, query));
-  ml::DatasetSpec spec;
-  spec.feature_names = slice.model_features;
-  spec.horizon_bars = horizon_bars;
-  spec.target_column = ml::TargetColumnName(request.horizon_minutes);
-  RC_ASSIGN_OR_RETURN(ml::Dataset dataset, ml::BuildDataset(slice.table, spec));
+  RC_ASSIGN_OR_RETURN(SeriesDataset series,
+                      LoadSeriesDataset(data_dir, request.symbol, request.timeframe, request.horizon_minutes, query));
+  const ml::Dataset& dataset = series.dataset;
   ml::WalkForwardOptions options;
   options.folds = request.folds;
   options.min_train_rows = request.min_train_rows;
@@ -43,20 +51,20 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   RC_ASSIGN_OR_RETURN(ml::TrainingResult result, ml::RunWalkForward(dataset, options));
   const ml::ExperimentKey key{request.symbol.str(), std::string(request.timeframe.ToString()),
                               request.horizon_minutes};
-  const ml::DataVersion data{std::to_string(slice.silver_version),
-                             "silver/features@" + std::to_string(slice.silver_version) + " " + key.ToString() + " " +
-                                 slice.feature_set_version,
+  const ml::DataVersion data{std::to_string(series.silver_version),
+                             "silver/features@" + std::to_string(series.silver_version) + " " + key.ToString() + " " +
+                                 series.feature_set_version,
                              result.first_ts, result.last_ts, result.rows};
   ml::ExperimentRegistry registry(data_dir);
   const auto record =
       ml::MakeExperimentRecord(result, key, orchestrator ? "orchestrator" : "single", data, options, NowMicros());
   if (registry_mutex == nullptr) {
     RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
-    return TrainOutcome{std::move(id), std::move(result), slice.silver_version};
+    return TrainOutcome{std::move(id), std::move(result), series.silver_version};
   }
   MutexLock recording(*registry_mutex);
   RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
-  return TrainOutcome{std::move(id), std::move(result), slice.silver_version};
+  return TrainOutcome{std::move(id), std::move(result), series.silver_version};
 }
 
 boost::json::object TrainOutcome::SummaryJson() const {

@@ -15,6 +15,8 @@
 #include "core/mutex.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
+#include "ml/dataset.h"
+#include "ml/silver_source.h"
 #include "ml/training/walk_forward.h"
 
 namespace rc::serving {
@@ -38,6 +40,20 @@ struct TrainOutcome {
   // experiment_id, champion, challenger, rows, folds, per-family overall metrics.
   boost::json::object SummaryJson() const;
 };
+
+// A series' silver (as `query` selects it) as the dataset of one horizon: the
+// feature set's model features, the forward return over the horizon as target.
+struct SeriesDataset {
+  ml::Dataset dataset;
+  int64_t silver_version = -1;      // the silver version read
+  std::string feature_set_version;  // e.g. "core_v1"
+};
+
+// Errors: ml::HorizonBars's (kInvalidArgument "horizon_minutes"); kNotFound
+// without silver rows; kInvalidArgument naming a column silver lacks (the
+// horizon's target when it is not in HORIZONS_MINUTES).
+Result<SeriesDataset> LoadSeriesDataset(const std::string& data_dir, const Symbol& symbol, Timeframe timeframe,
+                                        int horizon_minutes, const ml::SilverQuery& query);
 
 // Validates the request. Errors: kInvalidArgument naming "bot", "folds",
 // "min_train_rows" or "horizon_minutes".

@@ -2,18 +2,19 @@
 // service would have made at its close, with models trained only on data
 // available then (walk-forward, retrained every N bars); summary vs naive
 // (MAPE ratio, directional accuracy with CI, coverage / width / interval score
-// per level and regime, each family's evidence of skill), as text or --json.
-// --pooled adds the pooled family: a model trained across every silver series
-// of the timeframe on time-cut folds (ml/pooled/), up to --to as well.
+// per level and regime, each family's evidence of skill), as text or --json;
+// --save keeps it for GET /api/models/backtest. --pooled adds the pooled
+// family: a model trained across every silver series of the timeframe on
+// time-cut folds (ml/pooled/), up to --to as well.
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
+#include "core/time.h"
 #include "ml/backtest/backtest.h"
-#include "ml/pooled/pooled_silver.h"
-#include "ml/silver_source.h"
+#include "serving/backtest_service.h"
 
 namespace rc::cli {
 
@@ -29,6 +30,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     std::string pooled_learner = "ridge";
     int pooled_block = 250;
     int pooled_min_rows = 1000;
+    bool save = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("backtest", "Replay the live prediction path over a past period");
@@ -55,6 +57,8 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
                   "With --pooled: realized labels (all series) before the first pooled model")
       ->check(CLI::Range(50, 10'000'000))
       ->needs(pooled);
+  cmd->add_flag("--save", args->save,
+                "Keep the summary as the series' latest (GET /api/models/backtest, the UI's Models page)");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
@@ -65,62 +69,34 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     auto to = ParseIsoUtc(args->to, "--to");
     if (!to) return ReportError(ctx, to.error(), 2);
     if (*to <= *from) return ReportError(ctx, InvalidArgument("--to", "must be after --from").value(), 2);
-    // Silver up to --to only: the backtest must not even load later bars.
-    auto slice = ml::LoadSilver(settings->data_dir, series->symbol, series->timeframe, {.until = *to});
-    if (!slice) return ReportError(ctx, slice.error());
-    ml::DatasetSpec spec;
-    spec.feature_names = slice->model_features;
-    spec.horizon_bars = series->horizon_bars;
-    spec.target_column = ml::TargetColumnName(args->series.horizon_minutes);
-    auto dataset = ml::BuildDataset(slice->table, spec);
-    if (!dataset) return ReportError(ctx, dataset.error());
-    boost::json::object pooled_info{{"enabled", args->pooled}};
+    serving::BacktestRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, *from, *to,
+                                     args->retrain_every, args->folds, args->min_train_rows, {}};
     if (args->pooled) {
-      ml::PooledOptions pooled_options;
-      pooled_options.learner = args->pooled_learner;
-      pooled_options.time_cut.block_timestamps = args->pooled_block;
-      pooled_options.time_cut.min_train_rows = args->pooled_min_rows;
-      auto run = ml::RunPooledOnSilver(settings->data_dir, series->timeframe, args->series.horizon_minutes,
-                                       {.until = *to}, pooled_options);
-      if (!run) return ReportError(ctx, run.error());
-      if (auto added = run->AddColumnTo(series->symbol, *dataset); !added) return ReportError(ctx, added.error());
-      boost::json::array names;
-      for (const ml::PooledSeries& s : run->series) names.push_back(boost::json::value(s.name));
-      pooled_info["learner"] = args->pooled_learner;
-      pooled_info["series"] = names;
-      pooled_info["blocks"] = run->forecasts.blocks.size();
-      pooled_info["fitted_blocks"] = run->forecasts.fitted_blocks;
-      pooled_info["last_train_rows"] = run->forecasts.last_train_rows;
-      pooled_info["last_model"] = run->forecasts.last_model;
+      ml::PooledOptions pooled;
+      pooled.learner = args->pooled_learner;
+      pooled.time_cut.block_timestamps = args->pooled_block;
+      pooled.time_cut.min_train_rows = args->pooled_min_rows;
+      request.pooled = pooled;
     }
-    ml::BacktestOptions options;
-    options.from_ts = *from;
-    options.to_ts = *to;
-    options.retrain_every = args->retrain_every;
-    options.bar_spacing_us = series->timeframe.DurationMicros();
-    options.training.folds = args->folds;
-    options.training.min_train_rows = args->min_train_rows;
-    options.key = series->key;
-    auto result = ml::RunBacktest(*dataset, options);
-    if (!result) return ReportError(ctx, result.error());
+    auto run = serving::RunSeriesBacktest(settings->data_dir, request);
+    if (!run) return ReportError(ctx, run.error());
+    const ml::BacktestResult& result = run->result;
     if (!args->out.empty()) {
       std::ofstream out(args->out);
-      out << ml::BacktestCsv(*result);
+      out << ml::BacktestCsv(result);
       if (!out) return ReportError(ctx, IoError("cannot write " + args->out).value());
     }
-    if (args->json) {
-      boost::json::object summary = result->summary.ToJson();
-      summary["symbol"] = series->key.symbol;
-      summary["timeframe"] = series->key.timeframe;
-      summary["horizon_minutes"] = series->key.horizon_minutes;
-      summary["predictions"] = result->rows.size();
-      summary["pooled"] = pooled_info;
-      std::cout << boost::json::serialize(summary) << "\n";
-    } else {
-      std::cout << ml::BacktestSummaryText(*result);
-      if (args->pooled) {
-        std::cout << "pooled: " << boost::json::serialize(pooled_info) << "\n";
+    if (args->save) {
+      if (auto saved = serving::SaveBacktestSummary(settings->data_dir, *run, NowMicros()); !saved) {
+        return ReportError(ctx, saved.error());
       }
+    }
+    if (args->json) {
+      // The same fields as GET /api/models/backtest (serving/backtest_service.h).
+      std::cout << boost::json::serialize(run->SummaryJson()) << "\n";
+    } else {
+      std::cout << ml::BacktestSummaryText(result);
+      if (args->pooled) std::cout << "pooled: " << boost::json::serialize(run->pooled_info) << "\n";
     }
   });
 }

@@ -1,0 +1,74 @@
+// The Models page's forecast-quality panel against the real binary and the
+// trained TCS.NS 5m market of global-setup.ts: before any backtest it shows
+// the training run's out-of-fold numbers (and says so); "Run backtest" starts
+// the job, shows its progress, and the panel then shows the numbers
+// GET /api/models/backtest answers — also after a reload.
+import { expect, test, type Page } from '@playwright/test'
+import { join } from 'node:path'
+import { artifacts, Backend, freePort } from './backend'
+
+const SERIES = 'symbol=TCS.NS&timeframe=5m&horizon_minutes=180'
+const pct = (v: number, digits = 1) => `${(v * 100).toFixed(digits)}%`
+
+test('models page: run a backtest and read the verdict, families and coverage from the API', async ({ page }) => {
+  const backend = new Backend(await freePort())
+  await backend.start()
+  try {
+    await runAndRead(page, backend)
+  } finally {
+    await backend.stop()
+  }
+})
+
+async function runAndRead(page: Page, backend: Backend) {
+  const before = await fetch(`${backend.base}/api/models/backtest?${SERIES}`)
+  expect(before.status).toBe(404)
+
+  await page.goto(`${backend.base}/models`)
+  const panel = page.getByTestId('backtest-panel')
+  await expect(panel).toBeVisible()
+  // No backtest yet: the training walk-forward's out-of-fold numbers, labelled as such.
+  await expect(panel.getByTestId('backtest-source')).toHaveAttribute('data-source', 'training')
+  await expect(panel.getByTestId('mape-ratio')).not.toHaveText('—')
+
+  await panel.getByTestId('run-backtest').click()
+  const job = panel.getByTestId('backtest-job')
+  await expect(job).toBeVisible()
+  await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 90_000 })
+  await expect(job).toContainText('step 2 of 2')
+  await expect(panel.getByTestId('backtest-source')).toHaveAttribute('data-source', 'backtest')
+
+  // The numbers on the page are the API's.
+  const summary = await (await fetch(`${backend.base}/api/models/backtest?${SERIES}`)).json()
+  await expect(panel.getByTestId('mape-ratio')).toHaveText(summary.mape_ratio.toFixed(4))
+  const verdict = Math.abs(summary.mape_ratio - 1) < 1e-9 ? 'ties' : summary.mape_ratio < 1 ? 'beats' : 'loses'
+  await expect(panel.getByTestId('backtest-headline')).toHaveAttribute('data-verdict', verdict)
+  await expect(panel.getByTestId('directional')).toHaveText(pct(summary.directional_accuracy.value))
+  await expect(panel.getByTestId('directional-ci')).toContainText(
+    `${pct(summary.directional_accuracy.ci95_low)} – ${pct(summary.directional_accuracy.ci95_high)}`)
+
+  const families = panel.getByTestId('family-table')
+  for (const f of summary.families) {
+    const row = families.locator(`tr[data-family="${f.family}"]`)
+    await expect(row).toContainText(pct(f.pooled_weight))
+    if (f.no_signal) await expect(row).toContainText('NO SIGNAL')
+  }
+  await expect(families.locator('tr[data-family="naive"]')).toHaveAttribute('data-verdict', 'baseline')
+
+  const coverage = panel.getByTestId('coverage-table')
+  for (const band of summary.model.bands) {
+    await expect(coverage.locator(`tr[data-scope="overall"] td[data-level="${band.level}"]`)).toContainText(pct(band.coverage))
+  }
+  for (const [regime, block] of Object.entries(summary.regimes) as [string, { model: { n: number; bands: { level: number; coverage: number }[] } }][]) {
+    if (!block.model.n) continue
+    const cell = coverage.locator(`tr[data-scope="${regime}"] td[data-level="${block.model.bands[1]!.level}"]`)
+    await expect(cell).toContainText(pct(block.model.bands[1]!.coverage))
+  }
+  await page.screenshot({ path: join(artifacts, 'models-backtest.png'), fullPage: true })
+
+  // Saved: a reload shows the backtest without running it again.
+  await page.reload()
+  await expect(panel.getByTestId('backtest-source')).toHaveAttribute('data-source', 'backtest')
+  await expect(panel.getByTestId('mape-ratio')).toHaveText(summary.mape_ratio.toFixed(4))
+  await expect(panel.getByTestId('backtest-job')).toHaveCount(0)
+}

@@ -1,0 +1,172 @@
+// The forecast-quality panel of the Models page: what it makes of a backtest
+// summary (GET /api/models/backtest) and of a training run's out-of-fold
+// numbers, and what it renders (Vue's server renderer, no DOM).
+import { describe, expect, it } from 'vitest'
+import { createSSRApp, h } from 'vue'
+import { renderToString } from 'vue/server-renderer'
+import BacktestPanel from '../../components/BacktestPanel.vue'
+import {
+  coverageRows, directional, extraFields, familyRows, headline, randomWalkVerdict, viewOfBacktest, viewOfTraining,
+  type BacktestSummary, type ExperimentRecord,
+} from '../../utils/backtest-view'
+
+const bands = (cov: [number, number, number], width = 0.01) =>
+  [0.5, 0.8, 0.95].map((level, i) => ({ level, coverage: cov[i]!, mean_width: width * (i + 1), interval_score: 0.03 }))
+const metrics = (mape: number, cov: [number, number, number], n = 1000) =>
+  ({ n, mape, rmse: mape * 1.3, mae: mape, directional_accuracy: 0.52, bands: bands(cov) })
+const skill = (dm: number, p: number, equals = false) => ({ n: 900, mean_loss_diff: dm / 1000, dm_stat: dm, p_value: p, equals_naive: equals })
+
+function summary(over: Partial<Record<string, unknown>> = {}): BacktestSummary {
+  return {
+    symbol: 'TCS.NS', timeframe: '5m', horizon_minutes: 180, predictions: 1890,
+    from: '2021-07-01T03:45:00Z', to: '2021-08-31T10:00:00Z', retrain_every: 500, folds: 3, min_train_rows: 500,
+    finished_at: '2026-12-05T20:00:00Z',
+    model: metrics(0.0098, [0.568, 0.84, 0.96]),
+    naive: metrics(0.01, [0.42, 0.63, 0.77]),
+    model_unscaled_bands: metrics(0.0098, [0.44, 0.74, 0.89]),
+    mape_ratio: 0.98,
+    directional_accuracy: { value: 0.556, ci95_low: 0.521, ci95_high: 0.591, n: 1890 },
+    model_vs_naive: skill(2.4, 0.008),
+    families: [
+      { family: 'naive', skill_vs_naive: skill(0, 1, true), no_signal: false, pooled_weight: 0.6, gated_out: '' },
+      { family: 'ridge', skill_vs_naive: skill(3.4, 0.0003), no_signal: false, pooled_weight: 0.4, gated_out: '' },
+      { family: 'mean_reversion', skill_vs_naive: skill(0, 1, true), no_signal: true, pooled_weight: 0, gated_out: 'no signal: forecasts equal naive' },
+      { family: 'gbdt', skill_vs_naive: skill(-1.2, 0.88), no_signal: false, pooled_weight: 0, gated_out: 'no evidence of skill vs naive' },
+    ],
+    no_signal: ['mean_reversion', 'trend'],
+    regime_meaning: { states: {}, volatile_to_range_vol: 1.6, trending: { n: 10 } },
+    adaptive_levels: {},
+    regimes: {
+      volatile: { model: metrics(0.015, [0.47, 0.78, 0.93], 300), naive: metrics(0.016, [0.4, 0.6, 0.7], 300), mape_ratio: 0.94 },
+      range_bound: { model: metrics(0.006, [0.6, 0.9, 0.99], 400), naive: metrics(0.006, [0.5, 0.7, 0.9], 400), mape_ratio: 1.0 },
+      trending_down: { model: metrics(0.01, [0.0, 0.33, 1.0], 3), naive: metrics(0.01, [0.0, 0.33, 1.0], 3), mape_ratio: 1.0 },
+      unknown: { model: { n: 0, bands: [] } },
+    },
+    horizon_bars: 36, retrains: 4, degraded_rows: 0,
+    ...over,
+  } as BacktestSummary
+}
+
+type PanelProps = InstanceType<typeof BacktestPanel>['$props']
+
+async function render(props: PanelProps) {
+  return renderToString(createSSRApp({ render: () => h(BacktestPanel, props) }))
+}
+
+describe('backtest view', () => {
+  it('judges the ensemble against the random walk from the MAPE ratio', () => {
+    expect(randomWalkVerdict(0.98)).toBe('beats')
+    expect(randomWalkVerdict(1)).toBe('ties')
+    expect(randomWalkVerdict(1.007)).toBe('loses')
+    expect(randomWalkVerdict(null)).toBe('unknown')
+    const h = headline(summary())
+    expect(h).toMatchObject({ ratio: 0.98, verdict: 'beats', ensembleMape: 0.0098, naiveMape: 0.01, dmStat: 2.4, predictions: 1890 })
+    expect(headline(summary({ mape_ratio: null })).verdict).toBe('unknown')
+  })
+
+  it('gives every family a verdict, no-signal ones marked, and keeps names it does not know', () => {
+    const rows = familyRows(summary({
+      families: [
+        ...summary().families,
+        { family: 'pooled_global', skill_vs_naive: skill(2.9, 0.002), no_signal: false, pooled_weight: 0.25, gated_out: '' },
+      ],
+    }))
+    const verdicts = Object.fromEntries(rows.map((r) => [r.family, r.verdict]))
+    expect(verdicts).toEqual({
+      naive: 'baseline', ridge: 'skill', mean_reversion: 'no signal', gbdt: 'no evidence',
+      pooled_global: 'skill', trend: 'no signal',  // trend: only in no_signal (an earlier retrain)
+    })
+    expect(rows.find((r) => r.family === 'pooled_global')).toMatchObject({ weight: 0.25, dmStat: 2.9 })
+    expect(rows.find((r) => r.family === 'trend')).toMatchObject({ weight: null, dmStat: null })
+  })
+
+  it('measures coverage against nominal: ±2 points overall, ±5 per regime, empty regimes left out', () => {
+    const rows = coverageRows(summary())
+    expect(rows.map((r) => r.scope)).toEqual(['overall', 'volatile', 'range_bound', 'trending_down'])
+    const overall = rows[0]!.cells
+    expect(overall.map((c) => c.withinTarget)).toEqual([false, false, true])  // 56.8 and 84.0 too wide; 96.0 within 2
+    expect(overall[0]!.offPoints).toBeCloseTo(6.8, 6)
+    expect(overall[1]!.meanWidth).toBeCloseTo(0.02, 9)
+    // 47 vs 50 is within 5 per regime, 93 vs 95 too, 78 vs 80 too.
+    expect(rows[1]!.cells.map((c) => c.withinTarget)).toEqual([true, true, true])
+    expect(rows[2]!.cells.map((c) => c.withinTarget)).toEqual([false, false, true])  // 60 and 90: 10 points off
+    // Three outcomes say nothing about calibration: shown, not judged.
+    expect(rows[3]!.cells.map((c) => c.withinTarget)).toEqual([null, null, null])
+    expect(rows[3]!.cells[1]!.coverage).toBeCloseTo(0.33, 9)
+  })
+
+  it('reads directional accuracy with its interval, and says when it beats a coin', () => {
+    expect(directional(summary())).toMatchObject({ value: 0.556, low: 0.521, high: 0.591, vsChance: 'better' })
+    expect(directional(summary({ directional_accuracy: { value: 0.5, ci95_low: 0.47, ci95_high: 0.53, n: 9 } })).vsChance).toBe('undecided')
+    expect(directional(summary({ directional_accuracy: { value: null, ci95_low: null, ci95_high: null, n: 0 } })).vsChance).toBe('unknown')
+  })
+
+  it('hands back fields it does not know, untouched', () => {
+    const extra = { directional_by_horizon: { '15': { value: 0.53, ci95_low: 0.5, ci95_high: 0.56 } } }
+    expect(extraFields(summary(extra))).toEqual([['directional_by_horizon', extra.directional_by_horizon]])
+    expect(extraFields(summary())).toEqual([])
+  })
+
+  it('builds the same view from a training run, without the skill statistics', () => {
+    const record = {
+      id: 'exp-1', created_at: '2026-12-05T19:00:00Z', families: ['naive', 'ridge', 'trend'],
+      gating: { pooled: { weights: { naive: 0.7, ridge: 0.3 }, gated_out: { trend: 'no signal: forecasts equal naive' }, source: 'pooled' }, per_regime: {} },
+      metrics: {
+        ensemble: { overall: metrics(0.0102, [0.527, 0.821, 0.949], 1674), regimes: { volatile: metrics(0.02, [0.5, 0.8, 0.95], 200) }, folds: [] },
+        naive: { overall: metrics(0.01, [0.4, 0.6, 0.7], 1674), regimes: {}, folds: [] },
+      },
+    } as unknown as ExperimentRecord
+    const view = viewOfTraining(record)!
+    expect(view.source).toBe('training')
+    expect(view.headline.ratio).toBeCloseTo(1.02, 9)
+    expect(view.headline.verdict).toBe('loses')
+    expect(Object.fromEntries(view.families.map((f) => [f.family, f.verdict]))).toEqual({ naive: 'baseline', ridge: 'skill', trend: 'no signal' })
+    expect(view.coverage.map((r) => r.scope)).toEqual(['overall', 'volatile'])
+    expect(view.directional.low).toBeNull()
+    expect(viewOfTraining({ ...record, metrics: {} } as ExperimentRecord)).toBeNull()
+  })
+})
+
+describe('BacktestPanel', () => {
+  it('renders the verdict, the families with NO SIGNAL marked, coverage per regime and unknown fields', async () => {
+    const html = await render({
+      view: viewOfBacktest(summary({ pooled_family: { name: 'global', mape_ratio: 0.97 } })),
+      series: 'TCS.NS 5m +180m',
+    })
+    expect(html).toMatch(/data-testid="mape-ratio"[^>]*>0\.9800</)
+    expect(html).toContain('beats the random walk')
+    expect(html).toContain('95% CI 52.1% – 59.1%; better than a coin flip')
+    expect(html).toMatch(/data-family="mean_reversion" data-verdict="no signal"[\s\S]*?NO SIGNAL/)
+    expect(html).toMatch(/data-family="ridge" data-verdict="skill"[\s\S]*?40\.0%/)
+    expect(html).toMatch(/data-scope="volatile"[\s\S]*?47\.0%/)
+    expect(html).toMatch(/class="bad num" data-level="0.5"[^>]*>56\.8% <small[^>]*>\(\+6\.8 pt\)/)
+    expect(html).toMatch(/class="good num" data-level="0.95"[^>]*>96\.0%/)
+    expect(html).toMatch(/data-family="ridge"[\s\S]*?<td class="num"[^>]*>&lt;0\.001</)
+    expect(html).toContain('data-testid="backtest-extra"')
+    expect(html).toContain('pooled_family')
+    expect(html).toContain('Walk-forward backtest')
+    expect(html).toContain('Run backtest')
+  })
+
+  it('says when there is no backtest, and shows a running job with its progress', async () => {
+    const html = await render({ view: null, job: { id: 'job-7', state: 'running', done: 1, total: 2 } })
+    expect(html).toContain('data-testid="backtest-empty"')
+    expect(html).toContain('step 1 of 2')
+    expect(html).toMatch(/<button[^>]*disabled[^>]*data-testid="run-backtest"[^>]*>\s*Backtest running…/)
+    const failed = await render({ view: null, job: { id: 'job-8', state: 'failed', error: 'no silver rows' } })
+    expect(failed).toContain('no silver rows')
+    expect(failed).not.toMatch(/<button[^>]*disabled[^>]*data-testid="run-backtest"/)
+  })
+
+  it('labels training out-of-fold numbers as such', async () => {
+    const record = {
+      id: 'exp-2', created_at: 'x', families: ['naive'],
+      gating: { pooled: { weights: { naive: 1 }, gated_out: {}, source: 'pooled' }, per_regime: {} },
+      metrics: { ensemble: { overall: metrics(0.01, [0.5, 0.8, 0.95]) }, naive: { overall: metrics(0.01, [0.5, 0.8, 0.95]) } },
+    } as unknown as ExperimentRecord
+    const html = await render({ view: viewOfTraining(record) })
+    expect(html).toContain('data-source="training"')
+    expect(html).toContain('ties the random walk')
+    expect(html).not.toContain('DM test vs naive')
+  })
+})

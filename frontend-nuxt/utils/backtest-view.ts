@@ -1,0 +1,252 @@
+// What the Models page shows of a backtest summary (GET /api/models/backtest,
+// the fields of `regimecast backtest --json`): the ensemble against the random
+// walk, each family's skill verdict and weight, band coverage against nominal
+// (overall and per regime) with the band width, directional accuracy. The
+// summary grows (new families, new fields): families are read from the list
+// whatever their names, and fields this file does not know are handed back in
+// `extraFields` for the page to show as they are.
+import type { ApiResponse } from './api-client'
+
+export type BacktestSummary = ApiResponse<'/api/models/backtest', 'get'>
+export type ExperimentRecord = ApiResponse<'/api/experiments/{id}', 'get'>
+type MetricSet = BacktestSummary['model']
+
+// The issue-10 calibration targets: bands within ±2 points of nominal overall, ±5 per regime.
+export const COVERAGE_TOLERANCE = { overall: 0.02, regime: 0.05 } as const
+// Fewer outcomes than this in a regime say nothing about its calibration: shown, not judged.
+export const MIN_JUDGED_OUTCOMES = 30
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+export type RandomWalkVerdict = 'beats' | 'ties' | 'loses' | 'unknown'
+
+export interface Headline {
+  ensembleMape: number | null
+  naiveMape: number | null
+  ratio: number | null
+  verdict: RandomWalkVerdict
+  dmStat: number | null   // DM test of the ensemble's errors against naive's (> 0: ensemble better)
+  pValue: number | null
+  predictions: number
+}
+
+// Ratio below 1 beats the random walk; exactly 1 (every weight on naive) ties it.
+export function randomWalkVerdict(ratio: number | null | undefined): RandomWalkVerdict {
+  if (!finite(ratio)) return 'unknown'
+  if (Math.abs(ratio - 1) < 1e-9) return 'ties'
+  return ratio < 1 ? 'beats' : 'loses'
+}
+
+export function headline(summary: BacktestSummary): Headline {
+  const ratio = finite(summary.mape_ratio) ? summary.mape_ratio : null
+  return {
+    ensembleMape: finite(summary.model.mape) ? summary.model.mape : null,
+    naiveMape: finite(summary.naive.mape) ? summary.naive.mape : null,
+    ratio,
+    verdict: randomWalkVerdict(ratio),
+    dmStat: finite(summary.model_vs_naive.dm_stat) ? summary.model_vs_naive.dm_stat : null,
+    pValue: finite(summary.model_vs_naive.p_value) ? summary.model_vs_naive.p_value : null,
+    predictions: summary.predictions,
+  }
+}
+
+export type FamilyVerdict = 'baseline' | 'no signal' | 'skill' | 'no evidence'
+
+export interface FamilyRow {
+  family: string
+  weight: number | null
+  verdict: FamilyVerdict
+  dmStat: number | null
+  pValue: number | null
+  n: number | null
+  reason: string
+}
+
+// One row per family of the summary, in its order, then any family named only
+// in `no_signal` (it had no signal in some retrain but not in the last).
+export function familyRows(summary: BacktestSummary): FamilyRow[] {
+  const noSignal = new Set(summary.no_signal ?? [])
+  const rows: FamilyRow[] = (summary.families ?? []).map((f) => {
+    const skill = f.skill_vs_naive
+    const weight = finite(f.pooled_weight) ? f.pooled_weight : null
+    let verdict: FamilyVerdict
+    if (f.family === 'naive') verdict = 'baseline'
+    else if (f.no_signal || skill?.equals_naive) verdict = 'no signal'
+    else verdict = weight !== null && weight > 0 ? 'skill' : 'no evidence'
+    return {
+      family: f.family,
+      weight,
+      verdict,
+      dmStat: finite(skill?.dm_stat) ? skill.dm_stat : null,
+      pValue: finite(skill?.p_value) ? skill.p_value : null,
+      n: finite(skill?.n) ? skill.n : null,
+      reason: f.gated_out ?? '',
+    }
+  })
+  for (const family of noSignal) {
+    if (!rows.some((r) => r.family === family)) {
+      rows.push({ family, weight: null, verdict: 'no signal', dmStat: null, pValue: null, n: null, reason: 'no signal in an earlier retrain' })
+    }
+  }
+  return rows
+}
+
+export interface CoverageCell {
+  level: number            // nominal, e.g. 0.8
+  coverage: number | null  // realized share of outcomes inside the band
+  offPoints: number | null // (coverage - level) in percentage points
+  withinTarget: boolean | null
+  meanWidth: number | null // as a fraction of the price
+  intervalScore: number | null
+}
+
+export interface CoverageRow {
+  scope: string  // "overall" or a regime name
+  n: number
+  cells: CoverageCell[]
+}
+
+function coverageCells(set: MetricSet | undefined, tolerance: number): CoverageCell[] {
+  const judged = (set?.n ?? 0) >= MIN_JUDGED_OUTCOMES
+  return (set?.bands ?? []).map((b) => {
+    const coverage = finite(b.coverage) ? b.coverage : null
+    const off = coverage === null ? null : coverage - b.level
+    return {
+      level: b.level,
+      coverage,
+      offPoints: off === null ? null : off * 100,
+      withinTarget: off === null || !judged ? null : Math.abs(off) <= tolerance + 1e-12,
+      meanWidth: finite(b.mean_width) ? b.mean_width : null,
+      intervalScore: finite(b.interval_score) ? b.interval_score : null,
+    }
+  })
+}
+
+// Overall first (±2 points), then each regime the backtest saw (±5 points).
+export function coverageRows(summary: BacktestSummary): CoverageRow[] {
+  const rows: CoverageRow[] = [{ scope: 'overall', n: summary.model.n, cells: coverageCells(summary.model, COVERAGE_TOLERANCE.overall) }]
+  for (const [regime, block] of Object.entries(summary.regimes ?? {})) {
+    if (!block?.model || !block.model.n) continue
+    rows.push({ scope: regime, n: block.model.n, cells: coverageCells(block.model, COVERAGE_TOLERANCE.regime) })
+  }
+  return rows
+}
+
+export interface Directional {
+  value: number | null
+  low: number | null
+  high: number | null
+  n: number
+  // The CI excludes 0.5: better (or worse) than a coin.
+  vsChance: 'better' | 'worse' | 'undecided' | 'unknown'
+}
+
+export function directional(summary: BacktestSummary): Directional {
+  const d = summary.directional_accuracy
+  const value = finite(d?.value) ? d.value : null
+  const low = finite(d?.ci95_low) ? d.ci95_low : null
+  const high = finite(d?.ci95_high) ? d.ci95_high : null
+  let vsChance: Directional['vsChance'] = 'unknown'
+  if (low !== null && high !== null) vsChance = low > 0.5 ? 'better' : high < 0.5 ? 'worse' : 'undecided'
+  return { value, low, high, n: d?.n ?? 0, vsChance }
+}
+
+// The fields this page reads or that only describe the run; anything else is
+// new (another engineer's additions) and shown generically.
+const KNOWN_FIELDS = new Set([
+  'symbol', 'timeframe', 'horizon_minutes', 'predictions', 'from', 'to', 'retrain_every', 'folds', 'min_train_rows',
+  'finished_at', 'model', 'naive', 'model_unscaled_bands', 'mape_ratio', 'directional_accuracy', 'model_vs_naive',
+  'families', 'no_signal', 'regime_meaning', 'adaptive_levels', 'regimes', 'horizon_bars', 'retrains', 'degraded_rows',
+])
+
+export function extraFields(summary: BacktestSummary): [string, unknown][] {
+  return Object.entries(summary as Record<string, unknown>).filter(([key]) => !KNOWN_FIELDS.has(key))
+}
+
+// A compact, readable rendering of a value the page does not know: numbers
+// rounded, nested objects as JSON (bounded so one huge field cannot flood the page).
+export function formatUnknown(value: unknown, limit = 600): string {
+  if (finite(value)) return Number.isInteger(value) ? String(value) : value.toPrecision(4)
+  if (typeof value === 'string' || typeof value === 'boolean') return String(value)
+  if (value === null || value === undefined) return '—'
+  const text = JSON.stringify(value, (_k, v: unknown) => (finite(v) && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v))
+  return text.length > limit ? `${text.slice(0, limit)}…` : text
+}
+
+// Everything the quality panel shows, from a backtest or, before any backtest
+// ran, from the training run's out-of-fold numbers (the active experiment).
+export interface QualityView {
+  source: 'backtest' | 'training'
+  headline: Headline
+  families: FamilyRow[]
+  coverage: CoverageRow[]
+  directional: Directional
+  extra: [string, unknown][]
+  run: { label: string; value: string }[]
+}
+
+export function viewOfBacktest(summary: BacktestSummary): QualityView {
+  const run = [
+    { label: 'predicted', value: `${summary.from ?? '?'} → ${summary.to ?? '?'}` },
+    { label: 'predictions', value: String(summary.predictions) },
+    { label: 'retrains', value: `${summary.retrains} (every ${summary.retrain_every ?? '?'} bars)` },
+    { label: 'degraded', value: String(summary.degraded_rows) },
+    { label: 'finished', value: summary.finished_at ?? '—' },
+  ]
+  return {
+    source: 'backtest',
+    headline: headline(summary),
+    families: familyRows(summary),
+    coverage: coverageRows(summary),
+    directional: directional(summary),
+    extra: extraFields(summary),
+    run,
+  }
+}
+
+// The walk-forward of the last training: the ensemble's and naive's
+// out-of-fold metrics and the pooled gating (no DM statistics, no CI).
+export function viewOfTraining(record: ExperimentRecord): QualityView | null {
+  const ensemble = record.metrics?.ensemble
+  const naive = record.metrics?.naive
+  if (!ensemble?.overall || !naive?.overall) return null
+  const ensembleMape = finite(ensemble.overall.mape) ? ensemble.overall.mape : null
+  const naiveMape = finite(naive.overall.mape) ? naive.overall.mape : null
+  const ratio = ensembleMape !== null && naiveMape ? ensembleMape / naiveMape : null
+  const pooled = record.gating?.pooled
+  const names = new Set([...(record.families ?? []), ...Object.keys(pooled?.weights ?? {})])
+  const families: FamilyRow[] = [...names].map((family) => {
+    const weight = pooled?.weights?.[family] ?? 0
+    const reason = pooled?.gated_out?.[family] ?? ''
+    const verdict: FamilyVerdict = family === 'naive' ? 'baseline'
+      : /no signal|equal(s)? naive/i.test(reason) ? 'no signal'
+        : weight > 0 ? 'skill' : 'no evidence'
+    return { family, weight, verdict, dmStat: null, pValue: null, n: null, reason }
+  })
+  const coverage: CoverageRow[] = [{ scope: 'overall', n: ensemble.overall.n, cells: coverageCells(ensemble.overall, COVERAGE_TOLERANCE.overall) }]
+  for (const [regime, set] of Object.entries(ensemble.regimes ?? {})) {
+    if (set?.n) coverage.push({ scope: regime, n: set.n, cells: coverageCells(set, COVERAGE_TOLERANCE.regime) })
+  }
+  const da = finite(ensemble.overall.directional_accuracy) ? ensemble.overall.directional_accuracy : null
+  return {
+    source: 'training',
+    headline: { ensembleMape, naiveMape, ratio, verdict: randomWalkVerdict(ratio), dmStat: null, pValue: null, predictions: ensemble.overall.n },
+    families,
+    coverage,
+    directional: { value: da, low: null, high: null, n: ensemble.overall.n, vsChance: 'unknown' },
+    extra: [],
+    run: [
+      { label: 'experiment', value: record.id },
+      { label: 'out-of-fold rows', value: String(ensemble.overall.n) },
+      { label: 'trained', value: record.created_at },
+    ],
+  }
+}
+
+// Display helpers: a ratio, a share as percent, a price-relative width as percent.
+export const fmt = {
+  ratio: (v: number | null, digits = 4) => (v === null ? '—' : v.toFixed(digits)),
+  pct: (v: number | null, digits = 1) => (v === null ? '—' : `${(v * 100).toFixed(digits)}%`),
+  points: (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} pt`),
+  pValue: (v: number | null) => (v === null ? '—' : v < 0.001 ? '<0.001' : v.toFixed(3)),
+}
