@@ -25,33 +25,35 @@ class RollingMoments {
 
   void Push(double x) {
     double y = 0;
-    if (window_.Push(x, &y)) {
-      const double old_mean = sum_ / period_;
+    if (window_.Push(x, &y)) [[likely]] {
+      // The old mean is the previous push's new mean (sum_ has not changed since):
+      // one division per value instead of two.
+      const double old_mean = mean_;
       sum_ -= y;
       sum_ += x;
-      const double new_mean = sum_ / period_;
-      m2_ += (x - y) * (x - new_mean + y - old_mean);
+      mean_ = sum_ / period_;
+      m2_ += (x - y) * (x - mean_ + y - old_mean);
       if (m2_ < 0) m2_ = 0;
-      if (++since_exact_ == window_.capacity()) Recompute(new_mean);
+      if (++since_exact_ == window_.capacity()) Recompute(mean_);
     } else {
-      const double n_old = static_cast<double>(window_.size() - 1);
-      const double old_mean = n_old > 0 ? sum_ / n_old : 0.0;
+      const double old_mean = mean_;  // 0 before the first value
       sum_ += x;
-      const double new_mean = sum_ / static_cast<double>(window_.size());
-      m2_ += (x - old_mean) * (x - new_mean);
+      mean_ = sum_ / static_cast<double>(window_.size());
+      m2_ += (x - old_mean) * (x - mean_);
     }
   }
 
   bool full() const { return window_.full(); }
   size_t size() const { return window_.size(); }
   double sum() const { return sum_; }
-  double Mean() const { return sum_ / static_cast<double>(window_.size()); }
+  double Mean() const { return mean_; }  // == sum() / size(), kept from the last Push
   // Population variance (divides by the window length, as TA-Lib STDDEV/BBANDS).
   double Variance() const { return m2_ / static_cast<double>(window_.size()); }
 
   void Clear() {
     window_.Clear();
     sum_ = 0;
+    mean_ = 0;
     m2_ = 0;
     since_exact_ = 0;
   }
@@ -70,6 +72,7 @@ class RollingMoments {
   RingBuffer window_;
   double period_;
   double sum_ = 0;
+  double mean_ = 0;  // sum_ / size(), 0 when empty
   double m2_ = 0;
   size_t since_exact_ = 0;
 };
