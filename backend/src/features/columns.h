@@ -71,10 +71,13 @@ void FoldColumn(Ind indicator, std::span<const double> input, std::span<double> 
 template <typename Ind>
 void FoldColumnOutputs(Ind indicator, std::span<const double> input, std::span<const std::span<double>> outs) {
   assert(outs.size() == indicator.NumOutputs());
+  // NumOutputs() of a final class is a constant once inlined: the inner loop unrolls and
+  // each Output(i) resolves to its member (a runtime bound kept Bollinger's switch).
+  const size_t outputs = indicator.NumOutputs();
   const size_t count = input.size();
   for (size_t idx = 0; idx < count; ++idx) {
     indicator.Update(input[idx]);
-    for (size_t out_idx = 0; out_idx < outs.size(); ++out_idx) outs[out_idx][idx] = indicator.Output(out_idx);
+    for (size_t out_idx = 0; out_idx < outputs; ++out_idx) outs[out_idx][idx] = indicator.Output(out_idx);
   }
 }
 

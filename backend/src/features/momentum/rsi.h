@@ -28,7 +28,7 @@ class Rsi final : public Indicator {
     const double diff = x - prev_;
     prev_ = x;
     // Branch-free gain/loss split: a random walk rises half the time, so a branch here
-    // mispredicts on every other bar (that alone made RSI 2.6x TA-Lib's time).
+    // mispredicts on every other bar (most of the cost when RSI was 2.6x TA-Lib's time).
     // up - diff is exactly max(-diff, 0): 0 when diff > 0, -diff otherwise.
     const double up = std::max(diff, 0.0);
     const double down = up - diff;
