@@ -1,6 +1,8 @@
 // Indicator and feature-set throughput on 1 million 5-minute bars: the whole core_v1
 // set (batch Compute and the live FeatureState) and each indicator on its own, folded
-// over the series into preallocated output arrays (what TA-Lib does with its arrays).
+// over the series into preallocated output arrays (what TA-Lib does with its arrays):
+// Indicator/<name> is the batch path (the object over input columns, features/columns.h,
+// where it has a column form), Streaming/<name> the same object fed one Bar at a time.
 // scripts/bench_features_talib.py runs this program on the SAME arrays it gives TA-Lib
 // (RC_FEATURES_BENCH_INPUT) and writes the comparison into docs/benchmarks.md.
 //
