@@ -18,10 +18,10 @@ const std::vector<const FeatureSet*>& Registry() {
   return registry;
 }
 
-// A 1M-bar core_v1 table is 41 columns of 8 MB: with 4 KB pages, first-touch page
-// faults cost about as much as computing the features (a fault is dear under a VM).
-// Asking for transparent huge pages on the column buffers cuts the faults 512-fold;
-// where THP is off or unsupported the call fails harmlessly and nothing changes.
+// A 1M-bar core_v1 table is 41 columns of 8 MB, first touched while it is filled.
+// Asking for transparent huge pages on the column buffers takes 512x fewer page faults
+// (the kernel still zeroes the pages); where THP is off or unsupported the call fails
+// harmlessly and nothing changes.
 void AdviseHugePages(void* data, size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
@@ -108,7 +108,7 @@ FeatureTable FeatureSet::Compute(std::span<const Bar> bars, const ExchangeCalend
   // Rows are gathered into a small column-major block (fits in L2) and appended to the
   // columns a block at a time with one contiguous copy per column: writing each bar's
   // row straight into `width` separate column arrays, zero-filled first, cost ~2.5x the
-  // indicator work itself, and appending element by element ~1.5x (docs/benchmarks.md).
+  // indicator work itself (docs/benchmarks.md).
   constexpr size_t kBlockRows = 256;
   table.columns.resize(width);
   for (auto& column : table.columns) {
