@@ -1,6 +1,8 @@
 // Indicator and feature-set throughput on 1 million 5-minute bars: the whole core_v1
 // set (batch Compute and the live FeatureState) and each indicator on its own, folded
-// over the series into preallocated output arrays (what TA-Lib does with its arrays).
+// over the series into preallocated output arrays (what TA-Lib does with its arrays):
+// Indicator/<name> is the batch path (the object over input columns, features/columns.h,
+// where it has a column form), Streaming/<name> the same object fed one Bar at a time.
 // scripts/bench_features_talib.py runs this program on the SAME arrays it gives TA-Lib
 // (RC_FEATURES_BENCH_INPUT) and writes the comparison into docs/benchmarks.md.
 //
@@ -18,10 +20,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
 #include "core/calendar.h"
+#include "features/columns.h"
 #include "features/feature_set.h"
 #include "features/indicators.h"
 
@@ -84,7 +88,13 @@ const rc::BarSeries& Bars() {
 
 const rc::ExchangeCalendar& Nse() { return **rc::ExchangeCalendar::ByName("NSE"); }
 
-// Folds the series through a fresh indicator, writing every output into its array.
+const rc::features::BarColumns& Columns() {
+  static const rc::features::BarColumns columns = rc::features::BarColumns::From(Bars());
+  return columns;
+}
+
+// Folds the bar series (48-byte structs, one at a time, as a live stream sees them)
+// through a fresh indicator, writing every output into its array.
 template <typename Make>
 void RunIndicator(benchmark::State& state, Make make) {
   const rc::BarSeries& bars = Bars();
@@ -103,30 +113,75 @@ void RunIndicator(benchmark::State& state, Make make) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * bars.size()));
 }
 
-#define RC_INDICATOR_BENCH(label, expr)                                                  \
+// The batch path over columns (features/columns.h): what TA-Lib is given, arrays in and
+// arrays out. `fold` runs one fresh fold into `out` (one array per output).
+template <typename Fold>
+void RunColumns(benchmark::State& state, size_t outputs, Fold fold) {
+  const size_t count = Columns().size();
+  std::vector<std::vector<double>> out(outputs, std::vector<double>(count));
+  std::vector<std::span<double>> spans(out.begin(), out.end());
+  for (auto _ : state) {
+    fold(Columns(), std::span<const std::span<double>>(spans));
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * count));
+}
+
+// "Streaming/<label>": the bar fold. "Indicator/<label>": the batch path compared with
+// TA-Lib by scripts/bench_features_talib.py — the column fold where the indicator has
+// a column form (RC_COLUMN_BENCH), the bar fold otherwise (RC_BAR_BENCH).
+#define RC_STREAMING_BENCH(label, expr)                                                  \
+  void BM_Streaming_##label(benchmark::State& state) {                                 \
+    RunIndicator(state, [] { return expr; });                                           \
+  }                                                                                     \
+  BENCHMARK(BM_Streaming_##label)->Name("Streaming/" #label)->Unit(benchmark::kMillisecond)
+
+#define RC_BAR_BENCH(label, expr)                                                        \
+  RC_STREAMING_BENCH(label, expr);                                                      \
   void BM_Indicator_##label(benchmark::State& state) {                                 \
     RunIndicator(state, [] { return expr; });                                           \
   }                                                                                     \
   BENCHMARK(BM_Indicator_##label)->Name("Indicator/" #label)->Unit(benchmark::kMillisecond)
 
-RC_INDICATOR_BENCH(sma_20, Sma(20));
-RC_INDICATOR_BENCH(ema_12, Ema(12));
-RC_INDICATOR_BENCH(wma_20, Wma(20));
-RC_INDICATOR_BENCH(rsi_14, Rsi(14));
-RC_INDICATOR_BENCH(macd_12_26_9, Macd(12, 26, 9));
-RC_INDICATOR_BENCH(atr_14, Atr(14));
-RC_INDICATOR_BENCH(bbands_20_2, Bollinger(20, 2.0));
-RC_INDICATOR_BENCH(adx_14, Adx(14));
-RC_INDICATOR_BENCH(stoch_14_3_3, Stochastic(14, 3, 3));
-RC_INDICATOR_BENCH(obv, Obv());
-RC_INDICATOR_BENCH(roc_10, Roc(10));
-RC_INDICATOR_BENCH(rv_20, RealizedVol(20));
-RC_INDICATOR_BENCH(z_20, ZScore(20));
-RC_INDICATOR_BENCH(er_10, EfficiencyRatio(10));
-RC_INDICATOR_BENCH(ret_1, LogReturn(1));
-RC_INDICATOR_BENCH(vwap, Vwap(Nse()));
-RC_INDICATOR_BENCH(tod, TimeOfDayEncoding(Nse()));
-RC_INDICATOR_BENCH(dow, DayOfWeekEncoding(Nse()));
+// Close-only indicators: one input column.
+#define RC_COLUMN_BENCH(label, expr)                                                     \
+  RC_STREAMING_BENCH(label, expr);                                                      \
+  void BM_Indicator_##label(benchmark::State& state) {                                 \
+    RunColumns(state, (expr).NumOutputs(), [](const BarColumns& cols, auto outs) {      \
+      if (outs.size() == 1) {                                                           \
+        FoldColumn(expr, cols.close, outs[0]);                                          \
+      } else {                                                                          \
+        FoldColumnOutputs(expr, cols.close, outs);                                      \
+      }                                                                                 \
+    });                                                                                 \
+  }                                                                                     \
+  BENCHMARK(BM_Indicator_##label)->Name("Indicator/" #label)->Unit(benchmark::kMillisecond)
+
+RC_COLUMN_BENCH(sma_20, Sma(20));
+RC_COLUMN_BENCH(ema_12, Ema(12));
+RC_COLUMN_BENCH(wma_20, Wma(20));
+RC_COLUMN_BENCH(rsi_14, Rsi(14));
+RC_COLUMN_BENCH(macd_12_26_9, Macd(12, 26, 9));
+RC_STREAMING_BENCH(atr_14, Atr(14));
+void BM_Indicator_atr_14(benchmark::State& state) {
+  RunColumns(state, 1, [](const BarColumns& cols, auto outs) {
+    FoldHlcColumns(Atr(14), cols.high, cols.low, cols.close, outs[0]);
+  });
+}
+BENCHMARK(BM_Indicator_atr_14)->Name("Indicator/atr_14")->Unit(benchmark::kMillisecond);
+RC_COLUMN_BENCH(bbands_20_2, Bollinger(20, 2.0));
+RC_BAR_BENCH(adx_14, Adx(14));
+RC_BAR_BENCH(stoch_14_3_3, Stochastic(14, 3, 3));
+RC_BAR_BENCH(obv, Obv());
+RC_COLUMN_BENCH(roc_10, Roc(10));
+RC_COLUMN_BENCH(rv_20, RealizedVol(20));
+RC_COLUMN_BENCH(z_20, ZScore(20));
+RC_COLUMN_BENCH(er_10, EfficiencyRatio(10));
+RC_COLUMN_BENCH(ret_1, LogReturn(1));
+RC_BAR_BENCH(vwap, Vwap(Nse()));
+RC_BAR_BENCH(tod, TimeOfDayEncoding(Nse()));
+RC_BAR_BENCH(dow, DayOfWeekEncoding(Nse()));
 
 // The whole feature set, batch (column-major table) and live (one bar at a time).
 void BM_FeatureSet_Compute(benchmark::State& state) {

@@ -1,7 +1,12 @@
 #include "features/feature_set.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "features/internal/core_v1.h"
 
@@ -11,6 +16,22 @@ namespace {
 const std::vector<const FeatureSet*>& Registry() {
   static const std::vector<const FeatureSet*> registry = {&internal::CoreV1()};
   return registry;
+}
+
+// A 1M-bar core_v1 table is 41 columns of 8 MB, first touched while it is filled.
+// Asking for transparent huge pages on the column buffers takes 512x fewer page faults
+// (the kernel still zeroes the pages); where THP is off or unsupported the call fails
+// harmlessly and nothing changes.
+void AdviseHugePages(void* data, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHugePage - 1);
+  if (end > begin) static_cast<void>(madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE));
+#else
+  static_cast<void>(data);
+  static_cast<void>(bytes);
+#endif
 }
 
 }  // namespace
@@ -84,13 +105,16 @@ FeatureTable FeatureSet::Compute(std::span<const Bar> bars, const ExchangeCalend
   FeatureTable table;
   table.names = ColumnNames();
   const size_t width = columns_.size();
-  // Rows are gathered into a small row-major block (fits in L2) and appended
-  // to the columns a block at a time: writing each bar's row straight into
-  // `width` separate column arrays, zero-filled first, cost ~2.5x the
+  // Rows are gathered into a small column-major block (fits in L2) and appended to the
+  // columns a block at a time with one contiguous copy per column: writing each bar's
+  // row straight into `width` separate column arrays, zero-filled first, cost ~2.5x the
   // indicator work itself (docs/benchmarks.md).
   constexpr size_t kBlockRows = 256;
   table.columns.resize(width);
-  for (auto& column : table.columns) column.reserve(bars.size());
+  for (auto& column : table.columns) {
+    column.reserve(bars.size());
+    AdviseHugePages(column.data(), bars.size() * sizeof(double));
+  }
   std::vector<double> block(kBlockRows * width);
   std::unique_ptr<FeatureState> state = NewState(calendar);
   for (size_t block_begin = 0; block_begin < bars.size(); block_begin += kBlockRows) {
@@ -98,11 +122,11 @@ FeatureTable FeatureSet::Compute(std::span<const Bar> bars, const ExchangeCalend
     for (size_t r = 0; r < block_rows; ++r) {
       state->Update(bars[block_begin + r]);
       const std::span<const double> row = state->Row();
-      std::copy(row.begin(), row.end(), block.begin() + static_cast<std::ptrdiff_t>(r * width));
+      for (size_t col_idx = 0; col_idx < width; ++col_idx) block[col_idx * kBlockRows + r] = row[col_idx];
     }
     for (size_t col_idx = 0; col_idx < width; ++col_idx) {
-      std::vector<double>& column = table.columns[col_idx];
-      for (size_t r = 0; r < block_rows; ++r) column.push_back(block[r * width + col_idx]);
+      const auto first = block.begin() + static_cast<std::ptrdiff_t>(col_idx * kBlockRows);
+      table.columns[col_idx].insert(table.columns[col_idx].end(), first, first + static_cast<std::ptrdiff_t>(block_rows));
     }
   }
   return table;

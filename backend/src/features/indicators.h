@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,15 @@ const std::vector<IndicatorInfo>& IndicatorCatalog();
 // is not an integer in its range [min, 100000], num_sd not in (0, 10].
 // `calendar` must outlive the result (VWAP and time encodings keep a pointer).
 Result<std::unique_ptr<Indicator>> MakeIndicator(const IndicatorSpec& spec, const ExchangeCalendar& calendar);
+
+// Every output of `spec` over a series: result[output][bar], exactly what the indicator
+// object gives fed bar by bar. Kinds that read closes only fold the concrete indicator
+// over `closes` (features/columns.h: no virtual call per bar, 8-byte inputs); the others
+// fold the object over `bars`. `closes` must hold the closes of `bars` (when the sizes
+// differ the bars are used). Errors as MakeIndicator.
+Result<std::vector<std::vector<double>>> ComputeIndicatorOutputs(const IndicatorSpec& spec, std::span<const Bar> bars,
+                                                                 std::span<const double> closes,
+                                                                 const ExchangeCalendar& calendar);
 
 // Stable column names of the outputs, `<stem>_<params>`: {"sma",{20}} -> sma_20,
 // {"bb",{20,2}} -> bb_middle_20_2, bb_upper_20_2, ...; stoch with slowd == slowk drops

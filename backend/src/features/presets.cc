@@ -22,10 +22,12 @@ const std::vector<Preset>& ListPresets() {
 Result<std::vector<NamedSeries>> ComputeIndicators(std::span<const IndicatorSpec> specs, std::span<const Bar> bars,
                                                    const ExchangeCalendar& calendar) {
   std::vector<NamedSeries> out;
+  // One close column for every close-only indicator of the list (features/columns.h).
+  std::vector<double> closes(bars.size());
+  for (size_t idx = 0; idx < bars.size(); ++idx) closes[idx] = bars[idx].close;
   for (const IndicatorSpec& spec : specs) {
     RC_ASSIGN_OR_RETURN(std::vector<std::string> names, OutputNames(spec));
-    RC_ASSIGN_OR_RETURN(std::unique_ptr<Indicator> indicator, MakeIndicator(spec, calendar));
-    std::vector<std::vector<double>> outputs = FoldOutputs(*indicator, bars);
+    RC_ASSIGN_OR_RETURN(std::vector<std::vector<double>> outputs, ComputeIndicatorOutputs(spec, bars, closes, calendar));
     for (size_t idx = 0; idx < names.size(); ++idx) out.push_back({std::move(names[idx]), std::move(outputs[idx])});
   }
   return out;

@@ -1,9 +1,12 @@
 #include "indicator_testing.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "core/time.h"
 #include "testing/bars.h"
+#include "testing/temp_dir.h"
 
 namespace rc::features::testing {
 
@@ -18,6 +21,35 @@ std::vector<double> Closes(const BarSeries& bars) {
   std::vector<double> closes;
   for (const Bar& bar : bars) closes.push_back(bar.close);
   return closes;
+}
+
+BarSeries NseBars(const std::string& symbol) {
+  const auto dir = rc::testing::SharedDataDir("nse-5m");
+  BarSeries bars;
+  if (dir.empty()) return bars;
+  std::ifstream in(dir / (symbol + ".csv"));
+  std::string line;
+  std::getline(in, line);  // datetime,symbol,open,high,low,close,volume
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string datetime, name, open, high, low, close, volume;
+    std::getline(fields, datetime, ',');
+    std::getline(fields, name, ',');
+    std::getline(fields, open, ',');
+    std::getline(fields, high, ',');
+    std::getline(fields, low, ',');
+    std::getline(fields, close, ',');
+    std::getline(fields, volume, ',');
+    const auto day = ParseIsoDate(datetime.substr(0, 10));
+    EXPECT_TRUE(day.has_value() && datetime.size() >= 16) << line;
+    if (!day || datetime.size() < 16) continue;
+    const int minute = std::stoi(datetime.substr(11, 2)) * 60 + std::stoi(datetime.substr(14, 2));
+    // India Standard Time is UTC+05:30 all year (no DST).
+    const TimestampUs open_time = *day * kMicrosPerDay + (minute - (5 * 60 + 30)) * kMicrosPerMinute;
+    bars.push_back({open_time, std::stod(open), std::stod(high), std::stod(low),
+                    std::stod(close), std::stod(volume)});
+  }
+  return bars;
 }
 
 ::testing::AssertionResult Near(double expected, double actual, double rel, double abs) {

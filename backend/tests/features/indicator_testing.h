@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "core/bar.h"
@@ -24,6 +25,9 @@ const ExchangeCalendar& Crypto();
 // `count` NSE 5-minute regular-session bars from 2024-01-01, random walk from 100.
 BarSeries Series(size_t count, uint64_t seed);
 std::vector<double> Closes(const BarSeries& bars);
+// The real NSE 5-minute bars of ../shared/data/nse-5m/<symbol>.csv (exchange-local
+// "YYYY-MM-DD HH:MM:SS" times), or an empty series when the shared data is absent.
+BarSeries NseBars(const std::string& symbol);
 
 // |expected - actual| <= rel * max(|expected|, |actual|) + abs; both NaN also matches.
 ::testing::AssertionResult Near(double expected, double actual, double rel = 1e-9, double abs = 1e-10);

@@ -1,5 +1,7 @@
 #include "features/indicators.h"
 
+#include <limits>
+
 #include "indicator_testing.h"
 #include "testing/matchers.h"
 
@@ -60,6 +62,51 @@ TEST(IndicatorCatalogTest, FactoryObjectEqualsTheConcreteClass) {
     direct.Update(bar);
     for (size_t out = 0; out < 3; ++out) ASSERT_TRUE(Same(direct.Output(out), made->Output(out)));
   }
+}
+
+// ComputeIndicatorOutputs (close-only kinds over the close column) equals the factory
+// object fed bar by bar, for every kind, on random walks with non-finite bars, on flat
+// stretches and on real NSE bars.
+void ExpectOutputsEqualStreaming(const IndicatorSpec& spec, const BarSeries& bars) {
+  std::vector<double> closes(bars.size());
+  for (size_t idx = 0; idx < bars.size(); ++idx) closes[idx] = bars[idx].close;
+  auto got = ComputeIndicatorOutputs(spec, bars, closes, Nse());
+  ASSERT_THAT(got, IsOk()) << spec.kind;
+  auto made = *MakeIndicator(spec, Nse());
+  const std::vector<std::vector<double>> expected = FoldOutputs(*made, bars);
+  ASSERT_EQ(got->size(), expected.size()) << spec.kind;
+  for (size_t out = 0; out < expected.size(); ++out) {
+    ASSERT_EQ((*got)[out].size(), bars.size()) << spec.kind;
+    for (size_t row = 0; row < bars.size(); ++row) {
+      ASSERT_TRUE(Same(expected[out][row], (*got)[out][row])) << spec.kind << " output " << out << " row " << row;
+    }
+  }
+}
+
+TEST(IndicatorCatalogTest, ComputedOutputsEqualTheStreamingObjectForEveryKind) {
+  BarSeries dirty = Series(400, 12);
+  for (size_t row : {0u, 7u, 30u, 31u, 200u}) dirty[row].close = kNaN;
+  dirty[100].high = std::numeric_limits<double>::infinity();
+  for (size_t row = 250; row < 300; ++row) dirty[row].high = dirty[row].low = dirty[row].close = 101.0;
+  const BarSeries real = NseBars("TCS");
+  for (const IndicatorInfo& info : IndicatorCatalog()) {
+    const IndicatorSpec defaults{std::string(info.kind), {}};
+    ExpectOutputsEqualStreaming(defaults, dirty);
+    if (!real.empty()) ExpectOutputsEqualStreaming(defaults, real);
+  }
+  ExpectOutputsEqualStreaming({"macd", {26, 12, 5}}, dirty);  // swapped periods, as TA-Lib
+  ExpectOutputsEqualStreaming({"bb", {10, 1.5}}, dirty);
+  ExpectOutputsEqualStreaming({"sma", {1}}, dirty);
+  EXPECT_THAT(ComputeIndicatorOutputs({"sma", {0}}, dirty, {}, Nse()), ErrorIs(ErrorCode::kInvalidArgument, "indicator"));
+}
+
+TEST(IndicatorCatalogTest, ComputedOutputsUseTheBarsWhenClosesDoNotMatch) {
+  const BarSeries bars = Series(100, 13);
+  auto from_bars = ComputeIndicatorOutputs({"rsi", {14}}, bars, {}, Nse());
+  ASSERT_THAT(from_bars, IsOk());
+  Rsi rsi(14);
+  const std::vector<double> expected = Fold(rsi, bars);
+  for (size_t row = 0; row < bars.size(); ++row) ASSERT_TRUE(Same(expected[row], (*from_bars)[0][row])) << row;
 }
 
 }  // namespace

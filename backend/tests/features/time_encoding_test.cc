@@ -33,6 +33,41 @@ TEST(TimeOfDayEncodingTest, MatchesSessionPhaseAtEveryStep) {
   ExpectMatchesReference(TimeOfDayEncoding(Nse()), bars, cos_ref, 1, 0, 1e-15);
 }
 
+// The sin/cos pair is cached per minute offset into the session: a cached value must be
+// exactly the value a fresh encoder (nothing cached) computes, including when more
+// offsets than cache slots cycle through it (1-minute bars on a 24x7 calendar: 1440 a
+// day over 512 slots) and for offsets that are not whole minutes (never cached).
+TEST(TimeOfDayEncodingTest, CachedPhasesEqualFreshlyComputedOnes) {
+  struct Case {
+    const ExchangeCalendar* calendar;
+    TimestampUs first;
+    TimestampUs step;
+    int bars;
+  };
+  const Case cases[] = {
+      {&Nse(), *ParseIsoUtc("2024-03-04T03:45:00Z"), 5 * kMicrosPerMinute, 75 * 10},
+      {&Nse(), *ParseIsoUtc("2024-03-04T03:45:00Z"), kMicrosPerMinute, 375 * 3},
+      {&Crypto(), *ParseIsoUtc("2024-03-04T00:00:00Z"), kMicrosPerMinute, 1440 * 3},
+      {&Crypto(), *ParseIsoUtc("2024-03-04T00:00:30Z"), 90 * kMicrosPerSecond, 2000},
+  };
+  for (const Case& c : cases) {
+    TimeOfDayEncoding cached(*c.calendar);
+    int hits_possible = 0;
+    for (int idx = 0; idx < c.bars; ++idx) {
+      const TimestampUs t = c.first + idx * c.step;
+      if (!c.calendar->IsTradingTime(t)) continue;
+      const Bar bar{t, 1, 1, 1, 1, 1};
+      TimeOfDayEncoding fresh(*c.calendar);
+      fresh.Update(bar);
+      cached.Update(bar);
+      ASSERT_TRUE(Same(fresh.Value(), cached.Value())) << FormatIsoUtc(t);
+      ASSERT_TRUE(Same(fresh.Cos(), cached.Cos())) << FormatIsoUtc(t);
+      ++hits_possible;
+    }
+    EXPECT_GT(hits_possible, 100);
+  }
+}
+
 TEST(TimeOfDayEncodingTest, NonTradingDayIsNan) {
   TimeOfDayEncoding tod(Nse());
   tod.Update(Bar{*ParseIsoUtc("2024-03-09T05:00:00Z"), 1, 1, 1, 1, 1});  // a Saturday

@@ -84,9 +84,11 @@ class CoreV1State final : public FeatureState {
       row_.fill(kNaN);
       return;
     }
-    sma20_.Update(bar);
+    // Shared windows: sma_20 and z_20 come from the Bollinger window (same running sum,
+    // so the same numbers as Sma(20) and ZScore(20)), ema_26 is MACD's slow EMA and
+    // ret_1 is the return realized volatility logs (backend/tests/features/feature_set_test.cc
+    // checks every column against the indicator on its own).
     ema12_.Update(bar);
-    ema26_.Update(bar);
     wma20_.Update(bar);
     rsi14_.Update(bar);
     atr14_.Update(bar);
@@ -97,24 +99,22 @@ class CoreV1State final : public FeatureState {
     obv_.Update(bar);
     vwap_.Update(bar);
     roc10_.Update(bar);
-    ret1_.Update(bar);
     ret3_.Update(bar);
     ret12_.Update(bar);
     rv20_.Update(bar);
-    z20_.Update(bar);
     er10_.Update(bar);
     vol_z20_.Update(bar.volume);
     tod_.Update(bar);
     dow_.Update(bar);
 
     const double close = bar.close;
-    const double sma = sma20_.Value();
+    const double sma = bb_.Value();
     const double atr = atr14_.Value();
     const double hist = macd_.Hist();
     const double vwap = vwap_.Value();
     row_[kSma20] = sma;
     row_[kEma12] = ema12_.Value();
-    row_[kEma26] = ema26_.Value();
+    row_[kEma26] = macd_.SlowEma();
     row_[kWma20] = wma20_.Value();
     row_[kRsi14] = rsi14_.Value();
     row_[kAtr14] = atr;
@@ -132,22 +132,24 @@ class CoreV1State final : public FeatureState {
     row_[kObv] = obv_.Value();
     row_[kVwap] = vwap;
 
-    row_[kRet1] = ret1_.Value();
+    row_[kRet1] = rv20_.LastReturn();
     row_[kRet3] = ret3_.Value();
     row_[kRet12] = ret12_.Value();
     row_[kRv20] = rv20_.Value();
-    row_[kZ20] = z20_.Value();
+    row_[kZ20] = bb_.IsReady() ? ZScore::Of(close, sma, bb_.Sd()) : kNaN;
     row_[kEr10] = er10_.Value();
-    row_[kRsiScaled] = (rsi14_.Value() - 50.0) / 50.0;
+    // The constant scalings multiply by the reciprocal: a division costs ~5 cycles of
+    // throughput and this row has ~30 of them (rounding-level differences only).
+    row_[kRsiScaled] = (rsi14_.Value() - 50.0) * (1.0 / 50.0);
     row_[kMacdHistAtr] = atr > 0 ? hist / atr : (atr == 0 && hist == hist ? 0.0 : kNaN);
     row_[kBbPctB] = bb_.PctB();
     row_[kBbWidth] = bb_.Width();
     row_[kDistSma20] = close / sma - 1.0;
     row_[kDistVwap] = close / vwap - 1.0;
     row_[kAtrPct14] = atr / close;
-    row_[kAdxScaled] = adx14_.Value() / 100.0;
-    row_[kDiDiff14] = (adx14_.PlusDi() - adx14_.MinusDi()) / 100.0;
-    row_[kStochKScaled] = (stoch_.Value() - 50.0) / 50.0;
+    row_[kAdxScaled] = adx14_.Value() * (1.0 / 100.0);
+    row_[kDiDiff14] = (adx14_.PlusDi() - adx14_.MinusDi()) * (1.0 / 100.0);
+    row_[kStochKScaled] = (stoch_.Value() - 50.0) * (1.0 / 50.0);
     row_[kRoc10] = roc10_.Value();
     row_[kTodSin] = tod_.Value();
     row_[kTodCos] = tod_.Cos();
@@ -159,9 +161,7 @@ class CoreV1State final : public FeatureState {
   std::span<const double> Row() const override { return row_; }
 
   void Reset() override {
-    sma20_.Reset();
     ema12_.Reset();
-    ema26_.Reset();
     wma20_.Reset();
     rsi14_.Reset();
     atr14_.Reset();
@@ -172,11 +172,9 @@ class CoreV1State final : public FeatureState {
     obv_.Reset();
     vwap_.Reset();
     roc10_.Reset();
-    ret1_.Reset();
     ret3_.Reset();
     ret12_.Reset();
     rv20_.Reset();
-    z20_.Reset();
     er10_.Reset();
     vol_z20_.Reset();
     tod_.Reset();
@@ -188,9 +186,7 @@ class CoreV1State final : public FeatureState {
 
  private:
   const FeatureSet* set_;
-  Sma sma20_{20};
   Ema ema12_{12};
-  Ema ema26_{26};
   Wma wma20_{20};
   Rsi rsi14_{14};
   Atr atr14_{14};
@@ -201,11 +197,9 @@ class CoreV1State final : public FeatureState {
   Obv obv_;
   Vwap vwap_;
   Roc roc10_{10};
-  LogReturn ret1_{1};
   LogReturn ret3_{3};
   LogReturn ret12_{12};
   RealizedVol rv20_{20};
-  ZScore z20_{20};
   EfficiencyRatio er10_{10};
   ZScore vol_z20_{20};
   TimeOfDayEncoding tod_;

@@ -21,24 +21,29 @@ namespace rc::features::internal {
 
 class RollingMoments {
  public:
-  explicit RollingMoments(size_t period) : window_(period), period_(static_cast<double>(period)) {}
+  explicit RollingMoments(size_t period)
+      : window_(period), period_(static_cast<double>(period)), inv_period_(1.0 / period_) {}
 
   void Push(double x) {
     double y = 0;
-    if (window_.Push(x, &y)) {
-      const double old_mean = sum_ / period_;
+    if (window_.Push(x, &y)) [[likely]] {
+      // The M2 update needs an accurate mean, not the correctly rounded one Mean()
+      // returns (sum / n, bit-compatible with TA-Lib's SMA): it uses sum * (1/n), and the
+      // previous push's value as the old mean. No division on this path; realized vol,
+      // which never reads Mean(), does one division less per bar.
+      const double old_mean = mean_;
       sum_ -= y;
       sum_ += x;
-      const double new_mean = sum_ / period_;
-      m2_ += (x - y) * (x - new_mean + y - old_mean);
+      mean_ = sum_ * inv_period_;
+      m2_ += (x - y) * (x - mean_ + y - old_mean);
       if (m2_ < 0) m2_ = 0;
-      if (++since_exact_ == window_.capacity()) Recompute(new_mean);
+      // Around the correctly rounded mean, so that a flat window recomputes to exactly 0.
+      if (++since_exact_ == window_.capacity()) Recompute(sum_ / period_);
     } else {
-      const double n_old = static_cast<double>(window_.size() - 1);
-      const double old_mean = n_old > 0 ? sum_ / n_old : 0.0;
+      const double old_mean = mean_;  // 0 before the first value
       sum_ += x;
-      const double new_mean = sum_ / static_cast<double>(window_.size());
-      m2_ += (x - old_mean) * (x - new_mean);
+      mean_ = sum_ / static_cast<double>(window_.size());
+      m2_ += (x - old_mean) * (x - mean_);
     }
   }
 
@@ -47,11 +52,16 @@ class RollingMoments {
   double sum() const { return sum_; }
   double Mean() const { return sum_ / static_cast<double>(window_.size()); }
   // Population variance (divides by the window length, as TA-Lib STDDEV/BBANDS).
-  double Variance() const { return m2_ / static_cast<double>(window_.size()); }
+  // Over a full window it multiplies by 1/period (a division is ~5 cycles of throughput;
+  // Bollinger, z-scores and realized vol read this every bar): rounding-level only.
+  double Variance() const {
+    return window_.full() ? m2_ * inv_period_ : m2_ / static_cast<double>(window_.size());
+  }
 
   void Clear() {
     window_.Clear();
     sum_ = 0;
+    mean_ = 0;
     m2_ = 0;
     since_exact_ = 0;
   }
@@ -69,7 +79,9 @@ class RollingMoments {
 
   RingBuffer window_;
   double period_;
+  double inv_period_;
   double sum_ = 0;
+  double mean_ = 0;  // sum_ / size() up to rounding (the M2 updates' mean), 0 when empty
   double m2_ = 0;
   size_t since_exact_ = 0;
 };

@@ -50,6 +50,9 @@ class Macd final : public Indicator {
   double Value() const override { return IsReady() ? line_ : internal::kNaN; }
   double Signal() const { return IsReady() ? signal_.Value() : internal::kNaN; }
   double Hist() const { return IsReady() ? line_ - signal_.Value() : internal::kNaN; }
+  // The slow EMA on its own (never skips an input, so it equals Ema(slow) over the same
+  // closes; NaN until it is seeded): core_v1's ema_26 without a second EMA.
+  double SlowEma() const { return slow_.Value(); }
 
   size_t NumOutputs() const override { return 3; }
   double Output(size_t index) const override {

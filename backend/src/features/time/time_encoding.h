@@ -8,14 +8,18 @@
 // A bar on a day without a session (never a regular bar) gives NaN.
 // DayOfWeekEncoding: d = local weekday, Monday = 0 ... Sunday = 6; outputs
 // sin(2*pi*d/7), cos(2*pi*d/7).
-// Both are ready from the first bar and need only open_time.
+// Both are ready from the first bar and need only open_time. The time-of-day pair is
+// cached per offset into the session (bars repeat the same offsets every day).
 // Outputs: 0 sin (Value), 1 cos.
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <numbers>
+#include <vector>
 
 #include "core/calendar.h"
+#include "core/time.h"
 #include "features/indicator.h"
 #include "features/internal/numeric.h"
 #include "features/internal/session_clock.h"
@@ -33,10 +37,28 @@ class TimeOfDayEncoding final : public Indicator {
       sin_ = cos_ = internal::kNaN;
       return;
     }
-    const double length = static_cast<double>(position.session.close - position.session.open);
-    const double phase = static_cast<double>(bar.open_time - position.session.open) / length;
+    const int64_t length = position.session.close - position.session.open;
+    const int64_t offset = bar.open_time - position.session.open;
+    if (length != cached_length_) {  // a new session length (a half day, DST): forget the cache
+      cached_length_ = length;
+      for (PhaseSlot& slot : cache_) slot.offset = -1;
+    }
+    // Bars of one timeframe repeat the same offsets every session (75 of them for NSE
+    // 5-minute bars), so the sin/cos pair (~10 ns, most of this indicator's cost) is
+    // cached per whole-minute offset; the cached pair is the very value computed below.
+    PhaseSlot* slot = nullptr;
+    if (offset >= 0 && offset % kMicrosPerMinute == 0) {
+      slot = &cache_[static_cast<size_t>(offset / kMicrosPerMinute) & (kCacheSlots - 1)];
+      if (slot->offset == offset) {
+        sin_ = slot->sin;
+        cos_ = slot->cos;
+        return;
+      }
+    }
+    const double phase = static_cast<double>(offset) / static_cast<double>(length);
     sin_ = std::sin(2.0 * std::numbers::pi * phase);
     cos_ = std::cos(2.0 * std::numbers::pi * phase);
+    if (slot != nullptr) *slot = {offset, sin_, cos_};
   }
   bool IsReady() const override { return ready_; }
   double Value() const override { return ready_ ? sin_ : internal::kNaN; }
@@ -49,9 +71,18 @@ class TimeOfDayEncoding final : public Indicator {
   }
 
  private:
+  struct PhaseSlot {
+    int64_t offset = -1;  // microseconds since the session open; -1 = empty
+    double sin = 0, cos = 0;
+  };
+  // Direct-mapped by the offset in minutes: a whole NSE session of 1-minute bars (375) fits.
+  static constexpr size_t kCacheSlots = 512;
+
   internal::SessionClock clock_;
   bool ready_ = false;
   double sin_ = 0, cos_ = 0;
+  int64_t cached_length_ = -1;  // the session length the cached phases were computed for
+  std::vector<PhaseSlot> cache_ = std::vector<PhaseSlot>(kCacheSlots);
 };
 
 class DayOfWeekEncoding final : public Indicator {

@@ -22,12 +22,15 @@ class Sma final : public Indicator {
     double leaving = 0;
     if (window_.Push(x, &leaving)) sum_ -= leaving;
     sum_ += x;
+    // Divided once here rather than on every read: Stochastic reads its %K SMA twice
+    // per bar and core_v1 reads it again for the scaled column.
+    value_ = sum_ / period_;
   }
   bool IsReady() const override { return window_.full(); }
-  double Value() const override { return IsReady() ? sum_ / period_ : internal::kNaN; }
+  double Value() const override { return IsReady() ? value_ : internal::kNaN; }
   void Reset() override {
     window_.Clear();
-    sum_ = 0;
+    sum_ = value_ = 0;
   }
   int period() const { return period_; }
 
@@ -35,6 +38,7 @@ class Sma final : public Indicator {
   int period_;
   internal::RingBuffer window_;
   double sum_ = 0;
+  double value_ = 0;  // sum_ / period_
 };
 
 }  // namespace rc::features

@@ -35,21 +35,16 @@ class Atr final : public Indicator {
     assert(period >= 1);
   }
 
-  void Update(const Bar& bar) override {
-    if (!internal::Finite(bar.high, bar.low, bar.close)) return;
-    if (!has_prev_) {
-      has_prev_ = true;
-      prev_close_ = bar.close;
+  void Update(const Bar& bar) override { Update(bar.high, bar.low, bar.close); }
+  // The same step from three columns (features/columns.h).
+  void Update(double high, double low, double close) {
+    if (!internal::Finite(high, low, close)) return;
+    if (terms_ >= period_) [[likely]] {
+      value_ = value_ * keep_ + TrueRange(high, low, prev_close_) * weight_;
+      prev_close_ = close;
       return;
     }
-    const double tr = TrueRange(bar.high, bar.low, prev_close_);
-    prev_close_ = bar.close;
-    if (terms_ < period_) {
-      sum_ += tr;
-      if (++terms_ == period_) value_ = sum_ / n_;
-      return;
-    }
-    value_ = value_ * keep_ + tr * weight_;
+    WarmUp(high, low, close);
   }
   bool IsReady() const override { return terms_ >= period_; }
   double Value() const override { return IsReady() ? value_ : internal::kNaN; }
@@ -60,6 +55,16 @@ class Atr final : public Indicator {
   }
 
  private:
+  // The first bar only sets the previous close; the next `period` true ranges are averaged.
+  void WarmUp(double high, double low, double close) {
+    if (has_prev_) {
+      sum_ += TrueRange(high, low, prev_close_);
+      if (++terms_ == period_) value_ = sum_ / n_;
+    }
+    has_prev_ = true;
+    prev_close_ = close;
+  }
+
   int period_;
   double n_;
   double keep_;    // (n-1)/n

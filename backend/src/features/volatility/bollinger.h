@@ -35,7 +35,8 @@ class Bollinger final : public Indicator {
     if (!moments_.full()) return;
     // Computed once per bar here so that reading the five outputs stays cheap.
     middle_ = moments_.Mean();
-    const double dev = std::sqrt(moments_.Variance()) * num_sd_;
+    sd_ = std::sqrt(moments_.Variance());
+    const double dev = sd_ * num_sd_;
     upper_ = middle_ + dev;
     lower_ = middle_ - dev;
     const double range = upper_ - lower_;
@@ -48,6 +49,9 @@ class Bollinger final : public Indicator {
   double Lower() const { return IsReady() ? lower_ : internal::kNaN; }
   double PctB() const { return IsReady() ? pctb_ : internal::kNaN; }
   double Width() const { return IsReady() ? width_ : internal::kNaN; }
+  // The population sd of the window (the bands are middle +/- num_sd * Sd()); lets
+  // core_v1 derive z_20 from the same window (ZScore::Of) instead of keeping a second one.
+  double Sd() const { return IsReady() ? sd_ : internal::kNaN; }
 
   size_t NumOutputs() const override { return 5; }
   double Output(size_t index) const override {
@@ -61,13 +65,13 @@ class Bollinger final : public Indicator {
   }
   void Reset() override {
     moments_.Clear();
-    middle_ = upper_ = lower_ = pctb_ = width_ = 0;
+    middle_ = sd_ = upper_ = lower_ = pctb_ = width_ = 0;
   }
 
  private:
   double num_sd_;
   internal::RollingMoments moments_;
-  double middle_ = 0, upper_ = 0, lower_ = 0, pctb_ = 0, width_ = 0;
+  double middle_ = 0, sd_ = 0, upper_ = 0, lower_ = 0, pctb_ = 0, width_ = 0;
 };
 
 }  // namespace rc::features

@@ -21,22 +21,29 @@ class RealizedVol final : public Indicator {
   void Update(const Bar& bar) override { Update(bar.close); }
   void Update(double x) {
     if (!internal::Finite(x) || !(x > 0)) return;
-    if (has_prev_) moments_.Push(std::log(x / prev_));
+    if (has_prev_) {
+      last_return_ = std::log(x / prev_);
+      moments_.Push(last_return_);
+    }
     has_prev_ = true;
     prev_ = x;
   }
   bool IsReady() const override { return moments_.full(); }
   double Value() const override { return IsReady() ? std::sqrt(moments_.Variance()) : internal::kNaN; }
+  // The newest one-bar log return, ln(x / previous x) — LogReturn(1)'s value, computed
+  // once for both in core_v1; NaN before the second input.
+  double LastReturn() const { return moments_.size() > 0 ? last_return_ : internal::kNaN; }
   void Reset() override {
     moments_.Clear();
     has_prev_ = false;
-    prev_ = 0;
+    prev_ = last_return_ = 0;
   }
 
  private:
   internal::RollingMoments moments_;
   bool has_prev_ = false;
   double prev_ = 0;
+  double last_return_ = 0;
 };
 
 }  // namespace rc::features

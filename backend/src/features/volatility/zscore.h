@@ -27,10 +27,13 @@ class ZScore final : public Indicator {
   bool IsReady() const override { return moments_.full(); }
   double Value() const override {
     if (!IsReady()) return internal::kNaN;
-    const double mean = moments_.Mean();
-    const double sd = std::sqrt(moments_.Variance());
+    return Of(last_, moments_.Mean(), std::sqrt(moments_.Variance()));
+  }
+  // The z-score of `x` against a window's mean and population sd (0 on a flat window):
+  // shared with core_v1, which takes mean and sd from its Bollinger window.
+  static double Of(double x, double mean, double sd) {
     if (!(sd > 1e-12 * std::fabs(mean))) return 0.0;
-    return (last_ - mean) / sd;
+    return (x - mean) / sd;
   }
   void Reset() override {
     moments_.Clear();

@@ -18,10 +18,12 @@ class Obv final : public Indicator {
     if (!ready_) {
       ready_ = true;
       value_ = bar.volume;
-    } else if (bar.close > prev_close_) {
-      value_ += bar.volume;
-    } else if (bar.close < prev_close_) {
-      value_ -= bar.volume;
+    } else {
+      // +volume on an up close, -volume on a down close, unchanged otherwise, without a
+      // branch that a random walk mispredicts half the time: volume * +-1 is exact and
+      // adding volume * 0 leaves the sum as it was.
+      const int direction = static_cast<int>(bar.close > prev_close_) - static_cast<int>(bar.close < prev_close_);
+      value_ += bar.volume * static_cast<double>(direction);
     }
     prev_close_ = bar.close;
   }
