@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import deltalake
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -45,7 +46,7 @@ def our_counts(binary, table_dir) -> dict[str, int]:
 def pyarrow_counts(dt: deltalake.DeltaTable) -> dict[str, int]:
     """pyarrow alone on the data files the log lists (partition values come from the add actions)."""
     counts: dict[str, int] = {}
-    actions = dt.get_add_actions(flatten=True).to_pydict()
+    actions = pa.table(dt.get_add_actions(flatten=True)).to_pydict()  # deltalake may hand an arro3 table
     for path, symbol in zip(actions["path"], actions["partition.symbol"]):
         rows = pq.read_metadata(str(Path(dt.table_uri) / path)).num_rows
         counts[symbol] = counts.get(symbol, 0) + rows

@@ -134,7 +134,8 @@ BarCycle::Fetched BarCycle::FetchNew(int64_t now, CycleReport& report) {
   return out;
 }
 
-Status BarCycle::Finish(int64_t now, const Fetched& fetched, bool caught_up, CycleReport& report) {
+Status BarCycle::Finish(int64_t now, const Fetched& fetched, bool caught_up, std::optional<size_t> seen_before,
+                        CycleReport& report) {
   const Symbol& symbol = series_.symbol;
   const Timeframe tf = series_.timeframe;
   if (caught_up) {
@@ -145,6 +146,15 @@ Status BarCycle::Finish(int64_t now, const Fetched& fetched, bool caught_up, Cyc
     rebuild_series_ = false;
     RC_ASSIGN_OR_RETURN(auto advanced, context_->runtime->book().CatchUp(symbol, tf));
     report.advanced = static_cast<int64_t>(advanced.size());
+    // The server's refresher may have rebuilt the series from the new silver
+    // between the pipeline's commit and this catch-up (a close of many series
+    // takes a while): the bars it took in count as advanced too.
+    if (seen_before) {
+      const std::optional<size_t> seen_after = context_->runtime->book().BarsSeen(symbol, tf);
+      if (seen_after && *seen_after > *seen_before) {
+        report.advanced = std::max(report.advanced, static_cast<int64_t>(*seen_after - *seen_before));
+      }
+    }
     RC_ASSIGN_OR_RETURN(report.published_bars, PublishNewBars());
     catch_up_pending_ = false;
   }
@@ -251,6 +261,18 @@ std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycle
     pipeline.partitions.emplace_back(cycles[i]->series_.symbol, cycles[i]->series_.timeframe);
     catching_up.push_back(i);
   }
+  // What each series in memory had consumed before the pipeline (see Finish).
+  std::vector<std::optional<size_t>> seen_before(cycles.size());
+  if (!catching_up.empty()) {
+    std::set<std::pair<Symbol, Timeframe>> in_memory;
+    for (auto& series : context.runtime->book().Series()) in_memory.insert(std::move(series));
+    for (size_t i : catching_up) {
+      const WatchedSeries& series = cycles[i]->series_;
+      if (in_memory.count({series.symbol, series.timeframe}) != 0) {
+        seen_before[i] = context.runtime->book().BarsSeen(series.symbol, series.timeframe);
+      }
+    }
+  }
   std::vector<bool> caught_up(cycles.size(), false);
   if (!catching_up.empty()) {
     auto pipelined = data::pipeline::RunPipeline(pipeline);
@@ -266,7 +288,7 @@ std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycle
 
   for (size_t i = 0; i < cycles.size(); ++i) {
     if (failed[i]) continue;
-    if (Status finished = cycles[i]->Finish(now, fetched[i], caught_up[i], reports[i]); !finished) {
+    if (Status finished = cycles[i]->Finish(now, fetched[i], caught_up[i], seen_before[i], reports[i]); !finished) {
       out[i] = tl::unexpected(finished.error());
       continue;
     }

@@ -101,8 +101,11 @@ class BarCycle {
   // stored yet, count the feed gap. Fills `report`.
   Fetched FetchNew(int64_t now, CycleReport& report);
   // After the shared writes: the series in memory, bars:, the forming bar,
-  // predictions (or the regime on the clock when no bar came).
-  Status Finish(int64_t now, const Fetched& fetched, bool caught_up, CycleReport& report);
+  // predictions (or the regime on the clock when no bar came). `seen_before`:
+  // the bars the series in memory had consumed before the pipeline ran
+  // (nullopt when it was not in memory).
+  Status Finish(int64_t now, const Fetched& fetched, bool caught_up, std::optional<size_t> seen_before,
+                CycleReport& report);
 
   // Newest raw bar open time, read once from the lake.
   Status LoadNewestStored();
