@@ -43,36 +43,39 @@ void MinMax(const std::vector<T>& values, const Column& col, std::optional<T>& m
 
 // Min and max of the non-null values of a floating-point column; false when
 // a non-null value is NaN or infinite (no min/max is recorded then). NaN is
-// looked for with its own flag so that the min/max loop carries no branch
-// (an infinity shows in the min or the max).
+// looked for with its own flag so that the loop carries no branch (an
+// infinity shows in the min or the max). Not inlined into ComputeStats: there
+// the accumulators were kept on the stack, a store-to-load round trip per
+// value (perf: 6% of a 500-symbol pipeline run).
 template <typename T>
-bool FiniteMinMax(const std::vector<T>& values, const Column& col, std::optional<double>& mn,
-                  std::optional<double>& mx) {
+__attribute__((noinline)) bool FiniteMinMax(const std::vector<T>& values, const Column& col,
+                                            std::optional<double>& mn, std::optional<double>& mx) {
   const size_t n = values.size();
   const T* v = values.data();
-  T lo = std::numeric_limits<T>::infinity();
-  T hi = -std::numeric_limits<T>::infinity();
+  const uint8_t* valid = col.validity.empty() ? nullptr : col.validity.data();
+  // Two accumulator pairs (even and odd rows) halve the min/max dependency chain.
+  T lo0 = std::numeric_limits<T>::infinity(), lo1 = lo0;
+  T hi0 = -std::numeric_limits<T>::infinity(), hi1 = hi0;
   bool nan = false;
   size_t seen = 0;
-  if (col.validity.empty()) {
-    for (size_t i = 0; i < n; ++i) {
-      lo = v[i] < lo ? v[i] : lo;
-      hi = v[i] > hi ? v[i] : hi;
-      nan |= v[i] != v[i];
-    }
-    seen = n;
-  } else {
-    const uint8_t* valid = col.validity.data();
-    for (size_t i = 0; i < n; ++i) {
-      if (valid[i] == 0) continue;
-      lo = v[i] < lo ? v[i] : lo;
-      hi = v[i] > hi ? v[i] : hi;
-      nan |= v[i] != v[i];
-      ++seen;
-    }
+  auto step = [&](size_t i, T& lo, T& hi) {
+    const T x = v[i];
+    const bool ok = valid == nullptr || valid[i] != 0;
+    lo = ok && x < lo ? x : lo;
+    hi = ok && x > hi ? x : hi;
+    nan |= ok && x != x;
+    seen += ok ? 1 : 0;
+  };
+  size_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    step(i, lo0, hi0);
+    step(i + 1, lo1, hi1);
   }
-  if (nan || (seen > 0 && (!std::isfinite(lo) || !std::isfinite(hi)))) return false;
-  if (seen > 0) mn = static_cast<double>(lo), mx = static_cast<double>(hi);
+  if (i < n) step(i, lo0, hi0);
+  const T low = lo0 < lo1 ? lo0 : lo1;
+  const T high = hi0 > hi1 ? hi0 : hi1;
+  if (nan || (seen > 0 && (!std::isfinite(low) || !std::isfinite(high)))) return false;
+  if (seen > 0) mn = static_cast<double>(low), mx = static_cast<double>(high);
   return true;
 }
 
