@@ -6,8 +6,10 @@ Bar-close cycle: `serve` runs on replay time (MARKET_CLOCK=replay) with the simu
 the fetch is an in-process call and the time measured is ours: raw commit -> bronze -> silver for the
 partition -> the series in memory -> predictions for every horizon (gold queue + broadcast). For each
 bar close after the backfill it sums the cycle durations the scheduler reports for every series
-(`GET /api/scheduler/jobs`, `last_duration_ms`; the bars lane runs them one after another), and prints
-the median and worst close over --closes closes. No model is trained (the series have under 600 bars),
+(`GET /api/scheduler/jobs`, `last_duration_ms`: binaries that run a series' cycle after another report
+each one's time; binaries that run every series due at once as one close, with one commit per lake
+table, report each series' equal share of that close: either way the sum is the close's time), and
+prints the median and worst close over --closes closes. No model is trained (the series have under 600 bars),
 so predictions take the naive fallback; the cost of a trained model's prediction is measured by the
 serving benchmark (docs/benchmarks.md).
 

@@ -41,21 +41,42 @@ QUICK = os.environ.get("QUICK") == "1"
 ROUNDS = int(os.environ.get("ROUNDS", "1" if QUICK else "2"))
 
 
+def vm_hwm_mib(pid: int) -> float | None:
+    """Peak RSS of the running process `pid` (VmHWM), or None when it is gone."""
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def run(argv, env=None, cwd=None):
     """Runs argv; returns (wall s, cpu s, peak RSS MiB, stdout). Output goes to
     files, not pipes: wait4() (for the child's rusage) must not wait on a
-    child blocked on a full pipe."""
+    child blocked on a full pipe. Peak RSS is the child's own VmHWM, read
+    every 20 ms while it runs: wait4's ru_maxrss counts the RSS of this
+    script at the fork (the exec'd program inherits that high-water mark)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = 0.0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            hwm = vm_hwm_mib(proc.pid)
+            if hwm is not None:
+                peak = max(peak, hwm)
+            time.sleep(0.02)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
             raise SystemExit(f"{argv[:3]} failed ({proc.returncode}):\n{err.read()[-2000:]}")
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read()
+        return wall, usage.ru_utime + usage.ru_stime, peak, out.read()
 
 
 def nse_csv(path: Path, bars: int, seed: int) -> None:

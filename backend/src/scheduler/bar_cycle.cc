@@ -66,12 +66,12 @@ Result<int64_t> BarCycle::PublishNewBars() {
   return static_cast<int64_t>(bars.size() - first);
 }
 
-Result<CycleReport> BarCycle::Run(int64_t now) {
-  if (!loaded_) RC_RETURN_IF_ERROR(LoadNewestStored());
+Result<CycleReport> BarCycle::Run(int64_t now) { return std::move(RunBarClose({this}, now).front()); }
+
+BarCycle::Fetched BarCycle::FetchNew(int64_t now, CycleReport& report) {
   const Symbol& symbol = series_.symbol;
   const Timeframe tf = series_.timeframe;
   const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(symbol);
-  CycleReport report;
   report.now = now;
 
   // 1. Fetch everything since the newest stored bar (the backfill after a
@@ -101,29 +101,28 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
   // 2. Closed bars only go to raw, each once: new ones and late ones that
   //    filled a gap. The forming one is published as it is and stored when
   //    it has closed.
-  std::optional<data::RawBar> forming;
-  data::FetchResult closed = fetched;
-  closed.bars.clear();
-  bool filled_gap = false;
+  Fetched out;
+  out.closed = fetched;
+  out.closed.bars.clear();
   for (const data::RawBar& bar : fetched.bars) {
     const bool is_closed = calendar.SessionAt(bar.open_time) == MarketSession::kRegular
                                ? calendar.BarClose(bar.open_time, tf) <= now
                                : bar.open_time + tf.DurationMicros() <= now;
     if (!is_closed) {
-      forming = bar;
+      out.forming = bar;
       continue;
     }
     const bool late = gaps_.count(bar.open_time) > 0;
     if (bar.open_time < after_newest && !late) continue;  // stored already
-    filled_gap |= late && newest_stored_ && bar.open_time < *newest_stored_;
-    closed.bars.push_back(bar);
+    out.filled_gap |= late && newest_stored_ && bar.open_time < *newest_stored_;
+    out.closed.bars.push_back(bar);
     expected.erase(bar.open_time);
   }
-  closed.last_bar_forming = false;
+  out.closed.last_bar_forming = false;
   // The backfill of an empty lake asks for BACKFILL_DAYS: bars before the
   // first one any provider has are history it does not serve, not a feed gap.
-  if (!newest_stored_ && !closed.bars.empty()) {
-    const int64_t first_served = closed.bars.front().open_time;
+  if (!newest_stored_ && !out.closed.bars.empty()) {
+    const int64_t first_served = out.closed.bars.front().open_time;
     std::erase_if(expected, [&](int64_t open) { return open < first_served; });
   }
   report.missing = static_cast<int64_t>(expected.size());
@@ -132,49 +131,44 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
     // Runbook Data Feed Gap: market_regime_state goes unknown (stale) and this spikes.
     monitoring::CacheMissesTotal().WithLabels({"bars"}).Inc(static_cast<double>(report.missing));
   }
-  serving::StorageHealth& storage = context_->runtime->storage();
-  if (!closed.bars.empty()) {
-    auto commit = data::pipeline::CommitRaw(context_->data_dir, symbol, tf, closed);
-    storage.Record("raw", commit ? Ok() : Status(tl::unexpected(commit.error())));
-    // Nothing was stored: the next cycle fetches the same bars again.
-    if (!commit) return tl::unexpected(commit.error());
-    report.stored = commit->rows;
-    newest_stored_ = std::max(newest_stored_.value_or(INT64_MIN), closed.bars.back().open_time);
-    catch_up_pending_ = true;
-    rebuild_series_ |= filled_gap;
-  }
-  if (catch_up_pending_) {
-    // 3. raw -> bronze -> silver for this partition, then the series in
-    //    memory. Until this succeeds (after a failed write, the bars are in
-    //    raw only), every cycle runs it again, new bars or not.
-    data::pipeline::PipelineOptions pipeline;
-    pipeline.data_dir = context_->data_dir;
-    pipeline.horizons_minutes = context_->horizons_minutes;
-    pipeline.now = now;
-    pipeline.symbol = symbol;
-    pipeline.timeframe = tf;
-    auto pipelined = data::pipeline::RunPipeline(pipeline);
-    storage.Record("pipeline", pipelined ? Ok() : Status(tl::unexpected(pipelined.error())));
-    if (!pipelined) return tl::unexpected(pipelined.error());
-    // A late bar lands in the middle of the history: rebuild the series in
-    // memory instead of advancing it (features depend on bar order).
+  return out;
+}
+
+Status BarCycle::Finish(int64_t now, const Fetched& fetched, bool caught_up, std::optional<size_t> seen_before,
+                        CycleReport& report) {
+  const Symbol& symbol = series_.symbol;
+  const Timeframe tf = series_.timeframe;
+  if (caught_up) {
+    // 3b. The series in memory. A late bar lands in the middle of the
+    //     history: rebuild the series instead of advancing it (features
+    //     depend on bar order).
     if (rebuild_series_) context_->runtime->book().Invalidate(symbol, tf);
     rebuild_series_ = false;
     RC_ASSIGN_OR_RETURN(auto advanced, context_->runtime->book().CatchUp(symbol, tf));
     report.advanced = static_cast<int64_t>(advanced.size());
+    // The server's refresher may have rebuilt the series from the new silver
+    // between the pipeline's commit and this catch-up (a close of many series
+    // takes a while): the bars it took in count as advanced too.
+    if (seen_before) {
+      const std::optional<size_t> seen_after = context_->runtime->book().BarsSeen(symbol, tf);
+      if (seen_after && *seen_after > *seen_before) {
+        report.advanced = std::max(report.advanced, static_cast<int64_t>(*seen_after - *seen_before));
+      }
+    }
     RC_ASSIGN_OR_RETURN(report.published_bars, PublishNewBars());
     catch_up_pending_ = false;
   }
   report.newest_bar = newest_stored_;
 
   // 4. The forming bar, for charts that draw the current candle.
+  const auto& forming = fetched.forming;
   if (forming && context_->runtime->broadcaster() != nullptr && forming->open && forming->high && forming->low &&
       forming->close) {
     // The same object as a stored bar (GET /api/bars), marked as still forming.
     data::pipeline::BronzeBar current;
     current.bar = Bar{forming->open_time, *forming->open,  *forming->high,
                       *forming->low,      *forming->close, forming->volume.value_or(0.0)};
-    current.session = calendar.SessionAt(forming->open_time);
+    current.session = ExchangeCalendar::ForSymbol(symbol).SessionAt(forming->open_time);
     boost::json::object bar = data::pipeline::BronzeBarJson(current);
     bar["forming"] = true;
     context_->runtime->broadcaster()->Publish(serving::ChannelName("bars", symbol.str(), tf.ToString()), "bar",
@@ -202,7 +196,105 @@ Result<CycleReport> BarCycle::Run(int64_t now) {
       }
     }
   }
-  return report;
+  return Ok();
+}
+
+std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycles, int64_t now) {
+  std::vector<Result<CycleReport>> out(cycles.size());
+  if (cycles.empty()) return out;
+  CycleContext& context = *cycles.front()->context_;
+  serving::StorageHealth& storage = context.runtime->storage();
+  std::vector<CycleReport> reports(cycles.size());
+  std::vector<BarCycle::Fetched> fetched(cycles.size());
+  std::vector<bool> failed(cycles.size(), false);
+  auto fail = [&](size_t i, const Error& error) {
+    out[i] = tl::unexpected(error);
+    failed[i] = true;
+  };
+  for (size_t i = 0; i < cycles.size(); ++i) {
+    if (!cycles[i]->loaded_) {
+      if (Status loaded = cycles[i]->LoadNewestStored(); !loaded) {
+        fail(i, loaded.error());
+        continue;
+      }
+    }
+    fetched[i] = cycles[i]->FetchNew(now, reports[i]);
+  }
+
+  // 3a. Every series' new closed bars in ONE raw commit.
+  std::vector<data::pipeline::SeriesFetch> to_store;
+  std::vector<size_t> storing;
+  for (size_t i = 0; i < cycles.size(); ++i) {
+    if (failed[i] || fetched[i].closed.bars.empty()) continue;
+    to_store.push_back({cycles[i]->series_.symbol, cycles[i]->series_.timeframe, &fetched[i].closed});
+    storing.push_back(i);
+  }
+  if (!to_store.empty()) {
+    auto commits = data::pipeline::CommitRawBatch(context.data_dir, to_store);
+    storage.Record("raw", commits ? Ok() : Status(tl::unexpected(commits.error())));
+    for (size_t k = 0; k < storing.size(); ++k) {
+      const size_t i = storing[k];
+      BarCycle& cycle = *cycles[i];
+      // Nothing was stored: the next cycle fetches the same bars again.
+      if (!commits) {
+        fail(i, commits.error());
+        continue;
+      }
+      reports[i].stored = (*commits)[k].rows;
+      cycle.newest_stored_ =
+          std::max(cycle.newest_stored_.value_or(INT64_MIN), fetched[i].closed.bars.back().open_time);
+      cycle.catch_up_pending_ = true;
+      cycle.rebuild_series_ |= fetched[i].filled_gap;
+    }
+  }
+
+  // 3b. raw -> bronze -> silver for every series with bars to catch up, in
+  //     one pipeline run. Until it succeeds (after a failed write the bars
+  //     are in raw only), every close runs it again, new bars or not.
+  data::pipeline::PipelineOptions pipeline;
+  pipeline.data_dir = context.data_dir;
+  pipeline.horizons_minutes = context.horizons_minutes;
+  pipeline.now = now;
+  std::vector<size_t> catching_up;
+  for (size_t i = 0; i < cycles.size(); ++i) {
+    if (failed[i] || !cycles[i]->catch_up_pending_) continue;
+    pipeline.partitions.emplace_back(cycles[i]->series_.symbol, cycles[i]->series_.timeframe);
+    catching_up.push_back(i);
+  }
+  // What each series in memory had consumed before the pipeline (see Finish).
+  std::vector<std::optional<size_t>> seen_before(cycles.size());
+  if (!catching_up.empty()) {
+    std::set<std::pair<Symbol, Timeframe>> in_memory;
+    for (auto& series : context.runtime->book().Series()) in_memory.insert(std::move(series));
+    for (size_t i : catching_up) {
+      const WatchedSeries& series = cycles[i]->series_;
+      if (in_memory.count({series.symbol, series.timeframe}) != 0) {
+        seen_before[i] = context.runtime->book().BarsSeen(series.symbol, series.timeframe);
+      }
+    }
+  }
+  std::vector<bool> caught_up(cycles.size(), false);
+  if (!catching_up.empty()) {
+    auto pipelined = data::pipeline::RunPipeline(pipeline);
+    storage.Record("pipeline", pipelined ? Ok() : Status(tl::unexpected(pipelined.error())));
+    for (size_t i : catching_up) {
+      if (pipelined) {
+        caught_up[i] = true;
+      } else {
+        fail(i, pipelined.error());
+      }
+    }
+  }
+
+  for (size_t i = 0; i < cycles.size(); ++i) {
+    if (failed[i]) continue;
+    if (Status finished = cycles[i]->Finish(now, fetched[i], caught_up[i], seen_before[i], reports[i]); !finished) {
+      out[i] = tl::unexpected(finished.error());
+      continue;
+    }
+    out[i] = std::move(reports[i]);
+  }
+  return out;
 }
 
 }  // namespace rc::scheduler

@@ -15,8 +15,16 @@
 // cache_misses_total{cache="bars"} each time it is looked for (the runbook's
 // Data Feed Gap signal) and the series' regime turns stale/unknown by itself.
 //
+// Series whose bars close at the same time run as ONE bar close (RunBarClose):
+// one raw commit for every series' new bars, one pipeline run (one bronze
+// and one silver commit) for every series to catch up, then each series'
+// memory, publishing and predictions. The lake tables' snapshots stay in the
+// process-wide snapshot cache between closes, so each close replays only the
+// commits since the last one (lake/delta/table.h).
+//
 //   BarCycle cycle({symbol, tf}, context);
 //   RC_ASSIGN_OR_RETURN(CycleReport report, cycle.Run(clock.Now()));
+//   auto reports = RunBarClose({&tcs, &infy, ...}, clock.Now());  // one report per cycle
 #pragma once
 
 #include <cstdint>
@@ -29,6 +37,7 @@
 #include "core/settings.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
+#include "data/providers/provider.h"
 
 namespace rc::data {
 class ProviderChain;
@@ -66,7 +75,8 @@ class BarCycle {
  public:
   BarCycle(WatchedSeries series, CycleContext* context);
 
-  // Runs one cycle at market time `now`. Errors: lake errors (the cycle can be
+  // Runs one cycle at market time `now` (RunBarClose of this series alone).
+  // Errors: lake errors (the cycle can be
   // retried; nothing half-written is visible). Every raw and pipeline write's
   // outcome goes to the runtime's StorageHealth ("raw", "pipeline"); a
   // pipeline that failed after raw was committed runs again on the next
@@ -80,6 +90,23 @@ class BarCycle {
   std::optional<int64_t> newest_stored() const { return newest_stored_; }
 
  private:
+  friend std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycles, int64_t now);
+  // What a series' fetch leaves for the close's shared raw commit.
+  struct Fetched {
+    data::FetchResult closed;             // new closed bars for raw (maybe none)
+    std::optional<data::RawBar> forming;  // the still-forming bar, published as is
+    bool filled_gap = false;              // a late bar landed before the newest stored one
+  };
+  // Steps 1-2: fetch since the newest stored bar, keep the closed bars not
+  // stored yet, count the feed gap. Fills `report`.
+  Fetched FetchNew(int64_t now, CycleReport& report);
+  // After the shared writes: the series in memory, bars:, the forming bar,
+  // predictions (or the regime on the clock when no bar came). `seen_before`:
+  // the bars the series in memory had consumed before the pipeline ran
+  // (nullopt when it was not in memory).
+  Status Finish(int64_t now, const Fetched& fetched, bool caught_up, std::optional<size_t> seen_before,
+                CycleReport& report);
+
   // Newest raw bar open time, read once from the lake.
   Status LoadNewestStored();
   // Publishes the bronze bars after the last published one; returns how many.
@@ -94,5 +121,15 @@ class BarCycle {
   bool rebuild_series_ = false;    // a late bar filled a gap: rebuild the series in memory
   std::set<int64_t> gaps_;  // closed bars expected in the last day that no provider had yet
 };
+
+// Runs one bar close of several series (distinct ones, all of the same
+// CycleContext) at market time `now`: every series' fetch, then ONE raw
+// commit for all their new bars, ONE pipeline run for every series with bars
+// to catch up (one bronze and one silver commit per batch of partitions),
+// then each series' memory, publishing and predictions. Returns one report
+// per cycle, in order. A failed raw commit fails every series that had bars
+// to store (nothing stored: the next close fetches them again); a failed
+// pipeline fails every series that needed it (the next close runs it again).
+std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycles, int64_t now);
 
 }  // namespace rc::scheduler

@@ -125,38 +125,66 @@ void Scheduler::Loop(std::stop_token stop, int lane) {
     if (!clock_->WaitUntil(due->next, stop)) return;
     const int64_t now = clock_->Now();
     const auto started = std::chrono::steady_clock::now();
-    std::string outcome;
-    int64_t next = now;
+    // Every bars job due by now runs in ONE bar close (one commit per lake
+    // table for all its series); other jobs run alone.
+    std::vector<Job*> group = {due};
     if (due->status.kind == "bars") {
-      outcome = RunBars(*due, now, &next);
-    } else if (due->status.kind == "retrain") {
-      outcome = RunRetrain(*due, now, &next);
-    } else {
-      outcome = RunDriftCheck(*due, now, &next);
+      MutexLock lock(mutex_);
+      for (auto& job : jobs_) {
+        if (job.get() != due && job->lane == lane && job->status.kind == "bars" && job->next <= now) {
+          group.push_back(job.get());
+        }
+      }
     }
+    std::vector<std::string> outcomes(group.size());
+    std::vector<int64_t> nexts(group.size(), now);
+    if (due->status.kind == "bars") {
+      RunBars(group, now, &outcomes, &nexts);
+    } else if (due->status.kind == "retrain") {
+      outcomes[0] = RunRetrain(*due, now, &nexts[0]);
+    } else {
+      outcomes[0] = RunDriftCheck(*due, now, &nexts[0]);
+    }
+    // Jobs of one close share its time: their durations add up to the close's.
+    const double duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() /
+        static_cast<double>(group.size());
     MutexLock lock(mutex_);
-    // Never the same instant again: a job that asks for `now` runs after the others.
-    due->next = std::max(next, now + 1);
-    due->status.last_run = now;
-    due->status.next_run = due->next;
-    due->status.last_outcome = outcome;
-    due->status.last_duration_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    ++due->status.runs;
-    if (outcome.rfind("error", 0) == 0) ++due->status.failures;
+    for (size_t k = 0; k < group.size(); ++k) {
+      Job* job = group[k];
+      // Never the same instant again: a job that asks for `now` runs after the others.
+      job->next = std::max(nexts[k], now + 1);
+      job->status.last_run = now;
+      job->status.next_run = job->next;
+      job->status.last_outcome = outcomes[k];
+      job->status.last_duration_ms = duration_ms;
+      ++job->status.runs;
+      if (outcomes[k].rfind("error", 0) == 0) ++job->status.failures;
+    }
   }
 }
 
-std::string Scheduler::RunBars(const Job& job, int64_t now, int64_t* next) {
+void Scheduler::RunBars(const std::vector<Job*>& jobs, int64_t now, std::vector<std::string>* outcomes,
+                        std::vector<int64_t>* nexts) {
+  std::vector<BarCycle*> cycles;
+  for (const Job* job : jobs) cycles.push_back(job->cycle.get());
+  const auto fetch_started = std::chrono::steady_clock::now();
+  auto reports = RunBarClose(cycles, now);
+  const double latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - fetch_started).count() /
+      static_cast<double>(jobs.size());
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    (*outcomes)[k] = BarsOutcome(*jobs[k], now, reports[k], latency_ms, &(*nexts)[k]);
+  }
+}
+
+std::string Scheduler::BarsOutcome(const Job& job, int64_t now, const Result<CycleReport>& report, double latency_ms,
+                                   int64_t* next) {
   const WatchedSeries& series = *job.series;
   const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(series.symbol);
   const int64_t settle = static_cast<int64_t>(options_.settle_seconds) * kMicrosPerSecond;
   const int64_t retry = static_cast<int64_t>(options_.retry_seconds) * kMicrosPerSecond;
   const int64_t next_close = calendar.NextBarClose(now, series.timeframe) + settle;
-  const auto fetch_started = std::chrono::steady_clock::now();
-  auto report = job.cycle->Run(now);
-  const double latency_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - fetch_started).count();
   if (!report) {
     *next = std::min(next_close, now + retry);
     spdlog::error("{}: cycle failed, retrying at {}: {}", job.status.name, FormatIsoUtc(*next),

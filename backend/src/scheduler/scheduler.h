@@ -3,7 +3,8 @@
 // The market clock inside `serve`: threads that run, on market time,
 //  - bars:SYMBOL:TF for every WATCHLIST series: a bar-close cycle
 //    (scheduler/bar_cycle.h) at each bar close of the series' exchange
-//    calendar plus a settle delay; the first run at start is the backfill; while
+//    calendar plus a settle delay (every bars job due at once runs in one
+//    close: RunBarClose, one commit per lake table for all of them); the first run at start is the backfill; while
 //    bars are missing it retries every `retry_seconds`; outside market hours it
 //    sleeps until the next bar close (it never spins);
 //  - retrain:SYMBOL:TF: scheduled retraining every RETRAIN_INTERVAL_HOURS at a
@@ -75,6 +76,8 @@ struct JobStatus {
   std::string series;  // "TCS.NS:5m", or "" for drift-check
   std::optional<int64_t> last_run, next_run;
   std::string last_outcome;  // what the last run did, or "error: ..."
+  // How long the last run took; bars jobs run together in one bar close share
+  // its time equally (their durations add up to the close's).
   double last_duration_ms = 0;
   int64_t runs = 0, failures = 0;
 
@@ -113,7 +116,12 @@ class Scheduler {
   static constexpr int kLanes = 2;
   // Run one job at `now` (on the scheduler thread); return the outcome text
   // and set `next`, the market time of the job's next run.
-  std::string RunBars(const Job& job, int64_t now, int64_t* next);
+  // Runs the bars jobs due at `now` as one bar close (RunBarClose); sets each
+  // job's outcome and next run.
+  void RunBars(const std::vector<Job*>& jobs, int64_t now, std::vector<std::string>* outcomes,
+               std::vector<int64_t>* nexts);
+  std::string BarsOutcome(const Job& job, int64_t now, const Result<CycleReport>& report, double latency_ms,
+                          int64_t* next);
   std::string RunRetrain(const Job& job, int64_t now, int64_t* next);
   std::string RunDriftCheck(const Job& job, int64_t now, int64_t* next);
   // The first quiet moment at or after `t` (after the session close when `t` is in a session).

@@ -386,18 +386,6 @@ TEST(DeltaTableTest, CommitLoserRetriesAsNextVersion) {
   // Plant a competing commit at version 1 between our snapshot and our commit
   // by injecting it through a FileSystem hook: the LinkNoReplace of version 1
   // happens after the other writer's commit lands.
-  class RacingFs : public FaultInjectionFileSystem {
-   public:
-    RacingFs(FileSystem& base, std::function<void()> before_link)
-        : FaultInjectionFileSystem(base), before_link_(std::move(before_link)) {}
-    Status LinkNoReplace(const std::string& from, const std::string& to) override {
-      if (before_link_) std::exchange(before_link_, nullptr)();
-      return FaultInjectionFileSystem::LinkNoReplace(from, to);
-    }
-
-   private:
-    std::function<void()> before_link_;
-  };
   RacingFs racing(LocalFileSystem(), [&] { ASSERT_THAT(stale->Append(Bars("B", 2)), IsOk()); });
   TableOptions opts;
   opts.fs = &racing;
@@ -423,15 +411,6 @@ TEST(DeltaTableTest, ReplaceConflictsWithConcurrentChangeToItsPartition) {
   no_cache.snapshot_cache = false;
   auto other = Table::Open(Dir(tmp), no_cache);
   ASSERT_THAT(other, IsOk());
-  class RacingFs : public FaultInjectionFileSystem {
-   public:
-    RacingFs(FileSystem& base, std::function<void()> f) : FaultInjectionFileSystem(base), f_(std::move(f)) {}
-    Status LinkNoReplace(const std::string& from, const std::string& to) override {
-      if (f_) std::exchange(f_, nullptr)();
-      return FaultInjectionFileSystem::LinkNoReplace(from, to);
-    }
-    std::function<void()> f_;
-  };
   // A concurrent append to another partition does not conflict ...
   RacingFs racing_b(LocalFileSystem(), [&] { ASSERT_THAT(other->Append(Bars("B", 1)), IsOk()); });
   TableOptions ob;

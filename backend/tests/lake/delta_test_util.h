@@ -1,12 +1,15 @@
 // Shared helpers of the Delta table tests (not a test file itself).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lake/column_batch.h"
 #include "lake/delta/table.h"
+#include "lake/fs.h"
 #include "testing/temp_dir.h"
 
 namespace rc::lake::delta::testing_util {
@@ -35,6 +38,21 @@ inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000
   }
   return b;
 }
+
+// A FileSystem that runs `before_link` once, right before the next commit's
+// link: another writer commits between a writer's snapshot and its commit.
+class RacingFs : public FaultInjectionFileSystem {
+ public:
+  RacingFs(FileSystem& base, std::function<void()> before_link)
+      : FaultInjectionFileSystem(base), before_link_(std::move(before_link)) {}
+  Status LinkNoReplace(const std::string& from, const std::string& to) override {
+    if (before_link_) std::exchange(before_link_, nullptr)();
+    return FaultInjectionFileSystem::LinkNoReplace(from, to);
+  }
+
+ private:
+  std::function<void()> before_link_;
+};
 
 // The table directory the tests use inside a temporary directory.
 inline std::string Dir(const rc::testing::TempDir& d) { return d.str() + "/t"; }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <type_traits>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "lake/delta/table.h"
+#include "lake/fs.h"
+#include "lake/paths.h"
 #include "lake/layers/layers.h"
 #include "testing/bars.h"
 #include "testing/matchers.h"
@@ -139,6 +142,105 @@ TEST(PipelineTest, SilverRebuiltFromBronzeInMemoryEqualsSilverReadBackFromBronze
   EXPECT_FALSE((*reports)[0].bronze_rebuilt);
   EXPECT_TRUE((*reports)[0].silver_rebuilt);
   EXPECT_EQ(SilverRows(lake, symbols[0]), built_in_memory);
+}
+
+// Options of a run over `lake` at a fixed `now`.
+PipelineOptions OptionsFor(const std::string& lake) {
+  PipelineOptions options;
+  options.now = T("2030-01-01T00:00:00Z");
+  options.data_dir = lake;
+  return options;
+}
+
+// Commit files in a table's _delta_log.
+size_t CommitCount(const std::string& lake, const char* table) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(lake + "/" + table + "/_delta_log")) {
+    if (lake::paths::ParseCommitFileName(e.path().filename().string())) ++n;
+  }
+  return n;
+}
+
+TEST(PipelineTest, PartitionsAreCommittedInBatchesOfOneCommitPerTable) {
+  TempDir dir;
+  const std::string lake = (dir / "lake").string();
+  const std::string reference = (dir / "reference").string();
+  const std::vector<Symbol> symbols = CommitSeries({lake, reference});
+  PipelineOptions options = OptionsFor(reference);
+  options.batch_partitions = 1000;
+  ASSERT_THAT(RunPipeline(options), IsOk());
+  // Five partitions in batches of two: three bronze and three silver commits
+  // (after each table's creation), whatever the number of workers.
+  options.data_dir = lake;
+  options.batch_partitions = 2;
+  options.workers = 3;
+  auto reports = RunPipeline(options);
+  ASSERT_THAT(reports, IsOk());
+  EXPECT_EQ(CommitCount(lake, "bronze/bars"), 1u + 3u);
+  EXPECT_EQ(CommitCount(lake, "silver/features"), 1u + 3u);
+  EXPECT_EQ(CommitCount(reference, "silver/features"), 1u + 1u);
+  // Partitions of one batch share its versions; the batches follow each other.
+  EXPECT_EQ((*reports)[0].silver_version, (*reports)[1].silver_version);
+  EXPECT_EQ((*reports)[2].silver_version, (*reports)[1].silver_version + 1);
+  EXPECT_EQ((*reports)[4].bronze_version, 3);
+  for (const Symbol& symbol : symbols) EXPECT_EQ(SilverRows(lake, symbol), SilverRows(reference, symbol));
+  // Re-running commits nothing.
+  auto again = RunPipeline(options);
+  ASSERT_THAT(again, IsOk());
+  for (const PartitionReport& report : *again) {
+    EXPECT_FALSE(report.bronze_rebuilt || report.silver_rebuilt) << report.symbol.str();
+  }
+  EXPECT_EQ(CommitCount(lake, "silver/features"), 1u + 3u);
+  options.batch_partitions = 0;
+  EXPECT_THAT(RunPipeline(options), ::rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "batch_partitions"));
+}
+
+TEST(PipelineTest, FailureBetweenBronzeAndSilverCommitsIsRepairedByTheNextRunExactlyOnce) {
+  TempDir dir;
+  const std::string lake = (dir / "lake").string();
+  const std::string reference = (dir / "reference").string();
+  const std::vector<Symbol> symbols = CommitSeries({lake, reference});
+  PipelineOptions options = OptionsFor(reference);
+  ASSERT_THAT(RunPipeline(options), IsOk());
+  options.data_dir = lake;
+  options.batch_partitions = 2;
+  // LT.NS first, alone: the run creates the silver table (the fault below
+  // must hit a commit, not the creation).
+  options.symbol = *Symbol::Parse("LT.NS");
+  ASSERT_THAT(RunPipeline(options), IsOk());
+  options.symbol.reset();
+  {
+    // Silver's disk fails: the first batch's bronze commit lands, its silver
+    // commit does not (as a crash between the two commits would leave it).
+    lake::FaultInjectionFileSystem faulty(lake::LocalFileSystem());
+    lake::ScopedDefaultFileSystem scoped(faulty);
+    faulty.InjectWriteFault({EIO, "/silver/features/_delta_log/"});
+    lake::delta::Table::ClearSnapshotCache();
+    auto failed = RunPipeline(options);
+    EXPECT_FALSE(failed.has_value());
+    faulty.ClearWriteFault();
+    lake::delta::Table::ClearSnapshotCache();
+  }
+  auto bronze = lake::layers::LayerTable::OpenBronze(lake);
+  ASSERT_THAT(bronze, IsOk());
+  auto built = bronze->RecordedWatermarks();
+  ASSERT_THAT(built, IsOk());
+  EXPECT_EQ(built->size(), 3u);  // LT.NS and the first batch (INFY.NS, ITC.NS) only
+  // The next run builds the rest of bronze and all of silver; every bar once.
+  auto repaired = RunPipeline(options);
+  ASSERT_THAT(repaired, IsOk());
+  int silver_rebuilt = 0;
+  for (const PartitionReport& report : *repaired) silver_rebuilt += report.silver_rebuilt ? 1 : 0;
+  EXPECT_EQ(silver_rebuilt, 4);  // all but LT.NS
+  for (const Symbol& symbol : symbols) {
+    const auto expected = SilverRows(reference, symbol);
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(SilverRows(lake, symbol), expected) << symbol.str();
+    auto rows = bronze->Read(symbol, Timeframe::k5m);
+    auto reference_bronze = lake::layers::LayerTable::OpenBronze(reference);
+    ASSERT_THAT(rows, IsOk());
+    EXPECT_EQ(rows->num_rows(), reference_bronze->Read(symbol, Timeframe::k5m)->num_rows()) << symbol.str();
+  }
 }
 
 }  // namespace

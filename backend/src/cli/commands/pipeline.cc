@@ -10,6 +10,7 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
   struct Args {
     std::string symbol, timeframe, feature_set;
     int workers = 0;
+    int batch_partitions = data::pipeline::PipelineOptions{}.batch_partitions;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("pipeline", "Build bronze and silver from raw (only partitions with new data)");
@@ -18,6 +19,9 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--feature-set", args->feature_set, "Feature set (default: the current one, core_v1)");
   cmd->add_option("--workers", args->workers, "Partitions built at once (default: two per core, at most 8)")
       ->check(CLI::Range(1, 64));
+  cmd->add_option("--batch-partitions", args->batch_partitions,
+                  "Partitions committed together, one commit per table (default: 256)")
+      ->check(CLI::Range(1, 100000));
   AddSettingFlag(cmd, ctx, "horizons", "horizons_minutes", "Target horizons in minutes (HORIZONS_MINUTES)");
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
@@ -26,6 +30,7 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
     options.data_dir = settings->data_dir;
     options.horizons_minutes = settings->horizons_minutes;
     options.workers = args->workers;
+    options.batch_partitions = args->batch_partitions;
     auto filter = ParseSeriesFilter(args->symbol, args->timeframe);
     if (!filter) return ReportError(ctx, filter.error(), 2);
     options.symbol = filter->symbol;

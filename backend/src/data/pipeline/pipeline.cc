@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 #include <spdlog/spdlog.h>
 
@@ -72,13 +73,15 @@ int64_t BuiltFrom(const std::map<std::string, int64_t>& marks, const std::string
   return it == marks.end() ? -1 : it->second;
 }
 
-lake::delta::Lineage MakeLineage(const std::string& source_table, int64_t source_version, const std::string& partition,
-                                 int64_t watermark, std::map<std::string, std::string> extra = {}) {
+// The lineage of a batch commit: the source version read and, per
+// partition, the source watermark it was built from (also in the txn actions).
+lake::delta::Lineage MakeBatchLineage(const std::string& source_table, int64_t source_version,
+                                      const std::map<std::string, int64_t>& watermarks,
+                                      std::map<std::string, std::string> extra = {}) {
   lake::delta::Lineage lineage;
   lineage.source_versions[source_table] = source_version;
   lineage.attributes = std::move(extra);
-  lineage.attributes[kPartitionKey] = partition;
-  lineage.attributes[kWatermarkKey] = std::to_string(watermark);
+  lineage.attributes["partitions"] = std::to_string(watermarks.size());
   return lineage;
 }
 
@@ -89,27 +92,52 @@ lake::layers::SilverColumns SilverColumnsFor(const features::FeatureSet& set, co
   return columns;
 }
 
-// raw -> bronze for one partition; returns the bars committed when it was
-// rebuilt (silver then starts from them instead of reading them back), or
-// nullopt when bronze was up to date.
-Result<std::optional<std::vector<BronzeBar>>> RefreshBronze(LayerTable& raw, LayerTable& bronze,
-                                                            const std::map<std::string, int64_t>& built,
-                                                            const Symbol& symbol, Timeframe tf, TimestampUs now,
-                                                            PartitionReport& report) {
+// One partition's work in a batch: what was built and staged, committed
+// with the batch's other partitions (one commit per table).
+struct PartitionWork {
+  std::optional<lake::delta::StagedPartition> bronze;  // staged when bronze was rebuilt
+  int64_t raw_mark = -1;                                // the raw watermark bronze was built from
+  std::optional<lake::delta::StagedPartition> silver;  // staged when silver was rebuilt
+  int64_t bronze_mark = -1;     // bronze's watermark when bronze was not rebuilt (else set at commit)
+  std::string feature_set_version;
+  std::optional<TimestampUs> newest_open;  // newest silver bar
+};
+
+// What one run reads once and every partition's work shares.
+struct RunContext {
+  const PipelineOptions& options;
+  const features::FeatureSet& set;
+  TimestampUs now;
+  LayerTable& raw;
+  LayerTable& bronze;
+  LayerTable& silver;
+  std::shared_ptr<const lake::delta::Snapshot> raw_snapshot;  // read once per run
+  std::map<std::string, int64_t> raw_marks;                   // PartitionWatermarks of raw_snapshot
+  std::map<std::string, int64_t> bronze_built;                // recorded watermarks (txns)
+  std::map<std::string, int64_t> silver_built;
+};
+
+int64_t MarkOf(const std::map<std::string, int64_t>& marks, const std::string& partition) {
+  auto it = marks.find(partition);
+  return it == marks.end() ? -1 : it->second;
+}
+
+// raw -> bronze for one partition when raw changed since bronze was built:
+// stages the new bronze files against `bronze_base` and returns the bars
+// (silver starts from them instead of reading them back); nullopt when
+// bronze was up to date.
+Result<std::optional<std::vector<BronzeBar>>> StageBronze(const RunContext& run, const lake::delta::Snapshot& bronze_base,
+                                                          const Symbol& symbol, Timeframe tf, PartitionWork& work,
+                                                          PartitionReport& report) {
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
-  RC_ASSIGN_OR_RETURN(int64_t raw_mark, raw.PartitionWatermark(symbol, tf));
-  if (raw_mark == BuiltFrom(built, partition)) return std::nullopt;
-  RC_ASSIGN_OR_RETURN(int64_t raw_version, raw.Version());
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows, raw.Read(symbol, tf, {.version = raw_version}));
+  work.raw_mark = MarkOf(run.raw_marks, partition);
+  if (work.raw_mark == BuiltFrom(run.bronze_built, partition)) return std::nullopt;
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows, run.raw.ReadAt(*run.raw_snapshot, symbol, tf));
   RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(raw_rows));
-  BronzeResult result = BuildBronze(symbol, tf, std::move(records), now);
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(bronze.schema(), symbol, tf, result.bars));
-  RC_ASSIGN_OR_RETURN(auto commit, bronze.ReplacePartition(symbol, tf, batch,
-                                                           MakeLineage("raw/bars", raw_version, partition, raw_mark),
-                                                           raw_mark));
-  monitoring::IngestionBarsTotal().WithLabels({"bronze"}).Inc(static_cast<double>(result.bars.size()));
+  BronzeResult result = BuildBronze(symbol, tf, std::move(records), run.now);
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(run.bronze.schema(), symbol, tf, result.bars));
+  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartition(bronze_base, symbol, tf, batch));
   report.bronze_rebuilt = true;
-  report.bronze_version = commit.version;
   report.bronze_rows = static_cast<int64_t>(result.bars.size());
   report.stats = result.stats;
   const auto& s = result.stats;
@@ -120,47 +148,38 @@ Result<std::optional<std::vector<BronzeBar>>> RefreshBronze(LayerTable& raw, Lay
   return std::optional<std::vector<BronzeBar>>(std::move(result.bars));
 }
 
-// bronze -> silver for one partition; returns whether it was rebuilt.
-// `just_built` holds the partition's bars when this run rebuilt bronze (the
-// same rows, in the same ts order, that reading bronze back would give).
-Result<bool> RefreshSilver(LayerTable& bronze, LayerTable& silver, const std::map<std::string, int64_t>& built,
-                           const Symbol& symbol, Timeframe tf, const features::FeatureSet& set,
-                           const std::vector<int>& horizons, TimestampUs now,
-                           std::optional<std::vector<BronzeBar>> just_built, PartitionReport& report) {
+// bronze -> silver for one partition when bronze changed since silver was
+// built (or is being rebuilt in this batch): stages the new silver files
+// against `silver_base`. `just_built` holds the partition's bars when this
+// batch rebuilt bronze (the same rows, in the same ts order, that reading
+// bronze back would give).
+Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_base,
+                   const std::map<std::string, int64_t>& bronze_marks, const lake::delta::Snapshot& silver_base,
+                   const Symbol& symbol, Timeframe tf, std::optional<std::vector<BronzeBar>> just_built,
+                   PartitionWork& work, PartitionReport& report) {
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
-  RC_ASSIGN_OR_RETURN(int64_t bronze_mark, bronze.PartitionWatermark(symbol, tf));
-  if (bronze_mark == BuiltFrom(built, partition)) return false;
-  RC_ASSIGN_OR_RETURN(int64_t bronze_version, bronze.Version());
+  // A rebuilt bronze partition's watermark becomes the batch's bronze commit
+  // (-1 when it has no bars): silver needs rebuilding unless both are empty.
+  const int64_t bronze_mark = just_built ? (just_built->empty() ? -1 : INT64_MAX) : MarkOf(bronze_marks, partition);
+  work.bronze_mark = bronze_mark;
+  if (bronze_mark == BuiltFrom(run.silver_built, partition)) return Ok();
   std::vector<BronzeBar> bars;
   if (just_built) {
     bars = std::move(*just_built);
   } else {
-    RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, bronze.Read(symbol, tf, {.version = bronze_version}));
+    RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, run.bronze.ReadAt(bronze_base, symbol, tf));
     RC_ASSIGN_OR_RETURN(bars, BronzeFromBatch(rows));
   }
-  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilver(symbol, tf, bars, set, horizons));
+  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilver(symbol, tf, bars, run.set, run.options.horizons_minutes));
   const size_t silver_rows = result.bars.size();
-  const std::optional<TimestampUs> newest_open =
-      result.bars.empty() ? std::nullopt : std::optional<TimestampUs>(result.bars.back().open_time);
-  const std::string feature_set_version = result.feature_set_version;
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, SilverToBatch(silver.schema(), symbol, tf, std::move(result)));
-  RC_ASSIGN_OR_RETURN(auto commit, silver.ReplacePartition(
-                                       symbol, tf, batch,
-                                       MakeLineage("bronze/bars", bronze_version, partition, bronze_mark,
-                                                   {{"feature_set_version", feature_set_version}}),
-                                       bronze_mark));
-  monitoring::IngestionBarsTotal().WithLabels({"silver"}).Inc(static_cast<double>(silver_rows));
-  if (newest_open) {
-    const TimestampUs newest_close = BarCloseTime(symbol, tf, *newest_open);
-    monitoring::IngestionLagSeconds()
-        .WithLabels({symbol.str(), std::string(tf.ToString())})
-        .Set(static_cast<double>(now - newest_close) / 1e6);
-  }
+  work.newest_open = result.bars.empty() ? std::nullopt : std::optional<TimestampUs>(result.bars.back().open_time);
+  work.feature_set_version = result.feature_set_version;
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, SilverToBatch(run.silver.schema(), symbol, tf, std::move(result)));
+  RC_ASSIGN_OR_RETURN(work.silver, run.silver.StagePartition(silver_base, symbol, tf, batch));
   report.silver_rebuilt = true;
-  report.silver_version = commit.version;
   report.silver_rows = static_cast<int64_t>(silver_rows);
-  spdlog::info("silver {}: {} rows, feature set {}", partition, silver_rows, feature_set_version);
-  return true;
+  spdlog::info("silver {}: {} rows, feature set {}", partition, silver_rows, work.feature_set_version);
+  return Ok();
 }
 
 // Workers for `partitions` partitions: options.workers, or two per core (at
@@ -206,22 +225,50 @@ Status ForEachInParallel(size_t count, size_t workers, const std::function<Statu
 
 Result<RawCommit> CommitRaw(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
                             const FetchResult& fetched) {
-  RawCommit out;
-  if (fetched.bars.empty()) return out;
+  RC_ASSIGN_OR_RETURN(std::vector<RawCommit> commits, CommitRawBatch(data_dir, {{symbol, tf, &fetched}}));
+  return commits.front();
+}
+
+Result<std::vector<RawCommit>> CommitRawBatch(const std::string& data_dir, const std::vector<SeriesFetch>& series) {
+  std::vector<RawCommit> out(series.size());
+  int64_t total = 0;
+  for (const SeriesFetch& s : series) {
+    if (s.fetched == nullptr) return InvalidArgument("fetched", "no fetch given for " + s.symbol.str());
+    total += static_cast<int64_t>(s.fetched->bars.size());
+  }
+  if (total == 0) return out;
   RC_ASSIGN_OR_RETURN(LayerTable raw, LayerTable::OpenRaw(data_dir));
-  const TimestampUs fetched_at = fetched.fetched_at != 0 ? fetched.fetched_at : NowMicros();
-  out.batch_id = NewBatchId(fetched.provider, fetched_at);
-  std::vector<RawRecord> rows;
-  rows.reserve(fetched.bars.size());
-  for (const RawBar& bar : fetched.bars) rows.push_back({bar, fetched.provider, fetched_at, out.batch_id});
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), symbol, tf, rows));
+  lake::ColumnBatch all(raw.schema());
   lake::delta::Lineage lineage;
-  lineage.attributes = {{"batch_id", out.batch_id}, {"provider", fetched.provider}};
-  if (!fetched.note.empty()) lineage.attributes["note"] = fetched.note;
-  RC_ASSIGN_OR_RETURN(auto commit, raw.Append(batch, lineage));
-  monitoring::IngestionBarsTotal().WithLabels({"raw"}).Inc(static_cast<double>(rows.size()));
-  out.version = commit.version;
-  out.rows = static_cast<int64_t>(rows.size());
+  std::set<std::string> providers;
+  for (size_t i = 0; i < series.size(); ++i) {
+    const FetchResult& fetched = *series[i].fetched;
+    if (fetched.bars.empty()) continue;
+    const TimestampUs fetched_at = fetched.fetched_at != 0 ? fetched.fetched_at : NowMicros();
+    out[i].batch_id = NewBatchId(fetched.provider, fetched_at);
+    std::vector<RawRecord> rows;
+    rows.reserve(fetched.bars.size());
+    for (const RawBar& bar : fetched.bars) rows.push_back({bar, fetched.provider, fetched_at, out[i].batch_id});
+    RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), series[i].symbol, series[i].timeframe, rows));
+    RC_RETURN_IF_ERROR(all.Append(batch));
+    out[i].rows = static_cast<int64_t>(rows.size());
+    providers.insert(fetched.provider);
+    if (!fetched.note.empty()) lineage.attributes["note"] = fetched.note;
+  }
+  // One series keeps the lineage it always had; a batch names how many.
+  if (series.size() == 1) {
+    lineage.attributes["batch_id"] = out.front().batch_id;
+  } else {
+    lineage.attributes["series"] = std::to_string(series.size());
+  }
+  std::string provider_list;
+  for (const auto& p : providers) provider_list += (provider_list.empty() ? "" : ",") + p;
+  lineage.attributes["provider"] = provider_list;
+  RC_ASSIGN_OR_RETURN(auto commit, raw.Append(all, lineage));
+  monitoring::IngestionBarsTotal().WithLabels({"raw"}).Inc(static_cast<double>(total));
+  for (RawCommit& c : out) {
+    if (c.rows > 0) c.version = commit.version;
+  }
   return out;
 }
 
@@ -272,6 +319,12 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   }
   if (options.workers < 0) return InvalidArgument("workers", "must be >= 0 (0 = two per core), got " +
                                                               std::to_string(options.workers));
+  if (options.batch_partitions < 1) {
+    return InvalidArgument("batch_partitions", "must be >= 1, got " + std::to_string(options.batch_partitions));
+  }
+  if (options.batch_source_bytes < 1) {
+    return InvalidArgument("batch_source_bytes", "must be >= 1, got " + std::to_string(options.batch_source_bytes));
+  }
   const TimestampUs now = options.now != 0 ? options.now : NowMicros();
   RC_ASSIGN_OR_RETURN(LayerTable raw, LayerTable::OpenRaw(options.data_dir));
   RC_ASSIGN_OR_RETURN(LayerTable bronze, LayerTable::OpenBronze(options.data_dir));
@@ -286,31 +339,120 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   }
   LayerTable silver = std::move(*silver_opened);
 
+  // One pass over each table's log per run: the raw snapshot and the
+  // recorded watermarks are read once; each batch then takes the newest
+  // bronze/silver snapshot (the cache replays only the batches committed
+  // since) as the base its commit is checked against.
+  RunContext run{options, set, now, raw, bronze, silver};
+  RC_ASSIGN_OR_RETURN(run.raw_snapshot, raw.table().Latest());
+  run.raw_marks = LayerTable::PartitionWatermarks(*run.raw_snapshot);
+  RC_ASSIGN_OR_RETURN(run.bronze_built, RecordedWatermarks(bronze));
+  RC_ASSIGN_OR_RETURN(run.silver_built, RecordedWatermarks(silver));
+  // Raw bytes per partition: what a batch of partitions is bounded by.
+  std::map<std::string, int64_t> raw_bytes;
+  for (const auto& [path, file] : run.raw_snapshot->files) {
+    const auto& values = file.add.partition_values;
+    auto sym = values.find("symbol");
+    auto tfv = values.find("timeframe");
+    if (sym != values.end() && tfv != values.end() && sym->second && tfv->second) {
+      raw_bytes[*sym->second + "/" + *tfv->second] += file.add.size;
+    }
+  }
   RC_ASSIGN_OR_RETURN(auto partitions, raw.Partitions());
-  // Read once: this run commits to each partition only after checking it.
-  RC_ASSIGN_OR_RETURN(const auto bronze_built, RecordedWatermarks(bronze));
-  RC_ASSIGN_OR_RETURN(const auto silver_built, RecordedWatermarks(silver));
   std::vector<std::pair<Symbol, Timeframe>> selected;
   for (const auto& [symbol, tf] : partitions) {
     if (options.symbol && *options.symbol != symbol) continue;
     if (options.timeframe && *options.timeframe != tf) continue;
+    if (!options.partitions.empty() &&
+        std::find(options.partitions.begin(), options.partitions.end(), std::make_pair(symbol, tf)) ==
+            options.partitions.end()) {
+      continue;
+    }
     selected.emplace_back(symbol, tf);
   }
   std::vector<PartitionReport> reports;
   for (const auto& [symbol, tf] : selected) reports.push_back(PartitionReport{symbol, tf});
-  // Partitions are independent series: up to `workers` of them are built at
-  // once, each worker taking the next one. Commits to one table from several
-  // workers are Delta's concurrent writers on disjoint partitions (a lost
-  // race retries as the next version, no conflict).
-  auto refresh = [&](size_t idx) -> Status {
-    const auto& [symbol, tf] = selected[idx];
-    PartitionReport& report = reports[idx];
-    RC_ASSIGN_OR_RETURN(auto bronze_bars, RefreshBronze(raw, bronze, bronze_built, symbol, tf, now, report));
-    RC_RETURN_IF_ERROR(RefreshSilver(bronze, silver, silver_built, symbol, tf, set, options.horizons_minutes, now,
-                                     std::move(bronze_bars), report));
-    return Ok();
-  };
-  RC_RETURN_IF_ERROR(ForEachInParallel(selected.size(), PipelineWorkers(options, selected.size()), refresh));
+  const size_t workers = PipelineWorkers(options, selected.size());
+  // Partitions are independent series, built on up to `workers` threads, each
+  // taking the next one and staging its files; a batch of them (bounded by
+  // partitions and by source bytes, so that a crash redoes little and the
+  // staged actions stay small) is then committed as ONE bronze and ONE silver
+  // commit. Bronze commits first: silver records the bronze version it was
+  // built from, and a crash between the two leaves silver behind bronze, which
+  // the next run sees (silver's recorded watermark differs) and rebuilds.
+  for (size_t first = 0; first < selected.size();) {
+    size_t last = first;
+    int64_t batch_bytes = 0;
+    while (last < selected.size() && last - first < static_cast<size_t>(options.batch_partitions) &&
+           (last == first || batch_bytes < options.batch_source_bytes)) {
+      batch_bytes += MarkOf(raw_bytes, LayerTable::PartitionKey(selected[last].first, selected[last].second)) + 1;
+      ++last;
+    }
+    RC_ASSIGN_OR_RETURN(auto bronze_base, bronze.table().Latest());
+    RC_ASSIGN_OR_RETURN(auto silver_base, silver.table().Latest());
+    const auto bronze_marks = LayerTable::PartitionWatermarks(*bronze_base);
+    std::vector<PartitionWork> work(last - first);
+    auto build = [&](size_t i) -> Status {
+      const auto& [symbol, tf] = selected[first + i];
+      PartitionReport& report = reports[first + i];
+      RC_ASSIGN_OR_RETURN(auto bronze_bars, StageBronze(run, *bronze_base, symbol, tf, work[i], report));
+      return StageSilver(run, *bronze_base, bronze_marks, *silver_base, symbol, tf, std::move(bronze_bars), work[i],
+                         report);
+    };
+    Status built = ForEachInParallel(work.size(), std::min(workers, work.size()), build);
+    std::vector<lake::delta::StagedPartition> bronze_staged;
+    std::vector<lake::delta::StagedPartition> silver_staged;
+    std::map<std::string, int64_t> raw_marks_built;
+    for (size_t i = 0; i < work.size(); ++i) {
+      const std::string key = LayerTable::PartitionKey(selected[first + i].first, selected[first + i].second);
+      if (work[i].bronze) {
+        raw_marks_built[key] = work[i].raw_mark;
+        bronze_staged.push_back(std::move(*work[i].bronze));
+      }
+      if (work[i].silver) silver_staged.push_back(std::move(*work[i].silver));
+    }
+    if (!built) {
+      bronze.table().DiscardStaged(bronze_staged);
+      silver.table().DiscardStaged(silver_staged);
+      return tl::unexpected(built.error());
+    }
+    auto bronze_commit = bronze.CommitStaged(*bronze_base, std::move(bronze_staged), raw_marks_built,
+                                             MakeBatchLineage("raw/bars", run.raw_snapshot->version, raw_marks_built));
+    if (!bronze_commit) {
+      silver.table().DiscardStaged(silver_staged);
+      return tl::unexpected(bronze_commit.error());
+    }
+    // Silver's watermarks: the bronze commit for the partitions it rebuilt.
+    std::map<std::string, int64_t> bronze_marks_built;
+    for (size_t i = 0; i < work.size(); ++i) {
+      if (!reports[first + i].silver_rebuilt) continue;
+      const std::string key = LayerTable::PartitionKey(selected[first + i].first, selected[first + i].second);
+      const bool rebuilt_with_rows = reports[first + i].bronze_rebuilt && reports[first + i].bronze_rows > 0;
+      bronze_marks_built[key] = rebuilt_with_rows ? bronze_commit->version : work[i].bronze_mark;
+    }
+    auto silver_commit =
+        silver.CommitStaged(*silver_base, std::move(silver_staged), bronze_marks_built,
+                            MakeBatchLineage("bronze/bars", bronze_commit->version, bronze_marks_built,
+                                             {{"feature_set_version", set.name()}}));
+    if (!silver_commit) return tl::unexpected(silver_commit.error());
+    for (size_t i = 0; i < work.size(); ++i) {
+      PartitionReport& report = reports[first + i];
+      if (report.bronze_rebuilt) {
+        report.bronze_version = bronze_commit->version;
+        monitoring::IngestionBarsTotal().WithLabels({"bronze"}).Inc(static_cast<double>(report.bronze_rows));
+      }
+      if (!report.silver_rebuilt) continue;
+      report.silver_version = silver_commit->version;
+      monitoring::IngestionBarsTotal().WithLabels({"silver"}).Inc(static_cast<double>(report.silver_rows));
+      if (work[i].newest_open) {
+        const TimestampUs newest_close = BarCloseTime(report.symbol, report.timeframe, *work[i].newest_open);
+        monitoring::IngestionLagSeconds()
+            .WithLabels({report.symbol.str(), std::string(report.timeframe.ToString())})
+            .Set(static_cast<double>(now - newest_close) / 1e6);
+      }
+    }
+    first = last;
+  }
   if (reports.empty() && (options.symbol || options.timeframe)) {
     return NotFound("no raw data for " + (options.symbol ? options.symbol->str() : std::string("any symbol")) + " " +
                     (options.timeframe ? std::string(options.timeframe->ToString()) : std::string("")) +

@@ -14,8 +14,10 @@
 //   RC_ASSIGN_OR_RETURN(auto reports, rc::data::pipeline::RunPipeline(opt));
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -39,6 +41,20 @@ struct RawCommit {
 Result<RawCommit> CommitRaw(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
                             const FetchResult& fetched);
 
+// One series' fetch, for CommitRawBatch.
+struct SeriesFetch {
+  Symbol symbol;
+  Timeframe timeframe;
+  const FetchResult* fetched = nullptr;  // not owned; must outlive the call
+};
+
+// CommitRaw for several series in ONE raw commit (a bar close of many
+// watched series): each series' bars get their own batch id. Returns one
+// RawCommit per series, in order (version -1 and no batch id for a series
+// without bars). Errors: kInvalidArgument ("fetched") for a null fetch; as
+// the lake (nothing is committed then).
+Result<std::vector<RawCommit>> CommitRawBatch(const std::string& data_dir, const std::vector<SeriesFetch>& series);
+
 // Every raw bar of one series, ascending, the latest fetch of each bar
 // winning (as bronze decides). A lake without a raw table, or without the
 // partition, has no bars (the table is not created). Errors: as the lake.
@@ -57,9 +73,17 @@ struct PipelineOptions {
   TimestampUs now = 0;                                 // Default (0): the wall clock; bars forming at `now` wait
   std::optional<Symbol> symbol;                        // restrict to one symbol
   std::optional<Timeframe> timeframe;                  // restrict to one timeframe
+  // Restrict to these partitions (empty: all); e.g. the series of one bar close.
+  std::vector<std::pair<Symbol, Timeframe>> partitions;
   // Partitions built at once (each a series of its own). Default (0): two per
   // core, at most 8. Each worker holds one partition's rows in memory.
   int workers = 0;
+  // Partitions are committed in batches: ONE bronze and ONE silver commit per
+  // batch of at most `batch_partitions` partitions whose raw files hold at
+  // most `batch_source_bytes` (a single bigger partition is a batch of its
+  // own). Bounds what a crash makes the next run redo. Both must be >= 1.
+  int batch_partitions = 256;
+  int64_t batch_source_bytes = int64_t{256} << 20;
 };
 
 struct PartitionReport {
@@ -74,12 +98,15 @@ struct PartitionReport {
   BronzeStats stats;            // filled when bronze was rebuilt
 };
 
-// Runs raw -> bronze -> silver for every raw partition (or the one selected).
-// Partitions are built on up to `workers` threads; reports come back in
-// partition order. Errors: kInvalidArgument (field "workers" < 0); kNotFound
-// when a selected partition has no raw data; kConflict when the silver table
-// exists with other feature/target columns; lake errors (the first failing
-// partition's; partitions already committed stay committed).
+// Runs raw -> bronze -> silver for every raw partition (or those selected).
+// Partitions are built on up to `workers` threads and committed in batches
+// (one bronze and one silver commit per batch); reports come back in
+// partition order. Errors: kInvalidArgument (field "workers" < 0,
+// "batch_partitions" / "batch_source_bytes" < 1); kNotFound when a selected
+// symbol/timeframe has no raw data; kConflict when the silver table exists
+// with other feature/target columns, or a concurrent writer replaced one of
+// the batch's partitions; lake errors (the first failing partition's; its
+// batch's files are discarded, earlier batches stay committed).
 Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options);
 
 }  // namespace rc::data::pipeline

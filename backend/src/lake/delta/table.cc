@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <set>
 #include <spdlog/spdlog.h>
 
@@ -634,9 +636,12 @@ void RemoveUncommittedFiles(FileSystem& fs, const std::string& table_dir, const 
 }
 }  // namespace
 
+// Threads that write the files of one commit's partitions.
+constexpr size_t kWriteThreads = 4;
+
 // Writes `data` (the data-file schema) as files of one partition.
 struct Table::DataFile {
-  static Result<std::vector<AddFile>> Write(Table& table, const Snapshot& snap, const PartitionValueMap& values,
+  static Result<std::vector<AddFile>> Write(const Table& table, const Snapshot& snap, const PartitionValueMap& values,
                                             const ColumnBatch& data, bool data_change) {
     FileSystem& fs = table.fs();
     paths::PartitionValues ordered;
@@ -686,7 +691,8 @@ struct Table::DataFile {
   }
 };
 
-Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change) {
+Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows,
+                                                   bool data_change) const {
   RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(snap, rows));
   std::vector<std::string> data_names;
   for (const auto& f : snap.DataFileSchema().fields) data_names.push_back(f.name);
@@ -697,14 +703,39 @@ Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const C
     RC_ASSIGN_OR_RETURN(ColumnBatch data, rows.Project(data_names));
     return DataFile::Write(*this, snap, groups.front().values, data, data_change);
   }
-  for (const auto& g : groups) {
-    RC_ASSIGN_OR_RETURN(ColumnBatch data, rows.Take(g.rows).Project(data_names));
-    auto files = DataFile::Write(*this, snap, g.values, data, data_change);
-    if (!files) {
-      RemoveUncommittedFiles(fs(), dir_, adds);  // the partitions written before this one
-      return tl::unexpected(files.error());
+  // Many partitions (a bar close of many series): their files are written
+  // on a few threads, since each waits for its own fsync and its directory's.
+  std::vector<std::vector<AddFile>> files(groups.size());
+  std::vector<std::optional<Error>> errors(groups.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < groups.size(); i = next++) {
+      auto data = rows.Take(groups[i].rows).Project(data_names);
+      if (!data) {
+        errors[i] = data.error();
+        continue;
+      }
+      auto written = DataFile::Write(*this, snap, groups[i].values, *data, data_change);
+      if (written) {
+        files[i] = std::move(*written);
+      } else {
+        errors[i] = written.error();
+      }
     }
-    for (auto& f : *files) adds.push_back(std::move(f));
+  };
+  std::vector<std::thread> threads;
+  const size_t extra = std::min<size_t>(kWriteThreads, groups.size()) - 1;
+  for (size_t t = 0; t < extra; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (auto& f : files) {
+    for (auto& a : f) adds.push_back(std::move(a));
+  }
+  for (auto& error : errors) {
+    if (error) {
+      RemoveUncommittedFiles(fs(), dir_, adds);  // the partitions written
+      return tl::unexpected(std::move(*error));
+    }
   }
   return adds;
 }
@@ -911,14 +942,11 @@ Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& 
   return r;
 }
 
-Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMap>& partitions,
-                                              const ColumnBatch& rows, const WriteOptions& options) {
-  RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
-  RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
-  RC_ASSIGN_OR_RETURN(auto snap, Latest());
-  RC_RETURN_IF_ERROR(CheckWritable(*snap, true));
-  const auto& pcols = snap->partition_columns();
-  if (pcols.empty()) return InvalidArgument("partitions", "table '" + dir_ + "' is not partitioned");
+namespace {
+// Every partition must be a full map of the partition columns (and nothing else).
+Status ValidatePartitionMaps(const std::vector<PartitionValueMap>& partitions, const std::vector<std::string>& pcols,
+                             const std::string& table_dir) {
+  if (pcols.empty()) return InvalidArgument("partitions", "table '" + table_dir + "' is not partitioned");
   for (const auto& p : partitions) {
     for (const auto& [k, v] : p) {
       if (std::find(pcols.begin(), pcols.end(), k) == pcols.end()) {
@@ -929,6 +957,18 @@ Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMa
       if (p.count(c) == 0) return InvalidArgument("partitions", "partition is missing column '" + c + "'");
     }
   }
+  return Ok();
+}
+}  // namespace
+
+Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMap>& partitions,
+                                              const ColumnBatch& rows, const WriteOptions& options) {
+  RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+  RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
+  RC_ASSIGN_OR_RETURN(auto snap, Latest());
+  RC_RETURN_IF_ERROR(CheckWritable(*snap, true));
+  const auto& pcols = snap->partition_columns();
+  RC_RETURN_IF_ERROR(ValidatePartitionMaps(partitions, pcols, dir_));
   RC_ASSIGN_OR_RETURN(std::optional<ColumnBatch> reordered, ConformRows(snap->schema(), rows));
   const ColumnBatch& conformed = reordered ? *reordered : rows;
   RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(*snap, conformed));
@@ -940,14 +980,35 @@ Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMa
                                          "' are not in the partitions being replaced");
     }
   }
+  std::vector<AddFile> adds;
+  const size_t rows_written = conformed.num_rows();
+  if (rows_written > 0) {
+    RC_ASSIGN_OR_RETURN(adds, WriteDataFiles(*snap, conformed, /*data_change=*/true));
+  }
+  return CommitReplacement(*snap, partitions, std::move(adds), static_cast<int64_t>(rows_written), options);
+}
+
+Result<CommitResult> Table::CommitReplacement(const Snapshot& snap, const std::vector<PartitionValueMap>& partitions,
+                                              std::vector<AddFile> adds, int64_t rows_written,
+                                              const WriteOptions& options) {
+  const auto& pcols = snap.partition_columns();
   CommitActions actions;
+  actions.adds = std::move(adds);
   ConflictRules rules;
   rules.replaced = partitions;
+  // The replaced partitions' values: one lookup per live file, not a
+  // comparison with every partition (a batch may hold hundreds).
+  auto key_of = [&pcols](const PartitionValueMap& values) {
+    std::vector<std::optional<std::string>> key;
+    key.reserve(pcols.size());
+    for (const auto& c : pcols) key.push_back(PartitionValueOf(values, c));
+    return key;
+  };
+  std::set<std::vector<std::optional<std::string>>> replaced;
+  for (const auto& p : partitions) replaced.insert(key_of(p));
   const int64_t now = NowMs();
-  for (const LiveFile* f : snap->FilesInOrder()) {
-    bool hit = std::any_of(partitions.begin(), partitions.end(),
-                           [&](const PartitionValueMap& p) { return SamePartition(f->add.partition_values, p, pcols); });
-    if (!hit) continue;
+  for (const LiveFile* f : snap.FilesInOrder()) {
+    if (replaced.count(key_of(f->add.partition_values)) == 0) continue;
     RemoveFile rm;
     rm.path = f->add.path;
     rm.deletion_timestamp = now;
@@ -958,13 +1019,9 @@ Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMa
     actions.removes.push_back(std::move(rm));
     rules.removed.insert(f->rel_path);
   }
-  const size_t rows_written = conformed.num_rows();
-  if (rows_written > 0) {
-    RC_ASSIGN_OR_RETURN(actions.adds, WriteDataFiles(*snap, conformed, /*data_change=*/true));
-  }
   if (actions.adds.empty() && actions.removes.empty()) {
     CommitResult r;
-    r.version = snap->version;
+    r.version = snap.version;
     return r;
   }
   actions.txns = TxnActions(options.txns, now);
@@ -982,9 +1039,75 @@ Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMa
                       {"numOutputRows", std::to_string(rows_written)}},
                      false, options.lineage),
       std::nullopt, "WRITE"};
-  RC_ASSIGN_OR_RETURN(CommitResult r, Commit(*snap, std::move(actions), rules));
-  r.rows_added = static_cast<int64_t>(rows_written);
+  RC_ASSIGN_OR_RETURN(CommitResult r, Commit(snap, std::move(actions), rules));
+  r.rows_added = rows_written;
   return r;
+}
+
+Result<StagedPartition> Table::StagePartition(const Snapshot& base, const PartitionValueMap& partition,
+                                              const ColumnBatch& rows) const {
+  RC_RETURN_IF_ERROR(CheckWritable(base, true));
+  const auto& pcols = base.partition_columns();
+  RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, pcols, dir_));
+  RC_ASSIGN_OR_RETURN(std::optional<ColumnBatch> reordered, ConformRows(base.schema(), rows));
+  const ColumnBatch& conformed = reordered ? *reordered : rows;
+  StagedPartition staged;
+  staged.partition = partition;
+  staged.rows = static_cast<int64_t>(conformed.num_rows());
+  if (conformed.num_rows() == 0) return staged;
+  RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(base, conformed));
+  for (const auto& g : groups) {
+    if (!SamePartition(g.values, partition, pcols)) {
+      return InvalidArgument("rows", "rows of partition '" + DescribePartition(g.values, pcols) +
+                                         "' are not in the partition being staged ('" +
+                                         DescribePartition(partition, pcols) + "')");
+    }
+  }
+  RC_ASSIGN_OR_RETURN(staged.adds, WriteDataFiles(base, conformed, /*data_change=*/true));
+  for (const auto& add : staged.adds) staged.bytes += add.size;
+  return staged;
+}
+
+void Table::DiscardStaged(const std::vector<StagedPartition>& staged) const {
+  for (const auto& s : staged) RemoveUncommittedFiles(fs(), dir_, s.adds);
+}
+
+Result<CommitResult> Table::CommitStagedPartitions(const Snapshot& base, std::vector<StagedPartition> staged,
+                                                   const WriteOptions& options) {
+  std::vector<PartitionValueMap> partitions;
+  std::vector<AddFile> adds;
+  int64_t rows = 0;
+  auto checked = [&]() -> Status {
+    RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+    RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
+    RC_RETURN_IF_ERROR(CheckWritable(base, true));
+    const auto& pcols = base.partition_columns();
+    std::set<std::string> seen;
+    for (const auto& s : staged) {
+      RC_RETURN_IF_ERROR(ValidatePartitionMaps({s.partition}, pcols, dir_));
+      const std::string key = DescribePartition(s.partition, pcols);
+      if (!seen.insert(key).second) {
+        return InvalidArgument("partitions", "partition '" + key + "' is staged twice in one commit");
+      }
+      partitions.push_back(s.partition);
+      rows += s.rows;
+    }
+    return Ok();
+  };
+  if (Status valid = checked(); !valid) {
+    DiscardStaged(staged);
+    return tl::unexpected(valid.error());
+  }
+  if (staged.empty()) {
+    CommitResult r;
+    r.version = base.version;
+    return r;
+  }
+  for (auto& s : staged) {
+    for (auto& add : s.adds) adds.push_back(std::move(add));
+  }
+  // Commit removes the data files of a commit that did not happen.
+  return CommitReplacement(base, partitions, std::move(adds), rows, options);
 }
 
 Result<Table::DataFileRead> Table::ReadDataFile(const Snapshot& snap, const LiveFile& file,

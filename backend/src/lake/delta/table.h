@@ -98,6 +98,17 @@ struct ScanOptions {
   std::optional<int64_t> limit;
 };
 
+// One partition's new content written to data files (each fsynced, and its
+// directory) but not yet visible: Table::CommitStagedPartitions makes a batch
+// of them visible in one commit. Until then the files are orphans no version
+// references (Vacuum removes them; DiscardStaged at once).
+struct StagedPartition {
+  PartitionValueMap partition;  // a full map of the partition columns
+  std::vector<AddFile> adds;    // empty when the new content has no rows (the partition is emptied)
+  int64_t rows = 0;
+  int64_t bytes = 0;            // sum of the files' sizes
+};
+
 struct HistoryEntry {
   int64_t version = 0;
   int64_t timestamp_ms = 0;       // adjusted commit timestamp (as used by AsOf)
@@ -197,6 +208,33 @@ class Table {
   Result<CommitResult> ReplacePartitions(const std::vector<PartitionValueMap>& partitions, const ColumnBatch& rows,
                                          const WriteOptions& options = {});
 
+  // Many partitions replaced in one commit, their files written in parallel:
+  //   auto base = table.Latest();                          // what the batch is checked against
+  //   staged[i] = table.StagePartition(**base, p_i, rows_i);  // any thread, no commit
+  //   table.CommitStagedPartitions(**base, std::move(staged), {.txns = ...});
+  //
+  // StagePartition writes `rows` (all of partition `partition`, the table's
+  // columns in any order) as data files of `base`'s table, fsynced, without
+  // committing them. Thread-safe (const): workers stage partitions at once.
+  // Errors as ReplacePartitions (kInvalidArgument "rows" when a row is of
+  // another partition, "partitions" for an incomplete partition map).
+  Result<StagedPartition> StagePartition(const Snapshot& base, const PartitionValueMap& partition,
+                                         const ColumnBatch& rows) const;
+  // Replaces the content of every staged partition in ONE commit: one log
+  // entry (one temp file, one link, one fsync of each), removing every file
+  // those partitions had at `base` and adding the staged files; readers see
+  // all the partitions' new content or none of it. A concurrent commit after
+  // `base` that changed one of the partitions is a kConflict (as
+  // ReplacePartitions); commits to other partitions make it retry as the next
+  // version. The checkpoint is written as after any commit. An empty batch
+  // commits nothing. On any error the staged files are removed. Errors:
+  // kInvalidArgument ("partitions": a partition staged twice or not a full
+  // map), kUnsupported (append-only table), kConflict, kIo.
+  Result<CommitResult> CommitStagedPartitions(const Snapshot& base, std::vector<StagedPartition> staged,
+                                              const WriteOptions& options = {});
+  // Removes the files of partitions staged but not to be committed (best effort).
+  void DiscardStaged(const std::vector<StagedPartition>& staged) const;
+
   // Rewrites each partition's small files into one (dataChange=false). The
   // data is unchanged at every version. Errors: as Append; kConflict when a
   // file being compacted was removed concurrently.
@@ -232,7 +270,11 @@ class Table {
     ColumnBatch batch;  // the requested columns, cast to the table's types
     size_t rows = 0;
   };
-  Result<std::vector<AddFile>> WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change);
+  Result<std::vector<AddFile>> WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change) const;
+  // The commit of ReplacePartitions and CommitStagedPartitions: removes every
+  // live file of `partitions` at `snap`, adds `adds`.
+  Result<CommitResult> CommitReplacement(const Snapshot& snap, const std::vector<PartitionValueMap>& partitions,
+                                         std::vector<AddFile> adds, int64_t rows_written, const WriteOptions& options);
   Result<DataFileRead> ReadDataFile(const Snapshot& snap, const LiveFile& file, const std::vector<std::string>& columns,
                                    const std::optional<parquet::ReadOptions::Range>& range) const;
   Result<CommitResult> Commit(const Snapshot& base, CommitActions actions, const ConflictRules& rules);

@@ -201,6 +201,56 @@ Result<delta::CommitResult> LayerTable::ReplacePartition(const Symbol& symbol, c
   return table_.ReplacePartitions({partition}, rows, write);
 }
 
+Result<delta::StagedPartition> LayerTable::StagePartition(const delta::Snapshot& base, const Symbol& symbol,
+                                                          const Timeframe& timeframe, const ColumnBatch& rows) const {
+  RC_RETURN_IF_ERROR(rows.Validate());
+  if (rows.num_rows() > 0) RC_RETURN_IF_ERROR(CheckKeys(rows));
+  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  return table_.StagePartition(base, partition, rows);
+}
+
+Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base,
+                                                     std::vector<delta::StagedPartition> staged,
+                                                     const std::map<std::string, int64_t>& source_watermarks,
+                                                     const delta::Lineage& lineage) {
+  delta::WriteOptions write{.lineage = lineage};
+  std::set<std::string> keys;
+  for (const auto& s : staged) {
+    auto sym = s.partition.find("symbol");
+    auto tfv = s.partition.find("timeframe");
+    if (sym != s.partition.end() && tfv != s.partition.end() && sym->second && tfv->second) {
+      keys.insert(*sym->second + "/" + *tfv->second);
+    }
+  }
+  for (const auto& [key, mark] : source_watermarks) {
+    Status bad = Ok();
+    if (mark < -1) bad = InvalidArgument("source_watermarks", "watermark of '" + key + "' must be >= -1");
+    if (bad && keys.count(key) == 0) {
+      bad = InvalidArgument("source_watermarks", "partition '" + key + "' has a watermark but was not staged");
+    }
+    if (!bad) {
+      table_.DiscardStaged(staged);
+      return tl::unexpected(bad.error());
+    }
+    // txn versions are non-negative; -1 (an empty source partition) becomes 0.
+    write.txns[std::string(kWatermarkAppPrefix) + key] = mark + 1;
+  }
+  return table_.CommitStagedPartitions(base, std::move(staged), write);
+}
+
+std::map<std::string, int64_t> LayerTable::PartitionWatermarks(const delta::Snapshot& snapshot) {
+  std::map<std::string, int64_t> marks;
+  for (const auto& [path, file] : snapshot.files) {
+    const auto& values = file.add.partition_values;
+    auto sym = values.find("symbol");
+    auto tfv = values.find("timeframe");
+    if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
+    int64_t& mark = marks.try_emplace(*sym->second + "/" + *tfv->second, -1).first->second;
+    mark = std::max(mark, file.version);
+  }
+  return marks;
+}
+
 Result<std::map<std::string, int64_t>> LayerTable::RecordedWatermarks() const {
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
   std::map<std::string, int64_t> marks;
@@ -237,6 +287,11 @@ Result<ColumnBatch> LayerTable::Read(const Symbol& symbol, const Timeframe& time
   } else {
     RC_ASSIGN_OR_RETURN(snap, table_.Latest());
   }
+  return ReadAt(*snap, symbol, timeframe, options);
+}
+
+Result<ColumnBatch> LayerTable::ReadAt(const delta::Snapshot& snapshot, const Symbol& symbol,
+                                       const Timeframe& timeframe, const ReadOptions& options) const {
   delta::ScanOptions scan;
   scan.partition_filter = {{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
   scan.columns = options.columns;
@@ -250,7 +305,7 @@ Result<ColumnBatch> LayerTable::Read(const Symbol& symbol, const Timeframe& time
     scan.time_min = options.from.value_or(INT64_MIN);
     scan.time_max = options.to.value_or(INT64_MAX);
   }
-  RC_ASSIGN_OR_RETURN(ColumnBatch rows, table_.Scan(*snap, scan));
+  RC_ASSIGN_OR_RETURN(ColumnBatch rows, table_.Scan(snapshot, scan));
   RC_ASSIGN_OR_RETURN(ColumnBatch sorted, SortByTime(rows, "ts"));
   if (added_ts) return sorted.Project(options.columns);
   return sorted;

@@ -92,9 +92,26 @@ class LayerTable {
                                                const ColumnBatch& rows, const delta::Lineage& lineage = {},
                                                std::optional<int64_t> source_watermark = std::nullopt);
 
+  // ReplacePartition for many partitions in one commit (delta::Table::
+  // StagePartition / CommitStagedPartitions): workers stage partitions in
+  // parallel against `base` (a snapshot of this table), then one commit makes
+  // them all visible. `source_watermarks` (partition key -> the source's
+  // PartitionWatermark, >= -1) are recorded as ReplacePartition records them.
+  // Errors: as ReplacePartition; kInvalidArgument ("source_watermarks") for a
+  // watermark < -1 or of a partition not staged.
+  Result<delta::StagedPartition> StagePartition(const delta::Snapshot& base, const Symbol& symbol,
+                                                const Timeframe& timeframe, const ColumnBatch& rows) const;
+  Result<delta::CommitResult> CommitStaged(const delta::Snapshot& base, std::vector<delta::StagedPartition> staged,
+                                           const std::map<std::string, int64_t>& source_watermarks,
+                                           const delta::Lineage& lineage = {});
+
   // Rows of one partition, sorted by ts (stable). Errors: kNotFound (version
   // or column), kInvalidArgument (from > to), and scan errors.
   Result<ColumnBatch> Read(const Symbol& symbol, const Timeframe& timeframe, const ReadOptions& options = {}) const;
+  // The same at `snapshot` (of this table; options.version is ignored): for
+  // callers that hold a snapshot and read many partitions of it.
+  Result<ColumnBatch> ReadAt(const delta::Snapshot& snapshot, const Symbol& symbol, const Timeframe& timeframe,
+                             const ReadOptions& options = {}) const;
 
   // Latest version.
   Result<int64_t> Version() const;
@@ -108,6 +125,11 @@ class LayerTable {
   // timeframe) partition, or -1 when it has none: a cheap "has this partition
   // changed since version N" check for incremental consumers.
   Result<int64_t> PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const;
+
+  // PartitionWatermark of every partition of `snapshot` in one pass over its
+  // files (partition key "SYMBOL/TF" -> watermark; partitions without live
+  // files are absent, i.e. -1).
+  static std::map<std::string, int64_t> PartitionWatermarks(const delta::Snapshot& snapshot);
 
   // Per partition ("SYMBOL/TF"), the source watermark recorded by the newest
   // ReplacePartition that gave one. Kept in txn actions (appId

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <limits>
 
 #include "core/json_fields.h"
 #include "core/strings.h"
@@ -13,14 +14,69 @@ namespace {
 
 constexpr size_t kMaxStringStatBytes = 32;
 
+// One pass over a column: min and max of the non-null values. Without
+// validity (no nulls) the loop is branch-light; the statistics of every file
+// written go through here (silver: ~50 columns per file).
 template <typename T>
 void MinMax(const std::vector<T>& values, const Column& col, std::optional<T>& mn, std::optional<T>& mx) {
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (col.IsNull(i)) continue;
+  const size_t n = values.size();
+  if (n == 0) return;
+  if (col.validity.empty()) {
+    const T* first = &values[0];
+    const T* lo = first;
+    const T* hi = first;
+    for (size_t i = 1; i < n; ++i) {
+      if (values[i] < *lo) lo = &values[i];
+      if (*hi < values[i]) hi = &values[i];
+    }
+    mn = *lo;
+    mx = *hi;
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (col.validity[i] == 0) continue;
     const T& v = values[i];
     if (!mn || v < *mn) mn = v;
     if (!mx || *mx < v) mx = v;
   }
+}
+
+// Min and max of the non-null values of a floating-point column; false when
+// a non-null value is NaN or infinite (no min/max is recorded then). NaN is
+// looked for with its own flag so that the loop carries no branch (an
+// infinity shows in the min or the max). Not inlined into ComputeStats: there
+// the accumulators were kept on the stack, a store-to-load round trip per
+// value (perf: 6% of a 500-symbol pipeline run).
+template <typename T>
+__attribute__((noinline)) bool FiniteMinMax(const std::vector<T>& values, const Column& col,
+                                            std::optional<double>& mn, std::optional<double>& mx) {
+  const size_t n = values.size();
+  const T* v = values.data();
+  const uint8_t* valid = col.validity.empty() ? nullptr : col.validity.data();
+  // Two accumulator pairs (even and odd rows) halve the min/max dependency chain.
+  T lo0 = std::numeric_limits<T>::infinity(), lo1 = lo0;
+  T hi0 = -std::numeric_limits<T>::infinity(), hi1 = hi0;
+  bool nan = false;
+  size_t seen = 0;
+  auto step = [&](size_t i, T& lo, T& hi) {
+    const T x = v[i];
+    const bool ok = valid == nullptr || valid[i] != 0;
+    lo = ok && x < lo ? x : lo;
+    hi = ok && x > hi ? x : hi;
+    nan |= ok && x != x;
+    seen += ok ? 1 : 0;
+  };
+  size_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    step(i, lo0, hi0);
+    step(i + 1, lo1, hi1);
+  }
+  if (i < n) step(i, lo0, hi0);
+  const T low = lo0 < lo1 ? lo0 : lo1;
+  const T high = hi0 > hi1 ? hi0 : hi1;
+  if (nan || (seen > 0 && (!std::isfinite(low) || !std::isfinite(high)))) return false;
+  if (seen > 0) mn = static_cast<double>(low), mx = static_cast<double>(high);
+  return true;
 }
 
 }  // namespace
@@ -34,7 +90,7 @@ std::string ComputeStats(const ColumnBatch& batch) {
     const Field& f = schema.fields[c];
     const Column& col = batch.column(c);
     int64_t nulls = 0;
-    for (size_t r = 0; r < batch.num_rows(); ++r) nulls += col.IsNull(r) ? 1 : 0;
+    for (uint8_t valid : col.validity) nulls += valid == 0 ? 1 : 0;
     null_count[f.name] = nulls;
     switch (f.type) {
       case ColumnType::kBool:
@@ -54,18 +110,9 @@ std::string ComputeStats(const ColumnBatch& batch) {
       case ColumnType::kFloat:
       case ColumnType::kDouble: {
         std::optional<double> mn, mx;
-        bool non_finite = false;
-        for (size_t r = 0; r < batch.num_rows(); ++r) {
-          if (col.IsNull(r)) continue;
-          double v = f.type == ColumnType::kFloat ? static_cast<double>(batch.Floats(c)[r]) : batch.Doubles(c)[r];
-          if (!std::isfinite(v)) {
-            non_finite = true;
-            break;
-          }
-          if (!mn || v < *mn) mn = v;
-          if (!mx || v > *mx) mx = v;
-        }
-        if (mn && !non_finite) min_values[f.name] = *mn, max_values[f.name] = *mx;
+        const bool finite = f.type == ColumnType::kFloat ? FiniteMinMax(batch.Floats(c), col, mn, mx)
+                                                         : FiniteMinMax(batch.Doubles(c), col, mn, mx);
+        if (mn && finite) min_values[f.name] = *mn, max_values[f.name] = *mx;
         break;
       }
       case ColumnType::kString: {
