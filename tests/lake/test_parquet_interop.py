@@ -312,6 +312,24 @@ def test_we_read_pyarrow_without_nulls_and_all_nulls(tool, tmp_path):
     assert read_ours(tool, tmp_path / "b.parquet") == expected_from_arrow(empty)
 
 
+@pytest.mark.parametrize("page_version", ["1.0", "2.0"])
+@pytest.mark.parametrize("codec", ["none", "snappy", "zstd"])
+def test_we_read_pyarrow_required_columns_across_threads(tool, tmp_path, page_version, codec):
+    """Required (non-null) columns' PLAIN pages are decompressed straight into our
+    output; over 65,536 rows the row groups x columns decode in parallel. Half the
+    columns stay nullable (with nulls) so both paths share each row group."""
+    table = arrow_table(n=70_001, nulls=True, seed=5)
+    required = {"i32", "i64", "f64", "ts"}
+    schema = pa.schema([pa.field(f.name, f.type, nullable=f.name not in required) for f in table.schema])
+    table = pa.table({name: (table.column(name).fill_null(0) if name in required else table.column(name))
+                      for name in table.column_names}, schema=schema)
+    path = tmp_path / "required.parquet"
+    pq.write_table(table, path, data_page_version=page_version, compression=codec, row_group_size=20_000,
+                   data_page_size=8192, use_dictionary=["s", "b"])
+    assert pq.ParquetFile(path).schema_arrow.field("f64").nullable is False
+    assert read_ours(tool, path) == expected_from_arrow(table)
+
+
 @pytest.mark.parametrize("unit", ["ms", "us", "ns"])
 @pytest.mark.parametrize("tz", ["UTC", None])
 def test_timestamp_units_convert_to_micros(tool, tmp_path, unit, tz):

@@ -7,6 +7,7 @@
 #include "lake/parquet/internal/column_reader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -24,22 +25,6 @@ namespace {
 // A page may decompress to at most this many bytes, or 1024x the chunk's
 // compressed size if that is larger (zstd/snappy on constant data).
 constexpr int64_t kBasePageLimit = int64_t{16} << 20;
-
-// Byte buffer that grows without zero-filling (pages are overwritten whole).
-class PageBuffer {
- public:
-  uint8_t* Reserve(size_t size) {
-    if (size > capacity_) {
-      data_.reset(new uint8_t[size]);
-      capacity_ = size;
-    }
-    return data_.get();
-  }
-
- private:
-  std::unique_ptr<uint8_t[]> data_;
-  size_t capacity_ = 0;
-};
 
 std::string TypeName(format::Type::type type) {
   switch (type) {
@@ -70,20 +55,34 @@ constexpr size_t MinPlainBytes() {
   return sizeof(T);
 }
 
-template <typename T>
-int64_t ValueCost(const T& value) {
-  if constexpr (std::is_same_v<T, std::string>) {
-    return static_cast<int64_t>(sizeof(std::string) + value.size());
-  } else {
-    (void)value;
-    return static_cast<int64_t>(sizeof(T));
-  }
-}
+// A data page located in its chunk, nothing decompressed yet.
+struct DataPage {
+  bool v2 = false;
+  int32_t encoding = 0;
+  size_t count = 0;  // level entries (rows of a flat column)
+  const uint8_t* raw = nullptr;
+  size_t raw_size = 0;   // bytes stored in the file
+  size_t full_size = 0;  // bytes after decompression
+  // v2 only: uncompressed repetition then definition levels at the front of raw.
+  size_t rep_len = 0;
+  size_t def_len = 0;
+  bool values_compressed = true;  // v2's is_compressed (v1 pages follow the codec)
+};
+
+// A data page's sections after decompression (absent levels are empty).
+struct PageBody {
+  const uint8_t* rep = nullptr;
+  size_t rep_size = 0;
+  const uint8_t* def = nullptr;
+  size_t def_size = 0;
+  const uint8_t* values = nullptr;
+  size_t values_size = 0;
+};
 
 class ChunkDecoder {
  public:
-  ChunkDecoder(const LeafInfo& leaf, const format::ColumnMetaData& meta, DecodeBudget* budget)
-      : leaf_(leaf), meta_(meta), budget_(budget) {}
+  ChunkDecoder(const LeafInfo& leaf, const format::ColumnMetaData& meta, DecodeBudget* budget, DecodeScratch* scratch)
+      : leaf_(leaf), meta_(meta), budget_(budget), scratch_(scratch) {}
 
   Status Corrupt(const std::string& why) const { return DataCorrupt("column '" + leaf_.name + "': " + why, leaf_.name); }
   Status NotSupported(const std::string& what) const {
@@ -91,23 +90,44 @@ class ChunkDecoder {
   }
 
   Status Charge(int64_t bytes) {
-    if (bytes > budget_->bytes_left) {
+    if (!budget_->TryCharge(bytes)) {
       return NotSupported("decoded data would exceed the reader's limit (1024x the file size)");
     }
-    budget_->bytes_left -= bytes;
     return Ok();
   }
 
-  // Decodes the chunk's pages. Flat leaves (`levels` null) fill one value and,
-  // when nullable, one validity byte per row; nested leaves fill `levels` with
-  // every entry's levels and `values` with the present values only.
+  // Checks the chunk's metadata and places it in `file` (entries = its num_values).
+  Status Begin(const uint8_t* file, size_t data_end, int64_t entries);
+
+  // Flat leaves: fills values[0, rows) and, when nullable, validity[0, rows).
   template <typename T>
-  Status Run(const uint8_t* file, size_t data_end, int64_t rows, std::vector<T>* values,
-             std::vector<uint8_t>* validity, LeveledColumn* levels = nullptr);
+  Status RunFlat(T* values, uint8_t* validity, bool* has_nulls);
+
+  // Nested leaves: appends every entry's levels to `levels` and the present
+  // values only to `values`.
+  template <typename T>
+  Status RunLeveled(std::vector<T>* values, LeveledColumn* levels);
 
  private:
+  // Reads page headers up to the next data page, decoding a dictionary page
+  // on the way; `left` entries of the chunk are still to come.
   template <typename T>
-  Status DecodeValues(int32_t encoding, const uint8_t* data, size_t size, size_t count, T* out, bool v2);
+  Status NextDataPage(int64_t left, DataPage* page);
+  // The page's levels and values, decompressed into scratch (v1 bodies whole,
+  // v2 values only; v2 levels are read where they lie).
+  Status SplitBody(const DataPage& page, PageBody* body);
+  // Decompresses `size` stored bytes to `out_size` bytes into `dst` (scratch
+  // when null; an uncompressed section is then used where it lies).
+  Status Inflate(const uint8_t* src, size_t size, size_t out_size, bool compressed, uint8_t* dst,
+                 const uint8_t** view);
+  // True when the page's values section is exactly `count` PLAIN values of T
+  // with no levels before it, so it can be decompressed straight into the output.
+  template <typename T>
+  bool IsDirectPlain(const DataPage& page) const;
+  template <typename T>
+  Status DecodeValues(int32_t encoding, const uint8_t* data, size_t size, size_t count, T* out);
+  template <typename T>
+  Status DecodeDictionaryIndices(const uint8_t* data, size_t size, size_t count, T* out);
   template <typename T>
   Status DecodeDictionaryPage(const format::PageHeader& header, const uint8_t* data, size_t size);
   // Appends `count` levels of bit width BitWidth(max_level) (0 = all zero).
@@ -117,6 +137,12 @@ class ChunkDecoder {
   const LeafInfo& leaf_;
   const format::ColumnMetaData& meta_;
   DecodeBudget* budget_;
+  DecodeScratch* scratch_;
+  ByteReader chunk_{nullptr, 0};
+  int64_t entries_ = 0;
+  int64_t page_limit_ = 0;
+  int32_t codec_ = kCodecUncompressed;
+  bool leveled_ = false;  // RunLeveled: pages carry the leaf's nested levels
   // Type-erased dictionary storage: the vector matching T is used.
   std::vector<uint8_t> dict_bool_;
   std::vector<int32_t> dict_i32_;
@@ -190,9 +216,31 @@ Status ChunkDecoder::DecodeLevels(const uint8_t* data, size_t size, size_t count
 }
 
 template <typename T>
-Status ChunkDecoder::DecodeValues(int32_t encoding, const uint8_t* data, size_t size, size_t count, T* out,
-                                  bool v2) {
-  (void)v2;
+Status ChunkDecoder::DecodeDictionaryIndices(const uint8_t* data, size_t size, size_t count, T* out) {
+  if (!have_dictionary_) return Corrupt("dictionary-encoded page without a dictionary page");
+  if (size < 1) return Corrupt("dictionary page data without a bit width");
+  const int bit_width = data[0];
+  if (bit_width > 32) return Corrupt("dictionary index bit width " + std::to_string(bit_width));
+  std::vector<uint32_t>& indices = scratch_->indices();
+  if (indices.size() < count) indices.resize(count);
+  RleHybridDecoder decoder(data + 1, size - 1, bit_width);
+  if (decoder.Decode(indices.data(), count) != count) return Corrupt("truncated dictionary indices");
+  const std::vector<T>& dict = Dictionary<T>();
+  // Checked in one pass before any value is copied, so the copy loop has no branches.
+  uint32_t max_index = 0;
+  for (size_t idx = 0; idx < count; ++idx) max_index = std::max(max_index, indices[idx]);
+  if (count > 0 && max_index >= dict.size()) return Corrupt("dictionary index out of range");
+  if constexpr (std::is_same_v<T, std::string>) {
+    int64_t bytes = 0;
+    for (size_t idx = 0; idx < count; ++idx) bytes += static_cast<int64_t>(dict[indices[idx]].size());
+    RC_RETURN_IF_ERROR(Charge(bytes));
+  }
+  for (size_t idx = 0; idx < count; ++idx) out[idx] = dict[indices[idx]];
+  return Ok();
+}
+
+template <typename T>
+Status ChunkDecoder::DecodeValues(int32_t encoding, const uint8_t* data, size_t size, size_t count, T* out) {
   int64_t used = -1;
   if (leaf_.physical == format::Type::INT96) {
     // 12-byte values: only PLAIN (and dictionaries of PLAIN values) exist for them.
@@ -218,26 +266,10 @@ Status ChunkDecoder::DecodeValues(int32_t encoding, const uint8_t* data, size_t 
       }
       break;
     case format::Encoding::PLAIN_DICTIONARY:
-    case format::Encoding::RLE_DICTIONARY: {
-      if (!have_dictionary_) return Corrupt("dictionary-encoded page without a dictionary page");
-      if (size < 1) return Corrupt("dictionary page data without a bit width");
-      const int bit_width = data[0];
-      if (bit_width > 32) return Corrupt("dictionary index bit width " + std::to_string(bit_width));
-      std::vector<uint32_t> indices(count);
-      RleHybridDecoder decoder(data + 1, size - 1, bit_width);
-      if (decoder.Decode(indices.data(), count) != count) return Corrupt("truncated dictionary indices");
-      const std::vector<T>& dict = Dictionary<T>();
-      const size_t dict_size = dict.size();
-      for (size_t idx = 0; idx < count; ++idx) {
-        if (indices[idx] >= dict_size) return Corrupt("dictionary index out of range");
-        if constexpr (std::is_same_v<T, std::string>) {
-          RC_RETURN_IF_ERROR(Charge(static_cast<int64_t>(dict[indices[idx]].size())));
-        }
-        out[idx] = dict[indices[idx]];
-      }
+    case format::Encoding::RLE_DICTIONARY:
+      RC_RETURN_IF_ERROR(DecodeDictionaryIndices(data, size, count, out));
       used = 0;
       break;
-    }
     case format::Encoding::RLE:
       if constexpr (std::is_same_v<T, uint8_t>) {
         ByteReader reader(data, size);
@@ -290,10 +322,7 @@ Status ChunkDecoder::DecodeValues(int32_t encoding, const uint8_t* data, size_t 
   return Ok();
 }
 
-template <typename T>
-Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std::vector<T>* values,
-                         std::vector<uint8_t>* validity, LeveledColumn* levels) {
-  const bool nested = levels != nullptr;
+Status ChunkDecoder::Begin(const uint8_t* file, size_t data_end, int64_t entries) {
   if (!meta_.__isset.codec || !IsCodecSupported(meta_.codec)) {
     return NotSupported("compression codec " + CodecName(meta_.codec));
   }
@@ -311,105 +340,79 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
     return Corrupt("column chunk [" + std::to_string(start) + ", +" + std::to_string(length) +
                    ") lies outside the file's data");
   }
-  if (meta_.num_values != rows) {
+  if (meta_.num_values != entries) {
     return Corrupt("chunk has " + std::to_string(meta_.num_values) + " values but the row group has " +
-                   std::to_string(rows) + " rows");
+                   std::to_string(entries) + " rows");
   }
-  const int64_t page_limit = std::max(kBasePageLimit, length * 1024);
-  const int32_t codec = meta_.codec;
-  ByteReader chunk(file + start, static_cast<size_t>(length));
-  PageBuffer page_buffer;
-  std::vector<T> scratch;
-  int64_t left = rows;
-  while (left > 0) {
-    if (chunk.remaining() == 0) {
-      return Corrupt("chunk ends after " + std::to_string(rows - left) + " of " + std::to_string(rows) + " values");
+  entries_ = entries;
+  page_limit_ = std::max(kBasePageLimit, length * 1024);
+  codec_ = meta_.codec;
+  chunk_ = ByteReader(file + start, static_cast<size_t>(length));
+  return Ok();
+}
+
+Status ChunkDecoder::Inflate(const uint8_t* src, size_t size, size_t out_size, bool compressed, uint8_t* dst,
+                             const uint8_t** view) {
+  if (!compressed || codec_ == kCodecUncompressed) {
+    if (size != out_size) return Corrupt("uncompressed page sizes disagree");
+    if (dst == nullptr) {
+      *view = src;
+      return Ok();
+    }
+    if (size > 0) std::memcpy(dst, src, size);
+    *view = dst;
+    return Ok();
+  }
+  uint8_t* target = dst != nullptr ? dst : scratch_->Page(out_size);
+  Status status = Decompress(codec_, src, size, target, out_size);
+  if (!status) return tl::unexpected(WithContext(status.error(), "column '" + leaf_.name + "'"));
+  *view = target;
+  return Ok();
+}
+
+template <typename T>
+Status ChunkDecoder::NextDataPage(int64_t left, DataPage* page) {
+  while (true) {
+    if (chunk_.remaining() == 0) {
+      return Corrupt("chunk ends after " + std::to_string(entries_ - left) + " of " + std::to_string(entries_) +
+                     " values");
     }
     format::PageHeader header;
-    RC_ASSIGN_OR_RETURN(size_t header_size,
-                        DeserializeThrift(chunk.current(), chunk.remaining(), &header, "column '" + leaf_.name + "' page header"));
-    chunk.Skip(header_size);
+    RC_ASSIGN_OR_RETURN(size_t header_size, DeserializeThrift(chunk_.current(), chunk_.remaining(), &header,
+                                                              "column '" + leaf_.name + "' page header"));
+    chunk_.Skip(header_size);
     if (!header.__isset.type || !header.__isset.compressed_page_size || !header.__isset.uncompressed_page_size) {
       return Corrupt("page header lacks type or sizes");
     }
-    if (header.compressed_page_size < 0 || static_cast<size_t>(header.compressed_page_size) > chunk.remaining()) {
+    if (header.compressed_page_size < 0 || static_cast<size_t>(header.compressed_page_size) > chunk_.remaining()) {
       return Corrupt("page of " + std::to_string(header.compressed_page_size) + " bytes runs past the chunk");
     }
-    if (header.uncompressed_page_size < 0 || header.uncompressed_page_size > page_limit) {
+    if (header.uncompressed_page_size < 0 || header.uncompressed_page_size > page_limit_) {
       return Corrupt("page claims " + std::to_string(header.uncompressed_page_size) + " uncompressed bytes");
     }
-    const uint8_t* raw = chunk.current();
-    const auto raw_size = static_cast<size_t>(header.compressed_page_size);
-    const auto full_size = static_cast<size_t>(header.uncompressed_page_size);
-    chunk.Skip(raw_size);
-
-    // Decompresses [raw+skip, raw+raw_size) to `out_size` bytes; returns the view.
-    auto inflate = [&](size_t skip, size_t out_size, const uint8_t** view) -> Status {
-      if (codec == kCodecUncompressed) {
-        if (raw_size - skip != out_size) return Corrupt("uncompressed page sizes disagree");
-        *view = raw + skip;
-        return Ok();
-      }
-      uint8_t* dst = page_buffer.Reserve(out_size);
-      Status status = Decompress(codec, raw + skip, raw_size - skip, dst, out_size);
-      if (!status) return tl::unexpected(WithContext(status.error(), "column '" + leaf_.name + "'"));
-      *view = dst;
-      return Ok();
-    };
+    page->raw = chunk_.current();
+    page->raw_size = static_cast<size_t>(header.compressed_page_size);
+    page->full_size = static_cast<size_t>(header.uncompressed_page_size);
+    chunk_.Skip(page->raw_size);
 
     if (header.type == format::PageType::DICTIONARY_PAGE) {
-      if (left != rows) return Corrupt("dictionary page after data pages");
+      if (left != entries_) return Corrupt("dictionary page after data pages");
       const uint8_t* body = nullptr;
-      RC_RETURN_IF_ERROR(inflate(0, full_size, &body));
-      RC_RETURN_IF_ERROR(DecodeDictionaryPage<T>(header, body, full_size));
+      RC_RETURN_IF_ERROR(Inflate(page->raw, page->raw_size, page->full_size, true, nullptr, &body));
+      RC_RETURN_IF_ERROR(DecodeDictionaryPage<T>(header, body, page->full_size));
       continue;
     }
     if (header.type != format::PageType::DATA_PAGE && header.type != format::PageType::DATA_PAGE_V2) {
       continue;  // index pages and future page types carry no values
     }
-
-    const bool v2 = header.type == format::PageType::DATA_PAGE_V2;
+    page->v2 = header.type == format::PageType::DATA_PAGE_V2;
     int64_t page_values = 0;
-    int32_t encoding = 0;
-    const uint8_t* level_data = nullptr;
-    size_t level_size = 0;
-    const uint8_t* rep_data = nullptr;  // nested leaves only
-    size_t rep_size = 0;
-    const uint8_t* value_data = nullptr;
-    size_t value_size = 0;
-    if (!v2) {
+    if (!page->v2) {
       if (!header.__isset.data_page_header) return Corrupt("data page without its header");
       const auto& data_header = header.data_page_header;
       if (!data_header.__isset.num_values || !data_header.__isset.encoding) return Corrupt("incomplete data page header");
       page_values = data_header.num_values;
-      encoding = data_header.encoding;
-      const uint8_t* body = nullptr;
-      RC_RETURN_IF_ERROR(inflate(0, full_size, &body));
-      ByteReader reader(body, full_size);
-      if (nested) {
-        // v1 nested pages: u32le-prefixed repetition levels, then definition levels.
-        uint32_t len = 0;
-        if (leaf_.max_rep > 0) {
-          if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, &rep_data)) {
-            return Corrupt("truncated repetition levels");
-          }
-          rep_size = len;
-        }
-        if (leaf_.max_def > 0) {
-          if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, &level_data)) {
-            return Corrupt("truncated definition levels");
-          }
-          level_size = len;
-        }
-      } else if (leaf_.nullable) {
-        uint32_t len = 0;
-        if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, &level_data)) {
-          return Corrupt("truncated definition levels");
-        }
-        level_size = len;
-      }
-      value_data = reader.current();
-      value_size = reader.remaining();
+      page->encoding = data_header.encoding;
     } else {
       if (!header.__isset.data_page_header_v2) return Corrupt("data page v2 without its header");
       const auto& data_header = header.data_page_header_v2;
@@ -418,73 +421,141 @@ Status ChunkDecoder::Run(const uint8_t* file, size_t data_end, int64_t rows, std
         return Corrupt("incomplete data page v2 header");
       }
       page_values = data_header.num_values;
-      encoding = data_header.encoding;
+      page->encoding = data_header.encoding;
       const int64_t def_len = data_header.definition_levels_byte_length;
       const int64_t rep_len = data_header.repetition_levels_byte_length;
-      if (def_len < 0 || rep_len < 0 || def_len + rep_len > static_cast<int64_t>(raw_size) ||
-          def_len + rep_len > static_cast<int64_t>(full_size)) {
+      if (def_len < 0 || rep_len < 0 || def_len + rep_len > static_cast<int64_t>(page->raw_size) ||
+          def_len + rep_len > static_cast<int64_t>(page->full_size)) {
         return Corrupt("data page v2 level lengths exceed the page");
       }
       if (rep_len != 0 && leaf_.max_rep == 0) return Corrupt("repetition levels in a column that does not repeat");
-      if (def_len != 0 && (nested ? leaf_.max_def == 0 : !leaf_.nullable)) {
+      if (def_len != 0 && (leveled_ ? leaf_.max_def == 0 : !leaf_.nullable)) {
         return Corrupt("definition levels in a required column");
       }
-      // v2 levels are never compressed (repetition first); only the values section may be.
-      rep_data = raw;
-      rep_size = static_cast<size_t>(rep_len);
-      level_data = raw + rep_len;
-      level_size = static_cast<size_t>(def_len);
-      const auto skip = static_cast<size_t>(def_len + rep_len);
-      const size_t values_full = full_size - skip;
-      const bool compressed = !data_header.__isset.is_compressed || data_header.is_compressed;
-      if (compressed && codec != kCodecUncompressed) {
-        RC_RETURN_IF_ERROR(inflate(skip, values_full, &value_data));
-      } else {
-        if (raw_size - skip != values_full) return Corrupt("uncompressed page sizes disagree");
-        value_data = raw + skip;
-      }
-      value_size = values_full;
+      page->rep_len = static_cast<size_t>(rep_len);
+      page->def_len = static_cast<size_t>(def_len);
+      page->values_compressed = !data_header.__isset.is_compressed || data_header.is_compressed;
     }
     if (page_values < 0 || page_values > left) {
       return Corrupt("page has " + std::to_string(page_values) + " values, " + std::to_string(left) + " remain");
     }
-    const auto count = static_cast<size_t>(page_values);
-    if (nested) {
-      RC_RETURN_IF_ERROR(Charge(static_cast<int64_t>(count * (sizeof(T) + 2 * sizeof(int16_t)))));
-      RC_RETURN_IF_ERROR(DecodeLevels(rep_data, rep_size, count, leaf_.max_rep, "repetition", &levels->rep));
-      RC_RETURN_IF_ERROR(DecodeLevels(level_data, level_size, count, leaf_.max_def, "definition", &levels->def));
-      const auto page_def = levels->def.end() - static_cast<std::ptrdiff_t>(count);
-      const auto present = static_cast<size_t>(std::count(page_def, levels->def.end(), int16_t(leaf_.max_def)));
-      const size_t base = values->size();
-      values->resize(base + present);
-      RC_RETURN_IF_ERROR(DecodeValues(encoding, value_data, value_size, present, values->data() + base, v2));
-      left -= page_values;
+    page->count = static_cast<size_t>(page_values);
+    return Ok();
+  }
+}
+
+Status ChunkDecoder::SplitBody(const DataPage& page, PageBody* body) {
+  if (page.v2) {
+    // v2 levels are never compressed (repetition first); only the values section may be.
+    const size_t skip = page.rep_len + page.def_len;
+    body->rep = page.raw;
+    body->rep_size = page.rep_len;
+    body->def = page.raw + page.rep_len;
+    body->def_size = page.def_len;
+    body->values_size = page.full_size - skip;
+    return Inflate(page.raw + skip, page.raw_size - skip, body->values_size, page.values_compressed, nullptr,
+                   &body->values);
+  }
+  const uint8_t* data = nullptr;
+  RC_RETURN_IF_ERROR(Inflate(page.raw, page.raw_size, page.full_size, true, nullptr, &data));
+  ByteReader reader(data, page.full_size);
+  // v1 levels: u32le-prefixed repetition levels, then definition levels.
+  auto read_levels = [&reader](const uint8_t** levels, size_t* size) {
+    uint32_t len = 0;
+    if (!reader.ReadLittleEndian(&len) || !reader.ReadBytes(len, levels)) return false;
+    *size = len;
+    return true;
+  };
+  if (leaf_.max_rep > 0 && !read_levels(&body->rep, &body->rep_size)) return Corrupt("truncated repetition levels");
+  const bool has_def = leveled_ ? leaf_.max_def > 0 : leaf_.nullable;
+  if (has_def && !read_levels(&body->def, &body->def_size)) return Corrupt("truncated definition levels");
+  body->values = reader.current();
+  body->values_size = reader.remaining();
+  return Ok();
+}
+
+template <typename T>
+bool ChunkDecoder::IsDirectPlain(const DataPage& page) const {
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, uint8_t>) {
+    return page.encoding == format::Encoding::PLAIN && !leaf_.nullable && leaf_.max_rep == 0 &&
+           leaf_.physical != format::Type::INT96 && page.rep_len == 0 && page.def_len == 0 &&
+           page.full_size == page.count * sizeof(T);
+  } else {
+    (void)page;
+    return false;
+  }
+}
+
+template <typename T>
+Status ChunkDecoder::RunFlat(T* values, uint8_t* validity, bool* has_nulls) {
+  size_t done = 0;
+  while (static_cast<int64_t>(done) < entries_) {
+    DataPage page;
+    RC_RETURN_IF_ERROR(NextDataPage<T>(entries_ - static_cast<int64_t>(done), &page));
+    const size_t count = page.count;
+    T* out = values + done;
+    if (IsDirectPlain<T>(page)) {
+      // The common case of numeric columns: no copy through a page buffer.
+      const uint8_t* view = nullptr;
+      RC_RETURN_IF_ERROR(Inflate(page.raw, page.raw_size, page.full_size, !page.v2 || page.values_compressed,
+                                 reinterpret_cast<uint8_t*>(out), &view));
+      done += count;
       continue;
     }
-    RC_RETURN_IF_ERROR(Charge(static_cast<int64_t>(count * (sizeof(T) + (leaf_.nullable ? 1 : 0)))));
+    PageBody body;
+    RC_RETURN_IF_ERROR(SplitBody(page, &body));
     size_t non_null = count;
+    const uint8_t* valid = nullptr;
     if (leaf_.nullable) {
-      const size_t base = validity->size();
-      validity->resize(base + count);
-      RleHybridDecoder decoder(level_data, level_size, 1);
-      if (decoder.Decode(validity->data() + base, count) != count) return Corrupt("truncated definition levels");
-      non_null = static_cast<size_t>(std::count(validity->begin() + static_cast<std::ptrdiff_t>(base),
-                                                validity->end(), uint8_t{1}));
+      uint8_t* page_validity = validity + done;
+      RleHybridDecoder decoder(body.def, body.def_size, 1);
+      if (decoder.Decode(page_validity, count) != count) return Corrupt("truncated definition levels");
+      non_null = static_cast<size_t>(std::count(page_validity, page_validity + count, uint8_t{1}));
+      valid = page_validity;
     }
-    const size_t base = values->size();
-    values->resize(base + count);
     if (non_null == count) {
-      RC_RETURN_IF_ERROR(DecodeValues(encoding, value_data, value_size, count, values->data() + base, v2));
+      RC_RETURN_IF_ERROR(DecodeValues(page.encoding, body.values, body.values_size, count, out));
     } else {
-      scratch.resize(non_null);
-      RC_RETURN_IF_ERROR(DecodeValues(encoding, value_data, value_size, non_null, scratch.data(), v2));
-      const uint8_t* valid = validity->data() + (validity->size() - count);
-      size_t next = 0;
+      // The present values are decoded into the tail of the page's rows and
+      // moved forward to their rows: the k-th present value never lands past
+      // where it was decoded, and nulls take the default value.
+      *has_nulls = true;
+      const size_t first = count - non_null;
+      RC_RETURN_IF_ERROR(DecodeValues(page.encoding, body.values, body.values_size, non_null, out + first));
+      size_t next = first;
       for (size_t idx = 0; idx < count; ++idx) {
-        if (valid[idx]) (*values)[base + idx] = std::move(scratch[next++]);
+        if (valid[idx] == 0) {
+          out[idx] = T{};
+        } else {
+          if (next != idx) out[idx] = std::move(out[next]);
+          ++next;
+        }
       }
     }
-    left -= page_values;
+    done += count;
+  }
+  return Ok();
+}
+
+template <typename T>
+Status ChunkDecoder::RunLeveled(std::vector<T>* values, LeveledColumn* levels) {
+  leveled_ = true;
+  int64_t left = entries_;
+  while (left > 0) {
+    DataPage page;
+    RC_RETURN_IF_ERROR(NextDataPage<T>(left, &page));
+    PageBody body;
+    RC_RETURN_IF_ERROR(SplitBody(page, &body));
+    const size_t count = page.count;
+    RC_RETURN_IF_ERROR(Charge(static_cast<int64_t>(count * (sizeof(T) + 2 * sizeof(int16_t)))));
+    RC_RETURN_IF_ERROR(DecodeLevels(body.rep, body.rep_size, count, leaf_.max_rep, "repetition", &levels->rep));
+    RC_RETURN_IF_ERROR(DecodeLevels(body.def, body.def_size, count, leaf_.max_def, "definition", &levels->def));
+    const auto page_def = levels->def.end() - static_cast<std::ptrdiff_t>(count);
+    const auto present = static_cast<size_t>(std::count(page_def, levels->def.end(), int16_t(leaf_.max_def)));
+    const size_t base = values->size();
+    values->resize(base + present);
+    RC_RETURN_IF_ERROR(DecodeValues(page.encoding, body.values, body.values_size, present, values->data() + base));
+    left -= page.count;
   }
   return Ok();
 }
@@ -606,9 +677,9 @@ Result<LeafInfo> MapLeaf(const format::SchemaElement& element) {
 }
 
 namespace {
-// Converts the INT64 timestamps of `ts` from `first_row` on to microseconds.
-void ScaleTimestamps(TimeUnitScale scale, size_t first_row, std::vector<int64_t>& ts) {
-  for (size_t row = first_row; row < ts.size(); ++row) {
+// Converts `count` INT64 timestamps to microseconds in place.
+void ScaleTimestamps(TimeUnitScale scale, int64_t* ts, size_t count) {
+  for (size_t row = 0; row < count; ++row) {
     if (scale == TimeUnitScale::kMillis) {
       // Saturate instead of overflowing for values beyond +-292 millennia.
       const int64_t ms = ts[row];
@@ -627,36 +698,61 @@ void ScaleTimestamps(TimeUnitScale scale, size_t first_row, std::vector<int64_t>
 
 Status ReadLeveledColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
                               size_t data_end, DecodeBudget* budget, LeveledColumn* out) {
-  ChunkDecoder decoder(leaf, meta, budget);
+  DecodeScratch scratch;
+  ChunkDecoder decoder(leaf, meta, budget, &scratch);
   if (!meta.__isset.type || meta.type != leaf.physical) {
     return decoder.Corrupt("chunk type differs from the schema type " + TypeName(leaf.physical));
   }
   if (!meta.__isset.num_values || meta.num_values < 0) return decoder.Corrupt("chunk has no valid num_values");
+  RC_RETURN_IF_ERROR(decoder.Begin(file, data_end, meta.num_values));
   const size_t first_row = std::visit([](const auto& vec) { return vec.size(); }, out->values.values);
-  RC_RETURN_IF_ERROR(std::visit(
-      [&](auto& vec) { return decoder.Run(file, data_end, meta.num_values, &vec, nullptr, out); },
-      out->values.values));
+  RC_RETURN_IF_ERROR(
+      std::visit([&](auto& vec) { return decoder.RunLeveled(&vec, out); }, out->values.values));
   if (leaf.time_scale == TimeUnitScale::kMillis || leaf.time_scale == TimeUnitScale::kNanos) {
-    ScaleTimestamps(leaf.time_scale, first_row, std::get<std::vector<int64_t>>(out->values.values));
+    auto& ts = std::get<std::vector<int64_t>>(out->values.values);
+    ScaleTimestamps(leaf.time_scale, ts.data() + first_row, ts.size() - first_row);
   }
   return Ok();
 }
 
 Status ReadColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta, const uint8_t* file,
-                       size_t data_end, int64_t rows, DecodeBudget* budget, Column* out) {
-  ChunkDecoder decoder(leaf, meta, budget);
+                       size_t data_end, int64_t rows, DecodeBudget* budget, DecodeScratch* scratch, Column* out,
+                       size_t first_row, bool* has_nulls) {
+  ChunkDecoder decoder(leaf, meta, budget, scratch);
   if (!meta.__isset.type || meta.type != leaf.physical) {
     return decoder.Corrupt("chunk type differs from the schema type " + TypeName(leaf.physical));
   }
-  std::vector<uint8_t>* validity = leaf.nullable ? &out->validity : nullptr;
-  const size_t first_row = std::visit([](const auto& vec) { return vec.size(); }, out->values);
-  Status status = std::visit(
-      [&](auto& vec) { return decoder.Run(file, data_end, rows, &vec, validity); }, out->values);
-  if (!status) return status;
+  const size_t size = std::visit([](const auto& vec) { return vec.size(); }, out->values);
+  if (rows < 0 || first_row > size || static_cast<uint64_t>(rows) > size - first_row ||
+      (leaf.nullable && out->validity.size() != size)) {
+    return Internal("column '" + leaf.name + "': output not sized for the chunk's rows");
+  }
+  RC_RETURN_IF_ERROR(decoder.Begin(file, data_end, rows));
+  uint8_t* validity = leaf.nullable ? out->validity.data() + first_row : nullptr;
+  RC_RETURN_IF_ERROR(std::visit(
+      [&](auto& vec) { return decoder.RunFlat(vec.data() + first_row, validity, has_nulls); }, out->values));
   if (leaf.time_scale == TimeUnitScale::kMillis || leaf.time_scale == TimeUnitScale::kNanos) {
-    ScaleTimestamps(leaf.time_scale, first_row, std::get<std::vector<int64_t>>(out->values));
+    ScaleTimestamps(leaf.time_scale, std::get<std::vector<int64_t>>(out->values).data() + first_row,
+                    static_cast<size_t>(rows));
   }
   return Ok();
+}
+
+bool DecodeBudget::TryCharge(int64_t bytes) {
+  int64_t left = bytes_left_.load(std::memory_order_relaxed);
+  do {
+    if (bytes < 0 || bytes > left) return false;
+  } while (!bytes_left_.compare_exchange_weak(left, left - bytes, std::memory_order_relaxed));
+  return true;
+}
+
+uint8_t* DecodeScratch::Page(size_t size) {
+  // Not zero-filled: every page overwrites the bytes it uses.
+  if (size > page_capacity_) {
+    page_.reset(new uint8_t[size]);
+    page_capacity_ = size;
+  }
+  return page_.get();
 }
 
 }  // namespace rc::lake::parquet::internal

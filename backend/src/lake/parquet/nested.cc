@@ -467,11 +467,10 @@ Result<std::vector<json::object>> ReadNested(const Reader& reader, const std::ve
   DecodeBudget budget{std::max<int64_t>(int64_t{256} << 20, static_cast<int64_t>(impl.bytes.size()) * 1024)};
   // A footer's row count is not trusted further than the decode budget.
   const auto row_cost = static_cast<int64_t>(sizeof(json::object) * (picked.size() + 1));
-  if (impl.info.num_rows > budget.bytes_left / row_cost) {
+  if (impl.info.num_rows > budget.left() / row_cost || !budget.TryCharge(impl.info.num_rows * row_cost)) {
     return Unsupported("the footer's " + std::to_string(impl.info.num_rows) +
                        " rows would exceed the reader's limit (1024x the file size)");
   }
-  budget.bytes_left -= impl.info.num_rows * row_cost;
   const auto total_rows = static_cast<size_t>(impl.info.num_rows);
   std::vector<json::object> rows(total_rows);
   for (json::object& row : rows) {

@@ -33,7 +33,7 @@ enum class Codec { kUncompressed, kSnappy, kGzip, kZstd };
 
 struct WriteOptions {
   Codec codec = Codec::kSnappy;               // Default: snappy (as pyarrow and DuckDB)
-  int zstd_level = 3;                         // Default: 3
+  int zstd_level = 1;                         // Default: 1 (pyarrow's and Arrow's default)
   int64_t row_group_rows = 1 << 20;           // Default: 1 Mi rows per row group
   int64_t data_page_bytes = 1 << 20;          // Default: ~1 MiB uncompressed per data page
   bool dictionary = true;                     // Default: try dictionary encoding per column chunk

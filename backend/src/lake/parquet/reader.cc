@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <thread>
 #include <unordered_set>
+
+#include <sys/mman.h>
 
 #include "lake/parquet/internal/bytes.h"
 #include "lake/parquet/internal/column_reader.h"
@@ -27,6 +30,50 @@ using internal::NestedField;
 // which admits every realistic compression ratio but not a hostile footer.
 constexpr int64_t kDecodeRatio = 1024;
 constexpr int64_t kDecodeFloor = int64_t{256} << 20;
+
+// Reserves `rows` values of a column about to be filled. The memory of a
+// large one is advised to be backed by transparent huge pages: a 10M-row read
+// otherwise spends more time in 4 KiB page faults than in decoding
+// (docs/benchmarks.md §Parquet). Only for blocks that glibc always maps on
+// their own (above its largest mmap threshold, 32 MiB), so the advice never
+// lands on heap memory that small allocations reuse later.
+template <typename Vec>
+void ReserveColumn(Vec& vec, size_t rows) {
+  vec.reserve(rows);
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  constexpr size_t kMinBytes = size_t{32} << 20;
+  const size_t bytes = rows * sizeof(typename Vec::value_type);
+  if (bytes <= kMinBytes) return;
+  const auto start = reinterpret_cast<uintptr_t>(vec.data());
+  const uintptr_t begin = (start + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t end = (start + bytes) & ~(kHugePage - 1);
+  // Advice only: where the kernel declines, the read is as before.
+  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+// Runs job(index, scratch) for index in [0, count) on up to `threads`
+// threads (the calling thread alone when one is enough); each thread has its
+// own decode scratch buffers.
+template <typename Job>
+void ForEachInParallel(size_t count, size_t threads, const Job& job) {
+  const size_t workers = std::min(count, threads);
+  if (workers <= 1) {
+    internal::DecodeScratch scratch;
+    for (size_t idx = 0; idx < count; ++idx) job(idx, &scratch);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    internal::DecodeScratch scratch;
+    for (size_t idx = next++; idx < count; idx = next++) job(idx, &scratch);
+  };
+  std::vector<std::thread> pool;
+  for (size_t worker = 1; worker < workers; ++worker) pool.emplace_back(work);
+  work();  // the calling thread takes its share instead of waiting idle
+  for (std::thread& thread : pool) thread.join();
+}
 
 // Decodes a statistics value of `leaf`'s storage type; nullopt when the
 // bytes do not have the size of one value.
@@ -430,53 +477,74 @@ Result<ColumnBatch> Reader::Read(const ReadOptions& options) const {
       std::max(kDecodeFloor, static_cast<int64_t>(impl.bytes.size()) * kDecodeRatio);
   const auto share = static_cast<int64_t>(budget_total / static_cast<int64_t>(std::max<size_t>(picked.size(), 1)));
 
-  // Columns are independent, so they decode in parallel (one thread per
-  // column, at most hardware_concurrency at a time); each has its own budget
-  // share so the limit does not depend on scheduling.
-  auto read_column = [&](size_t pos) -> Status {
-    const size_t leaf_idx = impl.flat_leaf[picked[pos]];
-    const LeafInfo& leaf = impl.leaves[leaf_idx];
+  // Each column is sized once for all its rows (growing 10M-row vectors page
+  // by page costs more in copies and page faults than decoding), then every
+  // (row group, column) chunk decodes into its own rows, so both cores stay
+  // busy even when one column costs more than the others. The footer's row
+  // counts are only trusted as far as the decode budget allows; each column
+  // has its own budget share so that the limit does not depend on scheduling.
+  int64_t total_rows = 0;
+  for (size_t group : groups) total_rows += impl.meta.row_groups[group].num_rows;
+  std::vector<std::unique_ptr<internal::DecodeBudget>> budgets;
+  for (size_t pos = 0; pos < picked.size(); ++pos) budgets.push_back(std::make_unique<internal::DecodeBudget>(share));
+  auto size_column = [&](size_t pos) -> Status {
+    const LeafInfo& leaf = impl.leaves[impl.flat_leaf[picked[pos]]];
     Column& column = batch.column(pos);
-    internal::DecodeBudget budget{share};
-    // Size the output once: growing 10M-row vectors page by page costs more
-    // in copies and page faults than decoding. The footer's row counts are
-    // only trusted as far as the decode budget allows.
-    int64_t total_rows = 0;
-    for (size_t group : groups) total_rows += impl.meta.row_groups[group].num_rows;
-    const int64_t value_size = std::visit(
-        [](const auto& vec) { return static_cast<int64_t>(sizeof(typename std::decay_t<decltype(vec)>::value_type)); },
+    const int64_t row_cost = std::visit(
+        [](const auto& vec) {
+          return static_cast<int64_t>(sizeof(typename std::decay_t<decltype(vec)>::value_type));
+        },
+        column.values) + (leaf.nullable ? 1 : 0);
+    if (total_rows > budgets[pos]->left() / row_cost || !budgets[pos]->TryCharge(total_rows * row_cost)) {
+      return Unsupported("column '" + leaf.name + "': decoded data would exceed the reader's limit (1024x the file size)",
+                         leaf.name);
+    }
+    std::visit(
+        [&](auto& vec) {
+          ReserveColumn(vec, static_cast<size_t>(total_rows));
+          vec.resize(static_cast<size_t>(total_rows));
+        },
         column.values);
-    if (total_rows <= budget.bytes_left / (value_size + 1)) {
-      std::visit([&](auto& vec) { vec.reserve(static_cast<size_t>(total_rows)); }, column.values);
-      if (leaf.nullable) column.validity.reserve(static_cast<size_t>(total_rows));
-    }
-    for (size_t group : groups) {
-      const format::RowGroup& row_group = impl.meta.row_groups[group];
-      RC_RETURN_IF_ERROR(internal::ReadColumnChunk(leaf, row_group.columns[leaf_idx].meta_data, file, impl.data_end,
-                                                   row_group.num_rows, &budget, &column));
-    }
-    // Validity stays empty when the column has no nulls (ColumnBatch contract).
-    if (!column.validity.empty() &&
-        std::find(column.validity.begin(), column.validity.end(), uint8_t{0}) == column.validity.end()) {
-      column.validity.clear();
-    }
+    if (leaf.nullable) column.validity.resize(static_cast<size_t>(total_rows));
     return Ok();
   };
-  std::vector<Status> results(picked.size(), Ok());
-  const size_t workers = std::min<size_t>(picked.size(), std::max(1u, std::thread::hardware_concurrency()));
-  if (workers <= 1 || impl.info.num_rows < 65536) {
-    for (size_t pos = 0; pos < picked.size(); ++pos) results[pos] = read_column(pos);
-  } else {
-    std::vector<std::thread> threads;
-    std::atomic<size_t> next{0};
-    for (size_t worker = 0; worker < workers; ++worker) {
-      threads.emplace_back([&] {
-        for (size_t pos = next++; pos < picked.size(); pos = next++) results[pos] = read_column(pos);
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
+  struct ChunkTask {
+    size_t pos;    // in picked
+    size_t group;  // in the file
+    size_t first_row;
+  };
+  std::vector<ChunkTask> tasks;
+  size_t first_row = 0;
+  for (size_t group : groups) {
+    for (size_t pos = 0; pos < picked.size(); ++pos) tasks.push_back({pos, group, first_row});
+    first_row += static_cast<size_t>(impl.meta.row_groups[group].num_rows);
   }
+  std::vector<uint8_t> task_nulls(tasks.size(), 0);  // bytes, not vector<bool>: one per thread-written task
+  auto read_chunk = [&](size_t idx, internal::DecodeScratch* scratch) -> Status {
+    const ChunkTask& task = tasks[idx];
+    const size_t leaf_idx = impl.flat_leaf[picked[task.pos]];
+    const format::RowGroup& row_group = impl.meta.row_groups[task.group];
+    bool has_nulls = false;
+    Status status = internal::ReadColumnChunk(impl.leaves[leaf_idx], row_group.columns[leaf_idx].meta_data, file,
+                                              impl.data_end, row_group.num_rows, budgets[task.pos].get(), scratch,
+                                              &batch.column(task.pos), task.first_row, &has_nulls);
+    task_nulls[idx] = has_nulls ? 1 : 0;
+    return status;
+  };
+  const size_t threads = impl.info.num_rows < 65536 ? 1 : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<Status> sized(picked.size(), Ok());
+  ForEachInParallel(picked.size(), threads, [&](size_t pos, internal::DecodeScratch*) { sized[pos] = size_column(pos); });
+  for (Status& status : sized) RC_RETURN_IF_ERROR(status);
+  std::vector<Status> results(tasks.size(), Ok());
+  ForEachInParallel(tasks.size(), threads,
+                    [&](size_t idx, internal::DecodeScratch* scratch) { results[idx] = read_chunk(idx, scratch); });
   for (Status& status : results) RC_RETURN_IF_ERROR(status);
+  // Validity stays empty when the column has no nulls (ColumnBatch contract).
+  for (size_t pos = 0; pos < picked.size(); ++pos) {
+    bool any_null = false;
+    for (size_t idx = pos; idx < tasks.size(); idx += picked.size()) any_null = any_null || task_nulls[idx] != 0;
+    if (!any_null) batch.column(pos).validity.clear();
+  }
   return batch;
 }
 

@@ -50,7 +50,17 @@ void UnpackImpl(const uint8_t* data, size_t data_size, size_t bit_offset, size_t
   }
   const uint64_t mask = bit_width == 64 ? ~uint64_t{0} : ((uint64_t{1} << bit_width) - 1);
   size_t bit = bit_offset;
-  for (size_t idx = 0; idx < count; ++idx, bit += static_cast<size_t>(bit_width)) {
+  size_t idx = 0;
+  if (bit_width <= 57) {
+    // While a whole 8-byte load stays inside the buffer, one load covers a
+    // value (shift <= 7, width <= 57): no bounds check per byte.
+    for (; idx < count && (bit >> 3) + 8 <= data_size; ++idx, bit += static_cast<size_t>(bit_width)) {
+      uint64_t word = 0;
+      std::memcpy(&word, data + (bit >> 3), 8);
+      out[idx] = static_cast<T>((word >> (bit & 7)) & mask);
+    }
+  }
+  for (; idx < count; ++idx, bit += static_cast<size_t>(bit_width)) {
     const size_t byte = bit >> 3;
     const int shift = static_cast<int>(bit & 7);
     uint64_t value = LoadUpTo8(data, data_size, byte) >> shift;
