@@ -19,7 +19,8 @@ from conftest import run_cli
 TEST_SEEDS = (11, 12)  # held out: never tuned on
 DAYS = 150
 TRAINING_DAYS = 30
-# The issue's goal is 0.85. Measured: seed 11 0.869, seed 12 0.834 (docs/ml_audit.md):
+# The issue's goal is 0.85. Measured: seed 11 0.867, seed 12 0.829 (docs/ml_audit.md; 0.869 / 0.834 before
+# the activity test of issue 10 goal 4):
 # the goal is met on one of the two held-out seeds. The test guards the level
 # reached (the threshold detector scored 0.470 / 0.426 here) with a margin for noise.
 MIN_AGREEMENT = 0.80

@@ -37,14 +37,28 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (o.hmm.window < o.hmm.first_fit) return InvalidArgument("hmm.window", "must be >= hmm.first_fit");
   if (o.hmm.iterations < 1 || o.hmm.iterations > 200) return InvalidArgument("hmm.iterations", "must be in 1..200");
   if (!(o.hmm.prior_weight >= 0)) return InvalidArgument("hmm.prior_weight", "must be >= 0");
+  if (!(o.activity_half_life > 0) || !std::isfinite(o.activity_half_life)) {
+    return InvalidArgument("activity_half_life", "must be a finite number > 0");
+  }
+  if (!std::isfinite(o.volatile_min_activity)) return InvalidArgument("volatile_min_activity", "must be finite");
+  if (!std::isfinite(o.range_max_activity) || o.range_max_activity > o.volatile_min_activity) {
+    return InvalidArgument("range_max_activity", "must be finite and <= volatile_min_activity");
+  }
   return Ok();
 }
 
-RegimeDetector::RegimeDetector(DetectorOptions options) : options_(options), hmm_(options.hmm) { Reset(); }
+// An invalid half-life (ValidateDetectorOptions names it) falls back to the default, not to a NaN gauge.
+RegimeDetector::RegimeDetector(DetectorOptions options)
+    : options_(options),
+      hmm_(options_.hmm),
+      activity_(options_.activity_half_life > 0 ? options_.activity_half_life : DetectorOptions{}.activity_half_life) {
+  Reset();
+}
 
 void RegimeDetector::Reset() {
   vol_rank_.Reset();
   hmm_ = internal::HmmFilter(options_.hmm);
+  activity_.Reset();
   slot_vol_.clear();
   all_vol_sum_ = 0;
   all_vol_count_ = 0;
@@ -108,13 +122,22 @@ RegimeDetector::Classification RegimeDetector::Classify(const RegimeInput& in, d
 }
 
 RegimeDetector::Classification RegimeDetector::FromProbabilities(
-    const std::array<double, internal::kHmmStates>& probabilities) {
+    const std::array<double, internal::kHmmStates>& probabilities, double activity) const {
+  // A name must hold of the market, not only of the model: `volatile` after a
+  // single outsized bar, or `range_bound` on a busy stretch, is not what the
+  // next hour looks like (docs/ml_audit.md). Unknown activity (early bars) tests nothing.
+  auto allowed = [&](int s) {
+    if (!options_.activity_gate || !std::isfinite(activity)) return true;
+    if (s == RegimeIndex(Regime::kVolatile)) return activity >= options_.volatile_min_activity;
+    if (s == RegimeIndex(Regime::kRangeBound)) return activity < options_.range_max_activity;
+    return true;
+  };
   Classification c{};
   c.regime = Regime::kNeutral;
   c.confidence = -1;
   for (int s = 0; s < internal::kHmmStates; ++s) {
     c.scores[s] = probabilities[s];
-    if (probabilities[s] > c.confidence) {
+    if (allowed(s) && probabilities[s] > c.confidence) {
       c.regime = static_cast<Regime>(s);
       c.confidence = probabilities[s];
     }
@@ -158,12 +181,20 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   // The filter runs on every in-order bar, also those reported unknown, so its
   // state is continuous.
   std::array<double, internal::kHmmStates> probabilities{};
-  if (use_hmm) probabilities = hmm_.Update(in.ts, in.close, in.volume);
+  double activity = std::numeric_limits<double>::quiet_NaN();
+  if (use_hmm) {
+    probabilities = hmm_.Update(in.ts, in.close, in.volume);
+    if (options_.activity_gate) {
+      const internal::HmmObservation& obs = hmm_.last_observation();
+      activity = activity_.Update(obs.z, obs.u);
+    }
+  }
   if (in.gap_before) gap_countdown_ = options_.gap_unknown_bars;
 
   RegimeState next;
   next.ts = in.ts;
   next.vol_percentile = vol_pct;
+  next.activity = activity;
   std::string unknown_reason;
   if (gap_countdown_ > 0) {
     --gap_countdown_;
@@ -188,7 +219,7 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
 
   double median = vol_rank_.Quantile(0.5);
   double vol_ratio = median > 0 ? vol / median : 1.0;
-  Classification c = use_hmm ? FromProbabilities(probabilities) : Classify(in, vol_pct, vol_ratio);
+  Classification c = use_hmm ? FromProbabilities(probabilities, activity) : Classify(in, vol_pct, vol_ratio);
   if (use_hmm) std::copy(probabilities.begin(), probabilities.end(), next.probabilities.begin());
   next.raw = c.regime;
   if (current_.regime == Regime::kUnknown) {

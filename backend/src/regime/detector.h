@@ -17,12 +17,14 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "regime/internal/activity_gauge.h"
 #include "regime/internal/expanding_percentile.h"
 #include "regime/internal/hmm_filter.h"
 #include "regime/regime.h"
@@ -35,7 +37,8 @@ enum class DetectorMethod {
   // Default. A 5-state hidden-Markov model on the 1-bar return and relative
   // volume (time-of-day adjusted), re-fitted by Baum-Welch on the series' own
   // past and run as a forward filter: the state is the most probable one given
-  // bars <= t, the confidence its filtered probability. Needs `close`.
+  // bars <= t that passes the activity test (below), the confidence its
+  // filtered probability. Needs `close`.
   kHmm,
   // Ramps over ADX, efficiency ratio, the direction votes and realized vol.
   kThresholds,
@@ -44,6 +47,18 @@ enum class DetectorMethod {
 struct DetectorOptions {
   DetectorMethod method = DetectorMethod::kHmm;
   internal::HmmFilterOptions hmm;   // kHmm only: fit schedule
+  // kHmm only: a name must hold of the market, not only of the model
+  // (internal/activity_gauge.h: recent vol x volume against its usual level, in
+  // log units, from bars <= t). `volatile` needs activity >= volatile_min_activity
+  // (a single outsized bar is not a volatile market: what follows it is an
+  // ordinary hour), `range_bound` needs activity < range_max_activity (never on a
+  // stretch busy enough to be volatile); a state that fails gives way to the next
+  // most probable one. Chosen on the real NSE bars' forward vol and simulator
+  // seeds 1-3, never 11/12 (docs/ml_audit.md). activity_gate = false: off.
+  bool activity_gate = true;
+  double activity_half_life = 6;       // bars of the gauge's averages; finite, > 0
+  double volatile_min_activity = 1.2;  // e^1.2 = 3.3x the usual vol x volume; finite
+  double range_max_activity = 1.2;     // finite, <= volatile_min_activity
   int min_history = 60;             // bars seen before any state but unknown. Default 60, >= 1
   int min_dwell = 3;                // consecutive bars a new state must win before it is adopted. Default 3, >= 1
   int gap_unknown_bars = 1;         // bars reported unknown from a flagged gap on. Default 1, >= 1
@@ -74,6 +89,7 @@ struct RegimeState {
   Regime raw = Regime::kUnknown;    // this bar's own classification, before hysteresis
   double vol_percentile = 0;        // realized vol ranked against the expanding history, NaN if unknown
   std::array<double, kRegimeCount> probabilities{};  // kHmm: filtered probability of each state (unknown: 0)
+  double activity = std::numeric_limits<double>::quiet_NaN();  // kHmm: recent vol x volume over its usual level (log); NaN early or with activity_gate off
   int bars_in_state = 0;            // consecutive bars `regime` has been held
   std::string reason;               // why unknown ("warm-up", "missing feature", "gap", "stale", "out-of-order bar")
 };
@@ -106,7 +122,9 @@ class RegimeDetector {
     double scores[kRegimeCount];
   };
   Classification Classify(const RegimeInput& in, double vol_pct, double vol_ratio) const;
-  static Classification FromProbabilities(const std::array<double, internal::kHmmStates>& probabilities);
+  // The most probable state that passes the activity tests (all pass while `activity` is NaN).
+  Classification FromProbabilities(const std::array<double, internal::kHmmStates>& probabilities,
+                                   double activity) const;
 
   DetectorOptions options_;
   // Realized vol relative to its time-of-day slot's expanding mean (causal).
@@ -114,6 +132,7 @@ class RegimeDetector {
 
   internal::ExpandingPercentile vol_rank_;
   internal::HmmFilter hmm_;
+  internal::ActivityGauge activity_;
   std::unordered_map<int64_t, std::pair<double, int>> slot_vol_;  // minute of day -> (sum, count)
   double all_vol_sum_ = 0;
   int all_vol_count_ = 0;

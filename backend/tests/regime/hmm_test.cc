@@ -181,6 +181,40 @@ TEST(HmmDetectorTest, StreamingEqualsBatchAcrossRefits) {
   EXPECT_EQ(filter.fits(), 4);
 }
 
+// One outsized bar in a calm market: the model's filtered probability jumps to
+// volatile, but the market is not volatile (the next hour is ordinary), so with
+// the activity test on the bar is not called volatile; with it off it is.
+TEST(HmmDetectorTest, ASingleSpikeIsNotAVolatileMarket) {
+  Bars market = Market(6);
+  const size_t spike = 25 * 75 + 30;  // a calm day, mid-session
+  const double jump = 3.5 * 0.0015;   // 3.5 typical returns
+  for (size_t i = spike; i < market.inputs.size(); ++i) market.inputs[i].close *= std::exp(jump);
+  DetectorOptions off;
+  off.activity_gate = false;
+  const std::vector<RegimeState> plain = DetectRegimes(market.inputs, off);
+  const std::vector<RegimeState> gated = DetectRegimes(market.inputs);
+  EXPECT_EQ(plain[spike].raw, Regime::kVolatile);
+  EXPECT_NE(gated[spike].raw, Regime::kVolatile);
+  ASSERT_TRUE(std::isfinite(gated[spike].activity));
+  EXPECT_LT(gated[spike].activity, DetectorOptions{}.volatile_min_activity);
+  EXPECT_GT(gated[spike].activity, gated[spike - 1].activity);  // the spike did register
+  EXPECT_TRUE(std::isnan(plain[spike].activity));
+  // The sustained turbulent stretch passes the test (days 30-32).
+  EXPECT_GT(gated[31 * 75 + 40].activity, DetectorOptions{}.volatile_min_activity);
+}
+
+TEST(HmmDetectorTest, InvalidActivityOptionsAreRejectedByName) {
+  DetectorOptions o;
+  o.activity_half_life = 0;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "activity_half_life"));
+  o = {};
+  o.volatile_min_activity = std::nan("");
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "volatile_min_activity"));
+  o = {};
+  o.range_max_activity = o.volatile_min_activity + 1;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "range_max_activity"));
+}
+
 TEST(HmmDetectorTest, InvalidHmmOptionsAreRejectedByName) {
   DetectorOptions o;
   o.hmm.window = 10;

@@ -75,6 +75,7 @@ void HmmFilter::MaybeRefit() {
 
 std::array<double, kHmmStates> HmmFilter::Update(int64_t ts, double close, double volume) {
   const HmmObservation obs = Observe(ts, close, volume);
+  last_observation_ = obs;
   if (std::isfinite(obs.z) || std::isfinite(obs.u)) {
     history_.push_back(obs);
     if (history_.size() > static_cast<size_t>(options_.window)) history_.pop_front();

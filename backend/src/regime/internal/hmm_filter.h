@@ -37,6 +37,8 @@ class HmmFilter {
   std::array<double, kHmmStates> Update(int64_t ts, double close, double volume);
 
   const GaussianHmm& model() const { return hmm_; }
+  // The newest bar's observation (z, u; NaN where it carried no evidence).
+  const HmmObservation& last_observation() const { return last_observation_; }
   int fits() const { return fits_; }
 
  private:
@@ -46,6 +48,7 @@ class HmmFilter {
   HmmFilterOptions options_;
   GaussianHmm hmm_;
   std::array<double, kHmmStates> alpha_{};
+  HmmObservation last_observation_{};
   std::deque<HmmObservation> history_;
   size_t observed_ = 0;
   size_t next_fit_ = 0;

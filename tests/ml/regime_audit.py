@@ -1,0 +1,254 @@
+"""Do the detected regimes mean what their names say on real bars? (issue 10, goal 4)
+
+    RC_BINARY=build/ci/bin/regimecast python tests/ml/regime_audit.py [--forward-bars 12] [--sim-seeds 11,12]
+
+Imports ../shared/data/nse-5m (TCS, INFY, RELIANCE) into a temporary lake, runs `regimecast
+pipeline` and `regimecast regime --format csv` (the service's own detector, one state per bar,
+each from bars <= t only), then measures what happened over a fixed forward window of
+`--forward-bars` 5-minute bars after every bar (default 12 = 60 minutes; the window must lie
+inside the bar's session, so no overnight gap counts):
+
+- forward realized vol: sqrt(mean of the squared 1-bar log returns in the window), averaged per
+  state; also divided by the same quantity's time-of-day mean (all days, a description of the
+  data, not an input to the detector) to show that `volatile` is not just "the open";
+- forward return sign: log(close[t+h] / close[t]); a `trending_up` bar hits when it is > 0, a
+  `trending_down` bar when it is < 0 (a zero counts 1/2). The test statistic is z = (hit rate -
+  1/2) / its Newey-West standard error with h-1 lags (the windows of neighbouring bars overlap,
+  so plain binomial counting would overstate the evidence), one-sided p = 1 - Phi(z). The exact
+  binomial p-value on non-overlapping windows (every h-th trending bar) is printed beside it.
+
+The first SKIP_SESSIONS sessions (the model's first fits) are not scored. With --sim-seeds it also
+scores agreement with the product simulator's truth on those seeds (as
+tests/ml/test_regime_agreement.py does). Prints the markdown tables of docs/ml_audit.md; writes
+nothing into the repository.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nse_data import SYMBOLS  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data" / "nse-5m"
+FORWARD_BARS = 12   # 60 minutes of 5-minute bars
+SKIP_SESSIONS = 10  # the detector's first Baum-Welch fits happen inside these
+STATES = ("trending_up", "trending_down", "range_bound", "volatile", "neutral")
+MOMENTUM_LOOKBACKS = (12, 36, 72)  # bars of past return in the no-detector baseline
+IST_OFFSET = pd.Timedelta(hours=5, minutes=30)  # the NSE CSVs hold IST wall-clock open times
+
+
+def run(binary, *args, env):
+    proc = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"regimecast {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def detected_states(binary, symbol, env):
+    out = run(binary, "regime", "--symbol", symbol, "--timeframe", "5m", "--history", "10000000",
+              "--format", "csv", env=env)
+    states = pd.DataFrame(list(csv.DictReader(io.StringIO(out))))
+    states["ts"] = pd.to_datetime(states["ts"], utc=True)
+    return states[["ts", "state"]]
+
+
+def nse_closes(path):
+    bars = pd.read_csv(path, usecols=["datetime", "close"])
+    bars["ts"] = (pd.to_datetime(bars["datetime"]) - IST_OFFSET).dt.tz_localize("UTC")
+    return bars[["ts", "close"]]
+
+
+def newey_west_z(hits, lags):
+    """(mean - 1/2) / Newey-West standard error of the mean with `lags` Bartlett lags."""
+    x = np.asarray(hits, dtype=float)
+    n = len(x)
+    if n < 2:
+        return float("nan")
+    e = x - x.mean()
+    var = e @ e / n
+    for lag in range(1, min(lags, n - 1) + 1):
+        var += 2 * (1 - lag / (lags + 1)) * (e[lag:] @ e[:-lag]) / n
+    return (x.mean() - 0.5) / math.sqrt(var / n) if var > 0 else float("nan")
+
+
+def upper_normal_p(z):
+    return 0.5 * math.erfc(z / math.sqrt(2)) if math.isfinite(z) else float("nan")
+
+
+def binomial_upper_p(k, n):
+    """P(X >= k) for X ~ Binomial(n, 1/2), exact."""
+    if n == 0:
+        return float("nan")
+    return sum(math.comb(n, i) for i in range(math.ceil(k), n + 1)) / 2 ** n
+
+
+def forward_measures(frame, forward_bars):
+    """Per bar: forward realized vol and forward log return over the next `forward_bars` bars of its
+    session (NaN when the session ends first)."""
+    log_close = np.log(frame["close"].to_numpy(float))
+    day = frame["ts"].dt.date.to_numpy()
+    ret = np.diff(log_close, prepend=np.nan)
+    ret[1:][day[1:] != day[:-1]] = np.nan
+    n = len(frame)
+    vol = np.full(n, np.nan)
+    fwd = np.full(n, np.nan)
+    for t in range(n - forward_bars):
+        if day[t + forward_bars] != day[t]:
+            continue
+        window = ret[t + 1:t + forward_bars + 1]
+        vol[t] = math.sqrt(np.mean(window * window))
+        fwd[t] = log_close[t + forward_bars] - log_close[t]
+    return vol, fwd
+
+
+def regime_meaning(frame, forward_bars=FORWARD_BARS, skip_sessions=SKIP_SESSIONS):
+    """`frame`: ts (UTC), close, state, time-ordered. Returns the per-state table and the summary."""
+    frame = frame.reset_index(drop=True).copy()
+    frame["fwd_vol"], frame["fwd_ret"] = forward_measures(frame, forward_bars)
+    slot = frame["ts"].dt.hour * 60 + frame["ts"].dt.minute
+    frame["fwd_vol_rel"] = frame["fwd_vol"] / frame.groupby(slot)["fwd_vol"].transform("mean")
+    sessions = sorted(frame["ts"].dt.date.unique())
+    scored = frame[(frame["ts"].dt.date >= sessions[min(skip_sessions, len(sessions) - 1)]) & frame["fwd_vol"].notna()]
+    per_state = {}
+    trend_hits = []
+    for name in STATES:
+        rows = scored[scored["state"] == name]
+        entry = {"n": len(rows), "fwd_vol": rows["fwd_vol"].mean() if len(rows) else float("nan"),
+                 "fwd_vol_rel": rows["fwd_vol_rel"].mean() if len(rows) else float("nan")}
+        if name in ("trending_up", "trending_down"):
+            sign = 1 if name == "trending_up" else -1
+            r = rows["fwd_ret"].to_numpy()
+            hits = np.where(r == 0, 0.5, (np.sign(r) == sign).astype(float))
+            entry["hit_rate"] = hits.mean() if len(hits) else float("nan")
+            entry["z"] = newey_west_z(hits, forward_bars - 1)
+            trend_hits.append(pd.Series(hits, index=rows.index))
+        per_state[name] = entry
+    hits = pd.concat(trend_hits).sort_index() if trend_hits else pd.Series(dtype=float)
+    z = newey_west_z(hits.to_numpy(), forward_bars - 1)
+    spaced = hits.iloc[::forward_bars]
+    summary = {
+        "vol_ratio": per_state["volatile"]["fwd_vol"] / per_state["range_bound"]["fwd_vol"],
+        "vol_ratio_rel": per_state["volatile"]["fwd_vol_rel"] / per_state["range_bound"]["fwd_vol_rel"],
+        "trend_n": len(hits), "trend_hit_rate": hits.mean() if len(hits) else float("nan"),
+        "trend_z": z, "trend_p": upper_normal_p(z),
+        "spaced_n": len(spaced), "spaced_hit_rate": spaced.mean() if len(spaced) else float("nan"),
+        "spaced_binomial_p": binomial_upper_p(spaced.sum(), len(spaced)),
+        "scored_bars": len(scored),
+    }
+    return per_state, summary
+
+
+def momentum_baseline(frame, lookback, forward_bars=FORWARD_BARS, skip_sessions=SKIP_SESSIONS):
+    """What any trend label read off past returns could hope for: the share of scored bars whose
+    forward return has the sign of the return over the previous `lookback` bars (same session not
+    required), with its Newey-West z. No detector involved."""
+    frame = frame.reset_index(drop=True)
+    _, fwd = forward_measures(frame, forward_bars)
+    log_close = np.log(frame["close"].to_numpy(float))
+    past = np.full(len(frame), np.nan)
+    past[lookback:] = log_close[lookback:] - log_close[:-lookback]
+    sessions = sorted(frame["ts"].dt.date.unique())
+    keep = (frame["ts"].dt.date >= sessions[min(skip_sessions, len(sessions) - 1)]).to_numpy().copy()
+    keep &= np.isfinite(fwd) & np.isfinite(past) & (past != 0)
+    hits = np.where(fwd[keep] == 0, 0.5, (np.sign(fwd[keep]) == np.sign(past[keep])).astype(float))
+    return hits.mean(), len(hits), newey_west_z(hits, forward_bars - 1)
+
+
+def nse_meaning(binary, folder, workdir, forward_bars=FORWARD_BARS):
+    """{symbol: (per_state, summary)} for the three shared NSE symbols."""
+    env = {"DATA_DIR": str(Path(workdir) / "data")}
+    for name, symbol in SYMBOLS.items():
+        run(binary, "import-csv", folder / f"{name}.csv", "--symbol", symbol, "--timeframe", "5m", "--layout", "nse",
+            env=env)
+    run(binary, "pipeline", env=env)
+    results = {}
+    for name, symbol in SYMBOLS.items():
+        frame = detected_states(binary, symbol, env).merge(nse_closes(folder / f"{name}.csv"), on="ts", how="inner")
+        frame = frame.sort_values("ts")
+        per_state, summary = regime_meaning(frame, forward_bars)
+        summary["momentum"] = {k: momentum_baseline(frame, k, forward_bars) for k in MOMENTUM_LOOKBACKS}
+        results[symbol] = (per_state, summary)
+    return results
+
+
+def sim_agreement(binary, seed, workdir, days=150, training_days=30):
+    """Agreement with the simulator's true regime after the first `training_days` sessions."""
+    env = {"DATA_DIR": str(Path(workdir) / f"sim{seed}")}
+    truth_csv = Path(workdir) / f"truth{seed}.csv"
+    run(binary, "sim", "--symbol", "INFY.NS", "--timeframe", "5m", "--days", days, "--seed", seed,
+        "--end", "2026-11-25T00:00:00Z", "--truth-out", truth_csv, env=env)
+    run(binary, "pipeline", env=env)
+    detected = detected_states(binary, "INFY.NS", env)
+    truth = pd.read_csv(truth_csv)
+    truth["ts"] = pd.to_datetime(truth["ts"], utc=True)
+    joined = truth.merge(detected, on="ts")
+    day = joined["ts"].dt.date
+    scored = joined[day >= sorted(day.unique())[training_days]]
+    return (scored["regime"] == scored["state"]).mean(), len(scored)
+
+
+def fmt(v, digits=3):
+    return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forward-bars", type=int, default=FORWARD_BARS, help="forward window in bars (>= 1)")
+    parser.add_argument("--sim-seeds", default="11,12", help="simulator seeds to score agreement on ('' for none)")
+    args = parser.parse_args()
+    if args.forward_bars < 1:
+        sys.exit("--forward-bars must be >= 1")
+    binary = Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
+    if not SHARED.is_dir():
+        sys.exit(f"{SHARED} is not present")
+    seeds = [int(s) for s in args.sim_seeds.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        results = nse_meaning(binary, SHARED, tmp, args.forward_bars)
+        agreements = {seed: sim_agreement(binary, seed, tmp) for seed in seeds}
+
+    h = args.forward_bars
+    print(f"#### Forward realized vol by state (next {h} bars = {5 * h} min inside the session; ×1e-4 per bar)\n")
+    print("| symbol | " + " | ".join(STATES) + " | volatile / range_bound | same, time-of-day adjusted |")
+    print("|---|" + "---:|" * (len(STATES) + 2))
+    for symbol, (per_state, summary) in results.items():
+        cells = [f"{1e4 * e['fwd_vol']:.2f} ({e['n']})" if e["n"] else "– (0)" for e in per_state.values()]
+        print(f"| {symbol} | {' | '.join(cells)} | **{fmt(summary['vol_ratio'], 2)}** | {fmt(summary['vol_ratio_rel'], 2)} |")
+    print(f"\n#### Forward return sign in the trending states (next {h} bars)\n")
+    print("| symbol | trending_up hit rate (n) | trending_down hit rate (n) | both (n) | z (Newey-West) | p (one-sided) "
+          "| non-overlapping: hit rate (n), binomial p |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for symbol, (per_state, summary) in results.items():
+        up, down = per_state["trending_up"], per_state["trending_down"]
+        print(f"| {symbol} | {fmt(up['hit_rate'])} ({up['n']}) | {fmt(down['hit_rate'])} ({down['n']}) "
+              f"| **{fmt(summary['trend_hit_rate'])}** ({summary['trend_n']}) | {fmt(summary['trend_z'], 2)} "
+              f"| {fmt(summary['trend_p'], 4)} | {fmt(summary['spaced_hit_rate'])} ({summary['spaced_n']}), "
+              f"{fmt(summary['spaced_binomial_p'], 4)} |")
+    print(f"\n#### Baseline without a detector: sign of the past return vs the sign of the next {h} bars (all scored bars)\n")
+    print("| symbol | " + " | ".join(f"past {k} bars: hit rate (n), z" for k in MOMENTUM_LOOKBACKS) + " |")
+    print("|---|" + "---:|" * len(MOMENTUM_LOOKBACKS))
+    for symbol, (_, summary) in results.items():
+        cells = [f"{fmt(rate)} ({n}), {fmt(z, 2)}" for rate, n, z in summary["momentum"].values()]
+        print(f"| {symbol} | {' | '.join(cells)} |")
+    if agreements:
+        print("\n#### Agreement with the product simulator's truth (INFY.NS 5m, 150 days, after 30 sessions)\n")
+        print("| seed | agreement | bars |")
+        print("|---|---:|---:|")
+        for seed, (agreement, n) in agreements.items():
+            print(f"| {seed} | {agreement:.3f} | {n} |")
+
+
+if __name__ == "__main__":
+    main()
