@@ -24,6 +24,7 @@
 #include "server/static_site.h"
 #include "server/watchlist_routes.h"
 #include "serving/periodic_task.h"
+#include "serving/process_memory.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -102,6 +103,9 @@ App::App(Settings settings) : settings_(std::move(settings)), started_at_(NowMic
 App::~App() = default;
 
 Status App::Init() {
+  // First, before the threads that allocate start: a long session's large
+  // transient buffers go back to the system when freed (serving/process_memory.h).
+  serving::ConfigureAllocatorForServing();
   monitoring::RegisterStandardMetrics();
   if (auto status = PrepareDataDir(settings_.data_dir); !status) {
     health_.Set("lake", HealthState::kDown, status.error().message);
@@ -150,6 +154,8 @@ Status App::Init() {
     if (auto refreshed = runtime_->book().Refresh(); !refreshed) {
       spdlog::warn("series refresh: {}", refreshed.error().ToString());
     }
+    // Every 30 s: what the live loop freed goes back to the system (serving/process_memory.h).
+    if (++refreshes_ % 30 == 0) serving::ReleaseFreedMemory();
   });
   AddSystemRoutes();
   AddPredictionRoutes(*this, *runtime_);

@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include "lake/layers/layers.h"
 #include "ml/silver_source.h"
+#include "serving/process_memory.h"
 
 namespace rc::serving {
 namespace {
@@ -17,15 +14,6 @@ using lake::ColumnBatch;
 using lake::layers::LayerTable;
 
 size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
-
-// A partition rewrite reads and writes the whole gold partition: hand the
-// freed buffers back to the system, or the allocator keeps the largest such
-// peak as resident memory for the rest of the process.
-void ReleaseFreedMemory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
-}
 
 }  // namespace
 
@@ -78,7 +66,7 @@ Status DriftTracker::Seed(const std::string& data_dir) {
     AddLogged(series_[{symbol, tf}], LoggedPredictions(*rows), window_);
   }
   seeded_ = true;
-  ReleaseFreedMemory();
+  ReleaseFreedMemory();  // the seeding read held the whole of gold
   return Ok();
 }
 
@@ -191,7 +179,7 @@ Result<int64_t> DriftTracker::PersistLocked(const std::string& data_dir) {
     series.unpersisted.clear();
     filled += here;
   }
-  ReleaseFreedMemory();
+  ReleaseFreedMemory();  // the rewrite held whole partitions
   if (!status) return tl::unexpected(status.error());
   return filled;
 }
