@@ -112,6 +112,17 @@ def wait_for_first_bars(base, timeout=120.0):
     raise SystemExit(f"no bars stored within {timeout} s")
 
 
+def drift_check_ms(base):
+    """How long the last drift check took (the scheduler's drift_check job): it must not grow with the
+    predictions logged (serving/drift_tracker.h). Reported, not judged: the check that also writes realized
+    closes to gold (once a minute) takes longer than the others."""
+    try:
+        jobs = requests.get(base + "/api/scheduler/jobs", timeout=10).json()["jobs"]
+    except (requests.RequestException, ValueError, KeyError):
+        return None
+    return next((j.get("last_duration_ms") for j in jobs if j.get("kind") == "drift_check"), None)
+
+
 def judge(samples, warmup_fraction=0.2):
     body = samples[int(len(samples) * warmup_fraction):]
     third = max(1, len(body) // 3)
@@ -159,7 +170,8 @@ def main():
                     raise SystemExit(f"the server exited with {server.proc.returncode} during the soak")
                 lat = sorted(load.take_latencies())
                 row = {"t": round(time.time() - started, 1), **proc_stats(server.pid),
-                       "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else None, "requests": len(lat)}
+                       "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else None, "requests": len(lat),
+                       "drift_ms": drift_check_ms(server.base)}
                 samples.append(row)
             load.stop.set()
             for t in threads:
@@ -171,7 +183,9 @@ def main():
             for row in samples:
                 out.write(",".join("" if v is None else str(v) for v in row.values()) + "\n")
     verdict = judge(samples)
+    drift = [r["drift_ms"] for r in samples if r["drift_ms"] is not None]
     result = {"seconds": args.seconds, "samples": len(samples), "requests": sum(r["requests"] for r in samples),
+              "drift_check_ms": {"first": drift[:3], "last": drift[-3:], "max": max(drift, default=None)},
               "ws_sessions": load.ws_sessions, "errors": load.errors, "error_samples": load.error_samples,
               "verdict": verdict,
               "ok": all(v["ok"] for v in verdict.values()) and returncode == 0}

@@ -207,3 +207,15 @@ def test_json_log_format(server_factory):
     records = [json.loads(line) for line in lines]
     assert any(r["msg"].startswith("GET /health 200") for r in records)
     assert all({"ts", "level", "msg"} <= set(r) for r in records)
+
+
+def test_unknown_methods_share_one_metric_label(server):
+    """A client inventing methods must not grow /metrics by one label set each (a soak would see it as a leak)."""
+    for idx in range(5):
+        r = requests.request(f"BREW{idx}", server.url("/health"), timeout=5)
+        assert r.status_code in (404, 405), r.status_code
+    metrics = requests.get(server.url("/metrics"), timeout=5).text
+    assert "BREW" not in metrics
+    other = [line for line in metrics.splitlines()
+             if line.startswith("http_requests_total{") and 'method="other"' in line]
+    assert other and sum(float(line.rsplit(" ", 1)[1]) for line in other) == 5

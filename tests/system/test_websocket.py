@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
+import socket
 import time
 
 import pytest
@@ -152,3 +154,61 @@ def test_shutdown_closes_websockets_with_going_away(server):
                 ws.recv(timeout=10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
     assert server.proc.wait(timeout=20) == 0
+
+
+def _open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _never_reading_client(port, frames):
+    """A raw websocket client with a 4 KiB receive window that upgrades, sends `frames` (text, masked) and then
+    reads nothing: the server's answers pile up in the kernel and then in its bounded send queue."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = sock.recv(1024)
+        assert chunk, "the server closed the upgrade"
+        response += chunk
+    assert response.startswith(b"HTTP/1.1 101"), response[:80]
+    mask = b"\x01\x02\x03\x04"
+    out = bytearray()
+    for payload in frames:
+        out += bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    sock.sendall(out)
+    return sock
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_an_evicted_client_that_never_reads_gives_its_descriptor_back_at_once(server_factory):
+    srv = server_factory(extra_env={"WS_SEND_QUEUE_LIMIT": "4", "WS_RATE_LIMIT_PER_SECOND": "10000"})
+    with connect(ws_url(srv)) as reader:
+        reader.send(json.dumps({"op": "ping"}))
+        recv_type(reader, "pong")
+        baseline = _open_fds(srv.proc.pid)
+        # 4,000 pings: ~250 KB of pongs, far more than the kernel buffers (32 KiB send, 4 KiB receive) and the
+        # queue of 4 hold, so the server evicts the client while its last write is still stuck.
+        stalled = _never_reading_client(srv.port, [b'{"op":"ping"}'] * 4000)
+        try:
+            deadline = time.time() + 20
+            while "websocket client too slow" not in srv.log() and time.time() < deadline:
+                time.sleep(0.05)
+            assert "websocket client too slow" in srv.log(), "the never-reading client was not evicted"
+            evicted_at = time.time()
+            # The close frame cannot reach a client that does not read: the socket is closed after the close
+            # grace (1 s), not after the 60 s idle timeout.
+            while _open_fds(srv.proc.pid) > baseline and time.time() - evicted_at < 10:
+                time.sleep(0.05)
+            assert _open_fds(srv.proc.pid) <= baseline, "the evicted client's descriptor is still open"
+            assert time.time() - evicted_at < 5
+            connections = re.search(r"^websocket_connections_active (\S+)$",
+                                    requests.get(srv.url("/metrics"), timeout=5).text, re.M)
+            assert float(connections.group(1)) == 1  # the reader only
+        finally:
+            stalled.close()
+        # The reader was not disturbed: it is still served.
+        reader.send(json.dumps({"op": "ping"}))
+        recv_type(reader, "pong")

@@ -339,6 +339,13 @@ const std::vector<SettingDef>& Definitions() {
     d.push_back(IntSetting("training_nice", "TRAINING_NICE",
                            "Nice value of the training threads (SCHED_BATCH, lower priority than serving; 19 = lowest)",
                            &Settings::training_nice, 0, 19));
+    d.push_back(StringSetting("training_sched", "TRAINING_SCHED",
+                              "Scheduling class of the training threads: batch (SCHED_BATCH at TRAINING_NICE) or idle "
+                              "(SCHED_IDLE: the CPU only when nothing else wants it; may never finish on a busy machine)",
+                              &Settings::training_sched, false,
+                              [](const std::string& v, const std::string& where) {
+                                return CheckOneOf(v, where, {"batch", "idle"});
+                              }));
     return d;
   }();
   return defs;

@@ -77,6 +77,7 @@ struct Settings {
   int backfill_days = 30;                     // BACKFILL_DAYS, first fetch into an empty lake
   int training_workers = 2;                   // TRAINING_WORKERS, 1..16: series trained at once (serving/training_pool.h)
   int training_nice = 10;                     // TRAINING_NICE, 0..19: nice value of the training threads
+  std::string training_sched = "batch";       // TRAINING_SCHED, batch or idle: scheduling class of the training threads
 };
 
 // Name -> value pairs from flags, keyed by the setting's name ("port", "data_dir").

@@ -295,8 +295,14 @@ std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* n
                              const std::vector<ml::BandOut>& bands) {
     runtime_.adaptive().Observe({symbol.str(), std::string(tf.ToString()), horizon}, regime, realized, bands);
   };
-  auto report = runtime_.gold().Exclusive([&] { return serving::RunDriftCheck(drift); });
+  // Incremental: the cost is what is new since the last check (serving/drift_tracker.h).
+  auto report = runtime_.gold().Exclusive([&] { return runtime_.drift().Check(drift); });
   if (!report) return "error: " + report.error().ToString();
+  if (auto persisted = runtime_.gold().Exclusive([&] { return runtime_.drift().PersistIfDue(options_.data_dir); });
+      !persisted) {
+    spdlog::warn("realized closes not written to gold yet (retried at the next check): {}",
+                 persisted.error().ToString());
+  }
   const int64_t cooldown = static_cast<int64_t>(options_.drift_retrain_cooldown_hours) * 3600 * kMicrosPerSecond;
   std::string drifting;
   for (const serving::SeriesQuality& quality : *report) {

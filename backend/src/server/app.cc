@@ -25,6 +25,7 @@
 #include "server/static_site.h"
 #include "server/watchlist_routes.h"
 #include "serving/periodic_task.h"
+#include "serving/process_memory.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -39,9 +40,19 @@ Status PrepareDataDir(const std::string& dir) {
   return Ok();
 }
 
+// The method as a metric label: any token a client sends would otherwise make
+// a label set of its own, growing /metrics (and memory) without bound.
+std::string_view MethodLabel(const std::string& method) {
+  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 void ObserveRequest(const Request& request, const Response& response, const std::string& route, double seconds) {
   const std::string code = std::to_string(response.status);
-  monitoring::HttpRequestsTotal().WithLabels({route, request.method, code}).Inc();
+  monitoring::HttpRequestsTotal().WithLabels({route, MethodLabel(request.method), code}).Inc();
   monitoring::HttpRequestDurationSeconds().WithLabels({route}).Observe(seconds);
   if (response.error_code) {
     monitoring::ErrorsTotal().WithLabels({std::string(ErrorCodeName(*response.error_code))}).Inc();
@@ -103,6 +114,9 @@ App::App(Settings settings) : settings_(std::move(settings)), started_at_(NowMic
 App::~App() = default;
 
 Status App::Init() {
+  // First, before the threads that allocate start: a long session's large
+  // transient buffers go back to the system when freed (serving/process_memory.h).
+  serving::ConfigureAllocatorForServing();
   monitoring::RegisterStandardMetrics();
   if (auto status = PrepareDataDir(settings_.data_dir); !status) {
     health_.Set("lake", HealthState::kDown, status.error().message);
@@ -140,7 +154,8 @@ Status App::Init() {
   serving::RuntimeOptions runtime_options;
   runtime_options.data_dir = settings_.data_dir;
   runtime_options.market_clock = market_clock;
-  runtime_options.training = {settings_.training_workers, settings_.training_nice};
+  runtime_options.training = {settings_.training_workers, settings_.training_nice,
+                              settings_.training_sched == "idle"};
   runtime_options.on_trained = [this](const serving::TrainOutcome& outcome) {
     health_.Set("models", HealthState::kOk, "last trained " + outcome.experiment_id);
   };
@@ -151,6 +166,8 @@ Status App::Init() {
     if (auto refreshed = runtime_->book().Refresh(); !refreshed) {
       spdlog::warn("series refresh: {}", refreshed.error().ToString());
     }
+    // Every 30 s: what the live loop freed goes back to the system (serving/process_memory.h).
+    if (++refreshes_ % 30 == 0) serving::ReleaseFreedMemory();
   });
   AddSystemRoutes();
   AddPredictionRoutes(*this, *runtime_);
@@ -361,8 +378,9 @@ int RunService(const Settings& requested) {
   spdlog::info("regimecast {} serving on http://{}:{} (data dir {}), {} threads", BuildVersion(), settings.host, *port,
                settings.data_dir, settings.http_threads);
   spdlog::info("websocket hub active on /ws (heartbeat every {} s, own threads)", settings.ws_heartbeat_interval);
-  spdlog::info("training pool: {} worker(s) at SCHED_BATCH, nice {} (TRAINING_WORKERS, TRAINING_NICE)",
-               settings.training_workers, settings.training_nice);
+  spdlog::info("training pool: {} worker(s) at {}, nice {} (TRAINING_WORKERS, TRAINING_SCHED, TRAINING_NICE)",
+               settings.training_workers, settings.training_sched == "idle" ? "SCHED_IDLE" : "SCHED_BATCH",
+               settings.training_nice);
   app.StartScheduler();
   app.Serve();
   spdlog::info("stopped");

@@ -82,6 +82,7 @@ class App {
   // Series in memory, gold log, training jobs; uses hub_ (declared before it).
   std::unique_ptr<serving::Runtime> runtime_;
   std::unique_ptr<serving::PeriodicTask> refresh_task_;  // keeps the series current with the lake
+  int64_t refreshes_ = 0;  // refresh_task_'s thread only: every 30th also releases freed memory
   std::unique_ptr<scheduler::Scheduler> scheduler_;      // null when SCHEDULER_ENABLED=false
   std::unique_ptr<HttpServer> server_;
 };

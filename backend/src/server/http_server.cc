@@ -1,6 +1,9 @@
 #include "server/http_server.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
+
+#include <optional>
 #include <thread>
 
 #include "server/internal/http_session.h"
@@ -15,10 +18,15 @@ namespace net = internal::net;
 struct HttpServer::Impl {
   HttpServerOptions options;
   RequestPipeline pipeline;
-  net::io_context ioc;
-  net::io_context ws_ioc;  // websocket sessions (options.websocket_threads > 0)
+  net::io_context ioc;         // the HTTP pool (options.threads)
+  net::io_context accept_ioc;  // the acceptor and options.accept_thread_paths (its own thread)
+  net::io_context ws_ioc;      // websocket sessions (options.websocket_threads > 0)
   net::executor_work_guard<net::io_context::executor_type> ws_work{ws_ioc.get_executor()};
-  tcp::acceptor acceptor{ioc};
+  net::executor_work_guard<net::io_context::executor_type> accept_work{accept_ioc.get_executor()};
+  // The pool's run() returns once shutdown drained it, not when it merely has
+  // no connection yet (the acceptor is on the accept thread).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> pool_work{ioc.get_executor()};
+  tcp::acceptor acceptor{accept_ioc};
   net::signal_set signals{ioc};
   net::steady_timer grace_timer{ioc};
   internal::SessionRegistry registry;
@@ -34,15 +42,23 @@ struct HttpServer::Impl {
     session_config.stopping = &stopping;
     session_config.hub = options.hub;
     if (options.websocket_threads > 0) session_config.websocket_ioc = &ws_ioc;
+    if (!options.accept_thread_paths.empty()) {
+      session_config.pool_ioc = &ioc;
+      session_config.accept_thread_paths = options.accept_thread_paths;
+    }
   }
 
+  // Where a new connection starts: the accept thread when some paths are answered there.
+  net::io_context& StartingContext() { return session_config.pool_ioc != nullptr ? accept_ioc : ioc; }
+
   void do_accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+    acceptor.async_accept(net::make_strand(StartingContext()), [this](error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
         spdlog::warn("accept failed: {}", ec.message());
       } else {
-        auto session = std::make_shared<internal::HttpSession>(std::move(socket), session_config);
+        auto session =
+            std::make_shared<internal::HttpSession>(std::move(socket), session_config, /*on_pool=*/false);
         registry.Add(session);
         session->Start();
       }
@@ -55,8 +71,13 @@ struct HttpServer::Impl {
     net::post(ioc, [this] {
       spdlog::info("shutting down: no new connections, {} open", registry.size());
       error_code ec;
-      acceptor.close(ec);
+      // The acceptor lives on the accept thread: close it there.
+      net::post(accept_ioc, [this] {
+        error_code close_ec;
+        acceptor.close(close_ec);
+      });
       signals.cancel(ec);
+      pool_work.reset();
       registry.ShutdownAll();
       if (options.hub != nullptr) options.hub->CloseAll();
       // Requests still running after the grace period are abandoned.
@@ -121,11 +142,17 @@ void HttpServer::Run() {
   for (int thread_idx = 0; thread_idx < impl.options.websocket_threads; ++thread_idx) {
     threads.emplace_back([&impl] { impl.ws_ioc.run(); });
   }
+  threads.emplace_back([&impl] {
+    pthread_setname_np(pthread_self(), "rc-http-accept");
+    impl.accept_ioc.run();
+  });
   impl.ioc.run();
   // Shutdown closed every websocket (or the grace period ran out): whatever is
-  // left on the websocket threads is abandoned, as on the HTTP ones.
+  // left on the websocket and accept threads is abandoned, as on the HTTP ones.
   impl.ws_work.reset();
   impl.ws_ioc.stop();
+  impl.accept_work.reset();
+  impl.accept_ioc.stop();
   for (auto& thread : threads) thread.join();
 }
 

@@ -38,6 +38,14 @@ struct HttpServerOptions {
   bool handle_signals = false;        // stop gracefully on SIGINT/SIGTERM
   Hub* hub = nullptr;                 // websocket upgrades of /ws go here (not owned); null = none
   std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS (server/request_pipeline.h)
+  // Paths answered on the accept thread (its own io_context and thread, named
+  // rc-http-accept): every connection starts there, and one whose request is
+  // for another path moves to the `threads` pool for good. A health probe
+  // thus never queues behind the requests the pool is busy with, and its
+  // thread, asleep most of the time, gets a core as soon as it wakes. Only
+  // cheap handlers that wait for no lock held long belong here. Empty: every
+  // connection goes straight to the pool.
+  std::vector<std::string> accept_thread_paths = {"/health"};
 };
 
 // Called once per request after the response is produced (for access logs and
@@ -55,7 +63,8 @@ class HttpServer {
   // address is in use or cannot be bound (message names host:port).
   Result<int> Start();
 
-  // Serves on `threads` threads; returns after a graceful shutdown.
+  // Serves on `threads` threads (plus the accept thread and the websocket
+  // threads); returns after a graceful shutdown.
   void Run();
 
   // Begins graceful shutdown; safe from any thread, idempotent.

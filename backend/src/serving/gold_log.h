@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +48,10 @@ struct GoldLogOptions {
   size_t max_pending = 200'000;                       // queued rows kept while commits fail
   int compact_every = 16;                             // commits between compaction checks (0: never)
   int compact_min_files = 32;                         // small files in a partition that trigger compaction
+  // Called with the rows of each successful commit, on the committing thread
+  // with the write lock held (no other commit, no Exclusive meanwhile): the
+  // incremental drift check learns of new predictions here (serving/drift_tracker.h).
+  std::function<void(const lake::ColumnBatch&)> on_committed;
 };
 
 // The gold rows of `outcomes` (GoldPredictionsSchema). Errors: kInvalidArgument

@@ -20,35 +20,97 @@ using lake::layers::LayerTable;
 
 size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
 
-// Calls `on_realized` for the `filled` rows (in row = prediction order) with
-// the realized log return and the served bands as log returns.
-void ReportRealized(const ColumnBatch& rows, const std::vector<size_t>& filled, const Symbol& symbol, Timeframe tf,
-                    const decltype(DriftOptions::on_realized)& on_realized) {
-  const auto& last = rows.Doubles(Idx(rows, "last_close"));
-  const auto& realized = rows.Doubles(Idx(rows, "realized_close"));
-  const auto& horizon = rows.Int32s(Idx(rows, "horizon_minutes"));
-  const auto& regimes = rows.Strings(Idx(rows, "regime"));
-  const int levels[3] = {50, 80, 95};
-  for (size_t row : filled) {
-    std::vector<ml::BandOut> bands;
-    for (int level : levels) {
-      const size_t lo = Idx(rows, "lower_" + std::to_string(level)), hi = Idx(rows, "upper_" + std::to_string(level));
-      if (rows.column(lo).IsNull(row) || rows.column(hi).IsNull(row)) break;
-      ml::BandOut band;
-      band.level = level / 100.0;
-      band.lower = rows.Doubles(lo)[row];
-      band.upper = rows.Doubles(hi)[row];
-      band.lower_return = std::log(band.lower / last[row]);
-      band.upper_return = std::log(band.upper / last[row]);
-      bands.push_back(band);
-    }
-    auto state = regime::ParseRegime(regimes[row]);
-    if (bands.size() != 3 || !state || !(last[row] > 0) || !(realized[row] > 0)) continue;
-    on_realized(symbol, tf, horizon[row], *state, std::log(realized[row] / last[row]), bands);
-  }
-}
+constexpr int kBandLevels[3] = {50, 80, 95};
 
 }  // namespace
+
+std::vector<LoggedPrediction> LoggedPredictions(const ColumnBatch& rows) {
+  const auto& ts = rows.Int64s(Idx(rows, "ts"));
+  const auto& target = rows.Int64s(Idx(rows, "target_ts"));
+  const auto& horizon = rows.Int32s(Idx(rows, "horizon_minutes"));
+  const auto& regimes = rows.Strings(Idx(rows, "regime"));
+  const auto& last = rows.Doubles(Idx(rows, "last_close"));
+  const auto& expected = rows.Doubles(Idx(rows, "expected_close"));
+  const auto& expected_ret = rows.Doubles(Idx(rows, "expected_return"));
+  const size_t realized_col = Idx(rows, "realized_close");
+  const auto& realized = rows.Doubles(realized_col);
+  size_t lowers[3], uppers[3];
+  for (int level = 0; level < 3; ++level) {
+    lowers[level] = Idx(rows, "lower_" + std::to_string(kBandLevels[level]));
+    uppers[level] = Idx(rows, "upper_" + std::to_string(kBandLevels[level]));
+  }
+  std::vector<LoggedPrediction> out(rows.num_rows());
+  for (size_t row = 0; row < rows.num_rows(); ++row) {
+    LoggedPrediction& p = out[row];
+    p.ts = ts[row];
+    p.target_ts = target[row];
+    p.horizon_minutes = horizon[row];
+    if (auto state = regime::ParseRegime(regimes[row])) p.regime = *state;
+    p.last_close = last[row];
+    p.expected_close = expected[row];
+    p.expected_return = expected_ret[row];
+    for (int level = 0; level < 3; ++level) {
+      const size_t lo = lowers[level], hi = uppers[level];
+      if (rows.column(lo).IsNull(row) || rows.column(hi).IsNull(row)) continue;
+      p.bands[level] = std::make_pair(rows.Doubles(lo)[row], rows.Doubles(hi)[row]);
+    }
+    if (!rows.column(realized_col).IsNull(row)) p.realized_close = realized[row];
+  }
+  return out;
+}
+
+void ReportRealized(const LoggedPrediction& p, const Symbol& symbol, Timeframe tf, const DriftOptions& options) {
+  if (!options.on_realized || !p.regime || !p.realized_close || !(p.last_close > 0) || !(*p.realized_close > 0)) {
+    return;
+  }
+  std::vector<ml::BandOut> bands;
+  for (int level = 0; level < 3; ++level) {
+    if (!p.bands[level]) return;  // the live bands learn from predictions with all three only
+    ml::BandOut band;
+    band.level = kBandLevels[level] / 100.0;
+    band.lower = p.bands[level]->first;
+    band.upper = p.bands[level]->second;
+    band.lower_return = std::log(band.lower / p.last_close);
+    band.upper_return = std::log(band.upper / p.last_close);
+    bands.push_back(band);
+  }
+  options.on_realized(symbol, tf, p.horizon_minutes, *p.regime, std::log(*p.realized_close / p.last_close), bands);
+}
+
+void MeasureWindow(const std::vector<const LoggedPrediction*>& window, const DriftOptions& options,
+                   SeriesQuality& quality) {
+  quality.measured = static_cast<int64_t>(window.size());
+  if (window.empty()) return;
+  double ape = 0, sq = 0;
+  int64_t inside[3] = {0, 0, 0}, banded[3] = {0, 0, 0};
+  for (const LoggedPrediction* p : window) {
+    const double realized = *p->realized_close;
+    ape += std::fabs(p->expected_close / realized - 1.0);
+    const double err = p->expected_return - std::log(realized / p->last_close);
+    sq += err * err;
+    for (int level = 0; level < 3; ++level) {
+      if (!p->bands[level]) continue;
+      ++banded[level];
+      inside[level] += p->bands[level]->first <= realized && realized <= p->bands[level]->second;
+    }
+  }
+  const double n = static_cast<double>(window.size());
+  quality.mape = ape / n;
+  quality.rmse = std::sqrt(sq / n);
+  auto cov = [&](int level) { return banded[level] ? double(inside[level]) / double(banded[level]) : 0.0; };
+  quality.coverage_50 = cov(0);
+  quality.coverage_80 = cov(1);
+  quality.coverage_95 = cov(2);
+  quality.drift = window.size() >= options.min_matured && quality.mape > options.mape_threshold;
+  const std::string sym = quality.symbol.str(), tfs(quality.timeframe.ToString());
+  auto& gauge = monitoring::PredictionQualityMetric();
+  gauge.WithLabels({sym, tfs, "mape"}).Set(quality.mape);
+  gauge.WithLabels({sym, tfs, "rmse"}).Set(quality.rmse);
+  gauge.WithLabels({sym, tfs, "coverage_50"}).Set(quality.coverage_50);
+  gauge.WithLabels({sym, tfs, "coverage_80"}).Set(quality.coverage_80);
+  gauge.WithLabels({sym, tfs, "coverage_95"}).Set(quality.coverage_95);
+  gauge.WithLabels({sym, tfs, "matured_predictions"}).Set(n);
+}
 
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
   RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(options.data_dir));
@@ -58,27 +120,26 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
     if (options.symbol && *options.symbol != symbol) continue;
     if (options.timeframe && *options.timeframe != tf) continue;
     RC_ASSIGN_OR_RETURN(ColumnBatch rows, gold.Read(symbol, tf));
+    std::vector<LoggedPrediction> logged = LoggedPredictions(rows);
     SeriesQuality quality{symbol, tf};
-    quality.predictions = static_cast<int64_t>(rows.num_rows());
-    const size_t realized_col = Idx(rows, "realized_close");
+    quality.predictions = static_cast<int64_t>(logged.size());
     // 1. Fill in realized closes whose target bar is in silver now.
-    bool pending = false;
-    for (size_t row = 0; row < rows.num_rows(); ++row) pending |= rows.column(realized_col).IsNull(row);
+    const bool pending = std::any_of(logged.begin(), logged.end(), [](const auto& p) { return !p.realized_close; });
     if (pending) {
       auto slice = ml::LoadSilver(options.data_dir, symbol, tf);
       if (slice) {
         std::map<int64_t, double> close_at;
         const auto& close = slice->table.columns.at("close");
         for (size_t bar = 0; bar < slice->table.ts.size(); ++bar) close_at[slice->table.ts[bar]] = close[bar];
-        const auto& target = rows.Int64s(Idx(rows, "target_ts"));
-        auto& validity = rows.column(realized_col).validity;
+        const size_t realized_col = Idx(rows, "realized_close");
         std::vector<size_t> filled;
-        for (size_t row = 0; row < rows.num_rows(); ++row) {
-          if (!rows.column(realized_col).IsNull(row)) continue;
-          auto hit = close_at.find(target[row]);
+        for (size_t row = 0; row < logged.size(); ++row) {
+          if (logged[row].realized_close) continue;
+          auto hit = close_at.find(logged[row].target_ts);
           if (hit == close_at.end()) continue;
+          logged[row].realized_close = hit->second;
           rows.Doubles(realized_col)[row] = hit->second;
-          validity[row] = 1;
+          rows.column(realized_col).validity[row] = 1;
           filled.push_back(row);
         }
         quality.filled_now = static_cast<int64_t>(filled.size());
@@ -88,57 +149,20 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
           lineage.attributes["operation"] = "fill realized_close";
           RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, rows, lineage));
           // Only once committed, so a failed commit never feeds an outcome twice.
-          if (options.on_realized) ReportRealized(rows, filled, symbol, tf, options.on_realized);
+          for (size_t row : filled) ReportRealized(logged[row], symbol, tf, options);
         }
       } else if (slice.error().code != ErrorCode::kNotFound) {
         return tl::unexpected(slice.error());
       }
     }
     // 2. Measure the most recent matured predictions.
-    std::vector<size_t> matured;
-    for (size_t row = 0; row < rows.num_rows(); ++row) {
-      if (!rows.column(realized_col).IsNull(row)) matured.push_back(row);
+    std::vector<const LoggedPrediction*> matured;
+    for (const LoggedPrediction& p : logged) {
+      if (p.realized_close) matured.push_back(&p);
     }
     quality.matured = static_cast<int64_t>(matured.size());
     if (matured.size() > options.window) matured.erase(matured.begin(), matured.end() - options.window);
-    quality.measured = static_cast<int64_t>(matured.size());
-    if (!matured.empty()) {
-      const auto& expected = rows.Doubles(Idx(rows, "expected_close"));
-      const auto& expected_ret = rows.Doubles(Idx(rows, "expected_return"));
-      const auto& last = rows.Doubles(Idx(rows, "last_close"));
-      const auto& realized = rows.Doubles(realized_col);
-      double ape = 0, sq = 0;
-      int64_t inside[3] = {0, 0, 0}, banded[3] = {0, 0, 0};
-      const size_t lowers[3] = {Idx(rows, "lower_50"), Idx(rows, "lower_80"), Idx(rows, "lower_95")};
-      const size_t uppers[3] = {Idx(rows, "upper_50"), Idx(rows, "upper_80"), Idx(rows, "upper_95")};
-      for (size_t row : matured) {
-        ape += std::fabs(expected[row] / realized[row] - 1.0);
-        const double err = expected_ret[row] - std::log(realized[row] / last[row]);
-        sq += err * err;
-        for (int level = 0; level < 3; ++level) {
-          const size_t lo = lowers[level], hi = uppers[level];
-          if (rows.column(lo).IsNull(row) || rows.column(hi).IsNull(row)) continue;
-          ++banded[level];
-          inside[level] += rows.Doubles(lo)[row] <= realized[row] && realized[row] <= rows.Doubles(hi)[row];
-        }
-      }
-      const double n = static_cast<double>(matured.size());
-      quality.mape = ape / n;
-      quality.rmse = std::sqrt(sq / n);
-      auto cov = [&](int level) { return banded[level] ? double(inside[level]) / double(banded[level]) : 0.0; };
-      quality.coverage_50 = cov(0);
-      quality.coverage_80 = cov(1);
-      quality.coverage_95 = cov(2);
-      quality.drift = matured.size() >= options.min_matured && quality.mape > options.mape_threshold;
-      const std::string sym = symbol.str(), tfs(tf.ToString());
-      auto& gauge = monitoring::PredictionQualityMetric();
-      gauge.WithLabels({sym, tfs, "mape"}).Set(quality.mape);
-      gauge.WithLabels({sym, tfs, "rmse"}).Set(quality.rmse);
-      gauge.WithLabels({sym, tfs, "coverage_50"}).Set(quality.coverage_50);
-      gauge.WithLabels({sym, tfs, "coverage_80"}).Set(quality.coverage_80);
-      gauge.WithLabels({sym, tfs, "coverage_95"}).Set(quality.coverage_95);
-      gauge.WithLabels({sym, tfs, "matured_predictions"}).Set(n);
-    }
+    MeasureWindow(matured, options, quality);
     report.push_back(std::move(quality));
   }
   return report;

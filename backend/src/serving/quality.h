@@ -11,6 +11,7 @@
 // races a group commit.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "core/error.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
+#include "lake/column_batch.h"
 #include "serving/prediction_service.h"
 
 namespace rc::serving {
@@ -51,7 +53,36 @@ struct SeriesQuality {
 };
 
 // Errors: lake errors (a concurrent writer may cause kConflict: retry later).
+// Reads and rewrites every gold partition: the one-shot check of the CLI
+// (`drift-monitor`). The server checks incrementally (serving/drift_tracker.h),
+// with the same results.
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options);
+
+// One logged prediction as the drift check measures it: the gold columns it
+// reads, without the rest of the row (weights, experiment id, symbol).
+struct LoggedPrediction {
+  int64_t ts = 0;         // the prediction's bar
+  int64_t target_ts = 0;  // the bar whose close realizes it
+  int horizon_minutes = 0;
+  std::optional<regime::Regime> regime;  // nullopt: unparsable in gold (not fed to the live bands)
+  double last_close = 0, expected_close = 0, expected_return = 0;
+  std::array<std::optional<std::pair<double, double>>, 3> bands;  // (lower, upper) at 50, 80, 95 %
+  std::optional<double> realized_close;
+};
+
+// The rows of a gold batch (GoldPredictionsSchema), in row order.
+std::vector<LoggedPrediction> LoggedPredictions(const lake::ColumnBatch& gold_rows);
+
+// Fills quality.measured, mape, rmse, coverage_* and drift from `window` (the
+// most recent matured predictions, oldest first; every realized_close set) and
+// publishes prediction_quality_metric for the series (nothing when empty).
+void MeasureWindow(const std::vector<const LoggedPrediction*>& window, const DriftOptions& options,
+                   SeriesQuality& quality);
+
+// Calls options.on_realized for a prediction just realized (when it has all
+// three bands, a regime and positive prices).
+void ReportRealized(const LoggedPrediction& prediction, const Symbol& symbol, Timeframe tf,
+                    const DriftOptions& options);
 
 // Sets ingestion_lag_seconds{symbol,timeframe} = now - close of the newest
 // bronze bar, for every bronze partition (reads only the ts column).

@@ -30,6 +30,16 @@ void LogGatingDecision(const PredictionOutcome& outcome) {
                gated.empty() ? " none" : gated, bands, p.degraded ? "; DEGRADED: " + p.degraded_reason : "");
 }
 
+// The gold log's options with every commit also going to the drift check's state.
+GoldLogOptions FeedingDrift(GoldLogOptions options, DriftTracker& drift) {
+  auto chained = std::move(options.on_committed);
+  options.on_committed = [&drift, chained](const lake::ColumnBatch& rows) {
+    drift.OnLogged(rows);
+    if (chained) chained(rows);
+  };
+  return options;
+}
+
 }  // namespace
 
 boost::json::object RegimeJson(const regime::RegimeState& state) {
@@ -45,7 +55,7 @@ Runtime::Runtime(RuntimeOptions options, Broadcaster* broadcaster)
       broadcaster_(broadcaster),
       book_(options_.data_dir, &adaptive_),
       lake_predictions_(options_.data_dir),
-      gold_(options_.data_dir, options_.gold, &storage_),
+      gold_(options_.data_dir, FeedingDrift(options_.gold, drift_), &storage_),
       training_pool_(options_.training) {}
 
 Runtime::~Runtime() = default;
@@ -230,6 +240,11 @@ Result<std::string> Runtime::SubmitBacktest(const BacktestRequest& request, cons
   return id;
 }
 
-Status Runtime::Shutdown() { return gold_.Close(); }
+Status Runtime::Shutdown() {
+  Status closed = gold_.Close();
+  auto persisted = gold_.Exclusive([&] { return drift_.Persist(options_.data_dir); });
+  if (!persisted) spdlog::error("realized closes not written to gold: {}", persisted.error().ToString());
+  return closed;
+}
 
 }  // namespace rc::serving

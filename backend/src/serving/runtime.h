@@ -31,6 +31,7 @@
 #include "serving/adaptive_bands.h"
 #include "serving/backtest_service.h"
 #include "serving/broadcaster.h"
+#include "serving/drift_tracker.h"
 #include "serving/gold_log.h"
 #include "serving/job_runner.h"
 #include "serving/prediction_service.h"
@@ -117,6 +118,8 @@ class Runtime {
   SeriesBook& book() { return book_; }
   AdaptiveBands& adaptive() { return adaptive_; }
   GoldLog& gold() { return gold_; }
+  // The drift check's state, fed by every gold commit (serving/drift_tracker.h).
+  DriftTracker& drift() { return drift_; }
   // Write failures of the live loop (gold log, bar cycle, training) for /health.
   StorageHealth& storage() { return storage_; }
   JobRunner& jobs() { return jobs_; }
@@ -124,7 +127,9 @@ class Runtime {
   Broadcaster* broadcaster() { return broadcaster_; }
   const std::string& data_dir() const { return options_.data_dir; }
 
-  // Commits the gold queue; call after the last request was answered.
+  // Commits the gold queue and writes the realized closes found since the
+  // last drift check's write to gold; call after the last request was answered
+  // and the scheduler stopped.
   Status Shutdown();
 
  private:
@@ -134,6 +139,7 @@ class Runtime {
   SeriesBook book_;
   PredictionService lake_predictions_;  // as-of (backfill) predictions
   StorageHealth storage_;               // before gold_, which reports to it
+  DriftTracker drift_;                  // before gold_, which feeds it
   GoldLog gold_;
   void PublishRegimeIfChanged(const Symbol& symbol, Timeframe timeframe, const regime::RegimeState& state)
       RC_EXCLUDES(regime_mutex_);

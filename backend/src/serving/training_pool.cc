@@ -30,11 +30,14 @@ Status ValidateTrainingPoolOptions(const TrainingPoolOptions& options) {
 // 110 against 1024 for a serving thread at nice 0: under contention serving
 // gets ~90 % of a core, while training still makes steady progress. Both only
 // lower priority, which needs no privilege, and both are per thread on Linux.
-Status LowerCurrentThreadPriority(int nice) {
+// SCHED_IDLE stays an option (TRAINING_SCHED=idle) for machines where serving
+// latency matters more than when a retraining finishes.
+Status LowerCurrentThreadPriority(int nice, bool idle_class) {
   sched_param param{};
   param.sched_priority = 0;
-  if (int rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &param); rc != 0) {
-    return Internal(std::string("SCHED_BATCH refused: ") + std::strerror(rc));
+  const int policy = idle_class ? SCHED_IDLE : SCHED_BATCH;
+  if (int rc = pthread_setschedparam(pthread_self(), policy, &param); rc != 0) {
+    return Internal(std::string(idle_class ? "SCHED_IDLE" : "SCHED_BATCH") + " refused: " + std::strerror(rc));
   }
   // PRIO_PROCESS with a thread id changes that thread alone (setpriority(2), NOTES).
   if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) != 0) {
@@ -106,7 +109,7 @@ std::vector<pid_t> TrainingPool::WorkerThreadIds() const {
 
 void TrainingPool::Loop(size_t worker) {
   pthread_setname_np(pthread_self(), ("rc-train-" + std::to_string(worker)).substr(0, 15).c_str());
-  if (auto lowered = LowerCurrentThreadPriority(options_.nice); !lowered) {
+  if (auto lowered = LowerCurrentThreadPriority(options_.nice, options_.idle_class); !lowered) {
     spdlog::warn("training worker {} runs at normal priority: {}", worker, lowered.error().message);
   }
   {

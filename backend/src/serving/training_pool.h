@@ -28,6 +28,10 @@ namespace rc::serving {
 struct TrainingPoolOptions {
   int workers = 2;  // threads that train at once, 1..kMaxTrainingWorkers
   int nice = 10;    // nice value each worker sets for itself, 0..19 (19 = lowest priority)
+  // TRAINING_SCHED=idle: SCHED_IDLE instead of SCHED_BATCH. A serving thread
+  // that wakes always preempts an idle-class thread at once, but an idle-class
+  // training gets almost nothing while anything else runs (see the .cc).
+  bool idle_class = false;
 };
 
 inline constexpr int kMaxTrainingWorkers = 16;
@@ -35,11 +39,13 @@ inline constexpr int kMaxTrainingWorkers = 16;
 // Errors: kInvalidArgument naming "workers" or "nice".
 Status ValidateTrainingPoolOptions(const TrainingPoolOptions& options);
 
-// Lowers the calling thread's priority: scheduling class SCHED_BATCH and
-// nice value `nice` for this thread only (Linux keeps both per thread).
-// Threads it starts afterwards inherit both. Errors: kInternal with errno's
-// text when the kernel refuses (the caller may carry on at normal priority).
-Status LowerCurrentThreadPriority(int nice);
+// Lowers the calling thread's priority: scheduling class SCHED_BATCH (or
+// SCHED_IDLE with `idle_class`) and nice value `nice` for this thread only
+// (Linux keeps both per thread). Threads it starts afterwards inherit both
+// (XGBoost's OpenMP threads are started by the training thread, on its first
+// parallel region). Errors: kInternal with errno's text when the kernel
+// refuses (the caller may carry on at normal priority).
+Status LowerCurrentThreadPriority(int nice, bool idle_class = false);
 
 class TrainingPool {
  public:

@@ -99,6 +99,27 @@ TEST(TrainingPoolTest, WorkersRunAtLowerPriorityAndThreadsTheyStartInheritIt) {
   for (pid_t tid : tids) EXPECT_TRUE(std::binary_search(workers.begin(), workers.end(), tid));
 }
 
+TEST(TrainingPoolTest, IdleClassWorkersRunAsSchedIdleAndTheirThreadsInheritIt) {
+  TrainingPool pool({.workers = 2, .nice = 10, .idle_class = true});
+  std::mutex mutex;
+  std::vector<int> policies, child_policies;
+  ASSERT_TRUE(pool.ParallelFor(4, [&](size_t) {
+    int child_policy = -1;
+    // XGBoost's OpenMP threads are started by the training thread: they must stay idle-class too.
+    std::thread child([&] { child_policy = sched_getscheduler(0); });
+    child.join();
+    std::lock_guard lock(mutex);
+    policies.push_back(sched_getscheduler(0));
+    child_policies.push_back(child_policy);
+  }));
+  ASSERT_EQ(policies.size(), 4u);
+  for (size_t i = 0; i < policies.size(); ++i) {
+    EXPECT_EQ(policies[i], SCHED_IDLE);
+    EXPECT_EQ(child_policies[i], SCHED_IDLE);
+  }
+  EXPECT_NE(sched_getscheduler(0), SCHED_IDLE);  // the caller is untouched
+}
+
 TEST(TrainingPoolTest, NeverRunsMoreTasksThanWorkersEvenForSeveralCallers) {
   TrainingPool pool({3, 10});
   ConcurrencyProbe probe(/*wanted=*/4);  // asks for one more than the pool may give

@@ -56,7 +56,7 @@ void PrintProgress(const serving::JobProgress& progress, const serving::BatchIte
 // Every requested series on the training pool; exit 1 when any failed.
 void TrainAll(CommandContext& ctx, const Settings& settings, std::vector<serving::TrainRequest> requests,
               int workers) {
-  const serving::TrainingPoolOptions pool_options{workers, settings.training_nice};
+  const serving::TrainingPoolOptions pool_options{workers, settings.training_nice, settings.training_sched == "idle"};
   if (auto valid = serving::ValidateTrainingPoolOptions(pool_options); !valid) {
     return ReportError(ctx, Error{ErrorCode::kInvalidArgument, valid.error().message, "--workers"}, 2);
   }

@@ -1,6 +1,9 @@
 #include "server/internal/http_session.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "core/build_info.h"
 #include "server/internal/request_target.h"
@@ -41,8 +44,8 @@ size_t SessionRegistry::size() const {
   return sessions_.size();
 }
 
-HttpSession::HttpSession(tcp::socket&& socket, const SessionConfig& config)
-    : stream_(std::move(socket)), config_(config) {
+HttpSession::HttpSession(tcp::socket&& socket, const SessionConfig& config, bool on_pool)
+    : stream_(std::move(socket)), config_(config), on_pool_(on_pool || config.pool_ioc == nullptr) {
   beast::error_code ec;
   const auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -131,8 +134,15 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     response.close_connection = true;
     return do_write(std::move(response));
   }
-  const auto& message = parser_->get();
+  Serve(parser_->release());
+}
+
+void HttpSession::Serve(http::request<http::string_body> message) {
   Request request = ToRequest(message);
+  if (!on_pool_ && std::find(config_.accept_thread_paths.begin(), config_.accept_thread_paths.end(), request.path) ==
+                       config_.accept_thread_paths.end()) {
+    return MoveToPool(std::move(message));
+  }
   if (config_.hub != nullptr && request.path == "/ws" && websocket::is_upgrade(message)) {
     if (auto refused = config_.pipeline->RefuseWebsocketOrigin(request)) {
       refused->close_connection = true;
@@ -143,13 +153,43 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     switching.status = 101;
     config_.pipeline->Observe(request, switching, "/ws", 0.0);
     busy_ = false;
-    StartWebsocket(stream_.release_socket(), parser_->release(), *config_.hub, config_.websocket_ioc);
+    StartWebsocket(stream_.release_socket(), std::move(message), *config_.hub, config_.websocket_ioc);
     return;
   }
   Response response = config_.pipeline->Handle(request);
   if (!message.keep_alive() || config_.stopping->load()) response.close_connection = true;
   if (message.method() == http::verb::head) response.body.clear();
   do_write(std::move(response));
+}
+
+void HttpSession::MoveToPool(http::request<http::string_body> message) {
+  // No operation is pending on the socket (the request was read): hand the
+  // descriptor to a new socket on the pool (a socket object moved between
+  // io_contexts would stay registered with the accept thread's reactor).
+  beast::error_code ec;
+  tcp::socket& socket = stream_.socket();
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return do_close();  // the peer is gone already
+  stream_.expires_never();
+  const auto fd = socket.release(ec);
+  if (ec) return do_close();
+  tcp::socket moved(net::make_strand(*config_.pool_ioc));
+  moved.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    spdlog::warn("cannot move a connection to the HTTP threads: {}", ec.message());
+    return;
+  }
+  auto next = std::make_shared<HttpSession>(std::move(moved), config_, /*on_pool=*/true);
+  next->remote_ = remote_;
+  next->buffer_ = std::move(buffer_);  // bytes of a pipelined next request, if any
+  next->busy_ = true;
+  busy_ = false;
+  if (config_.registry) config_.registry->Add(next);
+  net::dispatch(next->stream_.get_executor(), [next, message = std::move(message)]() mutable {
+    // Shutdown began meanwhile: the request is answered all the same (it was read), then the connection closes.
+    next->Serve(std::move(message));
+  });
 }
 
 void HttpSession::do_write(Response response) {

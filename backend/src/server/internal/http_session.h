@@ -46,11 +46,17 @@ struct SessionConfig {
   // Where websocket sessions run (their own threads, see HttpServerOptions::
   // websocket_threads); null = on this session's io_context.
   net::io_context* websocket_ioc = nullptr;
+  // Sessions start on the accept thread's io_context when this is set, and
+  // move here on the first request for a path not in accept_thread_paths
+  // (HttpServerOptions::accept_thread_paths); null = sessions start here.
+  net::io_context* pool_ioc = nullptr;
+  std::vector<std::string> accept_thread_paths;
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, const SessionConfig& config);
+  // `on_pool`: the socket's executor is the pool's (see SessionConfig::pool_ioc).
+  HttpSession(tcp::socket&& socket, const SessionConfig& config, bool on_pool);
   ~HttpSession();
   void Start();
   // Closes the connection now if it is waiting for a request; otherwise after
@@ -61,6 +67,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_header(beast::error_code ec, std::size_t bytes);
   void on_read(beast::error_code ec, std::size_t bytes);
+  // Answers one request that was read completely (on this session's strand).
+  void Serve(http::request<http::string_body> message);
+  // Hands the connection (descriptor, bytes already read) to a new session on
+  // the pool, which serves `message`; this session ends.
+  void MoveToPool(http::request<http::string_body> message);
   void do_write(Response response);
   void on_write(bool close, beast::error_code ec, std::size_t bytes);
   void do_close();
@@ -71,6 +82,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const SessionConfig& config_;
   std::string remote_;
+  const bool on_pool_;            // false: on the accept thread, serving accept_thread_paths only
   bool busy_ = false;             // handling or writing a request (touched on the strand only)
   bool close_after_write_ = false;
 };

@@ -12,6 +12,9 @@ namespace rc::server::internal {
 namespace {
 
 constexpr size_t kMaxInboundMessageBytes = 64 * 1024;
+// How long a closed session waits for its close frame to go out and the peer's
+// answer before the socket is closed regardless (CloseSocketNow).
+constexpr std::chrono::seconds kCloseHandshakeGrace{1};
 // The kernel's send buffer per websocket. Left to autotuning it grows to
 // megabytes per connection, so a client that stops reading holds that much
 // kernel memory (times 10,000 clients) before WS_SEND_QUEUE_LIMIT even starts
@@ -77,7 +80,7 @@ void StartWebsocket(tcp::socket&& socket, http::request<http::string_body> reque
 
 
 WsSession::WsSession(tcp::socket&& socket, Hub& hub)
-    : ws_(std::move(socket)), hub_(hub), heartbeat_(ws_.get_executor()) {
+    : ws_(std::move(socket)), hub_(hub), heartbeat_(ws_.get_executor()), close_deadline_(ws_.get_executor()) {
   tokens_ = hub_.options().rate_limit_per_second;
   last_refill_ = std::chrono::steady_clock::now();
 }
@@ -261,7 +264,20 @@ void WsSession::Close(websocket::close_code code, std::string reason) {
     self->queue_.erase(self->writing_ ? std::next(self->queue_.begin()) : self->queue_.begin(), self->queue_.end());
     self->pending_close_ = websocket::close_reason(code, reason);
     self->StartClose();
+    // A client that reads gets the close frame and answers within milliseconds.
+    self->close_deadline_.expires_after(kCloseHandshakeGrace);
+    self->close_deadline_.async_wait([weak = self->weak_from_this()](beast::error_code ec) {
+      if (auto session = weak.lock(); session && !ec) session->CloseSocketNow();
+    });
   });
+}
+
+void WsSession::CloseSocketNow() {
+  // The pending write and read complete with operation_aborted, the last
+  // reference goes and the descriptor with it.
+  beast::error_code ignored;
+  ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  ws_.next_layer().close(ignored);
 }
 
 }  // namespace rc::server::internal

@@ -47,6 +47,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void StartClose();
+  void CloseSocketNow();
   void schedule_heartbeat();
   bool TakeToken();
 
@@ -54,6 +55,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   beast::flat_buffer buffer_;
   Hub& hub_;
   net::steady_timer heartbeat_;
+  // Armed by Close(): a peer that does not take the close frame (a client that
+  // never reads, its window full) has its socket closed when it fires, instead
+  // of holding the descriptor until the 60 s idle timeout.
+  net::steady_timer close_deadline_;
   std::deque<std::shared_ptr<const std::string>> queue_;  // on the strand only
   std::set<std::string> channels_;
   bool writing_ = false;

@@ -1,0 +1,24 @@
+#include "serving/process_memory.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace rc::serving {
+
+void ConfigureAllocatorForServing(size_t mmap_threshold_bytes) {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold_bytes));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * mmap_threshold_bytes));
+#else
+  (void)mmap_threshold_bytes;
+#endif
+}
+
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+}  // namespace rc::serving
