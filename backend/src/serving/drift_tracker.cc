@@ -103,7 +103,6 @@ Status DriftTracker::Realize(const Key& key, Series& series, const DriftOptions&
     ++series.matured;
     series.window.emplace(done.prediction.ts, std::move(done.prediction));
   }
-  Trim(series, options.window);
   quality.filled_now = static_cast<int64_t>(realized.size());
   return Ok();
 }
@@ -156,25 +155,10 @@ Result<int64_t> DriftTracker::PersistLocked(const std::string& data_dir) {
       status = tl::unexpected(rows.error());
       break;
     }
-    const size_t realized_col = Idx(*rows, "realized_close");
-    const auto& target = rows->Int64s(Idx(*rows, "target_ts"));
-    int64_t here = 0;
-    for (size_t row = 0; row < rows->num_rows(); ++row) {
-      if (!rows->column(realized_col).IsNull(row)) continue;
-      auto close = series.unpersisted.find(target[row]);
-      if (close == series.unpersisted.end()) continue;
-      rows->Doubles(realized_col)[row] = close->second;
-      rows->column(realized_col).validity[row] = 1;
-      ++here;
-    }
+    const auto here = static_cast<int64_t>(FillRealizedCloses(*rows, series.unpersisted).size());
     if (here > 0) {
-      lake::delta::Lineage lineage;
-      lineage.source_versions["silver/features"] = series.silver_version;
-      lineage.attributes["operation"] = "fill realized_close";
-      if (auto replaced = gold.ReplacePartition(key.first, key.second, *rows, lineage); !replaced) {
-        status = tl::unexpected(replaced.error());
-        break;
-      }
+      status = CommitRealizedCloses(gold, key.first, key.second, *rows, series.silver_version);
+      if (!status) break;
     }
     series.unpersisted.clear();
     filled += here;

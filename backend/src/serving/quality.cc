@@ -112,6 +112,30 @@ void MeasureWindow(const std::vector<const LoggedPrediction*>& window, const Dri
   gauge.WithLabels({sym, tfs, "matured_predictions"}).Set(n);
 }
 
+std::vector<size_t> FillRealizedCloses(ColumnBatch& gold_rows, const std::map<int64_t, double>& close_at) {
+  const size_t realized_col = Idx(gold_rows, "realized_close");
+  const auto& target = gold_rows.Int64s(Idx(gold_rows, "target_ts"));
+  std::vector<size_t> filled;
+  for (size_t row = 0; row < gold_rows.num_rows(); ++row) {
+    if (!gold_rows.column(realized_col).IsNull(row)) continue;
+    auto hit = close_at.find(target[row]);
+    if (hit == close_at.end()) continue;
+    gold_rows.Doubles(realized_col)[row] = hit->second;
+    gold_rows.column(realized_col).validity[row] = 1;
+    filled.push_back(row);
+  }
+  return filled;
+}
+
+Status CommitRealizedCloses(LayerTable& gold, const Symbol& symbol, Timeframe tf, const ColumnBatch& filled_rows,
+                            int64_t silver_version) {
+  lake::delta::Lineage lineage;
+  lineage.source_versions["silver/features"] = silver_version;
+  lineage.attributes["operation"] = "fill realized_close";
+  RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, filled_rows, lineage));
+  return Ok();
+}
+
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
   RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(options.data_dir));
   RC_ASSIGN_OR_RETURN(auto partitions, gold.Partitions());
@@ -131,23 +155,12 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
         std::map<int64_t, double> close_at;
         const auto& close = slice->table.columns.at("close");
         for (size_t bar = 0; bar < slice->table.ts.size(); ++bar) close_at[slice->table.ts[bar]] = close[bar];
-        const size_t realized_col = Idx(rows, "realized_close");
-        std::vector<size_t> filled;
-        for (size_t row = 0; row < logged.size(); ++row) {
-          if (logged[row].realized_close) continue;
-          auto hit = close_at.find(logged[row].target_ts);
-          if (hit == close_at.end()) continue;
-          logged[row].realized_close = hit->second;
-          rows.Doubles(realized_col)[row] = hit->second;
-          rows.column(realized_col).validity[row] = 1;
-          filled.push_back(row);
-        }
+        const std::vector<size_t> filled = FillRealizedCloses(rows, close_at);
+        const auto& realized = rows.Doubles(Idx(rows, "realized_close"));
+        for (size_t row : filled) logged[row].realized_close = realized[row];
         quality.filled_now = static_cast<int64_t>(filled.size());
         if (quality.filled_now > 0) {
-          lake::delta::Lineage lineage;
-          lineage.source_versions["silver/features"] = slice->silver_version;
-          lineage.attributes["operation"] = "fill realized_close";
-          RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, rows, lineage));
+          RC_RETURN_IF_ERROR(CommitRealizedCloses(gold, symbol, tf, rows, slice->silver_version));
           // Only once committed, so a failed commit never feeds an outcome twice.
           for (size_t row : filled) ReportRealized(logged[row], symbol, tf, options);
         }

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@
 #include "core/timeframe.h"
 #include "lake/column_batch.h"
 #include "serving/prediction_service.h"
+
+namespace rc::lake::layers {
+class LayerTable;
+}  // namespace rc::lake::layers
 
 namespace rc::serving {
 
@@ -78,6 +83,15 @@ std::vector<LoggedPrediction> LoggedPredictions(const lake::ColumnBatch& gold_ro
 // publishes prediction_quality_metric for the series (nothing when empty).
 void MeasureWindow(const std::vector<const LoggedPrediction*>& window, const DriftOptions& options,
                    SeriesQuality& quality);
+
+// Writes close_at[target_ts] into every row of a gold batch whose
+// realized_close is still null; returns the rows filled, in row order.
+std::vector<size_t> FillRealizedCloses(lake::ColumnBatch& gold_rows, const std::map<int64_t, double>& close_at);
+
+// Replaces the series' gold partition with `filled_rows` (FillRealizedCloses'
+// batch), the lineage naming the silver version the closes came from.
+Status CommitRealizedCloses(lake::layers::LayerTable& gold, const Symbol& symbol, Timeframe tf,
+                            const lake::ColumnBatch& filled_rows, int64_t silver_version);
 
 // Calls options.on_realized for a prediction just realized (when it has all
 // three bands, a regime and positive prices).
