@@ -11,6 +11,7 @@
 #include <thread>
 #include <spdlog/spdlog.h>
 
+#include "core/parallel.h"
 #include "data/pipeline/lake_rows.h"
 #include "data/pipeline/silver.h"
 #include "features/targets.h"
@@ -199,22 +200,16 @@ size_t PipelineWorkers(const PipelineOptions& options, size_t partitions) {
 // them), each taking the next index. After the first error no new job starts;
 // that error is returned (the lowest index's when several failed).
 Status ForEachInParallel(size_t count, size_t workers, const std::function<Status(size_t)>& job) {
-  std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<std::optional<Error>> errors(count);
-  auto work = [&] {
-    for (size_t idx = next++; idx < count && !failed; idx = next++) {
-      Status status = job(idx);
-      if (!status) {
-        errors[idx] = status.error();
-        failed = true;
-      }
+  ParallelFor(count, workers, [&](size_t idx, size_t) {
+    if (failed) return;  // after the first error no new job starts
+    Status status = job(idx);
+    if (!status) {
+      errors[idx] = status.error();
+      failed = true;
     }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& thread : threads) thread.join();
+  });
   for (auto& error : errors) {
     if (error) return tl::unexpected(std::move(*error));
   }

@@ -8,13 +8,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <atomic>
 #include <mutex>
-#include <thread>
 #include <set>
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
+#include "core/parallel.h"
 #include "core/time.h"
 #include "lake/delta/internal/checkpoint.h"
 #include "lake/delta/internal/log.h"
@@ -707,27 +706,19 @@ Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const C
   // on a few threads, since each waits for its own fsync and its directory's.
   std::vector<std::vector<AddFile>> files(groups.size());
   std::vector<std::optional<Error>> errors(groups.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < groups.size(); i = next++) {
-      auto data = rows.Take(groups[i].rows).Project(data_names);
-      if (!data) {
-        errors[i] = data.error();
-        continue;
-      }
-      auto written = DataFile::Write(*this, snap, groups[i].values, *data, data_change);
-      if (written) {
-        files[i] = std::move(*written);
-      } else {
-        errors[i] = written.error();
-      }
+  ParallelFor(groups.size(), kWriteThreads, [&](size_t i, size_t) {
+    auto data = rows.Take(groups[i].rows).Project(data_names);
+    if (!data) {
+      errors[i] = data.error();
+      return;
     }
-  };
-  std::vector<std::thread> threads;
-  const size_t extra = std::min<size_t>(kWriteThreads, groups.size()) - 1;
-  for (size_t t = 0; t < extra; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+    auto written = DataFile::Write(*this, snap, groups[i].values, *data, data_change);
+    if (written) {
+      files[i] = std::move(*written);
+    } else {
+      errors[i] = written.error();
+    }
+  });
   for (auto& f : files) {
     for (auto& a : f) adds.push_back(std::move(a));
   }

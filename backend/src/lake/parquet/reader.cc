@@ -3,7 +3,6 @@
 // footer is validated once here, so the per-chunk decoder can rely on the
 // schema/row-group shape and only has to check page-level data.
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -13,6 +12,7 @@
 
 #include <sys/mman.h>
 
+#include "core/parallel.h"
 #include "lake/parquet/internal/bytes.h"
 #include "lake/parquet/internal/column_reader.h"
 #include "lake/parquet/internal/reader_impl.h"
@@ -54,25 +54,11 @@ void ReserveColumn(Vec& vec, size_t rows) {
 }
 
 // Runs job(index, scratch) for index in [0, count) on up to `threads`
-// threads (the calling thread alone when one is enough); each thread has its
-// own decode scratch buffers.
+// threads (core/parallel.h); each thread has its own decode scratch buffers.
 template <typename Job>
 void ForEachInParallel(size_t count, size_t threads, const Job& job) {
-  const size_t workers = std::min(count, threads);
-  if (workers <= 1) {
-    internal::DecodeScratch scratch;
-    for (size_t idx = 0; idx < count; ++idx) job(idx, &scratch);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    internal::DecodeScratch scratch;
-    for (size_t idx = next++; idx < count; idx = next++) job(idx, &scratch);
-  };
-  std::vector<std::thread> pool;
-  for (size_t worker = 1; worker < workers; ++worker) pool.emplace_back(work);
-  work();  // the calling thread takes its share instead of waiting idle
-  for (std::thread& thread : pool) thread.join();
+  std::vector<internal::DecodeScratch> scratch(std::max<size_t>(1, std::min(count, threads)));
+  ParallelFor(count, threads, [&](size_t idx, size_t worker) { job(idx, &scratch[worker]); });
 }
 
 // Decodes a statistics value of `leaf`'s storage type; nullopt when the

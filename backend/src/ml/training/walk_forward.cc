@@ -1,12 +1,11 @@
 #include "ml/training/walk_forward.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <exception>
 #include <limits>
-#include <thread>
 
+#include "core/parallel.h"
 #include "ml/models/family_registry.h"
 #include "ml/pooled/pooled_forecast.h"
 #include "ml/volatility.h"
@@ -339,17 +338,9 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
   // plus the final refit. A small pool bounds the threads (two cores).
   TrainingResult result;
   result.families.resize(families.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t idx = next++; idx < families.size(); idx = next++) {
-      result.families[idx] = TrainFamily(families[idx], ds, folds, test_rows, o);
-    }
-  };
-  size_t n_threads = std::min(families.size(), static_cast<size_t>(o.max_parallel));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < n_threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  ParallelFor(families.size(), static_cast<size_t>(std::max(1, o.max_parallel)), [&](size_t idx, size_t) {
+    result.families[idx] = TrainFamily(families[idx], ds, folds, test_rows, o);
+  });
 
   // Volatility current at each bar (closes up to it only): what bands scale by.
   const std::vector<double> vol = TrailingVolPerBar(ds.last_close);
