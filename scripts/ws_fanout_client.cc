@@ -15,7 +15,8 @@
 // the channel (or was closed), or at the timeout, one line
 // "recv <client> <seq> <monotonic_ns>" per message, then
 // "done <closed_by_server> <protocol_errors> <complete> <ready>" (complete <
-// ready: it stopped at the timeout).
+// ready: it stopped at the timeout). While connecting takes long it prints, every
+// 10 s on stderr, how many connections wait in which state.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -101,9 +102,14 @@ class Client {
   void ConnectAll(size_t in_flight, double timeout_seconds) {
     const int64_t deadline = MonotonicNs() + static_cast<int64_t>(timeout_seconds * 1e9);
     size_t next = 0;
+    int64_t next_report = MonotonicNs() + 10'000'000'000;
     while ((ready_ + failed_ < conns_.size()) && MonotonicNs() < deadline) {
       while (next < conns_.size() && next - ready_ - failed_ < in_flight) Open(next++);
       Poll(50);
+      if (MonotonicNs() > next_report) {  // a slow start says where it waits (stderr; the driver reads stdout)
+        ReportStuck();
+        next_report += 10'000'000'000;
+      }
     }
     for (Conn& conn : conns_) {
       if (conn.state != State::kReady && conn.state != State::kClosed) Fail(conn);
@@ -137,6 +143,21 @@ class Client {
   size_t failed() const { return failed_; }
 
  private:
+  void ReportStuck() const {
+    size_t by_state[5] = {};
+    for (const Conn& conn : conns_) ++by_state[static_cast<int>(conn.state)];
+    std::fprintf(stderr, "connecting: %zu, upgrading: %zu, subscribing: %zu, ready: %zu, closed: %zu, errors: %zu\n",
+                 by_state[0], by_state[1], by_state[2], by_state[3], by_state[4], protocol_errors_);
+    int shown = 0;
+    for (size_t idx = 0; idx < conns_.size() && shown < 5; ++idx) {
+      const Conn& conn = conns_[idx];
+      if (conn.state == State::kReady || conn.state == State::kClosed || conn.fd < 0) continue;
+      ++shown;
+      std::fprintf(stderr, "  client %zu state %d unsent %zu unparsed %zu: %.200s\n", idx, static_cast<int>(conn.state),
+                   conn.out.size(), conn.in.size(), conn.in.c_str());
+    }
+  }
+
   void Open(size_t idx) {
     Conn& conn = conns_[idx];
     conn.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -13,26 +13,19 @@ namespace rc::server::internal {
 
 void SessionRegistry::Add(const std::shared_ptr<HttpSession>& session) {
   MutexLock lock(mutex_);
-  sessions_.insert(session);
+  sessions_.emplace(session.get(), session);
 }
 
-void SessionRegistry::Remove(HttpSession* session) {
+void SessionRegistry::Remove(const HttpSession* session) {
   MutexLock lock(mutex_);
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    auto locked = it->lock();
-    if (!locked || locked.get() == session) {
-      it = sessions_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  sessions_.erase(session);
 }
 
 void SessionRegistry::ShutdownAll() {
-  std::vector<std::shared_ptr<HttpSession>> alive;
+  std::vector<std::shared_ptr<HttpSession>> alive;  // released after the unlock (see the class comment)
   {
     MutexLock lock(mutex_);
-    for (const auto& weak : sessions_) {
+    for (const auto& [address, weak] : sessions_) {
       if (auto session = weak.lock()) alive.push_back(std::move(session));
     }
   }

@@ -7,7 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <atomic>
 #include <memory>
-#include <set>
+#include <unordered_map>
 
 #include "core/mutex.h"
 #include "server/http_server.h"
@@ -22,18 +22,24 @@ using tcp = net::ip::tcp;
 
 class HttpSession;
 
-// Sessions alive now, so shutdown can close the idle ones.
+// Sessions alive now, so shutdown can close the idle ones. A session removes
+// itself from its destructor, so nothing here may hold a session's last
+// reference while the mutex is held: that reference's release would run the
+// destructor, whose Remove would wait on the mutex this thread holds (it did:
+// accept stopped for good). Remove therefore erases by address without
+// touching the weak pointers, and ShutdownAll lets its references go after
+// unlocking.
 class SessionRegistry {
  public:
   void Add(const std::shared_ptr<HttpSession>& session);
-  void Remove(HttpSession* session);
+  void Remove(const HttpSession* session);
   // Asks every session to close once it is idle.
   void ShutdownAll();
   size_t size() const;
 
  private:
   mutable Mutex mutex_;
-  std::set<std::weak_ptr<HttpSession>, std::owner_less<std::weak_ptr<HttpSession>>> sessions_ RC_GUARDED_BY(mutex_);
+  std::unordered_map<const HttpSession*, std::weak_ptr<HttpSession>> sessions_ RC_GUARDED_BY(mutex_);
 };
 
 struct SessionConfig {
