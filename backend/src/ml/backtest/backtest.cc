@@ -506,6 +506,8 @@ std::string BacktestSummaryText(const BacktestResult& r) {
   line("overall", s.model, s.naive);
   out += "old bands     ";
   bands(s.model_unscaled_bands);
+  out += "reference     ";
+  bands(s.model_reference_bands);
   out += "naive bands   ";
   bands(s.naive);
   for (const auto& [reg, m] : s.model_by_regime) {
