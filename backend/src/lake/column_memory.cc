@@ -2,6 +2,7 @@
 // and cached after they are freed; the rest comes from operator new.
 #include "lake/column_memory.h"
 
+#include <sanitizer/asan_interface.h>
 #include <sys/mman.h>
 
 #include <chrono>
@@ -55,6 +56,7 @@ class LargeBlockCache {
         kept_bytes_ -= block.size;
         live_.emplace(block.address, block.size);
         ++reused_;
+        ASAN_UNPOISON_MEMORY_REGION(block.address, block.size);
         return block.address;
       }
     }
@@ -84,6 +86,9 @@ class LargeBlockCache {
       munmap(block, size);
       return;
     }
+    // Under AddressSanitizer a use after free of a kept block is still reported
+    // (the macros do nothing in other builds).
+    ASAN_POISON_MEMORY_REGION(block, size);
 #ifdef MADV_FREE
     // The kernel may reclaim these pages under memory pressure (a later write
     // then faults in zeroed ones); until then reuse costs no fault at all.
@@ -101,7 +106,7 @@ class LargeBlockCache {
       }
       DropExpired();
     }
-    for (const Kept& old : evicted) munmap(old.address, old.size);
+    for (const Kept& old : evicted) Unmap(old);
   }
 
   void Release() noexcept {
@@ -111,7 +116,7 @@ class LargeBlockCache {
       all.swap(kept_);
       kept_bytes_ = 0;
     }
-    for (const Kept& old : all) munmap(old.address, old.size);
+    for (const Kept& old : all) Unmap(old);
   }
 
   ColumnMemoryStats Stats() {
@@ -126,11 +131,18 @@ class LargeBlockCache {
     std::chrono::steady_clock::time_point freed_at;
   };
 
+  // The shadow of an unmapped kept block is cleared, so that memory mapped
+  // there later by anyone is not reported as poisoned.
+  static void Unmap(const Kept& block) noexcept {
+    ASAN_UNPOISON_MEMORY_REGION(block.address, block.size);
+    munmap(block.address, block.size);
+  }
+
   // Unmaps blocks kept longer than kColumnCacheAgeSeconds (oldest are first).
   void DropExpired() RC_REQUIRES(mutex_) {
     const auto cutoff = std::chrono::steady_clock::now() - std::chrono::seconds(kColumnCacheAgeSeconds);
     while (!kept_.empty() && kept_.front().freed_at < cutoff) {
-      munmap(kept_.front().address, kept_.front().size);
+      Unmap(kept_.front());
       kept_bytes_ -= kept_.front().size;
       kept_.pop_front();
     }

@@ -11,9 +11,11 @@
 // (docs/benchmarks.md §Parquet). Here
 //   - blocks of at least kLargeColumnBlock bytes are mapped 2 MiB aligned on
 //     transparent huge pages and, when freed, kept for the next column of
-//     about the same size (bounded: kColumnCacheLimit bytes, kColumnCacheAge;
-//     kept blocks are MADV_FREE'd so the kernel can still take them back
-//     under memory pressure); smaller blocks come from operator new;
+//     about the same size (at most kColumnCacheLimit bytes; blocks kept
+//     longer than kColumnCacheAgeSeconds are unmapped at the next large
+//     allocation or free; kept blocks are MADV_FREE'd so the kernel can
+//     still take them back under memory pressure); smaller blocks come from
+//     operator new;
 //   - `resize_for_overwrite(n)` grows a vector without initialising the new
 //     trivially-constructible values, for writers that overwrite them all.
 //     Every other operation keeps std::vector's semantics (`resize(n)` and
