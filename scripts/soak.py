@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Soak: a replay market at high speed for --seconds with websocket clients connecting and leaving and
-predictions served over HTTP, while RSS, open file descriptors, threads and trigger latency are sampled
-from /proc every --every seconds. Fails (exit 1) when any of them grows: the mean of the last third of
+predictions served over HTTP, while RSS, open file descriptors, threads, trigger latency and the lake's
+size on disk are sampled every --every seconds. Fails (exit 1) when any of them grows: the mean of the last third of
 the samples against the first third after warm-up, with the allowances printed in the result.
 
 Loopback only, bounded in time; the server is stopped at the end. `make test` runs a 3-minute version
@@ -29,6 +29,19 @@ from loopback import serve
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "backend" / "data" / "sample" / "TCS.csv"
+
+
+def lake_mb(data_dir):
+    """What the lake holds on disk (every table's data files and log): bounded by the session-time vacuum
+    (LAKE_RETENTION_MINUTES), it grew by ~16 MB a minute at speed 300 without it."""
+    total = 0
+    for root, _dirs, files in os.walk(data_dir):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except FileNotFoundError:  # vacuumed while we walked
+                pass
+    return round(total / 1e6, 1)
 
 
 def proc_stats(pid):
@@ -123,6 +136,28 @@ def drift_check_ms(base):
     return next((j.get("last_duration_ms") for j in jobs if j.get("kind") == "drift_check"), None)
 
 
+def check_lake(data_dir):
+    """After the session (vacuumed and log-cleaned all along): every table still reads with delta-rs, and every
+    bar is in raw, bronze and silver exactly once. Returns the problems found (empty when none)."""
+    from deltalake import DeltaTable  # tests/requirements.txt
+    problems, rows = [], {}
+    for layer, table in (("raw", "bars"), ("bronze", "bars"), ("silver", "features"), ("gold", "predictions")):
+        try:
+            got = DeltaTable(os.path.join(data_dir, layer, table)).to_pyarrow_table()
+        except Exception as e:  # noqa: BLE001 - reported in the result
+            problems.append(f"{layer}: {e!r}"[:300])
+            continue
+        rows[layer] = got.num_rows
+        if layer != "gold":
+            keys = list(zip(got.column("symbol").to_pylist(), got.column("timeframe").to_pylist(),
+                            got.column("ts").to_pylist()))
+            if len(keys) != len(set(keys)):
+                problems.append(f"{layer}: {len(keys) - len(set(keys))} duplicate bar(s)")
+    if rows.get("raw") != rows.get("bronze"):  # silver starts after the features' warm-up bars
+        problems.append(f"raw and bronze row counts differ: {rows}")
+    return {"rows": rows, "problems": problems}
+
+
 def judge(samples, warmup_fraction=0.2):
     body = samples[int(len(samples) * warmup_fraction):]
     third = max(1, len(body) // 3)
@@ -134,7 +169,7 @@ def judge(samples, warmup_fraction=0.2):
 
     verdict = {}
     allowances = {"rss_mb": lambda a: a * 1.15 + 16, "fds": lambda a: a + 16, "threads": lambda a: a + 4,
-                  "p99_ms": lambda a: a * 3 + 5}
+                  "p99_ms": lambda a: a * 3 + 5, "lake_mb": lambda a: a * 2 + 32}
     for key, allowed in allowances.items():
         before, after = mean(first, key), mean(last, key)
         verdict[key] = {"first": round(before, 2), "last": round(after, 2), "allowed": round(allowed(before), 2),
@@ -149,14 +184,18 @@ def main():
     ap.add_argument("--every", type=float, default=5.0)
     ap.add_argument("--clients", type=int, default=8, help="concurrent websocket clients, each coming and going")
     ap.add_argument("--speed", type=int, default=1200, help="REPLAY_SPEED")
+    ap.add_argument("--retention-minutes", type=int, default=1,
+                    help="LAKE_RETENTION_MINUTES: the time travel the session-time vacuum keeps")
     ap.add_argument("--csv", help="write the samples here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(LOG_LEVEL="warn", SCHEDULER_ENABLED="true",
                    PRIMARY_DATA_PROVIDER="replay", FALLBACK_DATA_PROVIDERS="", REPLAY_SOURCE=str(SAMPLE),
                    REPLAY_SPEED=str(args.speed), REPLAY_START="2021-06-07T04:00:00Z", WATCHLIST="TCS.NS:5m",
-                   HORIZONS_MINUTES="60", DEMO="off", DRIFT_CHECK_INTERVAL_SECONDS="600")
-        with serve(args.binary, os.path.join(tmp, "data"), env) as server:
+                   HORIZONS_MINUTES="60", DEMO="off", DRIFT_CHECK_INTERVAL_SECONDS="600",
+                   LAKE_MAINTENANCE_INTERVAL_SECONDS="30", LAKE_RETENTION_MINUTES=str(args.retention_minutes))
+        data_dir = os.path.join(tmp, "data")
+        with serve(args.binary, data_dir, env) as server:
             wait_for_first_bars(server.base)
             load = Load(server.base, server.ws_url, seed=7)
             threads = [threading.Thread(target=load.triggers, daemon=True)]
@@ -171,12 +210,13 @@ def main():
                 lat = sorted(load.take_latencies())
                 row = {"t": round(time.time() - started, 1), **proc_stats(server.pid),
                        "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else None, "requests": len(lat),
-                       "drift_ms": drift_check_ms(server.base)}
+                       "drift_ms": drift_check_ms(server.base), "lake_mb": lake_mb(data_dir)}
                 samples.append(row)
             load.stop.set()
             for t in threads:
                 t.join(timeout=15)
         returncode = server.proc.returncode
+        lake_check = check_lake(data_dir)
     if args.csv:
         with open(args.csv, "w") as out:
             out.write(",".join(samples[0]) + "\n")
@@ -187,8 +227,8 @@ def main():
     result = {"seconds": args.seconds, "samples": len(samples), "requests": sum(r["requests"] for r in samples),
               "drift_check_ms": {"first": drift[:3], "last": drift[-3:], "max": max(drift, default=None)},
               "ws_sessions": load.ws_sessions, "errors": load.errors, "error_samples": load.error_samples,
-              "verdict": verdict,
-              "ok": all(v["ok"] for v in verdict.values()) and returncode == 0}
+              "verdict": verdict, "lake": lake_check,
+              "ok": all(v["ok"] for v in verdict.values()) and returncode == 0 and not lake_check["problems"]}
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 

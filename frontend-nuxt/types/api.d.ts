@@ -2107,7 +2107,7 @@ export interface operations {
                         jobs: {
                             failures?: number;
                             /** @enum {string} */
-                            kind?: "bars" | "retrain" | "drift_check";
+                            kind?: "bars" | "retrain" | "drift_check" | "lake_maintenance";
                             last_duration_ms?: number;
                             last_outcome?: string;
                             last_run?: string | null;

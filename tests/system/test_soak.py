@@ -1,7 +1,9 @@
 """The 3-minute soak of `make test` (scripts/soak.py; docs/benchmarks.md records a 30-minute run): a replay
 market at high speed with websocket clients coming and going and predictions served over HTTP; RSS, open
-file descriptors, threads and trigger latency must stay flat, and the server must stop cleanly (a client
-leaving while a message was being published once deadlocked the hub: this found it)."""
+file descriptors, threads, trigger latency and the lake's size on disk (vacuumed by the server every 30 s,
+keeping 1 minute of time travel) must stay flat, every table must still read with delta-rs with each bar
+once, and the server must stop cleanly (a client leaving while a message was being published once
+deadlocked the hub: this found it)."""
 from __future__ import annotations
 
 import json

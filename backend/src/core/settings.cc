@@ -322,6 +322,12 @@ const std::vector<SettingDef>& Definitions() {
                    return Ok();
                  },
                  [](const Settings& s) { return FormatDouble(s.drift_mape_threshold); }});
+    d.push_back(IntSetting("lake_maintenance_interval_seconds", "LAKE_MAINTENANCE_INTERVAL_SECONDS",
+                           "Seconds (wall clock) between the server's lake vacuum and log cleanup; 0 turns it off",
+                           &Settings::lake_maintenance_interval_seconds, 0, 86400));
+    d.push_back(IntSetting("lake_retention_minutes", "LAKE_RETENTION_MINUTES",
+                           "Time-travel window the lake vacuum keeps: replaced files and log entries older go",
+                           &Settings::lake_retention_minutes, 1, 5256000));
     d.push_back(IntSetting("drift_retrain_checks", "DRIFT_RETRAIN_CHECKS",
                            "Drift checks in a row above DRIFT_MAPE_THRESHOLD before the server retrains",
                            &Settings::drift_retrain_checks, 1, 1000));

@@ -75,6 +75,8 @@ struct Settings {
   int drift_retrain_cooldown_hours = 6;       // DRIFT_RETRAIN_COOLDOWN_HOURS, market hours between drift retrainings
   int scheduler_settle_seconds = 5;           // SCHEDULER_SETTLE_SECONDS, after a bar close before fetching it
   int backfill_days = 30;                     // BACKFILL_DAYS, first fetch into an empty lake
+  int lake_maintenance_interval_seconds = 600;  // LAKE_MAINTENANCE_INTERVAL_SECONDS, vacuum + log cleanup period (0: never)
+  int lake_retention_minutes = 7 * 24 * 60;   // LAKE_RETENTION_MINUTES, time-travel window kept by the vacuum (Delta: 7 days)
   int training_workers = 2;                   // TRAINING_WORKERS, 1..16: series trained at once (serving/training_pool.h)
   int training_nice = 10;                     // TRAINING_NICE, 0..19: nice value of the training threads
   std::string training_sched = "batch";       // TRAINING_SCHED, batch or idle: scheduling class of the training threads

@@ -7,10 +7,13 @@
 
 #include "core/calendar.h"
 #include "data/failover/provider_chain.h"
+#include "lake/maintenance.h"
 #include "ml/registry/registry.h"
 #include "ml/silver_source.h"
+#include "serving/periodic_task.h"
 #include "serving/quality.h"
 #include "serving/runtime.h"
+#include "serving/storage_health.h"
 
 namespace rc::scheduler {
 
@@ -45,6 +48,8 @@ Result<SchedulerOptions> SchedulerOptions::FromSettings(const Settings& settings
   options.drift_retrain_cooldown_hours = settings.drift_retrain_cooldown_hours;
   options.settle_seconds = settings.scheduler_settle_seconds;
   options.backfill_days = settings.backfill_days;
+  options.maintenance_interval_seconds = settings.lake_maintenance_interval_seconds;
+  options.retention_minutes = settings.lake_retention_minutes;
   return options;
 }
 
@@ -89,6 +94,7 @@ Scheduler::Scheduler(SchedulerOptions options, std::shared_ptr<const MarketClock
   drift->next = now + static_cast<int64_t>(options_.drift_check_interval_seconds) * kMicrosPerSecond;
   jobs_.push_back(std::move(drift));
   for (auto& job : jobs_) job->status.next_run = job->next;
+  maintenance_status_ = {"lake-maintenance", "lake_maintenance", ""};
 }
 
 Scheduler::~Scheduler() { Stop(); }
@@ -105,11 +111,50 @@ void Scheduler::Start() {
   for (int lane = 0; lane < kLanes; ++lane) {
     threads_.emplace_back([this, lane](std::stop_token stop) { Loop(stop, lane); });
   }
+  if (options_.maintenance_interval_seconds > 0 && !maintenance_) {
+    spdlog::info("lake maintenance every {} s, keeping {} min of time travel", options_.maintenance_interval_seconds,
+                 options_.retention_minutes);
+    maintenance_ = std::make_unique<serving::PeriodicTask>(
+        std::chrono::seconds(options_.maintenance_interval_seconds), [this] { RunLakeMaintenance(); });
+  }
 }
 
 void Scheduler::Stop() {
+  maintenance_.reset();  // wakes and joins its thread (a running vacuum finishes first)
   for (auto& thread : threads_) thread.request_stop();
   threads_.clear();  // joins
+}
+
+void Scheduler::RunLakeMaintenance() {
+  const auto started = std::chrono::steady_clock::now();
+  lake::MaintenanceOptions options;
+  options.retention_ms = options_.retention_minutes * 60 * 1000;
+  auto done = lake::MaintainLake(options_.data_dir, options);
+  runtime_.storage().Record("lake_maintenance", done ? Ok() : Status(tl::unexpected(done.error())));
+  std::string outcome;
+  if (!done) {
+    outcome = "error: " + done.error().ToString();
+    spdlog::error("lake maintenance failed (retried in {} s): {}", options_.maintenance_interval_seconds,
+                  done.error().ToString());
+  } else {
+    int64_t files = 0, bytes = 0, log_entries = 0;
+    for (const auto& table : *done) {
+      files += table.files_deleted;
+      bytes += table.bytes_deleted;
+      log_entries += table.log_entries_deleted;
+    }
+    outcome = fmt::format("{} file(s) ({:.1f} MB) and {} log entries older than {} min deleted", files,
+                          static_cast<double>(bytes) / 1e6, log_entries, options_.retention_minutes);
+    if (files + log_entries > 0) spdlog::info("lake maintenance: {}", outcome);
+  }
+  const double duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  MutexLock lock(mutex_);
+  maintenance_status_.last_run = clock_->Now();
+  maintenance_status_.last_outcome = outcome;
+  maintenance_status_.last_duration_ms = duration_ms;
+  ++maintenance_status_.runs;
+  if (!done) ++maintenance_status_.failures;
 }
 
 void Scheduler::Loop(std::stop_token stop, int lane) {
@@ -343,6 +388,7 @@ std::vector<JobStatus> Scheduler::Jobs() const {
   MutexLock lock(mutex_);
   std::vector<JobStatus> out;
   for (const auto& job : jobs_) out.push_back(job->status);
+  if (options_.maintenance_interval_seconds > 0) out.push_back(maintenance_status_);
   return out;
 }
 

@@ -15,7 +15,12 @@
 //    ingestion_lag_seconds; a series whose MAPE stays above
 //    DRIFT_MAPE_THRESHOLD for DRIFT_RETRAIN_CHECKS checks in a row is retrained
 //    (the same job as POST /api/prediction/train), then not again for
-//    DRIFT_RETRAIN_COOLDOWN_HOURS.
+//    DRIFT_RETRAIN_COOLDOWN_HOURS;
+//  - lake-maintenance: every LAKE_MAINTENANCE_INTERVAL_SECONDS of WALL time
+//    (its own thread: it is upkeep, not market work), a vacuum and log
+//    cleanup of every lake table keeping LAKE_RETENTION_MINUTES of time
+//    travel (lake/maintenance.h), so that the files each bar close and gold
+//    commit replace do not pile up on disk during a session.
 // Market time is the wall clock live and replay time with the replay
 // provider (core/market_clock.h). Bars and retraining share one thread (a
 // series' cycles never overlap); the drift check has its own, so a provider
@@ -46,6 +51,7 @@ namespace rc::data {
 class ProviderChain;
 }
 namespace rc::serving {
+class PeriodicTask;
 class Runtime;
 }
 
@@ -64,6 +70,8 @@ struct SchedulerOptions {
   int retry_seconds = 30;                // between fetches while closed bars are missing
   int backfill_days = 30;                // first fetch on an empty lake
   size_t min_train_rows = 600;           // silver bars a series needs before its first training
+  int maintenance_interval_seconds = 600;  // wall clock; 0: no lake maintenance
+  int64_t retention_minutes = 7 * 24 * 60;  // time travel the lake maintenance keeps
 
   // From settings (WATCHLIST is validated there). Errors: kInvalidArgument naming WATCHLIST.
   static Result<SchedulerOptions> FromSettings(const Settings& settings);
@@ -71,8 +79,8 @@ struct SchedulerOptions {
 
 // One scheduled job as GET /api/scheduler/jobs shows it. Times are market time.
 struct JobStatus {
-  std::string name;    // "bars:TCS.NS:5m", "retrain:TCS.NS:5m", "drift-check"
-  std::string kind;    // "bars", "retrain", "drift_check"
+  std::string name;    // "bars:TCS.NS:5m", "retrain:TCS.NS:5m", "drift-check", "lake-maintenance"
+  std::string kind;    // "bars", "retrain", "drift_check", "lake_maintenance"
   std::string series;  // "TCS.NS:5m", or "" for drift-check
   std::optional<int64_t> last_run, next_run;
   std::string last_outcome;  // what the last run did, or "error: ..."
@@ -124,6 +132,8 @@ class Scheduler {
                           int64_t* next);
   std::string RunRetrain(const Job& job, int64_t now, int64_t* next);
   std::string RunDriftCheck(const Job& job, int64_t now, int64_t* next);
+  // One lake vacuum + log cleanup (the maintenance thread); updates maintenance_status_.
+  void RunLakeMaintenance();
   // The first quiet moment at or after `t` (after the session close when `t` is in a session).
   int64_t QuietTimeAfter(const WatchedSeries& series, int64_t t) const;
 
@@ -146,7 +156,10 @@ class Scheduler {
   std::map<std::string, int> drift_streak_ RC_GUARDED_BY(mutex_);               // series -> consecutive drifting checks
   std::map<std::string, int64_t> drift_retrained_at_ RC_GUARDED_BY(mutex_);     // series -> market time
 
+  JobStatus maintenance_status_ RC_GUARDED_BY(mutex_);  // "lake-maintenance" in Jobs()
+
   std::vector<std::jthread> threads_;  // one per lane
+  std::unique_ptr<serving::PeriodicTask> maintenance_;  // the lake-maintenance thread (when enabled)
 };
 
 }  // namespace rc::scheduler

@@ -22,7 +22,7 @@ void AddSchedulerRoutes(App& app, const scheduler::Scheduler* scheduler) {
                 R"({"type":"object","required":["clock","now","jobs"],"properties":{
                     "clock":{"type":"string","enum":["wall","replay"]},"now":{"type":"string","format":"date-time"},
                     "jobs":{"type":"array","items":{"type":"object","properties":{
-                      "name":{"type":"string"},"kind":{"type":"string","enum":["bars","retrain","drift_check"]},
+                      "name":{"type":"string"},"kind":{"type":"string","enum":["bars","retrain","drift_check","lake_maintenance"]},
                       "series":{"type":["string","null"]},"last_run":{"type":["string","null"]},
                       "next_run":{"type":["string","null"]},"last_outcome":{"type":"string"},
                       "last_duration_ms":{"type":"number"},"runs":{"type":"integer"},"failures":{"type":"integer"}}}}}})"},

@@ -11,10 +11,12 @@
 //     it can, and measures the `window` most recent matured predictions, kept
 //     in a bounded window per series (not the whole history);
 //   - realized closes are written back to gold (realized_close) by PersistIfDue,
-//     at most every `persist_every`, and by Persist on shutdown: that rewrite is
-//     of the whole partition (the lake replaces partitions, not files), so it is
-//     kept off the check's cadence. A crash loses nothing: a restarted server
-//     realizes the unwritten rows again from silver.
+//     at most every `persist_every`, and by Persist on shutdown: a Delta UPDATE of
+//     only the files whose target_ts stats overlap the realized targets
+//     (lake::delta::Table::UpdateFiles), so its cost stays that of the recent
+//     files however long the session; a whole-partition rewrite here was most
+//     of the server's heap peak in the soak. A crash loses nothing: a restarted
+//     server realizes the unwritten rows again from silver.
 //
 // The first check seeds the state from gold (one full read per process); rows
 // logged before it are in that read, so OnLogged ignores them until then.

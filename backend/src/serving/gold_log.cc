@@ -141,6 +141,7 @@ Status GoldLog::CommitQueued() {
       commits_since_compaction_ = 0;
       lake::delta::CompactOptions compact;
       compact.min_files = options_.compact_min_files;
+      compact.small_file_bytes = options_.compact_small_file_bytes;
       // Compaction failing is not a lost prediction: log it and go on.
       auto compacted = gold.table().Compact(compact);
       if (health_ != nullptr) health_->Record("gold_compaction", compacted ? Ok() : Status(tl::unexpected(compacted.error())));

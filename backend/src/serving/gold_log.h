@@ -19,7 +19,12 @@
 // commit leaves nothing visible (the Delta commit is atomic), so the retry
 // adds each row exactly once.
 // Small files are compacted on their own: after every `compact_every` commits,
-// partitions holding at least `compact_min_files` small files are rewritten.
+// partitions holding at least `compact_min_files` files smaller than
+// `compact_small_file_bytes` are rewritten into one. Files at that size are
+// settled and never read again by a compaction, so its cost stays bounded by
+// the threshold however long the session runs (with Delta's 32 MiB default the
+// whole partition was re-read and rewritten every ~8 s: the soak's RSS grew
+// with the predictions logged, docs/benchmarks.md "### Soak").
 //
 //   rc::serving::GoldLog gold(settings.data_dir);
 //   gold.Append(outcome);                       // from any thread; returns at once
@@ -48,6 +53,7 @@ struct GoldLogOptions {
   size_t max_pending = 200'000;                       // queued rows kept while commits fail
   int compact_every = 16;                             // commits between compaction checks (0: never)
   int compact_min_files = 32;                         // small files in a partition that trigger compaction
+  int64_t compact_small_file_bytes = 1 << 20;         // files this large are settled (never compacted again)
   // Called with the rows of each successful commit, on the committing thread
   // with the write lock held (no other commit, no Exclusive meanwhile): the
   // incremental drift check learns of new predictions here (serving/drift_tracker.h).

@@ -9,8 +9,8 @@
 // rows queued, the bar cycle re-runs what did not land).
 //
 // Write paths: "raw" (the bar cycle's raw commit), "pipeline" (bronze and
-// silver), "gold_log" (group commits), "gold_compaction", "training", "backtest" (saving a backtest summary)
-// (experiment registry).
+// silver), "gold_log" (group commits), "gold_compaction", "training" (experiment registry), "backtest" (saving a backtest summary),
+// "lake_maintenance" (the scheduler's vacuum and log cleanup, lake/maintenance.h).
 //
 //   StorageHealth health;
 //   if (!committed) health.RecordFailure("gold_log", committed.error());

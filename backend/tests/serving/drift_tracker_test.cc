@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "core/calendar.h"
 #include "lake/layers/layers.h"
@@ -220,6 +222,74 @@ TEST_F(DriftSession, ALongSessionKeepsTheCheckBoundedAndGoldGetsTheRealizedClose
   auto before = Check(&fed);
   ExpectSameMeasure(resumed->front(), before->front());
   EXPECT_TRUE(fed_again.empty());  // what was written is not fed again
+}
+
+// numRemovedFiles of the newest UPDATE commit of gold (the realized-close write).
+int64_t FilesRewrittenByLastUpdate(const std::string& data_dir) {
+  auto gold = lake::layers::LayerTable::OpenGold(data_dir);
+  EXPECT_THAT(gold, IsOk());
+  auto history = gold->table().History();
+  EXPECT_THAT(history, IsOk());
+  for (auto it = history->rbegin(); it != history->rend(); ++it) {
+    if (it->operation != "UPDATE") continue;
+    const auto info = boost::json::parse(it->commit_info_json).as_object();
+    return std::stoll(std::string(info.at("operationMetrics").at("numRemovedFiles").as_string()));
+  }
+  return -1;
+}
+
+TEST_F(DriftSession, PersistRewritesOnlyTheRecentFilesNotThePartition) {
+  // One gold file per round (no compaction): the partition grows all session.
+  gold_.reset();
+  GoldLogOptions gold;
+  gold.max_delay = std::chrono::hours(1);
+  gold.compact_every = 0;
+  gold.on_committed = [this](const lake::ColumnBatch& rows) { tracker_.OnLogged(rows); };
+  gold_ = std::make_unique<GoldLog>(data_, gold);
+  std::vector<Realized> fed;
+  std::vector<int64_t> rewritten;
+  for (int round = 0; round < 120; ++round) {
+    Round(4, 3);
+    ASSERT_THAT(Check(&fed), IsOk());
+    if (round % 10 == 9) {
+      auto persisted = gold_->Exclusive([&] { return tracker_.Persist(data_); });
+      ASSERT_THAT(persisted, IsOk());
+      EXPECT_GT(*persisted, 0);
+      rewritten.push_back(FilesRewrittenByLastUpdate(data_));
+    }
+  }
+  // Each write touches the files of the predictions realized since the last
+  // one (ten rounds, plus the horizon's), the same late in the session as early.
+  auto live = lake::layers::LayerTable::OpenGold(data_)->table().Latest();
+  ASSERT_THAT(live, IsOk());
+  EXPECT_GE((*live)->files.size(), 120u);
+  ASSERT_EQ(rewritten.size(), 12u);
+  for (int64_t files : rewritten) {
+    EXPECT_GE(files, 5);
+    EXPECT_LE(files, 10 + kHorizonBars / 3 + 2);
+  }
+  // ... and gold holds exactly the realized closes the full recompute fills.
+  std::vector<Realized> ignored;
+  FullRecompute(data_, (dir_ / "full").string(), &ignored);
+  auto read_realized = [](const std::string& dir) {
+    lake::delta::Table::ClearSnapshotCache();
+    auto rows = lake::layers::LayerTable::OpenGold(dir)->Read(kTcs, Timeframe::k5m);
+    EXPECT_THAT(rows, IsOk());
+    std::vector<std::tuple<int64_t, double, std::optional<double>>> out;  // (ts, expected, realized), sorted
+    const size_t col = static_cast<size_t>(rows->schema().FieldIndex("realized_close"));
+    const size_t ts = static_cast<size_t>(rows->schema().FieldIndex("ts"));
+    const size_t expected = static_cast<size_t>(rows->schema().FieldIndex("expected_close"));
+    for (size_t row = 0; row < rows->num_rows(); ++row) {
+      out.emplace_back(rows->Int64s(ts)[row], rows->Doubles(expected)[row],
+                       rows->column(col).IsNull(row) ? std::nullopt : std::optional(rows->Doubles(col)[row]));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  ASSERT_THAT(gold_->Exclusive([&] { return tracker_.Persist(data_); }), IsOk());
+  const auto ours = read_realized(data_), full = read_realized((dir_ / "full").string());
+  EXPECT_EQ(ours.size(), 480u);
+  EXPECT_EQ(ours, full);
 }
 
 TEST_F(DriftSession, APredictionWhoseTargetBarIsMissingIsDroppedLikeTheFullCheckNeverMaturesIt) {

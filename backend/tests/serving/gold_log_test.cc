@@ -143,6 +143,50 @@ TEST(GoldLogTest, SmallFilesAreCompactedOnTheirOwn) {
   EXPECT_EQ(GoldRowCount(dir.str(), "TCS.NS"), 8u);
 }
 
+TEST(GoldLogTest, CompactionNeverRereadsSettledFiles) {
+  TempDir dir;
+  // The size of a one-row file: a file some 50 rows larger is settled.
+  int64_t one_row_bytes = 0;
+  {
+    TempDir probe;
+    GoldLog gold(probe.str());
+    gold.Append(Outcome("TCS.NS", kBase, 100.0));
+    ASSERT_THAT(gold.Close(), IsOk());
+    auto snapshot = lake::layers::LayerTable::OpenGold(probe.str())->table().Latest();
+    ASSERT_TRUE(snapshot.has_value());
+    ASSERT_EQ((*snapshot)->files.size(), 1u);
+    one_row_bytes = (*snapshot)->files.begin()->second.add.size;
+  }
+  GoldLogOptions options;
+  options.max_delay = std::chrono::seconds(30);
+  options.compact_every = 1;
+  options.compact_min_files = 2;
+  options.compact_small_file_bytes = one_row_bytes + 500;
+  GoldLog gold(dir.str(), options);
+  for (int commit = 0; commit < 150; ++commit) {
+    gold.Append(Outcome("TCS.NS", kBase + commit * 300'000'000LL, 100.0 + commit));
+    ASSERT_THAT(gold.Flush(), IsOk());
+  }
+  auto table = lake::layers::LayerTable::OpenGold(dir.str());
+  ASSERT_TRUE(table.has_value());
+  auto snapshot = table->table().Latest();
+  ASSERT_TRUE(snapshot.has_value());
+  // Compaction ran all along and settled files stayed: several files, each
+  // settled one never rewritten (no compaction removed a file at the threshold).
+  int64_t settled = 0;
+  for (const auto& [rel, file] : (*snapshot)->files) settled += file.add.size >= options.compact_small_file_bytes;
+  EXPECT_GE(settled, 2);
+  EXPECT_LE((*snapshot)->files.size(), static_cast<size_t>(settled) + 1);
+  int64_t compacted_away = 0;
+  for (const auto& [rel, tombstone] : (*snapshot)->tombstones) {
+    if (tombstone.remove.data_change) continue;
+    ++compacted_away;
+    EXPECT_LT(tombstone.remove.size.value_or(0), options.compact_small_file_bytes) << rel;
+  }
+  EXPECT_GE(compacted_away, 140);
+  EXPECT_EQ(GoldRowCount(dir.str(), "TCS.NS"), 150u);
+}
+
 // A disk that fails only compaction's commit (its actions are the ones with
 // "dataChange":false): the disk-full error a compaction would meet, while
 // the group commits themselves go through.

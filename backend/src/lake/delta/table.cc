@@ -135,6 +135,18 @@ bool SamePartition(const PartitionValueMap& a, const PartitionValueMap& b, const
   return true;
 }
 
+// The remove action of live file `f` at `now_ms` (extended metadata, as the protocol recommends).
+RemoveFile RemovalOf(const LiveFile& f, int64_t now_ms, bool data_change) {
+  RemoveFile rm;
+  rm.path = f.add.path;
+  rm.deletion_timestamp = now_ms;
+  rm.data_change = data_change;
+  rm.extended_file_metadata = true;
+  rm.partition_values = f.add.partition_values;
+  rm.size = f.add.size;
+  return rm;
+}
+
 std::string DescribePartition(const PartitionValueMap& values, const std::vector<std::string>& columns) {
   paths::PartitionValues ordered;
   for (const auto& c : columns) ordered.emplace_back(c, PartitionValueOf(values, c));
@@ -296,6 +308,24 @@ struct Table::ConflictRules {
   std::set<std::string> removed;                     // rel paths this commit removes
   std::optional<std::vector<PartitionValueMap>> replaced;  // partitions this commit overwrites
 };
+
+int64_t Table::ForgetCachedTombstones(int64_t deleted_before_ms) const {
+  if (!options_.snapshot_cache) return 0;
+  std::lock_guard lock(Cache().mu);
+  auto it = Cache().latest.find(std::make_pair(options_.fs, dir_));
+  if (it == Cache().latest.end()) return 0;
+  auto expired = [deleted_before_ms](const Tombstone& t) {
+    return t.remove.deletion_timestamp && *t.remove.deletion_timestamp < deleted_before_ms;
+  };
+  int64_t forgotten = 0;
+  for (const auto& [rel, tombstone] : it->second->tombstones) forgotten += expired(tombstone);
+  if (forgotten == 0) return 0;
+  // Snapshots are shared and immutable: readers keep the one they hold.
+  auto lighter = std::make_shared<Snapshot>(*it->second);
+  std::erase_if(lighter->tombstones, [&](const auto& entry) { return expired(entry.second); });
+  it->second = std::move(lighter);
+  return forgotten;
+}
 
 void Table::ClearSnapshotCache() {
   std::lock_guard lock(Cache().mu);
@@ -1001,14 +1031,7 @@ Result<CommitResult> Table::CommitReplacement(const Snapshot& snap, const std::v
   const int64_t now = NowMs();
   for (const LiveFile* f : snap.FilesInOrder()) {
     if (replaced.count(key_of(f->add.partition_values)) == 0) continue;
-    RemoveFile rm;
-    rm.path = f->add.path;
-    rm.deletion_timestamp = now;
-    rm.data_change = true;
-    rm.extended_file_metadata = true;
-    rm.partition_values = f->add.partition_values;
-    rm.size = f->add.size;
-    actions.removes.push_back(std::move(rm));
+    actions.removes.push_back(RemovalOf(*f, now, true));
     rules.removed.insert(f->rel_path);
   }
   if (actions.adds.empty() && actions.removes.empty()) {
@@ -1279,14 +1302,7 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
     for (const LiveFile* f : files) {
       RC_ASSIGN_OR_RETURN(DataFileRead d, ReadDataFile(*snap, *f, data_names, std::nullopt));
       RC_RETURN_IF_ERROR(merged.Append(d.batch));
-      RemoveFile rm;
-      rm.path = f->add.path;
-      rm.deletion_timestamp = now;
-      rm.data_change = false;
-      rm.extended_file_metadata = true;
-      rm.partition_values = f->add.partition_values;
-      rm.size = f->add.size;
-      actions.removes.push_back(std::move(rm));
+      actions.removes.push_back(RemovalOf(*f, now, false));
       rules.removed.insert(f->rel_path);
     }
     RC_ASSIGN_OR_RETURN(auto adds, DataFile::Write(*this, *snap, files.front()->add.partition_values, merged, false));
@@ -1304,6 +1320,62 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
       std::nullopt, "OPTIMIZE"};
   RC_ASSIGN_OR_RETURN(CommitResult r, Commit(*snap, std::move(actions), rules));
   out.version = r.version;
+  return out;
+}
+
+Result<UpdateResult> Table::UpdateFiles(const Snapshot& base, const UpdateOptions& options,
+                                       const std::function<Result<bool>(ColumnBatch&)>& update) {
+  RC_RETURN_IF_ERROR(CheckWritable(base, true));
+  const auto& pcols = base.partition_columns();
+  RC_RETURN_IF_ERROR(ValidatePartitionMaps({options.partition}, pcols, dir_));
+  RC_RETURN_IF_ERROR(ValidateLineage(options.write.lineage));
+  const int time_idx = base.schema().FieldIndex(options.time_column);
+  if (time_idx < 0) return NotFound("time column '" + options.time_column + "' is not in table '" + dir_ + "'");
+  const ColumnType time_type = base.schema().fields[static_cast<size_t>(time_idx)].type;
+  if ((time_type != ColumnType::kTimestampMicros && time_type != ColumnType::kInt64) ||
+      base.IsPartitionColumn(options.time_column)) {
+    return InvalidArgument("time_column", "'" + options.time_column + "' must be a timestamp or long data column");
+  }
+  if (options.time_min > options.time_max) return InvalidArgument("time_range", "from is after to");
+  Schema data_schema = base.DataFileSchema();
+  std::vector<std::string> data_names;
+  for (const auto& f : data_schema.fields) data_names.push_back(f.name);
+  UpdateResult out;
+  CommitActions actions;
+  ConflictRules rules;
+  const int64_t now = NowMs();
+  int64_t rows_written = 0;
+  for (const LiveFile* f : base.FilesInOrder()) {
+    if (!SamePartition(f->add.partition_values, options.partition, pcols)) continue;
+    auto bounds = internal::ReadTimeBounds(f->add.stats, options.time_column, time_type);
+    if (bounds && (bounds->max < options.time_min || bounds->min > options.time_max)) continue;
+    ++out.files_read;
+    RC_ASSIGN_OR_RETURN(DataFileRead data, ReadDataFile(base, *f, data_names, std::nullopt));
+    RC_ASSIGN_OR_RETURN(bool changed, update(data.batch));
+    if (!changed) continue;
+    if (data.batch.num_rows() != data.rows || !(data.batch.schema() == data_schema)) {
+      return InvalidArgument("update", "must change rows in place (file '" + f->rel_path + "')");
+    }
+    RC_RETURN_IF_ERROR(data.batch.Validate());
+    RC_ASSIGN_OR_RETURN(auto adds, DataFile::Write(*this, base, f->add.partition_values, data.batch, true));
+    for (auto& a : adds) actions.adds.push_back(std::move(a));
+    actions.removes.push_back(RemovalOf(*f, now, true));
+    rules.removed.insert(f->rel_path);
+    rows_written += static_cast<int64_t>(data.rows);
+    ++out.files_rewritten;
+  }
+  if (actions.removes.empty()) return out;
+  actions.txns = TxnActions(options.write.txns, now);
+  actions.commit_info = CommitInfo{
+      CommitInfoJson("UPDATE", {{"predicate", json::serialize(json::array{options.time_column})}},
+                     {{"numRemovedFiles", std::to_string(actions.removes.size())},
+                      {"numAddedFiles", std::to_string(actions.adds.size())},
+                      {"numUpdatedRows", std::to_string(rows_written)}},
+                     false, options.write.lineage),
+      std::nullopt, "UPDATE"};
+  auto committed = Commit(base, std::move(actions), rules);
+  if (!committed) return tl::unexpected(committed.error());
+  out.version = committed->version;
   return out;
 }
 

@@ -133,6 +133,22 @@ struct CompactResult {
   int64_t partitions = 0;
 };
 
+// Which files Table::UpdateFiles reads: those of one partition whose stats
+// say `time_column` may hold a value in [time_min, time_max].
+struct UpdateOptions {
+  PartitionValueMap partition;  // a full map of the partition columns
+  std::string time_column;      // a timestamp or long data column
+  int64_t time_min = INT64_MIN;
+  int64_t time_max = INT64_MAX;
+  WriteOptions write;
+};
+
+struct UpdateResult {
+  std::optional<int64_t> version;  // the UPDATE commit, nullopt when no file changed
+  int64_t files_read = 0;          // files the stats could not rule out
+  int64_t files_rewritten = 0;
+};
+
 struct VacuumOptions {
   // Files unreferenced by the current version and older than this (by mtime
   // and, for removed files, by deletionTimestamp) are deleted. Default: 7 days.
@@ -240,6 +256,19 @@ class Table {
   // file being compacted was removed concurrently.
   Result<CompactResult> Compact(const CompactOptions& options = {});
 
+  // Delta's UPDATE, file by file: reads every live file of `base` selected by
+  // `options` (stats pruning; the whole file, data columns only), lets
+  // `update` change its rows in place (same schema, same row count; returns
+  // whether it changed anything) and commits, in one version, the changed
+  // files' removal and their rewritten content (dataChange=true). Files it
+  // did not change stay as they are: the cost is that of the selected files,
+  // not of the partition. Errors: kInvalidArgument (partition map, time
+  // column, a row count or schema changed by `update`), kNotFound (column),
+  // kConflict when a concurrent commit removed a rewritten file, errors of
+  // `update`, and as Append.
+  Result<UpdateResult> UpdateFiles(const Snapshot& base, const UpdateOptions& options,
+                                   const std::function<Result<bool>(ColumnBatch&)>& update);
+
   // Deletes data files no longer referenced (never files of the latest
   // version) and stale temporary commit files. Errors: kInvalidArgument
   // (negative retention), kIo.
@@ -256,6 +285,14 @@ class Table {
   // still can. Deletes oldest first, so a crash leaves a readable log.
   // Errors: kInvalidArgument (negative retention, bad table property), kIo.
   Result<LogCleanupResult> CleanupLog(const LogCleanupOptions& options = {});
+
+  // After a Vacuum with this retention: the cached latest snapshot of this
+  // table forgets the tombstones of files removed before `deleted_before_ms`
+  // (their files are gone, so neither vacuum nor a checkpoint needs them).
+  // Without it a server's cached snapshots keep one tombstone per replaced
+  // file for the whole session, and every commit copies them all. Returns
+  // how many were forgotten (0 when nothing is cached).
+  int64_t ForgetCachedTombstones(int64_t deleted_before_ms) const;
 
   // Drops every cached snapshot of every table (tests; after deleting tables).
   static void ClearSnapshotCache();
