@@ -67,27 +67,29 @@ Result<MarketSession> ParseSession(std::string_view name) {
   return DataCorrupt("unknown session '" + std::string(name.substr(0, 20)) + "'", "session");
 }
 
-Result<ColumnBatch> RawToBatch(const Schema& schema, const Symbol& symbol, Timeframe tf,
-                               const std::vector<RawRecord>& rows) {
+Result<ColumnBatch> RawToBatch(const Schema& schema, const Symbol& symbol, Timeframe tf, const std::vector<RawBar>& bars,
+                               const std::string& provider, TimestampUs fetched_at, const std::string& batch_id) {
+  const size_t rows = bars.size();
   ColumnBatch batch(schema);
-  ResizeAll(batch, rows.size());
-  RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows.size()));
+  ResizeAll(batch, rows);
+  RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows));
   RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
-  RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
-  RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
-  RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
-  for (size_t row = 0; row < rows.size(); ++row) {
-    const RawRecord& r = rows[row];
-    batch.Int64s(c.ts)[row] = r.bar.open_time;
-    PutOptional(batch, c.open, row, r.bar.open);
-    PutOptional(batch, c.high, row, r.bar.high);
-    PutOptional(batch, c.low, row, r.bar.low);
-    PutOptional(batch, c.close, row, r.bar.close);
-    PutOptional(batch, c.volume, row, r.bar.volume);
-    batch.Strings(provider)[row] = r.provider;
-    batch.Int64s(fetched_at)[row] = r.fetched_at;
-    batch.Strings(batch_id)[row] = r.batch_id;
+  RC_ASSIGN_OR_RETURN(size_t provider_col, Col(schema, "provider"));
+  RC_ASSIGN_OR_RETURN(size_t fetched_at_col, Col(schema, "fetched_at"));
+  RC_ASSIGN_OR_RETURN(size_t batch_id_col, Col(schema, "batch_id"));
+  auto& ts = batch.Int64s(c.ts);
+  for (size_t row = 0; row < rows; ++row) {
+    const RawBar& bar = bars[row];
+    ts[row] = bar.open_time;
+    PutOptional(batch, c.open, row, bar.open);
+    PutOptional(batch, c.high, row, bar.high);
+    PutOptional(batch, c.low, row, bar.low);
+    PutOptional(batch, c.close, row, bar.close);
+    PutOptional(batch, c.volume, row, bar.volume);
   }
+  std::fill_n(batch.Strings(provider_col).begin(), rows, provider);
+  std::fill_n(batch.Int64s(fetched_at_col).begin(), rows, fetched_at);
+  std::fill_n(batch.Strings(batch_id_col).begin(), rows, batch_id);
   RC_RETURN_IF_ERROR(batch.Validate());
   return batch;
 }

@@ -19,10 +19,12 @@
 
 namespace rc::data::pipeline {
 
-// Raw rows of one partition -> a batch with `schema`'s columns (symbol,
-// timeframe, ts, open, high, low, close, volume, provider, fetched_at, batch_id).
+// One fetch's bars of one partition -> a batch with `schema`'s columns
+// (symbol, timeframe, ts, open, high, low, close, volume, provider,
+// fetched_at, batch_id), every row with the fetch's provider, time and batch id.
 Result<lake::ColumnBatch> RawToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
-                                     const std::vector<RawRecord>& rows);
+                                     const std::vector<RawBar>& bars, const std::string& provider,
+                                     TimestampUs fetched_at, const std::string& batch_id);
 // Consumes `batch` (its strings move into the records). Reads only
 // kRawRecordColumns; the others may be absent (ReadOptions::columns).
 Result<std::vector<RawRecord>> RawFromBatch(lake::ColumnBatch batch);

@@ -242,12 +242,15 @@ Result<std::vector<RawCommit>> CommitRawBatch(const std::string& data_dir, const
     if (fetched.bars.empty()) continue;
     const TimestampUs fetched_at = fetched.fetched_at != 0 ? fetched.fetched_at : NowMicros();
     out[i].batch_id = NewBatchId(fetched.provider, fetched_at);
-    std::vector<RawRecord> rows;
-    rows.reserve(fetched.bars.size());
-    for (const RawBar& bar : fetched.bars) rows.push_back({bar, fetched.provider, fetched_at, out[i].batch_id});
-    RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), series[i].symbol, series[i].timeframe, rows));
-    RC_RETURN_IF_ERROR(all.Append(batch));
-    out[i].rows = static_cast<int64_t>(rows.size());
+    RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), series[i].symbol, series[i].timeframe,
+                                                            fetched.bars, fetched.provider, fetched_at,
+                                                            out[i].batch_id));
+    if (all.num_rows() == 0) {
+      all = std::move(batch);  // one series (import-csv, ingest): no copy
+    } else {
+      RC_RETURN_IF_ERROR(all.Append(batch));
+    }
+    out[i].rows = static_cast<int64_t>(fetched.bars.size());
     providers.insert(fetched.provider);
     if (!fetched.note.empty()) lineage.attributes["note"] = fetched.note;
   }
