@@ -64,7 +64,13 @@ size_t PlainSize(const V& value) {
 template <typename V>
 class FixedDictionary {
  public:
-  FixedDictionary() { Rehash(1024); }
+  // Room for the values the first rehash would hold (512: also the probe of a
+  // mostly distinct chunk), so a probe does not grow its vectors ten times.
+  FixedDictionary() {
+    keys_.reserve(512);
+    entries_.reserve(512);
+    Rehash(1024);
+  }
 
   // Index of `value`, or -1.
   int64_t Find(V value) const {
@@ -173,13 +179,38 @@ format::Statistics ComputeStatistics(const V* values, size_t count, int64_t null
     // bound; it is only counted. Starting from +-infinity gives the same
     // bounds as starting from the first non-NaN value (equal zeros are
     // normalised below either way).
-    min_value = std::numeric_limits<V>::infinity();
-    max_value = -std::numeric_limits<V>::infinity();
-    for (size_t idx = 0; idx < count; ++idx) {
+    // Four independent accumulators keep four compares in flight; which of
+    // two equal zeros wins may differ from a sequential scan, but a zero
+    // bound is normalised below.
+    constexpr size_t kLanes = 4;
+    V mins[kLanes];
+    V maxs[kLanes];
+    int64_t nans[kLanes] = {};
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      mins[lane] = std::numeric_limits<V>::infinity();
+      maxs[lane] = -std::numeric_limits<V>::infinity();
+    }
+    size_t idx = 0;
+    for (; idx + kLanes <= count; idx += kLanes) {
+      for (size_t lane = 0; lane < kLanes; ++lane) {
+        const V value = values[idx + lane];
+        nans[lane] += value != value ? 1 : 0;
+        mins[lane] = value < mins[lane] ? value : mins[lane];
+        maxs[lane] = maxs[lane] < value ? value : maxs[lane];
+      }
+    }
+    for (; idx < count; ++idx) {
       const V value = values[idx];
-      nan_count += value != value ? 1 : 0;
-      min_value = value < min_value ? value : min_value;
-      max_value = max_value < value ? value : max_value;
+      nans[0] += value != value ? 1 : 0;
+      mins[0] = value < mins[0] ? value : mins[0];
+      maxs[0] = maxs[0] < value ? value : maxs[0];
+    }
+    min_value = mins[0];
+    max_value = maxs[0];
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      min_value = mins[lane] < min_value ? mins[lane] : min_value;
+      max_value = max_value < maxs[lane] ? maxs[lane] : max_value;
+      nan_count += nans[lane];
     }
     any = nan_count < static_cast<int64_t>(count);
   } else {
