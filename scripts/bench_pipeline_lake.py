@@ -19,6 +19,8 @@ sys of the process) and peak RSS come from wait4().
 
   .venv/bin/python scripts/bench_pipeline_lake.py before=/tmp/old-regimecast after=build/release/bin/regimecast
   QUICK=1 ...   (10x fewer bars, 1 round: a smoke run)
+  WORKERS=1 ... (`pipeline --workers 1`: one core's throughput, the issue's "per core")
+  RSS=0 ...     (skip the 500 x 20,000 peak-RSS case)
 """
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ PEER_PYTHON = Path.home() / ".cache" / "regimecast-peer-venv" / "bin" / "python"
 REAL_CSV = ROOT.parent / "shared" / "data" / "nse-5m" / "TCS.csv"
 QUICK = os.environ.get("QUICK") == "1"
 ROUNDS = int(os.environ.get("ROUNDS", "1" if QUICK else "2"))
+# `pipeline --workers N` when set; default: the binary's own worker count.
+PIPELINE_ARGS = ["--workers", os.environ["WORKERS"]] if os.environ.get("WORKERS") else []
 
 
 def vm_hwm_mib(pid: int) -> float | None:
@@ -132,13 +136,14 @@ def time_pipeline(binary: str, raw: Path, work: Path) -> tuple[float, float, flo
     lake = work / "run"
     shutil.rmtree(lake, ignore_errors=True)
     shutil.copytree(raw, lake)
-    wall, cpu, rss, _ = run([binary, "pipeline"], env=env_for(lake))
+    wall, cpu, rss, _ = run([binary, "pipeline", *PIPELINE_ARGS], env=env_for(lake))
     shutil.rmtree(lake, ignore_errors=True)
     return wall, cpu, rss
 
 
 def fmt(bars: int, wall: float, cpu: float, rss: float) -> str:
-    return f"{wall:7.2f} s wall ({bars / wall / 1e6:5.2f} M bars/s) | {cpu:7.2f} s CPU | {rss:7.0f} MiB"
+    return (f"{wall:7.2f} s wall ({bars / wall / 1e6:5.2f} M bars/s) | {cpu:7.2f} s CPU ({bars / cpu / 1e6:5.2f} M bars/CPU s)"
+            f" | {rss:7.0f} MiB")
 
 
 def main() -> int:
@@ -177,7 +182,7 @@ def main() -> int:
                     shutil.rmtree(lake, ignore_errors=True)
                     w1, c1, _, _ = run([binary, "import-csv", str(long_csv), "--symbol", "TCS.NS", "--timeframe", "5m",
                                         "--layout", "nse"], env=env_for(lake))
-                    w2, c2, _, _ = run([binary, "pipeline"], env=env_for(lake))
+                    w2, c2, _, _ = run([binary, "pipeline", *PIPELINE_ARGS], env=env_for(lake))
                     print(f"csv           round {rnd} {name:8s}: import-csv {w1:6.2f} s + pipeline {w2:6.2f} s = "
                           f"{w1 + w2:6.2f} s wall ({c1 + c2:6.2f} s CPU) for {rows} rows  load {os.getloadavg()[0]:.1f}")
                 if PEER_PYTHON.exists():

@@ -1,5 +1,9 @@
 #include "cli/command.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <filesystem>
 #include <iostream>
 
@@ -46,6 +50,15 @@ Result<SeriesFilter> ParseSeriesFilter(const std::string& symbol, const std::str
 void ReportError(CommandContext& ctx, const Error& error, int code) {
   std::cerr << "regimecast: " << error.ToString() << "\n";
   ctx.exit_code = code;
+}
+
+void KeepFreedMemoryForReuse() {
+#if defined(__GLIBC__)
+  constexpr int kLargestHeapBlock = 32 << 20;  // glibc's upper bound for M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, kLargestHeapBlock);
+  mallopt(M_TRIM_THRESHOLD, 2 * kLargestHeapBlock);
+  mallopt(M_TOP_PAD, kLargestHeapBlock);
+#endif
 }
 
 }  // namespace rc::cli

@@ -53,4 +53,12 @@ Result<SeriesFilter> ParseSeriesFilter(const std::string& symbol, const std::str
 // Prints "regimecast: <error>" to stderr and sets ctx.exit_code = code.
 void ReportError(CommandContext& ctx, const Error& error, int code = 1);
 
+// For a short batch command that allocates and frees large column buffers
+// phase after phase (`pipeline`, `import-csv`): glibc keeps freed blocks of up
+// to 32 MiB in the heap for reuse instead of returning each to the system and
+// faulting fresh zeroed pages for the next (page faults were ~40% of a
+// 1M-bar `pipeline`, docs/benchmarks.md). Not for `serve`, which pins the
+// opposite (serving/process_memory.h). No-op outside glibc.
+void KeepFreedMemoryForReuse();
+
 }  // namespace rc::cli

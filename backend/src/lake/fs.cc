@@ -85,21 +85,41 @@ class PosixFileSystem final : public FileSystem {
     return Write(path, data, sync, O_EXCL);
   }
 
+  Status CreateNewFileFrom(const std::string& path, const std::function<Status(const PieceWriter&)>& produce,
+                           bool sync) override {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) return Conflict("'" + path + "' already exists");
+      return OsError("open", path, errno);
+    }
+    RC_RETURN_IF_ERROR(produce([&](std::string_view piece) { return WriteAll(fd.get(), path, piece); }));
+    return SyncAndClose(fd, path, sync);
+  }
+
   Status Write(const std::string& path, std::string_view data, bool sync, int mode_flag) {
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | mode_flag | O_CLOEXEC, 0644));
     if (fd.get() < 0) {
       if (errno == EEXIST) return Conflict("'" + path + "' already exists");
       return OsError("open", path, errno);
     }
+    RC_RETURN_IF_ERROR(WriteAll(fd.get(), path, data));
+    return SyncAndClose(fd, path, sync);
+  }
+
+  static Status WriteAll(int fd, const std::string& path, std::string_view data) {
     size_t done = 0;
     while (done < data.size()) {
-      ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+      ssize_t n = ::write(fd, data.data() + done, data.size() - done);
       if (n < 0) {
         if (errno == EINTR) continue;
         return OsError("write", path, errno);
       }
       done += static_cast<size_t>(n);
     }
+    return Ok();
+  }
+
+  static Status SyncAndClose(Fd& fd, const std::string& path, bool sync) {
     if (sync && ::fsync(fd.get()) != 0) return OsError("fsync", path, errno);
     if (fd.Close() != 0) return OsError("close", path, errno);
     return Ok();
@@ -323,6 +343,16 @@ Result<std::string> FaultInjectionFileSystem::ReadFile(const std::string& path) 
 
 Status FaultInjectionFileSystem::WriteFile(const std::string& path, std::string_view data, bool sync) {
   return Write("write", path, data, sync, false);
+}
+
+Status FileSystem::CreateNewFileFrom(const std::string& path, const std::function<Status(const PieceWriter&)>& produce,
+                                     bool sync) {
+  std::string data;
+  RC_RETURN_IF_ERROR(produce([&data](std::string_view piece) {
+    data.append(piece);
+    return Ok();
+  }));
+  return CreateNewFile(path, data, sync);
 }
 
 Status FaultInjectionFileSystem::CreateNewFile(const std::string& path, std::string_view data, bool sync) {

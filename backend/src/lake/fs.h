@@ -54,6 +54,18 @@ class FileSystem {
   // Like WriteFile, but the file must not exist yet (O_CREAT|O_EXCL): data
   // files are never overwritten. Errors: kConflict when `path` exists, kIo.
   virtual Status CreateNewFile(const std::string& path, std::string_view data, bool sync) = 0;
+  // Like CreateNewFile, with the data produced in pieces: `produce` is called
+  // once with a function that appends one piece (and returns its error). A
+  // large file (a Parquet data file: silver is ~230 MB per 1M rows) then goes
+  // to disk as it is encoded, from one reused buffer, instead of from a string
+  // holding all of it. This default collects the pieces and calls
+  // CreateNewFile, so a wrapping file system (fault injection) sees one
+  // create; the POSIX one writes each piece as it comes. Errors: the first
+  // error of `produce`, or as CreateNewFile. A failure may leave part of the
+  // file behind (as a short write does): the caller removes it.
+  using PieceWriter = std::function<Status(std::string_view piece)>;
+  virtual Status CreateNewFileFrom(const std::string& path, const std::function<Status(const PieceWriter&)>& produce,
+                                   bool sync);
 
   // Atomically makes `to` a second name of the existing file `from`, failing
   // if `to` exists (link(2), falling back to renameat2(RENAME_NOREPLACE) on file

@@ -76,6 +76,30 @@ TEST(FsTest, CreateNewFileNeverOverwrites) {
   }
 }
 
+// CreateNewFileFrom: the pieces in order make the file, on the POSIX file
+// system (written as they come) and through a wrapper (the collecting
+// default); exclusive as CreateNewFile; a failing producer's error is returned.
+TEST(FsTest, CreateNewFileFromWritesThePiecesInOrderAndNeverOverwrites) {
+  TempDir dir;
+  FaultInjectionFileSystem wrapped(LocalFileSystem());
+  for (FileSystem* fs : {static_cast<FileSystem*>(&LocalFileSystem()), static_cast<FileSystem*>(&wrapped)}) {
+    const std::string p = dir.str() + "/pieces" + std::to_string(fs == &LocalFileSystem());
+    auto three_pieces = [](const FileSystem::PieceWriter& write) -> Status {
+      for (std::string_view piece : {"ab", "", "cde", "f"}) RC_RETURN_IF_ERROR(write(piece));
+      return Ok();
+    };
+    ASSERT_THAT(fs->CreateNewFileFrom(p, three_pieces, true), IsOk());
+    EXPECT_EQ(*fs->ReadFile(p), "abcdef");
+    EXPECT_THAT(fs->CreateNewFileFrom(p, three_pieces, true), ErrorIs(ErrorCode::kConflict));
+    EXPECT_EQ(*fs->ReadFile(p), "abcdef");
+    auto failing = [](const FileSystem::PieceWriter& write) -> Status {
+      RC_RETURN_IF_ERROR(write("xy"));
+      return InvalidArgument("batch", "bad column");
+    };
+    EXPECT_THAT(fs->CreateNewFileFrom(p + "-failed", failing, true), ErrorIs(ErrorCode::kInvalidArgument, "batch"));
+  }
+}
+
 TEST(FsTest, FaultInjectionFailsTheNthOperation) {
   TempDir dir;
   FaultInjectionFileSystem fs(LocalFileSystem());

@@ -251,6 +251,50 @@ TEST(ParquetWriterTest, EmptyBatchWritesNoRowGroupsAndReadsBack) {
   EXPECT_EQ(read->schema(), schema);
 }
 
+// EncodeTo hands over pieces that concatenate to exactly Encode's bytes, also
+// when later row groups, dictionary pages and chunks start after a flushed
+// piece (their offsets count the bytes flushed before); a failing write stops it.
+TEST(ParquetWriterTest, EncodeToStreamsTheSameBytesAsEncodeInSeveralPieces) {
+  // Every type with few distinct values (dictionary pages), after three
+  // columns of random doubles (PLAIN, incompressible: several MiB in all).
+  const size_t rows = 300'000;
+  const ColumnBatch few = MakeAllTypesBatch(rows, NullPattern::kSome, 50, 11);
+  Schema schema;
+  for (const char* name : {"noise1", "noise2", "noise3"}) schema.fields.push_back({name, ColumnType::kDouble, false});
+  for (const Field& f : few.schema().fields) schema.fields.push_back(f);
+  ColumnBatch batch(schema);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> noise(-1, 1);
+  for (size_t col = 0; col < 3; ++col) {
+    for (size_t row = 0; row < rows; ++row) batch.Doubles(col).push_back(noise(rng));
+  }
+  for (size_t col = 0; col < few.num_columns(); ++col) batch.column(col + 3) = few.column(col);
+  WriteOptions options;
+  options.row_group_rows = 100'000;
+  auto whole = Encode(batch, options);
+  ASSERT_THAT(whole, IsOk());
+  std::string streamed;
+  int pieces = 0;
+  auto size = EncodeTo(batch, options, [&](std::string_view piece) -> Status {
+    streamed.append(piece);
+    ++pieces;
+    return Ok();
+  });
+  ASSERT_THAT(size, IsOk());
+  EXPECT_GT(pieces, 1);
+  EXPECT_EQ(*size, static_cast<int64_t>(whole->size()));
+  EXPECT_TRUE(streamed == *whole);
+  auto reader = Reader::OpenBuffer(streamed);
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(reader->info().row_groups.size(), 3u);
+  auto read = reader->Read();
+  ASSERT_THAT(read, IsOk());
+  EXPECT_TRUE(BatchesEqual(*read, batch));
+
+  auto failing = EncodeTo(batch, options, [](std::string_view) -> Status { return IoError("disk full"); });
+  EXPECT_THAT(failing, ErrorIs(ErrorCode::kIo));
+}
+
 TEST(ParquetWriterTest, InvalidBatchIsRejected) {
   Schema schema{{{"a", ColumnType::kInt64, false}, {"b", ColumnType::kInt64, false}}};
   ColumnBatch batch(schema);

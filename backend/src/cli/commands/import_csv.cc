@@ -34,6 +34,7 @@ void RegisterCommand_import_csv(CLI::App& app, CommandContext& ctx) {
     data::CsvImportOptions options = args->layout == "nse" ? data::NseCsvOptions() : data::CsvImportOptions{};
     options.time_zone = args->tz.empty() ? ExchangeCalendar::ForSymbol(symbol).time_zone() : args->tz;
     options.on_error = args->reject ? data::CsvErrorPolicy::kReject : data::CsvErrorPolicy::kSkip;
+    KeepFreedMemoryForReuse();
     auto imported = data::ImportCsvFile(args->file, options);
     if (!imported) return ReportError(ctx, imported.error());
     for (const auto& row_error : imported->errors) {

@@ -40,6 +40,7 @@ void RegisterCommand_pipeline(CLI::App& app, CommandContext& ctx) {
       if (!set) return ReportError(ctx, set.error(), 2);
       options.feature_set = *set;
     }
+    KeepFreedMemoryForReuse();
     auto reports = data::pipeline::RunPipeline(options);
     if (!reports) return ReportError(ctx, reports.error());
     for (const auto& r : *reports) {

@@ -27,11 +27,6 @@ void PutOptional(ColumnBatch& batch, size_t col, size_t row, std::optional<doubl
   }
 }
 
-std::optional<double> GetOptional(const ColumnBatch& batch, size_t col, size_t row) {
-  if (batch.column(col).IsNull(row)) return std::nullopt;
-  return batch.Doubles(col)[row];
-}
-
 // Resizes every column of `batch` to `rows` entries.
 void ResizeAll(ColumnBatch& batch, size_t rows) {
   for (size_t col = 0; col < batch.num_columns(); ++col) {
@@ -72,50 +67,71 @@ Result<MarketSession> ParseSession(std::string_view name) {
   return DataCorrupt("unknown session '" + std::string(name.substr(0, 20)) + "'", "session");
 }
 
-Result<ColumnBatch> RawToBatch(const Schema& schema, const Symbol& symbol, Timeframe tf,
-                               const std::vector<RawRecord>& rows) {
+Result<ColumnBatch> RawToBatch(const Schema& schema, const Symbol& symbol, Timeframe tf, const std::vector<RawBar>& bars,
+                               const std::string& provider, TimestampUs fetched_at, const std::string& batch_id) {
+  const size_t rows = bars.size();
   ColumnBatch batch(schema);
-  ResizeAll(batch, rows.size());
-  RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows.size()));
+  ResizeAll(batch, rows);
+  RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows));
   RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
-  RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
-  RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
-  RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
-  for (size_t row = 0; row < rows.size(); ++row) {
-    const RawRecord& r = rows[row];
-    batch.Int64s(c.ts)[row] = r.bar.open_time;
-    PutOptional(batch, c.open, row, r.bar.open);
-    PutOptional(batch, c.high, row, r.bar.high);
-    PutOptional(batch, c.low, row, r.bar.low);
-    PutOptional(batch, c.close, row, r.bar.close);
-    PutOptional(batch, c.volume, row, r.bar.volume);
-    batch.Strings(provider)[row] = r.provider;
-    batch.Int64s(fetched_at)[row] = r.fetched_at;
-    batch.Strings(batch_id)[row] = r.batch_id;
+  RC_ASSIGN_OR_RETURN(size_t provider_col, Col(schema, "provider"));
+  RC_ASSIGN_OR_RETURN(size_t fetched_at_col, Col(schema, "fetched_at"));
+  RC_ASSIGN_OR_RETURN(size_t batch_id_col, Col(schema, "batch_id"));
+  auto& ts = batch.Int64s(c.ts);
+  for (size_t row = 0; row < rows; ++row) {
+    const RawBar& bar = bars[row];
+    ts[row] = bar.open_time;
+    PutOptional(batch, c.open, row, bar.open);
+    PutOptional(batch, c.high, row, bar.high);
+    PutOptional(batch, c.low, row, bar.low);
+    PutOptional(batch, c.close, row, bar.close);
+    PutOptional(batch, c.volume, row, bar.volume);
   }
+  std::fill_n(batch.Strings(provider_col).begin(), rows, provider);
+  std::fill_n(batch.Int64s(fetched_at_col).begin(), rows, fetched_at);
+  std::fill_n(batch.Strings(batch_id_col).begin(), rows, batch_id);
   RC_RETURN_IF_ERROR(batch.Validate());
   return batch;
 }
 
-Result<std::vector<RawRecord>> RawFromBatch(const ColumnBatch& batch) {
+namespace {
+
+// Fills field `member` of every record from double column `col` (null -> nullopt).
+void FillOptional(const ColumnBatch& batch, size_t col, std::vector<RawRecord>& rows,
+                  std::optional<double> RawBar::*member) {
+  const auto& values = batch.Doubles(col);
+  const auto& validity = batch.column(col).validity;
+  for (size_t row = 0; row < rows.size(); ++row) {
+    if (validity.empty() || validity[row] != 0) rows[row].bar.*member = values[row];
+  }
+}
+
+}  // namespace
+
+Result<std::vector<RawRecord>> RawFromBatch(ColumnBatch batch) {
   const Schema& schema = batch.schema();
   RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
   RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
   RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
   RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
+  // Column by column: each pass reads one contiguous column.
   std::vector<RawRecord> rows(batch.num_rows());
+  const auto& ts = batch.Int64s(c.ts);
+  const auto& fetched = batch.Int64s(fetched_at);
+  auto& providers = batch.Strings(provider);
+  auto& batch_ids = batch.Strings(batch_id);
   for (size_t row = 0; row < rows.size(); ++row) {
     RawRecord& r = rows[row];
-    r.bar.open_time = batch.Int64s(c.ts)[row];
-    r.bar.open = GetOptional(batch, c.open, row);
-    r.bar.high = GetOptional(batch, c.high, row);
-    r.bar.low = GetOptional(batch, c.low, row);
-    r.bar.close = GetOptional(batch, c.close, row);
-    r.bar.volume = GetOptional(batch, c.volume, row);
-    r.provider = batch.Strings(provider)[row];
-    r.fetched_at = batch.Int64s(fetched_at)[row];
-    r.batch_id = batch.Strings(batch_id)[row];
+    r.bar.open_time = ts[row];
+    r.fetched_at = fetched[row];
+    r.provider = std::move(providers[row]);
+    r.batch_id = std::move(batch_ids[row]);
   }
+  FillOptional(batch, c.open, rows, &RawBar::open);
+  FillOptional(batch, c.high, rows, &RawBar::high);
+  FillOptional(batch, c.low, rows, &RawBar::low);
+  FillOptional(batch, c.close, rows, &RawBar::close);
+  FillOptional(batch, c.volume, rows, &RawBar::volume);
   return rows;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -18,16 +19,25 @@
 
 namespace rc::data::pipeline {
 
-// Raw rows of one partition -> a batch with `schema`'s columns (symbol,
-// timeframe, ts, open, high, low, close, volume, provider, fetched_at, batch_id).
+// One fetch's bars of one partition -> a batch with `schema`'s columns
+// (symbol, timeframe, ts, open, high, low, close, volume, provider,
+// fetched_at, batch_id), every row with the fetch's provider, time and batch id.
 Result<lake::ColumnBatch> RawToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
-                                     const std::vector<RawRecord>& rows);
-Result<std::vector<RawRecord>> RawFromBatch(const lake::ColumnBatch& batch);
+                                     const std::vector<RawBar>& bars, const std::string& provider,
+                                     TimestampUs fetched_at, const std::string& batch_id);
+// Consumes `batch` (its strings move into the records). Reads only
+// kRawRecordColumns; the others may be absent (ReadOptions::columns).
+Result<std::vector<RawRecord>> RawFromBatch(lake::ColumnBatch batch);
+inline const std::vector<std::string> kRawRecordColumns = {"ts",       "open",       "high",    "low",   "close",
+                                                           "volume",   "provider",   "fetched_at", "batch_id"};
 
 // Bronze rows <-> batch (symbol, timeframe, ts, open..volume, session, gap_before, provider, batch_id).
 Result<lake::ColumnBatch> BronzeToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
                                         const std::vector<BronzeBar>& rows);
 Result<std::vector<BronzeBar>> BronzeFromBatch(const lake::ColumnBatch& batch);
+// The columns BronzeFromBatch reads (the partition columns are not among them).
+inline const std::vector<std::string> kBronzeBarColumns = {"ts",      "open",       "high",     "low",     "close",
+                                                           "volume",  "session",    "gap_before", "provider", "batch_id"};
 
 // Silver -> batch: bar columns, every feature column, every target column and
 // feature_set_version; `schema` must contain them all (NaN targets become nulls).

@@ -133,11 +133,12 @@ Result<std::optional<std::vector<BronzeBar>>> StageBronze(const RunContext& run,
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
   work.raw_mark = MarkOf(run.raw_marks, partition);
   if (work.raw_mark == BuiltFrom(run.bronze_built, partition)) return std::nullopt;
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows, run.raw.ReadAt(*run.raw_snapshot, symbol, tf));
-  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(raw_rows));
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows,
+                      run.raw.ReadAt(*run.raw_snapshot, symbol, tf, {.columns = kRawRecordColumns}));
+  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(std::move(raw_rows)));
   BronzeResult result = BuildBronze(symbol, tf, std::move(records), run.now);
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(run.bronze.schema(), symbol, tf, result.bars));
-  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartition(bronze_base, symbol, tf, batch));
+  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartition(bronze_base, symbol, tf, std::move(batch)));
   report.bronze_rebuilt = true;
   report.bronze_rows = static_cast<int64_t>(result.bars.size());
   report.stats = result.stats;
@@ -168,7 +169,7 @@ Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_ba
   if (just_built) {
     bars = std::move(*just_built);
   } else {
-    RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, run.bronze.ReadAt(bronze_base, symbol, tf));
+    RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, run.bronze.ReadAt(bronze_base, symbol, tf, {.columns = kBronzeBarColumns}));
     RC_ASSIGN_OR_RETURN(bars, BronzeFromBatch(rows));
   }
   RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilver(symbol, tf, bars, run.set, run.options.horizons_minutes));
@@ -176,7 +177,7 @@ Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_ba
   work.newest_open = result.bars.empty() ? std::nullopt : std::optional<TimestampUs>(result.bars.back().open_time);
   work.feature_set_version = result.feature_set_version;
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, SilverToBatch(run.silver.schema(), symbol, tf, std::move(result)));
-  RC_ASSIGN_OR_RETURN(work.silver, run.silver.StagePartition(silver_base, symbol, tf, batch));
+  RC_ASSIGN_OR_RETURN(work.silver, run.silver.StagePartition(silver_base, symbol, tf, std::move(batch)));
   report.silver_rebuilt = true;
   report.silver_rows = static_cast<int64_t>(silver_rows);
   spdlog::info("silver {}: {} rows, feature set {}", partition, silver_rows, work.feature_set_version);
@@ -241,12 +242,15 @@ Result<std::vector<RawCommit>> CommitRawBatch(const std::string& data_dir, const
     if (fetched.bars.empty()) continue;
     const TimestampUs fetched_at = fetched.fetched_at != 0 ? fetched.fetched_at : NowMicros();
     out[i].batch_id = NewBatchId(fetched.provider, fetched_at);
-    std::vector<RawRecord> rows;
-    rows.reserve(fetched.bars.size());
-    for (const RawBar& bar : fetched.bars) rows.push_back({bar, fetched.provider, fetched_at, out[i].batch_id});
-    RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), series[i].symbol, series[i].timeframe, rows));
-    RC_RETURN_IF_ERROR(all.Append(batch));
-    out[i].rows = static_cast<int64_t>(rows.size());
+    RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, RawToBatch(raw.schema(), series[i].symbol, series[i].timeframe,
+                                                            fetched.bars, fetched.provider, fetched_at,
+                                                            out[i].batch_id));
+    if (all.num_rows() == 0) {
+      all = std::move(batch);  // one series (import-csv, ingest): no copy
+    } else {
+      RC_RETURN_IF_ERROR(all.Append(batch));
+    }
+    out[i].rows = static_cast<int64_t>(fetched.bars.size());
     providers.insert(fetched.provider);
     if (!fetched.note.empty()) lineage.attributes["note"] = fetched.note;
   }
@@ -285,8 +289,8 @@ Result<std::vector<RawBar>> ReadRawBars(const std::string& data_dir, const Symbo
   if (!raw) return std::vector<RawBar>();
   RC_ASSIGN_OR_RETURN(int64_t mark, raw->PartitionWatermark(symbol, tf));
   if (mark < 0) return std::vector<RawBar>();
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, raw->Read(symbol, tf));
-  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(batch));
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, raw->Read(symbol, tf, {.columns = kRawRecordColumns}));
+  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(std::move(batch)));
   KeepLatestFetch(records);
   std::vector<RawBar> bars;
   bars.reserve(records.size());

@@ -694,11 +694,16 @@ struct Table::DataFile {
       ColumnBatch slice;
       if (!(start == 0 && n <= step)) slice = data.Slice(start, std::min(step, n - start));
       const ColumnBatch& chunk = (start == 0 && n <= step) ? data : slice;
-      RC_ASSIGN_OR_RETURN(std::string bytes, parquet::Encode(chunk, popts));
       std::string name = paths::DataFileName(part++, paths::NewUuid(), CodecName(table.options_.codec));
       std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
       const std::string file = abs_dir + "/" + name;
-      if (auto created = fs.CreateNewFile(file, bytes, /*sync=*/true); !created) {
+      // Encoded straight to disk in pieces: no string holding the whole file.
+      int64_t file_size = 0;
+      auto encode = [&](const FileSystem::PieceWriter& write) -> Status {
+        RC_ASSIGN_OR_RETURN(file_size, parquet::EncodeTo(chunk, popts, write));
+        return Ok();
+      };
+      if (auto created = fs.CreateNewFileFrom(file, encode, /*sync=*/true); !created) {
         // A short write (disk full, I/O error) may have left part of it.
         if (created.error().code != ErrorCode::kConflict) (void)fs.RemoveFile(file);
         RemoveUncommittedFiles(fs, table.dir_, adds);
@@ -707,7 +712,7 @@ struct Table::DataFile {
       AddFile add;
       add.path = paths::UriEncodePath(rel);
       add.partition_values = values;
-      add.size = static_cast<int64_t>(bytes.size());
+      add.size = file_size;
       add.modification_time = table.NowMs();
       add.data_change = data_change;
       add.stats = internal::ComputeStats(chunk);
@@ -1060,17 +1065,17 @@ Result<CommitResult> Table::CommitReplacement(const Snapshot& snap, const std::v
 }
 
 Result<StagedPartition> Table::StagePartition(const Snapshot& base, const PartitionValueMap& partition,
-                                              const ColumnBatch& rows) const {
+                                              ColumnBatch rows) const {
   RC_RETURN_IF_ERROR(CheckWritable(base, true));
   const auto& pcols = base.partition_columns();
   RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, pcols, dir_));
   RC_ASSIGN_OR_RETURN(std::optional<ColumnBatch> reordered, ConformRows(base.schema(), rows));
-  const ColumnBatch& conformed = reordered ? *reordered : rows;
+  if (reordered) rows = std::move(*reordered);
   StagedPartition staged;
   staged.partition = partition;
-  staged.rows = static_cast<int64_t>(conformed.num_rows());
-  if (conformed.num_rows() == 0) return staged;
-  RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(base, conformed));
+  staged.rows = static_cast<int64_t>(rows.num_rows());
+  if (rows.num_rows() == 0) return staged;
+  RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(base, rows));
   for (const auto& g : groups) {
     if (!SamePartition(g.values, partition, pcols)) {
       return InvalidArgument("rows", "rows of partition '" + DescribePartition(g.values, pcols) +
@@ -1078,7 +1083,14 @@ Result<StagedPartition> Table::StagePartition(const Snapshot& base, const Partit
                                          DescribePartition(partition, pcols) + "')");
     }
   }
-  RC_ASSIGN_OR_RETURN(staged.adds, WriteDataFiles(base, conformed, /*data_change=*/true));
+  // Every row is of `partition` (one group): the data columns move into the
+  // file's batch instead of being projected into a copy.
+  const Schema data_schema = base.DataFileSchema();
+  ColumnBatch data(data_schema);
+  for (size_t i = 0; i < data_schema.fields.size(); ++i) {
+    data.column(i) = std::move(rows.column(static_cast<size_t>(rows.schema().FieldIndex(data_schema.fields[i].name))));
+  }
+  RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, groups.front().values, data, /*data_change=*/true));
   for (const auto& add : staged.adds) staged.bytes += add.size;
   return staged;
 }
@@ -1267,7 +1279,11 @@ Result<ColumnBatch> Table::Scan(const Snapshot& snap, const ScanOptions& options
     }
     if (static_cast<int64_t>(fb.num_rows()) > remaining) fb = fb.Slice(0, static_cast<size_t>(remaining));
     remaining -= static_cast<int64_t>(fb.num_rows());
-    RC_RETURN_IF_ERROR(result.Append(fb));
+    if (result.num_rows() == 0) {
+      result = std::move(fb);  // the first file's rows (often the only one's) are not copied
+    } else {
+      RC_RETURN_IF_ERROR(result.Append(fb));
+    }
   }
   return result;
 }

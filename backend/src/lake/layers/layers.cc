@@ -202,11 +202,11 @@ Result<delta::CommitResult> LayerTable::ReplacePartition(const Symbol& symbol, c
 }
 
 Result<delta::StagedPartition> LayerTable::StagePartition(const delta::Snapshot& base, const Symbol& symbol,
-                                                          const Timeframe& timeframe, const ColumnBatch& rows) const {
+                                                          const Timeframe& timeframe, ColumnBatch rows) const {
   RC_RETURN_IF_ERROR(rows.Validate());
   if (rows.num_rows() > 0) RC_RETURN_IF_ERROR(CheckKeys(rows));
   delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
-  return table_.StagePartition(base, partition, rows);
+  return table_.StagePartition(base, partition, std::move(rows));
 }
 
 Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base,
@@ -306,9 +306,14 @@ Result<ColumnBatch> LayerTable::ReadAt(const delta::Snapshot& snapshot, const Sy
     scan.time_max = options.to.value_or(INT64_MAX);
   }
   RC_ASSIGN_OR_RETURN(ColumnBatch rows, table_.Scan(snapshot, scan));
-  RC_ASSIGN_OR_RETURN(ColumnBatch sorted, SortByTime(rows, "ts"));
-  if (added_ts) return sorted.Project(options.columns);
-  return sorted;
+  // Rows already in time order (files are written sorted) are returned as
+  // scanned, not copied.
+  const auto& ts = rows.Int64s(static_cast<size_t>(rows.schema().FieldIndex("ts")));
+  if (!std::is_sorted(ts.begin(), ts.end())) {
+    RC_ASSIGN_OR_RETURN(rows, SortByTime(rows, "ts"));
+  }
+  if (added_ts) return rows.Project(options.columns);
+  return rows;
 }
 
 Result<int64_t> LayerTable::Version() const {
@@ -363,9 +368,9 @@ Result<ColumnBatch> SortByTime(const ColumnBatch& batch, const std::string& colu
     return InvalidArgument(column, "sort column must be a timestamp or long");
   }
   const auto& ts = batch.Int64s(static_cast<size_t>(idx));
+  if (std::is_sorted(ts.begin(), ts.end())) return batch;
   std::vector<size_t> order(batch.num_rows());
   std::iota(order.begin(), order.end(), size_t{0});
-  if (std::is_sorted(ts.begin(), ts.end())) return batch;
   std::stable_sort(order.begin(), order.end(), [&ts](size_t a, size_t b) { return ts[a] < ts[b]; });
   return batch.Take(order);
 }

@@ -99,8 +99,9 @@ class LayerTable {
   // PartitionWatermark, >= -1) are recorded as ReplacePartition records them.
   // Errors: as ReplacePartition; kInvalidArgument ("source_watermarks") for a
   // watermark < -1 or of a partition not staged.
+  // `rows` is taken by value (moved into the written files, see delta::Table::StagePartition).
   Result<delta::StagedPartition> StagePartition(const delta::Snapshot& base, const Symbol& symbol,
-                                                const Timeframe& timeframe, const ColumnBatch& rows) const;
+                                                const Timeframe& timeframe, ColumnBatch rows) const;
   Result<delta::CommitResult> CommitStaged(const delta::Snapshot& base, std::vector<delta::StagedPartition> staged,
                                            const std::map<std::string, int64_t>& source_watermarks,
                                            const delta::Lineage& lineage = {});

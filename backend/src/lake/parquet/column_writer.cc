@@ -64,7 +64,13 @@ size_t PlainSize(const V& value) {
 template <typename V>
 class FixedDictionary {
  public:
-  FixedDictionary() { Rehash(1024); }
+  // Room for the values the first rehash would hold (512: also the probe of a
+  // mostly distinct chunk), so a probe does not grow its vectors ten times.
+  FixedDictionary() {
+    keys_.reserve(512);
+    entries_.reserve(512);
+    Rehash(1024);
+  }
 
   // Index of `value`, or -1.
   int64_t Find(V value) const {
@@ -168,21 +174,56 @@ format::Statistics ComputeStatistics(const V* values, size_t count, int64_t null
   V min_value{};
   V max_value{};
   int64_t nan_count = 0;
-  for (size_t idx = 0; idx < count; ++idx) {
-    const V& value = values[idx];
-    if constexpr (std::is_floating_point_v<V>) {
-      if (std::isnan(value)) {
-        ++nan_count;
-        continue;
+  if constexpr (std::is_floating_point_v<V>) {
+    // Branch-free: a NaN compares false both ways, so it never becomes a
+    // bound; it is only counted. Starting from +-infinity gives the same
+    // bounds as starting from the first non-NaN value (equal zeros are
+    // normalised below either way).
+    // Four independent accumulators keep four compares in flight; which of
+    // two equal zeros wins may differ from a sequential scan, but a zero
+    // bound is normalised below.
+    constexpr size_t kLanes = 4;
+    V mins[kLanes];
+    V maxs[kLanes];
+    int64_t nans[kLanes] = {};
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      mins[lane] = std::numeric_limits<V>::infinity();
+      maxs[lane] = -std::numeric_limits<V>::infinity();
+    }
+    size_t idx = 0;
+    for (; idx + kLanes <= count; idx += kLanes) {
+      for (size_t lane = 0; lane < kLanes; ++lane) {
+        const V value = values[idx + lane];
+        nans[lane] += value != value ? 1 : 0;
+        mins[lane] = value < mins[lane] ? value : mins[lane];
+        maxs[lane] = maxs[lane] < value ? value : maxs[lane];
       }
     }
-    if (!any) {
-      min_value = value;
-      max_value = value;
-      any = true;
-    } else {
-      if (value < min_value) min_value = value;
-      if (max_value < value) max_value = value;
+    for (; idx < count; ++idx) {
+      const V value = values[idx];
+      nans[0] += value != value ? 1 : 0;
+      mins[0] = value < mins[0] ? value : mins[0];
+      maxs[0] = maxs[0] < value ? value : maxs[0];
+    }
+    min_value = mins[0];
+    max_value = maxs[0];
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      min_value = mins[lane] < min_value ? mins[lane] : min_value;
+      max_value = max_value < maxs[lane] ? maxs[lane] : max_value;
+      nan_count += nans[lane];
+    }
+    any = nan_count < static_cast<int64_t>(count);
+  } else {
+    for (size_t idx = 0; idx < count; ++idx) {
+      const V& value = values[idx];
+      if (!any) {
+        min_value = value;
+        max_value = value;
+        any = true;
+      } else {
+        if (value < min_value) min_value = value;
+        if (max_value < value) max_value = value;
+      }
     }
   }
   if constexpr (std::is_floating_point_v<V>) {
@@ -296,9 +337,21 @@ Status WriteChunkTyped(const Field& field, const ColumnVector<T>& column_values,
     if (!has_validity) values = column_values.data() + row_begin;
   }
   if (values == nullptr) {
-    gathered.reserve(rows);
-    for (size_t row = 0; row < rows; ++row) {
-      if (!has_validity || levels[row]) gathered.push_back(V(column_values[row_begin + row]));
+    if constexpr (std::is_same_v<V, T>) {
+      // Fixed-width values with nulls: compacted without a branch per row
+      // (every row is written, the cursor advances past present ones only).
+      gathered.resize(rows);
+      size_t kept = 0;
+      for (size_t row = 0; row < rows; ++row) {
+        gathered[kept] = column_values[row_begin + row];
+        kept += levels[row];
+      }
+      gathered.resize(kept);
+    } else {
+      gathered.reserve(rows);
+      for (size_t row = 0; row < rows; ++row) {
+        if (!has_validity || levels[row]) gathered.push_back(V(column_values[row_begin + row]));
+      }
     }
     values = gathered.data();
     num_values = gathered.size();
@@ -323,7 +376,13 @@ Status WriteChunkTyped(const Field& field, const ColumnVector<T>& column_values,
         continue;
       }
       const V& value = values[dict_values];
-      int64_t idx = dictionary.Find(value);
+      int64_t idx = -1;
+      if constexpr (std::is_same_v<V, std::string_view>) {
+        // Strings come in runs (a batch id, a provider, a session per row):
+        // the previous value's index is reused without hashing the string.
+        if (dict_values > 0 && value == values[dict_values - 1]) idx = indices.back();
+      }
+      if (idx < 0) idx = dictionary.Find(value);
       if (idx < 0) {
         if (dict_bytes + PlainSize(value) > max_bytes) break;
         dict_bytes += PlainSize(value);

@@ -13,9 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -44,6 +46,13 @@ struct WriteOptions {
 // Encodes `batch` as a complete Parquet file in memory. Errors: kInvalidArgument
 // when the batch does not Validate().
 Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options);
+
+// Encodes `batch` as Encode does, handing the file to `write` in pieces of a
+// few MiB as they are complete (one reused buffer, not the whole file in
+// memory; the lake streams data files to disk this way). Returns the file's
+// size. Errors: as Encode, and the first error `write` returns.
+Result<int64_t> EncodeTo(const ColumnBatch& batch, const WriteOptions& options,
+                         const std::function<Status(std::string_view)>& write);
 
 // Encodes and writes to `path` (not atomically: the Delta layer writes data
 // files under unique names and only references them after they are complete).

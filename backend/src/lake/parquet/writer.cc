@@ -3,6 +3,8 @@
 // column_writer.cc) and the Thrift FileMetaData footer (docs/formats.md §1.7).
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -44,7 +46,13 @@ Status ValidateOptions(const WriteOptions& options) {
 
 }  // namespace
 
-Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options) {
+namespace {
+
+// Lays out the whole file into `file`, handing every complete piece of at
+// least `flush_bytes` to `flush` (which then empties `file`): offsets in the
+// metadata count the bytes flushed before. Returns the file's size.
+Result<int64_t> EncodeInto(const ColumnBatch& batch, const WriteOptions& options, size_t flush_bytes,
+                           const std::function<Status(std::string_view)>& flush, std::string& file) {
   RC_RETURN_IF_ERROR(batch.Validate());
   RC_RETURN_IF_ERROR(ValidateOptions(options));
   const Schema& schema = batch.schema();
@@ -61,37 +69,34 @@ Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options
   meta.__set_schema(elements);
   meta.__set_num_rows(static_cast<int64_t>(rows));
 
-  std::string file(kMagic, 4);
-  // Reserve roughly the PLAIN size up front: growing a multi-hundred-MB string
-  // by doubling costs more than the encoding itself.
-  size_t estimate = 4096;
-  for (size_t col = 0; col < schema.fields.size(); ++col) {
-    estimate += std::visit(
-        [](const auto& vec) {
-          using T = typename std::decay_t<decltype(vec)>::value_type;
-          if constexpr (std::is_same_v<T, std::string>) {
-            return vec.size() * 8;
-          } else {
-            return vec.size() * sizeof(T);
-          }
-        },
-        batch.column(col).values);
-  }
-  file.reserve(options.codec == Codec::kUncompressed ? estimate + estimate / 8 : estimate / 2);
+  file.append(kMagic, 4);
+  int64_t flushed = 0;  // bytes handed to `flush` so far
+  auto flush_if_full = [&]() -> Status {
+    if (file.size() < flush_bytes) return Ok();
+    RC_RETURN_IF_ERROR(flush(file));
+    flushed += static_cast<int64_t>(file.size());
+    file.clear();
+    return Ok();
+  };
   std::vector<format::RowGroup> row_groups;
   const auto group_rows = static_cast<size_t>(options.row_group_rows);
   for (size_t begin = 0; begin < rows; begin += group_rows) {
     const size_t count = std::min(group_rows, rows - begin);
     format::RowGroup group;
-    const auto group_offset = static_cast<int64_t>(file.size());
+    const auto group_offset = flushed + static_cast<int64_t>(file.size());
     std::vector<format::ColumnChunk> chunks(schema.fields.size());
     int64_t uncompressed = 0;
     int64_t compressed = 0;
     for (size_t col = 0; col < schema.fields.size(); ++col) {
       RC_RETURN_IF_ERROR(internal::WriteColumnChunk(schema.fields[col], batch.column(col), begin, count, options,
                                                     &file, &chunks[col]));
-      uncompressed += chunks[col].meta_data.total_uncompressed_size;
-      compressed += chunks[col].meta_data.total_compressed_size;
+      // The chunk writer counts offsets from the start of `file`.
+      format::ColumnMetaData& chunk_meta = chunks[col].meta_data;
+      chunk_meta.data_page_offset += flushed;
+      if (chunk_meta.__isset.dictionary_page_offset) chunk_meta.dictionary_page_offset += flushed;
+      uncompressed += chunk_meta.total_uncompressed_size;
+      compressed += chunk_meta.total_compressed_size;
+      RC_RETURN_IF_ERROR(flush_if_full());
     }
     group.__set_columns(chunks);
     group.__set_total_byte_size(uncompressed);
@@ -123,7 +128,48 @@ Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options
   RC_RETURN_IF_ERROR(internal::SerializeThrift(meta, &file));
   internal::AppendLittleEndian(&file, static_cast<uint32_t>(file.size() - footer_start));
   file.append(kMagic, 4);
+  return flushed + static_cast<int64_t>(file.size());
+}
+
+// Pieces EncodeTo hands over: big enough that write(2) calls are few, small
+// enough that one reused buffer stays cheap (a column chunk of 1M doubles is
+// 8 MB, and a piece ends after a whole chunk).
+constexpr size_t kEncodePieceBytes = size_t{4} << 20;
+
+}  // namespace
+
+Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options) {
+  // Reserve the PLAIN size plus page headers and levels, whatever the codec:
+  // silver's double columns barely compress, and a string outgrowing its
+  // reservation copies the file so far into fresh pages. Untouched reserved
+  // pages cost nothing (large blocks are mapped lazily).
+  size_t estimate = 4096;
+  for (size_t col = 0; col < batch.num_columns(); ++col) {
+    estimate += std::visit(
+        [](const auto& vec) {
+          using T = typename std::decay_t<decltype(vec)>::value_type;
+          if constexpr (std::is_same_v<T, std::string>) {
+            return vec.size() * 8;
+          } else {
+            return vec.size() * sizeof(T);
+          }
+        },
+        batch.column(col).values);
+  }
+  std::string file;
+  file.reserve(estimate + estimate / 8);
+  const auto never = [](std::string_view) -> Status { return Internal("Encode never flushes"); };
+  RC_RETURN_IF_ERROR(EncodeInto(batch, options, std::numeric_limits<size_t>::max(), never, file));
   return file;
+}
+
+Result<int64_t> EncodeTo(const ColumnBatch& batch, const WriteOptions& options,
+                         const std::function<Status(std::string_view)>& write) {
+  std::string buffer;
+  buffer.reserve(2 * kEncodePieceBytes);
+  RC_ASSIGN_OR_RETURN(const int64_t size, EncodeInto(batch, options, kEncodePieceBytes, write, buffer));
+  if (!buffer.empty()) RC_RETURN_IF_ERROR(write(buffer));
+  return size;
 }
 
 Status WriteFile(const std::string& path, const ColumnBatch& batch, const WriteOptions& options) {
