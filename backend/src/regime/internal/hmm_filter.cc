@@ -68,7 +68,13 @@ HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
 void HmmFilter::MaybeRefit() {
   if (observed_ < next_fit_) return;
   std::vector<HmmObservation> window(history_.begin(), history_.end());
-  hmm_.Fit(window, options_.iterations, GaussianHmm::Prior(), options_.prior_weight);
+  // Every fit starts from the prior, not from the previous fit: EM re-purposes a
+  // state the early data lacks (no up-trend in the first weeks) to explain
+  // another state's bars, and a warm start would carry that mislabelling into
+  // every later fit (docs/ml_audit.md, simulator seeds 21-28).
+  GaussianHmm fitted = GaussianHmm::Prior();
+  fitted.Fit(window, options_.iterations, GaussianHmm::Prior(), options_.prior_weight);
+  hmm_ = fitted;
   ++fits_;
   next_fit_ = std::min(2 * observed_, observed_ + static_cast<size_t>(options_.refit_every));
 }
