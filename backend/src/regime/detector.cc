@@ -35,6 +35,7 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (!(o.stale_after_bars > 0)) return InvalidArgument("stale_after_bars", "must be > 0");
   if (o.hmm.first_fit < 2) return InvalidArgument("hmm.first_fit", "must be >= 2");
   if (o.hmm.refit_every < 1) return InvalidArgument("hmm.refit_every", "must be >= 1");
+  if (o.hmm.refit_every_full < 1) return InvalidArgument("hmm.refit_every_full", "must be >= 1");
   if (o.hmm.window < o.hmm.first_fit) return InvalidArgument("hmm.window", "must be >= hmm.first_fit");
   if (o.hmm.iterations < 1 || o.hmm.iterations > 200) return InvalidArgument("hmm.iterations", "must be in 1..200");
   if (!(o.hmm.prior_weight >= 0)) return InvalidArgument("hmm.prior_weight", "must be >= 0");

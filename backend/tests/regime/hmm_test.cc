@@ -179,6 +179,13 @@ TEST(HmmDetectorTest, StreamingEqualsBatchAcrossRefits) {
   internal::HmmFilter filter;
   for (const RegimeInput& in : market.inputs) filter.Update(in.ts, in.close, in.volume);
   EXPECT_EQ(filter.fits(), 6);
+  // Once the window is full the fits come every refit_every_full observations.
+  internal::HmmFilterOptions small;
+  small.window = 1000;
+  internal::HmmFilter full_window(small);
+  for (const RegimeInput& in : market.inputs) full_window.Update(in.ts, in.close, in.volume);
+  // 2,999 observations: 300, 600, 1100 (window full), then 2100 -> 4 fits (every 500 throughout would be 6).
+  EXPECT_EQ(full_window.fits(), 4);
 }
 
 // A refit starts from the prior, not from the previous fit (a state the early
@@ -294,6 +301,9 @@ TEST(HmmDetectorTest, InvalidHmmOptionsAreRejectedByName) {
   DetectorOptions o;
   o.hmm.window = 10;
   EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.window"));
+  o = {};
+  o.hmm.refit_every_full = 0;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.refit_every_full"));
   o = {};
   o.hmm.iterations = 0;
   EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.iterations"));

@@ -23,6 +23,7 @@ namespace rc::regime::internal {
 struct HmmFilterOptions {
   int first_fit = 300;    // observations before the first Baum-Welch fit (the prior filters until then)
   int refit_every = 500;  // later fits: at twice the previous count, at most this many observations apart
+  int refit_every_full = 1000;  // the same once `window` observations have been seen
   int window = 6000;      // a fit uses at most this many most recent observations
   int iterations = 20;    // EM steps per fit, each fit starting from GaussianHmm::Prior() (not the last fit)
   double prior_weight = 600;  // pseudo-observations of GaussianHmm::Prior() per state in every fit
