@@ -1895,7 +1895,7 @@ export interface operations {
                          * @description present for a backfill: as_of given in the request
                          */
                         as_of?: string;
-                        /** @description regime, pooled or volatility */
+                        /** @description where the band quantiles came from: regime_shrunk = the regime's own residual quantiles blended with the pooled ones by how many residuals lie beyond each level; regime, regime_scaled = experiments trained before that method; pooled; volatility = no calibrated model */
                         band_source: string;
                         bands: {
                             level: number;

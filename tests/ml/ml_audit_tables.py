@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from nse_data import BACKTEST_END, SYMBOLS, fmt, import_symbols, run_regimecast
+from nse_data import BACKTEST_END, REGIME_TOLERANCE, SYMBOLS, fmt, import_symbols, min_judged_count, run_regimecast
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "nse-5m"
@@ -23,6 +23,10 @@ SHARED = REPO.parent / "shared" / "data" / "nse-5m"
 
 def run(binary, *args, env):
     return run_regimecast(binary, *args, env=env)
+
+
+def per_level(bands, key, scale, digits):
+    return " / ".join(f"{scale * b[key]:.{digits}f}" for b in bands)
 
 
 def main():
@@ -64,13 +68,59 @@ def main():
               f"| {new[1]['interval_score']:.5f} | {old[1]['interval_score']:.5f} "
               f"| {new[2]['interval_score']:.5f} | {old[2]['interval_score']:.5f} |")
 
-    print("\n### Coverage per regime (50/80/95, volatility-scaled bands)\n")
-    print("| symbol | horizon | regime | n | coverage |")
-    print("|---|---|---|---|---|")
+    gamma = next(iter(results.values()))["reference_gamma"]
+    print(f"\n### Bands: served (tail-shrunk per regime, ACI step 0.01) vs the reference (threshold rule, ACI step {gamma}), same run\n")
+    print("| symbol | horizon | coverage 50/80/95 | reference coverage | mean width 50/80/95 | reference width | IS 50/80/95 | reference IS |")
+    print("|---|---|---|---|---|---|---|---|")
+    totals = {"served": [[0.0] * 3, [0.0] * 3], "reference": [[0.0] * 3, [0.0] * 3]}
+    for (symbol, h), s in results.items():
+        new, ref = s["model"]["bands"], s["model_reference_bands"]["bands"]
+        for name, bands in (("served", new), ("reference", ref)):
+            for i, b in enumerate(bands):
+                totals[name][0][i] += b["mean_width"] / len(results)
+                totals[name][1][i] += b["interval_score"] / len(results)
+        print(f"| {symbol} | {h} | {' / '.join(fmt(b['coverage']) for b in new)} | {' / '.join(fmt(b['coverage']) for b in ref)} "
+              f"| {per_level(new, 'mean_width', 100, 3)} % | {per_level(ref, 'mean_width', 100, 3)} % "
+              f"| {per_level(new, 'interval_score', 1, 5)} | {per_level(ref, 'interval_score', 1, 5)} |")
+    for name, (w, iscore) in totals.items():
+        print(f"| **mean, {name}** | | | | {' / '.join(f'{100 * x:.3f}' for x in w)} % | | {' / '.join(f'{x:.5f}' for x in iscore)} | |")
+
+    thresholds = [min_judged_count(level) for level in (0.5, 0.8, 0.95)]
+    print(f"\n### Coverage per regime (50/80/95): served vs reference, same run\n")
+    print(f"A level is judged (±{100 * REGIME_TOLERANCE:.0f} points) when n ≥ {' / '.join(map(str, thresholds))} "
+          "at 50 / 80 / 95 %; **bold** = judged and off, *italic* = off but not judged.\n")
+    print("| symbol | horizon | regime | n | judged levels | coverage | reference coverage |")
+    print("|---|---|---|---|---|---|---|")
+    counts = {"served": [0, 0, 0, 0], "reference": [0, 0, 0, 0]}  # judged level-cells ok, judged, cells all-ok, cells
+
+    def cell(cov, n, tally):
+        parts, all_ok = [], True
+        for level, c, need in zip((0.5, 0.8, 0.95), cov, thresholds):
+            off = abs(c - level) > REGIME_TOLERANCE + 1e-12
+            all_ok = all_ok and not off
+            if n >= need:
+                tally[1] += 1
+                tally[0] += not off
+            parts.append((f"**{c:.3f}**" if n >= need else f"*{c:.3f}*") if off else f"{c:.3f}")
+        tally[3] += 1
+        tally[2] += all_ok
+        return " / ".join(parts)
+
     for (symbol, h), s in results.items():
         for reg, entry in s["regimes"].items():
-            print(f"| {symbol} | {h} | {reg} | {entry['model']['n']} | "
-                  f"{' / '.join(fmt(b['coverage']) for b in entry['model']['bands'])} |")
+            n = entry["model"]["n"]
+            judged = ", ".join(f"{int(100 * lv)}" for lv, need in zip((0.5, 0.8, 0.95), thresholds) if n >= need) or "none"
+            served = cell([b["coverage"] for b in entry["model"]["bands"]], n, counts["served"])
+            ref = cell([b["coverage"] for b in entry["reference"]["bands"]], n, counts["reference"])
+            print(f"| {symbol} | {h} | {reg} | {n} | {judged} | {served} | {ref} |")
+    for name, (ok, judged, cells_ok, cells) in counts.items():
+        print(f"\n{name}: judged level cells within ±5: {ok} / {judged}; regime cells within ±5 at every level: "
+              f"{cells_ok} / {cells}")
+    overall = {name: sum(all(abs(b["coverage"] - lv) <= 0.02 + 1e-12 for b, lv in zip(s[key]["bands"], (0.5, 0.8, 0.95)))
+                         for s in results.values())
+               for name, key in (("served", "model"), ("reference", "model_reference_bands"))}
+    print(f"\noverall coverage within ±2 points at 50/80/95: served {overall['served']} / {len(results)}, "
+          f"reference {overall['reference']} / {len(results)}")
 
     print("\n### Do the regimes mean what their names say? (real bars, next horizon after the state)\n")
     print("| symbol | horizon | fwd vol volatile / range_bound | trending sign agreement | z (HAC) | n trending |")

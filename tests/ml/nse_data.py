@@ -39,6 +39,21 @@ def prepare_nse_lake(rc_binary, tmp_path_factory, horizon: str, name: str = "nse
     return env, starts
 
 
+# Per-regime band coverage is judged against +/-5 points (issue 10, goal 3) only where the count
+# can tell: a level L is judged in a cell of n predictions when a perfectly calibrated band, with
+# independent outcomes, would land within 5 points with 95 % probability, i.e.
+# n >= 1.96^2 L (1 - L) / 0.05^2 -> 385 / 246 / 73 at 50 / 80 / 95 %. Overlapping horizons make
+# outcomes dependent, so a judged cell can still miss by chance; a cell below the count is
+# reported, not judged.
+REGIME_TOLERANCE = 0.05
+
+
+def min_judged_count(level: float, tolerance: float = REGIME_TOLERANCE) -> int:
+    import math
+
+    return math.ceil(1.96 ** 2 * level * (1 - level) / tolerance ** 2)
+
+
 def run_regimecast(binary, *args, env):
     """stdout of `regimecast args` with `env` added (the audit scripts); exits with its stderr on failure."""
     import os

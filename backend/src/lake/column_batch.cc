@@ -14,21 +14,21 @@ namespace {
 ColumnValues EmptyValuesFor(ColumnType type) {
   switch (type) {
     case ColumnType::kBool:
-      return std::vector<uint8_t>{};
+      return ColumnVector<uint8_t>{};
     case ColumnType::kInt32:
     case ColumnType::kDate:
-      return std::vector<int32_t>{};
+      return ColumnVector<int32_t>{};
     case ColumnType::kInt64:
     case ColumnType::kTimestampMicros:
-      return std::vector<int64_t>{};
+      return ColumnVector<int64_t>{};
     case ColumnType::kFloat:
-      return std::vector<float>{};
+      return ColumnVector<float>{};
     case ColumnType::kDouble:
-      return std::vector<double>{};
+      return ColumnVector<double>{};
     case ColumnType::kString:
-      return std::vector<std::string>{};
+      return ColumnVector<std::string>{};
   }
-  return std::vector<double>{};
+  return ColumnVector<double>{};
 }
 
 size_t ValuesSize(const ColumnValues& values) {

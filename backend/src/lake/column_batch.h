@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "lake/column_memory.h"
 
 namespace rc::lake {
 
@@ -52,9 +53,11 @@ struct Schema {
 
 // Storage per type: kBool -> uint8_t (0/1), kInt32/kDate -> int32_t,
 // kInt64/kTimestampMicros -> int64_t, kFloat -> float, kDouble -> double,
-// kString -> std::string.
-using ColumnValues = std::variant<std::vector<uint8_t>, std::vector<int32_t>, std::vector<int64_t>,
-                                  std::vector<float>, std::vector<double>, std::vector<std::string>>;
+// kString -> std::string. ColumnVector (lake/column_memory.h) is a std::vector
+// whose large blocks are reused between batches; it converts to and from
+// std::vector<T> by copy.
+using ColumnValues = std::variant<ColumnVector<uint8_t>, ColumnVector<int32_t>, ColumnVector<int64_t>,
+                                  ColumnVector<float>, ColumnVector<double>, ColumnVector<std::string>>;
 
 struct Column {
   ColumnValues values;
@@ -81,19 +84,19 @@ class ColumnBatch {
 
   // Typed access; the caller must use the accessor that matches the field's
   // storage (std::bad_variant_access otherwise: a programming error).
-  std::vector<uint8_t>& Bools(size_t idx) { return std::get<std::vector<uint8_t>>(columns_[idx].values); }
-  std::vector<int32_t>& Int32s(size_t idx) { return std::get<std::vector<int32_t>>(columns_[idx].values); }
-  std::vector<int64_t>& Int64s(size_t idx) { return std::get<std::vector<int64_t>>(columns_[idx].values); }
-  std::vector<float>& Floats(size_t idx) { return std::get<std::vector<float>>(columns_[idx].values); }
-  std::vector<double>& Doubles(size_t idx) { return std::get<std::vector<double>>(columns_[idx].values); }
-  std::vector<std::string>& Strings(size_t idx) { return std::get<std::vector<std::string>>(columns_[idx].values); }
-  const std::vector<uint8_t>& Bools(size_t idx) const { return std::get<std::vector<uint8_t>>(columns_[idx].values); }
-  const std::vector<int32_t>& Int32s(size_t idx) const { return std::get<std::vector<int32_t>>(columns_[idx].values); }
-  const std::vector<int64_t>& Int64s(size_t idx) const { return std::get<std::vector<int64_t>>(columns_[idx].values); }
-  const std::vector<float>& Floats(size_t idx) const { return std::get<std::vector<float>>(columns_[idx].values); }
-  const std::vector<double>& Doubles(size_t idx) const { return std::get<std::vector<double>>(columns_[idx].values); }
-  const std::vector<std::string>& Strings(size_t idx) const {
-    return std::get<std::vector<std::string>>(columns_[idx].values);
+  ColumnVector<uint8_t>& Bools(size_t idx) { return std::get<ColumnVector<uint8_t>>(columns_[idx].values); }
+  ColumnVector<int32_t>& Int32s(size_t idx) { return std::get<ColumnVector<int32_t>>(columns_[idx].values); }
+  ColumnVector<int64_t>& Int64s(size_t idx) { return std::get<ColumnVector<int64_t>>(columns_[idx].values); }
+  ColumnVector<float>& Floats(size_t idx) { return std::get<ColumnVector<float>>(columns_[idx].values); }
+  ColumnVector<double>& Doubles(size_t idx) { return std::get<ColumnVector<double>>(columns_[idx].values); }
+  ColumnVector<std::string>& Strings(size_t idx) { return std::get<ColumnVector<std::string>>(columns_[idx].values); }
+  const ColumnVector<uint8_t>& Bools(size_t idx) const { return std::get<ColumnVector<uint8_t>>(columns_[idx].values); }
+  const ColumnVector<int32_t>& Int32s(size_t idx) const { return std::get<ColumnVector<int32_t>>(columns_[idx].values); }
+  const ColumnVector<int64_t>& Int64s(size_t idx) const { return std::get<ColumnVector<int64_t>>(columns_[idx].values); }
+  const ColumnVector<float>& Floats(size_t idx) const { return std::get<ColumnVector<float>>(columns_[idx].values); }
+  const ColumnVector<double>& Doubles(size_t idx) const { return std::get<ColumnVector<double>>(columns_[idx].values); }
+  const ColumnVector<std::string>& Strings(size_t idx) const {
+    return std::get<ColumnVector<std::string>>(columns_[idx].values);
   }
 
   // Marks row `row` of column `idx` null (allocating validity on first use).

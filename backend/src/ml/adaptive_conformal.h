@@ -28,7 +28,7 @@
 namespace rc::ml {
 
 struct AdaptiveConformalOptions {
-  double gamma = 0.005;        // step size of the level update. Default 0.005, in (0, 0.5)
+  double gamma = 0.01;         // step size of the level update. Default 0.01, in (0, 0.5)
   double min_level = 0.01;     // effective levels are kept in [min_level, max_level]
   double max_level = 0.995;    // (the calibration grid's range)
   int coverage_window = 500;   // realized predictions behind RealizedCoverage. Default 500, >= 1

@@ -34,6 +34,38 @@ BandQuantiles Quantiles(std::vector<double> abs_residuals, const std::vector<dou
   return q;
 }
 
+// Per-regime quantiles blended with the pooled ones (RegimeBandMethod::kTailShrunk):
+// in log space, weight t / (t + pseudo) on the regime's own quantile, t the
+// number of its scores beyond that level (n * min(L, 1 - L)). Non-decreasing
+// over the levels and over the grid, like every other quantile set.
+BandQuantiles TailShrunkQuantiles(std::vector<double> scores, const BandQuantiles& pooled,
+                                  const std::vector<double>& levels, double pseudo) {
+  std::sort(scores.begin(), scores.end());
+  const auto n = static_cast<double>(scores.size());
+  auto blend = [&](double level, double pooled_q) {
+    const double own = ConformalQuantile(scores, level);
+    if (!(own > 0) || !(pooled_q > 0)) return pooled_q;  // an all-zero regime says nothing about scale
+    const double tail = n * std::min(level, 1.0 - level);
+    const double w = tail / (tail + pseudo);
+    return std::exp(w * std::log(own) + (1.0 - w) * std::log(pooled_q));
+  };
+  BandQuantiles q;
+  q.n = static_cast<int64_t>(scores.size());
+  q.source = "regime_shrunk";
+  double prev = 0;
+  for (size_t idx = 0; idx < levels.size(); ++idx) {
+    prev = std::max(prev, blend(levels[idx], pooled.half_width[idx]));
+    q.half_width.push_back(prev);
+  }
+  prev = 0;
+  const std::vector<double>& grid_levels = BandGridLevels();
+  for (size_t idx = 0; idx < grid_levels.size() && idx < pooled.grid.size(); ++idx) {
+    prev = std::max(prev, blend(grid_levels[idx], pooled.grid[idx]));
+    q.grid.push_back(prev);
+  }
+  return q;
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
@@ -114,12 +146,25 @@ double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol) 
   return raw * Scale(vol);
 }
 
+BandQuantiles BandCalibration::ServedHalfWidths(regime::Regime r, double vol, const std::vector<double>& adaptive_levels,
+                                                bool* adaptive) const {
+  BandQuantiles q = HalfWidths(r, vol);
+  bool usable = adaptive_levels.size() == levels.size() && q.half_width.size() == levels.size();
+  for (double level : adaptive_levels) usable = usable && std::isfinite(level) && level > 0 && level < 1;
+  if (usable) {
+    for (size_t lvl = 0; lvl < levels.size(); ++lvl) q.half_width[lvl] = HalfWidthAt(r, adaptive_levels[lvl], vol);
+  }
+  if (adaptive != nullptr) *adaptive = usable;
+  return q;
+}
+
 Status ValidateBandOptions(const BandOptions& o) {
   if (o.levels.empty()) return InvalidArgument("levels", "must list at least one level");
   for (size_t idx = 0; idx < o.levels.size(); ++idx) {
     if (!(o.levels[idx] > 0 && o.levels[idx] < 1)) return InvalidArgument("levels", "each level must be in (0,1)");
     if (idx > 0 && !(o.levels[idx] > o.levels[idx - 1])) return InvalidArgument("levels", "must be strictly increasing");
   }
+  if (!(o.tail_pseudo_count > 0)) return InvalidArgument("tail_pseudo_count", "must be > 0");
   if (o.min_regime_residuals < 1) return InvalidArgument("min_regime_residuals", "must be >= 1");
   if (o.min_scaled_regime_residuals < 0) return InvalidArgument("min_scaled_regime_residuals", "must be >= 0");
   if (!(o.regime_shrinkage >= 0)) return InvalidArgument("regime_shrinkage", "must be >= 0");
@@ -201,6 +246,12 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
   if (all.empty()) return InvalidArgument("residuals", "no finite residuals to calibrate on");
   const double pooled_median = Median(all);
   cal.pooled = Quantiles(std::move(all), options.levels, "pooled");
+  if (options.regime_method == RegimeBandMethod::kTailShrunk) {
+    for (auto& [r, v] : by_regime) {
+      cal.per_regime[r] = TailShrunkQuantiles(std::move(v), cal.pooled, options.levels, options.tail_pseudo_count);
+    }
+    return cal;
+  }
   for (auto& [r, v] : by_regime) {
     const int n = static_cast<int>(v.size());
     if (n >= options.min_regime_residuals) {

@@ -5,10 +5,11 @@
 // is the ceil((n+1)L)-th smallest |residual|. All levels use the same residual
 // set, so q50 <= q80 <= q95 and the bands are nested by construction (the
 // quantile crossing of per-quantile models cannot happen); monotonicity is also
-// enforced explicitly. Per regime where a regime has enough residuals, pooled
-// otherwise (rescaled by the regime's median score when it has a few dozen;
-// BandOptions::min_scaled_regime_residuals). Coverage is measured by the
-// walk-forward, not assumed.
+// enforced explicitly. Per regime (Mondrian): each regime's quantile at a level
+// is shrunk toward the pooled one by how many of its residuals lie beyond it
+// (RegimeBandMethod::kTailShrunk), so a rare regime gets a band of its own size
+// without trusting a tail quantile read off five points. Coverage is measured
+// by the walk-forward, not assumed.
 //
 // Volatility scaling (the default): volatility clusters, so a residual is
 // divided by the volatility current when its forecast was made (ml/volatility.h,
@@ -34,8 +35,23 @@
 
 namespace rc::ml {
 
+// How a regime's own quantiles are formed from its calibration scores.
+enum class RegimeBandMethod {
+  // Every regime with residuals gets, per level L, a geometric blend of its own
+  // conformal quantile and the pooled one, weighted by the residuals beyond
+  // the quantile: w = t / (t + tail_pseudo_count), t = n * min(L, 1 - L). A
+  // quantile rests on the scores in its tail, so a regime with 100 residuals
+  // mostly trusts its own median (t = 50) but not its own 95 % point (t = 5).
+  kTailShrunk,
+  // The earlier rule: own quantiles from min_regime_residuals, the pooled band
+  // rescaled by the median ratio from min_scaled_regime_residuals, pooled
+  // below. Kept so the backtest can report it beside the default.
+  kThreshold,
+};
+
 struct BandOptions {
   std::vector<double> levels = {0.5, 0.8, 0.95};  // strictly increasing, each in (0,1)
+  // kThreshold (RegimeBandMethod) only, from here to regime_shrinkage.
   int min_regime_residuals = 200;                 // residuals a regime needs for its own band. Default 200, >= 1
   // Fewer than that but at least this many: the pooled band rescaled by the
   // regime's own median score over the pooled median, shrunk towards 1 with
@@ -47,16 +63,20 @@ struct BandOptions {
   // Share of the bar's own variance in the scale, the rest the calibration's
   // median: a 20-bar volatility is noisy, so it is shrunk. (0,1]; 0.7 chosen on GARCH seed 7.
   double scale_weight = 0.7;
+  // Last, so positional initialisers ({levels, min_regime_residuals}) keep their meaning.
+  RegimeBandMethod regime_method = RegimeBandMethod::kTailShrunk;
+  // kTailShrunk: pseudo-count of tail residuals standing for the pooled quantile. > 0.
+  double tail_pseudo_count = 10;
 };
 
-// OK or kInvalidArgument naming "levels" / "min_regime_residuals" /
-// "min_scaled_regime_residuals" / "regime_shrinkage".
+// OK or kInvalidArgument naming "levels" / "tail_pseudo_count" /
+// "min_regime_residuals" / "min_scaled_regime_residuals" / "regime_shrinkage".
 Status ValidateBandOptions(const BandOptions& options);
 
 struct BandQuantiles {
   std::vector<double> half_width;  // per level, in log-return units, non-decreasing
   int64_t n = 0;                   // residuals behind them
-  std::string source;              // "regime", "regime_scaled", "pooled" or "volatility" (degraded)
+  std::string source;              // "regime_shrunk", "regime", "regime_scaled", "pooled" or "volatility" (degraded)
   std::vector<double> grid;        // quantile at each of BandGridLevels() (empty on old records)
 };
 
@@ -83,6 +103,12 @@ struct BandCalibration {
   // Half-width at any level in [0.01, 0.995] (interpolated on the grid; the
   // nearest calibrated level when the record has no grid), for adaptive levels.
   double HalfWidthAt(regime::Regime r, double level, double vol) const;
+  // The half-widths a prediction is served with: HalfWidths, or, when
+  // `adaptive_levels` holds one level in (0,1) per calibrated level (ACI's
+  // effective levels), HalfWidthAt each of them; `*adaptive` says which.
+  // Predict and the backtest's reference bands both call this.
+  BandQuantiles ServedHalfWidths(regime::Regime r, double vol, const std::vector<double>& adaptive_levels,
+                                 bool* adaptive) const;
 
   boost::json::object ToJson() const;
   static Result<BandCalibration> FromJson(const boost::json::object& obj);

@@ -75,7 +75,7 @@ std::string PredictionSchema() {
       "weights_source":{"type":"string","description":"regime, pooled, uniform, curated or fallback"},
       "gated_out":{"type":"object","additionalProperties":{"type":"string"}},
       "family_returns":{"type":"object","additionalProperties":)" + kNullableNumber + R"(},
-      "band_source":{"type":"string","description":"regime, pooled or volatility"},
+      "band_source":{"type":"string","description":"where the band quantiles came from: regime_shrunk = the regime's own residual quantiles blended with the pooled ones by how many residuals lie beyond each level; regime, regime_scaled = experiments trained before that method; pooled; volatility = no calibrated model"},
       "bands_volatility_scaled":{"type":"boolean"},"bands_adaptive":{"type":"boolean"},
       "champion":{"type":"string"},"challenger":{"type":"string"},"experiment_id":{"type":"string"},
       "curated_experiment_id":{"type":"string"},

@@ -50,7 +50,7 @@ void AppendCommits(Table& table, int commits, int first = 0) {
 std::vector<double> Closes(const Table& table, const Snapshot& snap) {
   auto rows = table.Scan(snap, {.columns = {"close"}});
   EXPECT_THAT(rows, IsOk());
-  return rows ? rows->Doubles(0) : std::vector<double>{};
+  return rows ? std::vector<double>(rows->Doubles(0)) : std::vector<double>{};
 }
 
 bool LogHas(const Table& table, const std::string& name) { return fs::exists(paths::LogDir(table.dir()) + "/" + name); }

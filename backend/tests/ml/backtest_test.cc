@@ -26,6 +26,24 @@ BacktestOptions Opts(const Dataset& ds, size_t from, size_t to, int retrain_ever
   return o;
 }
 
+regime::testing::SimSeries Simulated(size_t bars, uint64_t seed) {
+  regime::testing::SimOptions so;
+  so.bars = bars;
+  so.seed = seed;
+  return regime::testing::SimulateRegimes(so);
+}
+
+// The series with every bar after t moved by a smooth factor (bars <= t untouched).
+regime::testing::SimSeries PerturbedAfter(regime::testing::SimSeries series, size_t t, double amplitude, double freq) {
+  for (size_t idx = t + 1; idx < series.close.size(); ++idx) {
+    double f = 1.0 + amplitude * std::cos(freq * static_cast<double>(idx));
+    series.close[idx] *= f;
+    series.high[idx] *= f * 1.01;
+    series.low[idx] *= f * 0.99;
+  }
+  return series;
+}
+
 TEST(BacktestTest, OneRowPerBarInTheRangeWithNestedBandsAndCsv) {
   regime::testing::SimOptions so;
   so.bars = 2000;
@@ -74,20 +92,10 @@ TEST(BacktestTest, InvalidRangeIsRejected) {
 // The leakage guard: perturbing any bar after t changes no feature, no regime
 // and no prediction at t, with models trained on data available at t.
 TEST(BacktestTest, PerturbingBarsAfterTChangesNothingAtT) {
-  regime::testing::SimOptions so;
-  so.bars = 2400;
-  so.seed = 47;
-  regime::testing::SimSeries series = regime::testing::SimulateRegimes(so);
+  const regime::testing::SimSeries series = Simulated(2400, 47);
   Dataset base = testing::SimDataset(series, 6);
   for (size_t t : {1000u, 1700u}) {
-    regime::testing::SimSeries perturbed = series;
-    for (size_t idx = t + 1; idx < perturbed.close.size(); ++idx) {
-      double f = 1.0 + 0.03 * std::cos(0.7 * static_cast<double>(idx));
-      perturbed.close[idx] *= f;
-      perturbed.high[idx] *= f * 1.01;
-      perturbed.low[idx] *= f * 0.99;
-    }
-    Dataset changed = testing::SimDataset(perturbed, 6);
+    Dataset changed = testing::SimDataset(PerturbedAfter(series, t, 0.03, 0.7), 6);
     // The perturbation reaches the labels of bars before t (whose horizon crosses t)
     // and the features after t: a leak would show.
     EXPECT_NE(changed.y[static_cast<Eigen::Index>(t - 2)], base.y[static_cast<Eigen::Index>(t - 2)]);
@@ -110,6 +118,44 @@ TEST(BacktestTest, PerturbingBarsAfterTChangesNothingAtT) {
       EXPECT_EQ(a->rows[0].bands[lvl].upper, b->rows[0].bands[lvl].upper);
     }
   }
+}
+
+// The same guard over a stretch of predictions, so that what steers the bands
+// at t is exercised: per-regime calibration from each retrain and the
+// per-regime ACI fed realized outcomes (served and reference bands alike). A
+// prediction whose horizon crosses t has a perturbed label; feeding it to ACI
+// before it realizes would move the bands at t.
+TEST(BacktestTest, AdaptiveAndPerRegimeBandsAtTUseOnlyOutcomesRealizedByT) {
+  const regime::testing::SimSeries series = Simulated(2400, 53);
+  Dataset base = testing::SimDataset(series, 6);
+  const size_t t = 1500;
+  Dataset changed = testing::SimDataset(PerturbedAfter(series, t, 0.05, 0.9), 6);
+  auto a = RunBacktest(base, Opts(base, 1000, t + 1, 250));
+  auto b = RunBacktest(changed, Opts(changed, 1000, t + 1, 250));
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_EQ(a->rows.size(), t + 1 - 1000);
+  ASSERT_EQ(a->rows.size(), b->rows.size());
+  for (size_t idx = 0; idx < a->rows.size(); ++idx) {
+    const BacktestRow &x = a->rows[idx], &y = b->rows[idx];
+    ASSERT_FALSE(x.degraded);
+    ASSERT_EQ(x.bands.size(), 3u);
+    ASSERT_EQ(x.reference_bands.size(), 3u);
+    for (size_t lvl = 0; lvl < 3; ++lvl) {
+      ASSERT_EQ(x.bands[lvl].lower_return, y.bands[lvl].lower_return) << "row " << idx << " level " << lvl;
+      ASSERT_EQ(x.bands[lvl].upper_return, y.bands[lvl].upper_return) << "row " << idx << " level " << lvl;
+      ASSERT_EQ(x.reference_bands[lvl].lower_return, y.reference_bands[lvl].lower_return) << "row " << idx;
+      ASSERT_EQ(x.reference_bands[lvl].upper_return, y.reference_bands[lvl].upper_return) << "row " << idx;
+    }
+  }
+  // ACI did steer these bands (else the check above would be vacuous for it).
+  EXPECT_FALSE(a->summary.adaptive_levels.empty());
+  bool moved = false;
+  for (const auto& [reg, lv] : a->summary.adaptive_levels) moved = moved || lv[1] != 0.8;
+  EXPECT_TRUE(moved);
+  // The reference bands are reported beside the served ones.
+  EXPECT_EQ(a->summary.model_reference_bands.n, a->summary.model.n);
+  EXPECT_EQ(a->summary.reference_gamma, 0.005);
 }
 
 TEST(BacktestTest, OnAKnownSignalTheModelBeatsNaive) {

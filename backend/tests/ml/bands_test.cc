@@ -25,6 +25,7 @@ TEST(BandsTest, ConformalQuantilesAreNestedAndPerRegimeWhenEnoughData) {
     regs.push_back(vol ? Regime::kVolatile : (idx % 4 == 1 ? Regime::kUnknown : Regime::kNeutral));
   }
   BandOptions o;
+  o.regime_method = RegimeBandMethod::kThreshold;
   o.min_regime_residuals = 300;
   auto cal = CalibrateBands(res, regs, o);
   ASSERT_THAT(cal, IsOk());

@@ -189,9 +189,10 @@ TEST(AdaptiveConformalTest, InvalidSettingsAreRejectedNamingTheField) {
 }
 
 
-// A regime with too few residuals for its own quantiles (80 volatile bars, 40
-// calm ones, beside 5,000 neutral) still gets a band of its own size: the
-// pooled band rescaled by its median score, shrunk towards the pooled band.
+// The reference rule (RegimeBandMethod::kThreshold): a regime with too few
+// residuals for its own quantiles (80 volatile bars, 40 calm ones, beside 5,000
+// neutral) still gets a band of its own size: the pooled band rescaled by its
+// median score, shrunk towards the pooled band.
 TEST(MondrianFallbackTest, SmallRegimesAreRescaledNotLeftOnThePooledBand) {
   std::mt19937_64 rng(99);
   std::normal_distribution<double> normal(0, 1);
@@ -207,9 +208,11 @@ TEST(MondrianFallbackTest, SmallRegimesAreRescaledNotLeftOnThePooledBand) {
   add(Regime::kVolatile, 80, 2.0);
   add(Regime::kRangeBound, 40, 0.5);
   add(Regime::kTrendingUp, 10, 3.0);  // below min_scaled_regime_residuals: pooled
-  BandOptions off;
+  BandOptions threshold;
+  threshold.regime_method = RegimeBandMethod::kThreshold;
+  BandOptions off = threshold;
   off.min_scaled_regime_residuals = 0;
-  auto scaled = CalibrateBands(residuals, regimes, {});
+  auto scaled = CalibrateBands(residuals, regimes, threshold);
   auto pooled_only = CalibrateBands(residuals, regimes, off);
   ASSERT_THAT(scaled, IsOk());
   ASSERT_THAT(pooled_only, IsOk());

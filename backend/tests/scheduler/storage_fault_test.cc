@@ -118,7 +118,7 @@ class StorageFaultTest : public ::testing::TestWithParam<FaultCase> {
     read.columns = {"ts"};
     auto rows = table->Read(symbol_, Timeframe::k5m, read);
     EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
-    return rows ? rows->Int64s(0) : std::vector<int64_t>{};
+    return rows ? std::vector<int64_t>(rows->Int64s(0)) : std::vector<int64_t>{};
   }
 
   // Every bar up to `last_index` is in raw, bronze and silver exactly once,

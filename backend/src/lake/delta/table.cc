@@ -166,8 +166,8 @@ Status FillPartitionColumn(Column& col, const Field& field, const std::optional<
   };
   switch (field.type) {
     case ColumnType::kString:
-      std::fill(std::get<std::vector<std::string>>(col.values).begin(),
-                std::get<std::vector<std::string>>(col.values).end(), s);
+      std::fill(std::get<ColumnVector<std::string>>(col.values).begin(),
+                std::get<ColumnVector<std::string>>(col.values).end(), s);
       break;
     case ColumnType::kBool: {
       uint8_t b;
@@ -178,21 +178,21 @@ Status FillPartitionColumn(Column& col, const Field& field, const std::optional<
       } else {
         return bad();
       }
-      std::fill(std::get<std::vector<uint8_t>>(col.values).begin(), std::get<std::vector<uint8_t>>(col.values).end(),
+      std::fill(std::get<ColumnVector<uint8_t>>(col.values).begin(), std::get<ColumnVector<uint8_t>>(col.values).end(),
                 b);
       break;
     }
     case ColumnType::kInt32: {
       int64_t v = 0;
       if (!parse_int(v) || v < INT32_MIN || v > INT32_MAX) return bad();
-      auto& vec = std::get<std::vector<int32_t>>(col.values);
+      auto& vec = std::get<ColumnVector<int32_t>>(col.values);
       std::fill(vec.begin(), vec.end(), static_cast<int32_t>(v));
       break;
     }
     case ColumnType::kInt64: {
       int64_t v = 0;
       if (!parse_int(v)) return bad();
-      auto& vec = std::get<std::vector<int64_t>>(col.values);
+      auto& vec = std::get<ColumnVector<int64_t>>(col.values);
       std::fill(vec.begin(), vec.end(), v);
       break;
     }
@@ -202,10 +202,10 @@ Status FillPartitionColumn(Column& col, const Field& field, const std::optional<
       double d = std::strtod(s.c_str(), &end);
       if (s.empty() || end != s.c_str() + s.size()) return bad();
       if (field.type == ColumnType::kFloat) {
-        auto& vec = std::get<std::vector<float>>(col.values);
+        auto& vec = std::get<ColumnVector<float>>(col.values);
         std::fill(vec.begin(), vec.end(), static_cast<float>(d));
       } else {
-        auto& vec = std::get<std::vector<double>>(col.values);
+        auto& vec = std::get<ColumnVector<double>>(col.values);
         std::fill(vec.begin(), vec.end(), d);
       }
       break;
@@ -213,7 +213,7 @@ Status FillPartitionColumn(Column& col, const Field& field, const std::optional<
     case ColumnType::kTimestampMicros: {
       auto t = ParseIsoUtc(s, field.name);
       if (!t) return bad();
-      auto& vec = std::get<std::vector<int64_t>>(col.values);
+      auto& vec = std::get<ColumnVector<int64_t>>(col.values);
       std::fill(vec.begin(), vec.end(), *t);
       break;
     }
@@ -222,7 +222,7 @@ Status FillPartitionColumn(Column& col, const Field& field, const std::optional<
       auto t = ParseIsoUtc(s, field.name);
       if (!t) return bad();
       int64_t days = *t / kMicrosPerDay - ((*t % kMicrosPerDay) < 0 ? 1 : 0);
-      auto& vec = std::get<std::vector<int32_t>>(col.values);
+      auto& vec = std::get<ColumnVector<int32_t>>(col.values);
       std::fill(vec.begin(), vec.end(), static_cast<int32_t>(days));
       break;
     }
@@ -244,8 +244,9 @@ Result<Column> CastColumn(Column col, ColumnType from, const Field& to, const st
   auto widen = [&](auto src_tag, auto dst_tag) {
     using Src = decltype(src_tag);
     using Dst = decltype(dst_tag);
-    const auto& src = std::get<std::vector<Src>>(col.values);
-    std::vector<Dst> dst(src.size());
+    const auto& src = std::get<ColumnVector<Src>>(col.values);
+    ColumnVector<Dst> dst;
+    dst.resize_for_overwrite(src.size());  // every value is written below
     for (size_t i = 0; i < src.size(); ++i) dst[i] = static_cast<Dst>(src[i]);
     out.values = std::move(dst);
   };
@@ -1233,7 +1234,7 @@ Result<ColumnBatch> Table::Scan(const Snapshot& snap, const ScanOptions& options
       // The time column may have been moved into fb: read it from there then.
       int out_idx = out_schema.FieldIndex(range->column);
       const Column& times = out_idx >= 0 ? fb.column(static_cast<size_t>(out_idx)) : tc;
-      const auto& tv = std::get<std::vector<int64_t>>(times.values);
+      const auto& tv = std::get<ColumnVector<int64_t>>(times.values);
       std::vector<size_t> keep;
       keep.reserve(data.rows);
       for (size_t r = 0; r < data.rows; ++r) {

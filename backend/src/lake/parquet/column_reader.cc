@@ -106,7 +106,7 @@ class ChunkDecoder {
   // Nested leaves: appends every entry's levels to `levels` and the present
   // values only to `values`.
   template <typename T>
-  Status RunLeveled(std::vector<T>* values, LeveledColumn* levels);
+  Status RunLeveled(ColumnVector<T>* values, LeveledColumn* levels);
 
  private:
   // Reads page headers up to the next data page, decoding a dictionary page
@@ -538,7 +538,7 @@ Status ChunkDecoder::RunFlat(T* values, uint8_t* validity, bool* has_nulls) {
 }
 
 template <typename T>
-Status ChunkDecoder::RunLeveled(std::vector<T>* values, LeveledColumn* levels) {
+Status ChunkDecoder::RunLeveled(ColumnVector<T>* values, LeveledColumn* levels) {
   leveled_ = true;
   int64_t left = entries_;
   while (left > 0) {
@@ -553,7 +553,7 @@ Status ChunkDecoder::RunLeveled(std::vector<T>* values, LeveledColumn* levels) {
     const auto page_def = levels->def.end() - static_cast<std::ptrdiff_t>(count);
     const auto present = static_cast<size_t>(std::count(page_def, levels->def.end(), int16_t(leaf_.max_def)));
     const size_t base = values->size();
-    values->resize(base + present);
+    values->resize_for_overwrite(base + present);  // DecodeValues writes all of them
     RC_RETURN_IF_ERROR(DecodeValues(page.encoding, body.values, body.values_size, present, values->data() + base));
     left -= page.count;
   }
@@ -709,7 +709,7 @@ Status ReadLeveledColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData
   RC_RETURN_IF_ERROR(
       std::visit([&](auto& vec) { return decoder.RunLeveled(&vec, out); }, out->values.values));
   if (leaf.time_scale == TimeUnitScale::kMillis || leaf.time_scale == TimeUnitScale::kNanos) {
-    auto& ts = std::get<std::vector<int64_t>>(out->values.values);
+    auto& ts = std::get<ColumnVector<int64_t>>(out->values.values);
     ScaleTimestamps(leaf.time_scale, ts.data() + first_row, ts.size() - first_row);
   }
   return Ok();
@@ -732,7 +732,7 @@ Status ReadColumnChunk(const LeafInfo& leaf, const format::ColumnMetaData& meta,
   RC_RETURN_IF_ERROR(std::visit(
       [&](auto& vec) { return decoder.RunFlat(vec.data() + first_row, validity, has_nulls); }, out->values));
   if (leaf.time_scale == TimeUnitScale::kMillis || leaf.time_scale == TimeUnitScale::kNanos) {
-    ScaleTimestamps(leaf.time_scale, std::get<std::vector<int64_t>>(out->values).data() + first_row,
+    ScaleTimestamps(leaf.time_scale, std::get<ColumnVector<int64_t>>(out->values).data() + first_row,
                     static_cast<size_t>(rows));
   }
   return Ok();

@@ -278,7 +278,7 @@ size_t FixedPageRows(int64_t page_bytes, size_t bits_per_value) {
 }
 
 template <typename T>
-Status WriteChunkTyped(const Field& field, const std::vector<T>& column_values, const std::vector<uint8_t>& validity,
+Status WriteChunkTyped(const Field& field, const ColumnVector<T>& column_values, const std::vector<uint8_t>& validity,
                        size_t row_begin, size_t rows, const WriteOptions& options, std::string* file,
                        format::ColumnMetaData* meta) {
   using V = ViewOf<T>;
@@ -450,7 +450,7 @@ void AppendLevels(const std::vector<int16_t>& levels, size_t begin, size_t end, 
 }
 
 template <typename T>
-Status WriteLeveledTyped(const std::vector<T>& present, int max_def, int max_rep, const std::vector<int16_t>& def,
+Status WriteLeveledTyped(const ColumnVector<T>& present, int max_def, int max_rep, const std::vector<int16_t>& def,
                          const std::vector<int16_t>& rep, const WriteOptions& options, std::string* file,
                          format::ColumnMetaData* meta) {
   using V = ViewOf<T>;

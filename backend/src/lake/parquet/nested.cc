@@ -233,22 +233,22 @@ class Shredder {
     switch (node.type) {
       case ColumnType::kString:
         if (!value.is_string()) return Bad(node, "must be a string");
-        std::get<std::vector<std::string>>(out->values).emplace_back(value.get_string());
+        std::get<ColumnVector<std::string>>(out->values).emplace_back(value.get_string());
         return Ok();
       case ColumnType::kBool:
         if (!value.is_bool()) return Bad(node, "must be a boolean");
-        std::get<std::vector<uint8_t>>(out->values).push_back(value.get_bool() ? 1 : 0);
+        std::get<ColumnVector<uint8_t>>(out->values).push_back(value.get_bool() ? 1 : 0);
         return Ok();
       case ColumnType::kInt32:
       case ColumnType::kDate: {
         RC_ASSIGN_OR_RETURN(int64_t v, as_int(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
-        std::get<std::vector<int32_t>>(out->values).push_back(static_cast<int32_t>(v));
+        std::get<ColumnVector<int32_t>>(out->values).push_back(static_cast<int32_t>(v));
         return Ok();
       }
       case ColumnType::kInt64:
       case ColumnType::kTimestampMicros: {
         RC_ASSIGN_OR_RETURN(int64_t v, as_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
-        std::get<std::vector<int64_t>>(out->values).push_back(v);
+        std::get<ColumnVector<int64_t>>(out->values).push_back(v);
         return Ok();
       }
       case ColumnType::kFloat:
@@ -256,9 +256,9 @@ class Shredder {
         if (!value.is_number()) return Bad(node, "must be a number");
         const double v = value.to_number<double>();
         if (node.type == ColumnType::kFloat) {
-          std::get<std::vector<float>>(out->values).push_back(static_cast<float>(v));
+          std::get<ColumnVector<float>>(out->values).push_back(static_cast<float>(v));
         } else {
-          std::get<std::vector<double>>(out->values).push_back(v);
+          std::get<ColumnVector<double>>(out->values).push_back(v);
         }
         return Ok();
       }

@@ -10,8 +10,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include <sys/mman.h>
-
 #include "core/parallel.h"
 #include "lake/parquet/internal/bytes.h"
 #include "lake/parquet/internal/column_reader.h"
@@ -30,28 +28,6 @@ using internal::NestedField;
 // which admits every realistic compression ratio but not a hostile footer.
 constexpr int64_t kDecodeRatio = 1024;
 constexpr int64_t kDecodeFloor = int64_t{256} << 20;
-
-// Reserves `rows` values of a column about to be filled. The memory of a
-// large one is advised to be backed by transparent huge pages: a 10M-row read
-// otherwise spends more time in 4 KiB page faults than in decoding
-// (docs/benchmarks.md §Parquet). Only for blocks that glibc always maps on
-// their own (above its largest mmap threshold, 32 MiB), so the advice never
-// lands on heap memory that small allocations reuse later.
-template <typename Vec>
-void ReserveColumn(Vec& vec, size_t rows) {
-  vec.reserve(rows);
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
-  constexpr size_t kMinBytes = size_t{32} << 20;
-  const size_t bytes = rows * sizeof(typename Vec::value_type);
-  if (bytes <= kMinBytes) return;
-  const auto start = reinterpret_cast<uintptr_t>(vec.data());
-  const uintptr_t begin = (start + kHugePage - 1) & ~(kHugePage - 1);
-  const uintptr_t end = (start + bytes) & ~(kHugePage - 1);
-  // Advice only: where the kernel declines, the read is as before.
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
-}
 
 // Runs job(index, scratch) for index in [0, count) on up to `threads`
 // threads (core/parallel.h); each thread has its own decode scratch buffers.
@@ -485,12 +461,9 @@ Result<ColumnBatch> Reader::Read(const ReadOptions& options) const {
       return Unsupported("column '" + leaf.name + "': decoded data would exceed the reader's limit (1024x the file size)",
                          leaf.name);
     }
-    std::visit(
-        [&](auto& vec) {
-          ReserveColumn(vec, static_cast<size_t>(total_rows));
-          vec.resize(static_cast<size_t>(total_rows));
-        },
-        column.values);
+    // Not value-initialised: the chunks overwrite every row (nulls included),
+    // and a failed read discards the batch.
+    std::visit([&](auto& vec) { vec.resize_for_overwrite(static_cast<size_t>(total_rows)); }, column.values);
     if (leaf.nullable) column.validity.resize(static_cast<size_t>(total_rows));
     return Ok();
   };

@@ -132,6 +132,11 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   if (auto check = AdaptiveConformal::Create(o.training.bands.levels, o.adaptive); !check) {
     return tl::unexpected(check.error());
   }
+  AdaptiveConformalOptions reference_adaptive = o.adaptive;
+  reference_adaptive.gamma = o.reference_gamma;
+  if (auto check = AdaptiveConformal::Create(o.training.bands.levels, reference_adaptive); !check) {
+    return InvalidArgument("reference_gamma", check.error().message);
+  }
   int64_t spacing = o.bar_spacing_us;
   if (spacing <= 0) {
     spacing = INT64_MAX;
@@ -147,20 +152,26 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   result.summary.levels = levels;
   std::shared_ptr<const LoadedExperiment> exp;
   std::optional<IndexEntry> entry;
-  std::vector<ForecastPoint> model_pts, naive_pts, unscaled_pts;
+  std::vector<ForecastPoint> model_pts, naive_pts, unscaled_pts, reference_pts;
   std::vector<double> hits, model_ape, naive_ape, model_pred, naive_pred;
-  std::optional<BandCalibration> unscaled_cal;
+  std::optional<BandCalibration> unscaled_cal, reference_cal;
   std::set<std::string> no_signal;
   // ACI per regime, fed the outcome of a prediction once its horizon has
   // realized (row s is known at the close of bar s + h), in prediction order.
-  std::map<regime::Regime, AdaptiveConformal> aci;
+  std::map<regime::Regime, AdaptiveConformal> aci, reference_aci;
   struct Pending {
     size_t row;
     regime::Regime regime;
-    std::vector<BandOut> bands;
+    std::vector<BandOut> bands, reference_bands;
   };
   std::deque<Pending> pending;
-  std::map<regime::Regime, std::vector<ForecastPoint>> model_by, naive_by;
+  std::map<regime::Regime, std::vector<ForecastPoint>> model_by, naive_by, reference_by;
+  auto observe = [&](std::map<regime::Regime, AdaptiveConformal>& states, const AdaptiveConformalOptions& options,
+                     regime::Regime reg, double realized, const std::vector<BandOut>& bands) {
+    auto it = states.find(reg);
+    if (it == states.end()) it = states.emplace(reg, *AdaptiveConformal::Create(levels, options)).first;
+    it->second.Observe(realized, bands);
+  };
   std::map<std::string, FamilyTrack> tracks;
 
   for (size_t block = first; block < last; block += static_cast<size_t>(o.retrain_every)) {
@@ -170,12 +181,14 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
     exp.reset();
     entry.reset();
     unscaled_cal.reset();
+    reference_cal.reset();
     if (block > h) {
       Dataset history = ds.Slice(0, block - h);
       auto trained = RunWalkForward(history, o.training);
       ++result.summary.retrains;
       if (trained) {
         unscaled_cal = trained->calibration_unscaled;
+        reference_cal = trained->calibration_reference;
         result.summary.families.clear();
         for (const FamilyLoss& fl : trained->skill) {
           FamilyVerdict v;
@@ -205,9 +218,10 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
       while (!pending.empty() && pending.front().row + h <= row) {
         const Pending& done = pending.front();
         const double realized = ds.y[static_cast<Eigen::Index>(done.row)];
-        auto it = aci.find(done.regime);
-        if (it == aci.end()) it = aci.emplace(done.regime, *AdaptiveConformal::Create(levels, o.adaptive)).first;
-        it->second.Observe(realized, done.bands);
+        observe(aci, o.adaptive, done.regime, realized, done.bands);
+        if (!done.reference_bands.empty()) {
+          observe(reference_aci, reference_adaptive, done.regime, realized, done.reference_bands);
+        }
         pending.pop_front();
       }
       PredictionRequest req;
@@ -226,7 +240,25 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
         if (auto it = aci.find(ds.regime[row]); it != aci.end()) req.adaptive_levels = it->second.EffectiveLevels();
       }
       Prediction p = Predict(req, entry ? &*entry : nullptr, exp.get());
-      if (!p.degraded) pending.push_back(Pending{row, ds.regime[row], p.bands});
+      // The reference bands around the same point forecast, through the same
+      // ServedHalfWidths Predict uses, steered by their own ACI.
+      std::vector<BandOut> reference_bands;
+      if (reference_cal && !p.degraded) {
+        std::vector<double> reference_levels;
+        if (o.adaptive_bands) {
+          if (auto it = reference_aci.find(ds.regime[row]); it != reference_aci.end()) {
+            reference_levels = it->second.EffectiveLevels();
+          }
+        }
+        const BandQuantiles rq =
+            reference_cal->ServedHalfWidths(ds.regime[row], req.recent_vol_per_bar, reference_levels, nullptr);
+        double prev = 0;
+        for (size_t lvl = 0; lvl < levels.size() && lvl < rq.half_width.size(); ++lvl) {
+          prev = std::max(prev, rq.half_width[lvl]);
+          reference_bands.push_back(BandOut{levels[lvl], 0, 0, p.expected_return - prev, p.expected_return + prev});
+        }
+      }
+      if (!p.degraded) pending.push_back(Pending{row, ds.regime[row], p.bands, reference_bands});
 
       BacktestRow out;
       out.ts = ds.ts[row];
@@ -234,6 +266,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
       out.regime = ds.regime[row];
       out.expected_close = p.expected_price;
       out.bands = p.bands;
+      out.reference_bands = reference_bands;
       out.degraded = p.degraded;
       out.experiment_id = p.experiment_id;
       double y = ds.y[static_cast<Eigen::Index>(row)];
@@ -265,6 +298,17 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
           up.upper = mp.upper;
         }
         unscaled_pts.push_back(up);
+        ForecastPoint rp{p.expected_return, y, out.last_close, mp.lower, mp.upper};
+        if (!reference_bands.empty()) {
+          rp.lower.clear();
+          rp.upper.clear();
+          for (const BandOut& b : reference_bands) {
+            rp.lower.push_back(b.lower_return);
+            rp.upper.push_back(b.upper_return);
+          }
+        }
+        reference_pts.push_back(rp);
+        reference_by[out.regime].push_back(rp);
         hits.push_back(DirectionalHit(p.expected_return, y));
         model_ape.push_back(Ape(p.expected_return, y));
         naive_ape.push_back(Ape(0.0, y));
@@ -295,6 +339,8 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   sum.model = ComputeMetrics(model_pts, levels);
   sum.naive = ComputeMetrics(naive_pts, levels);
   sum.model_unscaled_bands = ComputeMetrics(unscaled_pts, levels);
+  sum.model_reference_bands = ComputeMetrics(reference_pts, levels);
+  sum.reference_gamma = o.reference_gamma;
   sum.mape_ratio = sum.naive.mape > 0 ? sum.model.mape / sum.naive.mape : kNaN;
   sum.directional = DirectionalAccuracyWithCi(hits, ds.horizon_bars);
   for (const auto& [family, t] : tracks) {
@@ -317,6 +363,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   for (const auto& [reg, a] : aci) sum.adaptive_levels[reg] = a.EffectiveLevels();
   for (auto& [r, v] : model_by) result.summary.model_by_regime[r] = ComputeMetrics(v, levels);
   for (auto& [r, v] : naive_by) result.summary.naive_by_regime[r] = ComputeMetrics(v, levels);
+  for (auto& [r, v] : reference_by) result.summary.reference_by_regime[r] = ComputeMetrics(v, levels);
   return result;
 }
 
@@ -387,6 +434,7 @@ boost::json::object BacktestSummary::ToJson() const {
       e["naive"] = it->second.ToJson();
       e["mape_ratio"] = NumberOrNull(it->second.mape > 0 ? m.mape / it->second.mape : kNaN);
     }
+    if (auto it = reference_by_regime.find(reg); it != reference_by_regime.end()) e["reference"] = it->second.ToJson();
     by[regime::ToString(reg)] = e;
   }
   boost::json::array fams;
@@ -411,6 +459,8 @@ boost::json::object BacktestSummary::ToJson() const {
   return {{"model", model.ToJson()},
           {"naive", naive.ToJson()},
           {"model_unscaled_bands", model_unscaled_bands.ToJson()},
+          {"model_reference_bands", model_reference_bands.ToJson()},
+          {"reference_gamma", reference_gamma},
           {"mape_ratio", NumberOrNull(mape_ratio)},
           {"directional_accuracy", DirectionalJson(directional)},
           {"family_forecasts", forecasts},
@@ -456,6 +506,8 @@ std::string BacktestSummaryText(const BacktestResult& r) {
   line("overall", s.model, s.naive);
   out += "old bands     ";
   bands(s.model_unscaled_bands);
+  out += "reference     ";
+  bands(s.model_reference_bands);
   out += "naive bands   ";
   bands(s.naive);
   for (const auto& [reg, m] : s.model_by_regime) {

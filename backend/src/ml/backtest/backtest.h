@@ -40,6 +40,10 @@ struct BacktestOptions {
   // passed) steers the level each band's quantile is taken at.
   bool adaptive_bands = true;
   AdaptiveConformalOptions adaptive;
+  // The reference bands reported beside the served ones in the same run (the
+  // method before issue 10's per-regime work): TrainingResult::calibration_reference
+  // (RegimeBandMethod::kThreshold) with its own per-regime ACI at this step size.
+  double reference_gamma = 0.005;
   ExperimentKey key;            // names the in-memory experiments
 };
 
@@ -49,6 +53,7 @@ struct BacktestRow {
   regime::Regime regime = regime::Regime::kUnknown;
   double expected_close = 0;
   std::vector<BandOut> bands;   // per level
+  std::vector<BandOut> reference_bands;  // the reference method's, log returns only (empty when degraded; not in the CSV)
   bool degraded = false;
   std::string experiment_id;
   double realized_close = 0;    // NaN when the horizon runs past the data (not in the CSV)
@@ -110,7 +115,8 @@ struct BacktestSummary {
   int horizon_bars = 1;
   Metrics model, naive;                                  // over rows with a realized close
   Metrics model_unscaled_bands;                          // the model's points with the old (unscaled) conformal bands
-  std::map<regime::Regime, Metrics> model_by_regime, naive_by_regime;
+  Metrics model_reference_bands;                         // the model's points with the reference bands (BacktestOptions::reference_gamma)
+  std::map<regime::Regime, Metrics> model_by_regime, naive_by_regime, reference_by_regime;
   double mape_ratio = 0;                                 // model MAPE / naive MAPE (1 = the random walk)
   DirectionalAccuracy directional;                       // the model's
   SkillEvidence model_vs_naive;                          // DM test of the model's APE against naive's
@@ -119,6 +125,7 @@ struct BacktestSummary {
   std::vector<std::string> no_signal;                    // families with no signal in any retrain
   RegimeMeaning regime_meaning;                          // over the predicted bars with a realized horizon
   std::map<regime::Regime, std::vector<double>> adaptive_levels;  // ACI's effective levels per regime at the end
+  double reference_gamma = 0;                            // BacktestOptions::reference_gamma
   int retrains = 0;
   int degraded_rows = 0;
   boost::json::object ToJson() const;

@@ -182,17 +182,7 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
   p.expected_return = sum / wsum;
   p.expected_price = req.last_close * std::exp(p.expected_return);
   const BandCalibration& cal = rec.calibration;
-  BandQuantiles q = cal.HalfWidths(p.regime, req.recent_vol_per_bar);
-  if (req.adaptive_levels.size() == cal.levels.size()) {
-    bool usable = true;
-    for (double level : req.adaptive_levels) usable = usable && std::isfinite(level) && level > 0 && level < 1;
-    if (usable) {
-      for (size_t lvl = 0; lvl < cal.levels.size(); ++lvl) {
-        q.half_width[lvl] = cal.HalfWidthAt(p.regime, req.adaptive_levels[lvl], req.recent_vol_per_bar);
-      }
-      p.bands_adaptive = true;
-    }
-  }
+  const BandQuantiles q = cal.ServedHalfWidths(p.regime, req.recent_vol_per_bar, req.adaptive_levels, &p.bands_adaptive);
   p.bands_volatility_scaled = cal.scaled;
   FillBands(p, q, cal.levels, req.last_close);
   return p;

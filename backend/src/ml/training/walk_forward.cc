@@ -405,6 +405,9 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
   BandOptions unscaled = o.bands;
   unscaled.volatility_scaled = false;
   RC_ASSIGN_OR_RETURN(result.calibration_unscaled, CalibrateBands(residuals, regs, unscaled));
+  BandOptions reference = o.bands;
+  reference.regime_method = RegimeBandMethod::kThreshold;
+  RC_ASSIGN_OR_RETURN(result.calibration_reference, CalibrateBands(residuals, regs, reference, vols));
 
   result.folds = std::move(folds);
   result.feature_names = ds.feature_names;

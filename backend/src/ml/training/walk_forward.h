@@ -83,6 +83,7 @@ struct TrainingResult {
   std::vector<FamilyLoss> skill;            // final out-of-sample losses and evidence vs naive, per family
   BandCalibration calibration;              // final bands (ensemble out-of-fold residuals, all folds)
   BandCalibration calibration_unscaled;     // the same residuals without volatility scaling (for comparison)
+  BandCalibration calibration_reference;    // the same residuals, per-regime rule RegimeBandMethod::kThreshold (for comparison)
   std::vector<std::string> feature_names;
   int horizon_bars = 1;
   std::string primary_metric;

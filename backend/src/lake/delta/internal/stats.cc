@@ -18,7 +18,7 @@ constexpr size_t kMaxStringStatBytes = 32;
 // validity (no nulls) the loop is branch-light; the statistics of every file
 // written go through here (silver: ~50 columns per file).
 template <typename T>
-void MinMax(const std::vector<T>& values, const Column& col, std::optional<T>& mn, std::optional<T>& mx) {
+void MinMax(const ColumnVector<T>& values, const Column& col, std::optional<T>& mn, std::optional<T>& mx) {
   const size_t n = values.size();
   if (n == 0) return;
   if (col.validity.empty()) {
@@ -48,7 +48,7 @@ void MinMax(const std::vector<T>& values, const Column& col, std::optional<T>& m
 // the accumulators were kept on the stack, a store-to-load round trip per
 // value (perf: 6% of a 500-symbol pipeline run).
 template <typename T>
-__attribute__((noinline)) bool FiniteMinMax(const std::vector<T>& values, const Column& col,
+__attribute__((noinline)) bool FiniteMinMax(const ColumnVector<T>& values, const Column& col,
                                             std::optional<double>& mn, std::optional<double>& mx) {
   const size_t n = values.size();
   const T* v = values.data();
