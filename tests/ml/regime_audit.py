@@ -1,6 +1,7 @@
 """Do the detected regimes mean what their names say on real bars? (issue 10, goal 4)
 
     RC_BINARY=build/ci/bin/regimecast python tests/ml/regime_audit.py [--forward-bars 12] [--sim-seeds 11,12]
+        [--tuning-seeds 1,2,3]
 
 Imports ../shared/data/nse-5m (TCS, INFY, RELIANCE) into a temporary lake, runs `regimecast
 pipeline` and `regimecast regime --format csv` (the service's own detector, one state per bar,
@@ -17,9 +18,11 @@ inside the bar's session, so no overnight gap counts):
   so plain binomial counting would overstate the evidence), one-sided p = 1 - Phi(z). The exact
   binomial p-value on non-overlapping windows (every h-th trending bar) is printed beside it.
 
-The first SKIP_SESSIONS sessions (the model's first fits) are not scored. With --sim-seeds it also
-scores agreement with the product simulator's truth on those seeds (as
-tests/ml/test_regime_agreement.py does). Prints the markdown tables of docs/ml_audit.md; writes
+The first SKIP_SESSIONS sessions (the model's first fits) are not scored. Beside the detector it
+scores a fixed list of other causal trend definitions (TREND_DEFINITIONS: sign of the return since
+the open, of a strong 36-bar move, side of the VWAP, EMA cross, previous session) the same way.
+With --sim-seeds (held out) and --tuning-seeds it also scores agreement with the product
+simulator's truth on those seeds (as tests/ml/test_regime_agreement.py does), labelled by role. Prints the markdown tables of docs/ml_audit.md; writes
 nothing into the repository.
 """
 from __future__ import annotations
@@ -167,6 +170,68 @@ def momentum_baseline(frame, lookback, forward_bars=FORWARD_BARS, skip_sessions=
     return hits.mean(), len(hits), newey_west_z(hits, forward_bars - 1)
 
 
+def nse_bars(path):
+    """The CSV's OHLCV with UTC open times, time-ordered."""
+    bars = pd.read_csv(path, usecols=["datetime", "high", "low", "close", "volume"])
+    bars["ts"] = (pd.to_datetime(bars["datetime"]) - IST_OFFSET).dt.tz_localize("UTC")
+    return bars.drop(columns="datetime").sort_values("ts").reset_index(drop=True)
+
+
+# Other causal definitions of "trending up / down" (a sign per bar from bars <= t; 0 = no trend),
+# fixed before they were scored and all shown (docs/ml_audit.md). None uses the detector.
+def _since_open(b):
+    log_close = np.log(b["close"])
+    return np.sign(log_close - log_close.groupby(b["ts"].dt.date).transform("first"))
+
+
+def _strong_36(b):
+    log_close = np.log(b["close"])
+    past = log_close - log_close.shift(36)
+    return np.where(np.abs(past / (log_close.diff().rolling(36).std() * 6)) > 2, np.sign(past), 0)
+
+
+def _vwap_side(b):
+    day = b["ts"].dt.date
+    price = (b["high"] + b["low"] + b["close"]) / 3
+    vwap = (price * b["volume"]).groupby(day).cumsum() / b["volume"].groupby(day).cumsum()
+    return np.sign(b["close"] - vwap)
+
+
+def _ema_cross(b):
+    return np.sign(b["close"].ewm(span=12).mean() - b["close"].ewm(span=48).mean())
+
+
+def _previous_session(b):
+    day = b["ts"].dt.date
+    session_return = np.log(b["close"]).groupby(day).agg(lambda x: x.iloc[-1] - x.iloc[0])
+    return np.sign(day.map(session_return.shift(1)).astype(float))
+
+
+TREND_DEFINITIONS = {
+    "return since the session's first bar": _since_open,
+    "past 36 bars, only when its t-stat is beyond ±2": _strong_36,
+    "side of the session VWAP": _vwap_side,
+    "EMA 12 vs EMA 48": _ema_cross,
+    "previous session's return": _previous_session,
+}
+
+
+def trend_definition_scores(bars, forward_bars=FORWARD_BARS, skip_sessions=SKIP_SESSIONS):
+    """{definition: (hit rate, n, Newey-West z)}: how often the sign of each candidate definition
+    agrees with the sign of the forward return over the scored bars (the same scoring as the
+    detector's trend states)."""
+    _, fwd = forward_measures(bars, forward_bars)
+    sessions = sorted(bars["ts"].dt.date.unique())
+    scored = (bars["ts"].dt.date >= sessions[min(skip_sessions, len(sessions) - 1)]).to_numpy() & np.isfinite(fwd)
+    out = {}
+    for name, definition in TREND_DEFINITIONS.items():
+        sign = np.nan_to_num(np.asarray(definition(bars), dtype=float))
+        keep = scored & (sign != 0)
+        hits = np.where(fwd[keep] == 0, 0.5, (np.sign(fwd[keep]) == sign[keep]).astype(float))
+        out[name] = (hits.mean() if len(hits) else float("nan"), len(hits), newey_west_z(hits, forward_bars - 1))
+    return out
+
+
 def nse_meaning(binary, folder, workdir, forward_bars=FORWARD_BARS):
     """{symbol: (per_state, summary)} for the three shared NSE symbols."""
     env = {"DATA_DIR": str(Path(workdir) / "data")}
@@ -180,6 +245,7 @@ def nse_meaning(binary, folder, workdir, forward_bars=FORWARD_BARS):
         frame = frame.sort_values("ts")
         per_state, summary = regime_meaning(frame, forward_bars)
         summary["momentum"] = {k: momentum_baseline(frame, k, forward_bars) for k in MOMENTUM_LOOKBACKS}
+        summary["definitions"] = trend_definition_scores(nse_bars(folder / f"{name}.csv"), forward_bars)
         results[symbol] = (per_state, summary)
     return results
 
@@ -207,14 +273,19 @@ def fmt(v, digits=3):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forward-bars", type=int, default=FORWARD_BARS, help="forward window in bars (>= 1)")
-    parser.add_argument("--sim-seeds", default="11,12", help="simulator seeds to score agreement on ('' for none)")
+    parser.add_argument("--sim-seeds", default="11,12",
+                        help="held-out simulator seeds to score agreement on ('' for none)")
+    parser.add_argument("--tuning-seeds", default="",
+                        help="simulator seeds the detector's settings were chosen on, scored and labelled as such")
     args = parser.parse_args()
     if args.forward_bars < 1:
         sys.exit("--forward-bars must be >= 1")
     binary = Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} is not present")
-    seeds = [int(s) for s in args.sim_seeds.split(",") if s.strip()]
+    roles = {int(s): "tuning" for s in args.tuning_seeds.split(",") if s.strip()}
+    roles.update({int(s): "held out" for s in args.sim_seeds.split(",") if s.strip()})
+    seeds = list(roles)
     with tempfile.TemporaryDirectory() as tmp:
         results = nse_meaning(binary, SHARED, tmp, args.forward_bars)
         agreements = {seed: sim_agreement(binary, seed, tmp) for seed in seeds}
@@ -242,12 +313,24 @@ def main():
     for symbol, (_, summary) in results.items():
         cells = [f"{fmt(rate)} ({n}), {fmt(z, 2)}" for rate, n, z in summary["momentum"].values()]
         print(f"| {symbol} | {' | '.join(cells)} |")
+    print(f"\n#### Other trend definitions, no detector: sign agreement with the next {h} bars (hit rate (n), z)\n")
+    symbols = list(results)
+    print("| definition | " + " | ".join(symbols) + " |")
+    print("|---|" + "---:|" * len(symbols))
+    for name in TREND_DEFINITIONS:
+        cells = [f"{fmt(rate)} ({n}), {fmt(z, 2)}" for rate, n, z in (results[s][1]["definitions"][name] for s in symbols)]
+        print(f"| {name} | {' | '.join(cells)} |")
     if agreements:
         print("\n#### Agreement with the product simulator's truth (INFY.NS 5m, 150 days, after 30 sessions)\n")
-        print("| seed | agreement | bars |")
-        print("|---|---:|---:|")
+        print("| seed | role | agreement | bars |")
+        print("|---|---|---:|---:|")
         for seed, (agreement, n) in agreements.items():
-            print(f"| {seed} | {agreement:.3f} | {n} |")
+            print(f"| {seed} | {roles[seed]} | {agreement:.3f} | {n} |")
+        for role in ("tuning", "held out"):
+            scores = [a for seed, (a, _) in agreements.items() if roles[seed] == role]
+            if scores:
+                print(f"| mean, {role} | {len(scores)} seeds | **{np.mean(scores):.3f}** "
+                      f"(min {min(scores):.3f}, >= 0.85 on {sum(a >= 0.85 for a in scores)}) | |")
 
 
 if __name__ == "__main__":

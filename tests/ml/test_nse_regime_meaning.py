@@ -49,9 +49,9 @@ def test_volatile_is_followed_by_one_and_a_half_times_the_forward_vol_of_range_b
     assert per_state["volatile"]["fwd_vol"] > max(others)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 goal not met: trend sign hit rate 0.44-0.54, p >= 0.05 on every "
-                                       "symbol; past returns carry no 60-minute sign information on these bars "
-                                       "(docs/ml_audit.md)")
+@pytest.mark.xfail(strict=True, reason="issue 10 goal not met: trend sign hit rate 0.42-0.54, p >= 0.05 on every "
+                                       "symbol; past returns (and five other causal trend definitions) carry no "
+                                       "consistent 60-minute sign information on these bars (docs/ml_audit.md)")
 @pytest.mark.parametrize("symbol", list(SYMBOLS.values()))
 def test_goal_trending_states_predict_the_forward_sign(meaning, symbol):
     summary = meaning[symbol][1]

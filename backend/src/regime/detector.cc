@@ -22,6 +22,7 @@ bool AllFinite(const RegimeInput& in) {
 Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (o.min_history < 1) return InvalidArgument("min_history", "must be >= 1");
   if (o.min_dwell < 1) return InvalidArgument("min_dwell", "must be >= 1");
+  if (!(o.switch_margin >= 0 && o.switch_margin <= 1)) return InvalidArgument("switch_margin", "must be in [0,1]");
   if (o.gap_unknown_bars < 1) return InvalidArgument("gap_unknown_bars", "must be >= 1");
   if (o.seasonal_min_obs < 0) return InvalidArgument("seasonal_min_obs", "must be >= 0");
   if (!(o.adx_trend_lo < o.adx_trend_hi)) return InvalidArgument("adx_trend_hi", "must exceed adx_trend_lo");
@@ -34,6 +35,7 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (!(o.stale_after_bars > 0)) return InvalidArgument("stale_after_bars", "must be > 0");
   if (o.hmm.first_fit < 2) return InvalidArgument("hmm.first_fit", "must be >= 2");
   if (o.hmm.refit_every < 1) return InvalidArgument("hmm.refit_every", "must be >= 1");
+  if (o.hmm.refit_every_full < 1) return InvalidArgument("hmm.refit_every_full", "must be >= 1");
   if (o.hmm.window < o.hmm.first_fit) return InvalidArgument("hmm.window", "must be >= hmm.first_fit");
   if (o.hmm.iterations < 1 || o.hmm.iterations > 200) return InvalidArgument("hmm.iterations", "must be in 1..200");
   if (!(o.hmm.prior_weight >= 0)) return InvalidArgument("hmm.prior_weight", "must be >= 0");
@@ -241,7 +243,12 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
       candidate_ = c.regime;
       candidate_count_ = 1;
     }
-    if (candidate_count_ >= options_.min_dwell) {
+    // kHmm: a clear lead in filtered probability over the held state is evidence
+    // enough; a narrow one (the filter hesitating between two states) must last
+    // min_dwell bars. Threshold scores are not probabilities: dwell only.
+    const bool decisive =
+        use_hmm && c.confidence - c.scores[RegimeIndex(current_.regime)] >= options_.switch_margin;
+    if (candidate_count_ >= options_.min_dwell || decisive) {
       next.regime = c.regime;
       next.confidence = c.confidence;
       next.bars_in_state = 1;

@@ -2,7 +2,8 @@
 //
 // Streaming regime detector: feed one bar at a time (Update), read the current
 // state with a confidence in [0,1]. A new state must persist `min_dwell` bars
-// before it replaces the current one (hysteresis, so the regime does not flap);
+// before it replaces the current one (hysteresis, so the regime does not flap),
+// unless (HMM) its filtered probability leads the held state's by `switch_margin`;
 // unknown (warm-up, missing features, a flagged gap) takes effect at once.
 // The batch path (DetectRegimes) folds a series through the same object, so
 // history and live give identical states. State at bar t depends only on bars
@@ -61,6 +62,12 @@ struct DetectorOptions {
   double range_max_activity = 1.2;     // finite, <= volatile_min_activity
   int min_history = 60;             // bars seen before any state but unknown. Default 60, >= 1
   int min_dwell = 3;                // consecutive bars a new state must win before it is adopted. Default 3, >= 1
+  // kHmm only: a new state whose filtered probability leads the held state's by at
+  // least this much is adopted at once (no dwell); a narrower lead still needs
+  // min_dwell bars. The bar-count dwell alone delays every true change by
+  // min_dwell bars; a margin delays only the hesitant ones (docs/ml_audit.md:
+  // chosen on simulator seeds 1-8). In [0,1]; 1 = dwell only.
+  double switch_margin = 0.25;
   int gap_unknown_bars = 1;         // bars reported unknown from a flagged gap on. Default 1, >= 1
   // Ramps map a feature onto a [0,1] score between lo and hi. Defaults were
   // chosen on simulator seeds 1..3 (docs/ml_audit.md), never on the scored seed.

@@ -175,10 +175,43 @@ TEST(HmmDetectorTest, StreamingEqualsBatchAcrossRefits) {
     ASSERT_EQ(s.regime, batch[i].regime) << i;
     ASSERT_DOUBLE_EQ(s.confidence, batch[i].confidence) << i;
   }
-  // 3,000 bars: fits at 300, 600, 1200, 2400 observations.
+  // 3,000 bars: fits at 300, 600, then every 500: 1100, 1600, 2100, 2600 observations.
   internal::HmmFilter filter;
   for (const RegimeInput& in : market.inputs) filter.Update(in.ts, in.close, in.volume);
-  EXPECT_EQ(filter.fits(), 4);
+  EXPECT_EQ(filter.fits(), 6);
+  // Once the window is full the fits come every refit_every_full observations.
+  internal::HmmFilterOptions small;
+  small.window = 1000;
+  internal::HmmFilter full_window(small);
+  for (const RegimeInput& in : market.inputs) full_window.Update(in.ts, in.close, in.volume);
+  // 2,999 observations: 300, 600, 1100 (window full), then 2100 -> 4 fits (every 500 throughout would be 6).
+  EXPECT_EQ(full_window.fits(), 4);
+}
+
+// A refit starts from the prior, not from the previous fit (a state the early
+// bars lacked would otherwise stay re-purposed): the model after the fit at
+// 2,600 observations is exactly the prior fitted on those observations.
+TEST(HmmDetectorTest, EachRefitStartsFromThePrior) {
+  const Bars market = Market(8);
+  const internal::HmmFilterOptions options;
+  internal::HmmFilter filter(options);
+  std::vector<HmmObservation> seen;
+  // The first bar has neither a return nor a volume reference; every later one is an observation.
+  for (size_t i = 0; seen.size() < 2600; ++i) {
+    ASSERT_LT(i, market.inputs.size());
+    filter.Update(market.inputs[i].ts, market.inputs[i].close, market.inputs[i].volume);
+    const HmmObservation& obs = filter.last_observation();
+    if (std::isfinite(obs.z) || std::isfinite(obs.u)) seen.push_back(obs);
+  }
+  ASSERT_EQ(filter.fits(), 6);  // the last fit happened on the 2,600th observation
+  GaussianHmm expected = GaussianHmm::Prior();
+  expected.Fit(seen, options.iterations, GaussianHmm::Prior(), options.prior_weight);
+  for (int s = 0; s < kHmmStates; ++s) {
+    EXPECT_DOUBLE_EQ(filter.model().z_mean[s], expected.z_mean[s]) << s;
+    EXPECT_DOUBLE_EQ(filter.model().z_var[s], expected.z_var[s]) << s;
+    EXPECT_DOUBLE_EQ(filter.model().u_mean[s], expected.u_mean[s]) << s;
+    EXPECT_DOUBLE_EQ(filter.model().transition[s][s], expected.transition[s][s]) << s;
+  }
 }
 
 // One outsized bar in a calm market: the model's filtered probability jumps to
@@ -203,6 +236,55 @@ TEST(HmmDetectorTest, ASingleSpikeIsNotAVolatileMarket) {
   EXPECT_GT(gated[31 * 75 + 40].activity, DetectorOptions{}.volatile_min_activity);
 }
 
+// Hysteresis in probability, not only in bars: a state whose filtered
+// probability leads the held state's by switch_margin is adopted on that bar; a
+// narrower lead is adopted only after min_dwell consecutive raw wins.
+TEST(HmmDetectorTest, AClearProbabilityLeadSwitchesAtOnceANarrowOneWaitsForTheDwell) {
+  const Bars market = Market(7);
+  const DetectorOptions defaults;
+  const std::vector<RegimeState> states = DetectRegimes(market.inputs);
+  int decisive = 0, held = 0;
+  for (size_t i = 1; i < states.size(); ++i) {
+    const RegimeState &before = states[i - 1], &now = states[i];
+    if (before.regime == Regime::kUnknown || now.raw == Regime::kUnknown) continue;
+    const double lead = now.probabilities[RegimeIndex(now.raw)] - now.probabilities[RegimeIndex(before.regime)];
+    if (now.raw != before.regime && lead >= defaults.switch_margin) {
+      ++decisive;
+      EXPECT_EQ(now.regime, now.raw) << i;
+    }
+    if (now.raw != before.regime && lead < defaults.switch_margin && now.regime == before.regime) ++held;
+    if (now.regime != before.regime) {
+      bool dwelt = i + 1 >= static_cast<size_t>(defaults.min_dwell);
+      for (int k = 0; dwelt && k < defaults.min_dwell; ++k) dwelt = states[i - k].raw == now.regime;
+      EXPECT_TRUE(lead >= defaults.switch_margin || dwelt) << i;
+    }
+  }
+  EXPECT_GT(decisive, 0);
+  EXPECT_GT(held, 0);  // narrow leads do occur and are held against
+  // The turbulent spell (days 30-32) is adopted earlier than with the dwell alone.
+  DetectorOptions dwell_only;
+  dwell_only.switch_margin = 1;
+  const std::vector<RegimeState> slow = DetectRegimes(market.inputs, dwell_only);
+  auto onset = [](const std::vector<RegimeState>& s) {
+    for (size_t i = 30 * 75; i < s.size(); ++i) {
+      if (s[i].regime == Regime::kVolatile) return i;
+    }
+    return s.size();
+  };
+  EXPECT_LT(onset(states), onset(slow));
+  EXPECT_LT(onset(states), 31u * 75);
+}
+
+TEST(HmmDetectorTest, InvalidSwitchMarginIsRejectedByName) {
+  DetectorOptions o;
+  o.switch_margin = -0.1;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "switch_margin"));
+  o.switch_margin = std::nan("");
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "switch_margin"));
+  o.switch_margin = 1.5;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "switch_margin"));
+}
+
 TEST(HmmDetectorTest, InvalidActivityOptionsAreRejectedByName) {
   DetectorOptions o;
   o.activity_half_life = 0;
@@ -219,6 +301,9 @@ TEST(HmmDetectorTest, InvalidHmmOptionsAreRejectedByName) {
   DetectorOptions o;
   o.hmm.window = 10;
   EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.window"));
+  o = {};
+  o.hmm.refit_every_full = 0;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.refit_every_full"));
   o = {};
   o.hmm.iterations = 0;
   EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.iterations"));

@@ -3,7 +3,8 @@
 // typical size, log volume over its time-of-day median; both references are
 // expanding, from earlier bars only), runs the forward filter (filtered, never
 // smoothed: the posterior at t uses bars <= t only) and re-fits the model by
-// Baum-Welch on the series' own past observations on a fixed schedule. Being
+// Baum-Welch on the series' own past observations on a fixed schedule (each fit
+// from the prior, so an early misfit does not persist). Being
 // a pure fold over bars, it gives the same posteriors streamed or in batch.
 #pragma once
 
@@ -21,10 +22,11 @@ namespace rc::regime::internal {
 
 struct HmmFilterOptions {
   int first_fit = 300;    // observations before the first Baum-Welch fit (the prior filters until then)
-  int refit_every = 2000; // later fits: at twice the previous count, at most this many observations apart
+  int refit_every = 500;  // later fits: at twice the previous count, at most this many observations apart
+  int refit_every_full = 1000;  // the same once `window` observations have been seen
   int window = 6000;      // a fit uses at most this many most recent observations
-  int iterations = 20;    // EM steps per fit (warm-started from the current model)
-  double prior_weight = 300;  // pseudo-observations of GaussianHmm::Prior() per state in every fit
+  int iterations = 20;    // EM steps per fit, each fit starting from GaussianHmm::Prior() (not the last fit)
+  double prior_weight = 600;  // pseudo-observations of GaussianHmm::Prior() per state in every fit
 };
 
 class HmmFilter {
