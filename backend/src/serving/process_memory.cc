@@ -4,6 +4,8 @@
 #include <malloc.h>
 #endif
 
+#include "lake/column_memory.h"
+
 namespace rc::serving {
 
 void ConfigureAllocatorForServing(size_t mmap_threshold_bytes) {
@@ -16,6 +18,10 @@ void ConfigureAllocatorForServing(size_t mmap_threshold_bytes) {
 }
 
 void ReleaseFreedMemory() {
+  // Large freed columns a read kept for the next one (lake/column_memory.h):
+  // a server reads large tables rarely, and would otherwise hold them until
+  // its next large read.
+  lake::ReleaseCachedColumnMemory();
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

@@ -24,7 +24,8 @@ namespace rc::serving {
 // trim threshold.
 void ConfigureAllocatorForServing(size_t mmap_threshold_bytes = 256 * 1024);
 
-// Returns the free pages of every arena to the system (malloc_trim).
+// Returns the free pages of every arena to the system (malloc_trim), and the
+// large column blocks the lake keeps for reuse (lake/column_memory.h).
 void ReleaseFreedMemory();
 
 }  // namespace rc::serving
