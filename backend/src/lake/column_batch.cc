@@ -183,7 +183,8 @@ ColumnBatch ColumnBatch::Take(const std::vector<size_t>& indices) const {
   return out;
 }
 
-Result<ColumnBatch> ColumnBatch::Project(const std::vector<std::string>& names) const {
+Result<std::pair<Schema, std::vector<size_t>>> ColumnBatch::ProjectedColumns(
+    const std::vector<std::string>& names) const {
   Schema schema;
   std::vector<size_t> picked;
   for (const std::string& name : names) {
@@ -192,8 +193,27 @@ Result<ColumnBatch> ColumnBatch::Project(const std::vector<std::string>& names) 
     schema.fields.push_back(schema_.fields[static_cast<size_t>(idx)]);
     picked.push_back(static_cast<size_t>(idx));
   }
+  return std::make_pair(std::move(schema), std::move(picked));
+}
+
+Result<ColumnBatch> ColumnBatch::Project(const std::vector<std::string>& names) const& {
+  RC_ASSIGN_OR_RETURN(auto projected, ProjectedColumns(names));
+  auto& [schema, picked] = projected;
   ColumnBatch out(std::move(schema));
   for (size_t pos = 0; pos < picked.size(); ++pos) out.columns_[pos] = columns_[picked[pos]];
+  return out;
+}
+
+Result<ColumnBatch> ColumnBatch::Project(const std::vector<std::string>& names) && {
+  RC_ASSIGN_OR_RETURN(auto projected, ProjectedColumns(names));
+  auto& [schema, picked] = projected;
+  ColumnBatch out(std::move(schema));
+  for (size_t pos = 0; pos < picked.size(); ++pos) {
+    // A column named twice is copied for all but its last use.
+    const bool used_again = std::find(picked.begin() + static_cast<std::ptrdiff_t>(pos) + 1, picked.end(),
+                                      picked[pos]) != picked.end();
+    out.columns_[pos] = used_again ? columns_[picked[pos]] : std::move(columns_[picked[pos]]);
+  }
   return out;
 }
 

@@ -117,9 +117,15 @@ class ColumnBatch {
   ColumnBatch Take(const std::vector<size_t>& indices) const;
 
   // Keeps only the named columns, in the given order. Errors: kNotFound.
-  Result<ColumnBatch> Project(const std::vector<std::string>& names) const;
+  Result<ColumnBatch> Project(const std::vector<std::string>& names) const&;
+  // The same from a batch about to go away (`std::move(rows).Project(...)`,
+  // `rows.Take(...).Project(...)`): the kept columns are moved, not copied.
+  Result<ColumnBatch> Project(const std::vector<std::string>& names) &&;
 
  private:
+  // The schema of Project(names) and, per kept column, its index here.
+  Result<std::pair<Schema, std::vector<size_t>>> ProjectedColumns(const std::vector<std::string>& names) const;
+
   Schema schema_;
   std::vector<Column> columns_;
 };

@@ -87,22 +87,23 @@ class PosixFileSystem final : public FileSystem {
 
   Status CreateNewFileFrom(const std::string& path, const std::function<Status(const PieceWriter&)>& produce,
                            bool sync) override {
-    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd.get() < 0) {
-      if (errno == EEXIST) return Conflict("'" + path + "' already exists");
-      return OsError("open", path, errno);
-    }
-    RC_RETURN_IF_ERROR(produce([&](std::string_view piece) { return WriteAll(fd.get(), path, piece); }));
-    return SyncAndClose(fd, path, sync);
+    return WritePieces(path, produce, sync, O_EXCL);
   }
 
   Status Write(const std::string& path, std::string_view data, bool sync, int mode_flag) {
+    return WritePieces(path, [&](const PieceWriter& write) { return write(data); }, sync, mode_flag);
+  }
+
+  // Opens `path` for writing (`mode_flag`: O_TRUNC or O_EXCL), lets `produce`
+  // write its pieces, then syncs (when asked) and closes.
+  static Status WritePieces(const std::string& path, const std::function<Status(const PieceWriter&)>& produce,
+                            bool sync, int mode_flag) {
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | mode_flag | O_CLOEXEC, 0644));
     if (fd.get() < 0) {
       if (errno == EEXIST) return Conflict("'" + path + "' already exists");
       return OsError("open", path, errno);
     }
-    RC_RETURN_IF_ERROR(WriteAll(fd.get(), path, data));
+    RC_RETURN_IF_ERROR(produce([&](std::string_view piece) { return WriteAll(fd.get(), path, piece); }));
     return SyncAndClose(fd, path, sync);
   }
 

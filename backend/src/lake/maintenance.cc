@@ -1,23 +1,20 @@
 #include "lake/maintenance.h"
 
-#include <chrono>
-
 #include "lake/delta/table.h"
 #include "lake/paths.h"
 
 namespace rc::lake {
 namespace {
 
-// One table: vacuum, forget the deleted files' tombstones, clean the log.
-// `now_ms` is taken before the vacuum's own cutoff: a tombstone older than
-// now_ms - retention has its file deleted by this vacuum.
-Result<TableMaintenance> MaintainTable(delta::Table& table, paths::Layer layer, int64_t retention_ms, int64_t now_ms) {
+// One table: vacuum, forget the deleted files' tombstones (those older than
+// the vacuum's cutoff: their files are gone), clean the log.
+Result<TableMaintenance> MaintainTable(delta::Table& table, paths::Layer layer, int64_t retention_ms) {
   TableMaintenance done;
   done.table = std::string(paths::LayerName(layer));
   RC_ASSIGN_OR_RETURN(delta::VacuumResult vacuumed, table.Vacuum({.retention_ms = retention_ms}));
   done.files_deleted = static_cast<int64_t>(vacuumed.files.size());
   done.bytes_deleted = vacuumed.bytes;
-  done.tombstones_forgotten = table.ForgetCachedTombstones(now_ms - retention_ms);
+  done.tombstones_forgotten = table.ForgetCachedTombstones(vacuumed.cutoff_ms);
   RC_ASSIGN_OR_RETURN(delta::LogCleanupResult cleaned, table.CleanupLog({.retention_ms = retention_ms}));
   done.log_entries_deleted = static_cast<int64_t>(cleaned.files.size());
   done.oldest_readable = cleaned.oldest_readable;
@@ -28,15 +25,13 @@ Result<TableMaintenance> MaintainTable(delta::Table& table, paths::Layer layer, 
 
 Result<std::vector<TableMaintenance>> MaintainLake(const std::string& data_dir, const MaintenanceOptions& options) {
   if (options.retention_ms < 0) return InvalidArgument("retention", "must not be negative");
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<TableMaintenance> out;
   std::optional<Error> first_error;
   for (paths::Layer layer : {paths::Layer::kRaw, paths::Layer::kBronze, paths::Layer::kSilver, paths::Layer::kGold}) {
     delta::TableOptions table_options;
     table_options.fs = options.fs;
     auto table = delta::Table::Open(paths::LayerTableDir(data_dir, layer), table_options);
-    auto done = table ? MaintainTable(*table, layer, options.retention_ms, now_ms)
+    auto done = table ? MaintainTable(*table, layer, options.retention_ms)
                       : Result<TableMaintenance>(tl::unexpected(table.error()));
     if (done) {
       out.push_back(std::move(*done));

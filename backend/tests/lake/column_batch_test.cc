@@ -148,5 +148,25 @@ TEST(ColumnBatchTest, ProjectKeepsRequestedOrderOrFailsNotFound) {
   EXPECT_THAT(batch.Project({"open"}), ErrorIs(ErrorCode::kNotFound));
 }
 
+// From a batch about to go away the columns move; one named twice is still
+// there both times, and the result equals the copying projection's.
+TEST(ColumnBatchTest, ProjectFromAnExpiringBatchEqualsTheCopyingOne) {
+  const ColumnBatch batch = Sample();
+  auto copied = batch.Project({"ts", "close", "ts"});
+  ASSERT_THAT(copied, IsOk());
+  ColumnBatch expiring = Sample();
+  auto moved = std::move(expiring).Project({"ts", "close", "ts"});
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(moved->schema(), copied->schema());
+  for (size_t col = 0; col < copied->num_columns(); ++col) {
+    EXPECT_TRUE(moved->column(col).values == copied->column(col).values) << col;
+    EXPECT_EQ(moved->column(col).validity, copied->column(col).validity) << col;
+  }
+  EXPECT_THAT(moved->Int64s(0), ::testing::ElementsAre(10, 20, 30, 40));  // not emptied by the later use
+  EXPECT_THAT(moved->Int64s(2), ::testing::ElementsAre(10, 20, 30, 40));
+  EXPECT_TRUE(moved->column(1).IsNull(1));
+  EXPECT_THAT(Sample().Project({"open"}), ErrorIs(ErrorCode::kNotFound));
+}
+
 }  // namespace
 }  // namespace rc::lake

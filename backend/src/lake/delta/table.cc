@@ -135,6 +135,13 @@ bool SamePartition(const PartitionValueMap& a, const PartitionValueMap& b, const
   return true;
 }
 
+// The data columns of `snap`'s files (its schema without the partition columns), in file order.
+std::vector<std::string> DataColumnNames(const Snapshot& snap) {
+  std::vector<std::string> names;
+  for (const auto& f : snap.DataFileSchema().fields) names.push_back(f.name);
+  return names;
+}
+
 // The remove action of live file `f` at `now_ms` (extended metadata, as the protocol recommends).
 RemoveFile RemovalOf(const LiveFile& f, int64_t now_ms, bool data_change) {
   RemoveFile rm;
@@ -729,8 +736,7 @@ struct Table::DataFile {
 Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows,
                                                    bool data_change) const {
   RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(snap, rows));
-  std::vector<std::string> data_names;
-  for (const auto& f : snap.DataFileSchema().fields) data_names.push_back(f.name);
+  const std::vector<std::string> data_names = DataColumnNames(snap);
   std::vector<AddFile> adds;
   if (groups.size() == 1 && groups.front().rows.size() == rows.num_rows()) {
     // One partition (rows in order): its data columns are projected without
@@ -1085,11 +1091,7 @@ Result<StagedPartition> Table::StagePartition(const Snapshot& base, const Partit
   }
   // Every row is of `partition` (one group): the data columns move into the
   // file's batch instead of being projected into a copy.
-  const Schema data_schema = base.DataFileSchema();
-  ColumnBatch data(data_schema);
-  for (size_t i = 0; i < data_schema.fields.size(); ++i) {
-    data.column(i) = std::move(rows.column(static_cast<size_t>(rows.schema().FieldIndex(data_schema.fields[i].name))));
-  }
+  RC_ASSIGN_OR_RETURN(ColumnBatch data, std::move(rows).Project(DataColumnNames(base)));
   RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, groups.front().values, data, /*data_change=*/true));
   for (const auto& add : staged.adds) staged.bytes += add.size;
   return staged;
@@ -1304,9 +1306,8 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
     if (groups.find(key) == groups.end()) order.push_back(key);
     groups[key].push_back(f);
   }
-  std::vector<std::string> data_names;
-  Schema data_schema = snap->DataFileSchema();
-  for (const auto& f : data_schema.fields) data_names.push_back(f.name);
+  const Schema data_schema = snap->DataFileSchema();
+  const std::vector<std::string> data_names = DataColumnNames(*snap);
   CompactResult out;
   CommitActions actions;
   ConflictRules rules;
@@ -1353,9 +1354,8 @@ Result<UpdateResult> Table::UpdateFiles(const Snapshot& base, const UpdateOption
     return InvalidArgument("time_column", "'" + options.time_column + "' must be a timestamp or long data column");
   }
   if (options.time_min > options.time_max) return InvalidArgument("time_range", "from is after to");
-  Schema data_schema = base.DataFileSchema();
-  std::vector<std::string> data_names;
-  for (const auto& f : data_schema.fields) data_names.push_back(f.name);
+  const Schema data_schema = base.DataFileSchema();
+  const std::vector<std::string> data_names = DataColumnNames(base);
   UpdateResult out;
   CommitActions actions;
   ConflictRules rules;
@@ -1401,6 +1401,7 @@ Result<VacuumResult> Table::Vacuum(const VacuumOptions& options) {
   FileSystem& fs = this->fs();
   const int64_t cutoff = NowMs() - options.retention_ms;
   VacuumResult out;
+  out.cutoff_ms = cutoff;
   std::set<std::string> partition_prefixes;
   for (const auto& c : snap->partition_columns()) partition_prefixes.insert(paths::EscapePartitionValue(c) + "=");
   auto is_hidden = [&](const std::string& name) {

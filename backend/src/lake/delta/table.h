@@ -172,6 +172,7 @@ struct LogCleanupResult {
 struct VacuumResult {
   std::vector<std::string> files;  // table-relative paths deleted (or to delete, in a dry run)
   int64_t bytes = 0;
+  int64_t cutoff_ms = 0;           // the table's clock minus the retention: files removed before it are gone
 };
 
 class Table {
@@ -288,8 +289,9 @@ class Table {
   // Errors: kInvalidArgument (negative retention, bad table property), kIo.
   Result<LogCleanupResult> CleanupLog(const LogCleanupOptions& options = {});
 
-  // After a Vacuum with this retention: the cached latest snapshot of this
-  // table forgets the tombstones of files removed before `deleted_before_ms`
+  // After a Vacuum (`deleted_before_ms` = its VacuumResult::cutoff_ms): the
+  // cached latest snapshot of this table forgets the tombstones of files
+  // removed before `deleted_before_ms`
   // (their files are gone, so neither vacuum nor a checkpoint needs them).
   // Without it a server's cached snapshots keep one tombstone per replaced
   // file for the whole session, and every commit copies them all. Returns
