@@ -15,33 +15,6 @@ using lake::layers::LayerTable;
 
 size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
 
-// Writes close_at[target_ts] into the series' gold rows still without a
-// realized close, rewriting only the files whose target_ts stats overlap
-// close_at's targets (lake::delta::Table::UpdateFiles), not the partition:
-// the settled files of a long session are neither read nor rewritten, so
-// the cost, and the memory it takes, stay those of the recent files.
-// Returns the rows filled.
-Result<int64_t> CommitRealizedClosesInFiles(LayerTable& gold, const Symbol& symbol, Timeframe tf,
-                                            const std::map<int64_t, double>& close_at, int64_t silver_version) {
-  if (close_at.empty()) return 0;
-  RC_ASSIGN_OR_RETURN(auto base, gold.table().Latest());
-  lake::delta::UpdateOptions update;
-  update.partition = {{"symbol", symbol.str()}, {"timeframe", std::string(tf.ToString())}};
-  update.time_column = "target_ts";
-  update.time_min = close_at.begin()->first;
-  update.time_max = close_at.rbegin()->first;
-  update.write.lineage.source_versions["silver/features"] = silver_version;
-  update.write.lineage.attributes["operation"] = "fill realized_close";
-  int64_t filled = 0;
-  RC_ASSIGN_OR_RETURN(auto result, gold.table().UpdateFiles(*base, update, [&](ColumnBatch& rows) -> Result<bool> {
-    const auto here = static_cast<int64_t>(FillRealizedCloses(rows, close_at).size());
-    filled += here;
-    return here > 0;
-  }));
-  (void)result;
-  return filled;
-}
-
 }  // namespace
 
 void DriftTracker::OnLogged(const ColumnBatch& rows) {

@@ -127,13 +127,42 @@ std::vector<size_t> FillRealizedCloses(ColumnBatch& gold_rows, const std::map<in
   return filled;
 }
 
-Status CommitRealizedCloses(LayerTable& gold, const Symbol& symbol, Timeframe tf, const ColumnBatch& filled_rows,
-                            int64_t silver_version) {
+namespace {
+
+// What a realized-close write to gold records: the silver version the closes came from.
+lake::delta::Lineage RealizedCloseLineage(int64_t silver_version) {
   lake::delta::Lineage lineage;
   lineage.source_versions["silver/features"] = silver_version;
   lineage.attributes["operation"] = "fill realized_close";
-  RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, filled_rows, lineage));
+  return lineage;
+}
+
+}  // namespace
+
+Status CommitRealizedCloses(LayerTable& gold, const Symbol& symbol, Timeframe tf, const ColumnBatch& filled_rows,
+                            int64_t silver_version) {
+  RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, filled_rows, RealizedCloseLineage(silver_version)));
   return Ok();
+}
+
+Result<int64_t> CommitRealizedClosesInFiles(LayerTable& gold, const Symbol& symbol, Timeframe tf,
+                                            const std::map<int64_t, double>& close_at, int64_t silver_version) {
+  if (close_at.empty()) return 0;
+  RC_ASSIGN_OR_RETURN(auto base, gold.table().Latest());
+  lake::delta::UpdateOptions update;
+  update.partition = {{"symbol", symbol.str()}, {"timeframe", std::string(tf.ToString())}};
+  update.time_column = "target_ts";
+  update.time_min = close_at.begin()->first;
+  update.time_max = close_at.rbegin()->first;
+  update.write.lineage = RealizedCloseLineage(silver_version);
+  int64_t filled = 0;
+  auto updated = gold.table().UpdateFiles(*base, update, [&](ColumnBatch& rows) -> Result<bool> {
+    const auto here = static_cast<int64_t>(FillRealizedCloses(rows, close_at).size());
+    filled += here;
+    return here > 0;
+  });
+  if (!updated) return tl::unexpected(updated.error());
+  return filled;
 }
 
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {

@@ -93,6 +93,14 @@ std::vector<size_t> FillRealizedCloses(lake::ColumnBatch& gold_rows, const std::
 Status CommitRealizedCloses(lake::layers::LayerTable& gold, const Symbol& symbol, Timeframe tf,
                             const lake::ColumnBatch& filled_rows, int64_t silver_version);
 
+// The same closes written by a Delta UPDATE of only the gold files whose
+// target_ts stats overlap close_at's targets (lake::delta::Table::UpdateFiles),
+// not the partition: a long session's settled files are neither read nor
+// rewritten, so the cost, and the memory it takes, stay those of the recent
+// files (the server's drift tracker). Returns the rows filled.
+Result<int64_t> CommitRealizedClosesInFiles(lake::layers::LayerTable& gold, const Symbol& symbol, Timeframe tf,
+                                            const std::map<int64_t, double>& close_at, int64_t silver_version);
+
 // Calls options.on_realized for a prediction just realized (when it has all
 // three bands, a regime and positive prices).
 void ReportRealized(const LoggedPrediction& prediction, const Symbol& symbol, Timeframe tf,

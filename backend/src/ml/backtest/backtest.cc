@@ -18,6 +18,16 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// A scored forecast with `bands`' log-return bounds, one per level.
+ForecastPoint PointWithBands(double predicted, double actual, double last_close, const std::vector<BandOut>& bands) {
+  ForecastPoint point{predicted, actual, last_close, {}, {}};
+  for (const BandOut& b : bands) {
+    point.lower.push_back(b.lower_return);
+    point.upper.push_back(b.upper_return);
+  }
+  return point;
+}
+
 // Directional hit of one forecast (a zero forecast counts 1/2, as in ComputeMetrics).
 double DirectionalHit(double predicted, double actual) {
   if (predicted == 0 || actual == 0) return 0.5;
@@ -252,11 +262,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
         }
         const BandQuantiles rq =
             reference_cal->ServedHalfWidths(ds.regime[row], req.recent_vol_per_bar, reference_levels, nullptr);
-        double prev = 0;
-        for (size_t lvl = 0; lvl < levels.size() && lvl < rq.half_width.size(); ++lvl) {
-          prev = std::max(prev, rq.half_width[lvl]);
-          reference_bands.push_back(BandOut{levels[lvl], 0, 0, p.expected_return - prev, p.expected_return + prev});
-        }
+        reference_bands = BandsAround(p.expected_return, rq, levels, req.last_close);
       }
       if (!p.degraded) pending.push_back(Pending{row, ds.regime[row], p.bands, reference_bands});
 
@@ -273,11 +279,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
       out.realized_close = std::isfinite(y) ? out.last_close * std::exp(y) : kNaN;
       if (p.degraded) ++result.summary.degraded_rows;
       if (std::isfinite(y)) {
-        ForecastPoint mp{p.expected_return, y, out.last_close, {}, {}};
-        for (const BandOut& b : p.bands) {
-          mp.lower.push_back(b.lower_return);
-          mp.upper.push_back(b.upper_return);
-        }
+        const ForecastPoint mp = PointWithBands(p.expected_return, y, out.last_close, p.bands);
         BandQuantiles nq = VolatilityBands(req.recent_vol_per_bar, ds.horizon_bars, levels);
         ForecastPoint np{0.0, y, out.last_close, {}, {}};
         for (double hw : nq.half_width) {
@@ -298,15 +300,9 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
           up.upper = mp.upper;
         }
         unscaled_pts.push_back(up);
-        ForecastPoint rp{p.expected_return, y, out.last_close, mp.lower, mp.upper};
-        if (!reference_bands.empty()) {
-          rp.lower.clear();
-          rp.upper.clear();
-          for (const BandOut& b : reference_bands) {
-            rp.lower.push_back(b.lower_return);
-            rp.upper.push_back(b.upper_return);
-          }
-        }
+        const ForecastPoint rp = reference_bands.empty()
+                                     ? mp
+                                     : PointWithBands(p.expected_return, y, out.last_close, reference_bands);
         reference_pts.push_back(rp);
         reference_by[out.regime].push_back(rp);
         hits.push_back(DirectionalHit(p.expected_return, y));

@@ -53,7 +53,7 @@ struct BacktestRow {
   regime::Regime regime = regime::Regime::kUnknown;
   double expected_close = 0;
   std::vector<BandOut> bands;   // per level
-  std::vector<BandOut> reference_bands;  // the reference method's, log returns only (empty when degraded; not in the CSV)
+  std::vector<BandOut> reference_bands;  // the reference method's (empty when degraded; not in the CSV)
   bool degraded = false;
   std::string experiment_id;
   double realized_close = 0;    // NaN when the horizon runs past the data (not in the CSV)

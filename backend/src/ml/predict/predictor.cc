@@ -50,23 +50,29 @@ size_t ModelCache::size() const {
   return cache_.size();
 }
 
-namespace {
-
-void FillBands(Prediction& p, const BandQuantiles& q, const std::vector<double>& levels, double last_close) {
-  p.bands.clear();
-  p.band_source = q.source;
+std::vector<BandOut> BandsAround(double expected_return, const BandQuantiles& q, const std::vector<double>& levels,
+                                 double last_close) {
+  std::vector<BandOut> bands;
   double prev = 0;
   for (size_t lvl = 0; lvl < levels.size() && lvl < q.half_width.size(); ++lvl) {
-    double hw = std::max(prev, q.half_width[lvl]);  // nested even if a stored calibration was not
+    const double hw = std::max(prev, q.half_width[lvl]);
     prev = hw;
     BandOut b;
     b.level = levels[lvl];
-    b.lower_return = p.expected_return - hw;
-    b.upper_return = p.expected_return + hw;
+    b.lower_return = expected_return - hw;
+    b.upper_return = expected_return + hw;
     b.lower = last_close * std::exp(b.lower_return);
     b.upper = last_close * std::exp(b.upper_return);
-    p.bands.push_back(b);
+    bands.push_back(b);
   }
+  return bands;
+}
+
+namespace {
+
+void FillBands(Prediction& p, const BandQuantiles& q, const std::vector<double>& levels, double last_close) {
+  p.band_source = q.source;
+  p.bands = BandsAround(p.expected_return, q, levels, last_close);
 }
 
 void Degrade(Prediction& p, const PredictionRequest& req, const std::string& why) {

@@ -87,6 +87,12 @@ struct BandOut {
   double lower_return = 0, upper_return = 0;   // log returns
 };
 
+// The bands around `expected_return` with `q`'s half-widths at `levels`,
+// nested even when a stored calibration's half-widths are not (each at least
+// the one before), in log returns and as prices from `last_close`.
+std::vector<BandOut> BandsAround(double expected_return, const BandQuantiles& q, const std::vector<double>& levels,
+                                 double last_close);
+
 struct Prediction {
   regime::Regime regime = regime::Regime::kUnknown;
   double regime_confidence = 0;
