@@ -28,7 +28,7 @@
 //
 //   rc::serving::GoldLog gold(settings.data_dir);
 //   gold.Append(outcome);                       // from any thread; returns at once
-//   gold.Exclusive([&] { return RunDriftCheck(options); });  // no commit meanwhile
+//   gold.Exclusive([&] { return drift.Persist(data_dir); });  // no commit meanwhile
 //   gold.Close();                               // final commit
 #pragma once
 

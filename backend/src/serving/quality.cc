@@ -139,12 +139,6 @@ lake::delta::Lineage RealizedCloseLineage(int64_t silver_version) {
 
 }  // namespace
 
-Status CommitRealizedCloses(LayerTable& gold, const Symbol& symbol, Timeframe tf, const ColumnBatch& filled_rows,
-                            int64_t silver_version) {
-  RC_RETURN_IF_ERROR(gold.ReplacePartition(symbol, tf, filled_rows, RealizedCloseLineage(silver_version)));
-  return Ok();
-}
-
 Result<int64_t> CommitRealizedClosesInFiles(LayerTable& gold, const Symbol& symbol, Timeframe tf,
                                             const std::map<int64_t, double>& close_at, int64_t silver_version) {
   if (close_at.empty()) return 0;
@@ -189,7 +183,10 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
         for (size_t row : filled) logged[row].realized_close = realized[row];
         quality.filled_now = static_cast<int64_t>(filled.size());
         if (quality.filled_now > 0) {
-          RC_RETURN_IF_ERROR(CommitRealizedCloses(gold, symbol, tf, rows, slice->silver_version));
+          std::map<int64_t, double> filled_closes;
+          for (size_t row : filled) filled_closes[logged[row].target_ts] = *logged[row].realized_close;
+          auto committed = CommitRealizedClosesInFiles(gold, symbol, tf, filled_closes, slice->silver_version);
+          if (!committed) return tl::unexpected(committed.error());
           // Only once committed, so a failed commit never feeds an outcome twice.
           for (size_t row : filled) ReportRealized(logged[row], symbol, tf, options);
         }

@@ -7,8 +7,9 @@
 // exists, then measures the recent matured predictions of each series: MAPE of
 // the expected close (a ratio: 0.08 = 8%), RMSE of log returns and band
 // coverage, and publishes them as prediction_quality_metric{symbol,timeframe,metric}.
-// In the server, RunDriftCheck runs inside GoldLog::Exclusive so that it never
-// races a group commit.
+// The server checks incrementally (serving/drift_tracker.h); RunDriftCheck is
+// the CLI's full check, safe beside a running server: it writes only the gold
+// files that hold the closes it fills.
 #pragma once
 
 #include <array>
@@ -58,9 +59,9 @@ struct SeriesQuality {
 };
 
 // Errors: lake errors (a concurrent writer may cause kConflict: retry later).
-// Reads and rewrites every gold partition: the one-shot check of the CLI
-// (`drift-monitor`). The server checks incrementally (serving/drift_tracker.h),
-// with the same results.
+// Reads every gold partition and writes the closes it fills to the files that
+// hold them: the one-shot check of the CLI (`drift-monitor`). The server checks
+// incrementally (serving/drift_tracker.h), with the same results.
 Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options);
 
 // One logged prediction as the drift check measures it: the gold columns it
@@ -88,16 +89,13 @@ void MeasureWindow(const std::vector<const LoggedPrediction*>& window, const Dri
 // realized_close is still null; returns the rows filled, in row order.
 std::vector<size_t> FillRealizedCloses(lake::ColumnBatch& gold_rows, const std::map<int64_t, double>& close_at);
 
-// Replaces the series' gold partition with `filled_rows` (FillRealizedCloses'
-// batch), the lineage naming the silver version the closes came from.
-Status CommitRealizedCloses(lake::layers::LayerTable& gold, const Symbol& symbol, Timeframe tf,
-                            const lake::ColumnBatch& filled_rows, int64_t silver_version);
-
-// The same closes written by a Delta UPDATE of only the gold files whose
-// target_ts stats overlap close_at's targets (lake::delta::Table::UpdateFiles),
-// not the partition: a long session's settled files are neither read nor
-// rewritten, so the cost, and the memory it takes, stay those of the recent
-// files (the server's drift tracker). Returns the rows filled.
+// Writes realized closes (close_at: target_ts -> close) to gold by a Delta
+// UPDATE of only the files whose target_ts stats overlap close_at's targets
+// (lake::delta::Table::UpdateFiles), not the partition: a long session's
+// settled files are neither read nor rewritten, so the cost, and the memory it
+// takes, stay those of the recent files, and a server logging to the same
+// partition meanwhile loses nothing. The lineage names the silver version the
+// closes came from. Returns the rows filled.
 Result<int64_t> CommitRealizedClosesInFiles(lake::layers::LayerTable& gold, const Symbol& symbol, Timeframe tf,
                                             const std::map<int64_t, double>& close_at, int64_t silver_version);
 
