@@ -41,6 +41,13 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   query.closed_by = request.until;  // train on what was known at `until`
   RC_ASSIGN_OR_RETURN(SeriesDataset series,
                       LoadSeriesDataset(data_dir, request.symbol, request.timeframe, request.horizon_minutes, query));
+  return TrainOnDataset(data_dir, request, series, {}, registry_mutex);
+}
+
+Result<TrainOutcome> TrainOnDataset(const std::string& data_dir, const TrainRequest& request,
+                                    const SeriesDataset& series, const boost::json::object& extra_parameters,
+                                    Mutex* registry_mutex) {
+  RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
   const ml::Dataset& dataset = series.dataset;
   ml::WalkForwardOptions options;
   options.folds = request.folds;
@@ -56,8 +63,9 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
                                  series.feature_set_version,
                              result.first_ts, result.last_ts, result.rows};
   ml::ExperimentRegistry registry(data_dir);
-  const auto record =
+  auto record =
       ml::MakeExperimentRecord(result, key, orchestrator ? "orchestrator" : "single", data, options, NowMicros());
+  for (const auto& [name, value] : extra_parameters) record.parameters[name] = value;
   if (registry_mutex == nullptr) {
     RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
     return TrainOutcome{std::move(id), std::move(result), series.silver_version};

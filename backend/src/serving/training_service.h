@@ -66,4 +66,12 @@ Status ValidateTrainRequest(const TrainRequest& request);
 Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request,
                            Mutex* registry_mutex = nullptr);
 
+// Train on a dataset already loaded (and possibly extended: `train --pooled`
+// appends the pooled forecast column first). `extra_parameters` are merged
+// into the record's parameters (e.g. "pooled": the pooled model's id).
+// Errors: as Train.
+Result<TrainOutcome> TrainOnDataset(const std::string& data_dir, const TrainRequest& request,
+                                    const SeriesDataset& series, const boost::json::object& extra_parameters,
+                                    Mutex* registry_mutex = nullptr);
+
 }  // namespace rc::serving

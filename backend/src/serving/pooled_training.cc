@@ -1,0 +1,164 @@
+#include "serving/pooled_training.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <limits>
+
+#include "core/time.h"
+#include "ml/internal/json_io.h"
+#include "ml/metrics.h"
+#include "ml/silver_source.h"
+
+namespace rc::serving {
+namespace {
+
+// The out-of-fold pooled forecasts of one series scored against the random
+// walk (a zero return) on the same bars: MAPE ratio and n.
+std::pair<double, int64_t> OutOfFoldMapeRatio(const ml::PooledSeries& series, const std::vector<double>& forecast) {
+  std::vector<ml::ForecastPoint> pooled, naive;
+  for (size_t row = 0; row < series.ts.size() && row < forecast.size(); ++row) {
+    if (!std::isfinite(forecast[row]) || !std::isfinite(series.y[row])) continue;
+    pooled.push_back({forecast[row], series.y[row], series.close[row], {}, {}});
+    naive.push_back({0.0, series.y[row], series.close[row], {}, {}});
+  }
+  if (pooled.empty()) return {std::numeric_limits<double>::quiet_NaN(), 0};
+  const double naive_mape = ml::ComputeMetrics(naive, {}).mape;
+  const double ratio = naive_mape > 0 ? ml::ComputeMetrics(pooled, {}).mape / naive_mape
+                                      : std::numeric_limits<double>::quiet_NaN();
+  return {ratio, static_cast<int64_t>(pooled.size())};
+}
+
+TrainRequest SeriesRequest(const PooledTrainRequest& request, const Symbol& symbol, int horizon_minutes) {
+  TrainRequest out{symbol, request.timeframe, horizon_minutes, "orchestrator"};
+  out.folds = request.folds;
+  out.min_train_rows = request.min_train_rows;
+  out.until = request.until;
+  out.family_threads = request.family_threads;
+  return out;
+}
+
+std::string TooFewSeries(Timeframe tf, const std::vector<Symbol>& symbols) {
+  std::string names;
+  for (const Symbol& s : symbols) names += (names.empty() ? "" : ", ") + s.str();
+  return "a pooled model learns across series and needs at least 2 at timeframe " + std::string(tf.ToString()) +
+         ", got " + std::to_string(symbols.size()) + (names.empty() ? "" : " (" + names + ")") +
+         "; train this series without --pooled";
+}
+
+}  // namespace
+
+Status ValidatePooledTrainRequest(const PooledTrainRequest& request) {
+  if (request.horizons_minutes.empty()) return InvalidArgument("horizons_minutes", "needs at least one horizon");
+  for (int h : request.horizons_minutes) {
+    if (auto bars = ml::HorizonBars(request.timeframe, h); !bars) {
+      return InvalidArgument("horizon_minutes", bars.error().message);
+    }
+  }
+  if (request.symbols.size() == 1) return InvalidArgument("symbols", TooFewSeries(request.timeframe, request.symbols));
+  RC_RETURN_IF_ERROR(ml::ValidatePooledOptions(request.pooled));
+  // The per-series part is a TrainRequest like any other (checked again
+  // with the lake's first series when the symbols come from the lake).
+  if (request.symbols.empty()) return Ok();
+  return ValidateTrainRequest(SeriesRequest(request, request.symbols.front(), request.horizons_minutes.front()));
+}
+
+Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const PooledTrainRequest& request,
+                                       const PooledProgress& progress) {
+  RC_RETURN_IF_ERROR(ValidatePooledTrainRequest(request));
+  std::vector<Symbol> symbols = request.symbols;
+  if (symbols.empty()) {
+    RC_ASSIGN_OR_RETURN(symbols, ml::ListSilverSymbols(data_dir, request.timeframe));
+    if (symbols.size() < 2) return InvalidArgument("series", TooFewSeries(request.timeframe, symbols));
+    RC_RETURN_IF_ERROR(ValidateTrainRequest(SeriesRequest(request, symbols.front(), request.horizons_minutes.front())));
+  }
+  std::sort(symbols.begin(), symbols.end());
+  symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+  if (symbols.size() < 2) return InvalidArgument("symbols", TooFewSeries(request.timeframe, symbols));
+  ml::SilverQuery query;
+  query.closed_by = request.until;  // what was known at `until`, for every series alike
+  const std::string tf(request.timeframe.ToString());
+  PooledTrainOutcome outcome;
+  for (int horizon : request.horizons_minutes) {
+    std::vector<SeriesDataset> datasets;
+    std::vector<ml::PooledSeries> series;
+    for (const Symbol& symbol : symbols) {
+      RC_ASSIGN_OR_RETURN(SeriesDataset ds, LoadSeriesDataset(data_dir, symbol, request.timeframe, horizon, query));
+      series.push_back(ml::PooledSeriesFromDataset(symbol.str(), ds.dataset));
+      datasets.push_back(std::move(ds));
+    }
+    RC_ASSIGN_OR_RETURN(ml::PooledForecasts oof, ml::RunPooledForecasts(series, request.pooled));
+    RC_ASSIGN_OR_RETURN(ml::PooledFit fit, ml::FitFinalPooledModel(series, request.pooled));
+    ml::PooledModelRecord record;
+    record.timeframe = tf;
+    record.horizon_minutes = horizon;
+    record.horizon_bars = series.front().horizon_bars;
+    record.created_at = NowMicros();
+    record.learner = request.pooled.learner;
+    record.first_ts = fit.first_ts;
+    record.last_ts = fit.last_ts;
+    record.train_rows = fit.rows;
+    record.model = fit.model->Describe();
+    record.parameters = {{"block_timestamps", request.pooled.time_cut.block_timestamps},
+                         {"min_train_rows", request.pooled.time_cut.min_train_rows},
+                         {"fitted_blocks", oof.fitted_blocks},
+                         {"until", request.until ? boost::json::value(FormatIsoUtc(*request.until)) : nullptr}};
+    for (size_t s = 0; s < series.size(); ++s) {
+      record.series.push_back(series[s].name);
+      const auto [ratio, n] = OutOfFoldMapeRatio(series[s], oof.forecast[s]);
+      record.oof_mape_ratio[series[s].name] = ratio;
+      record.oof_n[series[s].name] = n;
+    }
+    ml::PooledModelStore store(data_dir);
+    RC_ASSIGN_OR_RETURN(record.id, store.Record(record, *fit.model));
+    PooledHorizonOutcome done{horizon, record, {}};
+    const boost::json::object extra{
+        {"pooled", boost::json::object{{"model_id", record.id}, {"learner", record.learner}}}};
+    for (size_t s = 0; s < series.size(); ++s) {
+      RC_RETURN_IF_ERROR(ml::AddPooledForecastColumn(datasets[s].dataset, series[s].ts, oof.forecast[s]));
+      RC_ASSIGN_OR_RETURN(TrainOutcome trained,
+                          TrainOnDataset(data_dir, SeriesRequest(request, symbols[s], horizon), datasets[s], extra));
+      if (progress) progress(horizon, symbols[s].str(), trained);
+      done.series.push_back(std::move(trained));
+    }
+    outcome.horizons.push_back(std::move(done));
+  }
+  return outcome;
+}
+
+boost::json::object PooledTrainOutcome::SummaryJson() const {
+  boost::json::array out;
+  for (const PooledHorizonOutcome& h : horizons) {
+    boost::json::object per_series;
+    for (size_t s = 0; s < h.series.size() && s < h.pooled.series.size(); ++s) {
+      const std::string& name = h.pooled.series[s];
+      const ml::TrainingResult& result = h.series[s].result;
+      boost::json::object pooled_family{{"trained", false}};
+      for (const ml::FamilyResult& f : result.families) {
+        if (f.family != ml::kPooledFamily) continue;
+        pooled_family = {{"trained", f.ok}, {"mape", ml::internal::NumberOrNull(f.overall.mape)}};
+      }
+      const auto w = result.gating.pooled.weights.find(ml::kPooledFamily);
+      pooled_family["weight"] = w == result.gating.pooled.weights.end() ? 0.0 : w->second;
+      if (auto why = result.gating.pooled.gated_out.find(ml::kPooledFamily); why != result.gating.pooled.gated_out.end()) {
+        pooled_family["gated_out"] = why->second;
+      }
+      per_series[name] = boost::json::object{
+          {"experiment_id", h.series[s].experiment_id},
+          {"champion", result.champion},
+          {"oof_mape_ratio", ml::internal::NumberOrNull(h.pooled.oof_mape_ratio.at(name))},
+          {"oof_n", h.pooled.oof_n.at(name)},
+          {"pooled_family", std::move(pooled_family)}};
+    }
+    out.push_back(boost::json::object{{"horizon_minutes", h.horizon_minutes},
+                                      {"pooled_model_id", h.pooled.id},
+                                      {"learner", h.pooled.learner},
+                                      {"train_rows", h.pooled.train_rows},
+                                      {"first_ts", FormatIsoUtc(h.pooled.first_ts)},
+                                      {"last_ts", FormatIsoUtc(h.pooled.last_ts)},
+                                      {"series", std::move(per_series)}});
+  }
+  return boost::json::object{{"pooled", std::move(out)}};
+}
+
+}  // namespace rc::serving
