@@ -38,6 +38,14 @@ TrainRequest SeriesRequest(const PooledTrainRequest& request, const Symbol& symb
   return out;
 }
 
+// Records the pooled model, holding `registry_mutex` when given.
+Result<std::string> RecordPooledModel(ml::PooledModelStore& store, const ml::PooledModelRecord& record,
+                                      const ml::Model& learner, Mutex* registry_mutex) {
+  if (registry_mutex == nullptr) return store.Record(record, learner);
+  MutexLock recording(*registry_mutex);
+  return store.Record(record, learner);
+}
+
 std::string TooFewSeries(Timeframe tf, const std::vector<Symbol>& symbols) {
   std::string names;
   for (const Symbol& s : symbols) names += (names.empty() ? "" : ", ") + s.str();
@@ -63,8 +71,21 @@ Status ValidatePooledTrainRequest(const PooledTrainRequest& request) {
   return ValidateTrainRequest(SeriesRequest(request, request.symbols.front(), request.horizons_minutes.front()));
 }
 
+boost::json::object PooledTrainParams(const PooledTrainRequest& request) {
+  boost::json::array horizons, symbols;
+  for (int h : request.horizons_minutes) horizons.push_back(h);
+  for (const Symbol& s : request.symbols) symbols.push_back(boost::json::value(s.str()));
+  return boost::json::object{{"bot_name", "orchestrator"},
+                             {"pooled", true},
+                             {"pooled_learner", request.pooled.learner},
+                             {"timeframe", std::string(request.timeframe.ToString())},
+                             {"horizons_minutes", std::move(horizons)},
+                             {"series", std::move(symbols)},
+                             {"folds", request.folds}};
+}
+
 Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const PooledTrainRequest& request,
-                                       const PooledProgress& progress) {
+                                       const PooledProgress& progress, Mutex* registry_mutex) {
   RC_RETURN_IF_ERROR(ValidatePooledTrainRequest(request));
   std::vector<Symbol> symbols = request.symbols;
   if (symbols.empty()) {
@@ -110,14 +131,15 @@ Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const Pooled
       record.oof_n[series[s].name] = n;
     }
     ml::PooledModelStore store(data_dir);
-    RC_ASSIGN_OR_RETURN(record.id, store.Record(record, *fit.model));
+    RC_ASSIGN_OR_RETURN(record.id, RecordPooledModel(store, record, *fit.model, registry_mutex));
     PooledHorizonOutcome done{horizon, record, {}};
     const boost::json::object extra{
         {"pooled", boost::json::object{{"model_id", record.id}, {"learner", record.learner}}}};
     for (size_t s = 0; s < series.size(); ++s) {
       RC_RETURN_IF_ERROR(ml::AddPooledForecastColumn(datasets[s].dataset, series[s].ts, oof.forecast[s]));
       RC_ASSIGN_OR_RETURN(TrainOutcome trained,
-                          TrainOnDataset(data_dir, SeriesRequest(request, symbols[s], horizon), datasets[s], extra));
+                          TrainOnDataset(data_dir, SeriesRequest(request, symbols[s], horizon), datasets[s], extra,
+                                         registry_mutex));
       if (progress) progress(horizon, symbols[s].str(), trained);
       done.series.push_back(std::move(trained));
     }

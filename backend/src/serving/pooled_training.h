@@ -59,6 +59,9 @@ struct PooledTrainOutcome {
   boost::json::object SummaryJson() const;
 };
 
+// The job parameters GET /api/jobs shows for a pooled run.
+boost::json::object PooledTrainParams(const PooledTrainRequest& request);
+
 // Reports each series' experiment as it is recorded (CLI progress). May be empty.
 using PooledProgress = std::function<void(int horizon_minutes, const std::string& symbol, const TrainOutcome&)>;
 
@@ -67,7 +70,9 @@ using PooledProgress = std::function<void(int horizon_minutes, const std::string
 // when fewer than 2 series have silver; the pooled run's ("rows": too few
 // realized labels) and training/registry errors. A failure after a pooled
 // model was stored leaves that model (not yet used by any experiment).
+// `registry_mutex`, when given, is held while the pooled model and each
+// experiment are recorded (the server shares the registry with other jobs).
 Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const PooledTrainRequest& request,
-                                       const PooledProgress& progress = {});
+                                       const PooledProgress& progress = {}, Mutex* registry_mutex = nullptr);
 
 }  // namespace rc::serving

@@ -88,14 +88,14 @@ void PrintPooled(const serving::PooledTrainOutcome& outcome) {
     std::cout << "pooled model " << h.pooled.id << ": " << h.pooled.learner << ", " << h.pooled.series.size()
               << " series, " << h.pooled.train_rows << " rows [" << FormatIsoUtc(h.pooled.first_ts) << ", "
               << FormatIsoUtc(h.pooled.last_ts) << "], horizon " << h.horizon_minutes << " min\n";
-    std::cout << std::left << std::setw(16) << "series" << std::setw(48) << "experiment" << std::right << std::setw(12)
+    std::cout << std::left << std::setw(16) << "series" << std::setw(56) << "experiment" << std::right << std::setw(12)
               << "oof/naive" << std::setw(10) << "weight" << "  pooled family\n";
     for (size_t s = 0; s < h.series.size(); ++s) {
       const std::string& name = h.pooled.series[s];
       const ml::TrainingResult& result = h.series[s].result;
       const auto w = result.gating.pooled.weights.find(ml::kPooledFamily);
       const auto why = result.gating.pooled.gated_out.find(ml::kPooledFamily);
-      std::cout << std::left << std::setw(16) << name << std::setw(48) << h.series[s].experiment_id << std::right
+      std::cout << std::left << std::setw(16) << name << std::setw(56) << h.series[s].experiment_id << std::right
                 << std::setw(12) << std::setprecision(4) << h.pooled.oof_mape_ratio.at(name) << std::setw(10)
                 << std::setprecision(3) << (w == result.gating.pooled.weights.end() ? 0.0 : w->second) << "  "
                 << (why != result.gating.pooled.gated_out.end() ? "gated out: " + why->second : "weighted") << "\n";
