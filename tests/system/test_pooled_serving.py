@@ -131,6 +131,28 @@ def test_pooled_training_as_a_job_replaces_the_model_predictions_use(pooled_lake
     assert_pooled_family_judged(p, after)
 
 
+def test_a_plain_retrain_of_a_covered_series_keeps_the_pooled_family(rc_binary, pooled_lake):
+    data, _ = pooled_lake
+    env = {"DATA_DIR": str(data)}
+    current = json.loads((data / "experiments" / "pooled" / f"5m-{HORIZON}m" / "current.json").read_text())["id"]
+
+    def newest_record(symbol):
+        records = [json.loads(p.read_text()) for p in (data / "experiments").glob(f"*-{symbol}-5m-{HORIZON}m-*/record.json")]
+        return max(records, key=lambda r: r["created_at_us"])
+
+    # The scheduled / drift retrain path (orchestrator): the family stays, on the current pooled model.
+    out = run_cli(rc_binary, "train", "--symbol", "RELIANCE.NS", "--timeframe", "5m", "--horizon-minutes", HORIZON,
+                  "--folds", "2", env=env, timeout=300)
+    assert "\npooled " in out.stdout  # its row in the family table
+    rec = newest_record("RELIANCE.NS")
+    assert "pooled" in rec["families"] and rec["parameters"]["pooled"]["model_id"] == current
+    # One family with naive: no pooled column, no pooled family.
+    run_cli(rc_binary, "train", "--bot", "ridge", "--symbol", "RELIANCE.NS", "--timeframe", "5m",
+            "--horizon-minutes", HORIZON, "--folds", "2", env=env, timeout=300)
+    rec = newest_record("RELIANCE.NS")
+    assert rec["kind"] == "single" and "pooled" not in rec["families"] and "pooled" not in rec["parameters"]
+
+
 def test_missing_pooled_model_is_served_around_and_said(rc_binary, tmp_path, server_factory):
     data = tmp_path / "data"
     env = simulate(rc_binary, data, SYMBOLS[:2])

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/json_fields.h"
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/metrics.h"
@@ -38,6 +39,12 @@ TrainRequest SeriesRequest(const PooledTrainRequest& request, const Symbol& symb
   return out;
 }
 
+// What a series' experiment records of the pooled model it was trained with
+// (serving loads parameters.pooled.model_id).
+boost::json::object PooledParameters(const ml::PooledModelRecord& record) {
+  return {{"pooled", boost::json::object{{"model_id", record.id}, {"learner", record.learner}}}};
+}
+
 // Records the pooled model, holding `registry_mutex` when given.
 Result<std::string> RecordPooledModel(ml::PooledModelStore& store, const ml::PooledModelRecord& record,
                                       const ml::Model& learner, Mutex* registry_mutex) {
@@ -55,6 +62,53 @@ std::string TooFewSeries(Timeframe tf, const std::vector<Symbol>& symbols) {
 }
 
 }  // namespace
+
+Result<PooledOutOfFold> RunPooledOutOfFold(const std::string& data_dir, Timeframe timeframe, int horizon_minutes,
+                                           const std::vector<Symbol>& symbols, const ml::SilverQuery& query,
+                                           const ml::PooledOptions& options) {
+  PooledOutOfFold out;
+  for (const Symbol& symbol : symbols) {
+    RC_ASSIGN_OR_RETURN(SeriesDataset ds, LoadSeriesDataset(data_dir, symbol, timeframe, horizon_minutes, query));
+    out.series.push_back(ml::PooledSeriesFromDataset(symbol.str(), ds.dataset));
+    out.datasets.push_back(std::move(ds));
+  }
+  RC_ASSIGN_OR_RETURN(out.forecasts, ml::RunPooledForecasts(out.series, options));
+  return out;
+}
+
+Result<std::optional<PooledRetrainInput>> PooledRetrainInputFor(const std::string& data_dir,
+                                                                const TrainRequest& request,
+                                                                const ml::SilverQuery& query) {
+  if (request.bot != "orchestrator") return std::nullopt;  // a single family is trained with naive only
+  const std::string tf(request.timeframe.ToString());
+  ml::PooledModelStore store(data_dir);
+  auto id = store.CurrentId(tf, request.horizon_minutes);
+  if (!id) {
+    if (id.error().code == ErrorCode::kNotFound) return std::nullopt;
+    return tl::unexpected(id.error());
+  }
+  RC_ASSIGN_OR_RETURN(ml::PooledModelRecord record, store.LoadRecord(tf, request.horizon_minutes, *id));
+  const auto own = std::find(record.series.begin(), record.series.end(), request.symbol.str());
+  if (own == record.series.end()) return std::nullopt;  // the pooled model does not cover this series
+  std::vector<Symbol> symbols;
+  for (const std::string& name : record.series) {
+    RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(name, "pooled record series"));
+    symbols.push_back(symbol);
+  }
+  // The same learner and folds the pooled model was trained with.
+  ml::PooledOptions options;
+  options.learner = record.learner;
+  const JsonFields params = JsonFields::Stored(record.parameters, "pooled record.parameters");
+  RC_ASSIGN_OR_RETURN(auto block, params.OptionalInt("block_timestamps"));
+  RC_ASSIGN_OR_RETURN(auto min_rows, params.OptionalInt("min_train_rows"));
+  if (block) options.time_cut.block_timestamps = static_cast<int>(*block);
+  if (min_rows) options.time_cut.min_train_rows = static_cast<int>(*min_rows);
+  RC_ASSIGN_OR_RETURN(PooledOutOfFold run,
+                      RunPooledOutOfFold(data_dir, request.timeframe, request.horizon_minutes, symbols, query, options));
+  const auto s = static_cast<size_t>(own - record.series.begin());
+  RC_RETURN_IF_ERROR(ml::AddPooledForecastColumn(run.datasets[s].dataset, run.series[s].ts, run.forecasts.forecast[s]));
+  return PooledRetrainInput{std::move(run.datasets[s]), PooledParameters(record)};
+}
 
 Status ValidatePooledTrainRequest(const PooledTrainRequest& request) {
   if (request.horizons_minutes.empty()) return InvalidArgument("horizons_minutes", "needs at least one horizon");
@@ -101,14 +155,11 @@ Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const Pooled
   const std::string tf(request.timeframe.ToString());
   PooledTrainOutcome outcome;
   for (int horizon : request.horizons_minutes) {
-    std::vector<SeriesDataset> datasets;
-    std::vector<ml::PooledSeries> series;
-    for (const Symbol& symbol : symbols) {
-      RC_ASSIGN_OR_RETURN(SeriesDataset ds, LoadSeriesDataset(data_dir, symbol, request.timeframe, horizon, query));
-      series.push_back(ml::PooledSeriesFromDataset(symbol.str(), ds.dataset));
-      datasets.push_back(std::move(ds));
-    }
-    RC_ASSIGN_OR_RETURN(ml::PooledForecasts oof, ml::RunPooledForecasts(series, request.pooled));
+    RC_ASSIGN_OR_RETURN(PooledOutOfFold run,
+                        RunPooledOutOfFold(data_dir, request.timeframe, horizon, symbols, query, request.pooled));
+    std::vector<SeriesDataset>& datasets = run.datasets;
+    const std::vector<ml::PooledSeries>& series = run.series;
+    const ml::PooledForecasts& oof = run.forecasts;
     RC_ASSIGN_OR_RETURN(ml::PooledFit fit, ml::FitFinalPooledModel(series, request.pooled));
     ml::PooledModelRecord record;
     record.timeframe = tf;
@@ -133,8 +184,7 @@ Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const Pooled
     ml::PooledModelStore store(data_dir);
     RC_ASSIGN_OR_RETURN(record.id, RecordPooledModel(store, record, *fit.model, registry_mutex));
     PooledHorizonOutcome done{horizon, record, {}};
-    const boost::json::object extra{
-        {"pooled", boost::json::object{{"model_id", record.id}, {"learner", record.learner}}}};
+    const boost::json::object extra = PooledParameters(record);
     for (size_t s = 0; s < series.size(); ++s) {
       RC_RETURN_IF_ERROR(ml::AddPooledForecastColumn(datasets[s].dataset, series[s].ts, oof.forecast[s]));
       RC_ASSIGN_OR_RETURN(TrainOutcome trained,

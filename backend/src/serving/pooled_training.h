@@ -43,6 +43,31 @@ struct PooledTrainRequest {
   int family_threads = 2;
 };
 
+// Every series' dataset of one horizon and the pooled learner's time-cut
+// walk-forward over them: the out-of-fold forecasts (ml::RunPooledForecasts).
+struct PooledOutOfFold {
+  std::vector<SeriesDataset> datasets;   // in `symbols` order
+  std::vector<ml::PooledSeries> series;
+  ml::PooledForecasts forecasts;
+};
+Result<PooledOutOfFold> RunPooledOutOfFold(const std::string& data_dir, Timeframe timeframe, int horizon_minutes,
+                                           const std::vector<Symbol>& symbols, const ml::SilverQuery& query,
+                                           const ml::PooledOptions& options);
+
+// An orchestrator retrain (`train`, the scheduled and drift retrains) of a
+// series the current pooled model of its (timeframe, horizon) covers keeps the
+// pooled family: the series' dataset with the out-of-fold pooled column over
+// that model's series (its learner and folds), and the parameters naming it.
+// nullopt when there is no pooled model, it does not cover the series, or the
+// bot is a single family. Errors: registry and pooled-run errors.
+struct PooledRetrainInput {
+  SeriesDataset dataset;
+  boost::json::object parameters;
+};
+Result<std::optional<PooledRetrainInput>> PooledRetrainInputFor(const std::string& data_dir,
+                                                                const TrainRequest& request,
+                                                                const ml::SilverQuery& query);
+
 // Errors: kInvalidArgument naming "horizons_minutes", "symbols" (one series:
 // a pooled model learns across series), "learner", a time-cut field, "folds"
 // or "min_train_rows".

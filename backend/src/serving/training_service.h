@@ -59,6 +59,10 @@ Result<SeriesDataset> LoadSeriesDataset(const std::string& data_dir, const Symbo
 // "min_train_rows" or "horizon_minutes".
 Status ValidateTrainRequest(const TrainRequest& request);
 
+// An orchestrator run of a series the current pooled model of its (timeframe,
+// horizon) covers trains with the pooled column and family
+// (serving/pooled_training.h PooledRetrainInputFor); when that pooled run
+// fails it trains without them and logs why.
 // Errors: as ValidateTrainRequest; kNotFound without silver rows; training and
 // registry errors. `registry_mutex`, when given, is held only while the
 // experiment is recorded, so several series can train at once in one process;
