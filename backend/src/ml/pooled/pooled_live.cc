@@ -32,7 +32,8 @@ Result<PooledLiveRow> PooledRowAt(const std::vector<PooledSeries>& series, size_
   if (own.ts.empty() || own.ts.back() != ts) {
     return NotFound("series " + own.name + " has no bar at the requested time");
   }
-  RC_ASSIGN_OR_RETURN(std::vector<PooledFeatures> features, BuildPooledFeatures(cut));
+  // Only the rows at `ts` are computed (each series' newest): the same values, a fraction of the work.
+  RC_ASSIGN_OR_RETURN(std::vector<PooledFeatures> features, BuildPooledFeatures(cut, ts));
   const PooledFeatures& f = features[target];
   const auto row = static_cast<Eigen::Index>(own.ts.size() - 1);
   PooledLiveRow out;
