@@ -121,6 +121,17 @@ def cpu_seconds(pid) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def kernel_drop_counters() -> dict:
+    """Machine-wide packets the kernel dropped at the per-CPU input backlog (/proc/net/softnet_stat, column 2)
+    and TCP segments it retransmitted (/proc/net/snmp). A loopback broadcast to thousands of sockets can
+    overflow net.core.netdev_max_backlog (default 1,000); a dropped one-message send is then resent by the
+    tail-loss probe ~200 ms later (TCP_DELACK_MAX when one segment is in flight), which sets the P99."""
+    drops = sum(int(line.split()[1], 16) for line in Path("/proc/net/softnet_stat").read_text().splitlines())
+    tcp = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines() if line.startswith("Tcp:")]
+    retrans = int(tcp[1][tcp[0].index("RetransSegs")])
+    return {"backlog_drops": drops, "tcp_retransmits": retrans}
+
+
 def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.0):
     """One fan-out measurement: connect `clients`, broadcast `rounds` times, collect receipt times."""
     proc = subprocess.Popen([str(client_bin), str(port), str(clients), CHANNEL, str(rounds), str(timeout)],
@@ -134,6 +145,7 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
     sampler = HealthSampler(port)
     sampler.start()
     cpu_before = cpu_seconds(server_pid)
+    kernel_before = kernel_drop_counters()
     sent_at = {}
     for idx in range(rounds):
         t0 = time.perf_counter()
@@ -146,6 +158,7 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
     out = proc.stdout.read()  # the client ends once every connection has every round (or at its timeout)
     proc.wait(timeout=60)
     cpu_after = cpu_seconds(server_pid)
+    kernel_after = kernel_drop_counters()
     user_cpu, system_cpu = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
     server_cpu = user_cpu + system_cpu
     sampler.join(5)
@@ -185,7 +198,8 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
             "server_cpu_system_seconds": round(system_cpu, 2),
             "server_cpu_us_per_delivery": rounded(server_cpu * 1e6 / len(latencies)) if latencies else None,
             "health_samples": len(sampler.ms), "health_ms_p50": rounded(percentile(sampler.ms, 50)),
-            "health_ms_p99": rounded(percentile(sampler.ms, 99))}
+            "health_ms_p99": rounded(percentile(sampler.ms, 99)),
+            **{f"kernel_{name}": kernel_after[name] - kernel_before[name] for name in kernel_after}}
 
 
 # --- abusers (run as a child process: --role abusers) ---------------------------------------------

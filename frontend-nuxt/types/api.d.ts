@@ -732,9 +732,20 @@ export interface operations {
                         };
                         /** @description the training parameters as given */
                         parameters: {
+                            /** @description the options the bands were calibrated with, as in ml/bands.h BandOptions */
                             bands?: {
                                 levels?: number[];
                                 min_regime_residuals?: number;
+                                min_scaled_regime_residuals?: number;
+                                /**
+                                 * @description how a regime's quantiles were formed: tail_shrunk = own quantiles blended with the pooled ones by the residuals beyond each level; threshold = the earlier rule: own band from min_regime_residuals, rescaled pooled band from min_scaled_regime_residuals
+                                 * @enum {string}
+                                 */
+                                regime_method?: "tail_shrunk" | "threshold";
+                                regime_shrinkage?: number;
+                                scale_weight?: number;
+                                tail_pseudo_count?: number;
+                                volatility_scaled?: boolean;
                             };
                             families?: string[];
                             folds?: number;

@@ -12,6 +12,10 @@ namespace rc {
 // `text` with ASCII letters lower-cased.
 std::string AsciiLower(std::string_view text);
 
+// True when `a` and `b` are equal ignoring the case of ASCII letters (no
+// allocation, unlike comparing AsciiLower copies in a per-row loop).
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b);
+
 // `text` without leading and trailing ASCII whitespace (a view into `text`).
 std::string_view TrimAscii(std::string_view text);
 

@@ -158,6 +158,14 @@ BandQuantiles BandCalibration::ServedHalfWidths(regime::Regime r, double vol, co
   return q;
 }
 
+std::string_view RegimeBandMethodName(RegimeBandMethod method) {
+  switch (method) {
+    case RegimeBandMethod::kTailShrunk: return "tail_shrunk";
+    case RegimeBandMethod::kThreshold: return "threshold";
+  }
+  return "unknown";
+}
+
 Status ValidateBandOptions(const BandOptions& o) {
   if (o.levels.empty()) return InvalidArgument("levels", "must list at least one level");
   for (size_t idx = 0; idx < o.levels.size(); ++idx) {

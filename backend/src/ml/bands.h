@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -48,6 +49,9 @@ enum class RegimeBandMethod {
   // below. Kept so the backtest can report it beside the default.
   kThreshold,
 };
+
+// "tail_shrunk" / "threshold": the method's name in experiment records.
+std::string_view RegimeBandMethodName(RegimeBandMethod method);
 
 struct BandOptions {
   std::vector<double> levels = {0.5, 0.8, 0.95};  // strictly increasing, each in (0,1)

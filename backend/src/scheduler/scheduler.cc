@@ -328,7 +328,7 @@ std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* n
   if (auto lag = serving::UpdateIngestionLag(options_.data_dir, now); !lag) {
     spdlog::warn("ingestion lag not updated: {}", lag.error().ToString());
   }
-  // Flush what is queued so the check sees it, and keep commits out meanwhile.
+  // Flush what is queued so the check sees it.
   if (auto flushed = runtime_.gold().Flush(); !flushed) {
     spdlog::warn("gold prediction log flush before the drift check failed: {}", flushed.error().ToString());
   }
@@ -341,7 +341,9 @@ std::string Scheduler::RunDriftCheck(const Job& /*job*/, int64_t now, int64_t* n
     runtime_.adaptive().Observe({symbol.str(), std::string(tf.ToString()), horizon}, regime, realized, bands);
   };
   // Incremental: the cost is what is new since the last check (serving/drift_tracker.h).
-  auto report = runtime_.gold().Exclusive([&] { return runtime_.drift().Check(drift); });
+  // Commits go on meanwhile, even during the first check's read of gold: holding
+  // them back would stretch what a crash can lose beyond the gold log's flush window.
+  auto report = runtime_.drift().Check(drift);
   if (!report) return "error: " + report.error().ToString();
   if (auto persisted = runtime_.gold().Exclusive([&] { return runtime_.drift().PersistIfDue(options_.data_dir); });
       !persisted) {

@@ -17,9 +17,19 @@ size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast
 
 }  // namespace
 
-void DriftTracker::OnLogged(const ColumnBatch& rows) {
+void DriftTracker::OnLogged(const ColumnBatch& rows, int64_t version) {
   MutexLock lock(mutex_);
-  if (!seeded_ || rows.num_rows() == 0) return;  // the seeding read of gold will hold them
+  if (rows.num_rows() == 0) return;
+  if (!seeded_) {
+    // Before the seeding read starts, that read will hold these rows; during
+    // it, only the version tells whether it does.
+    if (seeding_) logged_while_seeding_.emplace_back(version, rows);
+    return;
+  }
+  AddLoggedRows(rows);
+}
+
+void DriftTracker::AddLoggedRows(const ColumnBatch& rows) {
   const auto& symbols = rows.Strings(Idx(rows, "symbol"));
   const auto& timeframes = rows.Strings(Idx(rows, "timeframe"));
   std::vector<LoggedPrediction> logged = LoggedPredictions(rows);
@@ -52,20 +62,40 @@ void DriftTracker::Trim(Series& series, size_t window) {
   while (series.window.size() > window) series.window.erase(series.window.begin());
 }
 
-Status DriftTracker::Seed(const std::string& data_dir) {
-  RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir));
-  RC_ASSIGN_OR_RETURN(auto partitions, gold.Partitions());
-  std::map<Key, Series> seeded;
-  std::swap(seeded, series_);
-  for (const auto& [symbol, tf] : partitions) {
-    auto rows = gold.Read(symbol, tf);
-    if (!rows) {
-      std::swap(seeded, series_);  // nothing half-seeded
-      return tl::unexpected(rows.error());
-    }
-    AddLogged(series_[{symbol, tf}], LoggedPredictions(*rows), window_);
+Status DriftTracker::SeedOnce(const std::string& data_dir, size_t window) {
+  {
+    MutexLock lock(mutex_);
+    if (seeded_) return Ok();
+    seeding_ = true;  // only the scheduler checks: no second seeding runs meanwhile
+    logged_while_seeding_.clear();
   }
+  // The read runs unlocked: the gold log's commits (and OnLogged) go on.
+  using Logged = std::vector<std::pair<Key, std::vector<LoggedPrediction>>>;
+  auto read = [&]() -> Result<std::pair<int64_t, Logged>> {
+    RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir));
+    RC_ASSIGN_OR_RETURN(auto snapshot, gold.table().Latest());
+    RC_ASSIGN_OR_RETURN(auto partitions, LayerTable::PartitionsAt(*snapshot));
+    Logged logged;
+    for (const auto& [symbol, tf] : partitions) {
+      RC_ASSIGN_OR_RETURN(ColumnBatch rows, gold.ReadAt(*snapshot, symbol, tf));
+      logged.emplace_back(Key{symbol, tf}, LoggedPredictions(rows));
+    }
+    return std::make_pair(snapshot->version, std::move(logged));
+  };
+  auto seeded = read();
+  MutexLock lock(mutex_);
+  seeding_ = false;
+  auto logged_meanwhile = std::move(logged_while_seeding_);
+  logged_while_seeding_.clear();
+  if (!seeded) return tl::unexpected(seeded.error());  // the next check seeds again, from scratch
+  series_.clear();
+  window_ = window;
+  for (auto& [key, predictions] : seeded->second) AddLogged(series_[key], std::move(predictions), window);
   seeded_ = true;
+  commits_during_seed_ = static_cast<int64_t>(logged_meanwhile.size());
+  for (const auto& [version, rows] : logged_meanwhile) {
+    if (version > seeded->first) AddLoggedRows(rows);  // committed after the snapshot that was read
+  }
   ReleaseFreedMemory();  // the seeding read held the whole of gold
   return Ok();
 }
@@ -108,9 +138,9 @@ Status DriftTracker::Realize(const Key& key, Series& series, const DriftOptions&
 }
 
 Result<std::vector<SeriesQuality>> DriftTracker::Check(const DriftOptions& options) {
+  RC_RETURN_IF_ERROR(SeedOnce(options.data_dir, options.window));
   MutexLock lock(mutex_);
   window_ = options.window;
-  if (!seeded_) RC_RETURN_IF_ERROR(Seed(options.data_dir));
   silver_bars_read_ = 0;
   std::vector<SeriesQuality> report;
   for (auto& [key, series] : series_) {
@@ -173,6 +203,7 @@ DriftTracker::Stats DriftTracker::stats() const {
   }
   out.dropped_gaps = dropped_gaps_;
   out.silver_bars_read = silver_bars_read_;
+  out.commits_during_seed = commits_during_seed_;
   return out;
 }
 

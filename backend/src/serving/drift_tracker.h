@@ -18,16 +18,21 @@
 //     of the server's heap peak in the soak. A crash loses nothing: a restarted
 //     server realizes the unwritten rows again from silver.
 //
-// The first check seeds the state from gold (one full read per process); rows
-// logged before it are in that read, so OnLogged ignores them until then.
+// The first check seeds the state from gold (one full read per process) at a
+// snapshot it pins, WITHOUT keeping gold commits out: a restarted server's
+// first read of a long session's gold took over a second, and the gold log's
+// commits waited behind it, so a crash then lost more than the flush window
+// (tests/system/test_crash_recovery.py). Rows logged before the seed are in
+// that read and OnLogged ignores them; rows committed while it reads are held
+// with their gold version and added after it when the read does not have them.
 // A pending prediction whose target bar is missing although silver has newer
 // bars (a gap in the data) would never mature in RunDriftCheck either: it is
 // dropped from the pending set so that later checks do not read silver back to it.
 //
 //   DriftTracker drift;                                   // before the gold log
-//   options.gold.on_committed = [&](const auto& rows) { drift.OnLogged(rows); };
-//   gold.Exclusive([&] { return drift.Check(options); });  // every drift check
-//   gold.Exclusive([&] { return drift.PersistIfDue(data_dir); });
+//   options.gold.on_committed = [&](const auto& rows, int64_t v) { drift.OnLogged(rows, v); };
+//   drift.Check(options);                                 // every drift check
+//   gold.Exclusive([&] { return drift.PersistIfDue(data_dir); });  // writes gold
 //
 // Thread-safe: OnLogged from the gold log's writer, the rest from the scheduler.
 #pragma once
@@ -54,12 +59,13 @@ class DriftTracker {
  public:
   explicit DriftTracker(DriftTrackerOptions options = {}) : options_(options) {}
 
-  // Rows just committed to gold (GoldPredictionsSchema, any series).
-  void OnLogged(const lake::ColumnBatch& rows) RC_EXCLUDES(mutex_);
+  // Rows just committed to gold (GoldPredictionsSchema, any series) as table
+  // version `version`.
+  void OnLogged(const lake::ColumnBatch& rows, int64_t version) RC_EXCLUDES(mutex_);
 
   // One drift check (options.data_dir, thresholds, window, on_realized; the
-  // symbol/timeframe filters select the series reported). Call it where no
-  // gold commit runs meanwhile (GoldLog::Exclusive): the first call reads gold.
+  // symbol/timeframe filters select the series reported). Gold commits may run
+  // meanwhile: the first call reads gold at a pinned version (see above).
   // Errors: lake errors reading gold or silver (the state is unchanged for the
   // series that failed; the next check retries).
   Result<std::vector<SeriesQuality>> Check(const DriftOptions& options) RC_EXCLUDES(mutex_);
@@ -77,6 +83,7 @@ class DriftTracker {
     int64_t unpersisted = 0;   // realized target closes not yet written to gold
     int64_t dropped_gaps = 0;  // pending predictions whose target bar is missing from silver
     int64_t silver_bars_read = 0;  // by the last check
+    int64_t commits_during_seed = 0;  // gold commits that arrived while the first check read gold
   };
   Stats stats() const RC_EXCLUDES(mutex_);
 
@@ -94,8 +101,11 @@ class DriftTracker {
   };
   using Key = std::pair<Symbol, Timeframe>;
 
-  Status Seed(const std::string& data_dir) RC_REQUIRES(mutex_);
+  // Reads gold once (outside mutex_) and merges what was logged meanwhile.
+  Status SeedOnce(const std::string& data_dir, size_t window) RC_EXCLUDES(mutex_);
   void AddLogged(Series& series, std::vector<LoggedPrediction> logged, size_t window) RC_REQUIRES(mutex_);
+  // Gold rows of any series, split by series into AddLogged.
+  void AddLoggedRows(const lake::ColumnBatch& rows) RC_REQUIRES(mutex_);
   Status Realize(const Key& key, Series& series, const DriftOptions& options, SeriesQuality& quality)
       RC_REQUIRES(mutex_);
   static void Trim(Series& series, size_t window);
@@ -104,11 +114,15 @@ class DriftTracker {
   const DriftTrackerOptions options_;
   mutable Mutex mutex_;
   bool seeded_ RC_GUARDED_BY(mutex_) = false;
+  bool seeding_ RC_GUARDED_BY(mutex_) = false;  // a seeding read of gold is under way
+  // Commits OnLogged saw while seeding_: (gold version, rows), merged by SeedOnce.
+  std::vector<std::pair<int64_t, lake::ColumnBatch>> logged_while_seeding_ RC_GUARDED_BY(mutex_);
   size_t window_ RC_GUARDED_BY(mutex_) = 200;  // the last check's options.window
   std::map<Key, Series> series_ RC_GUARDED_BY(mutex_);
   std::chrono::steady_clock::time_point last_persist_ RC_GUARDED_BY(mutex_) = std::chrono::steady_clock::now();
   int64_t dropped_gaps_ RC_GUARDED_BY(mutex_) = 0;
   int64_t silver_bars_read_ RC_GUARDED_BY(mutex_) = 0;
+  int64_t commits_during_seed_ RC_GUARDED_BY(mutex_) = 0;
   uint64_t arrivals_ RC_GUARDED_BY(mutex_) = 0;
 };
 

@@ -135,8 +135,8 @@ Status GoldLog::CommitQueued() {
     lake::delta::Lineage lineage;
     lineage.attributes["operation"] = "log predictions";
     lineage.attributes["rows"] = std::to_string(batch.size());
-    RC_RETURN_IF_ERROR(gold.Append(rows, lineage));
-    if (options_.on_committed) options_.on_committed(rows);
+    RC_ASSIGN_OR_RETURN(lake::delta::CommitResult appended, gold.Append(rows, lineage));
+    if (options_.on_committed) options_.on_committed(rows, appended.version);
     if (options_.compact_every > 0 && ++commits_since_compaction_ >= options_.compact_every) {
       commits_since_compaction_ = 0;
       lake::delta::CompactOptions compact;

@@ -54,10 +54,12 @@ struct GoldLogOptions {
   int compact_every = 16;                             // commits between compaction checks (0: never)
   int compact_min_files = 32;                         // small files in a partition that trigger compaction
   int64_t compact_small_file_bytes = 1 << 20;         // files this large are settled (never compacted again)
-  // Called with the rows of each successful commit, on the committing thread
-  // with the write lock held (no other commit, no Exclusive meanwhile): the
-  // incremental drift check learns of new predictions here (serving/drift_tracker.h).
-  std::function<void(const lake::ColumnBatch&)> on_committed;
+  // Called with the rows and the gold table version of each successful commit,
+  // on the committing thread with the write lock held (no other commit, no
+  // Exclusive meanwhile): the incremental drift check learns of new
+  // predictions here (serving/drift_tracker.h); the version tells it which
+  // commits a read of gold at some version already holds.
+  std::function<void(const lake::ColumnBatch&, int64_t version)> on_committed;
 };
 
 // The gold rows of `outcomes` (GoldPredictionsSchema). Errors: kInvalidArgument

@@ -33,9 +33,9 @@ void LogGatingDecision(const PredictionOutcome& outcome) {
 // The gold log's options with every commit also going to the drift check's state.
 GoldLogOptions FeedingDrift(GoldLogOptions options, DriftTracker& drift) {
   auto chained = std::move(options.on_committed);
-  options.on_committed = [&drift, chained](const lake::ColumnBatch& rows) {
-    drift.OnLogged(rows);
-    if (chained) chained(rows);
+  options.on_committed = [&drift, chained](const lake::ColumnBatch& rows, int64_t version) {
+    drift.OnLogged(rows, version);
+    if (chained) chained(rows, version);
   };
   return options;
 }

@@ -11,6 +11,14 @@ TEST(StringsTest, AsciiLowerTouchesOnlyAsciiLetters) {
   EXPECT_EQ(AsciiLower(""), "");
 }
 
+TEST(StringsTest, EqualsIgnoringAsciiCaseFoldsOnlyAsciiLetters) {
+  EXPECT_TRUE(EqualsIgnoringAsciiCase("NaN", "nan"));
+  EXPECT_TRUE(EqualsIgnoringAsciiCase("", ""));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("nan", "nan "));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("[", "{"));  // they differ in the case bit but are not letters
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("\xC3\x89", "\xC3\xA9"));  // É vs é: UTF-8 bytes compare as they are
+}
+
 TEST(StringsTest, TrimAsciiRemovesSurroundingWhitespaceOnly) {
   EXPECT_EQ(TrimAscii("  a b \t\r\n"), "a b");
   EXPECT_EQ(TrimAscii("\v\f"), "");

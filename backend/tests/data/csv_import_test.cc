@@ -127,6 +127,39 @@ TEST(CsvImportTest, DuplicatesLastRowWinsAndIsCounted) {
   EXPECT_LT(r->bars[0].open_time, r->bars[1].open_time);
 }
 
+TEST(CsvImportTest, QuotedCellsAmongPlainRows) {
+  // Plain rows are cut in place and quoted ones copied: a file mixing them
+  // must read the same cells either way, and a broken quote stays a bad row.
+  auto r = Import(
+      "datetime,symbol,open,high,low,close\n"
+      "2024-03-01 03:45:00,TCS,1,2,0.5,1.5\n"
+      "\"2024-03-01 03:50:00\",\"TCS, \"\"NSE\"\"\",2,3,1.5,2.5\n"
+      "2024-03-01 03:55:00, TCS ,3,4,2.5,3.5\n"
+      "2024-03-01 04:00:00,\"TCS,4,5,3.5,4.5\n");
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->bars.size(), 3u);
+  EXPECT_EQ(r->bars[1].open_time, Iso("2024-03-01T03:50:00Z"));
+  EXPECT_EQ(r->bars[1].close, 2.5);
+  EXPECT_EQ(r->bars[2].open, 3.0);
+  EXPECT_THAT(r->symbols, ::testing::ElementsAre("TCS", "TCS, \"NSE\""));
+  ASSERT_EQ(r->errors.size(), 1u);
+  EXPECT_EQ(r->errors[0].line, 5);
+  EXPECT_THAT(r->errors[0].message, HasSubstr("unterminated quote"));
+}
+
+TEST(CsvImportTest, AscendingFileKeepsEveryRowInOrder) {
+  std::string text = "datetime,open,high,low,close\n";
+  for (int i = 0; i < 500; ++i) {
+    text += FormatIsoUtc(Iso("2024-03-01T00:00:00Z") + i * 5 * kMicrosPerMinute) + "," + std::to_string(i) +
+            ",1,1,1\n";
+  }
+  auto r = Import(text);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->bars.size(), 500u);
+  EXPECT_EQ(r->duplicates, 0);
+  for (size_t i = 0; i < r->bars.size(); ++i) EXPECT_EQ(r->bars[i].open, static_cast<double>(i)) << i;
+}
+
 TEST(CsvImportTest, OptionAndHeaderErrors) {
   CsvImportOptions bad_zone;
   bad_zone.time_zone = "Mars/Olympus";

@@ -58,6 +58,12 @@ TEST(RegistryTest, OrchestratorRunSetsChampionChallengerAndPinsTheDataVersion) {
   EXPECT_EQ(loaded->data.lake_table_version, "17");
   EXPECT_EQ(loaded->data.silver_identity, "silver/features/TCS.NS/5m@fs1");
   EXPECT_EQ(loaded->families.size(), 3u);
+  // The record names how its bands were calibrated, method included.
+  const auto& bands = loaded->parameters.at("bands").as_object();
+  EXPECT_EQ(bands.at("regime_method").as_string(), "tail_shrunk");
+  EXPECT_EQ(bands.at("tail_pseudo_count").as_double(), BandOptions{}.tail_pseudo_count);
+  EXPECT_EQ(bands.at("volatility_scaled").as_bool(), true);
+  EXPECT_EQ(bands.at("levels").as_array().size(), 3u);
   EXPECT_TRUE(fs::exists(dir.path() / "experiments" / *id / "models" / "gbdt" / "model.json"));
   EXPECT_TRUE(fs::exists(dir.path() / "experiments" / *id / "calibration.json"));
   auto models = reg.LoadModels(*loaded);

@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
+#include <thread>
 #include <tuple>
 
 #include "core/calendar.h"
@@ -125,7 +127,7 @@ class DriftSession : public ::testing::Test {
     AppendSilver(data_, 0, 100);
     GoldLogOptions gold;
     gold.max_delay = std::chrono::hours(1);  // commits only by Flush, like the scheduler before each check
-    gold.on_committed = [this](const lake::ColumnBatch& rows) { tracker_.OnLogged(rows); };
+    gold.on_committed = [this](const lake::ColumnBatch& rows, int64_t version) { tracker_.OnLogged(rows, version); };
     gold_ = std::make_unique<GoldLog>(data_, gold);
   }
 
@@ -141,7 +143,7 @@ class DriftSession : public ::testing::Test {
 
   Result<std::vector<SeriesQuality>> Check(std::vector<Realized>* fed) {
     EXPECT_THAT(gold_->Flush(), IsOk());
-    return gold_->Exclusive([&] { return tracker_.Check(Options(data_, fed)); });
+    return tracker_.Check(Options(data_, fed));  // as the scheduler runs it: commits may go on
   }
 
   TempDir dir_;
@@ -217,11 +219,64 @@ TEST_F(DriftSession, ALongSessionKeepsTheCheckBoundedAndGoldGetsTheRealizedClose
   EXPECT_EQ(*gold_->Exclusive([&] { return tracker_.Persist(data_); }), 0);
   DriftTracker restarted;
   std::vector<Realized> fed_again;
-  auto resumed = gold_->Exclusive([&] { return restarted.Check(Options(data_, &fed_again)); });
+  auto resumed = restarted.Check(Options(data_, &fed_again));
   ASSERT_THAT(resumed, IsOk());
   auto before = Check(&fed);
   ExpectSameMeasure(resumed->front(), before->front());
   EXPECT_TRUE(fed_again.empty());  // what was written is not fed again
+}
+
+// A restarted server's first check reads the whole of gold; the gold log
+// commits on meanwhile (it once waited, and a crash then lost more than the
+// flush window). Commits that land during the read are counted once: those
+// the read's snapshot holds are not added again, the newer ones are.
+TEST_F(DriftSession, TheFirstCheckReadsGoldWhileCommitsGoOnAndCountsEachRowOnce) {
+  gold_.reset();
+  GoldLogOptions many_files;
+  many_files.max_delay = std::chrono::hours(1);
+  many_files.compact_every = 0;  // one file per commit: a read that takes a while
+  many_files.on_committed = [this](const lake::ColumnBatch& rows, int64_t version) { tracker_.OnLogged(rows, version); };
+  gold_ = std::make_unique<GoldLog>(data_, many_files);
+  for (int round = 0; round < 150; ++round) {
+    Round(4, 1);
+    ASSERT_THAT(gold_->Flush(), IsOk());
+  }
+  gold_.reset();
+
+  int64_t overlapped = 0;
+  for (int attempt = 0; attempt < 5 && overlapped == 0; ++attempt) {
+    lake::delta::Table::ClearSnapshotCache();  // a restarted process reads gold cold
+    DriftTracker restarted;
+    GoldLogOptions live = many_files;
+    live.on_committed = [&restarted](const lake::ColumnBatch& rows, int64_t version) {
+      restarted.OnLogged(rows, version);
+    };
+    GoldLog log(data_, live);
+    std::atomic<bool> stop = false;
+    std::atomic<int> commits = 0;
+    std::thread serving([&] {
+      for (size_t bar = 0; !stop; bar = (bar + 1) % 100) {
+        log.Append(Served(bar, 0.001));
+        if (log.Flush()) ++commits;
+      }
+    });
+    while (commits == 0) std::this_thread::yield();  // the first check starts amid commits
+    std::vector<Realized> fed;
+    auto first = restarted.Check(Options(data_, &fed));
+    stop = true;
+    serving.join();
+    ASSERT_THAT(first, IsOk());
+    ASSERT_THAT(log.Flush(), IsOk());
+    overlapped = restarted.stats().commits_during_seed;
+
+    auto gold_rows = lake::layers::LayerTable::OpenGold(data_)->Read(kTcs, Timeframe::k5m);
+    ASSERT_THAT(gold_rows, IsOk());
+    auto after = restarted.Check(Options(data_, &fed));
+    ASSERT_THAT(after, IsOk());
+    ASSERT_EQ(after->size(), 1u);
+    EXPECT_EQ(after->front().predictions, static_cast<int64_t>(gold_rows->num_rows())) << "attempt " << attempt;
+  }
+  EXPECT_GT(overlapped, 0) << "no commit landed during the seeding read in 5 attempts";
 }
 
 // numRemovedFiles of the newest UPDATE commit of gold (the realized-close write).
@@ -244,7 +299,7 @@ TEST_F(DriftSession, PersistRewritesOnlyTheRecentFilesNotThePartition) {
   GoldLogOptions gold;
   gold.max_delay = std::chrono::hours(1);
   gold.compact_every = 0;
-  gold.on_committed = [this](const lake::ColumnBatch& rows) { tracker_.OnLogged(rows); };
+  gold.on_committed = [this](const lake::ColumnBatch& rows, int64_t version) { tracker_.OnLogged(rows, version); };
   gold_ = std::make_unique<GoldLog>(data_, gold);
   std::vector<Realized> fed;
   std::vector<int64_t> rewritten;

@@ -49,6 +49,37 @@ std::optional<std::vector<std::string>> SplitCells(std::string_view line, char d
   return cells;
 }
 
+// The cells of one data row as views, reusing its buffers from row to row:
+// a row without quotes (nearly every row of a bar file) is cut in place, with
+// no allocation; a quoted one goes through SplitCells and views its copies.
+class RowCells {
+ public:
+  // False on an unterminated quote.
+  bool Split(std::string_view line, char delim) {
+    views_.clear();
+    if (line.find('"') != std::string_view::npos) {
+      auto owned = SplitCells(line, delim);
+      if (!owned) return false;
+      owned_ = std::move(*owned);
+      views_.assign(owned_.begin(), owned_.end());
+      return true;
+    }
+    size_t start = 0;
+    for (size_t at = line.find(delim); at != std::string_view::npos; at = line.find(delim, start)) {
+      views_.push_back(TrimAscii(line.substr(start, at - start)));
+      start = at + 1;
+    }
+    views_.push_back(TrimAscii(line.substr(start)));
+    return true;
+  }
+  size_t size() const { return views_.size(); }
+  std::string_view operator[](size_t i) const { return views_[i]; }
+
+ private:
+  std::vector<std::string_view> views_;
+  std::vector<std::string> owned_;
+};
+
 char DetectDelimiter(std::string_view header) {
   char best = ',';
   size_t best_count = 0;
@@ -79,8 +110,8 @@ int FindColumn(const std::vector<std::string>& header, const std::string& wanted
 }
 
 bool IsNullCell(std::string_view cell) {
-  const std::string l = AsciiLower(cell);
-  return l.empty() || l == "null" || l == "nan" || l == "none";
+  return cell.empty() || EqualsIgnoringAsciiCase(cell, "null") || EqualsIgnoringAsciiCase(cell, "nan") ||
+         EqualsIgnoringAsciiCase(cell, "none");
 }
 
 // "+05:30", "+0530", "-04:00", "Z" -> offset in micros.
@@ -102,32 +133,33 @@ std::optional<int64_t> ParseOffset(std::string_view text) {
 }
 
 // Parses a time cell into a UTC instant. Returns an error message on failure.
-std::variant<TimestampUs, std::string> ParseTimeCell(std::string_view text, const std::string& zone) {
+std::variant<TimestampUs, std::string> ParseTimeCell(std::string_view text, internal::ZoneClock& zone) {
   if (text.empty()) return std::string("time is empty");
   if (std::all_of(text.begin(), text.end(), ::isdigit)) {
     if (text.size() == 10) return static_cast<TimestampUs>(std::stoll(std::string(text))) * kMicrosPerSecond;
     if (text.size() == 13) return static_cast<TimestampUs>(std::stoll(std::string(text))) * 1000;
     return "time '" + std::string(text) + "' is neither epoch seconds (10 digits) nor milliseconds (13 digits)";
   }
-  std::string normalized(text);
+  std::string reordered;  // only for DD-MM-YYYY, the one layout parsed from a rearranged copy
+  std::string_view normalized = text;
   // DD-MM-YYYY[ rest] -> YYYY-MM-DD[ rest]
-  if (normalized.size() >= 10 && normalized[2] == '-' && normalized[5] == '-' &&
-      std::isdigit(static_cast<unsigned char>(normalized[6]))) {
-    normalized = normalized.substr(6, 4) + "-" + normalized.substr(3, 2) + "-" + normalized.substr(0, 2) +
-                 normalized.substr(10);
+  if (text.size() >= 10 && text[2] == '-' && text[5] == '-' && std::isdigit(static_cast<unsigned char>(text[6]))) {
+    reordered = std::string(text.substr(6, 4)) + "-" + std::string(text.substr(3, 2)) + "-" +
+                std::string(text.substr(0, 2)) + std::string(text.substr(10));
+    normalized = reordered;
   }
   std::optional<int64_t> offset;
   if (normalized.size() > 10) {
     // An explicit offset at the end: Z, +HH:MM, +HHMM, -HH:MM.
     if (normalized.back() == 'Z' || normalized.back() == 'z') {
       offset = 0;
-      normalized.pop_back();
+      normalized.remove_suffix(1);
     } else {
       for (size_t len : {6u, 5u}) {
         if (normalized.size() > 16 + len) {
-          const std::string tail = normalized.substr(normalized.size() - len);
+          const std::string_view tail = normalized.substr(normalized.size() - len);
           if ((tail[0] == '+' || tail[0] == '-') && (offset = ParseOffset(tail))) {
-            normalized.resize(normalized.size() - len);
+            normalized.remove_suffix(len);
             break;
           }
         }
@@ -137,9 +169,26 @@ std::variant<TimestampUs, std::string> ParseTimeCell(std::string_view text, cons
   auto wall = ParseIsoWallClock(normalized);
   if (!wall) return "time '" + std::string(text.substr(0, 40)) + "' is not a recognised date-time";
   if (offset) return wall->micros - *offset;
-  auto utc = internal::LocalToUtc(zone, wall->micros);
-  if (!utc) return utc.error().message;
-  return *utc;
+  return zone.ToUtc(wall->micros);
+}
+
+// Data rows to reserve for: the bytes left in a seekable stream over a short
+// bar line's length (an over-estimate, so the vector grows at most rarely); 0
+// for a stream that cannot tell.
+size_t EstimatedRows(std::istream& in) {
+  constexpr std::streamoff kShortBarLine = 32;
+  constexpr std::streamoff kMaxReserved = 10'000'000;  // a hint, not a promise the file keeps
+  const std::streampos here = in.tellg();
+  if (here < 0) return 0;
+  in.seekg(0, std::ios::end);
+  const std::streampos end = in.tellg();
+  in.seekg(here);
+  if (end < here || !in) {
+    in.clear();
+    in.seekg(here);
+    return 0;
+  }
+  return static_cast<size_t>(std::min<std::streamoff>((end - here) / kShortBarLine, kMaxReserved));
 }
 
 }  // namespace
@@ -185,9 +234,7 @@ std::string CsvImportResult::Summary() const {
 }
 
 Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& options, std::string_view source) {
-  if (!internal::IsKnownZone(options.time_zone)) {
-    return InvalidArgument("time_zone", "unknown time zone '" + options.time_zone + "'");
-  }
+  RC_ASSIGN_OR_RETURN(internal::ZoneClock zone, internal::ZoneClock::For(options.time_zone));
   std::string line;
   int64_t line_no = 0;
   // Header: the first non-empty line.
@@ -254,24 +301,31 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
     if (result.errors.size() < options.max_reported_errors) result.errors.push_back({at, std::move(why)});
   };
   std::vector<RawBar> bars;
+  bars.reserve(EstimatedRows(in));
+  RowCells cells;
+  std::string joined_time;  // "date time" when the file splits them
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (TrimAscii(line).empty()) continue;
     ++result.rows_read;
-    auto cells = SplitCells(line, delim);
-    if (!cells) {
+    if (!cells.Split(line, delim)) {
       bad(line_no, "unterminated quote");
       continue;
     }
-    if (cells->size() != header->size()) {
-      bad(line_no, "has " + std::to_string(cells->size()) + " cells, the header has " +
+    if (cells.size() != header->size()) {
+      bad(line_no, "has " + std::to_string(cells.size()) + " cells, the header has " +
                        std::to_string(header->size()));
       continue;
     }
-    std::string time_text =
-        time_col >= 0 ? (*cells)[time_col] : (*cells)[date_col] + " " + (*cells)[clock_col];
-    auto parsed_time = ParseTimeCell(time_text, options.time_zone);
+    std::string_view time_text;
+    if (time_col >= 0) {
+      time_text = cells[time_col];
+    } else {
+      joined_time.assign(cells[date_col]).append(" ").append(cells[clock_col]);
+      time_text = joined_time;
+    }
+    auto parsed_time = ParseTimeCell(time_text, zone);
     if (std::holds_alternative<std::string>(parsed_time)) {
       bad(line_no, std::get<std::string>(parsed_time));
       continue;
@@ -281,11 +335,11 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
     std::string row_error;
     auto number = [&](int col, std::string_view what, std::optional<double>& out) {
       if (col < 0 || !row_error.empty()) return;
-      const std::string& cell = (*cells)[col];
+      const std::string_view cell = cells[col];
       if (IsNullCell(cell)) return;
       auto value = internal::ParseStrictDouble(cell);
       if (!value) {
-        row_error = std::string(what) + " '" + cell.substr(0, 32) + "' is not a number";
+        row_error = std::string(what) + " '" + std::string(cell.substr(0, 32)) + "' is not a number";
         return;
       }
       out = *value;
@@ -301,9 +355,9 @@ Result<CsvImportResult> ImportCsv(std::istream& in, const CsvImportOptions& opti
     }
     bars.push_back(bar);
     if (symbol_col >= 0 && result.symbols.size() < 8) {
-      const std::string symbol((TrimAscii((*cells)[symbol_col])));
+      const std::string_view symbol = cells[symbol_col];
       if (std::find(result.symbols.begin(), result.symbols.end(), symbol) == result.symbols.end()) {
-        result.symbols.push_back(symbol);
+        result.symbols.emplace_back(symbol);
       }
     }
   }

@@ -8,20 +8,25 @@
 namespace rc::data {
 
 void SortAndDedupe(std::vector<RawBar>& bars) {
+  // Providers and files nearly always deliver bars already strictly ascending:
+  // then there is nothing to sort or drop (the merge sort below would still
+  // copy every bar through a buffer of the same size).
+  const auto earlier = [](const RawBar& a, const RawBar& b) { return a.open_time < b.open_time; };
+  const auto not_after = [](const RawBar& a, const RawBar& b) { return a.open_time >= b.open_time; };
+  if (std::adjacent_find(bars.begin(), bars.end(), not_after) == bars.end()) return;
   // stable_sort keeps input order among equal open times, so "last wins" is the
   // last element of each run.
-  std::stable_sort(bars.begin(), bars.end(),
-                   [](const RawBar& a, const RawBar& b) { return a.open_time < b.open_time; });
-  std::vector<RawBar> out;
-  out.reserve(bars.size());
-  for (auto& bar : bars) {
-    if (!out.empty() && out.back().open_time == bar.open_time) {
-      out.back() = std::move(bar);
+  std::stable_sort(bars.begin(), bars.end(), earlier);
+  auto kept = bars.begin();
+  for (auto it = bars.begin(); it != bars.end(); ++it) {
+    if (kept != bars.begin() && std::prev(kept)->open_time == it->open_time) {
+      *std::prev(kept) = std::move(*it);
     } else {
-      out.push_back(std::move(bar));
+      if (kept != it) *kept = std::move(*it);
+      ++kept;
     }
   }
-  bars = std::move(out);
+  bars.erase(kept, bars.end());
 }
 
 void ClipToRange(std::vector<RawBar>& bars, TimestampUs from, TimestampUs to) {

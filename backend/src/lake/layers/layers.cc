@@ -344,8 +344,12 @@ Result<int64_t> LayerTable::PartitionWatermark(const Symbol& symbol, const Timef
 
 Result<std::vector<std::pair<Symbol, Timeframe>>> LayerTable::Partitions() const {
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
+  return PartitionsAt(*snapshot);
+}
+
+Result<std::vector<std::pair<Symbol, Timeframe>>> LayerTable::PartitionsAt(const delta::Snapshot& snapshot) {
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& [path, file] : snapshot->files) {
+  for (const auto& [path, file] : snapshot.files) {
     if (auto key = PartitionKeyOf(file)) seen.insert(std::move(*key));
   }
   std::vector<std::pair<Symbol, Timeframe>> out;

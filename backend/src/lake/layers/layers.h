@@ -121,6 +121,8 @@ class LayerTable {
   // sorted. Errors: kDataCorrupt when a partition value is not a canonical
   // symbol or timeframe; snapshot errors.
   Result<std::vector<std::pair<Symbol, Timeframe>>> Partitions() const;
+  // The same at `snapshot` (of any layer table), for a reader pinned to one version.
+  static Result<std::vector<std::pair<Symbol, Timeframe>>> PartitionsAt(const delta::Snapshot& snapshot);
 
   // The newest table version that added a live file to the (symbol,
   // timeframe) partition, or -1 when it has none: a cheap "has this partition

@@ -36,6 +36,20 @@ boost::json::object FamilyMetricsJson(const FamilyResult& fr) {
           {"model", fr.description}};
 }
 
+// Every option the bands were calibrated with, so a record says which method made them.
+boost::json::object BandOptionsJson(const BandOptions& bands) {
+  boost::json::array levels;
+  for (double l : bands.levels) levels.push_back(l);
+  return {{"levels", std::move(levels)},
+          {"regime_method", RegimeBandMethodName(bands.regime_method)},
+          {"tail_pseudo_count", bands.tail_pseudo_count},
+          {"min_regime_residuals", bands.min_regime_residuals},
+          {"min_scaled_regime_residuals", bands.min_scaled_regime_residuals},
+          {"regime_shrinkage", bands.regime_shrinkage},
+          {"volatility_scaled", bands.volatility_scaled},
+          {"scale_weight", bands.scale_weight}};
+}
+
 }  // namespace
 
 std::string ExperimentKey::ToString() const {
@@ -191,9 +205,8 @@ ExperimentRecord MakeExperimentRecord(const TrainingResult& result, const Experi
     r.data.last_ts = result.last_ts;
     r.data.rows = result.rows;
   }
-  boost::json::array fams_opt, levels;
+  boost::json::array fams_opt;
   for (const auto& f : o.families) fams_opt.push_back(boost::json::string(f));
-  for (double l : o.bands.levels) levels.push_back(l);
   r.parameters = {{"folds", o.folds},
                   {"min_train_rows", o.min_train_rows},
                   {"families", fams_opt},
@@ -205,7 +218,7 @@ ExperimentRecord MakeExperimentRecord(const TrainingResult& result, const Experi
                     {"champion_bias", o.gating.champion_bias},
                     {"floor", o.gating.floor},
                     {"min_regime_samples", o.gating.min_regime_samples}}},
-                  {"bands", {{"levels", levels}, {"min_regime_residuals", o.bands.min_regime_residuals}}}};
+                  {"bands", BandOptionsJson(o.bands)}};
   r.feature_names = result.feature_names;
   r.primary_metric = result.primary_metric;
   for (const FamilyResult& fr : result.families) {
