@@ -214,7 +214,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retrain (runbook: bot_name="orchestrator") one series, or many (series: "all" or a list) in parallel; runs as a background job, answers 202 with the job */
+        /** Retrain (runbook: bot_name="orchestrator") one series, or many (series: "all" or a list) in parallel, or (pooled: true) the pooled model across series and then each of them; runs as a background job, answers 202 with the job */
         post: operations["POST_api_prediction_train"];
         delete?: never;
         options?: never;
@@ -1071,7 +1071,7 @@ export interface operations {
                             finished_at?: string;
                             id: string;
                             /** @enum {string} */
-                            kind: "train" | "train_batch" | "backtest";
+                            kind: "train" | "train_batch" | "train_pooled" | "backtest";
                             params: {
                                 bot_name?: string;
                                 folds?: number;
@@ -1081,11 +1081,17 @@ export interface operations {
                                  */
                                 from?: string;
                                 horizon_minutes?: number;
+                                /** @description train_pooled: one pooled model each */
+                                horizons_minutes?: number[];
+                                /** @description train_pooled */
+                                pooled?: boolean;
+                                /** @description train_pooled: ridge or gbdt */
+                                pooled_learner?: string;
                                 /** @description who asked: api, drift, schedule */
                                 reason?: string;
                                 /** @description backtest: bars between retrains */
                                 retrain_every?: number;
-                                /** @description train_batch: SYMBOL:TF+HORIZON each */
+                                /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
                                 series?: string[];
                                 symbol?: string;
                                 timeframe?: string;
@@ -1185,7 +1191,7 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train" | "train_batch" | "backtest";
+                        kind: "train" | "train_batch" | "train_pooled" | "backtest";
                         params: {
                             bot_name?: string;
                             folds?: number;
@@ -1195,11 +1201,17 @@ export interface operations {
                              */
                             from?: string;
                             horizon_minutes?: number;
+                            /** @description train_pooled: one pooled model each */
+                            horizons_minutes?: number[];
+                            /** @description train_pooled */
+                            pooled?: boolean;
+                            /** @description train_pooled: ridge or gbdt */
+                            pooled_learner?: string;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
                             /** @description backtest: bars between retrains */
                             retrain_every?: number;
-                            /** @description train_batch: SYMBOL:TF+HORIZON each */
+                            /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
                             series?: string[];
                             symbol?: string;
                             timeframe?: string;
@@ -1608,7 +1620,7 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train" | "train_batch" | "backtest";
+                        kind: "train" | "train_batch" | "train_pooled" | "backtest";
                         params: {
                             bot_name?: string;
                             folds?: number;
@@ -1618,11 +1630,17 @@ export interface operations {
                              */
                             from?: string;
                             horizon_minutes?: number;
+                            /** @description train_pooled: one pooled model each */
+                            horizons_minutes?: number[];
+                            /** @description train_pooled */
+                            pooled?: boolean;
+                            /** @description train_pooled: ridge or gbdt */
+                            pooled_learner?: string;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
                             /** @description backtest: bars between retrains */
                             retrain_every?: number;
-                            /** @description train_batch: SYMBOL:TF+HORIZON each */
+                            /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
                             series?: string[];
                             symbol?: string;
                             timeframe?: string;
@@ -1757,6 +1775,13 @@ export interface operations {
                     /** @description default: the first of HORIZONS_MINUTES (one series), every one of them (series) */
                     horizon_minutes?: number;
                     min_train_rows?: number;
+                    /** @description true: fit the pooled (global) model once per horizon over every series of the lake at timeframe (or of series), store it once in the registry, and train each of those series with the pooled family competing (bot_name orchestrator, no symbol; at least 2 series of one timeframe); a train_pooled job */
+                    pooled?: boolean;
+                    /**
+                     * @description with pooled: the pooled learner (default ridge)
+                     * @enum {string}
+                     */
+                    pooled_learner?: "ridge" | "gbdt";
                     /** @description "all" (the WATCHLIST) or SYMBOL:TF entries; trained in parallel on TRAINING_WORKERS threads */
                     series?: "all" | string[];
                     symbol?: string;
@@ -1784,7 +1809,7 @@ export interface operations {
                         finished_at?: string;
                         id: string;
                         /** @enum {string} */
-                        kind: "train" | "train_batch" | "backtest";
+                        kind: "train" | "train_batch" | "train_pooled" | "backtest";
                         params: {
                             bot_name?: string;
                             folds?: number;
@@ -1794,11 +1819,17 @@ export interface operations {
                              */
                             from?: string;
                             horizon_minutes?: number;
+                            /** @description train_pooled: one pooled model each */
+                            horizons_minutes?: number[];
+                            /** @description train_pooled */
+                            pooled?: boolean;
+                            /** @description train_pooled: ridge or gbdt */
+                            pooled_learner?: string;
                             /** @description who asked: api, drift, schedule */
                             reason?: string;
                             /** @description backtest: bars between retrains */
                             retrain_every?: number;
-                            /** @description train_batch: SYMBOL:TF+HORIZON each */
+                            /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
                             series?: string[];
                             symbol?: string;
                             timeframe?: string;
@@ -1940,6 +1971,18 @@ export interface operations {
                         model_age_seconds: number;
                         /** Format: date-time */
                         model_trained_at?: string;
+                        /** @description present when the experiment has the pooled family, trained by train --pooled: the pooled model its input came from */
+                        pooled?: {
+                            forecast: number | null;
+                            /** @description the pooled model, stored under experiments/pooled/; empty when the experiment names none */
+                            model_id: string;
+                            /** @description when not used: why: the pooled input could not be built, or the gate's reason such as no signal */
+                            reason: string;
+                            /** @description weight > 0 */
+                            used: boolean;
+                            /** @description the pooled family's weight in this prediction */
+                            weight: number;
+                        };
                         /** @enum {string} */
                         regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
                         regime_confidence: number;

@@ -10,6 +10,7 @@
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "ml/dataset.h"
+#include "ml/pooled/pooled_forecast.h"
 #include "ml/registry/experiment_record.h"
 
 namespace rc::cli {
@@ -53,6 +54,35 @@ inline Result<Series> ParseSeries(const SeriesArgs& args) {
   auto bars = ml::HorizonBars(tf, args.horizon_minutes);
   if (!bars) return InvalidArgument("--horizon-minutes", bars.error().message);
   return Series{symbol, tf, *bars, ml::ExperimentKey{symbol.str(), std::string(tf.ToString()), args.horizon_minutes}};
+}
+
+// The pooled model's options (`backtest --pooled`, `train --pooled`): learner
+// and time-cut folds, each valid only with `pooled` (the --pooled flag).
+struct PooledArgs {
+  std::string learner = "ridge";
+  int block = 250;
+  int min_rows = 1000;
+
+  ml::PooledOptions ToOptions() const {
+    ml::PooledOptions options;
+    options.learner = learner;
+    options.time_cut.block_timestamps = block;
+    options.time_cut.min_train_rows = min_rows;
+    return options;
+  }
+};
+
+inline void AddPooledOptions(CLI::App* cmd, PooledArgs& args, CLI::Option* pooled) {
+  cmd->add_option("--pooled-learner", args.learner, "With --pooled: ridge or gbdt")
+      ->check(CLI::IsMember({"ridge", "gbdt"}))
+      ->needs(pooled);
+  cmd->add_option("--pooled-block", args.block, "With --pooled: timestamps per time-cut fold (between pooled refits)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->needs(pooled);
+  cmd->add_option("--pooled-min-rows", args.min_rows,
+                  "With --pooled: realized labels (all series) before the first out-of-fold pooled forecast")
+      ->check(CLI::Range(50, 10'000'000))
+      ->needs(pooled);
 }
 
 }  // namespace rc::cli

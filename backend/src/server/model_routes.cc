@@ -28,7 +28,10 @@ constexpr const char* kTrainSchema = R"json({
                         "description": "default: the first of HORIZONS_MINUTES (one series), every one of them (series)"},
     "folds": {"type": "integer", "minimum": 1, "maximum": 50},
     "min_train_rows": {"type": "integer", "minimum": 50},
-    "until": {"type": "string", "format": "date-time"}}})json";
+    "until": {"type": "string", "format": "date-time"},
+    "pooled": {"type": "boolean",
+               "description": "true: fit the pooled (global) model once per horizon over every series of the lake at timeframe (or of series), store it once in the registry, and train each of those series with the pooled family competing (bot_name orchestrator, no symbol; at least 2 series of one timeframe); a train_pooled job"},
+    "pooled_learner": {"type": "string", "enum": ["ridge", "gbdt"], "description": "with pooled: the pooled learner (default ridge)"}}})json";
 
 constexpr const char* kClearSchema = R"json({
   "type": "object", "additionalProperties": false,
@@ -42,6 +45,7 @@ constexpr size_t kMaxTrainSeries = 1000;
 struct TrainBody {
   std::vector<serving::TrainRequest> requests;
   bool batch = false;
+  std::optional<serving::PooledTrainRequest> pooled;  // {"pooled": true}: one train_pooled job instead
 };
 
 // The "series" field: "all" (the watchlist) or a list of SYMBOL:TF entries.
@@ -66,11 +70,49 @@ Result<std::vector<WatchedSeries>> ParseTrainSeries(const boost::json::value& va
   return out;
 }
 
+// {"pooled": true}: the series (every one of the lake at "timeframe", or the
+// "series" given, all of one timeframe) and horizons of one pooled run.
+Result<serving::PooledTrainRequest> ParsePooledTrain(const boost::json::object& body, const Settings& settings,
+                                                     const std::string& bot, std::optional<int64_t> horizon,
+                                                     const std::string& learner, std::optional<int64_t> until) {
+  if (bot != "orchestrator") {
+    return InvalidArgument("bot_name", "pooled training trains every family (orchestrator), got '" + bot.substr(0, 40) + "'");
+  }
+  if (body.contains("symbol")) {
+    return InvalidArgument("symbol", "pooled training spans several series: give timeframe (every series of the "
+                                     "lake) or series, not one symbol");
+  }
+  serving::PooledTrainRequest out;
+  out.horizons_minutes = horizon ? std::vector<int>{static_cast<int>(*horizon)} : settings.horizons_minutes;
+  out.pooled.learner = learner;
+  out.until = until;
+  if (const boost::json::value* series = body.if_contains("series")) {
+    if (body.contains("timeframe")) return InvalidArgument("series", "give either timeframe or series, not both");
+    RC_ASSIGN_OR_RETURN(auto watched, ParseTrainSeries(*series, settings));
+    if (watched.empty()) return InvalidArgument("series", "names no series");
+    out.timeframe = watched.front().timeframe;
+    for (const WatchedSeries& w : watched) {
+      if (w.timeframe != out.timeframe) {
+        return InvalidArgument("series", "pooled training takes series of one timeframe, got " +
+                                             std::string(out.timeframe.ToString()) + " and " +
+                                             std::string(w.timeframe.ToString()));
+      }
+      out.symbols.push_back(w.symbol);
+    }
+    return out;
+  }
+  const JsonFields fields = JsonFields::Request(body);
+  RC_ASSIGN_OR_RETURN(std::string tf_text, fields.RequiredString("timeframe"));
+  RC_ASSIGN_OR_RETURN(out.timeframe, Timeframe::Parse(tf_text, "timeframe"));
+  return out;
+}
+
 Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
   RC_ASSIGN_OR_RETURN(boost::json::object body, ParseRequestObject(request.body));
   const JsonFields fields = JsonFields::Request(body);
   RC_RETURN_IF_ERROR(fields.RejectUnknown(
-      {"bot_name", "symbol", "timeframe", "series", "horizon_minutes", "folds", "min_train_rows", "until"}));
+      {"bot_name", "symbol", "timeframe", "series", "horizon_minutes", "folds", "min_train_rows", "until", "pooled",
+       "pooled_learner"}));
   RC_ASSIGN_OR_RETURN(std::string bot, fields.RequiredString("bot_name"));
   RC_ASSIGN_OR_RETURN(auto horizon, fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365));
   RC_ASSIGN_OR_RETURN(auto folds, fields.OptionalInt("folds", 1, 50));
@@ -81,7 +123,23 @@ Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
     RC_ASSIGN_OR_RETURN(int64_t parsed, ParseIsoUtc(*until_text, "until"));
     until = parsed;
   }
+  RC_ASSIGN_OR_RETURN(auto pooled, fields.OptionalBool("pooled"));
+  RC_ASSIGN_OR_RETURN(auto pooled_learner, fields.OptionalString("pooled_learner"));
+  if (pooled_learner && !pooled.value_or(false)) return InvalidArgument("pooled_learner", "needs \"pooled\": true");
   TrainBody out;
+  if (pooled.value_or(false)) {
+    RC_ASSIGN_OR_RETURN(
+        out.pooled, ParsePooledTrain(body, settings, bot, horizon, pooled_learner.value_or("ridge"), until));
+    if (folds) out.pooled->folds = static_cast<int>(*folds);
+    if (min_rows) out.pooled->min_train_rows = static_cast<int>(*min_rows);
+    if (auto valid = serving::ValidatePooledTrainRequest(*out.pooled); !valid) {
+      Error error = valid.error();
+      if (error.field == "symbols") error.field = "series";
+      if (error.field == "learner") error.field = "pooled_learner";
+      return tl::unexpected(error);
+    }
+    return out;
+  }
   if (const boost::json::value* series = body.if_contains("series")) {
     if (body.contains("symbol") || body.contains("timeframe")) {
       return InvalidArgument("series", "give either symbol and timeframe (one series) or series, not both");
@@ -136,13 +194,15 @@ void AddModelRoutes(App& app, serving::Runtime& runtime) {
 
   app.AddRoute({"POST", "/api/prediction/train",
                 "Retrain (runbook: bot_name=\"orchestrator\") one series, or many (series: \"all\" or a list) in "
-                "parallel; runs as a background job, answers 202 with the job",
+                "parallel, or (pooled: true) the pooled model across series and then each of them; runs as a "
+                "background job, answers 202 with the job",
                 "models", {}, kTrainSchema, JobSchema(), "application/json", true},
                [&runtime, &jobs, &settings](const Request& request) {
                  auto train = ParseTrain(request, settings);
                  if (!train) return ErrorResponse(train.error());
-                 auto id = train->batch ? runtime.SubmitBatchTraining(train->requests, "api")
-                                        : runtime.SubmitTraining(train->requests.front(), "api");
+                 auto id = train->pooled  ? runtime.SubmitPooledTraining(*train->pooled, "api")
+                            : train->batch ? runtime.SubmitBatchTraining(train->requests, "api")
+                                           : runtime.SubmitTraining(train->requests.front(), "api");
                  if (!id) return ErrorResponse(id.error());
                  Response response = JsonResponse(202, JsonText(jobs.Get(*id)->ToJson()));
                  response.headers.emplace_back("Location", "/api/jobs/" + *id);

@@ -82,7 +82,14 @@ std::string PredictionSchema() {
       "model_age_seconds":{"type":"number"},"model_trained_at":{"type":"string","format":"date-time"},
       "data_last_ts":{"type":"string","description":"close of the newest bar used, ISO-8601; empty when none"},
       "data_age_seconds":{"type":"number"},
-      "stale":{"type":"boolean"},"degraded":{"type":"boolean"},"degraded_reason":{"type":"string"}}})";
+      "stale":{"type":"boolean"},"degraded":{"type":"boolean"},"degraded_reason":{"type":"string"},
+      "pooled":{"type":"object","required":["model_id","forecast","weight","used","reason"],
+        "description":"present when the experiment has the pooled family, trained by train --pooled: the pooled model its input came from",
+        "properties":{"model_id":{"type":"string","description":"the pooled model, stored under experiments/pooled/; empty when the experiment names none"},
+          "forecast":)" + kNullableNumber + R"(,
+          "weight":{"type":"number","description":"the pooled family's weight in this prediction"},
+          "used":{"type":"boolean","description":"weight > 0"},
+          "reason":{"type":"string","description":"when not used: why: the pooled input could not be built, or the gate's reason such as no signal"}}}}})";
 }
 
 std::string BarsResponseSchema() {
@@ -185,14 +192,16 @@ std::string ModelEntrySchema() {
 
 std::string JobSchema() {
   return std::string(R"({"type":"object","required":["id","kind","state","submitted_at","params"],
-    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train","train_batch","backtest"]},
+    "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train","train_batch","train_pooled","backtest"]},
       "state":{"type":"string","enum":["queued","running","succeeded","failed"]},
       "submitted_at":{"type":"string","format":"date-time"},"started_at":{"type":"string","format":"date-time"},
       "finished_at":{"type":"string","format":"date-time"},
       "params":{"type":"object","properties":{"bot_name":{"type":"string"},"symbol":{"type":"string"},
         "timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},"folds":{"type":"integer"},
         "reason":{"type":"string","description":"who asked: api, drift, schedule"},
-        "series":{"type":"array","items":{"type":"string"},"description":"train_batch: SYMBOL:TF+HORIZON each"},
+        "series":{"type":"array","items":{"type":"string"},"description":"train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake"},
+        "pooled":{"type":"boolean","description":"train_pooled"},"pooled_learner":{"type":"string","description":"train_pooled: ridge or gbdt"},
+        "horizons_minutes":{"type":"array","items":{"type":"integer"},"description":"train_pooled: one pooled model each"},
         "workers":{"type":"integer","description":"train_batch: training pool workers"},
         "retrain_every":{"type":"integer","description":"backtest: bars between retrains"},
         "from":{"type":"string","format":"date-time","description":"backtest: first bar predicted, when given"},

@@ -148,6 +148,35 @@ Result<std::string> Runtime::SubmitTraining(const TrainRequest& request, const s
   return id;
 }
 
+Result<std::string> Runtime::SubmitPooledTraining(const PooledTrainRequest& request, const std::string& reason) {
+  RC_RETURN_IF_ERROR(ValidatePooledTrainRequest(request));
+  boost::json::object params = PooledTrainParams(request);
+  params["reason"] = reason;
+  auto id = jobs_.Submit("train_pooled", std::move(params),
+                         [this, request, request_id = CurrentRequestId()]() -> Result<boost::json::value> {
+    ScopedRequestId log_scope(request_id);
+    std::optional<Result<PooledTrainOutcome>> outcome;
+    training_pool_.ParallelFor(1, [&](size_t) {
+      ScopedRequestId worker_scope(request_id);
+      outcome = TrainPooled(options_.data_dir, request, {}, &registry_mutex_);
+    });
+    if (!outcome) return Unavailable("the service shut down before the training ran");
+    storage_.Record("training", *outcome ? Ok() : Status(tl::unexpected(outcome->error())));
+    if (!*outcome) return tl::unexpected(outcome->error());
+    book_.InvalidateExperiments();
+    for (const PooledHorizonOutcome& h : (*outcome)->horizons) {
+      spdlog::info("pooled training {} +{}m finished: pooled model {} over {} series", request.timeframe.ToString(),
+                   h.horizon_minutes, h.pooled.id, h.pooled.series.size());
+      if (options_.on_trained) {
+        for (const TrainOutcome& trained : h.series) options_.on_trained(trained);
+      }
+    }
+    return boost::json::value((*outcome)->SummaryJson());
+  });
+  if (id) spdlog::info("training job {} queued ({}): pooled {}", *id, reason, request.timeframe.ToString());
+  return id;
+}
+
 Result<std::string> Runtime::SubmitBatchTraining(const std::vector<TrainRequest>& requests, const std::string& reason) {
   if (requests.empty()) return InvalidArgument("series", "no series to train");
   boost::json::array series;

@@ -34,6 +34,7 @@
 #include "serving/drift_tracker.h"
 #include "serving/gold_log.h"
 #include "serving/job_runner.h"
+#include "serving/pooled_training.h"
 #include "serving/prediction_service.h"
 #include "serving/series_book.h"
 #include "serving/storage_health.h"
@@ -97,6 +98,11 @@ class Runtime {
   // fails otherwise, keeping the per-series result either way. Errors: as
   // SubmitTraining; kInvalidArgument "series" for an empty list.
   Result<std::string> SubmitBatchTraining(const std::vector<TrainRequest>& requests, const std::string& reason);
+
+  // Queues one "train_pooled" job: TrainPooled (serving/pooled_training.h)
+  // on the training pool, then every series' experiments are reloaded.
+  // Errors: as ValidatePooledTrainRequest; kRateLimited, kUnavailable.
+  Result<std::string> SubmitPooledTraining(const PooledTrainRequest& request, const std::string& reason);
 
   // Queues a "backtest" job: RunSeriesBacktest on the training pool, its
   // summary saved for GET /api/models/backtest (SaveBacktestSummary) and

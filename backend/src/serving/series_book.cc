@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <algorithm>
 #include <set>
 #include <spdlog/spdlog.h>
 
 #include "lake/layers/layers.h"
 #include "ml/dataset.h"
+#include "ml/pooled/pooled_forecast.h"
 #include "monitoring/standard_metrics.h"
 
 namespace rc::serving {
@@ -28,10 +30,26 @@ std::string IndexStamp(const std::filesystem::path& index) {
   return std::to_string(size) + "@" + std::to_string(mtime.time_since_epoch().count());
 }
 
+bool HasPooledFamily(const ml::ExperimentRecord& record) {
+  return std::find(record.families.begin(), record.families.end(), ml::kPooledFamily) != record.families.end();
+}
+
+// The pooled model id an experiment was trained with (parameters.pooled.model_id), "" when absent.
+std::string PooledModelIdOf(const ml::ExperimentRecord& record) {
+  const auto* pooled = record.parameters.if_contains("pooled");
+  if (pooled == nullptr || !pooled->is_object()) return "";
+  const auto* id = pooled->as_object().if_contains("model_id");
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : "";
+}
+
 }  // namespace
 
 SeriesBook::SeriesBook(std::string data_dir, const AdaptiveBands* adaptive)
-    : data_dir_(std::move(data_dir)), adaptive_(adaptive), registry_(data_dir_), models_(&registry_) {
+    : data_dir_(std::move(data_dir)),
+      adaptive_(adaptive),
+      registry_(data_dir_),
+      models_(&registry_),
+      pooled_store_(data_dir_) {
   index_stamp_ = IndexStamp(registry_.root() / "index.json");
 }
 
@@ -110,27 +128,110 @@ Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t
   // A bad horizon is the caller's error whether or not the series has data.
   RC_RETURN_IF_ERROR(ml::HorizonBars(query.timeframe, query.horizon_minutes));
   SlotPtr slot = SlotFor(query.symbol, query.timeframe);
-  Error error;
-  if (!LockBuilt(*slot, &error)) return tl::unexpected(error);
-  MutexLock lock(slot->mutex, kAdoptLock);
-  RC_ASSIGN_OR_RETURN(ml::PredictionRequest request, slot->state->Request(query.horizon_minutes, wall_now));
-  if (adaptive_ != nullptr) {
-    // Live coverage steers the band levels (adaptive conformal inference).
-    request.adaptive_levels = adaptive_->Levels(
-        {query.symbol.str(), std::string(query.timeframe.ToString()), query.horizon_minutes}, request.regime.regime);
+  ml::PredictionRequest request;
+  ActiveModel active;
+  std::optional<ml::PooledSeries> own_history;  // set when the experiment has the pooled family
+  int64_t silver_version = -1;
+  {
+    Error error;
+    if (!LockBuilt(*slot, &error)) return tl::unexpected(error);
+    MutexLock lock(slot->mutex, kAdoptLock);
+    RC_ASSIGN_OR_RETURN(request, slot->state->Request(query.horizon_minutes, wall_now));
+    if (adaptive_ != nullptr) {
+      // Live coverage steers the band levels (adaptive conformal inference).
+      request.adaptive_levels = adaptive_->Levels(
+          {query.symbol.str(), std::string(query.timeframe.ToString()), query.horizon_minutes}, request.regime.regime);
+    }
+    RC_ASSIGN_OR_RETURN(active, ActiveFor(*slot, query.horizon_minutes));
+    if (active.experiment && HasPooledFamily(active.experiment->record)) {
+      own_history = slot->state->PooledHistory(request.horizon_bars);
+    }
+    silver_version = slot->state->silver_version();
   }
-  RC_ASSIGN_OR_RETURN(ActiveModel active, ActiveFor(*slot, query.horizon_minutes));
+  // The pooled column needs the other series' recent bars: gathered with this
+  // series' lock released (a slot's mutex is never held with another's).
+  if (own_history) AddPooledColumn(*active.experiment, query, *own_history, request);
   PredictionOutcome outcome{query,
                             ml::Predict(request, active.entry ? &*active.entry : nullptr, active.experiment.get()),
-                            request.last_close, slot->state->silver_version(), 0.0};
+                            request.last_close, silver_version, 0.0};
   outcome.latency_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   slot->latency->Observe(outcome.latency_seconds);
   const std::string_view regime = regime::ToString(outcome.prediction.regime);
+  MutexLock lock(slot->mutex);
   if (slot->published_regime != regime) {
     slot->published_regime = std::string(regime);
     monitoring::SetRegimeState(query.symbol.str(), std::string(query.timeframe.ToString()), slot->published_regime);
   }
   return outcome;
+}
+
+Result<std::shared_ptr<const ml::LoadedPooledModel>> SeriesBook::PooledModel(const std::string& timeframe,
+                                                                            int horizon_minutes, const std::string& id) {
+  const std::string key = timeframe + "|" + std::to_string(horizon_minutes) + "|" + id;
+  {
+    MutexLock lock(mutex_);
+    if (auto it = pooled_models_.find(key); it != pooled_models_.end()) return it->second;
+  }
+  RC_ASSIGN_OR_RETURN(ml::LoadedPooledModel loaded, pooled_store_.Load(timeframe, horizon_minutes, id));
+  auto shared = std::make_shared<const ml::LoadedPooledModel>(std::move(loaded));
+  monitoring::CacheMissesTotal().WithLabels({"model"}).Inc();
+  MutexLock lock(mutex_);
+  return pooled_models_.emplace(key, std::move(shared)).first->second;
+}
+
+Result<double> SeriesBook::PooledForecast(const ml::LoadedExperiment& experiment, const PredictQuery& query,
+                                          const ml::PooledSeries& own_history, int64_t bar_ts,
+                                          std::string* model_id) {
+  *model_id = PooledModelIdOf(experiment.record);
+  if (model_id->empty()) {
+    return NotFound("experiment " + experiment.record.id + " names no pooled model (parameters.pooled.model_id)");
+  }
+  const std::string tf(query.timeframe.ToString());
+  RC_ASSIGN_OR_RETURN(auto pooled, PooledModel(tf, query.horizon_minutes, *model_id));
+  // The cross-section at the bar: every series of the pooled model, in its
+  // order, from memory (a series not in memory yet is built from silver once).
+  std::vector<ml::PooledSeries> series;
+  std::optional<size_t> target;
+  for (const std::string& name : pooled->record.series) {
+    if (name == query.symbol.str()) {
+      target = series.size();
+      series.push_back(own_history);
+      continue;
+    }
+    auto symbol = Symbol::Parse(name);
+    if (!symbol) return tl::unexpected(WithContext(symbol.error(), "pooled model " + *model_id + " series"));
+    SlotPtr other = SlotFor(*symbol, query.timeframe);
+    Error error;
+    if (!LockBuilt(*other, &error)) {
+      // A series without data contributes nothing to the cross-section, as
+      // a series with no bar at that time does in training.
+      spdlog::debug("pooled cross-section without {}: {}", name, error.ToString());
+      continue;
+    }
+    MutexLock lock(other->mutex, kAdoptLock);
+    series.push_back(other->state->PooledHistory(own_history.horizon_bars));
+  }
+  if (!target) {
+    return NotFound("series " + query.symbol.str() + " is not among the pooled model's series (" +
+                    std::to_string(pooled->record.series.size()) + ")");
+  }
+  RC_ASSIGN_OR_RETURN(ml::PooledLiveRow row, ml::PooledRowAt(series, *target, bar_ts));
+  return ml::PooledForecastFor(*pooled->learner, row);
+}
+
+void SeriesBook::AddPooledColumn(const ml::LoadedExperiment& experiment, const PredictQuery& query,
+                                 const ml::PooledSeries& own_history, ml::PredictionRequest& request) {
+  auto forecast = PooledForecast(experiment, query, own_history, request.last_bar_ts, &request.pooled_model_id);
+  if (!forecast) {
+    // Served without the pooled family, and said so in the prediction.
+    request.pooled_unavailable = "pooled forecast unavailable: " + forecast.error().message;
+    spdlog::warn("{} {} {}m: {}", query.symbol.str(), query.timeframe.ToString(), query.horizon_minutes,
+                 request.pooled_unavailable);
+    return;
+  }
+  request.feature_names.push_back(ml::kPooledForecastFeature);
+  request.features.conservativeResize(request.features.size() + 1);
+  request.features[request.features.size() - 1] = *forecast;
 }
 
 Result<SeriesBook::RegimeView> SeriesBook::Regime(const Symbol& symbol, Timeframe timeframe, size_t history,

@@ -36,7 +36,9 @@
 #include "core/mutex.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
+#include "ml/pooled/pooled_live.h"
 #include "ml/predict/predictor.h"
+#include "ml/registry/pooled_store.h"
 #include "ml/registry/registry.h"
 #include "serving/adaptive_bands.h"
 #include "serving/prediction_service.h"
@@ -130,6 +132,20 @@ class SeriesBook {
   Status BuildIfAbsent(Slot& slot) RC_REQUIRES(slot.build_mutex) RC_EXCLUDES(slot.mutex);
   // A fresh state from the latest silver of the series.
   Result<std::unique_ptr<SeriesState>> Build(const Symbol& symbol, Timeframe timeframe) RC_EXCLUDES(mutex_);
+  // The pooled model `id` (cached; ids never change content).
+  Result<std::shared_ptr<const ml::LoadedPooledModel>> PooledModel(const std::string& timeframe, int horizon_minutes,
+                                                                    const std::string& id) RC_EXCLUDES(mutex_);
+  // The pooled forecast at `bar_ts` for the query's series: the experiment's
+  // pooled model applied to the row built from every pooled series' recent
+  // bars at or before `bar_ts`. Sets `model_id` when the experiment names one.
+  Result<double> PooledForecast(const ml::LoadedExperiment& experiment, const PredictQuery& query,
+                                const ml::PooledSeries& own_history, int64_t bar_ts, std::string* model_id)
+      RC_EXCLUDES(mutex_);
+  // Appends the "pooled_forecast" column to `request`, or sets
+  // request.pooled_unavailable (and logs) when it cannot be built. Caller
+  // holds no series lock.
+  void AddPooledColumn(const ml::LoadedExperiment& experiment, const PredictQuery& query,
+                       const ml::PooledSeries& own_history, ml::PredictionRequest& request) RC_EXCLUDES(mutex_);
   // The active experiment of `horizon` for the slot (cached).
   Result<ActiveModel> ActiveFor(Slot& slot, int horizon_minutes) RC_REQUIRES(slot.mutex);
 
@@ -137,10 +153,13 @@ class SeriesBook {
   const AdaptiveBands* adaptive_;
   ml::ExperimentRegistry registry_;
   ml::ModelCache models_;
+  ml::PooledModelStore pooled_store_;
   mutable Mutex mutex_;  // guards the members below (the map, not the slots); never held with a slot's
   std::map<std::pair<std::string, std::string>, SlotPtr> slots_ RC_GUARDED_BY(mutex_);
   int64_t builds_ RC_GUARDED_BY(mutex_) = 0;
-  std::string index_stamp_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh
+  std::string index_stamp_ RC_GUARDED_BY(mutex_);
+  // Pooled models by "tf|horizon|id" (immutable once recorded).
+  std::map<std::string, std::shared_ptr<const ml::LoadedPooledModel>> pooled_models_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh
 };
 
 }  // namespace rc::serving

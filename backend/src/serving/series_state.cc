@@ -1,6 +1,7 @@
 #include "serving/series_state.h"
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "ml/dataset.h"
@@ -74,6 +75,8 @@ void SeriesState::Consume(const Bar& bar) {
   if (recent_regimes_.size() > kRegimeHistory) recent_regimes_.pop_front();
   recent_closes_.push_back(bar.close);
   if (recent_closes_.size() > kCloseWindow) recent_closes_.pop_front();
+  pooled_history_.emplace_back(bar.open_time, bar.close);
+  if (pooled_history_.size() > ml::kPooledHistoryBars) pooled_history_.pop_front();
   last_bar_ = bar;
   ++bars_seen_;
 }
@@ -102,6 +105,20 @@ int64_t SeriesState::MarketNowAt(int64_t wall_now) const {
 
 regime::RegimeState SeriesState::RegimeAt(int64_t wall_now) const {
   return detector_.StateAt(MarketNowAt(wall_now), timeframe_.DurationMicros());
+}
+
+ml::PooledSeries SeriesState::PooledHistory(int horizon_bars) const {
+  ml::PooledSeries out;
+  out.name = symbol_.str();
+  out.horizon_bars = horizon_bars;
+  out.ts.reserve(pooled_history_.size());
+  out.close.reserve(pooled_history_.size());
+  for (const auto& [ts, close] : pooled_history_) {
+    out.ts.push_back(ts);
+    out.close.push_back(close);
+  }
+  out.y.assign(out.ts.size(), std::numeric_limits<double>::quiet_NaN());
+  return out;
 }
 
 Result<ml::PredictionRequest> SeriesState::Request(int horizon_minutes, int64_t wall_now) const {

@@ -32,6 +32,7 @@
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "features/feature_set.h"
+#include "ml/pooled/pooled_live.h"
 #include "ml/predict/predictor.h"
 #include "ml/silver_source.h"
 #include "regime/detector.h"
@@ -61,6 +62,10 @@ class SeriesState {
   // (ml::MarketNow), last close and recent volatility. Errors: kInvalidArgument
   // ("horizon_minutes") for a horizon that is not a multiple of the timeframe.
   Result<ml::PredictionRequest> Request(int horizon_minutes, int64_t wall_now) const;
+
+  // The last ml::kPooledHistoryBars bars (time, close) as the pooled model's
+  // input (y all NaN): what ml::PooledRowAt needs of this series.
+  ml::PooledSeries PooledHistory(int horizon_bars) const;
 
   // The newest bar's regime at `wall_now` ("stale" unknown after a feed gap).
   regime::RegimeState RegimeAt(int64_t wall_now) const;
@@ -98,6 +103,7 @@ class SeriesState {
   regime::RegimeDetector detector_;
   std::deque<regime::RegimeState> recent_regimes_;
   std::deque<double> recent_closes_;         // the last kCloseWindow closes, for degraded bands
+  std::deque<std::pair<int64_t, double>> pooled_history_;  // the last ml::kPooledHistoryBars (open time, close)
   Bar last_bar_;
   size_t bars_seen_ = 0;
   int64_t silver_version_ = -1;

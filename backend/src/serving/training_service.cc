@@ -1,10 +1,13 @@
 #include "serving/training_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "ml/dataset.h"
 #include "ml/models/family_registry.h"
 #include "ml/registry/experiment_record.h"
 #include "ml/registry/registry.h"
 #include "ml/silver_source.h"
+#include "serving/pooled_training.h"
 
 namespace rc::serving {
 
@@ -39,8 +42,22 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
   RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
   ml::SilverQuery query;
   query.closed_by = request.until;  // train on what was known at `until`
+  // A series the pooled model covers keeps its pooled family when retrained.
+  auto pooled = PooledRetrainInputFor(data_dir, request, query);
+  if (pooled && *pooled) return TrainOnDataset(data_dir, request, (*pooled)->dataset, (*pooled)->parameters, registry_mutex);
+  if (!pooled) {
+    spdlog::warn("training {} {} +{}m without the pooled family: {}", request.symbol.str(),
+                 request.timeframe.ToString(), request.horizon_minutes, pooled.error().ToString());
+  }
   RC_ASSIGN_OR_RETURN(SeriesDataset series,
                       LoadSeriesDataset(data_dir, request.symbol, request.timeframe, request.horizon_minutes, query));
+  return TrainOnDataset(data_dir, request, series, {}, registry_mutex);
+}
+
+Result<TrainOutcome> TrainOnDataset(const std::string& data_dir, const TrainRequest& request,
+                                    const SeriesDataset& series, const boost::json::object& extra_parameters,
+                                    Mutex* registry_mutex) {
+  RC_RETURN_IF_ERROR(ValidateTrainRequest(request));
   const ml::Dataset& dataset = series.dataset;
   ml::WalkForwardOptions options;
   options.folds = request.folds;
@@ -56,8 +73,9 @@ Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& requ
                                  series.feature_set_version,
                              result.first_ts, result.last_ts, result.rows};
   ml::ExperimentRegistry registry(data_dir);
-  const auto record =
+  auto record =
       ml::MakeExperimentRecord(result, key, orchestrator ? "orchestrator" : "single", data, options, NowMicros());
+  for (const auto& [name, value] : extra_parameters) record.parameters[name] = value;
   if (registry_mutex == nullptr) {
     RC_ASSIGN_OR_RETURN(std::string id, registry.Record(record, &result));
     return TrainOutcome{std::move(id), std::move(result), series.silver_version};

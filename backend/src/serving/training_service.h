@@ -59,11 +59,23 @@ Result<SeriesDataset> LoadSeriesDataset(const std::string& data_dir, const Symbo
 // "min_train_rows" or "horizon_minutes".
 Status ValidateTrainRequest(const TrainRequest& request);
 
+// An orchestrator run of a series the current pooled model of its (timeframe,
+// horizon) covers trains with the pooled column and family
+// (serving/pooled_training.h PooledRetrainInputFor); when that pooled run
+// fails it trains without them and logs why.
 // Errors: as ValidateTrainRequest; kNotFound without silver rows; training and
 // registry errors. `registry_mutex`, when given, is held only while the
 // experiment is recorded, so several series can train at once in one process;
 // without it the caller serialises registry writes.
 Result<TrainOutcome> Train(const std::string& data_dir, const TrainRequest& request,
                            Mutex* registry_mutex = nullptr);
+
+// Train on a dataset already loaded (and possibly extended: `train --pooled`
+// appends the pooled forecast column first). `extra_parameters` are merged
+// into the record's parameters (e.g. "pooled": the pooled model's id).
+// Errors: as Train.
+Result<TrainOutcome> TrainOnDataset(const std::string& data_dir, const TrainRequest& request,
+                                    const SeriesDataset& series, const boost::json::object& extra_parameters,
+                                    Mutex* registry_mutex = nullptr);
 
 }  // namespace rc::serving

@@ -10,6 +10,10 @@
 
 namespace rc::ml::testing {
 
+// Synthetic bar times: an arbitrary 2023 start on a 5-minute grid.
+inline constexpr int64_t kFixtureT0 = 1'700'000'000'000'000;
+inline constexpr int64_t kFiveMinutes = 300'000'000;
+
 // Features f0..f4 ~ N(0,1); y = 0.002*(f0 - 0.5 f1) + 0.0015*tanh(2 f2)*sign(f3) + N(0, noise).
 inline Dataset SignalDataset(size_t rows, uint64_t seed, double noise = 0.002) {
   std::mt19937_64 rng(seed);

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "ml/backtest/backtest.h"
+#include "ml_fixtures.h"
 #include "ml/predict/predictor.h"
 #include "ml/pooled/pooled_features.h"
 #include "ml/pooled/pooled_forecast.h"
@@ -23,8 +24,8 @@ namespace {
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
 
-constexpr int64_t kT0 = 1'700'000'000'000'000;
-constexpr int64_t kBar = 300'000'000;  // 5 minutes
+constexpr int64_t kT0 = testing::kFixtureT0;
+constexpr int64_t kBar = testing::kFiveMinutes;
 
 // Log prices of `n_series` series: a common market random walk (weight
 // `market`) plus each series' own part, an OU level with reversion `theta`

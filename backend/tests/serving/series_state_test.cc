@@ -9,6 +9,8 @@
 
 #include "features/feature_set.h"
 #include "ml/dataset.h"
+#include "ml/pooled/pooled_features.h"
+#include "ml/pooled/pooled_live.h"
 #include "ml/registry/experiment_record.h"
 #include "ml/training/walk_forward.h"
 #include "testing/bars.h"
@@ -219,6 +221,60 @@ TEST(SeriesStateTest, RegimeHistoryIsBoundedAndFreshnessFollowsTheClock) {
   EXPECT_EQ((*state)->RegimeAt(close + 60'000'000).regime, (*state)->regime().regime);
   EXPECT_EQ((*state)->RegimeAt(close + 60'000'000).reason, (*state)->regime().reason);
   EXPECT_THAT((*state)->Request(7, close), ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
+}
+
+// The pooled model's input in memory: each series keeps its last
+// kPooledHistoryBars bars as it advances, and the row built from them for the
+// newest bar equals the training/backtest row (BuildPooledFeatures over the
+// datasets silver gives) for that bar, the cross-section of both series included.
+TEST(SeriesStateTest, PooledHistoryGivesTheTrainingRowOfTheNewestBar) {
+  const auto& calendar = ExchangeCalendar::ForSymbol(Tcs());
+  const int64_t start = *ParseIsoUtc("2024-03-01T00:00:00Z");
+  const BarSeries tcs_bars = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, start, 700, 11, 100.0);
+  const BarSeries infy_bars = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, start, 700, 12, 250.0);
+  const Symbol infy = *Symbol::Parse("INFY.NS");
+  const ml::SilverSlice tcs_silver = BatchSilver(tcs_bars), infy_silver = BatchSilver(infy_bars);
+  // Serving: built from 600 bars, then 100 live bars each.
+  auto tcs = SeriesState::FromSilver(Prefix(tcs_silver, 600), Tcs(), Timeframe::k5m);
+  auto other = SeriesState::FromSilver(Prefix(infy_silver, 600), infy, Timeframe::k5m);
+  ASSERT_TRUE(tcs.has_value() && other.has_value());
+  for (size_t row = 600; row < 700; ++row) {
+    ASSERT_THAT((*tcs)->Advance(tcs_bars[row]), IsOk());
+    ASSERT_THAT((*other)->Advance(infy_bars[row]), IsOk());
+  }
+  const ml::PooledSeries history = (*tcs)->PooledHistory(kHorizonBars);
+  ASSERT_EQ(history.ts.size(), ml::kPooledHistoryBars);
+  EXPECT_EQ(history.name, "TCS.NS");
+  EXPECT_EQ(history.horizon_bars, kHorizonBars);
+  for (size_t i = 0; i < history.ts.size(); ++i) {
+    const Bar& bar = tcs_bars[tcs_bars.size() - ml::kPooledHistoryBars + i];
+    EXPECT_EQ(history.ts[i], bar.open_time);
+    EXPECT_EQ(history.close[i], bar.close);
+    EXPECT_TRUE(std::isnan(history.y[i]));
+  }
+  auto live = ml::PooledRowAt({history, (*other)->PooledHistory(kHorizonBars)}, 0, tcs_bars.back().open_time);
+  ASSERT_THAT(live, IsOk());
+  EXPECT_EQ(live->cross_section_series, 2);
+
+  // Training: the silver datasets of both series, as train --pooled builds them.
+  std::vector<ml::PooledSeries> training;
+  for (const auto* silver : {&tcs_silver, &infy_silver}) {
+    ml::DatasetSpec spec;
+    spec.feature_names = silver->model_features;
+    spec.horizon_bars = kHorizonBars;
+    spec.target_column = "target_ret_180m";
+    spec.detect_regimes = false;
+    auto ds = ml::BuildDataset(silver->table, spec);
+    ASSERT_THAT(ds, IsOk());
+    training.push_back(ml::PooledSeriesFromDataset(training.empty() ? "TCS.NS" : "INFY.NS", *ds));
+  }
+  auto full = ml::BuildPooledFeatures(training);
+  ASSERT_THAT(full, IsOk());
+  const auto last = static_cast<Eigen::Index>(training[0].ts.size() - 1);
+  for (Eigen::Index col = 0; col < live->x.size(); ++col) {
+    EXPECT_EQ(live->x[col], (*full)[0].X(last, col)) << ml::PooledFeatureNames()[static_cast<size_t>(col)];
+  }
+  EXPECT_EQ(live->scale, (*full)[0].scale.back());
 }
 
 }  // namespace

@@ -27,9 +27,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     int min_train_rows = 500;
     bool json = false;
     bool pooled = false;
-    std::string pooled_learner = "ridge";
-    int pooled_block = 250;
-    int pooled_min_rows = 1000;
+    PooledArgs pooled_args;
     bool save = false;
   };
   auto args = std::make_shared<Args>();
@@ -47,16 +45,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
                 "Add the pooled family: one model (per horizon) trained on the volatility-normalised bars of EVERY "
                 "silver series of this timeframe, walk-forward on folds cut on time across all series. Off by "
                 "default: it reads every series of the lake. It earns ensemble weight only through the skill test");
-  cmd->add_option("--pooled-learner", args->pooled_learner, "With --pooled: ridge or gbdt")
-      ->check(CLI::IsMember({"ridge", "gbdt"}))
-      ->needs(pooled);
-  cmd->add_option("--pooled-block", args->pooled_block, "With --pooled: timestamps between pooled retrains")
-      ->check(CLI::Range(1, 1'000'000))
-      ->needs(pooled);
-  cmd->add_option("--pooled-min-rows", args->pooled_min_rows,
-                  "With --pooled: realized labels (all series) before the first pooled model")
-      ->check(CLI::Range(50, 10'000'000))
-      ->needs(pooled);
+  AddPooledOptions(cmd, args->pooled_args, pooled);
   cmd->add_flag("--save", args->save,
                 "Keep the summary as the series' latest (GET /api/models/backtest, the UI's Models page)");
   cmd->callback([&ctx, args] {
@@ -71,13 +60,7 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     if (*to <= *from) return ReportError(ctx, InvalidArgument("--to", "must be after --from").value(), 2);
     serving::BacktestRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, *from, *to,
                                      args->retrain_every, args->folds, args->min_train_rows, {}};
-    if (args->pooled) {
-      ml::PooledOptions pooled;
-      pooled.learner = args->pooled_learner;
-      pooled.time_cut.block_timestamps = args->pooled_block;
-      pooled.time_cut.min_train_rows = args->pooled_min_rows;
-      request.pooled = pooled;
-    }
+    if (args->pooled) request.pooled = args->pooled_args.ToOptions();
     auto run = serving::RunSeriesBacktest(settings->data_dir, request);
     if (!run) return ReportError(ctx, run.error());
     const ml::BacktestResult& result = run->result;

@@ -3,7 +3,11 @@
 // Prediction Drift: retrain with bot_name="orchestrator"). `--all` trains every
 // WATCHLIST series (every HORIZONS_MINUTES unless --horizon-minutes) in
 // parallel on the training pool (TRAINING_WORKERS, TRAINING_NICE), printing
-// progress (done/total, ETA) as each series finishes.
+// progress (done/total, ETA) as each series finishes. `--pooled` fits the
+// pooled (global) model once per (timeframe, horizon) over every series of the
+// lake at --timeframe (or of the WATCHLIST with --all), stores it once in the
+// registry and trains each of those series with the pooled family competing
+// (serving/pooled_training.h).
 #include <iomanip>
 #include <iostream>
 
@@ -11,6 +15,7 @@
 #include "cli/ml_args.h"
 #include "core/time.h"
 #include "ml/models/family_registry.h"
+#include "serving/pooled_training.h"
 #include "serving/training_batch.h"
 #include "serving/training_pool.h"
 #include "serving/training_service.h"
@@ -78,6 +83,42 @@ void TrainAll(CommandContext& ctx, const Settings& settings, std::vector<serving
   if (failed > 0) ctx.exit_code = 1;
 }
 
+void PrintPooled(const serving::PooledTrainOutcome& outcome) {
+  for (const serving::PooledHorizonOutcome& h : outcome.horizons) {
+    std::cout << "pooled model " << h.pooled.id << ": " << h.pooled.learner << ", " << h.pooled.series.size()
+              << " series, " << h.pooled.train_rows << " rows [" << FormatIsoUtc(h.pooled.first_ts) << ", "
+              << FormatIsoUtc(h.pooled.last_ts) << "], horizon " << h.horizon_minutes << " min\n";
+    std::cout << std::left << std::setw(16) << "series" << std::setw(56) << "experiment" << std::right << std::setw(12)
+              << "oof/naive" << std::setw(10) << "weight" << "  pooled family\n";
+    for (size_t s = 0; s < h.series.size(); ++s) {
+      const std::string& name = h.pooled.series[s];
+      const ml::TrainingResult& result = h.series[s].result;
+      const auto w = result.gating.pooled.weights.find(ml::kPooledFamily);
+      const auto why = result.gating.pooled.gated_out.find(ml::kPooledFamily);
+      std::cout << std::left << std::setw(16) << name << std::setw(56) << h.series[s].experiment_id << std::right
+                << std::setw(12) << std::setprecision(4) << h.pooled.oof_mape_ratio.at(name) << std::setw(10)
+                << std::setprecision(3) << (w == result.gating.pooled.weights.end() ? 0.0 : w->second) << "  "
+                << (why != result.gating.pooled.gated_out.end() ? "gated out: " + why->second : "weighted") << "\n";
+    }
+  }
+}
+
+// `train --pooled`: one pooled run per timeframe (of --timeframe, or of every
+// WATCHLIST timeframe with --all).
+void TrainPooledCommand(CommandContext& ctx, const Settings& settings, const std::vector<serving::PooledTrainRequest>& runs) {
+  for (const serving::PooledTrainRequest& run : runs) {
+    std::cerr << "pooled training at " << run.timeframe.ToString() << ": "
+              << (run.symbols.empty() ? std::string("every series of the lake") : std::to_string(run.symbols.size()) + " series")
+              << ", " << run.horizons_minutes.size() << " horizon(s), learner " << run.pooled.learner << std::endl;
+    auto outcome = serving::TrainPooled(
+        settings.data_dir, run, [](int horizon, const std::string& symbol, const serving::TrainOutcome& trained) {
+          std::cerr << "  " << symbol << " " << horizon << "m: experiment " << trained.experiment_id << std::endl;
+        });
+    if (!outcome) return ReportError(ctx, outcome.error(), outcome.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
+    PrintPooled(*outcome);
+  }
+}
+
 }  // namespace
 
 void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
@@ -88,6 +129,8 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
     int min_train_rows = 500;
     bool all = false;
     int workers = 0;  // 0 = TRAINING_WORKERS
+    bool pooled = false;
+    PooledArgs pooled_args;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("train", "Walk-forward training on silver, recorded as an experiment");
@@ -106,6 +149,15 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--folds", args->folds, "Walk-forward folds")->check(CLI::Range(1, 50));
   cmd->add_option("--min-train-rows", args->min_train_rows, "Rows before the first test fold")
       ->check(CLI::Range(50, 10'000'000));
+  CLI::Option* pooled = cmd->add_flag(
+      "--pooled",
+      args->pooled,
+      "Fit the pooled (global) model once per horizon over every series of the lake at --timeframe (or of the "
+      "WATCHLIST with --all; at least 2 series), store it once in the registry (experiments/pooled/), and train "
+      "each of those series with the pooled family competing: it earns weight only with evidence of skill "
+      "against naive. Serving then builds its input from every series' latest bars");
+  pooled->excludes(series_options.symbol);
+  AddPooledOptions(cmd, args->pooled_args, pooled);
   cmd->add_option("--until", args->until, "Train only on bars closed by this time (ISO-8601): what was known then");
   cmd->callback([&ctx, args, series_options] {
     auto settings = ctx.LoadSettings();
@@ -115,6 +167,48 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
       auto parsed = ParseIsoUtc(args->until, "--until");
       if (!parsed) return ReportError(ctx, parsed.error(), 2);
       until = *parsed;
+    }
+    if (args->pooled) {
+      const std::vector<int> horizons = series_options.horizon->count() > 0
+                                            ? std::vector<int>{args->series.horizon_minutes}
+                                            : settings->horizons_minutes;
+      std::vector<serving::PooledTrainRequest> runs;
+      auto add_run = [&](Timeframe tf) -> serving::PooledTrainRequest& {
+        for (auto& run : runs) {
+          if (run.timeframe == tf) return run;
+        }
+        serving::PooledTrainRequest run;
+        run.timeframe = tf;
+        run.horizons_minutes = horizons;
+        run.pooled = args->pooled_args.ToOptions();
+        run.folds = args->folds;
+        run.min_train_rows = args->min_train_rows;
+        run.until = until;
+        return runs.emplace_back(std::move(run));
+      };
+      if (args->all) {
+        auto watchlist = ParseWatchlist(*settings);
+        if (!watchlist) return ReportError(ctx, watchlist.error(), 2);
+        for (const WatchedSeries& watched : *watchlist) add_run(watched.timeframe).symbols.push_back(watched.symbol);
+        if (runs.empty()) return ReportError(ctx, Error{ErrorCode::kInvalidArgument, "is empty", "WATCHLIST"}, 2);
+      } else {
+        if (series_options.timeframe->count() == 0) {
+          return ReportError(
+              ctx, Error{ErrorCode::kInvalidArgument, "is required with --pooled (or --all for the WATCHLIST)", "--timeframe"}, 2);
+        }
+        auto tf = Timeframe::Parse(args->series.timeframe, "--timeframe");
+        if (!tf) return ReportError(ctx, tf.error(), 2);
+        add_run(*tf);
+      }
+      for (const serving::PooledTrainRequest& run : runs) {
+        if (auto valid = serving::ValidatePooledTrainRequest(run); !valid) {
+          Error error = valid.error();
+          if (error.field == "symbols") error.field = args->all ? "WATCHLIST" : "--symbol";
+          if (error.field == "horizon_minutes") error.field = "--horizon-minutes";
+          return ReportError(ctx, error, 2);
+        }
+      }
+      return TrainPooledCommand(ctx, *settings, runs);
     }
     std::vector<serving::TrainRequest> requests;
     if (args->all) {

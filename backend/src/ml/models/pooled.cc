@@ -3,7 +3,8 @@
 // the out-of-sample forecast of a model trained across every series on
 // time-cut folds; this family fits, in-window, the share coef in [0, 1] of
 // that forecast to keep (0 = the pooled model has nothing for this series).
-// Without the column (a Dataset built without --pooled) it cannot fit.
+// Without the column (a Dataset built without --pooled) it cannot fit; in
+// serving the column comes from the stored pooled model (ml/pooled/pooled_live.h).
 #include "ml/models/internal/factories.h"
 #include "ml/models/internal/signal_model.h"
 #include "ml/pooled/pooled_forecast.h"
@@ -20,7 +21,7 @@ class PooledModel final : public SignalModel {
     return {{kPooledForecastFeature, 1.0}};
   }
   std::string MissingFeatureHint() const override {
-    return " (only a pooled run builds it: `regimecast backtest --pooled`; train and serving do not yet)";
+    return " (only a pooled run builds it: `regimecast train --pooled` or `backtest --pooled`)";
   }
 };
 

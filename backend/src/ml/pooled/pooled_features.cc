@@ -16,6 +16,17 @@ constexpr int kOwnLags[] = {1, 3, 12, 36};
 
 enum Column : Eigen::Index { kRet1, kRet3, kRet12, kRet36, kVolRatio, kMkt1, kMkt12, kRel12, kColumns };
 
+// TrailingVolPerBar for the rows with ts >= from_ts only (the rest 0).
+std::vector<double> TrailingVolPerBarFrom(const std::vector<double>& close, const std::vector<int64_t>& ts,
+                                          int64_t from_ts) {
+  if (ts.empty() || ts.front() >= from_ts) return TrailingVolPerBar(close);
+  std::vector<double> out(close.size(), 0.0);
+  for (size_t row = 0; row < close.size(); ++row) {
+    if (ts[row] >= from_ts) out[row] = RecentVolPerBarAt(close, row + 1);
+  }
+  return out;
+}
+
 double Clip(double v) { return std::isfinite(v) ? std::clamp(v, -kPooledClip, kPooledClip) : kNaN; }
 
 }  // namespace
@@ -36,7 +47,7 @@ const std::vector<std::string>& PooledFeatureNames() {
   return names;
 }
 
-Result<std::vector<PooledFeatures>> BuildPooledFeatures(const std::vector<PooledSeries>& series) {
+Result<std::vector<PooledFeatures>> BuildPooledFeatures(const std::vector<PooledSeries>& series, int64_t from_ts) {
   if (series.empty()) return InvalidArgument("series", "needs at least one series");
   for (size_t i = 0; i < series.size(); ++i) {
     const PooledSeries& s = series[i];
@@ -70,8 +81,9 @@ Result<std::vector<PooledFeatures>> BuildPooledFeatures(const std::vector<Pooled
     f.X = Eigen::MatrixXd::Constant(rows, kColumns, kNaN);
     f.z.assign(s.ts.size(), kNaN);
     f.scale.assign(s.ts.size(), kNaN);
-    const std::vector<double> vol = TrailingVolPerBar(s.close);
+    const std::vector<double> vol = TrailingVolPerBarFrom(s.close, s.ts, from_ts);
     for (size_t row = 0; row < s.ts.size(); ++row) {
+      if (s.ts[row] < from_ts) continue;
       const auto r = static_cast<Eigen::Index>(row);
       const double sigma = vol[row];
       if (!(sigma > 0)) continue;  // fewer than 2 returns yet, or a flat market: no scale to normalise by

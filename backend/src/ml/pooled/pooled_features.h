@@ -15,6 +15,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,13 @@ inline constexpr double kPooledClip = 8.0;  // normalised values beyond +-8 sigm
 // timestamp, and the 12-bar return relative to that mean.
 const std::vector<std::string>& PooledFeatureNames();
 
+// Rows with ts < `from_ts` are left NaN and stay out of the cross-section,
+// which changes no row at or after it (each row reads closes up to itself and
+// the cross-section at its own ts): serving asks for the newest bar only.
 // Errors: kInvalidArgument naming "series" (empty), "series[i].ts" (ragged or
 // out of order), "series[i].close" (not positive) or "series[i].horizon_bars"
 // (< 1 or different from series[0]'s).
-Result<std::vector<PooledFeatures>> BuildPooledFeatures(const std::vector<PooledSeries>& series);
+Result<std::vector<PooledFeatures>> BuildPooledFeatures(const std::vector<PooledSeries>& series,
+                                                        int64_t from_ts = std::numeric_limits<int64_t>::min());
 
 }  // namespace rc::ml

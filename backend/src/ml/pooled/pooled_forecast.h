@@ -15,11 +15,13 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "ml/dataset.h"
+#include "ml/models/model.h"
 #include "ml/pooled/pooled_features.h"
 #include "ml/pooled/time_cut.h"
 
@@ -60,6 +62,26 @@ Result<PooledForecasts> RunPooledForecasts(const std::vector<PooledSeries>& seri
 Result<PooledForecasts> RunPooledBlocks(const std::vector<PooledSeries>& series,
                                         const std::vector<PooledFeatures>& features, std::vector<PooledBlock> blocks,
                                         const PooledOptions& options);
+
+// One fit of the pooled learner. `model` is null when fewer than 50 rows
+// were trainable (a block that predicts nothing).
+struct PooledFit {
+  std::unique_ptr<Model> model;
+  int64_t rows = 0;                  // rows fitted on (all series)
+  int64_t first_ts = 0, last_ts = 0; // bar times of the oldest and newest row fitted on
+};
+
+// Fits `options.learner` on `train_rows` (per series) of every series, in time
+// order across series. Rows whose features or target are not finite are left
+// out. Errors: the learner's, and kInvalidArgument "features" on ragged input.
+Result<PooledFit> FitPooledLearner(const std::vector<PooledSeries>& series, const std::vector<PooledFeatures>& features,
+                                   const std::vector<std::vector<size_t>>& train_rows, const PooledOptions& options);
+
+// The model `train --pooled` stores and serving applies: the learner fitted on
+// every row of every series whose label has realized (y finite). Errors: as
+// BuildPooledFeatures and FitPooledLearner; kInvalidArgument "rows" when fewer
+// than 50 rows are complete.
+Result<PooledFit> FitFinalPooledModel(const std::vector<PooledSeries>& series, const PooledOptions& options);
 
 // Appends kPooledForecastFeature to `dataset`: for each row the forecast of the
 // pooled series' bar with the same ts. A missing bar or NaN becomes 0, the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <limits>
 
 #include "core/time.h"
 #include "ml/internal/json_io.h"
@@ -73,6 +74,30 @@ namespace {
 void FillBands(Prediction& p, const BandQuantiles& q, const std::vector<double>& levels, double last_close) {
   p.band_source = q.source;
   p.bands = BandsAround(p.expected_return, q, levels, last_close);
+}
+
+std::string PooledMissingReason(const PredictionRequest& req) {
+  if (!req.pooled_unavailable.empty()) return req.pooled_unavailable;
+  return std::string("no '") + kPooledForecastFeature + "' in the input row (built from a pooled model by serving)";
+}
+
+// The pooled family's part of the prediction, once the weights are known.
+void DescribePooled(Prediction& p, const PredictionRequest& req, const ExperimentRecord& rec, const Eigen::RowVectorXd& x,
+                    bool pooled_missing) {
+  if (std::find(rec.families.begin(), rec.families.end(), kPooledFamily) == rec.families.end()) return;
+  p.pooled_in_experiment = true;
+  p.pooled_model_id = req.pooled_model_id;
+  p.pooled_forecast = std::numeric_limits<double>::quiet_NaN();
+  const auto col = std::find(rec.feature_names.begin(), rec.feature_names.end(), kPooledForecastFeature);
+  if (!pooled_missing && col != rec.feature_names.end()) p.pooled_forecast = x[col - rec.feature_names.begin()];
+  if (auto w = p.weights.find(kPooledFamily); w != p.weights.end() && w->second > 0) return;
+  if (pooled_missing) {
+    p.pooled_reason = PooledMissingReason(req);
+  } else if (auto why = p.gated_out.find(kPooledFamily); why != p.gated_out.end()) {
+    p.pooled_reason = why->second;
+  } else {
+    p.pooled_reason = "weight 0 in this regime";
+  }
 }
 
 void Degrade(Prediction& p, const PredictionRequest& req, const std::string& why) {
@@ -162,7 +187,7 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
   double sum = 0, wsum = 0;
   for (const auto& [family, w] : weights.weights) {
     if (pooled_missing && family == kPooledFamily) {
-      p.gated_out[family] = std::string("no '") + kPooledForecastFeature + "' in the input row (built only by a pooled run)";
+      p.gated_out[family] = PooledMissingReason(req);
       continue;
     }
     auto it = exp->models.find(family);
@@ -180,6 +205,7 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
     sum += w * r;
     wsum += w;
   }
+  DescribePooled(p, req, rec, x, pooled_missing);
   if (wsum <= 0) {
     Degrade(p, req, "no weighted family could predict");
     return p;
@@ -232,6 +258,14 @@ boost::json::object Prediction::ToJson() const {
                         {"horizon_bars", horizon_bars}};
   if (model_trained_at) o["model_trained_at"] = FormatIsoUtc(model_trained_at);
   if (degraded) o["degraded_reason"] = degraded_reason;
+  if (pooled_in_experiment) {
+    auto w_it = weights.find(kPooledFamily);
+    o["pooled"] = boost::json::object{{"model_id", pooled_model_id},
+                                      {"forecast", NumberOrNull(pooled_forecast)},
+                                      {"weight", w_it == weights.end() ? 0.0 : w_it->second},
+                                      {"used", w_it != weights.end() && w_it->second > 0},
+                                      {"reason", pooled_reason}};
+  }
   return o;
 }
 

@@ -79,6 +79,11 @@ struct PredictionRequest {
   // quantile at instead of the nominal one (adaptive conformal inference,
   // ml/adaptive_conformal.h). Empty = the nominal levels.
   std::vector<double> adaptive_levels;
+  // The pooled family's input (ml/pooled/pooled_live.h): the pooled model whose
+  // forecast is the row's "pooled_forecast", or, when the row has none, why
+  // (told in the prediction instead of the generic "missing" reason).
+  std::string pooled_model_id;
+  std::string pooled_unavailable;
 };
 
 struct BandOut {
@@ -117,6 +122,13 @@ struct Prediction {
   bool degraded = false;
   std::string degraded_reason;
   int horizon_bars = 1;
+  // When the experiment has the pooled family: the pooled model it read, its
+  // forecast (NaN when the row had none) and, when the family did not
+  // contribute, why (serving could not build the row, or the gate's reason).
+  bool pooled_in_experiment = false;
+  std::string pooled_model_id;
+  double pooled_forecast = 0;
+  std::string pooled_reason;
 
   boost::json::object ToJson() const;
 };
