@@ -1,8 +1,8 @@
 #include "serving/series_book.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <algorithm>
 #include <set>
 #include <spdlog/spdlog.h>
 
