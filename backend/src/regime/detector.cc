@@ -187,7 +187,10 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   if (use_hmm) {
     probabilities = hmm_.Update(in.ts, in.close, in.volume);
     if (options_.activity_gate) {
-      const internal::HmmObservation& obs = hmm_.last_observation();
+      // The gauge keeps the slot-median de-seasonalisation its thresholds were
+      // chosen on: on the model's observation the same threshold let short bursts
+      // through (INFY.NS volatile/range_bound forward vol 1.47, docs/ml_audit.md).
+      const internal::HmmObservation& obs = hmm_.slot_median_observation();
       activity = activity_.Update(obs.z, obs.u);
     }
   }

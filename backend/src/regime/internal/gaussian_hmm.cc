@@ -48,6 +48,26 @@ struct Moments {
   double VarAbout(double mean) const { return sum_sq / w - 2.0 * mean * sum / w + mean * mean; }
 };
 
+// The common shift of the states' volume means away from the prior's: the
+// states' (data mean - prior mean), each weighted by w k / (w + k), the precision
+// of that difference with w observations against k pseudo-observations.
+double VolumeOffset(const std::array<Moments, kHmmStates>& u_moments, const GaussianHmm& prior, double k) {
+  double weighted = 0, weight = 0;
+  for (int s = 0; s < kHmmStates; ++s) {
+    const Moments& m = u_moments[s];
+    if (!(m.w > 0) || !(k > 0)) continue;
+    const double h = m.w * k / (m.w + k);
+    weighted += h * (m.sum / m.w - prior.u_mean[s]);
+    weight += h;
+  }
+  return weight > 0 ? weighted / weight : 0.0;
+}
+
+GaussianHmm WithVolumeOffset(GaussianHmm model, double offset) {
+  for (double& mean : model.u_mean) mean += offset;
+  return model;
+}
+
 }  // namespace
 
 GaussianHmm GaussianHmm::Prior() {
@@ -185,7 +205,14 @@ double GaussianHmm::Fit(const std::vector<HmmObservation>& history, int iteratio
     // of the prior, so a state the data barely visit (or that EM would turn
     // into a copy of another) stays what its name says.
     const double k = prior_weight;
+    // The prior fixes the states' volume levels relative to one another, not
+    // their common level: "typical" volume is a median over the series' own
+    // history, so a series whose past was mostly calm reads every ordinary bar
+    // as heavy. The shared offset is estimated freely (each state's data mean
+    // against its prior mean, weighted by how sure both are) and the prior moved by it.
+    const GaussianHmm shifted = WithVolumeOffset(prior, VolumeOffset(u_moments, prior, k));
     for (int s = 0; s < kHmmStates; ++s) {
+      const GaussianHmm& prior = shifted;
       const Moments& zm = z_moments[s];
       if (zm.w + k > 1.0) {
         // Zero drift outside the trend states; a trend keeps at least

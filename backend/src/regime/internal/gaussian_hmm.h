@@ -44,7 +44,10 @@ struct GaussianHmm {
 
   // Baum-Welch (scaled forward-backward) for `iterations` EM steps from the
   // current parameters, with the constraints above, MAP-regularised towards
-  // `prior` with `prior_weight` pseudo-observations per state. Returns the mean
+  // `prior` with `prior_weight` pseudo-observations per state. The prior holds
+  // the states' volume means relative to one another; their common level is
+  // estimated freely in each M-step (the "typical" volume u is measured against
+  // depends on the series' own regime mix). Returns the mean
   // log-likelihood per observation of the last E-step (NaN if fewer than 2).
   double Fit(const std::vector<HmmObservation>& history, int iterations, const GaussianHmm& prior,
              double prior_weight);

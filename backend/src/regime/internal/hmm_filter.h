@@ -1,6 +1,7 @@
 // The hidden-Markov regime filter of one series: turns each bar's close and
-// volume into the HMM's observation (1-bar log return over its time-of-day
-// typical size, log volume over its time-of-day median; both references are
+// volume into the HMM's observation (1-bar log return over its typical size,
+// log volume over its typical level, both after removing the time-of-day shape
+// learned within earlier sessions (intraday_profile.h); the references are
 // expanding, from earlier bars only), runs the forward filter (filtered, never
 // smoothed: the posterior at t uses bars <= t only) and re-fits the model by
 // Baum-Welch on the series' own past observations on a fixed schedule (each fit
@@ -17,6 +18,7 @@
 
 #include "regime/internal/expanding_percentile.h"
 #include "regime/internal/gaussian_hmm.h"
+#include "regime/internal/intraday_profile.h"
 
 namespace rc::regime::internal {
 
@@ -41,6 +43,9 @@ class HmmFilter {
   const GaussianHmm& model() const { return hmm_; }
   // The newest bar's observation (z, u; NaN where it carried no evidence).
   const HmmObservation& last_observation() const { return last_observation_; }
+  // The same bar de-seasonalised against each time-of-day slot's own median of
+  // earlier bars instead (noisier for the model; the activity gauge's input).
+  const HmmObservation& slot_median_observation() const { return slot_median_observation_; }
   int fits() const { return fits_; }
 
  private:
@@ -60,6 +65,19 @@ class HmmFilter {
   int64_t last_ts_ = 0;
   double last_close_ = 0;
   int64_t min_spacing_ = 0;
+  // The model's observation: the time-of-day shape learned within earlier
+  // sessions removed, then the return over the median de-shaped |return| and
+  // the log volume minus the MEAN de-shaped log volume of earlier bars. A mean,
+  // because real log volume is right-skewed: against its median the usual bar
+  // reads heavy by the skew, which the fit's free volume level (gaussian_hmm.h)
+  // would take for a calm history (RELIANCE.NS: ordinary bars went range_bound).
+  IntradayProfile abs_return_shape_, log_volume_shape_;
+  ExpandingPercentile abs_return_level_;
+  double log_volume_sum_ = 0;
+  int64_t log_volume_count_ = 0;
+  // The activity gauge's observation: each time-of-day slot's own median of
+  // earlier bars (the gauge's thresholds were chosen on it, docs/ml_audit.md).
+  HmmObservation slot_median_observation_{};
   ExpandingPercentile abs_return_all_, log_volume_all_;
   std::unordered_map<int64_t, ExpandingPercentile> abs_return_slot_, log_volume_slot_;
 };
