@@ -163,7 +163,8 @@ Result<std::unique_ptr<LiveAppender::SeriesTail>> LiveAppender::Seed(const Symbo
   }
   RC_ASSIGN_OR_RETURN(tail->tail_rows, LongestHorizonBars(tf, options_.horizons_minutes));
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch silver_rows,
-                      silver.ReadAt(*silver_snap, symbol, tf, {.columns = {"ts", "open", "high", "low", "close", "volume"}}));
+                      silver.ReadAt(*silver_snap, symbol, tf,
+                                    {.columns = {"ts", "open", "high", "low", "close", "volume"}}));
   tail->features = set_.NewState(ExchangeCalendar::ForSymbol(symbol));
   const size_t n = silver_rows.num_rows();
   for (size_t row = 0; row < n; ++row) {
@@ -346,7 +347,8 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
     silver_lineage.attributes = {{"partitions", std::to_string(appends.size())},
                                  {"feature_set_version", set_.name()},
                                  {"mode", "append"}};
-    auto silver_commit = silver.CommitAppends(*silver_base, std::move(silver_staged), bronze_marks_built, silver_lineage);
+    auto silver_commit =
+        silver.CommitAppends(*silver_base, std::move(silver_staged), bronze_marks_built, silver_lineage);
     if (!silver_commit) return failed(silver_commit.error());
     for (SeriesAppend& append : appends) {
       SeriesTail& tail = *tails_.at(append.key);

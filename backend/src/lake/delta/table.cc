@@ -1140,8 +1140,7 @@ Result<CommitResult> Table::CommitStagedPartitions(const Snapshot& base, std::ve
 }
 
 Result<StagedAppend> Table::StageAppend(const Snapshot& base, const PartitionValueMap& partition,
-                                        const TailOptions& tail,
-                                        const std::function<Result<std::vector<ColumnBatch>>(ColumnBatch)>& build) const {
+                                        const TailOptions& tail, const AppendBuilder& build) const {
   RC_RETURN_IF_ERROR(CheckWritable(base, false));
   const auto& pcols = base.partition_columns();
   RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, pcols, dir_));

@@ -290,16 +290,18 @@ class Table {
   // CommitAppends. Errors: kInvalidArgument ("partitions", "time_column",
   // "rows": a batch without a data column of the table), kNotFound (time
   // column), errors of `build`, and as Append (the files written are removed).
+  using AppendBuilder = std::function<Result<std::vector<ColumnBatch>>(ColumnBatch)>;
   Result<StagedAppend> StageAppend(const Snapshot& base, const PartitionValueMap& partition, const TailOptions& tail,
-                                   const std::function<Result<std::vector<ColumnBatch>>(ColumnBatch)>& build) const;
+                                   const AppendBuilder& build) const;
   // Commits every staged append in ONE version: each one's tail files removed
   // and its new files added (dataChange=true), with options.txns. A concurrent
   // commit after `base` that changed the data of one of the partitions (a
   // data-changing add or remove: another writer's append or rebuild) is a
   // kConflict, as is one that removed a tail file being replaced (a
   // compaction); on any error the staged files are removed. A batch without
-  // files to add or remove commits only options.txns (nothing without them). Errors: kInvalidArgument ("partitions": staged twice),
-  // kUnsupported (append-only table with a tail to replace), kConflict, kIo.
+  // files to add or remove commits only options.txns (nothing without them).
+  // Errors: kInvalidArgument ("partitions": staged twice), kUnsupported
+  // (append-only table with a tail to replace), kConflict, kIo.
   Result<CommitResult> CommitAppends(const Snapshot& base, std::vector<StagedAppend> staged,
                                      const WriteOptions& options = {});
   void DiscardStaged(const std::vector<StagedAppend>& staged) const;

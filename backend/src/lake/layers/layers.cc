@@ -268,12 +268,13 @@ Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base
                                                      std::vector<delta::StagedPartition> staged,
                                                      const std::map<std::string, int64_t>& source_watermarks,
                                                      const delta::Lineage& lineage) {
-  return CommitWithWatermarks(table_, base, std::move(staged), source_watermarks, lineage, &delta::Table::CommitStagedPartitions);
+  return CommitWithWatermarks(table_, base, std::move(staged), source_watermarks, lineage,
+                              &delta::Table::CommitStagedPartitions);
 }
 
-Result<delta::StagedAppend> LayerTable::StageAppend(
-    const delta::Snapshot& base, const Symbol& symbol, const Timeframe& timeframe, int64_t tail_from,
-    const std::function<Result<std::vector<ColumnBatch>>(ColumnBatch)>& build) const {
+Result<delta::StagedAppend> LayerTable::StageAppend(const delta::Snapshot& base, const Symbol& symbol,
+                                                    const Timeframe& timeframe, int64_t tail_from,
+                                                    const AppendBuilder& build) const {
   delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
   return table_.StageAppend(base, partition, {.time_column = "ts", .time_min = tail_from}, build);
 }
@@ -282,7 +283,8 @@ Result<delta::CommitResult> LayerTable::CommitAppends(const delta::Snapshot& bas
                                                       std::vector<delta::StagedAppend> staged,
                                                       const std::map<std::string, int64_t>& source_watermarks,
                                                       const delta::Lineage& lineage) {
-  return CommitWithWatermarks(table_, base, std::move(staged), source_watermarks, lineage, &delta::Table::CommitAppends);
+  return CommitWithWatermarks(table_, base, std::move(staged), source_watermarks, lineage,
+                              &delta::Table::CommitAppends);
 }
 
 std::map<std::string, int64_t> LayerTable::PartitionWatermarks(const delta::Snapshot& snapshot) {

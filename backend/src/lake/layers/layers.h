@@ -114,9 +114,10 @@ class LayerTable {
   // columns may be left out). CommitAppends records `source_watermarks` as
   // CommitStaged does. Errors: as delta::Table::StageAppend / CommitAppends,
   // and as CommitStaged for the watermarks.
+  using AppendBuilder = delta::Table::AppendBuilder;
   Result<delta::StagedAppend> StageAppend(const delta::Snapshot& base, const Symbol& symbol,
                                           const Timeframe& timeframe, int64_t tail_from,
-                                          const std::function<Result<std::vector<ColumnBatch>>(ColumnBatch)>& build) const;
+                                          const AppendBuilder& build) const;
   Result<delta::CommitResult> CommitAppends(const delta::Snapshot& base, std::vector<delta::StagedAppend> staged,
                                             const std::map<std::string, int64_t>& source_watermarks,
                                             const delta::Lineage& lineage = {});
