@@ -125,15 +125,16 @@ def wait_for_first_bars(base, timeout=120.0):
     raise SystemExit(f"no bars stored within {timeout} s")
 
 
-def drift_check_ms(base):
-    """How long the last drift check took (the scheduler's drift_check job): it must not grow with the
-    predictions logged (serving/drift_tracker.h). Reported, not judged: the check that also writes realized
-    closes to gold (once a minute) takes longer than the others."""
+def job_ms(base):
+    """How long the last run of the scheduler's jobs took, by kind: the drift check ("drift_check": must not
+    grow with the predictions logged, serving/drift_tracker.h; the check that also writes realized closes to
+    gold, once a minute, takes longer) and the bar close ("bars": must not grow with the series' history, the
+    closes append, backend/src/data/pipeline/append.h). Reported, not judged."""
     try:
         jobs = requests.get(base + "/api/scheduler/jobs", timeout=10).json()["jobs"]
     except (requests.RequestException, ValueError, KeyError):
-        return None
-    return next((j.get("last_duration_ms") for j in jobs if j.get("kind") == "drift_check"), None)
+        return {}
+    return {j.get("kind"): j.get("last_duration_ms") for j in jobs}
 
 
 def check_lake(data_dir):
@@ -177,6 +178,27 @@ def judge(samples, warmup_fraction=0.2):
     return verdict
 
 
+def by_third(samples, warmup_fraction=0.2):
+    """Per third of the samples after warm-up: the mean of each measure, the lowest RSS sample (what the
+    allocator keeps at its quietest: rising minima are memory kept, not a peak) and the load average range."""
+    body = samples[int(len(samples) * warmup_fraction):]
+    n = max(1, len(body) // 3)
+    thirds = [body[:n], body[n:2 * n], body[2 * n:]]
+
+    def mean(rows, key):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return round(statistics.mean(values), 2) if values else None
+
+    out = {key: [mean(t, key) for t in thirds]
+           for key in ("rss_mb", "fds", "threads", "p99_ms", "lake_mb", "bar_close_ms", "drift_ms")}
+    out["rss_mb_lowest"] = [min((r["rss_mb"] for r in t), default=None) for t in thirds]
+    out["bar_close_ms_median"] = [round(statistics.median(v), 1) if v else None for v in
+                                  ([r["bar_close_ms"] for r in t if r.get("bar_close_ms") is not None]
+                                   for t in thirds)]
+    out["load"] = [min((r["load"] for r in samples), default=None), max((r["load"] for r in samples), default=None)]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binary")
@@ -208,9 +230,11 @@ def main():
                 if server.proc.poll() is not None:
                     raise SystemExit(f"the server exited with {server.proc.returncode} during the soak")
                 lat = sorted(load.take_latencies())
+                jobs = job_ms(server.base)
                 row = {"t": round(time.time() - started, 1), **proc_stats(server.pid),
                        "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else None, "requests": len(lat),
-                       "drift_ms": drift_check_ms(server.base), "lake_mb": lake_mb(data_dir)}
+                       "drift_ms": jobs.get("drift_check"), "bar_close_ms": jobs.get("bars"),
+                       "lake_mb": lake_mb(data_dir), "load": round(os.getloadavg()[0], 2)}
                 samples.append(row)
             load.stop.set()
             for t in threads:
@@ -227,7 +251,7 @@ def main():
     result = {"seconds": args.seconds, "samples": len(samples), "requests": sum(r["requests"] for r in samples),
               "drift_check_ms": {"first": drift[:3], "last": drift[-3:], "max": max(drift, default=None)},
               "ws_sessions": load.ws_sessions, "errors": load.errors, "error_samples": load.error_samples,
-              "verdict": verdict, "lake": lake_check,
+              "verdict": verdict, "thirds": by_third(samples), "lake": lake_check,
               "ok": all(v["ok"] for v in verdict.values()) and returncode == 0 and not lake_check["problems"]}
     print(json.dumps(result))
     return 0 if result["ok"] else 1

@@ -212,3 +212,39 @@ def test_cli_maintenance_on_our_table(rc_binary, our_table):
     assert len(DeltaTable(str(table)).to_pyarrow_table()) == len(expected[max(expected)])
     bad = run_cli(rc_binary, "lake", "cat", str(table), "--version", "99", check=False)
     assert bad.returncode == 1 and "not_found" in bad.stderr
+
+
+def test_compaction_of_appended_files_reads_in_delta_rs_and_pyarrow_and_keeps_the_data_version(rc_binary, tmp_path):
+    """The live loop appends a small file per bar close and the lake maintenance merges them
+    (backend/src/lake/maintenance.h): an OPTIMIZE commit removing them with dataChange=false and adding one
+    file tagged with the newest data version it merged (regimecast.dataVersion), which other readers ignore."""
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "bars"
+    state = []
+    for close in range(10):  # ten closes of AAPL (ten small files), one of ^NSEI (left alone: one file)
+        rows = make_rows("AAPL", 2, start_minute=2 * close)
+        import_rows(rc_binary, table, rows)
+        state += rows
+    rows = make_rows("^NSEI", 3)
+    last_append = import_rows(rc_binary, table, rows)
+    state += rows
+    out = run_cli(rc_binary, "lake", "compact", str(table)).stdout
+    assert "compacted" in out
+    dt_table = DeltaTable(str(table))
+    assert dt_table.version() == last_append + 1
+    assert dt_table.history(1)[0]["operation"] == "OPTIMIZE"
+    got = dt_table.to_pyarrow_table().to_pylist()
+    assert sorted((normalise(r) for r in got), key=key) == sorted((normalise(r) for r in state), key=key)
+    before = DeltaTable(str(table), version=last_append).to_pyarrow_table().to_pylist()
+    assert sorted((normalise(r) for r in before), key=key) == sorted((normalise(r) for r in state), key=key)
+    commit = [json.loads(line) for line in
+              (table / "_delta_log" / f"{last_append + 1:020d}.json").read_text().splitlines()]
+    removes = [a["remove"] for a in commit if "remove" in a]
+    adds = [a["add"] for a in commit if "add" in a]
+    assert len(removes) == 10 and all(r["dataChange"] is False for r in removes)
+    assert len(adds) == 1 and adds[0]["dataChange"] is False
+    # The merged rows last changed at the newest of the ten files: the tenth AAPL append, just before ^NSEI's.
+    assert adds[0]["tags"]["regimecast.dataVersion"] == str(last_append - 1)
+    merged = pq.read_table(table / adds[0]["path"])  # AAPL's directory needs no escaping
+    assert merged.num_rows == 20

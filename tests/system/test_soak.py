@@ -21,6 +21,7 @@ def test_resources_and_latency_stay_flat(rc_binary):
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     assert lines, f"soak printed no result (exit {result.returncode}):\n{result.stderr[-3000:]}"
     summary = json.loads(lines[-1])
+    print(json.dumps({key: summary[key] for key in ("requests", "ws_sessions", "verdict", "thirds", "lake")}))
     assert summary["ok"], json.dumps(summary, indent=1)
     assert summary["requests"] > 100 and summary["ws_sessions"] > 10
     assert summary["errors"] == 0, summary

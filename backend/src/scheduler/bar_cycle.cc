@@ -8,6 +8,7 @@
 #include "core/json_text.h"
 #include "core/calendar.h"
 #include "data/failover/provider_chain.h"
+#include "data/pipeline/append.h"
 #include "data/pipeline/lake_rows.h"
 #include "data/pipeline/pipeline.h"
 #include "lake/layers/layers.h"
@@ -40,6 +41,10 @@ Status BarCycle::LoadNewestStored() {
   read.columns = {"ts"};
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, bronze->Read(series_.symbol, series_.timeframe, read));
   if (rows.num_rows() > 0) newest_published_ = rows.Int64s(0).back();
+  // A crash may have left raw ahead of bronze, or bronze ahead of silver (the
+  // commits of a close are separate): the first close catches up, new bars
+  // or not (nothing is written when the lake is consistent).
+  catch_up_pending_ = newest_stored_.has_value();
   loaded_ = true;
   return Ok();
 }
@@ -249,16 +254,22 @@ std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycle
   }
 
   // 3b. raw -> bronze -> silver for every series with bars to catch up, in
-  //     one pipeline run. Until it succeeds (after a failed write the bars
-  //     are in raw only), every close runs it again, new bars or not.
-  data::pipeline::PipelineOptions pipeline;
-  pipeline.data_dir = context.data_dir;
-  pipeline.horizons_minutes = context.horizons_minutes;
-  pipeline.now = now;
+  //     one catch-up (appends; rebuilds where the lake is not as the appender
+  //     left it). Until it succeeds (after a failed write the bars are in raw
+  //     only), every close runs it again, new bars or not.
+  if (!context.appender) {
+    context.appender = std::make_shared<data::pipeline::LiveAppender>(
+        data::pipeline::AppendOptions{.data_dir = context.data_dir, .horizons_minutes = context.horizons_minutes});
+  }
+  std::vector<std::pair<Symbol, Timeframe>> partitions;
   std::vector<size_t> catching_up;
   for (size_t i = 0; i < cycles.size(); ++i) {
     if (failed[i] || !cycles[i]->catch_up_pending_) continue;
-    pipeline.partitions.emplace_back(cycles[i]->series_.symbol, cycles[i]->series_.timeframe);
+    const WatchedSeries& series = cycles[i]->series_;
+    // A late bar in the history: rebuilt, not appended (bronze's gaps and
+    // silver's features follow bar order).
+    if (cycles[i]->rebuild_series_) context.appender->Forget(series.symbol, series.timeframe);
+    partitions.emplace_back(series.symbol, series.timeframe);
     catching_up.push_back(i);
   }
   // What each series in memory had consumed before the pipeline (see Finish).
@@ -275,7 +286,7 @@ std::vector<Result<CycleReport>> RunBarClose(const std::vector<BarCycle*>& cycle
   }
   std::vector<bool> caught_up(cycles.size(), false);
   if (!catching_up.empty()) {
-    auto pipelined = data::pipeline::RunPipeline(pipeline);
+    auto pipelined = context.appender->CatchUp(partitions, now);
     storage.Record("pipeline", pipelined ? Ok() : Status(tl::unexpected(pipelined.error())));
     for (size_t i : catching_up) {
       if (pipelined) {

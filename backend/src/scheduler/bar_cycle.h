@@ -16,9 +16,12 @@
 // Data Feed Gap signal) and the series' regime turns stale/unknown by itself.
 //
 // Series whose bars close at the same time run as ONE bar close (RunBarClose):
-// one raw commit for every series' new bars, one pipeline run (one bronze
-// and one silver commit) for every series to catch up, then each series'
-// memory, publishing and predictions. The lake tables' snapshots stay in the
+// one raw commit for every series' new bars, one catch-up of bronze and
+// silver (one bronze and one silver commit) for every series with new bars,
+// then each series' memory, publishing and predictions. The catch-up appends
+// the new bars (data/pipeline/append.h: a new file per close, not a rewrite
+// of the series' partitions); the first close after a start, or one after a
+// failed write or a late bar, rebuilds the series' partitions instead. The lake tables' snapshots stay in the
 // process-wide snapshot cache between closes, so each close replays only the
 // commits since the last one (lake/delta/table.h).
 //
@@ -28,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,6 +46,9 @@
 namespace rc::data {
 class ProviderChain;
 }
+namespace rc::data::pipeline {
+class LiveAppender;
+}
 namespace rc::serving {
 class Runtime;
 }
@@ -55,6 +62,9 @@ struct CycleContext {
   serving::Runtime* runtime = nullptr;
   std::vector<int> horizons_minutes = {180};
   int backfill_days = 30;  // look-back of the first fetch on an empty lake
+  // raw -> bronze -> silver of every close: appends each series' new bars
+  // (data/pipeline/append.h). Created by the first close when absent.
+  std::shared_ptr<data::pipeline::LiveAppender> appender;
 };
 
 struct CycleReport {

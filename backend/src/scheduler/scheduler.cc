@@ -137,15 +137,18 @@ void Scheduler::RunLakeMaintenance() {
     spdlog::error("lake maintenance failed (retried in {} s): {}", options_.maintenance_interval_seconds,
                   done.error().ToString());
   } else {
-    int64_t files = 0, bytes = 0, log_entries = 0;
+    int64_t files = 0, bytes = 0, log_entries = 0, compacted = 0;
     for (const auto& table : *done) {
       files += table.files_deleted;
       bytes += table.bytes_deleted;
       log_entries += table.log_entries_deleted;
+      compacted += table.files_compacted;
     }
-    outcome = fmt::format("{} file(s) ({:.1f} MB) and {} log entries older than {} min deleted", files,
-                          static_cast<double>(bytes) / 1e6, log_entries, options_.retention_minutes);
-    if (files + log_entries > 0) spdlog::info("lake maintenance: {}", outcome);
+    outcome = fmt::format("{} small file(s) compacted; {} file(s) ({:.1f} MB) and {} log entries older than {} min "
+                          "deleted",
+                          compacted, files, static_cast<double>(bytes) / 1e6, log_entries,
+                          options_.retention_minutes);
+    if (files + log_entries + compacted > 0) spdlog::info("lake maintenance: {}", outcome);
   }
   const double duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

@@ -1,5 +1,6 @@
 // lake/maintenance.h: the server's session-time vacuum and log cleanup keep
-// the retention's time travel and the latest version, and delete the rest.
+// the retention's time travel and the latest version, and delete the rest;
+// its compaction merges the small files bar closes append.
 #include "lake/maintenance.h"
 
 #include <gtest/gtest.h>
@@ -83,9 +84,46 @@ TEST(LakeMaintenanceTest, KeepsTheRetentionWindowThenDeletesWhatNoRecentVersionN
   EXPECT_EQ(RowCount(*reopened, 26), 2);
 }
 
+TEST(LakeMaintenanceTest, CompactsAppendedSmallFilesButNotGoldNorTheNewestFile) {
+  TempDir tmp;
+  std::vector<delta::Table> tables;
+  for (auto layer : {paths::Layer::kBronze, paths::Layer::kGold}) {
+    auto t = delta::Table::Create(paths::LayerTableDir(tmp.str(), layer), BarsCreate());
+    ASSERT_THAT(t, IsOk());
+    // A close each: 12 appends of 2 rows, and a partition of 3 small files.
+    constexpr int64_t kT0 = 1'700'000'000'000'000;
+    for (int i = 0; i < 12; ++i) ASSERT_THAT(t->Append(Bars("A", 2, kT0 + i * 120'000'000LL)), IsOk());
+    for (int i = 0; i < 3; ++i) ASSERT_THAT(t->Append(Bars("B", 1, kT0 + i * 60'000'000LL)), IsOk());
+    tables.push_back(std::move(*t));
+  }
+  auto bronze_before = tables[0].Latest();
+  ASSERT_THAT(bronze_before, IsOk());
+  auto done = MaintainLake(tmp.str(), {.retention_ms = 3'600'000});
+  ASSERT_THAT(done, IsOk());
+  ASSERT_EQ(done->size(), 2u);
+  EXPECT_EQ(done->at(0).table, "bronze");
+  EXPECT_EQ(done->at(0).files_compacted, 11);  // A's files but its newest; B has too few
+  EXPECT_EQ(done->at(0).compacted_into, 1);
+  EXPECT_EQ(done->at(1).table, "gold");
+  EXPECT_EQ(done->at(1).files_compacted, 0);  // the gold log compacts its own files
+  auto bronze_after = tables[0].Latest();
+  ASSERT_THAT(bronze_after, IsOk());
+  EXPECT_EQ((*bronze_after)->files.size(), 2u + 3u);
+  EXPECT_EQ(RowCount(tables[0], (*bronze_after)->version), 27);
+  EXPECT_EQ(RowCount(tables[0], (*bronze_before)->version), 27);
+  // A second run finds nothing left to merge.
+  auto again = MaintainLake(tmp.str(), {.retention_ms = 3'600'000});
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->at(0).files_compacted, 0);
+}
+
 TEST(LakeMaintenanceTest, ANegativeRetentionIsRefusedAndAnEmptyLakeIsNothingToDo) {
   TempDir tmp;
   EXPECT_THAT(MaintainLake(tmp.str(), {.retention_ms = -1}), ErrorIs(ErrorCode::kInvalidArgument, "retention"));
+  EXPECT_THAT(MaintainLake(tmp.str(), {.compact_small_file_bytes = 0}),
+              ErrorIs(ErrorCode::kInvalidArgument, "compact_small_file_bytes"));
+  EXPECT_THAT(MaintainLake(tmp.str(), {.compact_min_files = 1}),
+              ErrorIs(ErrorCode::kInvalidArgument, "compact_min_files"));
   auto none = MaintainLake(tmp.str() + "/nothing-here", {});
   ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(none->empty());

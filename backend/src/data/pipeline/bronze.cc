@@ -37,7 +37,8 @@ int64_t KeepLatestFetch(std::vector<RawRecord>& raw) {
   return removed;
 }
 
-BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now) {
+BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now,
+                         std::optional<TimestampUs> previous_regular_open) {
   BronzeResult result;
   BronzeStats& stats = result.stats;
   stats.input = static_cast<int64_t>(raw.size());
@@ -54,7 +55,6 @@ BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawReco
   // The regular session of the last bar found in one: a day's bars share it,
   // so SessionAt (a time-zone conversion) runs about once a day, not per bar.
   std::optional<SessionWindow> regular_window;
-  std::optional<TimestampUs> previous_regular_open;
   for (RawRecord& record : raw) {
     const RawBar& rb = record.bar;
     // 2. Still forming.

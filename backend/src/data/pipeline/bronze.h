@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,12 @@ struct BronzeResult {
 // Returns the number of superseded rows removed.
 int64_t KeepLatestFetch(std::vector<RawRecord>& raw);
 
-// Applies the rules to all raw rows of one (symbol, timeframe).
-BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now);
+// Applies the rules to all raw rows of one (symbol, timeframe). For the rows
+// after a partition's newest bronze bar only (the live loop's append),
+// `previous_regular_open` is the open time of the partition's newest regular
+// bronze bar: the gap rule (6) of the first new regular bar is decided against
+// it, as a rebuild from all raw rows would.
+BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now,
+                         std::optional<TimestampUs> previous_regular_open = std::nullopt);
 
 }  // namespace rc::data::pipeline

@@ -95,7 +95,11 @@ struct PartitionReport {
   int64_t silver_version = -1;
   int64_t bronze_rows = 0;
   int64_t silver_rows = 0;
-  BronzeStats stats;            // filled when bronze was rebuilt
+  BronzeStats stats;            // filled when bronze was rebuilt (or appended to)
+  // LiveAppender (data/pipeline/append.h): the new bars were appended instead
+  // of the partitions rebuilt; bronze_rows / silver_rows are the rows added,
+  // bronze_version / silver_version the append commits (-1 when none).
+  bool appended = false;
 };
 
 // Runs raw -> bronze -> silver for every raw partition (or those selected).

@@ -16,11 +16,20 @@
 
 namespace rc::lake::delta {
 
+// add.tags key under which a compaction's file keeps the newest version that
+// changed the data it merged: a rewrite with dataChange=false does not change
+// the partition's data, so its watermark (LiveFile::data_version) must not move.
+inline constexpr char kDataVersionTag[] = "regimecast.dataVersion";
+
 struct LiveFile {
   AddFile add;           // the newest add action of this file
   std::string rel_path;  // percent-decoded path relative to the table directory
   int64_t version = 0;   // version whose commit added it
   int64_t seq = 0;       // position in the order files were added (scan order)
+
+  // The newest version that changed this file's rows: `version`, or for a
+  // compaction's file the kDataVersionTag it carries.
+  int64_t data_version() const;
 };
 
 struct Tombstone {

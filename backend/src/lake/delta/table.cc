@@ -1139,6 +1139,118 @@ Result<CommitResult> Table::CommitStagedPartitions(const Snapshot& base, std::ve
   return CommitReplacement(base, partitions, std::move(adds), rows, options);
 }
 
+Result<StagedAppend> Table::StageAppend(const Snapshot& base, const PartitionValueMap& partition,
+                                        const TailOptions& tail, const AppendBuilder& build) const {
+  RC_RETURN_IF_ERROR(CheckWritable(base, false));
+  const auto& pcols = base.partition_columns();
+  RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, pcols, dir_));
+  const int time_idx = base.schema().FieldIndex(tail.time_column);
+  if (time_idx < 0) return NotFound("time column '" + tail.time_column + "' is not in table '" + dir_ + "'");
+  const ColumnType time_type = base.schema().fields[static_cast<size_t>(time_idx)].type;
+  if ((time_type != ColumnType::kTimestampMicros && time_type != ColumnType::kInt64) ||
+      base.IsPartitionColumn(tail.time_column)) {
+    return InvalidArgument("time_column", "'" + tail.time_column + "' must be a timestamp or long data column");
+  }
+  const std::vector<std::string> data_names = DataColumnNames(base);
+  StagedAppend staged;
+  staged.partition = partition;
+  ColumnBatch tail_rows(base.DataFileSchema());
+  if (tail.time_min != INT64_MAX) {
+    for (const LiveFile* f : base.FilesInOrder()) {
+      if (!SamePartition(f->add.partition_values, partition, pcols)) continue;
+      auto bounds = internal::ReadTimeBounds(f->add.stats, tail.time_column, time_type);
+      if (bounds && bounds->max < tail.time_min) continue;
+      RC_ASSIGN_OR_RETURN(DataFileRead data, ReadDataFile(base, *f, data_names, std::nullopt));
+      RC_RETURN_IF_ERROR(tail_rows.Append(data.batch));
+      staged.replaced.push_back(*f);
+    }
+  }
+  if (!staged.replaced.empty()) RC_RETURN_IF_ERROR(CheckWritable(base, true));
+  RC_ASSIGN_OR_RETURN(std::vector<ColumnBatch> batches, build(std::move(tail_rows)));
+  for (ColumnBatch& batch : batches) {
+    if (batch.num_rows() == 0) continue;
+    auto data = std::move(batch).Project(data_names);
+    if (!data) {
+      DiscardStaged(std::vector<StagedAppend>{staged});
+      return InvalidArgument("rows", "a staged batch lacks a data column: " + data.error().message);
+    }
+    Status valid = data->Validate();
+    auto adds = valid ? DataFile::Write(*this, base, partition, *data, /*data_change=*/true)
+                      : Result<std::vector<AddFile>>(tl::unexpected(valid.error()));
+    if (!adds) {
+      DiscardStaged(std::vector<StagedAppend>{staged});
+      return tl::unexpected(adds.error());
+    }
+    staged.rows += static_cast<int64_t>(data->num_rows());
+    for (auto& add : *adds) staged.adds.push_back(std::move(add));
+  }
+  return staged;
+}
+
+void Table::DiscardStaged(const std::vector<StagedAppend>& staged) const {
+  for (const auto& s : staged) RemoveUncommittedFiles(fs(), dir_, s.adds);
+}
+
+Result<CommitResult> Table::CommitAppends(const Snapshot& base, std::vector<StagedAppend> staged,
+                                          const WriteOptions& options) {
+  CommitActions actions;
+  ConflictRules rules;
+  rules.replaced.emplace();
+  int64_t rows = 0;
+  const int64_t now = NowMs();
+  auto checked = [&]() -> Status {
+    RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
+    RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
+    const auto& pcols = base.partition_columns();
+    std::set<std::string> seen;
+    bool removes = false;
+    for (const auto& s : staged) {
+      RC_RETURN_IF_ERROR(ValidatePartitionMaps({s.partition}, pcols, dir_));
+      const std::string key = DescribePartition(s.partition, pcols);
+      if (!seen.insert(key).second) {
+        return InvalidArgument("partitions", "partition '" + key + "' is staged twice in one commit");
+      }
+      removes |= !s.replaced.empty();
+    }
+    return CheckWritable(base, removes);
+  };
+  if (Status valid = checked(); !valid) {
+    DiscardStaged(staged);
+    return tl::unexpected(valid.error());
+  }
+  for (auto& s : staged) {
+    // Any other writer's data change in the partition after `base` (an append,
+    // a rebuild) makes this append a duplicate or a loss: a conflict.
+    rules.replaced->push_back(s.partition);
+    for (const LiveFile& f : s.replaced) {
+      actions.removes.push_back(RemovalOf(f, now, true));
+      rules.removed.insert(f.rel_path);
+    }
+    rows += s.rows;
+    for (auto& add : s.adds) actions.adds.push_back(std::move(add));
+  }
+  // A commit with only txns records a consumer's progress over source rows
+  // that produced no rows here (e.g. raw bars bronze drops).
+  if (actions.adds.empty() && actions.removes.empty() && options.txns.empty()) {
+    CommitResult r;
+    r.version = base.version;
+    return r;
+  }
+  actions.txns = TxnActions(options.txns, now);
+  json::array pcols_json;
+  for (const auto& p : base.partition_columns()) pcols_json.emplace_back(p);
+  actions.commit_info = CommitInfo{
+      CommitInfoJson("WRITE", {{"mode", "Append"}, {"partitionBy", json::serialize(pcols_json)}},
+                     {{"numFiles", std::to_string(actions.adds.size())},
+                      {"numRemovedFiles", std::to_string(actions.removes.size())},
+                      {"numOutputRows", std::to_string(rows)}},
+                     actions.removes.empty(), options.lineage),
+      std::nullopt, "WRITE"};
+  RC_ASSIGN_OR_RETURN(CommitResult r, Commit(base, std::move(actions), rules));
+  r.rows_added = rows;
+  return r;
+}
+
 Result<Table::DataFileRead> Table::ReadDataFile(const Snapshot& snap, const LiveFile& file,
                                                 const std::vector<std::string>& columns,
                                                 const std::optional<parquet::ReadOptions::Range>& range) const {
@@ -1299,8 +1411,14 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
   const auto& pcols = snap->partition_columns();
   std::map<std::string, std::vector<const LiveFile*>> groups;
   std::vector<std::string> order;
+  std::set<std::string> newest_files;  // keep_newest_file: each partition's newest file
+  if (options.keep_newest_file) {
+    std::map<std::string, const LiveFile*> newest;
+    for (const LiveFile* f : snap->FilesInOrder()) newest[DescribePartition(f->add.partition_values, pcols)] = f;
+    for (const auto& [key, f] : newest) newest_files.insert(f->rel_path);
+  }
   for (const LiveFile* f : snap->FilesInOrder()) {
-    if (f->add.size >= options.small_file_bytes) continue;
+    if (f->add.size >= options.small_file_bytes || newest_files.count(f->rel_path) != 0) continue;
     if (options.partition && !SamePartition(f->add.partition_values, *options.partition, pcols)) continue;
     std::string key = DescribePartition(f->add.partition_values, pcols);
     if (groups.find(key) == groups.end()) order.push_back(key);
@@ -1316,14 +1434,19 @@ Result<CompactResult> Table::Compact(const CompactOptions& options) {
     const auto& files = groups[key];
     if (static_cast<int>(files.size()) < options.min_files) continue;
     ColumnBatch merged(data_schema);
+    int64_t data_version = -1;
     for (const LiveFile* f : files) {
       RC_ASSIGN_OR_RETURN(DataFileRead d, ReadDataFile(*snap, *f, data_names, std::nullopt));
       RC_RETURN_IF_ERROR(merged.Append(d.batch));
       actions.removes.push_back(RemovalOf(*f, now, false));
       rules.removed.insert(f->rel_path);
+      data_version = std::max(data_version, f->data_version());
     }
     RC_ASSIGN_OR_RETURN(auto adds, DataFile::Write(*this, *snap, files.front()->add.partition_values, merged, false));
-    for (auto& a : adds) actions.adds.push_back(std::move(a));
+    for (auto& a : adds) {
+      a.tags[kDataVersionTag] = std::to_string(data_version);
+      actions.adds.push_back(std::move(a));
+    }
     ++out.partitions;
   }
   if (actions.removes.empty()) return out;

@@ -109,6 +109,25 @@ struct StagedPartition {
   int64_t bytes = 0;            // sum of the files' sizes
 };
 
+// One partition's append, staged (Table::StageAppend): the files of new rows,
+// and the live files of the partition's tail they replace (the rows a new bar
+// changes, e.g. silver's forward-return targets). Committed with other
+// partitions' appends by Table::CommitAppends.
+struct StagedAppend {
+  PartitionValueMap partition;          // a full map of the partition columns
+  std::vector<AddFile> adds;            // the written files (none when nothing was written)
+  std::vector<LiveFile> replaced;       // the tail files read and replaced (none for a pure append)
+  int64_t rows = 0;                     // rows written
+};
+
+// Which files Table::StageAppend reads as the partition's tail: the live
+// files whose stats say `time_column` may hold a value >= time_min (INT64_MAX:
+// none, a pure append).
+struct TailOptions {
+  std::string time_column = "ts";  // a timestamp or long data column
+  int64_t time_min = INT64_MAX;
+};
+
 struct HistoryEntry {
   int64_t version = 0;
   int64_t timestamp_ms = 0;       // adjusted commit timestamp (as used by AsOf)
@@ -123,6 +142,9 @@ struct CompactOptions {
   int min_files = 2;
   // Only this partition (a full map of the partition columns). Default: all.
   std::optional<PartitionValueMap> partition;
+  // Leave each partition's newest file out: the tail a live appender
+  // (StageAppend) may be replacing right now, so the two never conflict.
+  bool keep_newest_file = false;
   WriteOptions write;
 };
 
@@ -254,8 +276,39 @@ class Table {
   // Removes the files of partitions staged but not to be committed (best effort).
   void DiscardStaged(const std::vector<StagedPartition>& staged) const;
 
+  // Appending to a partition's end, many partitions in one commit (the live
+  // loop's bar close: a new file per close instead of a partition rewrite):
+  //   auto base = table.Latest();
+  //   staged[i] = table.StageAppend(**base, p_i, {.time_min = tail_start}, build_i);  // any thread
+  //   table.CommitAppends(**base, std::move(staged), {.txns = ...});
+  //
+  // StageAppend reads the whole live files of `partition` selected by `tail`
+  // (data columns only, in scan order; none for a pure append) and hands their
+  // rows to `build`, which returns the batches to write in their place (data
+  // columns, in any order; each batch becomes its own file(s), in order, so the
+  // newest rows are in the partition's newest file). Nothing is visible until
+  // CommitAppends. Errors: kInvalidArgument ("partitions", "time_column",
+  // "rows": a batch without a data column of the table), kNotFound (time
+  // column), errors of `build`, and as Append (the files written are removed).
+  using AppendBuilder = std::function<Result<std::vector<ColumnBatch>>(ColumnBatch)>;
+  Result<StagedAppend> StageAppend(const Snapshot& base, const PartitionValueMap& partition, const TailOptions& tail,
+                                   const AppendBuilder& build) const;
+  // Commits every staged append in ONE version: each one's tail files removed
+  // and its new files added (dataChange=true), with options.txns. A concurrent
+  // commit after `base` that changed the data of one of the partitions (a
+  // data-changing add or remove: another writer's append or rebuild) is a
+  // kConflict, as is one that removed a tail file being replaced (a
+  // compaction); on any error the staged files are removed. A batch without
+  // files to add or remove commits only options.txns (nothing without them).
+  // Errors: kInvalidArgument ("partitions": staged twice), kUnsupported
+  // (append-only table with a tail to replace), kConflict, kIo.
+  Result<CommitResult> CommitAppends(const Snapshot& base, std::vector<StagedAppend> staged,
+                                     const WriteOptions& options = {});
+  void DiscardStaged(const std::vector<StagedAppend>& staged) const;
+
   // Rewrites each partition's small files into one (dataChange=false). The
-  // data is unchanged at every version. Errors: as Append; kConflict when a
+  // data is unchanged at every version; the new file carries the newest data
+  // version of the files it merged (kDataVersionTag, LiveFile::data_version). Errors: as Append; kConflict when a
   // file being compacted was removed concurrently.
   Result<CompactResult> Compact(const CompactOptions& options = {});
 

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <set>
 
+#include "lake/delta/internal/stats.h"
+
 namespace rc::lake::layers {
 namespace {
 
@@ -180,6 +182,59 @@ Result<delta::CommitResult> LayerTable::Append(const ColumnBatch& rows, const de
 
 namespace {
 constexpr std::string_view kWatermarkAppPrefix = "regimecast.watermark/";
+
+// The (symbol, timeframe) partition values of a live file, if both are set.
+std::optional<std::pair<std::string, std::string>> PartitionKeyOf(const delta::LiveFile& file) {
+  const auto& values = file.add.partition_values;
+  auto sym = values.find("symbol");
+  auto tfv = values.find("timeframe");
+  if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) return std::nullopt;
+  return std::make_pair(*sym->second, *tfv->second);
+}
+
+// The write options of a batch commit of `staged` partitions recording each
+// one's source watermark as a txn. Errors: kInvalidArgument
+// ("source_watermarks") for a watermark < -1 or of a partition not staged.
+template <typename Staged>
+Result<delta::WriteOptions> WatermarkWrite(const std::vector<Staged>& staged,
+                                           const std::map<std::string, int64_t>& source_watermarks,
+                                           const delta::Lineage& lineage) {
+  delta::WriteOptions write{.lineage = lineage};
+  std::set<std::string> keys;
+  for (const auto& s : staged) {
+    auto sym = s.partition.find("symbol");
+    auto tfv = s.partition.find("timeframe");
+    if (sym != s.partition.end() && tfv != s.partition.end() && sym->second && tfv->second) {
+      keys.insert(*sym->second + "/" + *tfv->second);
+    }
+  }
+  for (const auto& [key, mark] : source_watermarks) {
+    if (mark < -1) return InvalidArgument("source_watermarks", "watermark of '" + key + "' must be >= -1");
+    if (keys.count(key) == 0) {
+      return InvalidArgument("source_watermarks", "partition '" + key + "' has a watermark but was not staged");
+    }
+    // txn versions are non-negative; -1 (an empty source partition) becomes 0.
+    write.txns[std::string(kWatermarkAppPrefix) + key] = mark + 1;
+  }
+  return write;
+}
+
+// One commit of `staged` partitions by `commit` (a delta::Table batch commit)
+// recording their source watermarks; the staged files are removed when the
+// watermarks are refused.
+template <typename Staged>
+Result<delta::CommitResult> CommitWithWatermarks(
+    delta::Table& table, const delta::Snapshot& base, std::vector<Staged> staged,
+    const std::map<std::string, int64_t>& source_watermarks, const delta::Lineage& lineage,
+    Result<delta::CommitResult> (delta::Table::*commit)(const delta::Snapshot&, std::vector<Staged>,
+                                                        const delta::WriteOptions&)) {
+  auto write = WatermarkWrite(staged, source_watermarks, lineage);
+  if (!write) {
+    table.DiscardStaged(staged);
+    return tl::unexpected(write.error());
+  }
+  return (table.*commit)(base, std::move(staged), *write);
+}
 }  // namespace
 
 std::string LayerTable::PartitionKey(const Symbol& symbol, const Timeframe& timeframe) {
@@ -213,29 +268,23 @@ Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base
                                                      std::vector<delta::StagedPartition> staged,
                                                      const std::map<std::string, int64_t>& source_watermarks,
                                                      const delta::Lineage& lineage) {
-  delta::WriteOptions write{.lineage = lineage};
-  std::set<std::string> keys;
-  for (const auto& s : staged) {
-    auto sym = s.partition.find("symbol");
-    auto tfv = s.partition.find("timeframe");
-    if (sym != s.partition.end() && tfv != s.partition.end() && sym->second && tfv->second) {
-      keys.insert(*sym->second + "/" + *tfv->second);
-    }
-  }
-  for (const auto& [key, mark] : source_watermarks) {
-    Status bad = Ok();
-    if (mark < -1) bad = InvalidArgument("source_watermarks", "watermark of '" + key + "' must be >= -1");
-    if (bad && keys.count(key) == 0) {
-      bad = InvalidArgument("source_watermarks", "partition '" + key + "' has a watermark but was not staged");
-    }
-    if (!bad) {
-      table_.DiscardStaged(staged);
-      return tl::unexpected(bad.error());
-    }
-    // txn versions are non-negative; -1 (an empty source partition) becomes 0.
-    write.txns[std::string(kWatermarkAppPrefix) + key] = mark + 1;
-  }
-  return table_.CommitStagedPartitions(base, std::move(staged), write);
+  return CommitWithWatermarks(table_, base, std::move(staged), source_watermarks, lineage,
+                              &delta::Table::CommitStagedPartitions);
+}
+
+Result<delta::StagedAppend> LayerTable::StageAppend(const delta::Snapshot& base, const Symbol& symbol,
+                                                    const Timeframe& timeframe, int64_t tail_from,
+                                                    const AppendBuilder& build) const {
+  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  return table_.StageAppend(base, partition, {.time_column = "ts", .time_min = tail_from}, build);
+}
+
+Result<delta::CommitResult> LayerTable::CommitAppends(const delta::Snapshot& base,
+                                                      std::vector<delta::StagedAppend> staged,
+                                                      const std::map<std::string, int64_t>& source_watermarks,
+                                                      const delta::Lineage& lineage) {
+  return CommitWithWatermarks(table_, base, std::move(staged), source_watermarks, lineage,
+                              &delta::Table::CommitAppends);
 }
 
 std::map<std::string, int64_t> LayerTable::PartitionWatermarks(const delta::Snapshot& snapshot) {
@@ -246,18 +295,40 @@ std::map<std::string, int64_t> LayerTable::PartitionWatermarks(const delta::Snap
     auto tfv = values.find("timeframe");
     if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) continue;
     int64_t& mark = marks.try_emplace(*sym->second + "/" + *tfv->second, -1).first->second;
-    mark = std::max(mark, file.version);
+    mark = std::max(mark, file.data_version());
   }
   return marks;
 }
 
 Result<std::map<std::string, int64_t>> LayerTable::RecordedWatermarks() const {
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
+  return RecordedWatermarksAt(*snapshot);
+}
+
+std::map<std::string, int64_t> LayerTable::RecordedWatermarksAt(const delta::Snapshot& snapshot) {
   std::map<std::string, int64_t> marks;
-  for (const auto& [app, version] : snapshot->txn_versions) {
+  for (const auto& [app, version] : snapshot.txn_versions) {
     if (app.starts_with(kWatermarkAppPrefix)) marks[app.substr(kWatermarkAppPrefix.size())] = version - 1;
   }
   return marks;
+}
+
+std::optional<int64_t> LayerTable::EarliestTsChangedAfter(const delta::Snapshot& snapshot, const Symbol& symbol,
+                                                          const Timeframe& timeframe, int64_t version) {
+  const std::pair<std::string, std::string> wanted{symbol.str(), std::string(timeframe.ToString())};
+  const int ts_idx = snapshot.schema().FieldIndex("ts");
+  std::optional<int64_t> earliest;
+  for (const auto& [path, file] : snapshot.files) {
+    if (file.data_version() <= version || PartitionKeyOf(file) != wanted) continue;
+    std::optional<delta::internal::TimeBounds> bounds;
+    if (ts_idx >= 0) {
+      bounds = delta::internal::ReadTimeBounds(file.add.stats, "ts",
+                                               snapshot.schema().fields[static_cast<size_t>(ts_idx)].type);
+    }
+    const int64_t low = bounds ? bounds->min : INT64_MIN;
+    earliest = earliest ? std::min(*earliest, low) : low;
+  }
+  return earliest;
 }
 
 Result<std::optional<delta::CompactResult>> LayerTable::CompactIfFragmented(const Symbol& symbol,
@@ -321,23 +392,13 @@ Result<int64_t> LayerTable::Version() const {
   return snap->version;
 }
 
-namespace {
-// The (symbol, timeframe) partition values of a live file, if both are set.
-std::optional<std::pair<std::string, std::string>> PartitionKeyOf(const delta::LiveFile& file) {
-  const auto& values = file.add.partition_values;
-  auto sym = values.find("symbol");
-  auto tfv = values.find("timeframe");
-  if (sym == values.end() || tfv == values.end() || !sym->second || !tfv->second) return std::nullopt;
-  return std::make_pair(*sym->second, *tfv->second);
-}
-}  // namespace
 
 Result<int64_t> LayerTable::PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const {
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
   const std::pair<std::string, std::string> wanted{symbol.str(), std::string(timeframe.ToString())};
   int64_t newest = -1;
   for (const auto& [path, file] : snapshot->files) {
-    if (PartitionKeyOf(file) == wanted) newest = std::max(newest, file.version);
+    if (PartitionKeyOf(file) == wanted) newest = std::max(newest, file.data_version());
   }
   return newest;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -106,6 +107,21 @@ class LayerTable {
                                            const std::map<std::string, int64_t>& source_watermarks,
                                            const delta::Lineage& lineage = {});
 
+  // Appends to the (symbol, timeframe) partition's end (delta::Table::
+  // StageAppend / CommitAppends): `build` gets the rows of the partition's
+  // files that may hold ts >= tail_from (none by default) and returns the
+  // batches to write in their place (the table's columns; the partition
+  // columns may be left out). CommitAppends records `source_watermarks` as
+  // CommitStaged does. Errors: as delta::Table::StageAppend / CommitAppends,
+  // and as CommitStaged for the watermarks.
+  using AppendBuilder = delta::Table::AppendBuilder;
+  Result<delta::StagedAppend> StageAppend(const delta::Snapshot& base, const Symbol& symbol,
+                                          const Timeframe& timeframe, int64_t tail_from,
+                                          const AppendBuilder& build) const;
+  Result<delta::CommitResult> CommitAppends(const delta::Snapshot& base, std::vector<delta::StagedAppend> staged,
+                                            const std::map<std::string, int64_t>& source_watermarks,
+                                            const delta::Lineage& lineage = {});
+
   // Rows of one partition, sorted by ts (stable). Errors: kNotFound (version
   // or column), kInvalidArgument (from > to), and scan errors.
   Result<ColumnBatch> Read(const Symbol& symbol, const Timeframe& timeframe, const ReadOptions& options = {}) const;
@@ -124,9 +140,10 @@ class LayerTable {
   // The same at `snapshot` (of any layer table), for a reader pinned to one version.
   static Result<std::vector<std::pair<Symbol, Timeframe>>> PartitionsAt(const delta::Snapshot& snapshot);
 
-  // The newest table version that added a live file to the (symbol,
-  // timeframe) partition, or -1 when it has none: a cheap "has this partition
-  // changed since version N" check for incremental consumers.
+  // The newest table version that changed the data of the (symbol,
+  // timeframe) partition (the newest LiveFile::data_version of its live files:
+  // a compaction does not count), or -1 when it has none: a cheap "has this
+  // partition changed since version N" check for incremental consumers.
   Result<int64_t> PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const;
 
   // PartitionWatermark of every partition of `snapshot` in one pass over its
@@ -140,6 +157,16 @@ class LayerTable {
   // checkpoints carry: they survive log cleanup, and reading them costs one
   // snapshot, not a pass over every commit.
   Result<std::map<std::string, int64_t>> RecordedWatermarks() const;
+  // The same at `snapshot` (of a layer table).
+  static std::map<std::string, int64_t> RecordedWatermarksAt(const delta::Snapshot& snapshot);
+
+  // The smallest ts the live files of the (symbol, timeframe) partition of
+  // `snapshot` whose data changed after `version` (LiveFile::data_version) may
+  // hold, by their stats (INT64_MIN for a file without ts stats); nullopt when
+  // no such file exists. The live loop's "did a bar land before the newest one
+  // already built" check, without reading a file.
+  static std::optional<int64_t> EarliestTsChangedAfter(const delta::Snapshot& snapshot, const Symbol& symbol,
+                                                       const Timeframe& timeframe, int64_t version);
   static std::string PartitionKey(const Symbol& symbol, const Timeframe& timeframe);
 
   // When the (symbol, timeframe) partition holds more than `max_files` live

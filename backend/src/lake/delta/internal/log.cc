@@ -1,11 +1,23 @@
 #include "lake/delta/internal/log.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "lake/delta/internal/checkpoint.h"
 #include "lake/paths.h"
 
 namespace rc::lake::delta {
+
+int64_t LiveFile::data_version() const {
+  auto tag = add.tags.find(kDataVersionTag);
+  if (tag == add.tags.end()) return version;
+  int64_t tagged = 0;
+  const auto& text = tag->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), tagged);
+  // A tag that is not a version below this file's own is not ours: the file's version is safe (never too old).
+  if (ec != std::errc() || end != text.data() + text.size() || tagged < 0 || tagged > version) return version;
+  return tagged;
+}
 
 bool Snapshot::IsPartitionColumn(std::string_view name) const {
   return std::find(metadata.partition_columns.begin(), metadata.partition_columns.end(), name) !=
