@@ -124,12 +124,12 @@ LiveAppender::LiveAppender(AppendOptions options)
 LiveAppender::~LiveAppender() = default;
 
 void LiveAppender::Forget(const Symbol& symbol, Timeframe tf) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   tails_.erase(LayerTable::PartitionKey(symbol, tf));
 }
 
 size_t LiveAppender::series_in_memory() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tails_.size();
 }
 
@@ -182,15 +182,15 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
   for (int h : options_.horizons_minutes) {
     if (h <= 0) return InvalidArgument("horizons_minutes", "horizons must be positive, got " + std::to_string(h));
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<PartitionReport> reports;
   for (const auto& [symbol, tf] : partitions) reports.push_back(PartitionReport{symbol, tf});
   // After any failure the partitions of the call are rebuilt next time: the
   // feature states may have consumed bars that were not committed.
-  auto forget_all = [&]() {
+  auto forget_all = [&]() RC_REQUIRES(mu_) {
     for (const auto& [symbol, tf] : partitions) tails_.erase(LayerTable::PartitionKey(symbol, tf));
   };
-  auto failed = [&](const Error& error) -> Result<std::vector<PartitionReport>> {
+  auto failed = [&](const Error& error) RC_REQUIRES(mu_) -> Result<std::vector<PartitionReport>> {
     forget_all();
     return tl::unexpected(error);
   };
@@ -247,7 +247,7 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
       if (append.silver_staged) silver.table().DiscardStaged(std::vector{*append.silver_staged});
     }
   };
-  auto failed_staging = [&](const Error& error) {
+  auto failed_staging = [&](const Error& error) RC_REQUIRES(mu_) {
     discard_staged();
     return failed(error);
   };
@@ -303,6 +303,7 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
     const int64_t tail_from = tail.tail.empty() ? silver_batch->Int64s(static_cast<size_t>(
                                                       silver.schema().FieldIndex("ts")))[0]
                                                 : tail.tail_from();
+    const Timeframe timeframe = tf;  // clang 14 (the asan/tsan presets) cannot capture a structured binding
     auto silver_staged = silver.StageAppend(
         *silver_base, symbol, tf, tail.tail_from(),
         [&](lake::ColumnBatch tail_rows) -> Result<std::vector<lake::ColumnBatch>> {
@@ -310,7 +311,8 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
           for (const auto& field : tail_rows.schema().fields) names.push_back(field.name);
           RC_ASSIGN_OR_RETURN(lake::ColumnBatch added, std::move(*silver_batch).Project(names));
           RC_RETURN_IF_ERROR(tail_rows.Append(added));
-          return RewriteSilverTail(std::move(tail_rows), tail_from, tail.tail_rows, tf, options_.horizons_minutes);
+          return RewriteSilverTail(std::move(tail_rows), tail_from, tail.tail_rows, timeframe,
+                                   options_.horizons_minutes);
         });
     if (!silver_staged) return failed_staging(silver_staged.error());
     append.silver_staged = std::move(*silver_staged);

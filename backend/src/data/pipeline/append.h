@@ -34,12 +34,12 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "core/mutex.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "data/pipeline/pipeline.h"
@@ -69,14 +69,14 @@ class LiveAppender {
   // which the partitions of the call are forgotten (the next call rebuilds
   // them; nothing half-written is visible).
   Result<std::vector<PartitionReport>> CatchUp(const std::vector<std::pair<Symbol, Timeframe>>& partitions,
-                                               TimestampUs now);
+                                               TimestampUs now) RC_EXCLUDES(mu_);
 
   // Forgets a series' state (a late bar landed in its history): the next
   // CatchUp rebuilds it.
-  void Forget(const Symbol& symbol, Timeframe tf);
+  void Forget(const Symbol& symbol, Timeframe tf) RC_EXCLUDES(mu_);
 
   // Series with a state in memory (tests).
-  size_t series_in_memory() const;
+  size_t series_in_memory() const RC_EXCLUDES(mu_);
 
  private:
   struct SeriesTail;
@@ -86,8 +86,8 @@ class LiveAppender {
 
   AppendOptions options_;
   const features::FeatureSet& set_;
-  mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<SeriesTail>> tails_;  // by partition key "SYMBOL/TF"
+  mutable Mutex mu_;  // CatchUp holds it for a whole close: one close at a time
+  std::map<std::string, std::unique_ptr<SeriesTail>> tails_ RC_GUARDED_BY(mu_);  // by partition key "SYMBOL/TF"
 };
 
 }  // namespace rc::data::pipeline
