@@ -222,12 +222,33 @@ Result<double> SeriesBook::PooledForecast(const ml::LoadedExperiment& experiment
 void SeriesBook::AddPooledColumn(const ml::LoadedExperiment& experiment, const PredictQuery& query,
                                  const ml::PooledSeries& own_history, ml::PredictionRequest& request) {
   auto forecast = PooledForecast(experiment, query, own_history, request.last_bar_ts, &request.pooled_model_id);
+  const std::string key =
+      query.symbol.str() + "|" + std::string(query.timeframe.ToString()) + "|" + std::to_string(query.horizon_minutes);
   if (!forecast) {
-    // Served without the pooled family, and said so in the prediction.
+    // Served without the pooled family, and said so in the prediction; the log
+    // says it once per reason (under trigger load it would be every request).
     request.pooled_unavailable = "pooled forecast unavailable: " + forecast.error().message;
-    spdlog::warn("{} {} {}m: {}", query.symbol.str(), query.timeframe.ToString(), query.horizon_minutes,
-                 request.pooled_unavailable);
+    bool changed;
+    {
+      MutexLock lock(mutex_);
+      std::string& last = pooled_unavailable_[key];
+      changed = last != request.pooled_unavailable;
+      if (changed) last = request.pooled_unavailable;
+    }
+    if (changed) {
+      spdlog::warn("{} {} {}m: {} (logged again when the reason changes)", query.symbol.str(),
+                   query.timeframe.ToString(), query.horizon_minutes, request.pooled_unavailable);
+    }
     return;
+  }
+  bool recovered;
+  {
+    MutexLock lock(mutex_);
+    recovered = pooled_unavailable_.erase(key) > 0;
+  }
+  if (recovered) {
+    spdlog::info("{} {} {}m: pooled forecast available again", query.symbol.str(), query.timeframe.ToString(),
+                 query.horizon_minutes);
   }
   request.feature_names.push_back(ml::kPooledForecastFeature);
   request.features.conservativeResize(request.features.size() + 1);

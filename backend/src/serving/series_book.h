@@ -157,9 +157,12 @@ class SeriesBook {
   mutable Mutex mutex_;  // guards the members below (the map, not the slots); never held with a slot's
   std::map<std::pair<std::string, std::string>, SlotPtr> slots_ RC_GUARDED_BY(mutex_);
   int64_t builds_ RC_GUARDED_BY(mutex_) = 0;
-  std::string index_stamp_ RC_GUARDED_BY(mutex_);
+  std::string index_stamp_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh
   // Pooled models by "tf|horizon|id" (immutable once recorded).
-  std::map<std::string, std::shared_ptr<const ml::LoadedPooledModel>> pooled_models_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh
+  std::map<std::string, std::shared_ptr<const ml::LoadedPooledModel>> pooled_models_ RC_GUARDED_BY(mutex_);
+  // Why each "SYMBOL|tf|horizon" was last served without its pooled column: the
+  // warning is logged when the reason changes, not on every request.
+  std::map<std::string, std::string> pooled_unavailable_ RC_GUARDED_BY(mutex_);
 };
 
 }  // namespace rc::serving
