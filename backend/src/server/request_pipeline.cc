@@ -44,7 +44,7 @@ std::string AcceptOrGenerateRequestId(std::string_view incoming) {
 bool IsSameOrigin(std::string_view origin, std::string_view host) {
   const size_t scheme_end = origin.find("://");
   if (host.empty() || scheme_end == std::string_view::npos) return false;
-  return AsciiLower(origin.substr(scheme_end + 3)) == AsciiLower(TrimAscii(host));
+  return EqualsIgnoringAsciiCase(origin.substr(scheme_end + 3), TrimAscii(host));
 }
 
 RequestPipeline::RequestPipeline(const Router& router, PipelineOptions options, RequestObserver observer)
@@ -136,7 +136,7 @@ void RequestPipeline::Finish(const Request& request, bool origin_allowed, Respon
   // Responses differ by Origin (the allow header below), so caches must key on
   // it; one Vary header, added to what the route already varies on.
   auto vary = std::find_if(response.headers.begin(), response.headers.end(),
-                           [](const auto& header) { return AsciiLower(header.first) == "vary"; });
+                           [](const auto& header) { return EqualsIgnoringAsciiCase(header.first, "vary"); });
   if (vary == response.headers.end()) {
     response.headers.emplace_back("Vary", "Origin");
   } else {

@@ -97,13 +97,13 @@ int FindColumn(const std::vector<std::string>& header, const std::string& wanted
                std::initializer_list<std::string_view> candidates) {
   if (!wanted.empty()) {
     for (size_t i = 0; i < header.size(); ++i) {
-      if (AsciiLower(header[i]) == AsciiLower(wanted)) return static_cast<int>(i);
+      if (EqualsIgnoringAsciiCase(header[i], wanted)) return static_cast<int>(i);
     }
     return -2;  // named but absent
   }
   for (std::string_view candidate : candidates) {
     for (size_t i = 0; i < header.size(); ++i) {
-      if (AsciiLower(header[i]) == candidate) return static_cast<int>(i);
+      if (EqualsIgnoringAsciiCase(header[i], candidate)) return static_cast<int>(i);
     }
   }
   return -1;
@@ -205,7 +205,7 @@ CsvLayout DetectCsvLayout(std::string_view header_line) {
   auto cells = SplitCells(header_line, ',');
   if (!cells || cells->size() != std::size(kNseHeader)) return CsvLayout::kGeneric;
   for (size_t i = 0; i < cells->size(); ++i) {
-    if (AsciiLower(TrimAscii((*cells)[i])) != kNseHeader[i]) return CsvLayout::kGeneric;
+    if (!EqualsIgnoringAsciiCase(TrimAscii((*cells)[i]), kNseHeader[i])) return CsvLayout::kGeneric;
   }
   return CsvLayout::kNse;
 }

@@ -76,8 +76,8 @@ std::string SpeedText(double speed) {
 // "NSE:TCS" (the NSE export), "TCS" or "TCS.NS" all name TCS.NS.
 bool NamesSymbol(std::string_view named, const Symbol& symbol) {
   const size_t colon = named.rfind(':');
-  const std::string ticker = AsciiLower(colon == std::string_view::npos ? named : named.substr(colon + 1));
-  return ticker == AsciiLower(symbol.str()) || ticker == AsciiLower(symbol.Ticker());
+  const std::string_view ticker = colon == std::string_view::npos ? named : named.substr(colon + 1);
+  return EqualsIgnoringAsciiCase(ticker, symbol.str()) || EqualsIgnoringAsciiCase(ticker, symbol.Ticker());
 }
 
 }  // namespace
