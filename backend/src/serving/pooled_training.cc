@@ -39,12 +39,6 @@ TrainRequest SeriesRequest(const PooledTrainRequest& request, const Symbol& symb
   return out;
 }
 
-// What a series' experiment records of the pooled model it was trained with
-// (serving loads parameters.pooled.model_id).
-boost::json::object PooledParameters(const ml::PooledModelRecord& record) {
-  return {{"pooled", boost::json::object{{"model_id", record.id}, {"learner", record.learner}}}};
-}
-
 // Records the pooled model, holding `registry_mutex` when given.
 Result<std::string> RecordPooledModel(ml::PooledModelStore& store, const ml::PooledModelRecord& record,
                                       const ml::Model& learner, Mutex* registry_mutex) {
@@ -107,7 +101,7 @@ Result<std::optional<PooledRetrainInput>> PooledRetrainInputFor(const std::strin
                       RunPooledOutOfFold(data_dir, request.timeframe, request.horizon_minutes, symbols, query, options));
   const auto s = static_cast<size_t>(own - record.series.begin());
   RC_RETURN_IF_ERROR(ml::AddPooledForecastColumn(run.datasets[s].dataset, run.series[s].ts, run.forecasts.forecast[s]));
-  return PooledRetrainInput{std::move(run.datasets[s]), PooledParameters(record)};
+  return PooledRetrainInput{std::move(run.datasets[s]), ml::PooledExperimentParameters(record)};
 }
 
 Status ValidatePooledTrainRequest(const PooledTrainRequest& request) {
@@ -184,7 +178,7 @@ Result<PooledTrainOutcome> TrainPooled(const std::string& data_dir, const Pooled
     ml::PooledModelStore store(data_dir);
     RC_ASSIGN_OR_RETURN(record.id, RecordPooledModel(store, record, *fit.model, registry_mutex));
     PooledHorizonOutcome done{horizon, record, {}};
-    const boost::json::object extra = PooledParameters(record);
+    const boost::json::object extra = ml::PooledExperimentParameters(record);
     for (size_t s = 0; s < series.size(); ++s) {
       RC_RETURN_IF_ERROR(ml::AddPooledForecastColumn(datasets[s].dataset, series[s].ts, oof.forecast[s]));
       RC_ASSIGN_OR_RETURN(TrainOutcome trained,

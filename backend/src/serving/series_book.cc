@@ -1,6 +1,5 @@
 #include "serving/series_book.h"
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -28,18 +27,6 @@ std::string IndexStamp(const std::filesystem::path& index) {
   if (ec) return "absent";
   const auto mtime = std::filesystem::last_write_time(index, ec);
   return std::to_string(size) + "@" + std::to_string(mtime.time_since_epoch().count());
-}
-
-bool HasPooledFamily(const ml::ExperimentRecord& record) {
-  return std::find(record.families.begin(), record.families.end(), ml::kPooledFamily) != record.families.end();
-}
-
-// The pooled model id an experiment was trained with (parameters.pooled.model_id), "" when absent.
-std::string PooledModelIdOf(const ml::ExperimentRecord& record) {
-  const auto* pooled = record.parameters.if_contains("pooled");
-  if (pooled == nullptr || !pooled->is_object()) return "";
-  const auto* id = pooled->as_object().if_contains("model_id");
-  return id != nullptr && id->is_string() ? std::string(id->as_string()) : "";
 }
 
 }  // namespace
@@ -143,7 +130,7 @@ Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t
           {query.symbol.str(), std::string(query.timeframe.ToString()), query.horizon_minutes}, request.regime.regime);
     }
     RC_ASSIGN_OR_RETURN(active, ActiveFor(*slot, query.horizon_minutes));
-    if (active.experiment && HasPooledFamily(active.experiment->record)) {
+    if (active.experiment && ml::HasPooledFamily(active.experiment->record)) {
       own_history = slot->state->PooledHistory(request.horizon_bars);
     }
     silver_version = slot->state->silver_version();
@@ -182,7 +169,7 @@ Result<std::shared_ptr<const ml::LoadedPooledModel>> SeriesBook::PooledModel(con
 Result<double> SeriesBook::PooledForecast(const ml::LoadedExperiment& experiment, const PredictQuery& query,
                                           const ml::PooledSeries& own_history, int64_t bar_ts,
                                           std::string* model_id) {
-  *model_id = PooledModelIdOf(experiment.record);
+  *model_id = ml::PooledModelIdOf(experiment.record);
   if (model_id->empty()) {
     return NotFound("experiment " + experiment.record.id + " names no pooled model (parameters.pooled.model_id)");
   }

@@ -8,6 +8,7 @@
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/pooled/pooled_forecast.h"
+#include "ml/registry/pooled_store.h"
 
 namespace rc::ml {
 
@@ -84,7 +85,7 @@ std::string PooledMissingReason(const PredictionRequest& req) {
 // The pooled family's part of the prediction, once the weights are known.
 void DescribePooled(Prediction& p, const PredictionRequest& req, const ExperimentRecord& rec, const Eigen::RowVectorXd& x,
                     bool pooled_missing) {
-  if (std::find(rec.families.begin(), rec.families.end(), kPooledFamily) == rec.families.end()) return;
+  if (!HasPooledFamily(rec)) return;
   p.pooled_in_experiment = true;
   p.pooled_model_id = req.pooled_model_id;
   p.pooled_forecast = std::numeric_limits<double>::quiet_NaN();

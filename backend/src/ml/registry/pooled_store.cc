@@ -1,5 +1,6 @@
 #include "ml/registry/pooled_store.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -7,6 +8,7 @@
 #include "core/timeframe.h"
 #include "ml/internal/json_io.h"
 #include "ml/models/family_registry.h"
+#include "ml/pooled/pooled_forecast.h"
 #include "ml/registry/experiment_record.h"
 
 namespace rc::ml {
@@ -29,6 +31,21 @@ Status ValidateKey(const std::string& timeframe, int horizon_minutes) {
 }
 
 }  // namespace
+
+boost::json::object PooledExperimentParameters(const PooledModelRecord& record) {
+  return {{"pooled", boost::json::object{{"model_id", record.id}, {"learner", record.learner}}}};
+}
+
+std::string PooledModelIdOf(const ExperimentRecord& record) {
+  const auto* pooled = record.parameters.if_contains("pooled");
+  if (pooled == nullptr || !pooled->is_object()) return "";
+  const auto* id = pooled->as_object().if_contains("model_id");
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : "";
+}
+
+bool HasPooledFamily(const ExperimentRecord& record) {
+  return std::find(record.families.begin(), record.families.end(), kPooledFamily) != record.families.end();
+}
 
 boost::json::object PooledModelRecord::ToJson() const {
   boost::json::array names;

@@ -56,6 +56,17 @@ struct LoadedPooledModel {
   std::shared_ptr<const Model> learner;
 };
 
+struct ExperimentRecord;
+
+// What a series' experiment records of the pooled model it was trained with:
+// {"pooled": {"model_id", "learner"}}, merged into its parameters (serving
+// loads parameters.pooled.model_id).
+boost::json::object PooledExperimentParameters(const PooledModelRecord& record);
+// The pooled model id an experiment was trained with, "" when it names none.
+std::string PooledModelIdOf(const ExperimentRecord& record);
+// True when the experiment's ensemble has the pooled family.
+bool HasPooledFamily(const ExperimentRecord& record);
+
 class PooledModelStore {
  public:
   // `data_dir` is Settings::data_dir (the store lives in data_dir/experiments/pooled).
