@@ -132,6 +132,29 @@ def kernel_drop_counters() -> dict:
     return {"backlog_drops": drops, "tcp_retransmits": retrans}
 
 
+def websocket_connections(api) -> float:
+    """The server's websocket_connections_active gauge."""
+    status, body = api.call("GET", "/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith("websocket_connections_active"):
+            return float(line.split()[-1])
+    raise RuntimeError(f"/metrics ({status}) has no websocket_connections_active")
+
+
+def disconnect_storm(api, server_pid, timeout=60.0) -> dict:
+    """Every client closed at once (the load client's exit): how long the server takes until no session is left,
+    and its CPU meanwhile. Each session that goes leaves the hub's lists, under the locks a broadcast takes."""
+    t0, cpu0 = time.perf_counter(), cpu_seconds(server_pid)
+    left = websocket_connections(api)
+    while left > 0 and time.perf_counter() - t0 < timeout:
+        time.sleep(0.01)
+        left = websocket_connections(api)
+    cpu1 = cpu_seconds(server_pid)
+    return {"disconnect_seconds": round(time.perf_counter() - t0, 3),
+            "disconnect_server_cpu_seconds": round(cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1], 2),
+            "sessions_left": left}
+
+
 def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.0):
     """One fan-out measurement: connect `clients`, broadcast `rounds` times, collect receipt times."""
     proc = subprocess.Popen([str(client_bin), str(port), str(clients), CHANNEL, str(rounds), str(timeout)],
@@ -156,9 +179,10 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
         time.sleep(interval)
     sampler.stop.set()
     out = proc.stdout.read()  # the client ends once every connection has every round (or at its timeout)
-    proc.wait(timeout=60)
     cpu_after = cpu_seconds(server_pid)
     kernel_after = kernel_drop_counters()
+    proc.wait(timeout=60)
+    storm = disconnect_storm(api, server_pid)
     user_cpu, system_cpu = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
     server_cpu = user_cpu + system_cpu
     sampler.join(5)
@@ -199,7 +223,7 @@ def fanout(client_bin, port, server_pid, clients, rounds, interval, timeout=180.
             "server_cpu_us_per_delivery": rounded(server_cpu * 1e6 / len(latencies)) if latencies else None,
             "health_samples": len(sampler.ms), "health_ms_p50": rounded(percentile(sampler.ms, 50)),
             "health_ms_p99": rounded(percentile(sampler.ms, 99)),
-            **{f"kernel_{name}": kernel_after[name] - kernel_before[name] for name in kernel_after}}
+            **{f"kernel_{name}": kernel_after[name] - kernel_before[name] for name in kernel_after}, **storm}
 
 
 # --- abusers (run as a child process: --role abusers) ---------------------------------------------

@@ -1,23 +1,10 @@
 #include "server/hub.h"
 
-#include <algorithm>
-
 #include "core/symbol.h"
 #include "core/timeframe.h"
 #include "server/internal/ws_session.h"
 
 namespace rc::server {
-
-namespace {
-
-// Drops `session` (and any expired entry) from `members`, without making a
-// strong reference (see Hub::Member).
-template <typename Members>
-void EraseSession(Members& members, const internal::WsSession* session) {
-  std::erase_if(members, [&](const auto& member) { return member.address == session || member.session.expired(); });
-}
-
-}  // namespace
 
 Result<std::string> ParseChannel(std::string_view text, std::string_view field) {
   const std::string where(field);
@@ -62,7 +49,7 @@ size_t Hub::Publish(const std::string& channel, std::string_view type, std::stri
   // Queue on every live subscriber while the lock is held, so that two
   // publishers cannot interleave their messages differently for different
   // subscribers (Send only posts to the session's strand). The strong
-  // references are released after the lock (see Member).
+  // references are released after the lock (see Members).
   std::vector<std::shared_ptr<internal::WsSession>> targets;
   {
     MutexLock lock(state->mutex);
@@ -76,12 +63,9 @@ size_t Hub::Publish(const std::string& channel, std::string_view type, std::stri
     state->recent.push_back(shared);
     while (state->recent.size() > options_.replay_buffer) state->recent.pop_front();
     targets.reserve(state->sessions.size());
-    std::erase_if(state->sessions, [&](const Member& member) {
-      auto strong = member.session.lock();
-      if (!strong) return true;
-      strong->Send(shared);
-      targets.push_back(std::move(strong));
-      return false;
+    state->sessions.ForEachLive([&](std::shared_ptr<internal::WsSession> session) {
+      session->Send(shared);
+      targets.push_back(std::move(session));
     });
   }
   return targets.size();  // `targets` is released here, outside the lock
@@ -98,8 +82,7 @@ size_t Hub::subscribers(const std::string& channel) const {
   auto state = FindChannel(channel);
   if (!state) return 0;
   MutexLock lock(state->mutex);
-  return static_cast<size_t>(std::count_if(state->sessions.begin(), state->sessions.end(),
-                                           [](const Member& member) { return !member.session.expired(); }));
+  return state->sessions.CountLive();
 }
 
 bool Hub::TryAdmit() {
@@ -130,41 +113,29 @@ Catchup Hub::Subscribe(const std::shared_ptr<internal::WsSession>& session, cons
     // The client saw numbers this server never issued (e.g. it restarted): start over.
     catchup.reset_to = state->seq;
   }
-  state->sessions.push_back(Member{session.get(), session});
+  state->sessions.Add(session);
   return catchup;
 }
 
 void Hub::Unsubscribe(const internal::WsSession* session, const std::string& channel) {
   if (auto state = FindChannel(channel)) {
     MutexLock lock(state->mutex);
-    EraseSession(state->sessions, session);
+    state->sessions.Remove(session);
   }
   DropIfUnused(channel);
 }
 
-void Hub::RemoveSession(const internal::WsSession* session) {
-  std::vector<std::string> names;
-  std::vector<std::shared_ptr<Channel>> states;
+void Hub::RemoveSession(const internal::WsSession* session, const std::set<std::string>& channels) {
   {
     MutexLock lock(mutex_);
-    for (const auto& [name, state] : channels_) {
-      names.push_back(name);
-      states.push_back(state);
-    }
-    EraseSession(sessions_, session);
+    sessions_.Remove(session);
   }
-  for (size_t idx = 0; idx < states.size(); ++idx) {
-    {
-      MutexLock lock(states[idx]->mutex);
-      EraseSession(states[idx]->sessions, session);
-    }
-    DropIfUnused(names[idx]);
-  }
+  for (const std::string& channel : channels) Unsubscribe(session, channel);
 }
 
 void Hub::Track(const std::shared_ptr<internal::WsSession>& session) {
   MutexLock lock(mutex_);
-  sessions_.push_back(Member{session.get(), session});
+  sessions_.Add(session);
 }
 
 void Hub::CloseAll() {
@@ -172,9 +143,7 @@ void Hub::CloseAll() {
   std::vector<std::shared_ptr<internal::WsSession>> open;
   {
     MutexLock lock(mutex_);
-    for (const Member& member : sessions_) {
-      if (auto strong = member.session.lock()) open.push_back(std::move(strong));
-    }
+    sessions_.ForEachLive([&](std::shared_ptr<internal::WsSession> session) { open.push_back(std::move(session)); });
   }
   for (auto& session : open) session->Close(internal::websocket::close_code::going_away, "server shutting down");
 }

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "core/error.h"
 #include "core/mutex.h"
 #include "serving/broadcaster.h"
+#include "server/weak_set.h"
 
 namespace rc::server {
 
@@ -84,7 +86,9 @@ class Hub : public serving::Broadcaster {
   Catchup Subscribe(const std::shared_ptr<internal::WsSession>& session, const std::string& channel,
                     std::optional<uint64_t> since);
   void Unsubscribe(const internal::WsSession* session, const std::string& channel);
-  void RemoveSession(const internal::WsSession* session);
+  // Forgets a session that is going away: its entry for CloseAll and its place
+  // in each of `channels` (the ones it subscribed to), in one step each.
+  void RemoveSession(const internal::WsSession* session, const std::set<std::string>& channels);
   // Registers a session for CloseAll.
   void Track(const std::shared_ptr<internal::WsSession>& session);
   // Closes every session with 1001 (going away); new upgrades are refused after it.
@@ -92,19 +96,16 @@ class Hub : public serving::Broadcaster {
   bool closing() const { return closing_.load(); }
 
  private:
-  // A session as the hub holds it: weakly (a closed session goes away on its
-  // own), with its address for comparisons. The hub never makes a strong
-  // reference while it holds one of its locks: the last one released there
-  // would run the session's destructor, which calls back into the hub.
-  struct Member {
-    const internal::WsSession* address;
-    std::weak_ptr<internal::WsSession> session;
-  };
+  // Sessions as the hub holds them: weakly (a closed session goes away on its
+  // own), by address. The hub never lets a strong reference end while it holds
+  // one of its locks: the last one released there would run the session's
+  // destructor, which calls back into the hub.
+  using Members = WeakSet<internal::WsSession>;
   struct Channel {
     Mutex mutex;  // guards everything below; held while numbering and queueing
     uint64_t seq RC_GUARDED_BY(mutex) = 0;
     std::deque<SharedText> recent RC_GUARDED_BY(mutex);  // the last `replay_buffer` messages, seq - recent.size() + 1 .. seq
-    std::vector<Member> sessions RC_GUARDED_BY(mutex);
+    Members sessions RC_GUARDED_BY(mutex);
   };
   // The channel's state, created on first use; null from Find when absent.
   // A channel nobody listens to and nothing was published on is dropped again,
@@ -117,7 +118,7 @@ class Hub : public serving::Broadcaster {
   // Guards channels_ (the map, not the channels) and sessions_; taken before a channel's mutex.
   mutable Mutex mutex_;
   std::map<std::string, std::shared_ptr<Channel>> channels_ RC_GUARDED_BY(mutex_);
-  std::vector<Member> sessions_ RC_GUARDED_BY(mutex_);
+  Members sessions_ RC_GUARDED_BY(mutex_);
   std::atomic<size_t> connections_{0};
   std::atomic<bool> closing_{false};
 };

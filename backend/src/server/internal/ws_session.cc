@@ -86,7 +86,7 @@ WsSession::WsSession(tcp::socket&& socket, Hub& hub)
 }
 
 WsSession::~WsSession() {
-  hub_.RemoveSession(this);
+  hub_.RemoveSession(this, channels_);
   hub_.Release();
   monitoring::WebsocketConnectionsActive().WithLabels(std::vector<std::string>{}).Add(-1);
 }
