@@ -29,6 +29,13 @@ std::string IndexStamp(const std::filesystem::path& index) {
   return std::to_string(size) + "@" + std::to_string(mtime.time_since_epoch().count());
 }
 
+// How long a failed build of a series read only for another's pooled
+// cross-section is not retried (LockBuiltOrBackOff). Long enough that a
+// trigger load does not turn into lake reads, short enough that a series whose
+// first silver just landed joins the cross-section within seconds (Invalidate,
+// called after the live loop's own commits, clears it at once).
+constexpr std::chrono::seconds kFailedBuildBackoff{5};
+
 }  // namespace
 
 SeriesBook::SeriesBook(std::string data_dir, const AdaptiveBands* adaptive)
@@ -80,6 +87,27 @@ bool SeriesBook::LockBuilt(Slot& slot, Error* error) {
     slot.mutex.Unlock();
   }
   *error = Unavailable("series " + slot.symbol.str() + " is being rebuilt, retry").value();
+  return false;
+}
+
+bool SeriesBook::LockBuiltOrBackOff(Slot& slot, Error* error) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    MutexLock lock(slot.mutex);
+    if (!slot.state && slot.build_failure && now < slot.retry_build_after) {
+      *error = *slot.build_failure;
+      return false;
+    }
+  }
+  if (LockBuilt(slot, error)) {
+    slot.build_failure.reset();
+    return true;
+  }
+  spdlog::debug("series {} {}: build failed, not retried for {} s: {}", slot.symbol.str(), slot.timeframe.ToString(),
+                std::chrono::duration_cast<std::chrono::seconds>(kFailedBuildBackoff).count(), error->ToString());
+  MutexLock lock(slot.mutex);
+  slot.build_failure = *error;
+  slot.retry_build_after = now + kFailedBuildBackoff;
   return false;
 }
 
@@ -189,7 +217,7 @@ Result<double> SeriesBook::PooledForecast(const ml::LoadedExperiment& experiment
     if (!symbol) return tl::unexpected(WithContext(symbol.error(), "pooled model " + *model_id + " series"));
     SlotPtr other = SlotFor(*symbol, query.timeframe);
     Error error;
-    if (!LockBuilt(*other, &error)) {
+    if (!LockBuiltOrBackOff(*other, &error)) {
       // A series without data contributes nothing to the cross-section, as
       // a series with no bar at that time does in training.
       spdlog::debug("pooled cross-section without {}: {}", name, error.ToString());
@@ -377,6 +405,7 @@ void SeriesBook::Invalidate(const Symbol& symbol, Timeframe timeframe) {
   MutexLock building(slot->build_mutex);
   MutexLock lock(slot->mutex);
   slot->state.reset();
+  slot->build_failure.reset();  // new bars may have made a failed build possible
 }
 
 std::vector<std::pair<Symbol, Timeframe>> SeriesBook::Series() const {

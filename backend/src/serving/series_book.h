@@ -24,6 +24,7 @@
 //   RC_ASSIGN_OR_RETURN(auto outcome, book.Predict({symbol, tf, 180}, rc::NowMicros()));
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -120,6 +121,10 @@ class SeriesBook {
     std::unique_ptr<SeriesState> state RC_GUARDED_BY(mutex);
     std::map<int, ActiveModel> models RC_GUARDED_BY(mutex);  // by horizon
     std::string published_regime RC_GUARDED_BY(mutex);      // last value given to market_regime_state
+    // The last failed build, for LockBuiltOrBackOff: no new attempt before
+    // `retry_build_after` (steady clock).
+    std::optional<Error> build_failure RC_GUARDED_BY(mutex);
+    std::chrono::steady_clock::time_point retry_build_after RC_GUARDED_BY(mutex);
   };
   using SlotPtr = std::shared_ptr<Slot>;
   SlotPtr SlotFor(const Symbol& symbol, Timeframe timeframe) RC_EXCLUDES(mutex_);
@@ -128,6 +133,12 @@ class SeriesBook {
   // Locks slot.mutex with the state built: true with it held (the caller adopts
   // it: MutexLock(slot.mutex, kAdoptLock)); false with `error` set and no lock.
   bool LockBuilt(Slot& slot, Error* error) RC_TRY_ACQUIRE(true, slot.mutex);
+  // As LockBuilt, for a series that another one's prediction only reads (the
+  // pooled cross-section): after a failed build (say, a pooled series without
+  // silver) the same error is returned without a new lake read for
+  // kFailedBuildBackoff, so a missing series costs one read per interval, not
+  // one per prediction of every other series.
+  bool LockBuiltOrBackOff(Slot& slot, Error* error) RC_TRY_ACQUIRE(true, slot.mutex);
   // As EnsureBuilt, for a caller that holds slot.build_mutex.
   Status BuildIfAbsent(Slot& slot) RC_REQUIRES(slot.build_mutex) RC_EXCLUDES(slot.mutex);
   // A fresh state from the latest silver of the series.
