@@ -101,6 +101,41 @@ def test_pooled_model_is_stored_once_and_served_from_every_series_bars(rc_binary
     assert sorted(m["active_experiment"] for m in models) == sorted(e["id"] for e in experiments.values())
 
 
+def test_as_of_predictions_build_the_pooled_column_from_the_lake_as_of_that_time(rc_binary, pooled_lake,
+                                                                               server_factory):
+    """A backfill (as_of) reads every pooled series' silver with only the bars closed by then: at the newest bar it
+    equals the live prediction built from memory; earlier, it is that time's own forecast; the CLI `predict` (the
+    same lake path) carries it too."""
+    data, _ = pooled_lake
+    key_dir = data / "experiments" / "pooled" / f"5m-{HORIZON}m"
+    model_id = json.loads((key_dir / "current.json").read_text())["id"]
+    srv = server_factory(data_dir=data)
+    live = trigger(srv, "TCS.NS")
+    newest = live["data_last_ts"]  # the newest bar's open time
+    def as_of(text):
+        r = requests.post(srv.url("/api/prediction/trigger"), timeout=30,
+                          json={"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": HORIZON, "as_of": text})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # As of a day after the last bar: the same bars as memory holds, so the same pooled input.
+    later = as_of("2024-06-02T00:00:00Z")
+    assert later["data_last_ts"] == newest and later["pooled"]["model_id"] == model_id
+    assert later["pooled"]["forecast"] == pytest.approx(live["pooled"]["forecast"], rel=1e-12, abs=1e-15)
+    # Earlier: that time's bar and its own cross-section; asked twice, the same.
+    earlier = as_of("2024-05-28T08:00:00Z")
+    assert earlier["data_last_ts"] < newest and earlier["as_of"] == "2024-05-28T08:00:00Z"
+    assert earlier["pooled"]["model_id"] == model_id and math.isfinite(earlier["pooled"]["forecast"])
+    assert earlier["pooled"]["forecast"] != live["pooled"]["forecast"]
+    assert as_of("2024-05-28T08:00:00Z")["pooled"]["forecast"] == earlier["pooled"]["forecast"]
+    # The CLI's predict reads the lake the same way.
+    out = run_cli(rc_binary, "predict", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", HORIZON,
+                  "--json", env={"DATA_DIR": str(data)})
+    cli = json.loads(out.stdout)
+    assert cli["pooled"]["model_id"] == model_id
+    assert cli["pooled"]["forecast"] == pytest.approx(live["pooled"]["forecast"], rel=1e-12, abs=1e-15)
+
+
 def test_pooled_training_as_a_job_replaces_the_model_predictions_use(pooled_lake, server_factory):
     data, _ = pooled_lake
     key_dir = data / "experiments" / "pooled" / f"5m-{HORIZON}m"

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "ml/dataset.h"
-#include "ml/silver_source.h"
+#include "ml/registry/pooled_store.h"
 #include "monitoring/standard_metrics.h"
 
 namespace rc::serving {
@@ -20,7 +20,26 @@ boost::json::object PredictionOutcome::ToJson() const {
 }
 
 PredictionService::PredictionService(std::string data_dir)
-    : data_dir_(std::move(data_dir)), registry_(data_dir_), cache_(&registry_) {}
+    : data_dir_(std::move(data_dir)), registry_(data_dir_), cache_(&registry_), pooled_models_(data_dir_) {}
+
+void PredictionService::AddPooledColumn(const ml::LoadedExperiment& experiment, const PredictQuery& query,
+                                        const ml::SilverSlice& slice, ml::PredictionRequest& request) {
+  // Every other series as of the same time: only its bars closed by then.
+  auto from_silver = [&](const Symbol& symbol) -> Result<std::optional<ml::PooledSeries>> {
+    auto history = PooledHistoryFromSilver(data_dir_, symbol, query.timeframe, request.horizon_bars, query.as_of);
+    if (!history && history.error().code == ErrorCode::kNotFound) return std::optional<ml::PooledSeries>();
+    if (!history) return tl::unexpected(history.error());
+    return std::optional<ml::PooledSeries>(std::move(*history));
+  };
+  auto forecast = [&]() -> Result<double> {
+    RC_ASSIGN_OR_RETURN(auto pooled, pooled_models_.ForExperiment(experiment, query.timeframe, query.horizon_minutes,
+                                                                  &request.pooled_model_id));
+    const ml::PooledSeries own =
+        PooledTail(query.symbol.str(), slice.table.ts, slice.table.columns.at("close"), request.horizon_bars);
+    return PooledForecastFrom(*pooled, query.symbol, own, request.last_bar_ts, from_silver);
+  }();
+  SetPooledColumn(forecast, request);
+}
 
 Result<PredictionOutcome> PredictionService::Predict(const PredictQuery& query) {
   const auto started = std::chrono::steady_clock::now();
@@ -62,6 +81,8 @@ Result<PredictionOutcome> PredictionService::Predict(const PredictQuery& query) 
   } else if (found.error().code != ErrorCode::kNotFound) {
     return tl::unexpected(found.error());
   }
+
+  if (experiment && ml::HasPooledFamily(experiment->record)) AddPooledColumn(*experiment, query, slice, request);
 
   PredictionOutcome outcome{query, ml::Predict(request, entry ? &*entry : nullptr, experiment.get()),
                             request.last_close, slice.silver_version, 0.0};

@@ -3,7 +3,9 @@
 // One prediction, the way the service makes it: the latest silver row of a
 // series (as of now, or of a given time) -> the streaming regime detector with
 // staleness judged in market time -> the active experiment's gated ensemble
-// and conformal bands (naive with volatility bands when none is trained). The
+// and conformal bands (naive with volatility bands when none is trained), with
+// the pooled model's forecast as a column when the experiment has that family
+// (every pooled series read as of the same time, serving/pooled_column.h). The
 // CLI `predict` and POST /api/prediction/trigger both call this, and it records
 // prediction_latency_seconds and market_regime_state.
 //
@@ -22,6 +24,8 @@
 #include "core/timeframe.h"
 #include "ml/predict/predictor.h"
 #include "ml/registry/registry.h"
+#include "ml/silver_source.h"
+#include "serving/pooled_column.h"
 
 namespace rc::serving {
 
@@ -58,9 +62,16 @@ class PredictionService {
   Result<PredictionOutcome> Predict(const PredictQuery& query);
 
  private:
+  // When the experiment has the pooled family: its "pooled_forecast" column
+  // from every pooled series' silver as of query.as_of (the latest bars
+  // without it), or the reason it is missing (serving/pooled_column.h).
+  void AddPooledColumn(const ml::LoadedExperiment& experiment, const PredictQuery& query, const ml::SilverSlice& slice,
+                       ml::PredictionRequest& request);
+
   std::string data_dir_;
   ml::ExperimentRegistry registry_;
   ml::ModelCache cache_;
+  PooledModelCache pooled_models_;
 };
 
 }  // namespace rc::serving

@@ -43,7 +43,7 @@ SeriesBook::SeriesBook(std::string data_dir, const AdaptiveBands* adaptive)
       adaptive_(adaptive),
       registry_(data_dir_),
       models_(&registry_),
-      pooled_store_(data_dir_) {
+      pooled_models_(data_dir_) {
   index_stamp_ = IndexStamp(registry_.root() / "index.json");
 }
 
@@ -180,69 +180,35 @@ Result<PredictionOutcome> SeriesBook::Predict(const PredictQuery& query, int64_t
   return outcome;
 }
 
-Result<std::shared_ptr<const ml::LoadedPooledModel>> SeriesBook::PooledModel(const std::string& timeframe,
-                                                                            int horizon_minutes, const std::string& id) {
-  const std::string key = timeframe + "|" + std::to_string(horizon_minutes) + "|" + id;
-  {
-    MutexLock lock(mutex_);
-    if (auto it = pooled_models_.find(key); it != pooled_models_.end()) return it->second;
-  }
-  RC_ASSIGN_OR_RETURN(ml::LoadedPooledModel loaded, pooled_store_.Load(timeframe, horizon_minutes, id));
-  auto shared = std::make_shared<const ml::LoadedPooledModel>(std::move(loaded));
-  monitoring::CacheMissesTotal().WithLabels({"model"}).Inc();
-  MutexLock lock(mutex_);
-  return pooled_models_.emplace(key, std::move(shared)).first->second;
-}
-
 Result<double> SeriesBook::PooledForecast(const ml::LoadedExperiment& experiment, const PredictQuery& query,
                                           const ml::PooledSeries& own_history, int64_t bar_ts,
                                           std::string* model_id) {
-  *model_id = ml::PooledModelIdOf(experiment.record);
-  if (model_id->empty()) {
-    return NotFound("experiment " + experiment.record.id + " names no pooled model (parameters.pooled.model_id)");
-  }
-  const std::string tf(query.timeframe.ToString());
-  RC_ASSIGN_OR_RETURN(auto pooled, PooledModel(tf, query.horizon_minutes, *model_id));
-  // The cross-section at the bar: every series of the pooled model, in its
-  // order, from memory (a series not in memory yet is built from silver once).
-  std::vector<ml::PooledSeries> series;
-  std::optional<size_t> target;
-  for (const std::string& name : pooled->record.series) {
-    if (name == query.symbol.str()) {
-      target = series.size();
-      series.push_back(own_history);
-      continue;
-    }
-    auto symbol = Symbol::Parse(name);
-    if (!symbol) return tl::unexpected(WithContext(symbol.error(), "pooled model " + *model_id + " series"));
-    SlotPtr other = SlotFor(*symbol, query.timeframe);
+  RC_ASSIGN_OR_RETURN(auto pooled,
+                      pooled_models_.ForExperiment(experiment, query.timeframe, query.horizon_minutes, model_id));
+  // The other series from memory, one series lock at a time (a series not in
+  // memory yet is built from silver once).
+  auto from_memory = [&](const Symbol& symbol) -> Result<std::optional<ml::PooledSeries>> {
+    SlotPtr other = SlotFor(symbol, query.timeframe);
     Error error;
     if (!LockBuiltOrBackOff(*other, &error)) {
-      // A series without data contributes nothing to the cross-section, as
-      // a series with no bar at that time does in training.
-      spdlog::debug("pooled cross-section without {}: {}", name, error.ToString());
-      continue;
+      spdlog::debug("pooled cross-section without {}: {}", symbol.str(), error.ToString());
+      return std::optional<ml::PooledSeries>();
     }
     MutexLock lock(other->mutex, kAdoptLock);
-    series.push_back(other->state->PooledHistory(own_history.horizon_bars));
-  }
-  if (!target) {
-    return NotFound("series " + query.symbol.str() + " is not among the pooled model's series (" +
-                    std::to_string(pooled->record.series.size()) + ")");
-  }
-  RC_ASSIGN_OR_RETURN(ml::PooledLiveRow row, ml::PooledRowAt(series, *target, bar_ts));
-  return ml::PooledForecastFor(*pooled->learner, row);
+    return std::optional<ml::PooledSeries>(other->state->PooledHistory(own_history.horizon_bars));
+  };
+  return PooledForecastFrom(*pooled, query.symbol, own_history, bar_ts, from_memory);
 }
 
 void SeriesBook::AddPooledColumn(const ml::LoadedExperiment& experiment, const PredictQuery& query,
                                  const ml::PooledSeries& own_history, ml::PredictionRequest& request) {
   auto forecast = PooledForecast(experiment, query, own_history, request.last_bar_ts, &request.pooled_model_id);
+  SetPooledColumn(forecast, request);
   const std::string key =
       query.symbol.str() + "|" + std::string(query.timeframe.ToString()) + "|" + std::to_string(query.horizon_minutes);
   if (!forecast) {
     // Served without the pooled family, and said so in the prediction; the log
     // says it once per reason (under trigger load it would be every request).
-    request.pooled_unavailable = "pooled forecast unavailable: " + forecast.error().message;
     bool changed;
     {
       MutexLock lock(mutex_);
@@ -265,9 +231,6 @@ void SeriesBook::AddPooledColumn(const ml::LoadedExperiment& experiment, const P
     spdlog::info("{} {} {}m: pooled forecast available again", query.symbol.str(), query.timeframe.ToString(),
                  query.horizon_minutes);
   }
-  request.feature_names.push_back(ml::kPooledForecastFeature);
-  request.features.conservativeResize(request.features.size() + 1);
-  request.features[request.features.size() - 1] = *forecast;
 }
 
 Result<SeriesBook::RegimeView> SeriesBook::Regime(const Symbol& symbol, Timeframe timeframe, size_t history,

@@ -42,6 +42,7 @@
 #include "ml/registry/pooled_store.h"
 #include "ml/registry/registry.h"
 #include "serving/adaptive_bands.h"
+#include "serving/pooled_column.h"
 #include "serving/prediction_service.h"
 #include "serving/series_state.h"
 
@@ -143,9 +144,6 @@ class SeriesBook {
   Status BuildIfAbsent(Slot& slot) RC_REQUIRES(slot.build_mutex) RC_EXCLUDES(slot.mutex);
   // A fresh state from the latest silver of the series.
   Result<std::unique_ptr<SeriesState>> Build(const Symbol& symbol, Timeframe timeframe) RC_EXCLUDES(mutex_);
-  // The pooled model `id` (cached; ids never change content).
-  Result<std::shared_ptr<const ml::LoadedPooledModel>> PooledModel(const std::string& timeframe, int horizon_minutes,
-                                                                    const std::string& id) RC_EXCLUDES(mutex_);
   // The pooled forecast at `bar_ts` for the query's series: the experiment's
   // pooled model applied to the row built from every pooled series' recent
   // bars at or before `bar_ts`. Sets `model_id` when the experiment names one.
@@ -164,13 +162,11 @@ class SeriesBook {
   const AdaptiveBands* adaptive_;
   ml::ExperimentRegistry registry_;
   ml::ModelCache models_;
-  ml::PooledModelStore pooled_store_;
+  PooledModelCache pooled_models_;
   mutable Mutex mutex_;  // guards the members below (the map, not the slots); never held with a slot's
   std::map<std::pair<std::string, std::string>, SlotPtr> slots_ RC_GUARDED_BY(mutex_);
   int64_t builds_ RC_GUARDED_BY(mutex_) = 0;
   std::string index_stamp_ RC_GUARDED_BY(mutex_);  // experiments/index.json size+mtime at the last Refresh
-  // Pooled models by "tf|horizon|id" (immutable once recorded).
-  std::map<std::string, std::shared_ptr<const ml::LoadedPooledModel>> pooled_models_ RC_GUARDED_BY(mutex_);
   // Why each "SYMBOL|tf|horizon" was last served without its pooled column: the
   // warning is logged when the reason changes, not on every request.
   std::map<std::string, std::string> pooled_unavailable_ RC_GUARDED_BY(mutex_);
