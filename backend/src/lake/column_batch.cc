@@ -4,6 +4,7 @@
 #include "lake/column_batch.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <unordered_set>
 #include <utility>
 
@@ -64,6 +65,12 @@ int Schema::FieldIndex(std::string_view name) const {
     if (fields[idx].name == name) return static_cast<int>(idx);
   }
   return -1;
+}
+
+size_t ColumnBatch::KnownColumn(std::string_view name) const {
+  const int idx = schema_.FieldIndex(name);
+  if (idx < 0) throw std::logic_error("no column '" + std::string(name) + "' in the batch");
+  return static_cast<size_t>(idx);
 }
 
 ColumnBatch::ColumnBatch(Schema schema) : schema_(std::move(schema)) {

@@ -75,6 +75,10 @@ class ColumnBatch {
   explicit ColumnBatch(Schema schema);
 
   const Schema& schema() const { return schema_; }
+  // The index of column `name`, for callers whose batch has a fixed schema
+  // (a layer table's): a missing name is a programming error and throws
+  // std::logic_error naming it, instead of indexing past the columns.
+  size_t KnownColumn(std::string_view name) const;
   size_t num_columns() const { return columns_.size(); }
   // Rows = length of the first column's values (0 for no columns).
   size_t num_rows() const;

@@ -13,8 +13,6 @@ namespace {
 using lake::ColumnBatch;
 using lake::layers::LayerTable;
 
-size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
-
 }  // namespace
 
 void DriftTracker::OnLogged(const ColumnBatch& rows, int64_t version) {
@@ -30,8 +28,8 @@ void DriftTracker::OnLogged(const ColumnBatch& rows, int64_t version) {
 }
 
 void DriftTracker::AddLoggedRows(const ColumnBatch& rows) {
-  const auto& symbols = rows.Strings(Idx(rows, "symbol"));
-  const auto& timeframes = rows.Strings(Idx(rows, "timeframe"));
+  const auto& symbols = rows.Strings(rows.KnownColumn("symbol"));
+  const auto& timeframes = rows.Strings(rows.KnownColumn("timeframe"));
   std::vector<LoggedPrediction> logged = LoggedPredictions(rows);
   // Rows come grouped by the order they were served, mostly one series: split by series.
   std::map<Key, std::vector<LoggedPrediction>> by_series;

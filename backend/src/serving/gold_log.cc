@@ -26,8 +26,6 @@ int64_t TargetBarOpen(const ExchangeCalendar& calendar, Timeframe tf, int64_t fr
   return from_open + bars_ahead * tf.DurationMicros();  // a calendar with no sessions ahead: plain arithmetic
 }
 
-size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
-
 }  // namespace
 
 Result<ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcomes) {
@@ -36,13 +34,13 @@ Result<ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcomes) {
   for (size_t col = 0; col < rows.num_columns(); ++col) {
     std::visit([n](auto& values) { values.resize(n); }, rows.column(col).values);
   }
-  const size_t symbol = Idx(rows, "symbol"), timeframe = Idx(rows, "timeframe"), ts = Idx(rows, "ts"),
-               horizon = Idx(rows, "horizon_minutes"), target = Idx(rows, "target_ts"),
-               last_close = Idx(rows, "last_close"), expected_close = Idx(rows, "expected_close"),
-               expected_return = Idx(rows, "expected_return"), regime = Idx(rows, "regime"),
-               confidence = Idx(rows, "regime_confidence"), weights_json = Idx(rows, "weights_json"),
-               experiment = Idx(rows, "experiment_id"), degraded = Idx(rows, "degraded"),
-               realized = Idx(rows, "realized_close");
+  const size_t symbol = rows.KnownColumn("symbol"), timeframe = rows.KnownColumn("timeframe"), ts = rows.KnownColumn("ts"),
+               horizon = rows.KnownColumn("horizon_minutes"), target = rows.KnownColumn("target_ts"),
+               last_close = rows.KnownColumn("last_close"), expected_close = rows.KnownColumn("expected_close"),
+               expected_return = rows.KnownColumn("expected_return"), regime = rows.KnownColumn("regime"),
+               confidence = rows.KnownColumn("regime_confidence"), weights_json = rows.KnownColumn("weights_json"),
+               experiment = rows.KnownColumn("experiment_id"), degraded = rows.KnownColumn("degraded"),
+               realized = rows.KnownColumn("realized_close");
   for (size_t row = 0; row < n; ++row) {
     const PredictionOutcome& outcome = outcomes[row];
     const ml::Prediction& p = outcome.prediction;
@@ -57,8 +55,8 @@ Result<ColumnBatch> GoldRows(const std::vector<PredictionOutcome>& outcomes) {
     rows.Doubles(expected_close)[row] = p.expected_price;
     rows.Doubles(expected_return)[row] = p.expected_return;
     for (int level : {50, 80, 95}) {
-      const size_t lower = Idx(rows, "lower_" + std::to_string(level));
-      const size_t upper = Idx(rows, "upper_" + std::to_string(level));
+      const size_t lower = rows.KnownColumn("lower_" + std::to_string(level));
+      const size_t upper = rows.KnownColumn("upper_" + std::to_string(level));
       const auto band = std::find_if(p.bands.begin(), p.bands.end(),
                                      [&](const ml::BandOut& b) { return std::lround(b.level * 100) == level; });
       if (band == p.bands.end()) {

@@ -18,26 +18,24 @@ namespace {
 using lake::ColumnBatch;
 using lake::layers::LayerTable;
 
-size_t Idx(const ColumnBatch& batch, std::string_view name) { return static_cast<size_t>(batch.schema().FieldIndex(name)); }
-
 constexpr int kBandLevels[3] = {50, 80, 95};
 
 }  // namespace
 
 std::vector<LoggedPrediction> LoggedPredictions(const ColumnBatch& rows) {
-  const auto& ts = rows.Int64s(Idx(rows, "ts"));
-  const auto& target = rows.Int64s(Idx(rows, "target_ts"));
-  const auto& horizon = rows.Int32s(Idx(rows, "horizon_minutes"));
-  const auto& regimes = rows.Strings(Idx(rows, "regime"));
-  const auto& last = rows.Doubles(Idx(rows, "last_close"));
-  const auto& expected = rows.Doubles(Idx(rows, "expected_close"));
-  const auto& expected_ret = rows.Doubles(Idx(rows, "expected_return"));
-  const size_t realized_col = Idx(rows, "realized_close");
+  const auto& ts = rows.Int64s(rows.KnownColumn("ts"));
+  const auto& target = rows.Int64s(rows.KnownColumn("target_ts"));
+  const auto& horizon = rows.Int32s(rows.KnownColumn("horizon_minutes"));
+  const auto& regimes = rows.Strings(rows.KnownColumn("regime"));
+  const auto& last = rows.Doubles(rows.KnownColumn("last_close"));
+  const auto& expected = rows.Doubles(rows.KnownColumn("expected_close"));
+  const auto& expected_ret = rows.Doubles(rows.KnownColumn("expected_return"));
+  const size_t realized_col = rows.KnownColumn("realized_close");
   const auto& realized = rows.Doubles(realized_col);
   size_t lowers[3], uppers[3];
   for (int level = 0; level < 3; ++level) {
-    lowers[level] = Idx(rows, "lower_" + std::to_string(kBandLevels[level]));
-    uppers[level] = Idx(rows, "upper_" + std::to_string(kBandLevels[level]));
+    lowers[level] = rows.KnownColumn("lower_" + std::to_string(kBandLevels[level]));
+    uppers[level] = rows.KnownColumn("upper_" + std::to_string(kBandLevels[level]));
   }
   std::vector<LoggedPrediction> out(rows.num_rows());
   for (size_t row = 0; row < rows.num_rows(); ++row) {
@@ -113,8 +111,8 @@ void MeasureWindow(const std::vector<const LoggedPrediction*>& window, const Dri
 }
 
 std::vector<size_t> FillRealizedCloses(ColumnBatch& gold_rows, const std::map<int64_t, double>& close_at) {
-  const size_t realized_col = Idx(gold_rows, "realized_close");
-  const auto& target = gold_rows.Int64s(Idx(gold_rows, "target_ts"));
+  const size_t realized_col = gold_rows.KnownColumn("realized_close");
+  const auto& target = gold_rows.Int64s(gold_rows.KnownColumn("target_ts"));
   std::vector<size_t> filled;
   for (size_t row = 0; row < gold_rows.num_rows(); ++row) {
     if (!gold_rows.column(realized_col).IsNull(row)) continue;
@@ -179,7 +177,7 @@ Result<std::vector<SeriesQuality>> RunDriftCheck(const DriftOptions& options) {
         const auto& close = slice->table.columns.at("close");
         for (size_t bar = 0; bar < slice->table.ts.size(); ++bar) close_at[slice->table.ts[bar]] = close[bar];
         const std::vector<size_t> filled = FillRealizedCloses(rows, close_at);
-        const auto& realized = rows.Doubles(Idx(rows, "realized_close"));
+        const auto& realized = rows.Doubles(rows.KnownColumn("realized_close"));
         for (size_t row : filled) logged[row].realized_close = realized[row];
         quality.filled_now = static_cast<int64_t>(filled.size());
         if (quality.filled_now > 0) {

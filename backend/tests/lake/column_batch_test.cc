@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "lake/column_batch.h"
 #include "testing/matchers.h"
 
@@ -54,6 +56,17 @@ TEST(ColumnBatchTest, FieldIndexFindsByNameOrMinusOne) {
   const Schema schema = TwoColumns();
   EXPECT_EQ(schema.FieldIndex("close"), 1);
   EXPECT_EQ(schema.FieldIndex("open"), -1);
+}
+
+TEST(ColumnBatchTest, KnownColumnFindsByNameAndRefusesAMissingOneByName) {
+  ColumnBatch batch(TwoColumns());
+  EXPECT_EQ(batch.KnownColumn("close"), 1u);
+  try {
+    batch.KnownColumn("nope");
+    FAIL() << "a missing column must throw";
+  } catch (const std::logic_error& error) {
+    EXPECT_NE(std::string(error.what()).find("'nope'"), std::string::npos) << error.what();
+  }
 }
 
 TEST(ColumnBatchTest, SetNullAllocatesValidityOnFirstUse) {

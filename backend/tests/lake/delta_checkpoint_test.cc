@@ -186,7 +186,9 @@ TEST(DeltaCheckpointTest, AFailureAtAnyStepOfTheCheckpointingCommitLeavesTheTabl
     auto snap = reopened->Latest();
     ASSERT_THAT(snap, IsOk());
     // Version 10 is there exactly when the commit was reported (or its link survived).
-    if (commit) EXPECT_EQ((*snap)->version, 10);
+    if (commit) {
+      EXPECT_EQ((*snap)->version, 10);
+    }
     EXPECT_EQ(RowCount(*reopened, (*snap)->version), (*snap)->version);
   }
 }
