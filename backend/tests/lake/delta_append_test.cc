@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "delta_test_util.h"
 #include "lake/delta/table.h"
@@ -159,6 +161,50 @@ TEST(DeltaAppendTest, ACommitOfOnlyTxnsRecordsThemAndNothingElse) {
   auto snap = t->Latest();
   EXPECT_EQ((*snap)->txn_versions.at("consumer"), 7);
   EXPECT_EQ((*snap)->files.size(), 1u);
+}
+
+// The snapshot's partition index (Snapshot::PartitionFiles), which the bar
+// close's appends, scans and watermark lookups use instead of scanning every
+// file of the table: the same files as filtering all of them, in the order
+// they were added; a partition with no file gives none; the next version's
+// snapshot indexes its own files; many threads may build and read it at once.
+TEST(DeltaAppendTest, ThePartitionIndexGivesEachPartitionsFilesInOrder) {
+  TempDir tmp;
+  auto t = Table::Create(Dir(tmp), BarsCreate());
+  ASSERT_THAT(t, IsOk());
+  for (int round = 0; round < 3; ++round) {
+    for (const char* symbol : {"A", "B", "C"}) ASSERT_THAT(t->Append(Bars(symbol, 4, kT0 + round * 10 * kMinute)), IsOk());
+  }
+  auto snap = t->Latest();
+  ASSERT_THAT(snap, IsOk());
+  auto filtered = [&](const Snapshot& s, const PartitionValueMap& p) {
+    std::vector<const LiveFile*> out;
+    for (const LiveFile* f : s.FilesInOrder()) {
+      if (f->add.partition_values == p) out.push_back(f);
+    }
+    return out;
+  };
+  // Several threads ask at once: one builds the index, all get the same answer.
+  std::vector<std::thread> readers;
+  std::vector<size_t> sizes(8);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    readers.emplace_back([&, i] { sizes[i] = (*snap)->PartitionFiles(i % 2 ? kA : kB).size(); });
+  }
+  for (auto& r : readers) r.join();
+  for (size_t i = 0; i < sizes.size(); ++i) EXPECT_EQ(sizes[i], 3u) << i;
+  for (const auto& p : {kA, kB, PartitionValueMap{{"symbol", "C"}, {"timeframe", "5m"}}}) {
+    EXPECT_EQ((*snap)->PartitionFiles(p), filtered(**snap, p));
+    const auto& files = (*snap)->PartitionFiles(p);
+    for (size_t i = 1; i < files.size(); ++i) EXPECT_LT(files[i - 1]->seq, files[i]->seq);
+  }
+  EXPECT_TRUE((*snap)->PartitionFiles(PartitionValueMap{{"symbol", "Z"}, {"timeframe", "5m"}}).empty());
+  // The next version: its own files (the index is not carried over from the base).
+  ASSERT_THAT(t->Append(Bars("A", 2, kT0 + 40 * kMinute)), IsOk());
+  auto next = t->Latest();
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ((*next)->PartitionFiles(kA).size(), 4u);
+  EXPECT_EQ((*next)->PartitionFiles(kA), filtered(**next, kA));
+  EXPECT_EQ((*snap)->PartitionFiles(kA).size(), 3u);
 }
 
 TEST(DeltaAppendTest, BadInputIsRejectedNamingTheField) {

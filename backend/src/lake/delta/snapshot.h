@@ -8,9 +8,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "lake/column_batch.h"
 #include "lake/delta/actions.h"
 
@@ -38,6 +41,36 @@ struct Tombstone {
   int64_t version = 0;  // version whose commit removed it
 };
 
+// A partition's values in the order of the table's partition columns (a
+// missing column counts as null, as SamePartition compares them).
+using PartitionKey = std::vector<std::optional<std::string>>;
+PartitionKey PartitionKeyFor(const PartitionValueMap& values, const std::vector<std::string>& partition_columns);
+
+struct Snapshot;
+
+// The live files of a snapshot grouped by partition, built on first use and
+// then shared by every thread reading the snapshot: a caller that visits
+// hundreds of partitions (a bar close of 500 series, the series refresher)
+// looks each one up instead of scanning every file of the table for each.
+// A copied snapshot (the base of the next version) starts without one: its
+// files are about to change.
+class PartitionIndex {
+ public:
+  PartitionIndex() = default;
+  PartitionIndex(const PartitionIndex&) {}
+  PartitionIndex& operator=(const PartitionIndex&) = delete;
+
+  // Files of `key` in the order they were added (oldest first); empty when
+  // the partition has none. The snapshot must not change after the first call.
+  const std::vector<const LiveFile*>& Files(const Snapshot& snapshot, const PartitionKey& key) const
+      RC_EXCLUDES(mutex_);
+
+ private:
+  using Groups = std::map<PartitionKey, std::vector<const LiveFile*>>;
+  mutable Mutex mutex_;
+  mutable std::unique_ptr<const Groups> groups_ RC_GUARDED_BY(mutex_);  // set once, never changed after
+};
+
 struct Snapshot {
   std::string table_dir;
   int64_t version = -1;
@@ -63,6 +96,16 @@ struct Snapshot {
   Schema DataFileSchema() const;
   // Live files in the order they were added (oldest first).
   std::vector<const LiveFile*> FilesInOrder() const;
+  // The live files of one partition, in the order they were added (an index
+  // lookup after the first call; see PartitionIndex).
+  const std::vector<const LiveFile*>& PartitionFiles(const PartitionKey& key) const {
+    return partition_index.Files(*this, key);
+  }
+  const std::vector<const LiveFile*>& PartitionFiles(const PartitionValueMap& values) const {
+    return PartitionFiles(PartitionKeyFor(values, partition_columns()));
+  }
+
+  PartitionIndex partition_index;
   int64_t timestamp_ms() const { return commit_timestamps.empty() ? 0 : commit_timestamps.back(); }
 };
 

@@ -1156,8 +1156,7 @@ Result<StagedAppend> Table::StageAppend(const Snapshot& base, const PartitionVal
   staged.partition = partition;
   ColumnBatch tail_rows(base.DataFileSchema());
   if (tail.time_min != INT64_MAX) {
-    for (const LiveFile* f : base.FilesInOrder()) {
-      if (!SamePartition(f->add.partition_values, partition, pcols)) continue;
+    for (const LiveFile* f : base.PartitionFiles(partition)) {
       auto bounds = internal::ReadTimeBounds(f->add.stats, tail.time_column, time_type);
       if (bounds && bounds->max < tail.time_min) continue;
       RC_ASSIGN_OR_RETURN(DataFileRead data, ReadDataFile(base, *f, data_names, std::nullopt));
@@ -1353,7 +1352,13 @@ Result<ColumnBatch> Table::Scan(const Snapshot& snap, const ScanOptions& options
   if (options.limit && *options.limit < 0) return InvalidArgument("limit", "must be >= 0");
   ColumnBatch result(out_schema);
   int64_t remaining = options.limit.value_or(INT64_MAX);
-  for (const LiveFile* f : snap.FilesInOrder()) {
+  // A filter on every partition column is one partition: its files from the
+  // snapshot's index. Otherwise every file is checked against the filter.
+  const bool one_partition = !snap.partition_columns().empty() &&
+                             options.partition_filter.size() == snap.partition_columns().size();
+  const std::vector<const LiveFile*> all_files = one_partition ? std::vector<const LiveFile*>() : snap.FilesInOrder();
+  const std::vector<const LiveFile*>& files = one_partition ? snap.PartitionFiles(options.partition_filter) : all_files;
+  for (const LiveFile* f : files) {
     if (remaining <= 0) break;
     bool match = true;
     for (const auto& [k, v] : options.partition_filter) {
@@ -1484,8 +1489,7 @@ Result<UpdateResult> Table::UpdateFiles(const Snapshot& base, const UpdateOption
   ConflictRules rules;
   const int64_t now = NowMs();
   int64_t rows_written = 0;
-  for (const LiveFile* f : base.FilesInOrder()) {
-    if (!SamePartition(f->add.partition_values, options.partition, pcols)) continue;
+  for (const LiveFile* f : base.PartitionFiles(options.partition)) {
     auto bounds = internal::ReadTimeBounds(f->add.stats, options.time_column, time_type);
     if (bounds && (bounds->max < options.time_min || bounds->min > options.time_max)) continue;
     ++out.files_read;

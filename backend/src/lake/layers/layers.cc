@@ -183,6 +183,11 @@ Result<delta::CommitResult> LayerTable::Append(const ColumnBatch& rows, const de
 namespace {
 constexpr std::string_view kWatermarkAppPrefix = "regimecast.watermark/";
 
+// The partition values of one series in a layer table.
+delta::PartitionValueMap SeriesPartition(const Symbol& symbol, const Timeframe& timeframe) {
+  return {{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+}
+
 // The (symbol, timeframe) partition values of a live file, if both are set.
 std::optional<std::pair<std::string, std::string>> PartitionKeyOf(const delta::LiveFile& file) {
   const auto& values = file.add.partition_values;
@@ -252,7 +257,7 @@ Result<delta::CommitResult> LayerTable::ReplacePartition(const Symbol& symbol, c
     // txn versions are non-negative; -1 (an empty source partition) becomes 0.
     write.txns[std::string(kWatermarkAppPrefix) + PartitionKey(symbol, timeframe)] = *source_watermark + 1;
   }
-  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  const delta::PartitionValueMap partition = SeriesPartition(symbol, timeframe);
   return table_.ReplacePartitions({partition}, rows, write);
 }
 
@@ -260,7 +265,7 @@ Result<delta::StagedPartition> LayerTable::StagePartition(const delta::Snapshot&
                                                           const Timeframe& timeframe, ColumnBatch rows) const {
   RC_RETURN_IF_ERROR(rows.Validate());
   if (rows.num_rows() > 0) RC_RETURN_IF_ERROR(CheckKeys(rows));
-  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  const delta::PartitionValueMap partition = SeriesPartition(symbol, timeframe);
   return table_.StagePartition(base, partition, std::move(rows));
 }
 
@@ -275,7 +280,7 @@ Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base
 Result<delta::StagedAppend> LayerTable::StageAppend(const delta::Snapshot& base, const Symbol& symbol,
                                                     const Timeframe& timeframe, int64_t tail_from,
                                                     const AppendBuilder& build) const {
-  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  const delta::PartitionValueMap partition = SeriesPartition(symbol, timeframe);
   return table_.StageAppend(base, partition, {.time_column = "ts", .time_min = tail_from}, build);
 }
 
@@ -315,14 +320,13 @@ std::map<std::string, int64_t> LayerTable::RecordedWatermarksAt(const delta::Sna
 
 std::optional<int64_t> LayerTable::EarliestTsChangedAfter(const delta::Snapshot& snapshot, const Symbol& symbol,
                                                           const Timeframe& timeframe, int64_t version) {
-  const std::pair<std::string, std::string> wanted{symbol.str(), std::string(timeframe.ToString())};
   const int ts_idx = snapshot.schema().FieldIndex("ts");
   std::optional<int64_t> earliest;
-  for (const auto& [path, file] : snapshot.files) {
-    if (file.data_version() <= version || PartitionKeyOf(file) != wanted) continue;
+  for (const delta::LiveFile* file : snapshot.PartitionFiles(SeriesPartition(symbol, timeframe))) {
+    if (file->data_version() <= version) continue;
     std::optional<delta::internal::TimeBounds> bounds;
     if (ts_idx >= 0) {
-      bounds = delta::internal::ReadTimeBounds(file.add.stats, "ts",
+      bounds = delta::internal::ReadTimeBounds(file->add.stats, "ts",
                                                snapshot.schema().fields[static_cast<size_t>(ts_idx)].type);
     }
     const int64_t low = bounds ? bounds->min : INT64_MIN;
@@ -336,11 +340,8 @@ Result<std::optional<delta::CompactResult>> LayerTable::CompactIfFragmented(cons
                                                                             int64_t max_files) {
   if (max_files < 1) return InvalidArgument("max_files", "must be >= 1, got " + std::to_string(max_files));
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
-  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
-  int64_t files = 0;
-  for (const auto& [path, file] : snapshot->files) {
-    if (file.add.partition_values == partition) ++files;
-  }
+  const delta::PartitionValueMap partition = SeriesPartition(symbol, timeframe);
+  const auto files = static_cast<int64_t>(snapshot->PartitionFiles(partition).size());
   if (files <= max_files) return std::optional<delta::CompactResult>();
   delta::CompactOptions options;
   options.partition = partition;
@@ -364,7 +365,7 @@ Result<ColumnBatch> LayerTable::Read(const Symbol& symbol, const Timeframe& time
 Result<ColumnBatch> LayerTable::ReadAt(const delta::Snapshot& snapshot, const Symbol& symbol,
                                        const Timeframe& timeframe, const ReadOptions& options) const {
   delta::ScanOptions scan;
-  scan.partition_filter = {{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  scan.partition_filter = SeriesPartition(symbol, timeframe);
   scan.columns = options.columns;
   bool added_ts = false;
   if (!scan.columns.empty() && std::find(scan.columns.begin(), scan.columns.end(), "ts") == scan.columns.end()) {
@@ -395,10 +396,9 @@ Result<int64_t> LayerTable::Version() const {
 
 Result<int64_t> LayerTable::PartitionWatermark(const Symbol& symbol, const Timeframe& timeframe) const {
   RC_ASSIGN_OR_RETURN(auto snapshot, table_.Latest());
-  const std::pair<std::string, std::string> wanted{symbol.str(), std::string(timeframe.ToString())};
   int64_t newest = -1;
-  for (const auto& [path, file] : snapshot->files) {
-    if (PartitionKeyOf(file) == wanted) newest = std::max(newest, file.data_version());
+  for (const delta::LiveFile* file : snapshot->PartitionFiles(SeriesPartition(symbol, timeframe))) {
+    newest = std::max(newest, file->data_version());
   }
   return newest;
 }

@@ -32,6 +32,35 @@ Schema Snapshot::DataFileSchema() const {
   return out;
 }
 
+PartitionKey PartitionKeyFor(const PartitionValueMap& values, const std::vector<std::string>& partition_columns) {
+  PartitionKey key;
+  key.reserve(partition_columns.size());
+  for (const auto& column : partition_columns) {
+    auto it = values.find(column);
+    key.push_back(it == values.end() ? std::nullopt : it->second);
+  }
+  return key;
+}
+
+const std::vector<const LiveFile*>& PartitionIndex::Files(const Snapshot& snapshot, const PartitionKey& key) const {
+  static const std::vector<const LiveFile*> kNone;
+  const Groups* groups;
+  {
+    MutexLock lock(mutex_);
+    if (!groups_) {
+      auto built = std::make_unique<Groups>();
+      for (const LiveFile* file : snapshot.FilesInOrder()) {
+        (*built)[PartitionKeyFor(file->add.partition_values, snapshot.partition_columns())].push_back(file);
+      }
+      groups_ = std::move(built);
+    }
+    groups = groups_.get();
+  }
+  // Read after the lock: the groups are never changed once built.
+  auto it = groups->find(key);
+  return it == groups->end() ? kNone : it->second;
+}
+
 std::vector<const LiveFile*> Snapshot::FilesInOrder() const {
   std::vector<const LiveFile*> out;
   out.reserve(files.size());
