@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <thread>
 #include <spdlog/spdlog.h>
 
@@ -137,8 +138,18 @@ Result<std::optional<std::vector<BronzeBar>>> StageBronze(const RunContext& run,
                       run.raw.ReadAt(*run.raw_snapshot, symbol, tf, {.columns = kRawRecordColumns}));
   RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(std::move(raw_rows)));
   BronzeResult result = BuildBronze(symbol, tf, std::move(records), run.now);
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(run.bronze.schema(), symbol, tf, result.bars));
-  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartition(bronze_base, symbol, tf, std::move(batch)));
+  // Written in chunks from reused buffers: no partition-sized batch of copied strings.
+  const std::span<const BronzeBar> bars(result.bars);
+  const size_t chunk_rows = static_cast<size_t>(run.options.chunk_rows);
+  size_t next_row = 0;
+  auto next_chunk = [&](lake::ColumnBatch& chunk) -> Result<bool> {
+    if (next_row >= bars.size()) return false;
+    const size_t rows = std::min(chunk_rows, bars.size() - next_row);
+    RC_RETURN_IF_ERROR(FillBronzeChunk(bars.subspan(next_row, rows), chunk));
+    next_row += rows;
+    return true;
+  };
+  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartitionChunks(bronze_base, symbol, tf, next_chunk));
   report.bronze_rebuilt = true;
   report.bronze_rows = static_cast<int64_t>(result.bars.size());
   report.stats = result.stats;
@@ -172,12 +183,18 @@ Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_ba
     RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, run.bronze.ReadAt(bronze_base, symbol, tf, {.columns = kBronzeBarColumns}));
     RC_ASSIGN_OR_RETURN(bars, BronzeFromBatch(rows));
   }
-  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilver(symbol, tf, bars, run.set, run.options.horizons_minutes));
-  const size_t silver_rows = result.bars.size();
-  work.newest_open = result.bars.empty() ? std::nullopt : std::optional<TimestampUs>(result.bars.back().open_time);
-  work.feature_set_version = result.feature_set_version;
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, SilverToBatch(run.silver.schema(), symbol, tf, std::move(result)));
-  RC_ASSIGN_OR_RETURN(work.silver, run.silver.StagePartition(silver_base, symbol, tf, std::move(batch)));
+  // Features are computed chunk by chunk into the written chunk's columns
+  // (SilverChunks): memory is bounded by the chunk, not the partition.
+  RC_ASSIGN_OR_RETURN(SilverChunks silver, SilverChunks::Start(symbol, tf, bars, run.set, run.options.horizons_minutes,
+                                                               static_cast<size_t>(run.options.chunk_rows)));
+  bars = {};  // silver keeps the regular bars it needs
+  const size_t silver_rows = silver.rows();
+  work.newest_open = silver.newest_open();
+  work.feature_set_version = silver.feature_set_version();
+  RC_ASSIGN_OR_RETURN(work.silver,
+                      run.silver.StagePartitionChunks(silver_base, symbol, tf, [&silver](lake::ColumnBatch& chunk) {
+                        return silver.Next(chunk);
+                      }));
   report.silver_rebuilt = true;
   report.silver_rows = static_cast<int64_t>(silver_rows);
   spdlog::info("silver {}: {} rows, feature set {}", partition, silver_rows, work.feature_set_version);
@@ -321,6 +338,7 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   if (options.batch_partitions < 1) {
     return InvalidArgument("batch_partitions", "must be >= 1, got " + std::to_string(options.batch_partitions));
   }
+  if (options.chunk_rows < 1) return InvalidArgument("chunk_rows", "must be >= 1, got " + std::to_string(options.chunk_rows));
   if (options.batch_source_bytes < 1) {
     return InvalidArgument("batch_source_bytes", "must be >= 1, got " + std::to_string(options.batch_source_bytes));
   }
