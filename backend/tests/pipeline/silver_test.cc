@@ -103,7 +103,7 @@ void ExpectChunksEqualWholeBatch(size_t bars, size_t chunk_rows) {
   auto expected = std::move(*whole).Project(data_names);
   ASSERT_THAT(expected, IsOk());
 
-  auto chunks = SilverChunks::Start(Tcs(), Timeframe::k5m, bronze, set, horizons, chunk_rows);
+  auto chunks = SilverChunks::Start(Tcs(), Timeframe::k5m, RegularBars(bronze), set, horizons, chunk_rows);
   ASSERT_THAT(chunks, IsOk());
   EXPECT_EQ(chunks->rows(), expected->num_rows());
   lake::ColumnBatch chunk(expected->schema());
@@ -147,9 +147,9 @@ TEST(SilverTest, ChunksEqualTheWholeBatchAcrossChunkBoundaries) {
 }
 
 TEST(SilverTest, ChunksRejectZeroRowsAndBadHorizons) {
-  EXPECT_THAT(SilverChunks::Start(Tcs(), Timeframe::k5m, Bronze(10, 2), features::FeatureSet::Default(), {180}, 0),
+  EXPECT_THAT(SilverChunks::Start(Tcs(), Timeframe::k5m, RegularBars(Bronze(10, 2)), features::FeatureSet::Default(), {180}, 0),
               ErrorIs(ErrorCode::kInvalidArgument, "chunk_rows"));
-  EXPECT_THAT(SilverChunks::Start(Tcs(), Timeframe::k5m, Bronze(10, 2), features::FeatureSet::Default(), {7}, 64),
+  EXPECT_THAT(SilverChunks::Start(Tcs(), Timeframe::k5m, RegularBars(Bronze(10, 2)), features::FeatureSet::Default(), {7}, 64),
               ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
 }
 

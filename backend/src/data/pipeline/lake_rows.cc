@@ -254,32 +254,62 @@ void NullNonFinite(ColumnBatch& chunk, size_t col) {
 
 }  // namespace
 
-Status FillBronzeChunk(std::span<const BronzeBar> rows, ColumnBatch& chunk) {
+Result<BronzeFromRaw> BuildBronzeFromBatch(const Symbol& symbol, Timeframe tf, ColumnBatch raw, TimestampUs now) {
+  const Schema& schema = raw.schema();
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
+  RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
+  RC_RETURN_IF_ERROR(Col(schema, "provider"));
+  RC_RETURN_IF_ERROR(Col(schema, "batch_id"));
+  BronzeFromRaw out;
+  out.stats.input = static_cast<int64_t>(raw.num_rows());
+  // 1. Latest fetch wins (as KeepLatestFetch).
+  const std::vector<size_t> order = LatestFetchOrder(raw.Int64s(c.ts), raw.Int64s(fetched_at));
+  out.stats.duplicates = static_cast<int64_t>(raw.num_rows() - order.size());
+  auto value = [&raw](size_t col, size_t row) -> std::optional<double> {
+    if (raw.column(col).IsNull(row)) return std::nullopt;
+    return raw.Doubles(col)[row];
+  };
+  auto raw_bar = [&](size_t idx) {
+    const size_t row = order[idx];
+    return RawBar{raw.Int64s(c.ts)[row], value(c.open, row),  value(c.high, row),
+                  value(c.low, row),     value(c.close, row), value(c.volume, row)};
+  };
+  out.rows.reserve(order.size());
+  ApplyBronzeRules(symbol, tf, order.size(), raw_bar, now, std::nullopt, out.stats, out.rows);
+  for (BronzeRow& row : out.rows) row.raw_row = order[row.raw_row];
+  out.raw = std::move(raw);
+  return out;
+}
+
+Status FillBronzeChunk(const BronzeFromRaw& bronze, std::span<const BronzeRow> rows, ColumnBatch& chunk) {
   const Schema& schema = chunk.schema();
-  RC_ASSIGN_OR_RETURN(const BronzeColumns bronze, FindBronzeColumns(schema));
-  const BarColumns& c = bronze.bar;
-  const auto [session, gap, provider, batch_id] = std::tie(bronze.session, bronze.gap, bronze.provider, bronze.batch_id);
+  RC_ASSIGN_OR_RETURN(const BronzeColumns out, FindBronzeColumns(schema));
+  RC_ASSIGN_OR_RETURN(size_t raw_provider, Col(bronze.raw.schema(), "provider"));
+  RC_ASSIGN_OR_RETURN(size_t raw_batch_id, Col(bronze.raw.schema(), "batch_id"));
   ResizeChunk(chunk, rows.size());
-  PutBars(chunk, c, rows.size(), [rows](size_t row) -> const Bar& { return rows[row].bar; });
-  auto& sessions = chunk.Strings(session);
-  auto& gaps = chunk.Bools(gap);
-  auto& providers = chunk.Strings(provider);
-  auto& batch_ids = chunk.Strings(batch_id);
+  PutBars(chunk, out.bar, rows.size(), [rows](size_t row) -> const Bar& { return rows[row].bar; });
+  auto& sessions = chunk.Strings(out.session);
+  auto& gaps = chunk.Bools(out.gap);
+  auto& providers = chunk.Strings(out.provider);
+  auto& batch_ids = chunk.Strings(out.batch_id);
+  const auto& source_providers = bronze.raw.Strings(raw_provider);
+  const auto& source_batch_ids = bronze.raw.Strings(raw_batch_id);
   for (size_t row = 0; row < rows.size(); ++row) {
-    const BronzeBar& b = rows[row];
+    const BronzeRow& b = rows[row];
     sessions[row].assign(MarketSessionName(b.session));  // into the kept string: no allocation
     gaps[row] = b.gap_before ? 1 : 0;
-    providers[row].assign(b.provider);
-    batch_ids[row].assign(b.batch_id);
+    providers[row].assign(source_providers[b.raw_row]);
+    batch_ids[row].assign(source_batch_ids[b.raw_row]);
   }
   return Ok();
 }
 
-Result<SilverChunks> SilverChunks::Start(const Symbol& symbol, Timeframe tf, const std::vector<BronzeBar>& bronze,
+Result<SilverChunks> SilverChunks::Start(const Symbol& symbol, Timeframe tf, std::vector<Bar> regular_bars,
                                          const features::FeatureSet& set, const std::vector<int>& horizons_minutes,
                                          size_t chunk_rows) {
   if (chunk_rows == 0) return InvalidArgument("chunk_rows", "must be >= 1");
-  RC_ASSIGN_OR_RETURN(SilverResult silver, BuildSilverWithoutFeatures(tf, bronze, set, horizons_minutes));
+  RC_ASSIGN_OR_RETURN(SilverResult silver,
+                      BuildSilverWithoutFeatures(tf, std::move(regular_bars), set, horizons_minutes));
   return SilverChunks(std::move(silver), set, ExchangeCalendar::ForSymbol(symbol), chunk_rows);
 }
 

@@ -38,12 +38,23 @@ inline const std::vector<std::string> kRawRecordColumns = {"ts",       "open",  
 Result<lake::ColumnBatch> BronzeToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
                                         const std::vector<BronzeBar>& rows);
 Result<std::vector<BronzeBar>> BronzeFromBatch(const lake::ColumnBatch& batch);
+// Bronze built from one partition's raw rows as read from the lake
+// (kRawRecordColumns): BuildBronze's rules (ApplyBronzeRules) without a
+// RawRecord, a BronzeBar or a copied string per row; rows[i].raw_row is the
+// row of `raw` it came from (its provider and batch id stay there).
+struct BronzeFromRaw {
+  lake::ColumnBatch raw;
+  std::vector<BronzeRow> rows;  // ascending by open time
+  BronzeStats stats;
+};
+// Errors: kDataCorrupt naming a column `raw` lacks.
+Result<BronzeFromRaw> BuildBronzeFromBatch(const Symbol& symbol, Timeframe tf, lake::ColumnBatch raw, TimestampUs now);
 // Fills `chunk` (bronze's data-file schema: BronzeToBatch's columns without
-// symbol and timeframe) with `rows`, reusing its buffers (a string column's
-// strings keep their capacity): one chunk of a bronze partition staged in
-// chunks (delta::Table::StagePartitionChunks). Errors: kDataCorrupt naming a
-// missing column.
-Status FillBronzeChunk(std::span<const BronzeBar> rows, lake::ColumnBatch& chunk);
+// symbol and timeframe) with `rows` of `bronze`, reusing its buffers (a string
+// column's strings keep their capacity): one chunk of a bronze partition
+// staged in chunks (delta::Table::StagePartitionChunks). Errors: kDataCorrupt
+// naming a missing column.
+Status FillBronzeChunk(const BronzeFromRaw& bronze, std::span<const BronzeRow> rows, lake::ColumnBatch& chunk);
 // The columns BronzeFromBatch reads (the partition columns are not among them).
 inline const std::vector<std::string> kBronzeBarColumns = {"ts",      "open",       "high",     "low",     "close",
                                                            "volume",  "session",    "gap_before", "provider", "batch_id"};
@@ -65,7 +76,8 @@ class SilverChunks {
  public:
   // Errors: as BuildSilver (kInvalidArgument "horizon"); kInvalidArgument
   // ("chunk_rows") for 0.
-  static Result<SilverChunks> Start(const Symbol& symbol, Timeframe tf, const std::vector<BronzeBar>& bronze,
+  // `regular_bars`: the partition's regular-session bronze bars (RegularBars).
+  static Result<SilverChunks> Start(const Symbol& symbol, Timeframe tf, std::vector<Bar> regular_bars,
                                     const features::FeatureSet& set, const std::vector<int>& horizons_minutes,
                                     size_t chunk_rows);
   // Fills `chunk` (silver's data-file schema: SilverToBatch's columns without

@@ -4,22 +4,28 @@
 
 namespace rc::data::pipeline {
 
+std::vector<Bar> RegularBars(const std::vector<BronzeBar>& bronze) {
+  std::vector<Bar> bars;
+  bars.reserve(bronze.size());
+  for (const BronzeBar& b : bronze) {
+    if (b.session == MarketSession::kRegular) bars.push_back(b.bar);
+  }
+  return bars;
+}
+
 Result<SilverResult> BuildSilver(const Symbol& symbol, Timeframe tf, const std::vector<BronzeBar>& bronze,
                                  const features::FeatureSet& set, const std::vector<int>& horizons_minutes) {
-  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilverWithoutFeatures(tf, bronze, set, horizons_minutes));
+  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilverWithoutFeatures(tf, RegularBars(bronze), set, horizons_minutes));
   result.features = set.Compute(result.bars, ExchangeCalendar::ForSymbol(symbol));
   return result;
 }
 
-Result<SilverResult> BuildSilverWithoutFeatures(Timeframe tf, const std::vector<BronzeBar>& bronze,
+Result<SilverResult> BuildSilverWithoutFeatures(Timeframe tf, std::vector<Bar> regular_bars,
                                                 const features::FeatureSet& set,
                                                 const std::vector<int>& horizons_minutes) {
   SilverResult result;
   result.feature_set_version = set.name();
-  result.bars.reserve(bronze.size());
-  for (const BronzeBar& b : bronze) {
-    if (b.session == MarketSession::kRegular) result.bars.push_back(b.bar);
-  }
+  result.bars = std::move(regular_bars);
   // Validate every horizon before any target is computed.
   for (int horizon : horizons_minutes) RC_RETURN_IF_ERROR(features::HorizonBars(tf, horizon));
   for (int horizon : horizons_minutes) {
