@@ -101,35 +101,54 @@ std::unique_ptr<FeatureState> FeatureSet::NewState(const ExchangeCalendar& calen
   return factory_(*this, calendar);
 }
 
+namespace {
+
+// Folds `bars` through `state`, handing each block of up to kBlockRows rows to
+// `sink(column, first_row, values, count)`. Rows are gathered into a small
+// column-major block (fits in L2) and handed over a block at a time, one
+// contiguous copy per column: writing each bar's row straight into `width`
+// separate column arrays, zero-filled first, cost ~2.5x the indicator work
+// itself (docs/benchmarks.md).
+template <typename Sink>
+void FoldInBlocks(FeatureState& state, std::span<const Bar> bars, size_t width, const Sink& sink) {
+  constexpr size_t kBlockRows = 256;
+  std::vector<double> block(kBlockRows * width);
+  for (size_t block_begin = 0; block_begin < bars.size(); block_begin += kBlockRows) {
+    const size_t block_rows = std::min(kBlockRows, bars.size() - block_begin);
+    for (size_t r = 0; r < block_rows; ++r) {
+      state.Update(bars[block_begin + r]);
+      const std::span<const double> row = state.Row();
+      for (size_t col_idx = 0; col_idx < width; ++col_idx) block[col_idx * kBlockRows + r] = row[col_idx];
+    }
+    for (size_t col_idx = 0; col_idx < width; ++col_idx) {
+      sink(col_idx, block_begin, block.data() + col_idx * kBlockRows, block_rows);
+    }
+  }
+}
+
+}  // namespace
+
 FeatureTable FeatureSet::Compute(std::span<const Bar> bars, const ExchangeCalendar& calendar) const {
   FeatureTable table;
   table.names = ColumnNames();
   const size_t width = columns_.size();
-  // Rows are gathered into a small column-major block (fits in L2) and appended to the
-  // columns a block at a time with one contiguous copy per column: writing each bar's
-  // row straight into `width` separate column arrays, zero-filled first, cost ~2.5x the
-  // indicator work itself (docs/benchmarks.md).
-  constexpr size_t kBlockRows = 256;
   table.columns.resize(width);
   for (auto& column : table.columns) {
     column.reserve(bars.size());
     AdviseHugePages(column.data(), bars.size() * sizeof(double));
   }
-  std::vector<double> block(kBlockRows * width);
   std::unique_ptr<FeatureState> state = NewState(calendar);
-  for (size_t block_begin = 0; block_begin < bars.size(); block_begin += kBlockRows) {
-    const size_t block_rows = std::min(kBlockRows, bars.size() - block_begin);
-    for (size_t r = 0; r < block_rows; ++r) {
-      state->Update(bars[block_begin + r]);
-      const std::span<const double> row = state->Row();
-      for (size_t col_idx = 0; col_idx < width; ++col_idx) block[col_idx * kBlockRows + r] = row[col_idx];
-    }
-    for (size_t col_idx = 0; col_idx < width; ++col_idx) {
-      const auto first = block.begin() + static_cast<std::ptrdiff_t>(col_idx * kBlockRows);
-      table.columns[col_idx].insert(table.columns[col_idx].end(), first, first + static_cast<std::ptrdiff_t>(block_rows));
-    }
-  }
+  FoldInBlocks(*state, bars, width, [&table](size_t col, size_t, const double* values, size_t count) {
+    table.columns[col].insert(table.columns[col].end(), values, values + count);
+  });
   return table;
+}
+
+void FeatureSet::ComputeInto(FeatureState& state, std::span<const Bar> bars, std::span<double* const> columns) const {
+  FoldInBlocks(state, bars, std::min(columns.size(), columns_.size()),
+               [columns](size_t col, size_t first_row, const double* values, size_t count) {
+                 std::copy_n(values, count, columns[col] + first_row);
+               });
 }
 
 }  // namespace rc::features

@@ -98,6 +98,12 @@ class FeatureSet {
   std::unique_ptr<FeatureState> NewState(const ExchangeCalendar& calendar) const;
   // Batch: folds `bars` (regular-session bars in time order) through a fresh state.
   FeatureTable Compute(std::span<const Bar> bars, const ExchangeCalendar& calendar) const;
+  // Compute() of a long series in bounded chunks, into buffers the caller
+  // reuses: folds `bars` through `state` (a NewState() of this set, which
+  // continues from the bars it saw before) and writes row r of column c to
+  // columns[c][r]. `columns` holds columns().size() pointers, each to at least
+  // bars.size() doubles. Chunks fed in order give Compute()'s values.
+  void ComputeInto(FeatureState& state, std::span<const Bar> bars, std::span<double* const> columns) const;
 
  private:
   std::string name_;

@@ -111,6 +111,32 @@ TEST(FeatureSetTest, ColumnsEqualTheLibraryIndicatorsOnRealNseBars) {
   }
 }
 
+// ComputeInto fed a series in chunks (through one state, into reused
+// buffers) gives Compute's values: chunks smaller than the 256-row gather
+// block, one row, a block and a row, and the whole series at once.
+TEST(FeatureSetTest, ComputeIntoChunksEqualsCompute) {
+  const BarSeries bars = Series(700, 5);
+  const FeatureTable expected = Core().Compute(bars, Nse());
+  const size_t width = Core().columns().size();
+  for (size_t chunk : {size_t{1}, size_t{37}, size_t{257}, size_t{700}}) {
+    FeatureTable got;
+    got.names = Core().ColumnNames();
+    got.columns.assign(width, std::vector<double>(bars.size(), -1.0));
+    std::vector<double> buffer(width * chunk);
+    std::vector<double*> columns(width);
+    for (size_t col = 0; col < width; ++col) columns[col] = buffer.data() + col * chunk;
+    auto state = Core().NewState(Nse());
+    for (size_t first = 0; first < bars.size(); first += chunk) {
+      const size_t rows = std::min(chunk, bars.size() - first);
+      Core().ComputeInto(*state, std::span<const Bar>(bars).subspan(first, rows), columns);
+      for (size_t col = 0; col < width; ++col) {
+        std::copy_n(columns[col], rows, got.columns[col].begin() + static_cast<std::ptrdiff_t>(first));
+      }
+    }
+    ExpectRowsEqual(got, expected, bars.size(), ("chunks of " + std::to_string(chunk)).c_str());
+  }
+}
+
 TEST(FeatureSetTest, WarmUpEndsAtTheDeclaredBar) {
   for (uint64_t seed : {1u, 2u}) {
     const BarSeries bars = Series(200, seed);

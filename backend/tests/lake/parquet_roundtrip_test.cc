@@ -295,6 +295,77 @@ TEST(ParquetWriterTest, EncodeToStreamsTheSameBytesAsEncodeInSeveralPieces) {
   EXPECT_THAT(failing, ErrorIs(ErrorCode::kIo));
 }
 
+// A StreamWriter fed chunks writes one row group per chunk (split at
+// row_group_rows) whose rows and statistics read back as those of the whole
+// batch; fed the whole batch at once it gives EncodeTo's bytes. Chunks of
+// another schema, invalid chunks and writes after Finish are refused.
+TEST(ParquetWriterTest, StreamWriterWritesEachChunkAsRowGroups) {
+  const size_t rows = 1'000;
+  const ColumnBatch batch = MakeAllTypesBatch(rows, NullPattern::kSome, 40, 21);
+  WriteOptions options;
+  options.row_group_rows = 300;
+  std::string streamed;
+  auto sink = [&streamed](std::string_view piece) -> Status {
+    streamed.append(piece);
+    return Ok();
+  };
+  auto writer = StreamWriter::Start(batch.schema(), options, sink);
+  ASSERT_THAT(writer, IsOk());
+  // Chunks of 1, 250, 400 (split into 300 + 100) and 349 rows.
+  std::vector<size_t> group_rows;
+  size_t begin = 0;
+  for (size_t count : {size_t{1}, size_t{250}, size_t{400}, size_t{349}}) {
+    ASSERT_THAT(writer->WriteRows(batch.Slice(begin, count)), IsOk());
+    for (size_t done = 0; done < count; done += 300) group_rows.push_back(std::min<size_t>(300, count - done));
+    begin += count;
+  }
+  ASSERT_EQ(begin, rows);
+  EXPECT_EQ(writer->rows(), static_cast<int64_t>(rows));
+  auto size = writer->Finish();
+  ASSERT_THAT(size, IsOk());
+  EXPECT_EQ(*size, static_cast<int64_t>(streamed.size()));
+  EXPECT_THAT(writer->WriteRows(batch.Slice(0, 1)), ErrorIs(ErrorCode::kInternal));
+  auto reader = Reader::OpenBuffer(streamed);
+  ASSERT_THAT(reader, IsOk());
+  ASSERT_EQ(reader->info().row_groups.size(), group_rows.size());
+  size_t first = 0;
+  for (size_t g = 0; g < group_rows.size(); ++g) {
+    const RowGroupInfo& group = reader->info().row_groups[g];
+    EXPECT_EQ(group.num_rows, static_cast<int64_t>(group_rows[g]));
+    for (size_t col = 0; col < batch.num_columns(); ++col) {
+      ExpectStats(batch, col, first, first + group_rows[g], group.columns[col]);
+    }
+    first += group_rows[g];
+  }
+  auto read = reader->Read();
+  ASSERT_THAT(read, IsOk());
+  EXPECT_TRUE(BatchesEqual(*read, batch));
+
+  // The whole batch in one call: EncodeTo's bytes.
+  std::string one_call;
+  auto whole_writer = StreamWriter::Start(batch.schema(), options, [&one_call](std::string_view piece) -> Status {
+    one_call.append(piece);
+    return Ok();
+  });
+  ASSERT_THAT(whole_writer, IsOk());
+  ASSERT_THAT(whole_writer->WriteRows(batch), IsOk());
+  ASSERT_THAT(whole_writer->Finish(), IsOk());
+  auto encoded = Encode(batch, options);
+  ASSERT_THAT(encoded, IsOk());
+  EXPECT_TRUE(one_call == *encoded);
+
+  auto other = StreamWriter::Start(batch.schema(), options, sink);
+  ASSERT_THAT(other, IsOk());
+  Schema narrower{{batch.schema().fields.front()}};
+  EXPECT_THAT(other->WriteRows(ColumnBatch(narrower)), ErrorIs(ErrorCode::kInvalidArgument, "rows"));
+  ColumnBatch ragged = batch.Slice(0, 3);
+  ragged.column(0).validity.assign(2, 1);
+  EXPECT_THAT(other->WriteRows(ragged), ErrorIs(ErrorCode::kInvalidArgument));
+  WriteOptions bad = options;
+  bad.row_group_rows = 0;
+  EXPECT_THAT(StreamWriter::Start(batch.schema(), bad, sink), ErrorIs(ErrorCode::kInvalidArgument, "row_group_rows"));
+}
+
 TEST(ParquetWriterTest, InvalidBatchIsRejected) {
   Schema schema{{{"a", ColumnType::kInt64, false}, {"b", ColumnType::kInt64, false}}};
   ColumnBatch batch(schema);

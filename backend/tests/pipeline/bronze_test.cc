@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
+
+#include "data/pipeline/lake_rows.h"
+#include "lake/layers/layers.h"
 
 namespace rc::data::pipeline {
 namespace {
@@ -170,6 +174,60 @@ TEST(BronzeTest, RerunningOnItsOwnOutputChangesNothing) {
     EXPECT_EQ(first.bars[bar_idx].bar, second.bars[bar_idx].bar);
     EXPECT_EQ(first.bars[bar_idx].gap_before, second.bars[bar_idx].gap_before);
   }
+}
+
+// The pipeline's column path (raw rows as read from the lake, never made
+// RawRecords) applies the same rules as BuildBronze: out-of-order rows,
+// superseded fetches, nulls (a null volume filled), invalid bars, forming bars,
+// pre/post/closed sessions and gaps, each row's provider and batch id.
+TEST(BronzeTest, ColumnPathBuildsWhatBuildBronzeBuilds) {
+  auto schema = lake::layers::RawBarsSchema();
+  auto batch_of = [&](std::vector<RawBar> bars, TimestampUs fetched_at, const std::string& batch_id) {
+    auto batch = RawToBatch(schema, Tcs(), Timeframe::k5m, bars, "yahoo", fetched_at, batch_id);
+    EXPECT_TRUE(batch.has_value());
+    return std::move(*batch);
+  };
+  auto bar = [](const char* iso, double close) { return RawBar{T(iso), close, close + 1, close - 1, close, 100.0}; };
+  std::vector<RawBar> first = {bar("2024-01-02T03:55:00Z", 101), bar("2024-01-02T03:50:00Z", 100),
+                               bar("2024-01-02T03:45:00Z", 99),  bar("2024-01-02T02:00:00Z", 98),   // pre-open
+                               bar("2024-01-02T10:30:00Z", 97),  bar("2023-12-30T04:00:00Z", 96),   // post, Saturday
+                               bar("2024-01-03T05:00:00Z", 95),  bar("2024-01-02T04:30:00Z", -1)};  // gap, invalid
+  first[1].open.reset();        // null open: dropped, but superseded below
+  first[6].volume.reset();      // null volume: filled
+  std::vector<RawBar> second = {bar("2024-01-02T03:50:00Z", 200), bar("2024-01-02T04:00:00Z", 102),
+                                bar("2024-01-03T05:05:00Z", 103)};  // the last one still forming at `now`
+  lake::ColumnBatch raw = batch_of(second, 9, "b2");
+  ASSERT_TRUE(raw.Append(batch_of(first, 5, "b1")).has_value());
+  const TimestampUs now = T("2024-01-03T05:07:00Z");
+
+  auto records = RawFromBatch(raw);
+  ASSERT_TRUE(records.has_value());
+  const BronzeResult expected = BuildBronze(Tcs(), Timeframe::k5m, std::move(*records), now);
+  auto built = BuildBronzeFromBatch(Tcs(), Timeframe::k5m, raw, now);
+  ASSERT_TRUE(built.has_value());
+  ASSERT_EQ(built->rows.size(), expected.bars.size());
+  EXPECT_GE(expected.bars.size(), 6u);
+  for (size_t i = 0; i < expected.bars.size(); ++i) {
+    const BronzeRow& row = built->rows[i];
+    const BronzeBar& want = expected.bars[i];
+    EXPECT_EQ(row.bar, want.bar) << i;
+    EXPECT_EQ(row.session, want.session) << i;
+    EXPECT_EQ(row.gap_before, want.gap_before) << i;
+    EXPECT_EQ(built->raw.Strings(built->raw.schema().FieldIndex("batch_id"))[row.raw_row], want.batch_id) << i;
+    EXPECT_EQ(built->raw.Strings(built->raw.schema().FieldIndex("provider"))[row.raw_row], want.provider) << i;
+  }
+  const BronzeStats& a = built->stats;
+  const BronzeStats& b = expected.stats;
+  EXPECT_EQ(std::tie(a.input, a.duplicates, a.dropped_forming, a.dropped_null, a.dropped_invalid, a.volume_filled,
+                     a.regular, a.pre, a.post, a.closed, a.gaps),
+            std::tie(b.input, b.duplicates, b.dropped_forming, b.dropped_null, b.dropped_invalid, b.volume_filled,
+                     b.regular, b.pre, b.post, b.closed, b.gaps));
+  EXPECT_EQ(b.duplicates, 1);
+  EXPECT_EQ(b.dropped_forming, 1);
+  EXPECT_EQ(b.dropped_invalid, 1);
+  EXPECT_EQ(b.volume_filled, 1);
+  EXPECT_GE(b.gaps, 1);
+  EXPECT_GE(b.pre + b.post + b.closed, 2);
 }
 
 }  // namespace

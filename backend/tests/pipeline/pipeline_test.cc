@@ -27,10 +27,9 @@ TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
 
 // Every column of one silver partition, as text, so that two lakes compare
 // value for value (NaN-free: nulls print as "null").
-std::vector<std::string> SilverRows(const std::string& lake, const Symbol& symbol) {
-  auto silver = lake::layers::LayerTable::OpenSilverExisting(lake);
-  EXPECT_THAT(silver, IsOk());
-  auto batch = silver->Read(symbol, Timeframe::k5m);
+std::vector<std::string> PartitionRows(const lake::layers::LayerTable& table, const Symbol& symbol,
+                                       const lake::layers::ReadOptions& options = {}) {
+  auto batch = table.Read(symbol, Timeframe::k5m, options);
   EXPECT_THAT(batch, IsOk());
   std::vector<std::string> rows(batch->num_rows());
   for (size_t col = 0; col < batch->num_columns(); ++col) {
@@ -50,6 +49,23 @@ std::vector<std::string> SilverRows(const std::string& lake, const Symbol& symbo
     }
   }
   return rows;
+}
+
+std::vector<std::string> SilverRows(const std::string& lake, const Symbol& symbol) {
+  auto silver = lake::layers::LayerTable::OpenSilverExisting(lake);
+  EXPECT_THAT(silver, IsOk());
+  return PartitionRows(*silver, symbol);
+}
+
+// Without batch_id: CommitRaw draws a new one for each lake.
+std::vector<std::string> BronzeRows(const std::string& lake, const Symbol& symbol) {
+  auto bronze = lake::layers::LayerTable::OpenBronze(lake);
+  EXPECT_THAT(bronze, IsOk());
+  lake::layers::ReadOptions options;
+  for (const auto& field : bronze->schema().fields) {
+    if (field.name != "batch_id") options.columns.push_back(field.name);
+  }
+  return PartitionRows(*bronze, symbol, options);
 }
 
 // Several series committed to raw the same way in two lakes.
@@ -121,6 +137,40 @@ TEST(PipelineTest, NegativeWorkerCountIsRejectedByName) {
   options.data_dir = (dir / "lake").string();
   options.workers = -1;
   EXPECT_THAT(RunPipeline(options), ::rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "workers"));
+}
+
+// Bronze and silver are written in chunks of chunk_rows rows (one Parquet row
+// group each, silver's features computed a chunk at a time): chunks of 7 rows
+// (partitions of 300-460 bars: many chunks and a partial last one) and chunks
+// of 100 (the first partition is exactly three) give the rows that one chunk
+// per partition gives.
+TEST(PipelineTest, ChunkedPartitionsHoldWhatOneChunkHolds) {
+  TempDir dir;
+  // Lake -> chunk rows; the first series has 300 bars: chunks of 100 end exactly on it.
+  const std::vector<std::pair<std::string, int64_t>> runs = {
+      {(dir / "whole").string(), 1 << 20}, {(dir / "chunked").string(), 7}, {(dir / "exact").string(), 100}};
+  std::vector<std::string> lakes;
+  for (const auto& run : runs) lakes.push_back(run.first);
+  const std::vector<Symbol> symbols = CommitSeries(lakes);
+  PipelineOptions options = {.now = T("2030-01-01T00:00:00Z"), .workers = 1};
+  for (const auto& [lake, chunk_rows] : runs) {
+    options.data_dir = lake;
+    options.chunk_rows = chunk_rows;
+    auto reports = RunPipeline(options);
+    ASSERT_THAT(reports, IsOk());
+    EXPECT_GT((*reports)[0].silver_rows, 7);
+  }
+  for (const Symbol& symbol : symbols) {
+    const auto silver = SilverRows(lakes[0], symbol);
+    const auto bronze = BronzeRows(lakes[0], symbol);
+    ASSERT_FALSE(silver.empty());
+    for (size_t idx = 1; idx < lakes.size(); ++idx) {
+      EXPECT_EQ(SilverRows(lakes[idx], symbol), silver) << symbol.str() << " " << lakes[idx];
+      EXPECT_EQ(BronzeRows(lakes[idx], symbol), bronze) << symbol.str() << " " << lakes[idx];
+    }
+  }
+  options.chunk_rows = 0;
+  EXPECT_THAT(RunPipeline(options), ::rc::testing::ErrorIs(ErrorCode::kInvalidArgument, "chunk_rows"));
 }
 
 TEST(PipelineTest, SilverRebuiltFromBronzeInMemoryEqualsSilverReadBackFromBronze) {

@@ -17,36 +17,49 @@ bool PricesValid(const Bar& b) {
 
 }  // namespace
 
-int64_t KeepLatestFetch(std::vector<RawRecord>& raw) {
-  const auto earlier = [](const RawRecord& a, const RawRecord& b) {
-    if (a.bar.open_time != b.bar.open_time) return a.bar.open_time < b.bar.open_time;
-    return a.fetched_at < b.fetched_at;
+std::vector<size_t> LatestFetchOrder(std::span<const TimestampUs> open_times, std::span<const TimestampUs> fetched_at) {
+  std::vector<size_t> order(open_times.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto earlier = [&](size_t a, size_t b) {
+    if (open_times[a] != open_times[b]) return open_times[a] < open_times[b];
+    return fetched_at[a] < fetched_at[b];
   };
   // Raw read back from the lake is usually in order already: checking costs
   // one pass, a stable sort of 1M records ~12% of a whole pipeline run.
-  if (!std::is_sorted(raw.begin(), raw.end(), earlier)) std::stable_sort(raw.begin(), raw.end(), earlier);
+  if (!std::is_sorted(order.begin(), order.end(), earlier)) std::stable_sort(order.begin(), order.end(), earlier);
   // Keep the last row of each run of equal open times.
   size_t kept = 0;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (i + 1 < raw.size() && raw[i + 1].bar.open_time == raw[i].bar.open_time) continue;
-    if (kept != i) raw[kept] = std::move(raw[i]);
-    ++kept;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + 1 < order.size() && open_times[order[i + 1]] == open_times[order[i]]) continue;
+    order[kept++] = order[i];
   }
-  const auto removed = static_cast<int64_t>(raw.size() - kept);
-  raw.resize(kept);
+  order.resize(kept);
+  return order;
+}
+
+int64_t KeepLatestFetch(std::vector<RawRecord>& raw) {
+  std::vector<TimestampUs> open_times(raw.size());
+  std::vector<TimestampUs> fetched_at(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    open_times[i] = raw[i].bar.open_time;
+    fetched_at[i] = raw[i].fetched_at;
+  }
+  const std::vector<size_t> order = LatestFetchOrder(open_times, fetched_at);
+  const auto removed = static_cast<int64_t>(raw.size() - order.size());
+  bool identity = removed == 0;
+  for (size_t i = 0; identity && i < order.size(); ++i) identity = order[i] == i;
+  if (identity) return 0;
+  std::vector<RawRecord> kept;
+  kept.reserve(order.size());
+  for (size_t i : order) kept.push_back(std::move(raw[i]));
+  raw = std::move(kept);
   return removed;
 }
 
-BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now,
-                         std::optional<TimestampUs> previous_regular_open) {
-  BronzeResult result;
-  BronzeStats& stats = result.stats;
-  stats.input = static_cast<int64_t>(raw.size());
+void ApplyBronzeRules(const Symbol& symbol, Timeframe tf, size_t count, const std::function<RawBar(size_t)>& raw_bar,
+                      TimestampUs now, std::optional<TimestampUs> previous_regular_open, BronzeStats& stats,
+                      std::vector<BronzeRow>& out) {
   const ExchangeCalendar& calendar = ExchangeCalendar::ForSymbol(symbol);
-
-  // 1. Latest fetch wins.
-  stats.duplicates = KeepLatestFetch(raw);
-  result.bars.reserve(raw.size());
   const int64_t step = tf.DurationMicros();
   // A bar closes at most max(step, one day) after it opens (BarCloseTime clips
   // to the session close or the next day), so bars older than that before
@@ -55,10 +68,12 @@ BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawReco
   // The regular session of the last bar found in one: a day's bars share it,
   // so SessionAt (a time-zone conversion) runs about once a day, not per bar.
   std::optional<SessionWindow> regular_window;
-  for (RawRecord& record : raw) {
-    const RawBar& rb = record.bar;
-    // 2. Still forming.
-    if (rb.open_time > surely_closed_before && BarCloseTime(symbol, tf, rb.open_time) > now) {
+  for (size_t idx = 0; idx < count; ++idx) {
+    const RawBar rb = raw_bar(idx);
+    // 2. Still forming. A bar closes after it opens, so one opening at or
+    // after `now` is forming without asking the calendar.
+    if (rb.open_time >= now ||
+        (rb.open_time > surely_closed_before && BarCloseTime(symbol, tf, rb.open_time) > now)) {
       ++stats.dropped_forming;
       continue;
     }
@@ -75,29 +90,28 @@ BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawReco
       continue;
     }
     // 5. Session.
-    BronzeBar out{bar, MarketSession::kRegular, false, std::move(record.provider), std::move(record.batch_id)};
+    BronzeRow row{idx, bar, MarketSession::kRegular, false};
     if (tf.IsIntraday()) {
       if (regular_window && bar.open_time >= regular_window->open && bar.open_time < regular_window->close) {
-        out.session = MarketSession::kRegular;
+        row.session = MarketSession::kRegular;
       } else {
-        out.session = calendar.SessionAt(bar.open_time);
-        if (out.session == MarketSession::kRegular) {
+        row.session = calendar.SessionAt(bar.open_time);
+        if (row.session == MarketSession::kRegular) {
           regular_window = calendar.RegularSession(calendar.LocalDay(bar.open_time));
         }
       }
     } else {
-      out.session = calendar.IsTradingDay(calendar.LocalDay(bar.open_time)) ? MarketSession::kRegular
+      row.session = calendar.IsTradingDay(calendar.LocalDay(bar.open_time)) ? MarketSession::kRegular
                                                                              : MarketSession::kClosed;
     }
-    switch (out.session) {
+    switch (row.session) {
       case MarketSession::kRegular: ++stats.regular; break;
       case MarketSession::kPre: ++stats.pre; break;
       case MarketSession::kPost: ++stats.post; break;
       case MarketSession::kClosed: ++stats.closed; break;
     }
-    result.bars.push_back(std::move(out));
     // 6. Gaps between consecutive regular bars.
-    if (result.bars.back().session == MarketSession::kRegular) {
+    if (row.session == MarketSession::kRegular) {
       const TimestampUs cur = bar.open_time;
       if (previous_regular_open) {
         const TimestampUs prev = *previous_regular_open;
@@ -106,11 +120,31 @@ BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawReco
         // other spacings ask the calendar, which converts time zones.
         const bool adjacent = tf.IsIntraday() && cur - prev == step;
         const bool gap = !adjacent && !calendar.TradingBars(prev + 1, cur, tf).empty();
-        result.bars.back().gap_before = gap;
+        row.gap_before = gap;
         stats.gaps += gap ? 1 : 0;
       }
       previous_regular_open = cur;
     }
+    out.push_back(row);
+  }
+}
+
+BronzeResult BuildBronze(const Symbol& symbol, Timeframe tf, std::vector<RawRecord> raw, TimestampUs now,
+                         std::optional<TimestampUs> previous_regular_open) {
+  BronzeResult result;
+  BronzeStats& stats = result.stats;
+  stats.input = static_cast<int64_t>(raw.size());
+  // 1. Latest fetch wins.
+  stats.duplicates = KeepLatestFetch(raw);
+  std::vector<BronzeRow> rows;
+  rows.reserve(raw.size());
+  ApplyBronzeRules(
+      symbol, tf, raw.size(), [&raw](size_t idx) { return raw[idx].bar; }, now, previous_regular_open, stats, rows);
+  result.bars.reserve(rows.size());
+  for (const BronzeRow& row : rows) {
+    RawRecord& record = raw[row.raw_row];
+    result.bars.push_back(
+        BronzeBar{row.bar, row.session, row.gap_before, std::move(record.provider), std::move(record.batch_id)});
   }
   return result;
 }

@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,25 @@ struct BronzeResult {
 // bar, the one fetched last (stable: equal fetch times keep input order).
 // Returns the number of superseded rows removed.
 int64_t KeepLatestFetch(std::vector<RawRecord>& raw);
+// The same over columns: the indexes of the rows kept, ordered by open time
+// (open_times[i], fetched_at[i] describe row i; both the same length).
+std::vector<size_t> LatestFetchOrder(std::span<const TimestampUs> open_times, std::span<const TimestampUs> fetched_at);
+
+// A raw row kept by the bronze rules and what bronze adds to it.
+struct BronzeRow {
+  size_t raw_row = 0;  // the index given to ApplyBronzeRules' raw_bar
+  Bar bar;
+  MarketSession session = MarketSession::kRegular;
+  bool gap_before = false;
+};
+
+// Rules 2-6 over `count` raw bars, one per open time, ascending (rule 1
+// applied): raw_bar(i) is the i-th. Appends the rows kept to `out` and
+// counts into `stats` (all but input and duplicates). BuildBronze's rules,
+// for callers that keep raw rows in columns (the pipeline) instead of RawRecords.
+void ApplyBronzeRules(const Symbol& symbol, Timeframe tf, size_t count, const std::function<RawBar(size_t)>& raw_bar,
+                      TimestampUs now, std::optional<TimestampUs> previous_regular_open, BronzeStats& stats,
+                      std::vector<BronzeRow>& out);
 
 // Applies the rules to all raw rows of one (symbol, timeframe). For the rows
 // after a partition's newest bronze bar only (the live loop's append),

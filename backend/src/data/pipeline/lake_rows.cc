@@ -1,7 +1,10 @@
 #include "data/pipeline/lake_rows.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <tuple>
+#include <type_traits>
 
 namespace rc::data::pipeline {
 namespace {
@@ -47,6 +50,22 @@ Result<BarColumns> FindBarColumns(const Schema& schema) {
   RC_ASSIGN_OR_RETURN(c.low, Col(schema, "low"));
   RC_ASSIGN_OR_RETURN(c.close, Col(schema, "close"));
   RC_ASSIGN_OR_RETURN(c.volume, Col(schema, "volume"));
+  return c;
+}
+
+// Indexes of bronze's columns (bars, session, gap_before, provider, batch_id).
+struct BronzeColumns {
+  BarColumns bar;
+  size_t session, gap, provider, batch_id;
+};
+
+Result<BronzeColumns> FindBronzeColumns(const Schema& schema) {
+  BronzeColumns c{};
+  RC_ASSIGN_OR_RETURN(c.bar, FindBarColumns(schema));
+  RC_ASSIGN_OR_RETURN(c.session, Col(schema, "session"));
+  RC_ASSIGN_OR_RETURN(c.gap, Col(schema, "gap_before"));
+  RC_ASSIGN_OR_RETURN(c.provider, Col(schema, "provider"));
+  RC_ASSIGN_OR_RETURN(c.batch_id, Col(schema, "batch_id"));
   return c;
 }
 
@@ -140,11 +159,9 @@ Result<ColumnBatch> BronzeToBatch(const Schema& schema, const Symbol& symbol, Ti
   ColumnBatch batch(schema);
   ResizeAll(batch, rows.size());
   RC_RETURN_IF_ERROR(FillKeys(batch, symbol, tf, rows.size()));
-  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
-  RC_ASSIGN_OR_RETURN(size_t session, Col(schema, "session"));
-  RC_ASSIGN_OR_RETURN(size_t gap, Col(schema, "gap_before"));
-  RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
-  RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
+  RC_ASSIGN_OR_RETURN(const BronzeColumns bronze, FindBronzeColumns(schema));
+  const BarColumns& c = bronze.bar;
+  const auto [session, gap, provider, batch_id] = std::tie(bronze.session, bronze.gap, bronze.provider, bronze.batch_id);
   for (size_t row = 0; row < rows.size(); ++row) {
     const BronzeBar& b = rows[row];
     batch.Int64s(c.ts)[row] = b.bar.open_time;
@@ -164,11 +181,9 @@ Result<ColumnBatch> BronzeToBatch(const Schema& schema, const Symbol& symbol, Ti
 
 Result<std::vector<BronzeBar>> BronzeFromBatch(const ColumnBatch& batch) {
   const Schema& schema = batch.schema();
-  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
-  RC_ASSIGN_OR_RETURN(size_t session, Col(schema, "session"));
-  RC_ASSIGN_OR_RETURN(size_t gap, Col(schema, "gap_before"));
-  RC_ASSIGN_OR_RETURN(size_t provider, Col(schema, "provider"));
-  RC_ASSIGN_OR_RETURN(size_t batch_id, Col(schema, "batch_id"));
+  RC_ASSIGN_OR_RETURN(const BronzeColumns bronze, FindBronzeColumns(schema));
+  const BarColumns& c = bronze.bar;
+  const auto [session, gap, provider, batch_id] = std::tie(bronze.session, bronze.gap, bronze.provider, bronze.batch_id);
   std::vector<BronzeBar> rows(batch.num_rows());
   for (size_t row = 0; row < rows.size(); ++row) {
     BronzeBar& b = rows[row];
@@ -180,6 +195,168 @@ Result<std::vector<BronzeBar>> BronzeFromBatch(const ColumnBatch& batch) {
     b.batch_id = batch.Strings(batch_id)[row];
   }
   return rows;
+}
+
+namespace {
+
+// Resizes every column of `chunk` to `rows` without initialising new
+// fixed-width values (the caller writes them all) and clears its validity.
+void ResizeChunk(ColumnBatch& chunk, size_t rows) {
+  for (size_t col = 0; col < chunk.num_columns(); ++col) {
+    chunk.column(col).validity.clear();
+    std::visit(
+        [rows](auto& values) {
+          using T = typename std::decay_t<decltype(values)>::value_type;
+          if constexpr (std::is_same_v<T, std::string>) {
+            values.resize(rows);  // kept strings keep their capacity
+          } else {
+            values.resize_for_overwrite(rows);
+          }
+        },
+        chunk.column(col).values);
+  }
+}
+
+// Writes bar_of(row) for row < rows into the bar columns `c` of `chunk`
+// (already `rows` long), one output column per stream.
+template <typename BarOf>
+void PutBars(ColumnBatch& chunk, const BarColumns& c, size_t rows, const BarOf& bar_of) {
+  auto& ts = chunk.Int64s(c.ts);
+  auto& open = chunk.Doubles(c.open);
+  auto& high = chunk.Doubles(c.high);
+  auto& low = chunk.Doubles(c.low);
+  auto& close = chunk.Doubles(c.close);
+  auto& volume = chunk.Doubles(c.volume);
+  for (size_t row = 0; row < rows; ++row) {
+    const Bar& b = bar_of(row);
+    ts[row] = b.open_time;
+    open[row] = b.open;
+    high[row] = b.high;
+    low[row] = b.low;
+    close[row] = b.close;
+    volume[row] = b.volume;
+  }
+}
+
+// Marks the non-finite values of double column `col` of `chunk` null (value
+// 0), as SilverToBatch does for whole columns.
+void NullNonFinite(ColumnBatch& chunk, size_t col) {
+  auto& values = chunk.Doubles(col);
+  auto& validity = chunk.column(col).validity;
+  const size_t rows = values.size();
+  for (size_t row = 0; row < rows; ++row) {
+    if (std::isfinite(values[row])) continue;
+    if (validity.empty()) validity.assign(rows, 1);
+    validity[row] = 0;
+    values[row] = 0;
+  }
+}
+
+}  // namespace
+
+Result<BronzeFromRaw> BuildBronzeFromBatch(const Symbol& symbol, Timeframe tf, ColumnBatch raw, TimestampUs now) {
+  const Schema& schema = raw.schema();
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
+  RC_ASSIGN_OR_RETURN(size_t fetched_at, Col(schema, "fetched_at"));
+  RC_RETURN_IF_ERROR(Col(schema, "provider"));
+  RC_RETURN_IF_ERROR(Col(schema, "batch_id"));
+  BronzeFromRaw out;
+  out.stats.input = static_cast<int64_t>(raw.num_rows());
+  // 1. Latest fetch wins (as KeepLatestFetch).
+  const std::vector<size_t> order = LatestFetchOrder(raw.Int64s(c.ts), raw.Int64s(fetched_at));
+  out.stats.duplicates = static_cast<int64_t>(raw.num_rows() - order.size());
+  auto value = [&raw](size_t col, size_t row) -> std::optional<double> {
+    if (raw.column(col).IsNull(row)) return std::nullopt;
+    return raw.Doubles(col)[row];
+  };
+  auto raw_bar = [&](size_t idx) {
+    const size_t row = order[idx];
+    return RawBar{raw.Int64s(c.ts)[row], value(c.open, row),  value(c.high, row),
+                  value(c.low, row),     value(c.close, row), value(c.volume, row)};
+  };
+  out.rows.reserve(order.size());
+  ApplyBronzeRules(symbol, tf, order.size(), raw_bar, now, std::nullopt, out.stats, out.rows);
+  for (BronzeRow& row : out.rows) row.raw_row = order[row.raw_row];
+  out.raw = std::move(raw);
+  return out;
+}
+
+Status FillBronzeChunk(const BronzeFromRaw& bronze, std::span<const BronzeRow> rows, ColumnBatch& chunk) {
+  const Schema& schema = chunk.schema();
+  RC_ASSIGN_OR_RETURN(const BronzeColumns out, FindBronzeColumns(schema));
+  RC_ASSIGN_OR_RETURN(size_t raw_provider, Col(bronze.raw.schema(), "provider"));
+  RC_ASSIGN_OR_RETURN(size_t raw_batch_id, Col(bronze.raw.schema(), "batch_id"));
+  ResizeChunk(chunk, rows.size());
+  PutBars(chunk, out.bar, rows.size(), [rows](size_t row) -> const Bar& { return rows[row].bar; });
+  auto& sessions = chunk.Strings(out.session);
+  auto& gaps = chunk.Bools(out.gap);
+  auto& providers = chunk.Strings(out.provider);
+  auto& batch_ids = chunk.Strings(out.batch_id);
+  const auto& source_providers = bronze.raw.Strings(raw_provider);
+  const auto& source_batch_ids = bronze.raw.Strings(raw_batch_id);
+  for (size_t row = 0; row < rows.size(); ++row) {
+    const BronzeRow& b = rows[row];
+    sessions[row].assign(MarketSessionName(b.session));  // into the kept string: no allocation
+    gaps[row] = b.gap_before ? 1 : 0;
+    providers[row].assign(source_providers[b.raw_row]);
+    batch_ids[row].assign(source_batch_ids[b.raw_row]);
+  }
+  return Ok();
+}
+
+Result<SilverChunks> SilverChunks::Start(const Symbol& symbol, Timeframe tf, std::vector<Bar> regular_bars,
+                                         const features::FeatureSet& set, const std::vector<int>& horizons_minutes,
+                                         size_t chunk_rows) {
+  if (chunk_rows == 0) return InvalidArgument("chunk_rows", "must be >= 1");
+  RC_ASSIGN_OR_RETURN(SilverResult silver,
+                      BuildSilverWithoutFeatures(tf, std::move(regular_bars), set, horizons_minutes));
+  return SilverChunks(std::move(silver), set, ExchangeCalendar::ForSymbol(symbol), chunk_rows);
+}
+
+SilverChunks::SilverChunks(SilverResult silver, const features::FeatureSet& set, const ExchangeCalendar& calendar,
+                           size_t chunk_rows)
+    : silver_(std::move(silver)),
+      set_(&set),
+      state_(set.NewState(calendar)),
+      feature_names_(set.ColumnNames()),
+      chunk_rows_(chunk_rows) {}
+
+std::optional<TimestampUs> SilverChunks::newest_open() const {
+  if (silver_.bars.empty()) return std::nullopt;
+  return silver_.bars.back().open_time;
+}
+
+Result<bool> SilverChunks::Next(ColumnBatch& chunk) {
+  const size_t total = silver_.bars.size();
+  if (next_row_ >= total) return false;
+  const size_t first = next_row_;
+  const size_t rows = std::min(chunk_rows_, total - first);
+  const Schema& schema = chunk.schema();
+  RC_ASSIGN_OR_RETURN(const BarColumns c, FindBarColumns(schema));
+  RC_ASSIGN_OR_RETURN(size_t version, Col(schema, "feature_set_version"));
+  std::vector<size_t> feature_cols(feature_names_.size());
+  for (size_t f = 0; f < feature_names_.size(); ++f) {
+    RC_ASSIGN_OR_RETURN(feature_cols[f], Col(schema, feature_names_[f]));
+  }
+  std::vector<size_t> target_cols(silver_.targets.size());
+  for (size_t t = 0; t < silver_.targets.size(); ++t) {
+    RC_ASSIGN_OR_RETURN(target_cols[t], Col(schema, silver_.targets[t].first));
+  }
+  ResizeChunk(chunk, rows);
+  const std::span<const Bar> bars(silver_.bars.data() + first, rows);
+  PutBars(chunk, c, rows, [bars](size_t row) -> const Bar& { return bars[row]; });
+  for (auto& version_cell : chunk.Strings(version)) version_cell.assign(silver_.feature_set_version);
+  std::vector<double*> feature_values(feature_cols.size());
+  for (size_t f = 0; f < feature_cols.size(); ++f) feature_values[f] = chunk.Doubles(feature_cols[f]).data();
+  set_->ComputeInto(*state_, bars, feature_values);
+  for (size_t col : feature_cols) NullNonFinite(chunk, col);
+  for (size_t t = 0; t < target_cols.size(); ++t) {
+    const std::vector<double>& target = silver_.targets[t].second;
+    std::copy_n(target.begin() + static_cast<std::ptrdiff_t>(first), rows, chunk.Doubles(target_cols[t]).begin());
+    NullNonFinite(chunk, target_cols[t]);
+  }
+  next_row_ += rows;
+  return true;
 }
 
 Result<ColumnBatch> SilverToBatch(const Schema& schema, const Symbol& symbol, Timeframe tf, SilverResult silver) {

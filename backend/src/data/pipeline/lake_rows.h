@@ -7,6 +7,9 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,23 @@ inline const std::vector<std::string> kRawRecordColumns = {"ts",       "open",  
 Result<lake::ColumnBatch> BronzeToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
                                         const std::vector<BronzeBar>& rows);
 Result<std::vector<BronzeBar>> BronzeFromBatch(const lake::ColumnBatch& batch);
+// Bronze built from one partition's raw rows as read from the lake
+// (kRawRecordColumns): BuildBronze's rules (ApplyBronzeRules) without a
+// RawRecord, a BronzeBar or a copied string per row; rows[i].raw_row is the
+// row of `raw` it came from (its provider and batch id stay there).
+struct BronzeFromRaw {
+  lake::ColumnBatch raw;
+  std::vector<BronzeRow> rows;  // ascending by open time
+  BronzeStats stats;
+};
+// Errors: kDataCorrupt naming a column `raw` lacks.
+Result<BronzeFromRaw> BuildBronzeFromBatch(const Symbol& symbol, Timeframe tf, lake::ColumnBatch raw, TimestampUs now);
+// Fills `chunk` (bronze's data-file schema: BronzeToBatch's columns without
+// symbol and timeframe) with `rows` of `bronze`, reusing its buffers (a string
+// column's strings keep their capacity): one chunk of a bronze partition
+// staged in chunks (delta::Table::StagePartitionChunks). Errors: kDataCorrupt
+// naming a missing column.
+Status FillBronzeChunk(const BronzeFromRaw& bronze, std::span<const BronzeRow> rows, lake::ColumnBatch& chunk);
 // The columns BronzeFromBatch reads (the partition columns are not among them).
 inline const std::vector<std::string> kBronzeBarColumns = {"ts",      "open",       "high",     "low",     "close",
                                                            "volume",  "session",    "gap_before", "provider", "batch_id"};
@@ -44,6 +64,42 @@ inline const std::vector<std::string> kBronzeBarColumns = {"ts",      "open",   
 // Takes `silver` by value: its feature and target columns move into the batch.
 Result<lake::ColumnBatch> SilverToBatch(const lake::Schema& schema, const Symbol& symbol, Timeframe tf,
                                         SilverResult silver);
+
+// Silver built in chunks of at most `chunk_rows` rows (the pipeline's path):
+// the features are computed chunk by chunk through one FeatureState into the
+// chunk's own columns, so a partition's ~41 feature columns are never all in
+// memory and the chunk's buffers are reused (hot in cache) for the next one.
+//
+//   RC_ASSIGN_OR_RETURN(auto silver, SilverChunks::Start(symbol, tf, bronze, set, horizons, 65536));
+//   table.StagePartitionChunks(base, partition, [&](ColumnBatch& chunk) { return silver.Next(chunk); });
+class SilverChunks {
+ public:
+  // Errors: as BuildSilver (kInvalidArgument "horizon"); kInvalidArgument
+  // ("chunk_rows") for 0.
+  // `regular_bars`: the partition's regular-session bronze bars (RegularBars).
+  static Result<SilverChunks> Start(const Symbol& symbol, Timeframe tf, std::vector<Bar> regular_bars,
+                                    const features::FeatureSet& set, const std::vector<int>& horizons_minutes,
+                                    size_t chunk_rows);
+  // Fills `chunk` (silver's data-file schema: SilverToBatch's columns without
+  // symbol and timeframe) with the next rows: the rows SilverToBatch(
+  // BuildSilver(...)) holds there. Returns false when every row was given.
+  // Errors: kDataCorrupt naming a column the schema lacks.
+  Result<bool> Next(lake::ColumnBatch& chunk);
+
+  size_t rows() const { return silver_.bars.size(); }
+  std::optional<TimestampUs> newest_open() const;
+  const std::string& feature_set_version() const { return silver_.feature_set_version; }
+
+ private:
+  SilverChunks(SilverResult silver, const features::FeatureSet& set, const ExchangeCalendar& calendar,
+               size_t chunk_rows);
+  SilverResult silver_;  // bars and targets (no features)
+  const features::FeatureSet* set_;
+  std::unique_ptr<features::FeatureState> state_;
+  std::vector<std::string> feature_names_;
+  size_t chunk_rows_;
+  size_t next_row_ = 0;
+};
 
 // Parses "regular"/"pre"/"post"/"closed". Errors: kDataCorrupt (field "session").
 Result<MarketSession> ParseSession(std::string_view name);

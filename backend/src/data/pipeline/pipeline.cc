@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <thread>
 #include <spdlog/spdlog.h>
 
@@ -123,61 +124,89 @@ int64_t MarkOf(const std::map<std::string, int64_t>& marks, const std::string& p
   return it == marks.end() ? -1 : it->second;
 }
 
+// What a rebuilt bronze partition hands to silver (instead of silver reading
+// bronze back): how many bronze rows it has and its regular-session bars.
+struct BuiltBronze {
+  size_t rows = 0;
+  std::vector<Bar> regular;
+};
+
 // raw -> bronze for one partition when raw changed since bronze was built:
-// stages the new bronze files against `bronze_base` and returns the bars
-// (silver starts from them instead of reading them back); nullopt when
-// bronze was up to date.
-Result<std::optional<std::vector<BronzeBar>>> StageBronze(const RunContext& run, const lake::delta::Snapshot& bronze_base,
-                                                          const Symbol& symbol, Timeframe tf, PartitionWork& work,
-                                                          PartitionReport& report) {
+// stages the new bronze files against `bronze_base` and returns what silver
+// starts from; nullopt when bronze was up to date. The raw rows stay columns
+// (BuildBronzeFromBatch) and bronze is written in chunks from reused buffers.
+Result<std::optional<BuiltBronze>> StageBronze(const RunContext& run, const lake::delta::Snapshot& bronze_base,
+                                               const Symbol& symbol, Timeframe tf, PartitionWork& work,
+                                               PartitionReport& report) {
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
   work.raw_mark = MarkOf(run.raw_marks, partition);
   if (work.raw_mark == BuiltFrom(run.bronze_built, partition)) return std::nullopt;
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows,
                       run.raw.ReadAt(*run.raw_snapshot, symbol, tf, {.columns = kRawRecordColumns}));
-  RC_ASSIGN_OR_RETURN(std::vector<RawRecord> records, RawFromBatch(std::move(raw_rows)));
-  BronzeResult result = BuildBronze(symbol, tf, std::move(records), run.now);
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, BronzeToBatch(run.bronze.schema(), symbol, tf, result.bars));
-  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartition(bronze_base, symbol, tf, std::move(batch)));
+  RC_ASSIGN_OR_RETURN(BronzeFromRaw result, BuildBronzeFromBatch(symbol, tf, std::move(raw_rows), run.now));
+  const std::span<const BronzeRow> rows(result.rows);
+  const size_t chunk_rows = static_cast<size_t>(run.options.chunk_rows);
+  size_t next_row = 0;
+  auto next_chunk = [&](lake::ColumnBatch& chunk) -> Result<bool> {
+    if (next_row >= rows.size()) return false;
+    const size_t count = std::min(chunk_rows, rows.size() - next_row);
+    RC_RETURN_IF_ERROR(FillBronzeChunk(result, rows.subspan(next_row, count), chunk));
+    next_row += count;
+    return true;
+  };
+  RC_ASSIGN_OR_RETURN(work.bronze, run.bronze.StagePartitionChunks(bronze_base, symbol, tf, next_chunk));
   report.bronze_rebuilt = true;
-  report.bronze_rows = static_cast<int64_t>(result.bars.size());
+  report.bronze_rows = static_cast<int64_t>(rows.size());
   report.stats = result.stats;
   const auto& s = result.stats;
   spdlog::info("bronze {}: {} bars ({} regular, {} pre, {} post, {} closed), dropped {} forming, {} null, {} invalid, "
                "{} duplicates, {} gaps",
-               partition, result.bars.size(), s.regular, s.pre, s.post, s.closed, s.dropped_forming, s.dropped_null,
+               partition, rows.size(), s.regular, s.pre, s.post, s.closed, s.dropped_forming, s.dropped_null,
                s.dropped_invalid, s.duplicates, s.gaps);
-  return std::optional<std::vector<BronzeBar>>(std::move(result.bars));
+  BuiltBronze built;
+  built.rows = rows.size();
+  built.regular.reserve(static_cast<size_t>(s.regular));
+  for (const BronzeRow& row : rows) {
+    if (row.session == MarketSession::kRegular) built.regular.push_back(row.bar);
+  }
+  return std::optional<BuiltBronze>(std::move(built));
 }
 
 // bronze -> silver for one partition when bronze changed since silver was
 // built (or is being rebuilt in this batch): stages the new silver files
-// against `silver_base`. `just_built` holds the partition's bars when this
-// batch rebuilt bronze (the same rows, in the same ts order, that reading
-// bronze back would give).
+// against `silver_base`. `just_built` is set when this batch rebuilt bronze
+// (its regular bars are the ones, in the same order, that reading bronze
+// back would give).
 Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_base,
                    const std::map<std::string, int64_t>& bronze_marks, const lake::delta::Snapshot& silver_base,
-                   const Symbol& symbol, Timeframe tf, std::optional<std::vector<BronzeBar>> just_built,
-                   PartitionWork& work, PartitionReport& report) {
+                   const Symbol& symbol, Timeframe tf, std::optional<BuiltBronze> just_built, PartitionWork& work,
+                   PartitionReport& report) {
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
   // A rebuilt bronze partition's watermark becomes the batch's bronze commit
   // (-1 when it has no bars): silver needs rebuilding unless both are empty.
-  const int64_t bronze_mark = just_built ? (just_built->empty() ? -1 : INT64_MAX) : MarkOf(bronze_marks, partition);
+  const int64_t bronze_mark = just_built ? (just_built->rows == 0 ? -1 : INT64_MAX) : MarkOf(bronze_marks, partition);
   work.bronze_mark = bronze_mark;
   if (bronze_mark == BuiltFrom(run.silver_built, partition)) return Ok();
-  std::vector<BronzeBar> bars;
+  std::vector<Bar> regular;
   if (just_built) {
-    bars = std::move(*just_built);
+    regular = std::move(just_built->regular);
   } else {
     RC_ASSIGN_OR_RETURN(lake::ColumnBatch rows, run.bronze.ReadAt(bronze_base, symbol, tf, {.columns = kBronzeBarColumns}));
-    RC_ASSIGN_OR_RETURN(bars, BronzeFromBatch(rows));
+    RC_ASSIGN_OR_RETURN(std::vector<BronzeBar> bars, BronzeFromBatch(rows));
+    regular = RegularBars(bars);
   }
-  RC_ASSIGN_OR_RETURN(SilverResult result, BuildSilver(symbol, tf, bars, run.set, run.options.horizons_minutes));
-  const size_t silver_rows = result.bars.size();
-  work.newest_open = result.bars.empty() ? std::nullopt : std::optional<TimestampUs>(result.bars.back().open_time);
-  work.feature_set_version = result.feature_set_version;
-  RC_ASSIGN_OR_RETURN(lake::ColumnBatch batch, SilverToBatch(run.silver.schema(), symbol, tf, std::move(result)));
-  RC_ASSIGN_OR_RETURN(work.silver, run.silver.StagePartition(silver_base, symbol, tf, std::move(batch)));
+  // Features are computed chunk by chunk into the written chunk's columns
+  // (SilverChunks): memory is bounded by the chunk, not the partition.
+  RC_ASSIGN_OR_RETURN(SilverChunks silver,
+                      SilverChunks::Start(symbol, tf, std::move(regular), run.set, run.options.horizons_minutes,
+                                          static_cast<size_t>(run.options.chunk_rows)));
+  const size_t silver_rows = silver.rows();
+  work.newest_open = silver.newest_open();
+  work.feature_set_version = silver.feature_set_version();
+  RC_ASSIGN_OR_RETURN(work.silver,
+                      run.silver.StagePartitionChunks(silver_base, symbol, tf, [&silver](lake::ColumnBatch& chunk) {
+                        return silver.Next(chunk);
+                      }));
   report.silver_rebuilt = true;
   report.silver_rows = static_cast<int64_t>(silver_rows);
   spdlog::info("silver {}: {} rows, feature set {}", partition, silver_rows, work.feature_set_version);
@@ -321,6 +350,7 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   if (options.batch_partitions < 1) {
     return InvalidArgument("batch_partitions", "must be >= 1, got " + std::to_string(options.batch_partitions));
   }
+  if (options.chunk_rows < 1) return InvalidArgument("chunk_rows", "must be >= 1, got " + std::to_string(options.chunk_rows));
   if (options.batch_source_bytes < 1) {
     return InvalidArgument("batch_source_bytes", "must be >= 1, got " + std::to_string(options.batch_source_bytes));
   }

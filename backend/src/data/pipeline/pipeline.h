@@ -83,6 +83,11 @@ struct PipelineOptions {
   // most `batch_source_bytes` (a single bigger partition is a batch of its
   // own). Bounds what a crash makes the next run redo. Both must be >= 1.
   int batch_partitions = 256;
+  // Bronze and silver files are written in chunks of this many rows (each a
+  // Parquet row group; silver's features are computed a chunk at a time), so
+  // a partition's memory is bounded by its bars, not by its ~50 written
+  // columns. Must be >= 1; divides max_rows_per_file (1 Mi) by default.
+  int64_t chunk_rows = 64 * 1024;
   int64_t batch_source_bytes = int64_t{256} << 20;
 };
 

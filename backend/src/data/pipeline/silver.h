@@ -31,5 +31,14 @@ struct SilverResult {
 // The symbol selects the exchange calendar for session-anchored features.
 Result<SilverResult> BuildSilver(const Symbol& symbol, Timeframe tf, const std::vector<BronzeBar>& bronze,
                                  const features::FeatureSet& set, const std::vector<int>& horizons_minutes);
+// BuildSilver without computing the features (`features` stays empty), from
+// the regular-session bars: the bars, targets and version that a chunked
+// build (SilverChunks in data/pipeline/lake_rows.h) computes the features
+// beside. Errors: as BuildSilver.
+Result<SilverResult> BuildSilverWithoutFeatures(Timeframe tf, std::vector<Bar> regular_bars,
+                                                const features::FeatureSet& set,
+                                                const std::vector<int>& horizons_minutes);
+// The bars of the regular-session rows of `bronze`, in order (silver's rows).
+std::vector<Bar> RegularBars(const std::vector<BronzeBar>& bronze);
 
 }  // namespace rc::data::pipeline

@@ -676,45 +676,121 @@ void RemoveUncommittedFiles(FileSystem& fs, const std::string& table_dir, const 
 // Threads that write the files of one commit's partitions.
 constexpr size_t kWriteThreads = 4;
 
-// Writes `data` (the data-file schema) as files of one partition.
+// Writes data-file rows of one partition as files of at most
+// max_rows_per_file rows, each chunk of rows one Parquet row group (a chunk
+// that straddles a file's end is split): the rows of one batch
+// (StagePartition, appends: one chunk) or of a ChunkSource
+// (StagePartitionChunks). Data files are fsynced, then their directory.
 struct Table::DataFile {
+  // The next chunk of rows (`schema` columns), or nullptr after the last.
+  using NextChunk = std::function<Result<const ColumnBatch*>()>;
+
   static Result<std::vector<AddFile>> Write(const Table& table, const Snapshot& snap, const PartitionValueMap& values,
                                             const ColumnBatch& data, bool data_change) {
+    bool given = false;
+    NextChunk once = [&data, &given]() -> Result<const ColumnBatch*> {
+      if (given) return nullptr;
+      given = true;
+      return &data;
+    };
+    int64_t rows_written = 0;
+    return WriteChunks(table, snap, values, data.schema(), once, data_change, rows_written);
+  }
+
+  // `next` fills one reused batch of the data-file schema (ChunkSource).
+  static Result<std::vector<AddFile>> Write(const Table& table, const Snapshot& snap, const PartitionValueMap& values,
+                                            const ChunkSource& next, int64_t& rows_written) {
+    const Schema schema = snap.DataFileSchema();
+    ColumnBatch chunk(schema);
+    bool done = false;
+    NextChunk filled = [&]() -> Result<const ColumnBatch*> {
+      if (done) return nullptr;
+      RC_ASSIGN_OR_RETURN(const bool more, next(chunk));
+      if (!more) {
+        done = true;
+        return nullptr;
+      }
+      if (!(chunk.schema() == schema)) return InvalidArgument("rows", "a chunk's schema is not the table's data schema");
+      RC_RETURN_IF_ERROR(chunk.Validate());
+      return &chunk;
+    };
+    return WriteChunks(table, snap, values, schema, filled, /*data_change=*/true, rows_written);
+  }
+
+  static Result<std::vector<AddFile>> WriteChunks(const Table& table, const Snapshot& snap,
+                                                  const PartitionValueMap& values, const Schema& schema,
+                                                  const NextChunk& next, bool data_change, int64_t& rows_written) {
     FileSystem& fs = table.fs();
+    const ColumnBatch* chunk = nullptr;
+    size_t offset = 0;  // rows of `*chunk` already written
+    // Makes `chunk` hold rows past `offset` (false when the source is done).
+    auto have_rows = [&]() -> Result<bool> {
+      while (chunk == nullptr || offset >= chunk->num_rows()) {
+        RC_ASSIGN_OR_RETURN(const ColumnBatch* following, next());
+        if (following == nullptr) return false;
+        chunk = following;
+        offset = 0;
+      }
+      return true;
+    };
+    std::vector<AddFile> adds;
+    auto fail = [&](Error error) -> Result<std::vector<AddFile>> {
+      RemoveUncommittedFiles(fs, table.dir_, adds);
+      return tl::unexpected(std::move(error));
+    };
+    auto first = have_rows();
+    if (!first) return fail(first.error());
+    if (!*first) return adds;  // no rows: no files (the partition is emptied)
     paths::PartitionValues ordered;
     for (const auto& c : snap.partition_columns()) ordered.emplace_back(c, PartitionValueOf(values, c));
     std::string rel_dir = paths::PartitionDir(ordered);
     std::string abs_dir = table.dir_;
     if (!rel_dir.empty()) {
-      RC_ASSIGN_OR_RETURN(abs_dir, paths::JoinInTable(table.dir_, rel_dir));
+      auto joined = paths::JoinInTable(table.dir_, rel_dir);
+      if (!joined) return fail(joined.error());
+      abs_dir = *joined;
     }
-    RC_RETURN_IF_ERROR(EnsureDir(fs, abs_dir));
+    if (auto made = EnsureDir(fs, abs_dir); !made) return fail(made.error());
     parquet::WriteOptions popts;
     popts.codec = table.options_.codec;
     popts.key_value_metadata.emplace_back("writer", std::string("regimecast/") + BuildVersion());
-    std::vector<AddFile> adds;
-    const size_t n = data.num_rows();
-    const auto step = static_cast<size_t>(table.options_.max_rows_per_file);
+    const auto file_rows = static_cast<size_t>(table.options_.max_rows_per_file);
     int part = 0;
-    for (size_t start = 0; start < n; start += step) {
-      // A partition that fits one file is written from `data` itself, not a copy.
-      ColumnBatch slice;
-      if (!(start == 0 && n <= step)) slice = data.Slice(start, std::min(step, n - start));
-      const ColumnBatch& chunk = (start == 0 && n <= step) ? data : slice;
+    for (;;) {
+      auto pending = have_rows();
+      if (!pending) return fail(pending.error());
+      if (!*pending) break;
       std::string name = paths::DataFileName(part++, paths::NewUuid(), CodecName(table.options_.codec));
       std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
       const std::string file = abs_dir + "/" + name;
-      // Encoded straight to disk in pieces: no string holding the whole file.
+      internal::StatsAccumulator stats(schema);
       int64_t file_size = 0;
       auto encode = [&](const FileSystem::PieceWriter& write) -> Status {
-        RC_ASSIGN_OR_RETURN(file_size, parquet::EncodeTo(chunk, popts, write));
+        RC_ASSIGN_OR_RETURN(parquet::StreamWriter writer, parquet::StreamWriter::Start(schema, popts, write));
+        size_t in_file = 0;
+        while (in_file < file_rows) {
+          RC_ASSIGN_OR_RETURN(const bool rows_left, have_rows());
+          if (!rows_left) break;
+          const size_t take = std::min(chunk->num_rows() - offset, file_rows - in_file);
+          if (offset == 0 && take == chunk->num_rows()) {  // written as is, not a copy
+            RC_RETURN_IF_ERROR(writer.WriteRows(*chunk));
+            stats.Add(*chunk);
+          } else {  // a chunk split between two files (rare: chunks divide the file size)
+            const ColumnBatch part_rows = chunk->Slice(offset, take);
+            RC_RETURN_IF_ERROR(writer.WriteRows(part_rows));
+            stats.Add(part_rows);
+          }
+          offset += take;
+          in_file += take;
+        }
+        RC_ASSIGN_OR_RETURN(file_size, writer.Finish());
+        rows_written += static_cast<int64_t>(in_file);
         return Ok();
       };
       if (auto created = fs.CreateNewFileFrom(file, encode, /*sync=*/true); !created) {
         // A short write (disk full, I/O error) may have left part of it.
         if (created.error().code != ErrorCode::kConflict) (void)fs.RemoveFile(file);
-        RemoveUncommittedFiles(fs, table.dir_, adds);
-        return tl::unexpected(created.error());
+        return fail(created.error());
       }
       AddFile add;
       add.path = paths::UriEncodePath(rel);
@@ -722,13 +798,10 @@ struct Table::DataFile {
       add.size = file_size;
       add.modification_time = table.NowMs();
       add.data_change = data_change;
-      add.stats = internal::ComputeStats(chunk);
+      add.stats = stats.Json();
       adds.push_back(std::move(add));
     }
-    if (auto synced = fs.SyncDir(abs_dir); !synced) {
-      RemoveUncommittedFiles(fs, table.dir_, adds);
-      return tl::unexpected(synced.error());
-    }
+    if (auto synced = fs.SyncDir(abs_dir); !synced) return fail(synced.error());
     return adds;
   }
 };
@@ -1093,6 +1166,17 @@ Result<StagedPartition> Table::StagePartition(const Snapshot& base, const Partit
   // file's batch instead of being projected into a copy.
   RC_ASSIGN_OR_RETURN(ColumnBatch data, std::move(rows).Project(DataColumnNames(base)));
   RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, groups.front().values, data, /*data_change=*/true));
+  for (const auto& add : staged.adds) staged.bytes += add.size;
+  return staged;
+}
+
+Result<StagedPartition> Table::StagePartitionChunks(const Snapshot& base, const PartitionValueMap& partition,
+                                                    const ChunkSource& next) const {
+  RC_RETURN_IF_ERROR(CheckWritable(base, true));
+  RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, base.partition_columns(), dir_));
+  StagedPartition staged;
+  staged.partition = partition;
+  RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, partition, next, staged.rows));
   for (const auto& add : staged.adds) staged.bytes += add.size;
   return staged;
 }

@@ -261,6 +261,22 @@ class Table {
   // (silver is ~400 MB per 1M rows; callers std::move it in).
   Result<StagedPartition> StagePartition(const Snapshot& base, const PartitionValueMap& partition,
                                          ColumnBatch rows) const;
+  // StagePartition for rows produced in bounded chunks (a partition of a
+  // million rows without a million-row batch in memory): `next` fills `chunk`
+  // (a batch of the table's data-file schema, Snapshot::DataFileSchema(): the
+  // partition columns are not in it) with the partition's next rows, in
+  // order, and returns false when there are none left. `chunk` is the same
+  // batch on every call (resize its columns, reuse their buffers); each
+  // non-empty chunk becomes one Parquet row group (at most row_group_rows
+  // rows) of the current data file, and files still hold at most
+  // max_rows_per_file rows. The rows, files and add.stats are what
+  // StagePartition of all the rows at once would give; only the row groups
+  // differ. Errors: as StagePartition ("rows" for a chunk whose schema was
+  // changed, nulls in a non-nullable column), and the first error of `next`
+  // (the files written are removed).
+  using ChunkSource = std::function<Result<bool>(ColumnBatch& chunk)>;
+  Result<StagedPartition> StagePartitionChunks(const Snapshot& base, const PartitionValueMap& partition,
+                                               const ChunkSource& next) const;
   // Replaces the content of every staged partition in ONE commit: one log
   // entry (one temp file, one link, one fsync of each), removing every file
   // those partitions had at `base` and adding the staged files; readers see

@@ -269,6 +269,13 @@ Result<delta::StagedPartition> LayerTable::StagePartition(const delta::Snapshot&
   return table_.StagePartition(base, partition, std::move(rows));
 }
 
+Result<delta::StagedPartition> LayerTable::StagePartitionChunks(const delta::Snapshot& base, const Symbol& symbol,
+                                                                const Timeframe& timeframe,
+                                                                const delta::Table::ChunkSource& next) const {
+  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+  return table_.StagePartitionChunks(base, partition, next);
+}
+
 Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base,
                                                      std::vector<delta::StagedPartition> staged,
                                                      const std::map<std::string, int64_t>& source_watermarks,

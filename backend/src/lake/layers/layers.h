@@ -103,6 +103,11 @@ class LayerTable {
   // `rows` is taken by value (moved into the written files, see delta::Table::StagePartition).
   Result<delta::StagedPartition> StagePartition(const delta::Snapshot& base, const Symbol& symbol,
                                                 const Timeframe& timeframe, ColumnBatch rows) const;
+  // StagePartition for rows produced in chunks of the data-file schema (no
+  // symbol/timeframe columns): delta::Table::StagePartitionChunks.
+  Result<delta::StagedPartition> StagePartitionChunks(const delta::Snapshot& base, const Symbol& symbol,
+                                                      const Timeframe& timeframe,
+                                                      const delta::Table::ChunkSource& next) const;
   Result<delta::CommitResult> CommitStaged(const delta::Snapshot& base, std::vector<delta::StagedPartition> staged,
                                            const std::map<std::string, int64_t>& source_watermarks,
                                            const delta::Lineage& lineage = {});

@@ -54,6 +54,45 @@ Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options
 Result<int64_t> EncodeTo(const ColumnBatch& batch, const WriteOptions& options,
                          const std::function<Status(std::string_view)>& write);
 
+// A Parquet file written as its rows come: each WriteRows call adds its rows
+// as row groups of at most options.row_group_rows rows (so a producer that
+// hands over bounded chunks writes one row group per chunk, and its buffers
+// can be reused for the next chunk), Finish adds the footer. The bytes go to
+// `write` in pieces of a few MiB from one reused buffer, as EncodeTo's. One
+// WriteRows of a whole batch gives the bytes EncodeTo gives.
+//
+//   RC_ASSIGN_OR_RETURN(auto writer, StreamWriter::Start(schema, options, write));
+//   while (next(chunk)) RC_RETURN_IF_ERROR(writer.WriteRows(chunk));
+//   RC_ASSIGN_OR_RETURN(int64_t size, writer.Finish());
+class StreamWriter {
+ public:
+  // Errors: kInvalidArgument for bad options or a schema with duplicate names.
+  static Result<StreamWriter> Start(Schema schema, WriteOptions options,
+                                    std::function<Status(std::string_view)> write);
+  // Errors: kInvalidArgument when `rows` has another schema or does not
+  // Validate(); the first error of `write`; kInternal after Finish.
+  Status WriteRows(const ColumnBatch& rows);
+  // Rows written so far.
+  int64_t rows() const;
+  // Writes the footer and hands over the rest; returns the file's size.
+  // Errors: as WriteRows.
+  Result<int64_t> Finish();
+
+  struct State;  // writer.cc
+  StreamWriter(StreamWriter&&) noexcept;
+  StreamWriter& operator=(StreamWriter&&) noexcept;
+  ~StreamWriter();
+
+ private:
+  friend Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options);
+  // `flush_bytes` = SIZE_MAX: nothing is handed over (Encode takes the bytes).
+  static Result<StreamWriter> StartWithPieces(Schema schema, WriteOptions options,
+                                              std::function<Status(std::string_view)> write, size_t flush_bytes);
+  std::string TakeUnflushed();
+  explicit StreamWriter(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 // Encodes and writes to `path` (not atomically: the Delta layer writes data
 // files under unique names and only references them after they are complete).
 Status WriteFile(const std::string& path, const ColumnBatch& batch, const WriteOptions& options);

@@ -48,40 +48,38 @@ Status ValidateOptions(const WriteOptions& options) {
 
 namespace {
 
-// Lays out the whole file into `file`, handing every complete piece of at
-// least `flush_bytes` to `flush` (which then empties `file`): offsets in the
-// metadata count the bytes flushed before. Returns the file's size.
-Result<int64_t> EncodeInto(const ColumnBatch& batch, const WriteOptions& options, size_t flush_bytes,
-                           const std::function<Status(std::string_view)>& flush, std::string& file) {
-  RC_RETURN_IF_ERROR(batch.Validate());
-  RC_RETURN_IF_ERROR(ValidateOptions(options));
-  const Schema& schema = batch.schema();
-  const size_t rows = batch.num_rows();
+// Pieces EncodeTo (and a StreamWriter) hands over: big enough that write(2)
+// calls are few, small enough that one reused buffer stays cheap (a column
+// chunk of 1M doubles is 8 MB, and a piece ends after a whole chunk).
+constexpr size_t kEncodePieceBytes = size_t{4} << 20;
 
-  format::FileMetaData meta;
-  meta.__set_version(1);
-  std::vector<format::SchemaElement> elements;
-  format::SchemaElement root;
-  root.__set_name("schema");
-  root.__set_num_children(static_cast<int32_t>(schema.fields.size()));
-  elements.push_back(root);
-  for (const Field& field : schema.fields) elements.push_back(internal::SchemaElementFor(field));
-  meta.__set_schema(elements);
-  meta.__set_num_rows(static_cast<int64_t>(rows));
+}  // namespace
 
-  file.append(kMagic, 4);
-  int64_t flushed = 0;  // bytes handed to `flush` so far
-  auto flush_if_full = [&]() -> Status {
+// The file laid out so far: "PAR1" and the complete row groups, of which
+// everything but the last incomplete piece was handed to `write`.
+struct StreamWriter::State {
+  Schema schema;
+  WriteOptions options;
+  std::function<Status(std::string_view)> write;
+  size_t flush_bytes = 0;
+  std::string file;      // bytes not yet handed to `write`
+  int64_t flushed = 0;   // bytes handed to `write` so far
+  int64_t rows = 0;
+  std::vector<format::RowGroup> row_groups;
+  bool finished = false;
+
+  // Hands `file` over when it holds at least flush_bytes (then empties it):
+  // offsets in the metadata count the bytes flushed before.
+  Status FlushIfFull() {
     if (file.size() < flush_bytes) return Ok();
-    RC_RETURN_IF_ERROR(flush(file));
+    RC_RETURN_IF_ERROR(write(file));
     flushed += static_cast<int64_t>(file.size());
     file.clear();
     return Ok();
-  };
-  std::vector<format::RowGroup> row_groups;
-  const auto group_rows = static_cast<size_t>(options.row_group_rows);
-  for (size_t begin = 0; begin < rows; begin += group_rows) {
-    const size_t count = std::min(group_rows, rows - begin);
+  }
+
+  // One row group of rows [begin, begin + count) of `batch`.
+  Status WriteRowGroup(const ColumnBatch& batch, size_t begin, size_t count) {
     format::RowGroup group;
     const auto group_offset = flushed + static_cast<int64_t>(file.size());
     std::vector<format::ColumnChunk> chunks(schema.fields.size());
@@ -96,7 +94,7 @@ Result<int64_t> EncodeInto(const ColumnBatch& batch, const WriteOptions& options
       if (chunk_meta.__isset.dictionary_page_offset) chunk_meta.dictionary_page_offset += flushed;
       uncompressed += chunk_meta.total_uncompressed_size;
       compressed += chunk_meta.total_compressed_size;
-      RC_RETURN_IF_ERROR(flush_if_full());
+      RC_RETURN_IF_ERROR(FlushIfFull());
     }
     group.__set_columns(chunks);
     group.__set_total_byte_size(uncompressed);
@@ -106,37 +104,102 @@ Result<int64_t> EncodeInto(const ColumnBatch& batch, const WriteOptions& options
     // ordinal is an i16; files with more row groups simply omit it.
     if (row_groups.size() <= 32767) group.__set_ordinal(static_cast<int16_t>(row_groups.size()));
     row_groups.push_back(std::move(group));
+    rows += static_cast<int64_t>(count);
+    return Ok();
   }
-  meta.__set_row_groups(row_groups);
 
-  if (!options.key_value_metadata.empty()) {
-    std::vector<format::KeyValue> pairs;
-    for (const auto& [key, value] : options.key_value_metadata) {
-      format::KeyValue pair;
-      pair.__set_key(key);
-      pair.__set_value(value);
-      pairs.push_back(pair);
+  // The Thrift FileMetaData footer, its length and the closing magic.
+  Status WriteFooter() {
+    format::FileMetaData meta;
+    meta.__set_version(1);
+    std::vector<format::SchemaElement> elements;
+    format::SchemaElement root;
+    root.__set_name("schema");
+    root.__set_num_children(static_cast<int32_t>(schema.fields.size()));
+    elements.push_back(root);
+    for (const Field& field : schema.fields) elements.push_back(internal::SchemaElementFor(field));
+    meta.__set_schema(elements);
+    meta.__set_num_rows(rows);
+    meta.__set_row_groups(row_groups);
+    if (!options.key_value_metadata.empty()) {
+      std::vector<format::KeyValue> pairs;
+      for (const auto& [key, value] : options.key_value_metadata) {
+        format::KeyValue pair;
+        pair.__set_key(key);
+        pair.__set_value(value);
+        pairs.push_back(pair);
+      }
+      meta.__set_key_value_metadata(pairs);
     }
-    meta.__set_key_value_metadata(pairs);
-  }
-  meta.__set_created_by(std::string("regimecast version ") + BuildVersion() + " (build " + BuildCommit() + ")");
-  format::ColumnOrder order;
-  order.__set_TYPE_ORDER(format::TypeDefinedOrder());
-  meta.__set_column_orders(std::vector<format::ColumnOrder>(schema.fields.size(), order));
+    meta.__set_created_by(std::string("regimecast version ") + BuildVersion() + " (build " + BuildCommit() + ")");
+    format::ColumnOrder order;
+    order.__set_TYPE_ORDER(format::TypeDefinedOrder());
+    meta.__set_column_orders(std::vector<format::ColumnOrder>(schema.fields.size(), order));
 
-  const size_t footer_start = file.size();
-  RC_RETURN_IF_ERROR(internal::SerializeThrift(meta, &file));
-  internal::AppendLittleEndian(&file, static_cast<uint32_t>(file.size() - footer_start));
-  file.append(kMagic, 4);
-  return flushed + static_cast<int64_t>(file.size());
+    const size_t footer_start = file.size();
+    RC_RETURN_IF_ERROR(internal::SerializeThrift(meta, &file));
+    internal::AppendLittleEndian(&file, static_cast<uint32_t>(file.size() - footer_start));
+    file.append(kMagic, 4);
+    return Ok();
+  }
+};
+
+Result<StreamWriter> StreamWriter::Start(Schema schema, WriteOptions options,
+                                         std::function<Status(std::string_view)> write) {
+  return StartWithPieces(std::move(schema), std::move(options), std::move(write), kEncodePieceBytes);
 }
 
-// Pieces EncodeTo hands over: big enough that write(2) calls are few, small
-// enough that one reused buffer stays cheap (a column chunk of 1M doubles is
-// 8 MB, and a piece ends after a whole chunk).
-constexpr size_t kEncodePieceBytes = size_t{4} << 20;
+Result<StreamWriter> StreamWriter::StartWithPieces(Schema schema, WriteOptions options,
+                                                   std::function<Status(std::string_view)> write,
+                                                   size_t flush_bytes) {
+  RC_RETURN_IF_ERROR(ValidateOptions(options));
+  RC_RETURN_IF_ERROR(ColumnBatch(schema).Validate());  // unique names, known types
+  auto state = std::make_unique<State>();
+  state->schema = std::move(schema);
+  state->options = std::move(options);
+  state->write = std::move(write);
+  state->flush_bytes = flush_bytes;
+  if (flush_bytes != std::numeric_limits<size_t>::max()) state->file.reserve(2 * flush_bytes);
+  state->file.append(kMagic, 4);
+  return StreamWriter(std::move(state));
+}
 
-}  // namespace
+StreamWriter::StreamWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+StreamWriter::StreamWriter(StreamWriter&&) noexcept = default;
+StreamWriter& StreamWriter::operator=(StreamWriter&&) noexcept = default;
+StreamWriter::~StreamWriter() = default;
+
+Status StreamWriter::WriteRows(const ColumnBatch& rows) {
+  if (state_->finished) return Internal("the Parquet file is already finished");
+  if (!(rows.schema() == state_->schema)) {
+    return InvalidArgument("rows", "batch schema differs from the file's");
+  }
+  RC_RETURN_IF_ERROR(rows.Validate());
+  const size_t count = rows.num_rows();
+  const auto group_rows = static_cast<size_t>(state_->options.row_group_rows);
+  for (size_t begin = 0; begin < count; begin += group_rows) {
+    RC_RETURN_IF_ERROR(state_->WriteRowGroup(rows, begin, std::min(group_rows, count - begin)));
+  }
+  return Ok();
+}
+
+int64_t StreamWriter::rows() const { return state_->rows; }
+
+Result<int64_t> StreamWriter::Finish() {
+  if (state_->finished) return Internal("the Parquet file is already finished");
+  state_->finished = true;
+  RC_RETURN_IF_ERROR(state_->WriteFooter());
+  const int64_t size = state_->flushed + static_cast<int64_t>(state_->file.size());
+  if (!state_->file.empty() && state_->flush_bytes != std::numeric_limits<size_t>::max()) {
+    RC_RETURN_IF_ERROR(state_->write(state_->file));
+    state_->flushed += static_cast<int64_t>(state_->file.size());
+    state_->file.clear();
+  }
+  return size;
+}
+
+std::string StreamWriter::TakeUnflushed() { return std::move(state_->file); }
+
 
 Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options) {
   // Reserve the PLAIN size plus page headers and levels, whatever the codec:
@@ -156,20 +219,22 @@ Result<std::string> Encode(const ColumnBatch& batch, const WriteOptions& options
         },
         batch.column(col).values);
   }
-  std::string file;
-  file.reserve(estimate + estimate / 8);
+  RC_RETURN_IF_ERROR(batch.Validate());
   const auto never = [](std::string_view) -> Status { return Internal("Encode never flushes"); };
-  RC_RETURN_IF_ERROR(EncodeInto(batch, options, std::numeric_limits<size_t>::max(), never, file));
-  return file;
+  RC_ASSIGN_OR_RETURN(StreamWriter writer,
+                      StreamWriter::StartWithPieces(batch.schema(), options, never, std::numeric_limits<size_t>::max()));
+  writer.state_->file.reserve(estimate + estimate / 8);
+  RC_RETURN_IF_ERROR(writer.WriteRows(batch));
+  RC_RETURN_IF_ERROR(writer.Finish());
+  return writer.TakeUnflushed();
 }
 
 Result<int64_t> EncodeTo(const ColumnBatch& batch, const WriteOptions& options,
                          const std::function<Status(std::string_view)>& write) {
-  std::string buffer;
-  buffer.reserve(2 * kEncodePieceBytes);
-  RC_ASSIGN_OR_RETURN(const int64_t size, EncodeInto(batch, options, kEncodePieceBytes, write, buffer));
-  if (!buffer.empty()) RC_RETURN_IF_ERROR(write(buffer));
-  return size;
+  RC_RETURN_IF_ERROR(batch.Validate());
+  RC_ASSIGN_OR_RETURN(StreamWriter writer, StreamWriter::Start(batch.schema(), options, write));
+  RC_RETURN_IF_ERROR(writer.WriteRows(batch));
+  return writer.Finish();
 }
 
 Status WriteFile(const std::string& path, const ColumnBatch& batch, const WriteOptions& options) {

@@ -81,30 +81,39 @@ __attribute__((noinline)) bool FiniteMinMax(const ColumnVector<T>& values, const
 
 }  // namespace
 
-std::string ComputeStats(const ColumnBatch& batch) {
-  json::object min_values;
-  json::object max_values;
-  json::object null_count;
-  const Schema& schema = batch.schema();
-  for (size_t c = 0; c < schema.fields.size(); ++c) {
-    const Field& f = schema.fields[c];
+StatsAccumulator::StatsAccumulator(const Schema& schema) : schema_(schema), columns_(schema.fields.size()) {}
+
+namespace {
+template <typename T, typename U>
+void Merge(std::optional<U>& into_min, std::optional<U>& into_max, const std::optional<T>& mn, const std::optional<T>& mx) {
+  if (!mn) return;
+  if (!into_min || static_cast<U>(*mn) < *into_min) into_min = static_cast<U>(*mn);
+  if (!into_max || *into_max < static_cast<U>(*mx)) into_max = static_cast<U>(*mx);
+}
+}  // namespace
+
+void StatsAccumulator::Add(const ColumnBatch& batch) {
+  rows_ += static_cast<int64_t>(batch.num_rows());
+  for (size_t c = 0; c < schema_.fields.size(); ++c) {
+    const Field& f = schema_.fields[c];
     const Column& col = batch.column(c);
-    int64_t nulls = 0;
-    for (uint8_t valid : col.validity) nulls += valid == 0 ? 1 : 0;
-    null_count[f.name] = nulls;
+    ColumnStats& acc = columns_[c];
+    for (uint8_t valid : col.validity) acc.nulls += valid == 0 ? 1 : 0;
     switch (f.type) {
       case ColumnType::kBool:
         break;  // Spark collects no min/max for booleans.
-      case ColumnType::kInt32: {
+      case ColumnType::kInt32:
+      case ColumnType::kDate: {
         std::optional<int32_t> mn, mx;
         MinMax(batch.Int32s(c), col, mn, mx);
-        if (mn) min_values[f.name] = *mn, max_values[f.name] = *mx;
+        Merge(acc.int_min, acc.int_max, mn, mx);
         break;
       }
-      case ColumnType::kInt64: {
+      case ColumnType::kInt64:
+      case ColumnType::kTimestampMicros: {
         std::optional<int64_t> mn, mx;
         MinMax(batch.Int64s(c), col, mn, mx);
-        if (mn) min_values[f.name] = *mn, max_values[f.name] = *mx;
+        Merge(acc.int_min, acc.int_max, mn, mx);
         break;
       }
       case ColumnType::kFloat:
@@ -112,12 +121,45 @@ std::string ComputeStats(const ColumnBatch& batch) {
         std::optional<double> mn, mx;
         const bool finite = f.type == ColumnType::kFloat ? FiniteMinMax(batch.Floats(c), col, mn, mx)
                                                          : FiniteMinMax(batch.Doubles(c), col, mn, mx);
-        if (mn && finite) min_values[f.name] = *mn, max_values[f.name] = *mx;
+        acc.non_finite |= !finite;
+        if (finite) Merge(acc.double_min, acc.double_max, mn, mx);
         break;
       }
       case ColumnType::kString: {
         std::optional<std::string> mn, mx;
         MinMax(batch.Strings(c), col, mn, mx);
+        if (mn) {
+          if (!acc.string_min || *mn < *acc.string_min) acc.string_min = std::move(mn);
+          if (!acc.string_max || *acc.string_max < *mx) acc.string_max = std::move(mx);
+        }
+        break;
+      }
+    }
+  }
+}
+
+std::string StatsAccumulator::Json() const {
+  json::object min_values;
+  json::object max_values;
+  json::object null_count;
+  for (size_t c = 0; c < schema_.fields.size(); ++c) {
+    const Field& f = schema_.fields[c];
+    const ColumnStats& acc = columns_[c];
+    null_count[f.name] = acc.nulls;
+    switch (f.type) {
+      case ColumnType::kBool:
+        break;
+      case ColumnType::kInt32:
+      case ColumnType::kInt64:
+        if (acc.int_min) min_values[f.name] = *acc.int_min, max_values[f.name] = *acc.int_max;
+        break;
+      case ColumnType::kFloat:
+      case ColumnType::kDouble:
+        if (acc.double_min && !acc.non_finite) min_values[f.name] = *acc.double_min, max_values[f.name] = *acc.double_max;
+        break;
+      case ColumnType::kString: {
+        const auto& mn = acc.string_min;
+        const auto& mx = acc.string_max;
         // Only valid UTF-8 can go into JSON (Boost.JSON escapes controls).
         if (mn && mn->size() <= kMaxStringStatBytes && mx->size() <= kMaxStringStatBytes && IsValidUtf8(*mn) &&
             IsValidUtf8(*mx)) {
@@ -125,26 +167,29 @@ std::string ComputeStats(const ColumnBatch& batch) {
         }
         break;
       }
-      case ColumnType::kTimestampMicros: {
-        std::optional<int64_t> mn, mx;
-        MinMax(batch.Int64s(c), col, mn, mx);
-        if (mn) min_values[f.name] = FormatIsoMillis(*mn), max_values[f.name] = FormatIsoMillis(*mx);
+      case ColumnType::kTimestampMicros:
+        if (acc.int_min) min_values[f.name] = FormatIsoMillis(*acc.int_min), max_values[f.name] = FormatIsoMillis(*acc.int_max);
         break;
-      }
-      case ColumnType::kDate: {
-        std::optional<int32_t> mn, mx;
-        MinMax(batch.Int32s(c), col, mn, mx);
-        if (mn) min_values[f.name] = FormatIsoDate(*mn), max_values[f.name] = FormatIsoDate(*mx);
+      case ColumnType::kDate:
+        if (acc.int_min) {
+          min_values[f.name] = FormatIsoDate(static_cast<int32_t>(*acc.int_min));
+          max_values[f.name] = FormatIsoDate(static_cast<int32_t>(*acc.int_max));
+        }
         break;
-      }
     }
   }
   json::object stats;
-  stats["numRecords"] = static_cast<int64_t>(batch.num_rows());
+  stats["numRecords"] = rows_;
   stats["minValues"] = std::move(min_values);
   stats["maxValues"] = std::move(max_values);
   stats["nullCount"] = std::move(null_count);
   return json::serialize(stats);
+}
+
+std::string ComputeStats(const ColumnBatch& batch) {
+  StatsAccumulator stats(batch.schema());
+  stats.Add(batch);
+  return stats.Json();
 }
 
 namespace {
