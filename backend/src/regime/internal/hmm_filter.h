@@ -5,8 +5,7 @@
 // expanding, from earlier bars only), runs the forward filter (filtered, never
 // smoothed: the posterior at t uses bars <= t only) and re-fits the model by
 // Baum-Welch on the series' own past observations on a fixed schedule (each fit
-// from the prior, so an early misfit does not persist; the window's log volumes
-// measured against the volume reference of the fit's time). Being
+// from the prior, so an early misfit does not persist). Being
 // a pure fold over bars, it gives the same posteriors streamed or in batch.
 #pragma once
 
@@ -48,10 +47,6 @@ class HmmFilter {
   // earlier bars instead (noisier for the model; the activity gauge's input).
   const HmmObservation& slot_median_observation() const { return slot_median_observation_; }
   int fits() const { return fits_; }
-  // The log-volume reference u is measured against: the mean de-shaped log
-  // volume of the bars so far (NaN before the first). Each fit re-measures the
-  // whole window against it (see history_).
-  double volume_reference() const;
 
  private:
   HmmObservation Observe(int64_t ts, double close, double volume);
@@ -61,15 +56,7 @@ class HmmFilter {
   GaussianHmm hmm_;
   std::array<double, kHmmStates> alpha_{};
   HmmObservation last_observation_{};
-  // The fit window. z as observed; u held as the DE-SHAPED log volume, not yet
-  // referenced (NaN where the bar's u was missing), so that a fit measures every
-  // bar against the reference of the fit's own time, the one the filter then
-  // uses: the reference is an expanding mean that moves with the series' regime
-  // mix (a calm first month, a busy second one), and observations stored each
-  // against its own day's reference disagree by that drift, which one free
-  // volume level per fit (gaussian_hmm.h) cannot absorb (docs/ml_audit.md).
   std::deque<HmmObservation> history_;
-  double last_deshaped_log_volume_ = 0;  // the newest bar's de-shaped log volume (NaN: its u was missing)
   size_t observed_ = 0;
   size_t next_fit_ = 0;
   int fits_ = 0;
