@@ -62,14 +62,18 @@ class AppendTest : public ::testing::Test {
 
   // Commits bars [from, to) to the live raw table as one fetch.
   void CommitBars(size_t from, size_t to, const std::string& provider = "replay") {
+    CommitSeriesBars(tcs_, bars_, from, to, provider);
+  }
+  void CommitSeriesBars(const Symbol& symbol, const BarSeries& bars, size_t from, size_t to,
+                        const std::string& provider = "replay") {
     FetchResult fetched;
     fetched.provider = provider;
     fetched.fetched_at = 1000 + static_cast<TimestampUs>(from);
     for (size_t i = from; i < to; ++i) {
-      const Bar& b = bars_[i];
+      const Bar& b = bars[i];
       fetched.bars.push_back(RawBar{b.open_time, b.open, b.high, b.low, b.close, b.volume});
     }
-    ASSERT_THAT(CommitRaw(live_, tcs_, Timeframe::k5m, fetched), IsOk());
+    ASSERT_THAT(CommitRaw(live_, symbol, Timeframe::k5m, fetched), IsOk());
   }
 
   PartitionReport CatchUp(LiveAppender& appender) {
@@ -82,7 +86,8 @@ class AppendTest : public ::testing::Test {
 
   // Copies the live raw table to a fresh lake, runs the whole pipeline there,
   // and compares every column of bronze and silver with the live lake's.
-  void ExpectSameAsRebuild() {
+  void ExpectSameAsRebuild() { ExpectSameAsRebuildFor({tcs_}); }
+  void ExpectSameAsRebuildFor(const std::vector<Symbol>& symbols) {
     const std::string fresh = (dir_ / ("fresh" + std::to_string(++rebuilds_))).string();
     const auto raw_dir = lake::paths::LayerTableDir(live_, lake::paths::Layer::kRaw);
     const auto fresh_raw = lake::paths::LayerTableDir(fresh, lake::paths::Layer::kRaw);
@@ -99,12 +104,14 @@ class AppendTest : public ::testing::Test {
       auto rebuilt = open(fresh);
       ASSERT_THAT(live, IsOk());
       ASSERT_THAT(rebuilt, IsOk());
-      auto live_rows = live->Read(tcs_, Timeframe::k5m);
-      auto rebuilt_rows = rebuilt->Read(tcs_, Timeframe::k5m);
-      ASSERT_THAT(live_rows, IsOk());
-      ASSERT_THAT(rebuilt_rows, IsOk());
-      ASSERT_GT(live_rows->num_rows(), 0u);
-      ExpectSameRows(*live_rows, *rebuilt_rows, is_silver ? "silver" : "bronze");
+      for (const Symbol& symbol : symbols) {
+        auto live_rows = live->Read(symbol, Timeframe::k5m);
+        auto rebuilt_rows = rebuilt->Read(symbol, Timeframe::k5m);
+        ASSERT_THAT(live_rows, IsOk());
+        ASSERT_THAT(rebuilt_rows, IsOk());
+        ASSERT_GT(live_rows->num_rows(), 0u);
+        ExpectSameRows(*live_rows, *rebuilt_rows, symbol.str() + (is_silver ? " silver" : " bronze"));
+      }
     }
   }
 
@@ -131,6 +138,39 @@ class AppendTest : public ::testing::Test {
   int rebuilds_ = 0;
   AppendOptions options_for(const std::string& lake) { return {.data_dir = lake, .horizons_minutes = {60, 180}}; }
 };
+
+// A close of several series stages them on several threads at once: each
+// series' files, features and tail are its own, and after 25 closes every
+// series equals a rebuild from scratch (under TSan, the staging's sharing is
+// checked too).
+TEST_F(AppendTest, SeriesOfOneCloseAreStagedTogetherAndEachEndsAsARebuild) {
+  std::vector<Symbol> symbols;
+  std::vector<BarSeries> bars;
+  for (const char* name : {"TCS.NS", "INFY.NS", "RELIANCE.NS", "SBIN.NS", "ITC.NS", "WIPRO.NS"}) {
+    symbols.push_back(*Symbol::Parse(name));
+    bars.push_back(rc::testing::RandomWalkBars(ExchangeCalendar::ForSymbol(symbols.back()), Timeframe::k5m,
+                                               T("2024-01-02T00:00:00Z"), 300, 20 + symbols.size()));
+  }
+  std::vector<std::pair<Symbol, Timeframe>> partitions;
+  for (const Symbol& symbol : symbols) partitions.emplace_back(symbol, Timeframe::k5m);
+  LiveAppender appender(options_for(live_));
+  size_t upto = 250;
+  for (size_t i = 0; i < symbols.size(); ++i) CommitSeriesBars(symbols[i], bars[i], 0, upto);
+  ASSERT_THAT(appender.CatchUp(partitions, kNow), IsOk());  // the first close rebuilds
+  for (int close = 0; close < 25; ++close, upto += 2) {
+    for (size_t i = 0; i < symbols.size(); ++i) CommitSeriesBars(symbols[i], bars[i], upto, upto + 2);
+    auto reports = appender.CatchUp(partitions, kNow);
+    ASSERT_THAT(reports, IsOk());
+    ASSERT_EQ(reports->size(), symbols.size());
+    for (size_t i = 0; i < symbols.size(); ++i) {
+      EXPECT_EQ((*reports)[i].symbol, symbols[i]);  // reports in the order of the partitions
+      EXPECT_TRUE((*reports)[i].appended) << symbols[i].str() << " close " << close;
+      EXPECT_EQ((*reports)[i].bronze_rows, 2) << symbols[i].str() << " close " << close;
+    }
+  }
+  EXPECT_EQ(appender.series_in_memory(), symbols.size());
+  ExpectSameAsRebuildFor(symbols);
+}
 
 TEST_F(AppendTest, LiveClosesAppendAndEndAsARebuildFromScratch) {
   LiveAppender appender(options_for(live_));

@@ -9,6 +9,7 @@
 
 #include "data/pipeline/lake_rows.h"
 #include "data/pipeline/silver.h"
+#include "data/pipeline/workers.h"
 #include "features/targets.h"
 #include "lake/layers/layers.h"
 #include "monitoring/standard_metrics.h"
@@ -105,8 +106,10 @@ Result<std::vector<lake::ColumnBatch>> RewriteSilverTail(lake::ColumnBatch rows,
   return out;
 }
 
+}  // namespace
+
 // One series' new bars of a close, staged and waiting for the commits.
-struct SeriesAppend {
+struct LiveAppender::SeriesAppend {
   size_t report = 0;  // index in the reports
   std::string key;
   std::vector<BronzeBar> bronze;
@@ -115,7 +118,74 @@ struct SeriesAppend {
   std::optional<lake::delta::StagedAppend> silver_staged;
 };
 
-}  // namespace
+// The tables of one close and the snapshots every series stages against.
+struct LiveAppender::CloseTables {
+  const LayerTable& raw;
+  const lake::delta::Snapshot& raw_snap;
+  const LayerTable& bronze;
+  const lake::delta::Snapshot& bronze_base;
+  const LayerTable& silver;
+  const lake::delta::Snapshot& silver_base;
+};
+
+Status LiveAppender::StageSeries(const CloseTables& tables, const Symbol& symbol, Timeframe tf, SeriesTail& tail,
+                                 TimestampUs now, SeriesAppend& append, PartitionReport& report) const {
+  lake::layers::ReadOptions read{.columns = kRawRecordColumns};
+  read.from = *tail.newest_bronze_open + 1;
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows, tables.raw.ReadAt(tables.raw_snap, symbol, tf, read));
+  RC_ASSIGN_OR_RETURN(auto records, RawFromBatch(std::move(raw_rows)));
+  BronzeResult built = BuildBronze(symbol, tf, std::move(records), now, tail.newest_regular_open);
+  report.stats = built.stats;
+  append.bronze = std::move(built.bars);
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch bronze_batch, BronzeToBatch(tables.bronze.schema(), symbol, tf, append.bronze));
+  auto bronze_staged = tables.bronze.StageAppend(tables.bronze_base, symbol, tf, INT64_MAX,
+                                                 [&](lake::ColumnBatch) -> Result<std::vector<lake::ColumnBatch>> {
+                                                   std::vector<lake::ColumnBatch> out;
+                                                   out.push_back(std::move(bronze_batch));
+                                                   return out;
+                                                 });
+  if (!bronze_staged) return tl::unexpected(bronze_staged.error());
+  append.bronze_staged = std::move(*bronze_staged);
+
+  // Silver: the new regular bars through the series' feature state.
+  SilverResult rows;
+  rows.feature_set_version = set_.name();
+  rows.features.names = set_.ColumnNames();
+  rows.features.columns.resize(rows.features.names.size());
+  for (const BronzeBar& b : append.bronze) {
+    if (b.session != MarketSession::kRegular) continue;
+    tail.features->Update(b.bar);
+    const auto row = tail.features->Row();
+    for (size_t c = 0; c < row.size(); ++c) rows.features.columns[c].push_back(row[c]);
+    rows.bars.push_back(b.bar);
+    append.silver_ts.push_back(b.bar.open_time);
+  }
+  if (rows.bars.empty()) {
+    // No regular bar: silver gets nothing but its watermark (the commit's txn).
+    append.silver_staged = lake::delta::StagedAppend{
+        {{"symbol", symbol.str()}, {"timeframe", std::string(tf.ToString())}}, {}, {}, 0};
+    return Ok();
+  }
+  for (int h : options_.horizons_minutes) {
+    rows.targets.emplace_back(features::TargetColumnName(h),
+                              std::vector<double>(rows.bars.size(), std::numeric_limits<double>::quiet_NaN()));
+  }
+  RC_ASSIGN_OR_RETURN(lake::ColumnBatch silver_batch, SilverToBatch(tables.silver.schema(), symbol, tf, std::move(rows)));
+  const int64_t tail_from =
+      tail.tail.empty() ? silver_batch.Int64s(silver_batch.KnownColumn("ts"))[0] : tail.tail_from();
+  auto silver_staged = tables.silver.StageAppend(
+      tables.silver_base, symbol, tf, tail.tail_from(),
+      [&](lake::ColumnBatch tail_rows) -> Result<std::vector<lake::ColumnBatch>> {
+        std::vector<std::string> names;
+        for (const auto& field : tail_rows.schema().fields) names.push_back(field.name);
+        RC_ASSIGN_OR_RETURN(lake::ColumnBatch added, std::move(silver_batch).Project(names));
+        RC_RETURN_IF_ERROR(tail_rows.Append(added));
+        return RewriteSilverTail(std::move(tail_rows), tail_from, tail.tail_rows, tf, options_.horizons_minutes);
+      });
+  if (!silver_staged) return tl::unexpected(silver_staged.error());
+  append.silver_staged = std::move(*silver_staged);
+  return Ok();
+}
 
 LiveAppender::LiveAppender(AppendOptions options)
     : options_(std::move(options)),
@@ -251,72 +321,21 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
     discard_staged();
     return failed(error);
   };
-  for (SeriesAppend& append : appends) {
-    const auto& [symbol, tf] = partitions[append.report];
-    SeriesTail& tail = *tails_.at(append.key);
-    PartitionReport& report = reports[append.report];
-    lake::layers::ReadOptions read{.columns = kRawRecordColumns};
-    read.from = *tail.newest_bronze_open + 1;
-    auto raw_rows = raw.ReadAt(*raw_snap, symbol, tf, read);
-    if (!raw_rows) return failed_staging(raw_rows.error());
-    auto records = RawFromBatch(std::move(*raw_rows));
-    if (!records) return failed_staging(records.error());
-    BronzeResult built = BuildBronze(symbol, tf, std::move(*records), now, tail.newest_regular_open);
-    report.stats = built.stats;
-    append.bronze = std::move(built.bars);
-    auto bronze_batch = BronzeToBatch(bronze.schema(), symbol, tf, append.bronze);
-    if (!bronze_batch) return failed_staging(bronze_batch.error());
-    auto bronze_staged = bronze.StageAppend(*bronze_base, symbol, tf, INT64_MAX,
-                                            [&](lake::ColumnBatch) -> Result<std::vector<lake::ColumnBatch>> {
-                                              std::vector<lake::ColumnBatch> out;
-                                              out.push_back(std::move(*bronze_batch));
-                                              return out;
-                                            });
-    if (!bronze_staged) return failed_staging(bronze_staged.error());
-    append.bronze_staged = std::move(*bronze_staged);
-
-    // Silver: the new regular bars through the series' feature state.
-    SilverResult rows;
-    rows.feature_set_version = set_.name();
-    rows.features.names = set_.ColumnNames();
-    rows.features.columns.resize(rows.features.names.size());
-    for (const BronzeBar& b : append.bronze) {
-      if (b.session != MarketSession::kRegular) continue;
-      tail.features->Update(b.bar);
-      const auto row = tail.features->Row();
-      for (size_t c = 0; c < row.size(); ++c) rows.features.columns[c].push_back(row[c]);
-      rows.bars.push_back(b.bar);
-      append.silver_ts.push_back(b.bar.open_time);
-    }
-    if (rows.bars.empty()) {
-      // No regular bar: silver gets nothing but its watermark (the commit's txn).
-      append.silver_staged = lake::delta::StagedAppend{
-          {{"symbol", symbol.str()}, {"timeframe", std::string(tf.ToString())}}, {}, {}, 0};
-      continue;
-    }
-    for (int h : options_.horizons_minutes) {
-      rows.targets.emplace_back(features::TargetColumnName(h),
-                                std::vector<double>(rows.bars.size(), std::numeric_limits<double>::quiet_NaN()));
-    }
-    auto silver_batch = SilverToBatch(silver.schema(), symbol, tf, std::move(rows));
-    if (!silver_batch) return failed_staging(silver_batch.error());
-    const int64_t tail_from = tail.tail.empty() ? silver_batch->Int64s(static_cast<size_t>(
-                                                      silver.schema().FieldIndex("ts")))[0]
-                                                : tail.tail_from();
-    const Timeframe timeframe = tf;  // clang 14 (the asan/tsan presets) cannot capture a structured binding
-    auto silver_staged = silver.StageAppend(
-        *silver_base, symbol, tf, tail.tail_from(),
-        [&](lake::ColumnBatch tail_rows) -> Result<std::vector<lake::ColumnBatch>> {
-          std::vector<std::string> names;
-          for (const auto& field : tail_rows.schema().fields) names.push_back(field.name);
-          RC_ASSIGN_OR_RETURN(lake::ColumnBatch added, std::move(*silver_batch).Project(names));
-          RC_RETURN_IF_ERROR(tail_rows.Append(added));
-          return RewriteSilverTail(std::move(tail_rows), tail_from, tail.tail_rows, timeframe,
-                                   options_.horizons_minutes);
-        });
-    if (!silver_staged) return failed_staging(silver_staged.error());
-    append.silver_staged = std::move(*silver_staged);
-  }
+  // The series are independent (each its own partition, tail and feature
+  // state; the tables' staging is thread-safe), and a series' staging is
+  // mostly waiting for its two files' fsyncs: staged on the pipeline's
+  // workers, so a close of hundreds of series does not wait for them in turn.
+  const CloseTables tables{raw, *raw_snap, bronze, *bronze_base, silver, *silver_base};
+  std::vector<SeriesTail*> staging_tails;
+  for (const SeriesAppend& append : appends) staging_tails.push_back(tails_.at(append.key).get());
+  const Status staged = ForEachInParallel(
+      appends.size(), PartitionWorkers(0, appends.size()), [&](size_t idx) -> Status {
+        SeriesAppend& append = appends[idx];
+        const auto& partition = partitions[append.report];
+        return StageSeries(tables, partition.first, partition.second, *staging_tails[idx], now, append,
+                           reports[append.report]);
+      });
+  if (!staged) return failed_staging(staged.error());
 
   // ONE bronze commit, then ONE silver commit, for every appended series,
   // each recording the watermarks RunPipeline records: a crash between the

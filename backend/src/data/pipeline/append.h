@@ -80,9 +80,16 @@ class LiveAppender {
 
  private:
   struct SeriesTail;
+  struct SeriesAppend;
+  struct CloseTables;
   // The series' state read from the lake, or nullptr when bronze and silver
   // do not agree (silver behind bronze) or hold no bars.
   Result<std::unique_ptr<SeriesTail>> Seed(const Symbol& symbol, Timeframe tf) const;
+  // Stages one series' new bronze and silver rows of a close: its files are
+  // written, nothing is committed. Safe to run for several series at once: it
+  // touches only their own `tail`, `append` and `report`.
+  Status StageSeries(const CloseTables& tables, const Symbol& symbol, Timeframe tf, SeriesTail& tail, TimestampUs now,
+                     SeriesAppend& append, PartitionReport& report) const;
 
   AppendOptions options_;
   const features::FeatureSet& set_;

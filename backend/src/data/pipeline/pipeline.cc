@@ -15,6 +15,7 @@
 #include "core/parallel.h"
 #include "data/pipeline/lake_rows.h"
 #include "data/pipeline/silver.h"
+#include "data/pipeline/workers.h"
 #include "features/targets.h"
 #include "lake/layers/layers.h"
 #include "lake/paths.h"
@@ -213,39 +214,6 @@ Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_ba
   return Ok();
 }
 
-// Workers for `partitions` partitions: options.workers, or two per core (at
-// most kMaxDefaultWorkers), never more than there are partitions. Two per
-// core because a worker spends much of a small partition waiting for fsync
-// (data file, its directory, the commit, the log directory): with 500
-// partitions of 2,000 bars on 2 cores, 4 workers took 8.9 s wall, 2 took
-// 15.1 s and 1 took 49.8 s (docs/benchmarks.md).
-constexpr int kMaxDefaultWorkers = 8;
-size_t PipelineWorkers(const PipelineOptions& options, size_t partitions) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int wanted = options.workers > 0 ? options.workers : std::min(2 * cores, kMaxDefaultWorkers);
-  return std::max<size_t>(1, std::min(static_cast<size_t>(wanted), partitions));
-}
-
-// Runs job(0..count-1) on `workers` threads (the caller's thread is one of
-// them), each taking the next index. After the first error no new job starts;
-// that error is returned (the lowest index's when several failed).
-Status ForEachInParallel(size_t count, size_t workers, const std::function<Status(size_t)>& job) {
-  std::atomic<bool> failed{false};
-  std::vector<std::optional<Error>> errors(count);
-  ParallelFor(count, workers, [&](size_t idx, size_t) {
-    if (failed) return;  // after the first error no new job starts
-    Status status = job(idx);
-    if (!status) {
-      errors[idx] = status.error();
-      failed = true;
-    }
-  });
-  for (auto& error : errors) {
-    if (error) return tl::unexpected(std::move(*error));
-  }
-  return Ok();
-}
-
 }  // namespace
 
 Result<RawCommit> CommitRaw(const std::string& data_dir, const Symbol& symbol, Timeframe tf,
@@ -401,7 +369,7 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
   }
   std::vector<PartitionReport> reports;
   for (const auto& [symbol, tf] : selected) reports.push_back(PartitionReport{symbol, tf});
-  const size_t workers = PipelineWorkers(options, selected.size());
+  const size_t workers = PartitionWorkers(options.workers, selected.size());
   // Partitions are independent series, built on up to `workers` threads, each
   // taking the next one and staging its files; a batch of them (bounded by
   // partitions and by source bytes, so that a crash redoes little and the
