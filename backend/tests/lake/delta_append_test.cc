@@ -25,10 +25,8 @@ using rc::testing::IsOk;
 using rc::testing::TempDir;
 using namespace testing_util;
 
-constexpr int64_t kT0 = 1'700'000'000'000'000;
-constexpr int64_t kMinute = 60'000'000;
-const PartitionValueMap kA{{"symbol", "A"}, {"timeframe", "5m"}};
-const PartitionValueMap kB{{"symbol", "B"}, {"timeframe", "5m"}};
+const PartitionValueMap kA = BarsPartition("A");
+const PartitionValueMap kB = BarsPartition("B");
 
 // The data columns (ts, close) of `n` rows from minute `first`.
 ColumnBatch DataRows(int first, int n) {
@@ -192,12 +190,12 @@ TEST(DeltaAppendTest, ThePartitionIndexGivesEachPartitionsFilesInOrder) {
   }
   for (auto& r : readers) r.join();
   for (size_t i = 0; i < sizes.size(); ++i) EXPECT_EQ(sizes[i], 3u) << i;
-  for (const auto& p : {kA, kB, PartitionValueMap{{"symbol", "C"}, {"timeframe", "5m"}}}) {
+  for (const auto& p : {kA, kB, BarsPartition("C")}) {
     EXPECT_EQ((*snap)->PartitionFiles(p), filtered(**snap, p));
     const auto& files = (*snap)->PartitionFiles(p);
     for (size_t i = 1; i < files.size(); ++i) EXPECT_LT(files[i - 1]->seq, files[i]->seq);
   }
-  EXPECT_TRUE((*snap)->PartitionFiles(PartitionValueMap{{"symbol", "Z"}, {"timeframe", "5m"}}).empty());
+  EXPECT_TRUE((*snap)->PartitionFiles(BarsPartition("Z")).empty());
   // The next version: its own files (the index is not carried over from the base).
   ASSERT_THAT(t->Append(Bars("A", 2, kT0 + 40 * kMinute)), IsOk());
   auto next = t->Latest();

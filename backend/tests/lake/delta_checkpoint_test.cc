@@ -43,7 +43,7 @@ void AppendCommits(Table& table, int commits, int first = 0) {
     const std::string symbol = i % 2 == 0 ? "A" : "B";
     WriteOptions write;
     write.txns["watermark/" + symbol] = i;
-    ASSERT_THAT(table.Append(Bars(symbol, 1, 1'700'000'000'000'000 + int64_t{i} * 60'000'000, i), write), IsOk());
+    ASSERT_THAT(table.Append(Bars(symbol, 1, kT0 + int64_t{i} * kMinute, i), write), IsOk());
   }
 }
 

@@ -27,12 +27,10 @@ using rc::testing::IsOk;
 using rc::testing::TempDir;
 using namespace testing_util;
 
-PartitionValueMap PartA() { return {{"symbol", "A"}, {"timeframe", "5m"}}; }
-
 // `n` rows of A/5m whose close has nulls (every 5th row) and, when `nan_row`
 // is in range, a NaN there (Delta stats then drop close's min/max).
 ColumnBatch Rows(int n, int nan_row = -1) {
-  ColumnBatch b = Bars("A", n, 1'700'000'000'000'000, 100.0);
+  ColumnBatch b = Bars("A", n, kT0, 100.0);
   for (int i = 0; i < n; ++i) {
     if (i % 5 == 3) b.SetNull(3, static_cast<size_t>(i));
   }
@@ -129,8 +127,8 @@ void ExpectChunkedEqualsWhole(int n, size_t chunk_rows, int64_t file_rows, int n
   ASSERT_THAT(chunked, IsOk());
   auto whole_base = whole->Latest();
   auto chunked_base = chunked->Latest();
-  auto staged_whole = whole->StagePartition(**whole_base, PartA(), rows);
-  auto staged_chunked = chunked->StagePartitionChunks(**chunked_base, PartA(), ChunksOf(rows, chunk_rows));
+  auto staged_whole = whole->StagePartition(**whole_base, BarsPartition("A"), rows);
+  auto staged_chunked = chunked->StagePartitionChunks(**chunked_base, BarsPartition("A"), ChunksOf(rows, chunk_rows));
   ASSERT_THAT(staged_whole, IsOk());
   ASSERT_THAT(staged_chunked, IsOk());
   EXPECT_EQ(staged_chunked->rows, n);
@@ -162,13 +160,13 @@ TEST(DeltaChunkedStageTest, NoRowsEmptiesThePartitionAndEmptyChunksAreSkipped) {
   ASSERT_THAT(t, IsOk());
   ASSERT_THAT(t->Append(Bars("A", 3)), IsOk());
   auto base = t->Latest();
-  auto none = t->StagePartitionChunks(**base, PartA(), [](ColumnBatch&) -> Result<bool> { return false; });
+  auto none = t->StagePartitionChunks(**base, BarsPartition("A"), [](ColumnBatch&) -> Result<bool> { return false; });
   ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(none->adds.empty());
   EXPECT_EQ(none->rows, 0);
   // Empty chunks between full ones add nothing.
   int calls = 0;
-  auto sparse = t->StagePartitionChunks(**base, PartA(), [&calls](ColumnBatch& chunk) -> Result<bool> {
+  auto sparse = t->StagePartitionChunks(**base, BarsPartition("A"), [&calls](ColumnBatch& chunk) -> Result<bool> {
     ++calls;
     if (calls > 4) return false;
     chunk = ColumnBatch(chunk.schema());
@@ -200,20 +198,20 @@ TEST(DeltaChunkedStageTest, SourceAndChunkErrorsRemoveTheFilesWritten) {
   // The source fails after two files were complete.
   Table::ChunkSource good = ChunksOf(rows, 3);
   int calls = 0;
-  auto failing = t->StagePartitionChunks(**base, PartA(), [&](ColumnBatch& chunk) -> Result<bool> {
+  auto failing = t->StagePartitionChunks(**base, BarsPartition("A"), [&](ColumnBatch& chunk) -> Result<bool> {
     if (++calls == 4) return IoError("source went away");
     return good(chunk);
   });
   EXPECT_THAT(failing, ErrorIs(ErrorCode::kIo));
   EXPECT_EQ(files_on_disk(), 0u);
   // A chunk of another schema (the partition columns kept).
-  auto wrong_schema = t->StagePartitionChunks(**base, PartA(), [&](ColumnBatch& chunk) -> Result<bool> {
+  auto wrong_schema = t->StagePartitionChunks(**base, BarsPartition("A"), [&](ColumnBatch& chunk) -> Result<bool> {
     chunk = Bars("A", 2);
     return true;
   });
   EXPECT_THAT(wrong_schema, ErrorIs(ErrorCode::kInvalidArgument, "rows"));
   // Columns of different lengths.
-  auto ragged = t->StagePartitionChunks(**base, PartA(), [&](ColumnBatch& chunk) -> Result<bool> {
+  auto ragged = t->StagePartitionChunks(**base, BarsPartition("A"), [&](ColumnBatch& chunk) -> Result<bool> {
     chunk.Int64s(0).assign(3, 1'700'000'000'000'000);
     chunk.Doubles(1).assign(2, 1.0);
     return true;

@@ -27,13 +27,20 @@ inline CreateOptions BarsCreate(std::map<std::string, std::string> configuration
   return CreateOptions{BarsSchema(), {"symbol", "timeframe"}, std::move(configuration), {}, {}};
 }
 
+// Bars() starts at kT0 by default, one row a kMinute.
+inline constexpr int64_t kT0 = 1'700'000'000'000'000;
+inline constexpr int64_t kMinute = 60'000'000;
+
+// The partition values of `symbol`'s rows in Bars().
+inline PartitionValueMap BarsPartition(const std::string& symbol) { return {{"symbol", symbol}, {"timeframe", "5m"}}; }
+
 // `n` rows of `symbol`/5m with ts = t0 + i minutes and close = base + i.
-inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = 1'700'000'000'000'000, double base = 100.0) {
+inline ColumnBatch Bars(const std::string& symbol, int n, int64_t t0 = kT0, double base = 100.0) {
   ColumnBatch b(BarsSchema());
   for (int i = 0; i < n; ++i) {
     b.Strings(0).push_back(symbol);
     b.Strings(1).push_back("5m");
-    b.Int64s(2).push_back(t0 + int64_t{i} * 60'000'000);
+    b.Int64s(2).push_back(t0 + int64_t{i} * kMinute);
     b.Doubles(3).push_back(base + i);
   }
   return b;

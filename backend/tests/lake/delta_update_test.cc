@@ -20,7 +20,6 @@ using rc::testing::IsOk;
 using rc::testing::TempDir;
 using namespace testing_util;
 
-constexpr int64_t kT0 = 1'700'000'000'000'000;
 constexpr int64_t kHour = 3'600'000'000;
 
 // Four files of partition A (one hour apart, 3 rows each) and one of B.
@@ -51,7 +50,7 @@ std::function<Result<bool>(ColumnBatch&)> NegateFrom(int64_t from, int* calls) {
 
 UpdateOptions OfA(int64_t from, int64_t to) {
   UpdateOptions options;
-  options.partition = {{"symbol", "A"}, {"timeframe", "5m"}};
+  options.partition = BarsPartition("A");
   options.time_column = "ts";
   options.time_min = from;
   options.time_max = to;

@@ -1065,6 +1065,18 @@ Status ValidatePartitionMaps(const std::vector<PartitionValueMap>& partitions, c
   }
   return Ok();
 }
+
+// The type of `column`, which must be a timestamp or long DATA column of
+// `base` (the time column whose stats select a partition's files).
+Result<ColumnType> DataTimeColumnType(const Snapshot& base, const std::string& column, const std::string& table_dir) {
+  const int idx = base.schema().FieldIndex(column);
+  if (idx < 0) return NotFound("time column '" + column + "' is not in table '" + table_dir + "'");
+  const ColumnType type = base.schema().fields[static_cast<size_t>(idx)].type;
+  if ((type != ColumnType::kTimestampMicros && type != ColumnType::kInt64) || base.IsPartitionColumn(column)) {
+    return InvalidArgument("time_column", "'" + column + "' must be a timestamp or long data column");
+  }
+  return type;
+}
 }  // namespace
 
 Result<CommitResult> Table::ReplacePartitions(const std::vector<PartitionValueMap>& partitions,
@@ -1228,13 +1240,7 @@ Result<StagedAppend> Table::StageAppend(const Snapshot& base, const PartitionVal
   RC_RETURN_IF_ERROR(CheckWritable(base, false));
   const auto& pcols = base.partition_columns();
   RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, pcols, dir_));
-  const int time_idx = base.schema().FieldIndex(tail.time_column);
-  if (time_idx < 0) return NotFound("time column '" + tail.time_column + "' is not in table '" + dir_ + "'");
-  const ColumnType time_type = base.schema().fields[static_cast<size_t>(time_idx)].type;
-  if ((time_type != ColumnType::kTimestampMicros && time_type != ColumnType::kInt64) ||
-      base.IsPartitionColumn(tail.time_column)) {
-    return InvalidArgument("time_column", "'" + tail.time_column + "' must be a timestamp or long data column");
-  }
+  RC_ASSIGN_OR_RETURN(const ColumnType time_type, DataTimeColumnType(base, tail.time_column, dir_));
   const std::vector<std::string> data_names = DataColumnNames(base);
   StagedAppend staged;
   staged.partition = partition;
@@ -1558,13 +1564,7 @@ Result<UpdateResult> Table::UpdateFiles(const Snapshot& base, const UpdateOption
   const auto& pcols = base.partition_columns();
   RC_RETURN_IF_ERROR(ValidatePartitionMaps({options.partition}, pcols, dir_));
   RC_RETURN_IF_ERROR(ValidateLineage(options.write.lineage));
-  const int time_idx = base.schema().FieldIndex(options.time_column);
-  if (time_idx < 0) return NotFound("time column '" + options.time_column + "' is not in table '" + dir_ + "'");
-  const ColumnType time_type = base.schema().fields[static_cast<size_t>(time_idx)].type;
-  if ((time_type != ColumnType::kTimestampMicros && time_type != ColumnType::kInt64) ||
-      base.IsPartitionColumn(options.time_column)) {
-    return InvalidArgument("time_column", "'" + options.time_column + "' must be a timestamp or long data column");
-  }
+  RC_ASSIGN_OR_RETURN(const ColumnType time_type, DataTimeColumnType(base, options.time_column, dir_));
   if (options.time_min > options.time_max) return InvalidArgument("time_range", "from is after to");
   const Schema data_schema = base.DataFileSchema();
   const std::vector<std::string> data_names = DataColumnNames(base);

@@ -272,8 +272,7 @@ Result<delta::StagedPartition> LayerTable::StagePartition(const delta::Snapshot&
 Result<delta::StagedPartition> LayerTable::StagePartitionChunks(const delta::Snapshot& base, const Symbol& symbol,
                                                                 const Timeframe& timeframe,
                                                                 const delta::Table::ChunkSource& next) const {
-  delta::PartitionValueMap partition{{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
-  return table_.StagePartitionChunks(base, partition, next);
+  return table_.StagePartitionChunks(base, SeriesPartition(symbol, timeframe), next);
 }
 
 Result<delta::CommitResult> LayerTable::CommitStaged(const delta::Snapshot& base,
