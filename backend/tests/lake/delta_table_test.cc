@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "delta_test_util.h"
+#include "lake/parquet_test_util.h"
 #include "lake/paths.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
@@ -113,6 +114,43 @@ TEST(DeltaTableTest, AppendAndReadBackWithPartitionsReattached) {
   EXPECT_EQ((*hist)[1].operation, "WRITE");
   EXPECT_NE((*hist)[1].commit_info_json.find(R"("sourceVersions":{"raw/bars":4})"), std::string::npos);
   EXPECT_NE((*hist)[1].commit_info_json.find(R"("batch_id":"b1")"), std::string::npos);
+}
+
+TEST(DeltaTableTest, AppendingAMovedBatchWritesWhatAppendingACopyWrites) {
+  // One partition (its columns move into the file), two partitions, and a
+  // batch whose columns are in another order (conformed first), each appended
+  // by copy to one table and moved into another: the same rows come back.
+  ColumnBatch two_partitions = Bars("AAPL", 3);
+  ASSERT_THAT(two_partitions.Append(Bars("MSFT", 4)), IsOk());
+  ColumnBatch reordered = *Bars("TSLA", 5).Project({"close", "ts", "timeframe", "symbol"});
+  ColumnBatch with_null = Bars("AAPL", 6);
+  with_null.SetNull(3, 2);
+  for (const ColumnBatch& rows : {Bars("AAPL", 4), two_partitions, reordered, with_null}) {
+    TempDir copied_dir, moved_dir;
+    auto copied = Table::Create(Dir(copied_dir), BarsCreate());
+    auto moved = Table::Create(Dir(moved_dir), BarsCreate());
+    ASSERT_THAT(copied, IsOk());
+    ASSERT_THAT(moved, IsOk());
+    auto by_copy = copied->Append(rows);
+    ASSERT_THAT(by_copy, IsOk());
+    ColumnBatch given = rows;
+    auto by_move = moved->Append(std::move(given));
+    ASSERT_THAT(by_move, IsOk());
+    EXPECT_EQ(by_move->files_added, by_copy->files_added);
+    EXPECT_EQ(by_move->rows_added, static_cast<int64_t>(rows.num_rows()));
+    auto copied_rows = copied->Scan(**copied->Latest());
+    auto moved_rows = moved->Scan(**moved->Latest());
+    ASSERT_THAT(copied_rows, IsOk());
+    ASSERT_THAT(moved_rows, IsOk());
+    EXPECT_EQ(moved_rows->num_rows(), rows.num_rows());
+    EXPECT_TRUE(lake::testing::BatchesEqual(*copied_rows, *moved_rows));
+  }
+  // A moved batch that is refused is refused as a copied one would be.
+  TempDir bad_dir;
+  auto table = Table::Create(Dir(bad_dir), BarsCreate());
+  ASSERT_THAT(table, IsOk());
+  ColumnBatch missing = *Bars("AAPL", 2).Project({"symbol", "timeframe", "ts"});
+  EXPECT_THAT(table->Append(std::move(missing)), ErrorIs(ErrorCode::kInvalidArgument, "rows"));
 }
 
 TEST(DeltaTableTest, AppendValidatesRows) {

@@ -522,6 +522,40 @@ TEST(ParquetWriterTest, MostlyDistinctNumbersAreWrittenPlainWithoutADictionaryAt
   }
 }
 
+TEST(ParquetWriterTest, ANumberChunkIsGivenUpAfterSixtyFourDistinctValuesOnly) {
+  // The probe stops at the 64th value when every value so far was new (a
+  // feature column of a 2,000-row partition), and goes on to 512 values
+  // otherwise. Equal bytes with dictionary encoding off = written PLAIN.
+  auto plain_throughout = [](const std::vector<double>& values) {
+    Schema schema{{{"x", ColumnType::kDouble, false}}};
+    ColumnBatch batch(schema);
+    batch.Doubles(0) = values;
+    WriteOptions options;
+    auto with_dictionary = Encode(batch, options);
+    options.dictionary = false;
+    auto plain = Encode(batch, options);
+    EXPECT_THAT(with_dictionary, IsOk());
+    EXPECT_THAT(plain, IsOk());
+    auto reader = Reader::OpenBuffer(*with_dictionary);
+    EXPECT_THAT(reader, IsOk());
+    auto read = reader->Read();
+    EXPECT_THAT(read, IsOk());
+    EXPECT_TRUE(BatchesEqual(batch, *read));
+    return *with_dictionary == *plain;
+  };
+  std::vector<double> distinct_prefix;
+  for (int row = 0; row < 64; ++row) distinct_prefix.push_back(row * 0.5);
+  distinct_prefix.resize(3000, 7.0);  // then one value: a dictionary would pay, but the probe has stopped
+  EXPECT_TRUE(plain_throughout(distinct_prefix));
+
+  std::vector<double> one_repeat = distinct_prefix;
+  one_repeat[10] = one_repeat[9];  // 63 distinct in the first 64: probed on, and the dictionary pays
+  EXPECT_FALSE(plain_throughout(one_repeat));
+
+  std::vector<double> short_chunk(distinct_prefix.begin(), distinct_prefix.begin() + 64);
+  EXPECT_TRUE(plain_throughout(short_chunk));  // 64 distinct of 64: mostly distinct by the 512 rule too
+}
+
 TEST(ParquetWriterTest, LargeStringStatisticsAreOmittedButNullCountKept) {
   Schema schema{{{"s", ColumnType::kString, true}}};
   ColumnBatch batch(schema);

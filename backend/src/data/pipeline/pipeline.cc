@@ -260,7 +260,7 @@ Result<std::vector<RawCommit>> CommitRawBatch(const std::string& data_dir, const
   std::string provider_list;
   for (const auto& p : providers) provider_list += (provider_list.empty() ? "" : ",") + p;
   lineage.attributes["provider"] = provider_list;
-  RC_ASSIGN_OR_RETURN(auto commit, raw.Append(all, lineage));
+  RC_ASSIGN_OR_RETURN(auto commit, raw.Append(std::move(all), lineage));
   monitoring::IngestionBarsTotal().WithLabels({"raw"}).Inc(static_cast<double>(total));
   for (RawCommit& c : out) {
     if (c.rows > 0) c.version = commit.version;

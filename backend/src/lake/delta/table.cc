@@ -806,15 +806,16 @@ struct Table::DataFile {
   }
 };
 
-Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows,
-                                                   bool data_change) const {
+Result<std::vector<AddFile>> Table::WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change,
+                                                   ColumnBatch* given_up) const {
   RC_ASSIGN_OR_RETURN(std::vector<Group> groups, GroupByPartition(snap, rows));
   const std::vector<std::string> data_names = DataColumnNames(snap);
   std::vector<AddFile> adds;
   if (groups.size() == 1 && groups.front().rows.size() == rows.num_rows()) {
     // One partition (rows in order): its data columns are projected without
     // gathering every row first (silver is ~400 MB per 1M rows).
-    RC_ASSIGN_OR_RETURN(ColumnBatch data, rows.Project(data_names));
+    RC_ASSIGN_OR_RETURN(ColumnBatch data,
+                        given_up != nullptr ? std::move(*given_up).Project(data_names) : rows.Project(data_names));
     return DataFile::Write(*this, snap, groups.front().values, data, data_change);
   }
   // Many partitions (a bar close of many series): their files are written
@@ -1020,20 +1021,34 @@ Result<LogCleanupResult> Table::CleanupLog(const LogCleanupOptions& options) {
 }
 
 Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& options) {
+  return AppendWith(rows, options, [this, &rows](const Snapshot& snap, std::optional<ColumnBatch> reordered) {
+    if (reordered) return WriteDataFiles(snap, *reordered, /*data_change=*/true, &*reordered);
+    return WriteDataFiles(snap, rows, /*data_change=*/true);
+  });
+}
+
+Result<CommitResult> Table::Append(ColumnBatch&& rows, const WriteOptions& options) {
+  return AppendWith(rows, options, [this, &rows](const Snapshot& snap, std::optional<ColumnBatch> reordered) {
+    ColumnBatch& conformed = reordered ? *reordered : rows;
+    return WriteDataFiles(snap, conformed, /*data_change=*/true, &conformed);
+  });
+}
+
+Result<CommitResult> Table::AppendWith(const ColumnBatch& rows, const WriteOptions& options,
+                                       const ConformedWriter& write) {
   RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
   RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
   RC_ASSIGN_OR_RETURN(auto snap, Latest());
   RC_RETURN_IF_ERROR(CheckWritable(*snap, false));
   RC_ASSIGN_OR_RETURN(std::optional<ColumnBatch> reordered, ConformRows(snap->schema(), rows));
-  const ColumnBatch& conformed = reordered ? *reordered : rows;
-  if (conformed.num_rows() == 0) {
+  const size_t rows_written = rows.num_rows();  // the same count when reordered
+  if (rows_written == 0) {
     CommitResult r;
     r.version = snap->version;
     return r;
   }
   CommitActions actions;
-  const size_t rows_written = conformed.num_rows();
-  RC_ASSIGN_OR_RETURN(actions.adds, WriteDataFiles(*snap, conformed, /*data_change=*/true));
+  RC_ASSIGN_OR_RETURN(actions.adds, write(*snap, std::move(reordered)));
   actions.txns = TxnActions(options.txns, NowMs());
   json::array pcols;
   for (const auto& p : snap->partition_columns()) pcols.emplace_back(p);

@@ -180,6 +180,12 @@ Result<delta::CommitResult> LayerTable::Append(const ColumnBatch& rows, const de
   return table_.Append(rows, {.lineage = lineage});
 }
 
+Result<delta::CommitResult> LayerTable::Append(ColumnBatch&& rows, const delta::Lineage& lineage) {
+  RC_RETURN_IF_ERROR(rows.Validate());
+  RC_RETURN_IF_ERROR(CheckKeys(rows));
+  return table_.Append(std::move(rows), {.lineage = lineage});
+}
+
 namespace {
 constexpr std::string_view kWatermarkAppPrefix = "regimecast.watermark/";
 

@@ -82,6 +82,8 @@ class LayerTable {
   // Symbol and every timeframe a canonical Timeframe (they become directory
   // names). Errors: kInvalidArgument naming the column; as delta::Table::Append.
   Result<delta::CommitResult> Append(const ColumnBatch& rows, const delta::Lineage& lineage = {});
+  // The same from a batch about to go away: its columns are moved into the written file, not copied.
+  Result<delta::CommitResult> Append(ColumnBatch&& rows, const delta::Lineage& lineage = {});
 
   // Replaces the whole (symbol, timeframe) partition with `rows` atomically.
   // Every row must be of that symbol and timeframe. Errors: as Append, and

@@ -4,7 +4,8 @@
 // until the dictionary's PLAIN size would pass dictionary_max_bytes — rows up
 // to that point become RLE_DICTIONARY pages, the rest PLAIN pages of the same
 // chunk, as Arrow's FallbackToPlainEncoding does; a numeric chunk whose first
-// kDictionaryProbeValues values are mostly distinct is PLAIN throughout — and (3) cut the rows into
+// kDictionaryProbeValues values are mostly distinct (or whose first kDistinctPrefixValues are all
+// distinct) is PLAIN throughout — and (3) cut the rows into
 // pages of about data_page_bytes and compress each page body.
 #include <algorithm>
 #include <bit>
@@ -34,6 +35,10 @@ constexpr size_t kMaxPageRows = size_t{1} << 24;
 // Small, because the probe's hashing is wasted when the dictionary is given up
 // (a 2,000-row silver partition: ~45 numeric columns per file).
 constexpr size_t kDictionaryProbeValues = 512;
+// A numeric chunk whose first kDistinctPrefixValues values are all distinct
+// (features, prices of a continuous series, timestamps) is given up at once:
+// in a 2,000-row partition the 512-value probe costs as much as encoding.
+constexpr size_t kDistinctPrefixValues = 64;
 
 // In-memory storage type -> the value type the encoders see.
 template <typename T>
@@ -396,6 +401,11 @@ Status WriteChunkTyped(const Field& field, const ColumnVector<T>& column_values,
       // each and then fall back to PLAIN anyway: such a chunk is written
       // PLAIN from the start, which is smaller and skips the hash probes.
       if constexpr (!std::is_same_v<V, std::string_view>) {
+        if (dict_values == kDistinctPrefixValues && num_values > kDistinctPrefixValues &&
+            dictionary.size() == dict_values) {
+          mostly_distinct = true;
+          break;
+        }
         if (dict_values == std::min(kDictionaryProbeValues, num_values) && dictionary.size() * 2 > dict_values) {
           mostly_distinct = true;
           break;
