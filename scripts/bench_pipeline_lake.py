@@ -13,6 +13,11 @@ Cases (docs/benchmarks.md, "Pipeline"):
   rss          peak RSS of `pipeline` for 500 symbols x 20,000 bars (the last
                binary only)
 
+After each round of the first two cases, "fs floor" replays the file-system
+work of that round's first `pipeline` alone (the same directories, files,
+bytes and fsyncs; no Parquet, no features): what no writer with the same
+durability spends less CPU than, on this machine.
+
 Every binary's `pipeline` reads the same raw lake (written once, by the first
 binary, then copied), with a fresh bronze/silver. Wall time, CPU time (user +
 sys of the process) and peak RSS come from wait4().
@@ -25,6 +30,7 @@ sys of the process) and peak RSS come from wait4().
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -132,13 +138,69 @@ def raw_lake(binary: str, work: Path, name: str, series: list[tuple[str, Path]])
     return lake
 
 
-def time_pipeline(binary: str, raw: Path, work: Path) -> tuple[float, float, float]:
+def time_pipeline(binary: str, raw: Path, work: Path, layout: list | None = None) -> tuple[float, float, float]:
+    """`pipeline` on a copy of `raw`; with `layout`, fills it with the data files it wrote."""
     lake = work / "run"
     shutil.rmtree(lake, ignore_errors=True)
     shutil.copytree(raw, lake)
     wall, cpu, rss, _ = run([binary, "pipeline", *PIPELINE_ARGS], env=env_for(lake))
+    if layout is not None:
+        layout.extend(data_files(lake, ("bronze", "silver")))
     shutil.rmtree(lake, ignore_errors=True)
     return wall, cpu, rss
+
+
+def data_files(lake: Path, layers: tuple[str, ...]) -> list[tuple[str, int]]:
+    """(path relative to the lake, size) of every Parquet data file of `layers`, in table order."""
+    files = []
+    for layer in layers:
+        for path in sorted((lake / layer).rglob("*.parquet")):
+            files.append((str(path.relative_to(lake)), path.stat().st_size))
+    return files
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_system_floor(work: Path, layout: list[tuple[str, int]]) -> tuple[float, float, float]:
+    """The file-system work of a `pipeline` run that wrote `layout`, alone: the same
+    directories (each new one made durable by an fsync of its parent, as
+    lake/delta/table.cc's EnsureDir does), the same files with as many bytes,
+    each fsynced, then its directory fsynced. No Parquet, no features, no Delta
+    log. Returns (wall s, user s, system s) of this process for it: what no
+    writer with the same durability can spend less than on this machine."""
+    root = work / "floor"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir()
+    payload = os.urandom(max((size for _, size in layout), default=0))
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    for rel, size in layout:
+        path = root / rel
+        missing = []
+        for parent in path.parents:
+            if parent == root or parent.exists():
+                break
+            missing.append(parent)
+        for new_dir in reversed(missing):
+            new_dir.mkdir()
+            fsync_dir(str(new_dir.parent))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, payload[:size])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_dir(str(path.parent))
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    shutil.rmtree(root, ignore_errors=True)
+    return wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
 def fmt(bars: int, wall: float, cpu: float, rss: float) -> str:
@@ -166,9 +228,14 @@ def main() -> int:
         cases = {"one-symbol": (one, 1_000_000 // scale), "many-symbols": (many, 500 // scale * 2_000)}
         for case, (raw, bars) in cases.items():
             for rnd in range(1, ROUNDS + 1):
+                layout: list[tuple[str, int]] = []
                 for name, binary in binaries.items():
-                    wall, cpu, rss = time_pipeline(binary, raw, work)
+                    wall, cpu, rss = time_pipeline(binary, raw, work, layout if not layout else None)
                     print(f"{case:13s} round {rnd} {name:8s}: {fmt(bars, wall, cpu, rss)}  load {os.getloadavg()[0]:.1f}")
+                wall, user, system = file_system_floor(work, layout)
+                print(f"{case:13s} round {rnd} fs floor: {wall:7.2f} s wall | {user + system:7.2f} s CPU ({system:.2f} system)"
+                      f" for {len(layout)} files of {sum(size for _, size in layout) / 2**20:.0f} MiB, no Parquet"
+                      f"  load {os.getloadavg()[0]:.1f}")
 
         if REAL_CSV.exists():
             long_csv = work / "long.csv"

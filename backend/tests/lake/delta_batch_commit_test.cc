@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -296,6 +298,110 @@ TEST(DeltaBatchCommitTest, FailedCommitRemovesStagedFilesAndUncommittedStagingIs
                           [](const std::string& f) { return f.ends_with(".parquet"); }),
             5);
   EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFiles(*t));
+}
+
+// Counts directory syncs per directory (on top of the crash simulation).
+class SyncCountingFileSystem : public FaultInjectionFileSystem {
+ public:
+  using FaultInjectionFileSystem::FaultInjectionFileSystem;
+  Status SyncDir(const std::string& dir) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++syncs_[std::filesystem::path(dir).lexically_normal().string()];
+    }
+    return FaultInjectionFileSystem::SyncDir(dir);
+  }
+  int SyncsOf(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return syncs_[std::filesystem::path(dir).lexically_normal().string()];
+  }
+  void ResetSyncs() {
+    std::lock_guard<std::mutex> lock(mu_);
+    syncs_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int> syncs_;
+};
+
+TEST(DeltaBatchCommitTest, NewPartitionsOfABatchSyncTheTableRootOnceAndSurviveAPowerLoss) {
+  // Staging 12 new partitions leaves their entries in the table root to the
+  // commit, which syncs the root once. A power loss right after the commit
+  // keeps every partition; one before it loses only the uncommitted files.
+  TempDir tmp;
+  const std::string dir = std::filesystem::absolute(Dir(tmp)).string();
+  SyncCountingFileSystem fs(LocalFileSystem());
+  TableOptions opts;
+  opts.fs = &fs;
+  opts.snapshot_cache = false;
+  auto t = Table::Create(dir, BarsCreate(), opts);
+  ASSERT_THAT(t, IsOk());
+  ASSERT_THAT(t->Append(Bars("KEEP", 2)), IsOk());
+  auto base = t->Latest();
+  ASSERT_THAT(base, IsOk());
+  fs.ResetSyncs();
+  std::vector<StagedPartition> staged = StageMany(*t, **base, 8, 1.0);
+  for (int i = 8; i < 12; ++i) {  // and four in chunks, as the pipeline stages silver
+    bool given = false;
+    auto chunked = t->StagePartitionChunks(**base, Part(Sym(i)), [&](ColumnBatch& chunk) -> Result<bool> {
+      if (given) return false;
+      given = true;
+      chunk = *Bars(Sym(i), 3).Project({"ts", "close"});
+      return true;
+    });
+    ASSERT_THAT(chunked, IsOk());
+    staged.push_back(std::move(*chunked));
+  }
+  ASSERT_EQ(staged.size(), 12u);
+  EXPECT_EQ(fs.SyncsOf(dir), 0) << "staging synced the table root";
+  EXPECT_EQ(fs.SyncsOf(dir + "/symbol=S3"), 1);  // the entry of timeframe=5m in it
+  ASSERT_THAT(t->CommitStagedPartitions(**base, std::move(staged)), IsOk());
+  EXPECT_EQ(fs.SyncsOf(dir), 1);
+
+  ASSERT_THAT(fs.SimulateCrash(), IsOk());
+  auto reopened = Table::Open(dir, {.snapshot_cache = false});
+  ASSERT_THAT(reopened, IsOk());
+  auto latest = reopened->Latest();
+  ASSERT_THAT(latest, IsOk());
+  auto rows = reopened->Scan(**latest);
+  ASSERT_THAT(rows, IsOk());
+  int64_t expected = 2 + 4 * 3;
+  for (int i = 0; i < 8; ++i) expected += i % 7 + 1;
+  EXPECT_EQ(static_cast<int64_t>(rows->num_rows()), expected);
+
+  // A partition whose staging was discarded left its directory behind,
+  // unsynced in the root: staged again, it is still new to the table, and
+  // the commit syncs the root for it.
+  auto now = reopened->Latest();
+  ASSERT_THAT(now, IsOk());
+  fs.ResetSyncs();
+  auto discarded = t->StagePartition(**now, Part("LATE"), Bars("LATE", 2));
+  ASSERT_THAT(discarded, IsOk());
+  t->DiscardStaged({*discarded});
+  ASSERT_TRUE(std::filesystem::is_directory(dir + "/symbol=LATE/timeframe=5m"));
+  auto again = t->StagePartition(**now, Part("LATE"), Bars("LATE", 2));
+  ASSERT_THAT(again, IsOk());
+  // An existing partition rewritten in the same batch needs no root sync of its own.
+  auto rewritten = t->StagePartition(**now, Part("KEEP"), Bars("KEEP", 1));
+  ASSERT_THAT(rewritten, IsOk());
+  ASSERT_THAT(t->CommitStagedPartitions(**now, {std::move(*again), std::move(*rewritten)}), IsOk());
+  EXPECT_EQ(fs.SyncsOf(dir), 1);
+  ASSERT_THAT(fs.SimulateCrash(), IsOk());
+  auto after = Table::Open(dir, {.snapshot_cache = false});
+  ASSERT_THAT(after, IsOk());
+  auto late = after->Scan(**after->Latest(), {.partition_filter = {{"symbol", "LATE"}}});
+  ASSERT_THAT(late, IsOk());
+  EXPECT_EQ(late->num_rows(), 2u);
+
+  // Only existing partitions rewritten: the root is not synced at all.
+  fs.ResetSyncs();
+  auto latest_now = after->Latest();
+  ASSERT_THAT(latest_now, IsOk());
+  auto keep = t->StagePartition(**latest_now, Part("KEEP"), Bars("KEEP", 3));
+  ASSERT_THAT(keep, IsOk());
+  ASSERT_THAT(t->CommitStagedPartitions(**latest_now, {std::move(*keep)}), IsOk());
+  EXPECT_EQ(fs.SyncsOf(dir), 0);
 }
 
 TEST(DeltaBatchCommitTest, CheckpointOfBatchedCommitsIsWrittenAndRead) {

@@ -358,8 +358,10 @@ Status FinishOptions(TableOptions& options) {
   return Ok();
 }
 
-// Creates `dir` and makes every newly created directory entry durable.
-Status EnsureDir(FileSystem& fs, const std::string& dir) {
+// Creates `dir` and makes every newly created directory entry durable, except
+// entries of `unsynced_parent` (the table root while staging partitions:
+// CommitStagedPartitions syncs it once for the whole batch).
+Status EnsureDir(FileSystem& fs, const std::string& dir, const std::string* unsynced_parent = nullptr) {
   std::vector<std::string> missing;
   for (std::string p = dir; !p.empty() && p != "/" && p != "."; p = ParentOf(p)) {
     RC_ASSIGN_OR_RETURN(bool exists, fs.Exists(p));
@@ -368,7 +370,10 @@ Status EnsureDir(FileSystem& fs, const std::string& dir) {
   }
   if (missing.empty()) return Ok();
   RC_RETURN_IF_ERROR(fs.CreateDirs(dir));
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) RC_RETURN_IF_ERROR(fs.SyncDir(ParentOf(*it)));
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const std::string parent = ParentOf(*it);
+    if (unsynced_parent == nullptr || parent != *unsynced_parent) RC_RETURN_IF_ERROR(fs.SyncDir(parent));
+  }
   return Ok();
 }
 }  // namespace
@@ -685,8 +690,10 @@ struct Table::DataFile {
   // The next chunk of rows (`schema` columns), or nullptr after the last.
   using NextChunk = std::function<Result<const ColumnBatch*>()>;
 
+  // `staging` (for CommitStagedPartitions): a new partition directory's entry
+  // in the table root is left for the commit to sync.
   static Result<std::vector<AddFile>> Write(const Table& table, const Snapshot& snap, const PartitionValueMap& values,
-                                            const ColumnBatch& data, bool data_change) {
+                                            const ColumnBatch& data, bool data_change, bool staging = false) {
     bool given = false;
     NextChunk once = [&data, &given]() -> Result<const ColumnBatch*> {
       if (given) return nullptr;
@@ -694,7 +701,7 @@ struct Table::DataFile {
       return &data;
     };
     int64_t rows_written = 0;
-    return WriteChunks(table, snap, values, data.schema(), once, data_change, rows_written);
+    return WriteChunks(table, snap, values, data.schema(), once, data_change, rows_written, staging);
   }
 
   // `next` fills one reused batch of the data-file schema (ChunkSource).
@@ -714,12 +721,13 @@ struct Table::DataFile {
       RC_RETURN_IF_ERROR(chunk.Validate());
       return &chunk;
     };
-    return WriteChunks(table, snap, values, schema, filled, /*data_change=*/true, rows_written);
+    return WriteChunks(table, snap, values, schema, filled, /*data_change=*/true, rows_written, /*staging=*/true);
   }
 
   static Result<std::vector<AddFile>> WriteChunks(const Table& table, const Snapshot& snap,
                                                   const PartitionValueMap& values, const Schema& schema,
-                                                  const NextChunk& next, bool data_change, int64_t& rows_written) {
+                                                  const NextChunk& next, bool data_change, int64_t& rows_written,
+                                                  bool staging) {
     FileSystem& fs = table.fs();
     const ColumnBatch* chunk = nullptr;
     size_t offset = 0;  // rows of `*chunk` already written
@@ -750,7 +758,7 @@ struct Table::DataFile {
       if (!joined) return fail(joined.error());
       abs_dir = *joined;
     }
-    if (auto made = EnsureDir(fs, abs_dir); !made) return fail(made.error());
+    if (auto made = EnsureDir(fs, abs_dir, staging ? &table.dir_ : nullptr); !made) return fail(made.error());
     parquet::WriteOptions popts;
     popts.codec = table.options_.codec;
     popts.key_value_metadata.emplace_back("writer", std::string("regimecast/") + BuildVersion());
@@ -1192,7 +1200,8 @@ Result<StagedPartition> Table::StagePartition(const Snapshot& base, const Partit
   // Every row is of `partition` (one group): the data columns move into the
   // file's batch instead of being projected into a copy.
   RC_ASSIGN_OR_RETURN(ColumnBatch data, std::move(rows).Project(DataColumnNames(base)));
-  RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, groups.front().values, data, /*data_change=*/true));
+  RC_ASSIGN_OR_RETURN(staged.adds,
+                      DataFile::Write(*this, base, groups.front().values, data, /*data_change=*/true, /*staging=*/true));
   for (const auto& add : staged.adds) staged.bytes += add.size;
   return staged;
 }
@@ -1242,6 +1251,20 @@ Result<CommitResult> Table::CommitStagedPartitions(const Snapshot& base, std::ve
     CommitResult r;
     r.version = base.version;
     return r;
+  }
+  // Staging leaves new partition directories' entries in the table root
+  // unsynced: they are made durable here, once, before the log can name their
+  // files. A partition with live files at `base` has a durable directory (the
+  // commit that added them synced it); any other may have been created by
+  // this batch, or by a staging that was discarded, so the root is synced.
+  const bool new_partition = std::any_of(staged.begin(), staged.end(), [&base](const StagedPartition& s) {
+    return base.PartitionFiles(s.partition).empty();
+  });
+  if (new_partition) {
+    if (auto synced = fs().SyncDir(dir_); !synced) {
+      DiscardStaged(staged);
+      return tl::unexpected(synced.error());
+    }
   }
   for (auto& s : staged) {
     for (auto& add : s.adds) adds.push_back(std::move(add));

@@ -99,9 +99,11 @@ struct ScanOptions {
 };
 
 // One partition's new content written to data files (each fsynced, and its
-// directory) but not yet visible: Table::CommitStagedPartitions makes a batch
-// of them visible in one commit. Until then the files are orphans no version
-// references (Vacuum removes them; DiscardStaged at once).
+// directories; a new partition's entry in the table root is left to the
+// commit, which syncs the root once for the batch: 500 new partitions, one
+// fsync of the root) but not yet visible: Table::CommitStagedPartitions makes
+// a batch of them visible in one commit. Until then the files are orphans no
+// version references (Vacuum removes them; DiscardStaged at once).
 struct StagedPartition {
   PartitionValueMap partition;  // a full map of the partition columns
   std::vector<AddFile> adds;    // empty when the new content has no rows (the partition is emptied)
