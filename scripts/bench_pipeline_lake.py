@@ -252,6 +252,7 @@ def main() -> int:
                             str(REAL_CSV), str(long_csv), "--copies", str(copies)], check=True, capture_output=True)
             rows = sum(1 for _ in open(long_csv)) - 1
             for rnd in range(1, ROUNDS + 1):
+                layout = []
                 for name, binary in binaries.items():
                     lake = work / "csv"
                     shutil.rmtree(lake, ignore_errors=True)
@@ -260,6 +261,12 @@ def main() -> int:
                     w2, c2, _, _ = run([binary, "pipeline", *PIPELINE_ARGS], env=env_for(lake))
                     print(f"csv           round {rnd} {name:8s}: import-csv {w1:6.2f} s + pipeline {w2:6.2f} s = "
                           f"{w1 + w2:6.2f} s wall ({c1 + c2:6.2f} s CPU) for {rows} rows  load {os.getloadavg()[0]:.1f}")
+                    if not layout:
+                        layout = data_files(lake, ("raw", "bronze", "silver"))
+                wall, user, system = file_system_floor(work, layout)
+                print(f"csv           round {rnd} fs floor: {wall:6.2f} s wall ({user + system:6.2f} s CPU, {system:.2f} system)"
+                      f" for the {len(layout)} data files ({sum(size for _, size in layout) / 2**20:.0f} MiB)"
+                      f" of raw, bronze and silver, no CSV, Parquet or features  load {os.getloadavg()[0]:.1f}")
                 if PEER_PYTHON.exists():
                     wall, cpu, _, out = run([str(PEER_PYTHON), "pipeline.py", str(long_csv), "--out",
                                              str(work / "peer-out")], cwd=PEER)
