@@ -37,6 +37,7 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (o.hmm.refit_every < 1) return InvalidArgument("hmm.refit_every", "must be >= 1");
   if (o.hmm.refit_every_full < 1) return InvalidArgument("hmm.refit_every_full", "must be >= 1");
   if (o.hmm.window < o.hmm.first_fit) return InvalidArgument("hmm.window", "must be >= hmm.first_fit");
+  if (o.hmm.volume_window < 1) return InvalidArgument("hmm.volume_window", "must be >= 1");
   if (o.hmm.iterations < 1 || o.hmm.iterations > 200) return InvalidArgument("hmm.iterations", "must be in 1..200");
   if (!(o.hmm.prior_weight >= 0)) return InvalidArgument("hmm.prior_weight", "must be >= 0");
   if (!(o.activity_half_life > 0) || !std::isfinite(o.activity_half_life)) {

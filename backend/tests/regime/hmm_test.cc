@@ -3,8 +3,10 @@
 // turns prices and volumes into named regimes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "regime/detector.h"
 #include "regime/internal/gaussian_hmm.h"
@@ -213,20 +215,33 @@ TEST(HmmDetectorTest, StreamingEqualsBatchAcrossRefits) {
 
 // A refit starts from the prior, not from the previous fit (a state the early
 // bars lacked would otherwise stay re-purposed): the model after the fit at
-// 2,600 observations is exactly the prior fitted on those observations.
-TEST(HmmDetectorTest, EachRefitStartsFromThePrior) {
+// 2,600 observations is exactly the prior fitted on those observations, the
+// most recent volume_window (2,000) of them with their log volume measured
+// against the volume reference at the fit (which includes the 2,600th bar), not
+// the one each bar saw, and the 600 older ones with their return only.
+TEST(HmmDetectorTest, EachRefitStartsFromThePriorOnTheWindowAgainstTodaysVolumeReference) {
   const Bars market = Market(8);
   const internal::HmmFilterOptions options;
+  ASSERT_EQ(options.volume_window, 2000);
   internal::HmmFilter filter(options);
-  std::vector<HmmObservation> seen;
+  std::vector<HmmObservation> seen, as_observed;
   // The first bar has neither a return nor a volume reference; every later one is an observation.
   for (size_t i = 0; seen.size() < 2600; ++i) {
     ASSERT_LT(i, market.inputs.size());
+    const double reference_before = filter.volume_reference();
     filter.Update(market.inputs[i].ts, market.inputs[i].close, market.inputs[i].volume);
-    const HmmObservation& obs = filter.last_observation();
-    if (std::isfinite(obs.z) || std::isfinite(obs.u)) seen.push_back(obs);
+    HmmObservation obs = filter.last_observation();
+    if (!std::isfinite(obs.z) && !std::isfinite(obs.u)) continue;
+    as_observed.push_back(obs);
+    if (std::isfinite(obs.u)) obs.u += reference_before;  // back to the de-shaped log volume
+    seen.push_back(obs);
   }
   ASSERT_EQ(filter.fits(), 6);  // the last fit happened on the 2,600th observation
+  const double reference = filter.volume_reference();
+  ASSERT_TRUE(std::isfinite(reference));
+  for (size_t i = 0; i < seen.size(); ++i) {
+    seen[i].u = i >= 600 ? seen[i].u - reference : std::nan("");  // NaN stays NaN
+  }
   GaussianHmm expected = GaussianHmm::Prior();
   expected.Fit(seen, options.iterations, GaussianHmm::Prior(), options.prior_weight);
   for (int s = 0; s < kHmmStates; ++s) {
@@ -235,6 +250,108 @@ TEST(HmmDetectorTest, EachRefitStartsFromThePrior) {
     EXPECT_DOUBLE_EQ(filter.model().u_mean[s], expected.u_mean[s]) << s;
     EXPECT_DOUBLE_EQ(filter.model().transition[s][s], expected.transition[s][s]) << s;
   }
+  // The bars as each was observed (against its own day's reference) give another model.
+  GaussianHmm stale = GaussianHmm::Prior();
+  stale.Fit(as_observed, options.iterations, GaussianHmm::Prior(), options.prior_weight);
+  double u_mean_gap = 0;
+  for (int s = 0; s < kHmmStates; ++s) u_mean_gap = std::max(u_mean_gap, std::abs(stale.u_mean[s] - expected.u_mean[s]));
+  EXPECT_GT(u_mean_gap, 1e-6);
+}
+
+// A calm market (one regime throughout) whose volume level steps up by e^0.7
+// (x2) on day 60 of 120, as real volume levels trend (docs/ml_audit.md,
+// RELIANCE.NS). One regime, so the model's `neutral` volume level should sit
+// where the bars are.
+std::vector<RegimeInput> VolumeStepMarket(uint64_t seed) {
+  std::vector<RegimeInput> out;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0, 1);
+  constexpr int64_t kDay = 86'400'000'000, kOpen = 13'500'000'000;
+  double log_price = std::log(1000.0);
+  for (int day = 0; day < 120; ++day) {
+    for (int bar = 0; bar < 75; ++bar) {
+      log_price += 0.0015 * normal(rng);
+      RegimeInput in;
+      in.ts = day * kDay + kOpen + bar * 300'000'000LL;
+      in.close = std::exp(log_price);
+      in.volume = 10'000 * std::exp((day >= 60 ? 0.7 : 0.0) + 0.3 * normal(rng));
+      out.push_back(in);
+    }
+  }
+  return out;
+}
+
+// How far the bars since the last fit read from the model's `neutral` volume
+// level (mean of u - u_mean[neutral] over them), after folding `bars` bars.
+double VolumeGapToNeutral(const std::vector<RegimeInput>& inputs, size_t bars, internal::HmmFilterOptions options) {
+  internal::HmmFilter filter(options);
+  double sum = 0;
+  int n = 0, fits = 0;
+  for (size_t i = 0; i < bars; ++i) {
+    filter.Update(inputs[i].ts, inputs[i].close, inputs[i].volume);
+    if (filter.fits() != fits) {
+      fits = filter.fits();
+      sum = 0;
+      n = 0;
+    }
+    const double u = filter.last_observation().u;
+    if (std::isfinite(u)) {
+      sum += u - filter.model().u_mean[RegimeIndex(Regime::kNeutral)];
+      ++n;
+    }
+  }
+  return n > 0 ? sum / n : std::nan("");
+}
+
+// The fitted volume level follows a level shift once volume_window
+// observations (2,000, ~27 sessions of 75 bars) have passed it. Before the step
+// today's bars read at the model's `neutral` level (gap ~0); ten sessions after
+// it they read +0.6 heavy with either fit. Once the fit's volume evidence is all
+// from after the step (day 100, 120) the gap is back to <= 0.25 (0.16-0.18: EM
+// spreads a single regime's bars over the five states, so the level it settles
+// at is not exactly where the bars are), while a fit measuring the whole
+// 6,000-observation window, half of it from before the step, still reads
+// today's ordinary bars heavy (~0.3 at day 120, ~0.65 at day 90).
+TEST(HmmDetectorTest, TheFittedVolumeLevelFollowsALevelShiftWithinTheVolumeWindow) {
+  const std::vector<RegimeInput> market = VolumeStepMarket(11);
+  const internal::HmmFilterOptions recent;
+  internal::HmmFilterOptions whole = recent;
+  whole.volume_window = whole.window;
+  constexpr size_t kBarsPerDay = 75;
+  for (const internal::HmmFilterOptions& options : {recent, whole}) {
+    EXPECT_LT(std::abs(VolumeGapToNeutral(market, 59 * kBarsPerDay, options)), 0.1);
+    EXPECT_GT(VolumeGapToNeutral(market, 70 * kBarsPerDay, options), 0.5);
+  }
+  for (size_t day : {90, 100, 120}) {
+    const double recent_gap = VolumeGapToNeutral(market, day * kBarsPerDay, recent);
+    const double whole_gap = VolumeGapToNeutral(market, day * kBarsPerDay, whole);
+    if (day >= 100) EXPECT_LT(std::abs(recent_gap), 0.25) << day;
+    EXPECT_GT(whole_gap - recent_gap, 0.1) << day;
+  }
+}
+
+// The volume window uses bars <= t only: multiplying every volume after bar t
+// (a fit happens on bar t) by 5 changes neither the fits nor the filtered
+// probabilities at or before t.
+TEST(HmmDetectorTest, LaterVolumesChangeNothingAtOrBeforeAFit) {
+  const std::vector<RegimeInput> market = VolumeStepMarket(12);
+  internal::HmmFilter probe;
+  size_t t = 0;
+  for (size_t i = 0; i < market.size() && probe.fits() < 5; ++i) {
+    probe.Update(market[i].ts, market[i].close, market[i].volume);
+    t = i;
+  }
+  ASSERT_EQ(probe.fits(), 5);
+  std::vector<RegimeInput> changed = market;
+  for (size_t i = t + 1; i < changed.size(); ++i) changed[i].volume *= 5;
+  internal::HmmFilter a, b;
+  for (size_t i = 0; i < market.size(); ++i) {
+    const auto pa = a.Update(market[i].ts, market[i].close, market[i].volume);
+    const auto pb = b.Update(changed[i].ts, changed[i].close, changed[i].volume);
+    if (i > t) continue;
+    for (int s = 0; s < kHmmStates; ++s) ASSERT_EQ(pa[s], pb[s]) << i << " " << s;
+  }
+  EXPECT_NE(a.model().u_mean[0], b.model().u_mean[0]);  // the later fits did see the change
 }
 
 // One outsized bar in a calm market is not a volatile market (what follows it
@@ -351,6 +468,9 @@ TEST(HmmDetectorTest, InvalidHmmOptionsAreRejectedByName) {
   o = {};
   o.hmm.iterations = 0;
   EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.iterations"));
+  o = {};
+  o.hmm.volume_window = 0;
+  EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.volume_window"));
   o = {};
   o.hmm.prior_weight = -1;
   EXPECT_THAT(ValidateDetectorOptions(o), ErrorIs(ErrorCode::kInvalidArgument, "hmm.prior_weight"));

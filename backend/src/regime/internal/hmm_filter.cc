@@ -46,6 +46,7 @@ HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   HmmObservation obs{kNaN, kNaN};
   slot_median_observation_ = obs;
+  last_deshaped_log_volume_ = kNaN;
   const int64_t slot = SlotOfDay(ts);
   abs_return_shape_.StartBar(ts);
   log_volume_shape_.StartBar(ts);
@@ -72,7 +73,10 @@ HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
     const double log_volume = std::log(volume);
     bool shape_known = false;
     const double shaped = log_volume - log_volume_shape_.Shape(ts, &shape_known);
-    if (shape_known && log_volume_count_ > 0) obs.u = shaped - log_volume_sum_ / static_cast<double>(log_volume_count_);
+    if (shape_known && log_volume_count_ > 0) {
+      obs.u = shaped - volume_reference();
+      last_deshaped_log_volume_ = shaped;
+    }
     const double slot_typical = SlotMedian(log_volume_slot_, slot, log_volume_all_);
     if (std::isfinite(slot_typical)) slot_median_observation_.u = log_volume - slot_typical;
     log_volume_sum_ += shaped;
@@ -89,9 +93,22 @@ HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
   return obs;
 }
 
+double HmmFilter::volume_reference() const {
+  return log_volume_count_ > 0 ? log_volume_sum_ / static_cast<double>(log_volume_count_)
+                               : std::numeric_limits<double>::quiet_NaN();
+}
+
 void HmmFilter::MaybeRefit() {
   if (observed_ < next_fit_) return;
+  // The window's recent bars against today's volume reference (history_), which
+  // includes the newest bar: bars <= t only. Older bars give their return only,
+  // so the fitted volume level is a recent one (HmmFilterOptions::volume_window).
   std::vector<HmmObservation> window(history_.begin(), history_.end());
+  const double reference = volume_reference();
+  const size_t volume_from = window.size() - std::min(window.size(), static_cast<size_t>(options_.volume_window));
+  for (size_t i = 0; i < window.size(); ++i) {
+    window[i].u = i >= volume_from ? window[i].u - reference : std::numeric_limits<double>::quiet_NaN();
+  }
   // Every fit starts from the prior, not from the previous fit: EM re-purposes a
   // state the early data lacks (no up-trend in the first weeks) to explain
   // another state's bars, and a warm start would carry that mislabelling into
@@ -111,7 +128,7 @@ std::array<double, kHmmStates> HmmFilter::Update(int64_t ts, double close, doubl
   const HmmObservation obs = Observe(ts, close, volume);
   last_observation_ = obs;
   if (std::isfinite(obs.z) || std::isfinite(obs.u)) {
-    history_.push_back(obs);
+    history_.push_back({obs.z, last_deshaped_log_volume_});
     if (history_.size() > static_cast<size_t>(options_.window)) history_.pop_front();
     ++observed_;
     // The fit sees this bar too, then this bar is filtered with the new model:

@@ -5,7 +5,8 @@
 // expanding, from earlier bars only), runs the forward filter (filtered, never
 // smoothed: the posterior at t uses bars <= t only) and re-fits the model by
 // Baum-Welch on the series' own past observations on a fixed schedule (each fit
-// from the prior, so an early misfit does not persist). Being
+// from the prior, so an early misfit does not persist; the window's most recent
+// log volumes measured against the volume reference of the fit's time). Being
 // a pure fold over bars, it gives the same posteriors streamed or in batch.
 #pragma once
 
@@ -27,6 +28,13 @@ struct HmmFilterOptions {
   int refit_every = 500;  // later fits: at twice the previous count, at most this many observations apart
   int refit_every_full = 1000;  // the same once `window` observations have been seen
   int window = 6000;      // a fit uses at most this many most recent observations
+  // Of those, only the most recent this many carry volume evidence into the fit
+  // (older ones their return only), all measured against the volume reference of
+  // the fit's time: the fit's free volume level (gaussian_hmm.h) is then the
+  // regime-adjusted level of about the last 27 NSE sessions, which follows a real
+  // series' volume level as it moves; over the whole window, months-old bars set
+  // the level today's bar is read against (docs/ml_audit.md: RELIANCE.NS).
+  int volume_window = 2000;
   int iterations = 20;    // EM steps per fit, each fit starting from GaussianHmm::Prior() (not the last fit)
   double prior_weight = 600;  // pseudo-observations of GaussianHmm::Prior() per state in every fit
 };
@@ -47,6 +55,10 @@ class HmmFilter {
   // earlier bars instead (noisier for the model; the activity gauge's input).
   const HmmObservation& slot_median_observation() const { return slot_median_observation_; }
   int fits() const { return fits_; }
+  // The log-volume reference u is measured against: the mean de-shaped log
+  // volume of the bars so far (NaN before the first). Each fit re-measures the
+  // window's most recent `volume_window` log volumes against it (see history_).
+  double volume_reference() const;
 
  private:
   HmmObservation Observe(int64_t ts, double close, double volume);
@@ -56,7 +68,17 @@ class HmmFilter {
   GaussianHmm hmm_;
   std::array<double, kHmmStates> alpha_{};
   HmmObservation last_observation_{};
+  // The fit window. z as observed; u held as the DE-SHAPED log volume, not yet
+  // referenced (NaN where the bar's u was missing), so that a fit measures every
+  // bar of its volume window against the reference of the fit's own time, the
+  // one the filter then uses: the reference is an expanding mean that moves with
+  // the series' regime mix (a calm first month, a busy second one), and
+  // observations stored each against its own day's reference disagree by that
+  // drift, which one free volume level per fit (gaussian_hmm.h) cannot absorb.
+  // A rolling mean as the reference moves with the recent regime mix much more
+  // (simulator tuning seeds: 0.71-0.84 against 0.850; docs/ml_audit.md).
   std::deque<HmmObservation> history_;
+  double last_deshaped_log_volume_ = 0;  // the newest bar's de-shaped log volume (NaN: its u was missing)
   size_t observed_ = 0;
   size_t next_fit_ = 0;
   int fits_ = 0;
