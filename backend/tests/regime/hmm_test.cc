@@ -325,7 +325,9 @@ TEST(HmmDetectorTest, TheFittedVolumeLevelFollowsALevelShiftWithinTheVolumeWindo
   for (size_t day : {90, 100, 120}) {
     const double recent_gap = VolumeGapToNeutral(market, day * kBarsPerDay, recent);
     const double whole_gap = VolumeGapToNeutral(market, day * kBarsPerDay, whole);
-    if (day >= 100) EXPECT_LT(std::abs(recent_gap), 0.25) << day;
+    if (day >= 100) {
+      EXPECT_LT(std::abs(recent_gap), 0.25) << day;
+    }
     EXPECT_GT(whole_gap - recent_gap, 0.1) << day;
   }
 }
