@@ -104,6 +104,47 @@ Status CheckOneOf(const std::string& text, const std::string& where, std::initia
   return InvalidArgument(where, "must be one of " + list + ", got '" + text.substr(0, 40) + "'");
 }
 
+// true/false (or 1/0); printed back as true or false.
+SettingDef BoolSetting(std::string name, std::string env, std::string description, bool Settings::*member) {
+  return {{std::move(name), std::move(env), std::move(description), false},
+          [member](Settings& s, const std::string& text, const std::string& where) -> Status {
+            RC_RETURN_IF_ERROR(CheckOneOf(text, where, {"true", "false", "1", "0"}));
+            s.*member = text == "true" || text == "1";
+            return Ok();
+          },
+          [member](const Settings& s) { return std::string(s.*member ? "true" : "false"); }};
+}
+
+// A number in the open interval (min, max).
+SettingDef DoubleSetting(std::string name, std::string env, std::string description, double Settings::*member,
+                         double min, double max) {
+  return {{std::move(name), std::move(env), std::move(description), false},
+          [member, min, max](Settings& s, const std::string& text, const std::string& where) -> Status {
+            RC_ASSIGN_OR_RETURN(s.*member, ParseBoundedDouble(text, min, max, where));
+            return Ok();
+          },
+          [member](const Settings& s) { return FormatDouble(s.*member); }};
+}
+
+// A comma list (items trimmed, empty items dropped), every item passed through `check_item`.
+SettingDef ListSetting(std::string name, std::string env, std::string description,
+                       std::vector<std::string> Settings::*member,
+                       std::function<Status(const std::string& item, const std::string& where)> check_item) {
+  return {{std::move(name), std::move(env), std::move(description), false},
+          [member, check_item](Settings& s, const std::string& text, const std::string& where) -> Status {
+            auto items = SplitList(text);
+            for (const auto& item : items) RC_RETURN_IF_ERROR(check_item(item, where));
+            s.*member = std::move(items);
+            return Ok();
+          },
+          [member](const Settings& s) { return JoinList(s.*member); }};
+}
+
+Status CheckNotEmpty(const std::string& text, const std::string& where) {
+  if (text.empty()) return InvalidArgument(where, "must not be empty");
+  return Ok();
+}
+
 Status CheckProvider(const std::string& text, const std::string& where) {
   return CheckOneOf(text, where, {"yahoo", "twelvedata", "csv", "sim", "replay"});
 }
@@ -125,11 +166,7 @@ const std::vector<SettingDef>& Definitions() {
     d.push_back(StringSetting("host", "HOST",
                               "Address the HTTP server binds (a non-loopback address without API_TOKEN generates "
                               "one in <DATA_DIR>/.api_token)",
-                              &Settings::host, false,
-                              [](const std::string& v, const std::string& where) -> Status {
-                                if (v.empty()) return InvalidArgument(where, "must not be empty");
-                                return Ok();
-                              }));
+                              &Settings::host, false, CheckNotEmpty));
     d.push_back(IntSetting("port", "PORT", "HTTP/WebSocket port (0 picks a free port)", &Settings::port, 0, 65535));
     d.push_back(IntSetting("http_threads", "HTTP_THREADS", "Threads serving HTTP (WebSocket sessions run on 2 threads of their own)",
                            &Settings::http_threads, 1, 64));
@@ -147,20 +184,14 @@ const std::vector<SettingDef>& Definitions() {
                               &Settings::api_token, true));
     d.push_back(StringSetting("frontend_dir", "FRONTEND_DIR", "Built Nuxt front end served at / (empty: none)",
                               &Settings::frontend_dir));
-    d.push_back({{"cors_allowed_origins", "CORS_ALLOWED_ORIGINS",
-                  "Comma list of browser origins (scheme://host[:port]) allowed to call the API (empty: same origin "
-                  "only)",
-                  false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   auto items = SplitList(text);
-                   for (const auto& item : items) {
-                     if (item == "*") return InvalidArgument(where, "list the origins; '*' is not accepted");
-                     RC_RETURN_IF_ERROR(CheckBaseUrl(item, where));
-                   }
-                   s.cors_allowed_origins = std::move(items);
-                   return Ok();
-                 },
-                 [](const Settings& s) { return JoinList(s.cors_allowed_origins); }});
+    d.push_back(ListSetting("cors_allowed_origins", "CORS_ALLOWED_ORIGINS",
+                            "Comma list of browser origins (scheme://host[:port]) allowed to call the API (empty: same "
+                            "origin only)",
+                            &Settings::cors_allowed_origins,
+                            [](const std::string& item, const std::string& where) -> Status {
+                              if (item == "*") return InvalidArgument(where, "list the origins; '*' is not accepted");
+                              return CheckBaseUrl(item, where);
+                            }));
     d.push_back(StringSetting("log_level", "LOG_LEVEL", "trace, debug, info, warn, error, critical or off",
                               &Settings::log_level, false,
                               [](const std::string& v, const std::string& where) {
@@ -185,22 +216,12 @@ const std::vector<SettingDef>& Definitions() {
                            "Inbound websocket messages per client per second", &Settings::ws_rate_limit_per_second, 1,
                            10000));
     d.push_back(StringSetting("data_dir", "DATA_DIR", "Root of the lake and experiment registry",
-                              &Settings::data_dir, false,
-                              [](const std::string& v, const std::string& where) -> Status {
-                                if (v.empty()) return InvalidArgument(where, "must not be empty");
-                                return Ok();
-                              }));
+                              &Settings::data_dir, false, CheckNotEmpty));
     d.push_back(StringSetting("primary_data_provider", "PRIMARY_DATA_PROVIDER", "yahoo, twelvedata, csv, sim or replay",
                               &Settings::primary_data_provider, false, CheckProvider));
-    d.push_back({{"fallback_data_providers", "FALLBACK_DATA_PROVIDERS",
-                  "Comma list tried after the primary (empty: twelvedata when TWELVEDATA_API_KEY is set)", false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   auto items = SplitList(text);
-                   for (const auto& item : items) RC_RETURN_IF_ERROR(CheckProvider(item, where));
-                   s.fallback_data_providers = std::move(items);
-                   return Ok();
-                 },
-                 [](const Settings& s) { return JoinList(s.fallback_data_providers); }});
+    d.push_back(ListSetting("fallback_data_providers", "FALLBACK_DATA_PROVIDERS",
+                            "Comma list tried after the primary (empty: twelvedata when TWELVEDATA_API_KEY is set)",
+                            &Settings::fallback_data_providers, CheckProvider));
     d.push_back(StringSetting("yahoo_base_url", "YAHOO_BASE_URL", "Yahoo chart API base, scheme://host[:port]",
                               &Settings::yahoo_base_url, false, CheckBaseUrl));
     d.push_back(StringSetting("twelvedata_base_url", "TWELVEDATA_BASE_URL", "Twelve Data API base, scheme://host[:port]",
@@ -231,13 +252,9 @@ const std::vector<SettingDef>& Definitions() {
                                 }
                                 return Ok();
                               }));
-    d.push_back({{"replay_speed", "REPLAY_SPEED",
-                  "Replay seconds per wall second while the market is open (60: a 5m bar every 5 s)", false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   RC_ASSIGN_OR_RETURN(s.replay_speed, ParseBoundedDouble(text, 0, 1e7, where));
-                   return Ok();
-                 },
-                 [](const Settings& s) { return FormatDouble(s.replay_speed); }});
+    d.push_back(DoubleSetting("replay_speed", "REPLAY_SPEED",
+                              "Replay seconds per wall second while the market is open (60: a 5m bar every 5 s)",
+                              &Settings::replay_speed, 0, 1e7));
     d.push_back({{"replay_start", "REPLAY_START", "ISO time the replay starts at (empty: the source's first bar)",
                   false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {
@@ -256,14 +273,9 @@ const std::vector<SettingDef>& Definitions() {
                               &Settings::market_clock, false, [](const std::string& v, const std::string& where) {
                                 return CheckOneOf(v, where, {"auto", "wall", "replay"});
                               }));
-    d.push_back({{"replay_forming_bar", "REPLAY_FORMING_BAR",
-                  "Replay also serves the still-forming bar (its open price only), true or false", false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   RC_RETURN_IF_ERROR(CheckOneOf(text, where, {"true", "false", "1", "0"}));
-                   s.replay_forming_bar = text == "true" || text == "1";
-                   return Ok();
-                 },
-                 [](const Settings& s) { return std::string(s.replay_forming_bar ? "true" : "false"); }});
+    d.push_back(BoolSetting("replay_forming_bar", "REPLAY_FORMING_BAR",
+                            "Replay also serves the still-forming bar (its open price only), true or false",
+                            &Settings::replay_forming_bar));
     d.push_back(StringSetting("demo", "DEMO",
                               "auto: replay the shipped sample when the lake is empty and no live provider answers; "
                               "on: always; off: never",
@@ -275,18 +287,13 @@ const std::vector<SettingDef>& Definitions() {
     d.push_back(IntSetting("demo_history_days", "DEMO_HISTORY_DAYS",
                            "Sample trading days imported as the demo's history; the rest is replayed",
                            &Settings::demo_history_days, 1, 1000));
-    d.push_back({{"watchlist", "WATCHLIST", "Comma list of SYMBOL:TIMEFRAME the scheduler keeps fresh", false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   auto items = SplitList(text);
-                   for (const auto& item : items) {
-                     if (item.find(':') == std::string::npos) {
-                       return InvalidArgument(where, "entries must be SYMBOL:TIMEFRAME, got '" + item + "'");
-                     }
-                   }
-                   s.watchlist = std::move(items);
-                   return Ok();
-                 },
-                 [](const Settings& s) { return JoinList(s.watchlist); }});
+    d.push_back(ListSetting("watchlist", "WATCHLIST", "Comma list of SYMBOL:TIMEFRAME the scheduler keeps fresh",
+                            &Settings::watchlist, [](const std::string& item, const std::string& where) -> Status {
+                              if (item.find(':') == std::string::npos) {
+                                return InvalidArgument(where, "entries must be SYMBOL:TIMEFRAME, got '" + item + "'");
+                              }
+                              return Ok();
+                            }));
     d.push_back({{"horizons_minutes", "HORIZONS_MINUTES", "Comma list of prediction horizons in minutes", false},
                  [](Settings& s, const std::string& text, const std::string& where) -> Status {
                    std::vector<int> horizons;
@@ -303,25 +310,15 @@ const std::vector<SettingDef>& Definitions() {
                    for (int h : s.horizons_minutes) out += (out.empty() ? "" : ",") + std::to_string(h);
                    return out;
                  }});
-    d.push_back({{"scheduler_enabled", "SCHEDULER_ENABLED", "true or false", false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   RC_RETURN_IF_ERROR(CheckOneOf(text, where, {"true", "false", "1", "0"}));
-                   s.scheduler_enabled = text == "true" || text == "1";
-                   return Ok();
-                 },
-                 [](const Settings& s) { return std::string(s.scheduler_enabled ? "true" : "false"); }});
+    d.push_back(BoolSetting("scheduler_enabled", "SCHEDULER_ENABLED", "true or false", &Settings::scheduler_enabled));
     d.push_back(IntSetting("retrain_interval_hours", "RETRAIN_INTERVAL_HOURS", "Scheduled retraining period",
                            &Settings::retrain_interval_hours, 1, 24 * 365));
     d.push_back(IntSetting("drift_check_interval_seconds", "DRIFT_CHECK_INTERVAL_SECONDS",
                            "Seconds between the server's prediction-quality (drift) checks",
                            &Settings::drift_check_interval_seconds, 1, 86400));
-    d.push_back({{"drift_mape_threshold", "DRIFT_MAPE_THRESHOLD", "MAPE (ratio) above which drift triggers retraining",
-                  false},
-                 [](Settings& s, const std::string& text, const std::string& where) -> Status {
-                   RC_ASSIGN_OR_RETURN(s.drift_mape_threshold, ParseBoundedDouble(text, 0, 10, where));
-                   return Ok();
-                 },
-                 [](const Settings& s) { return FormatDouble(s.drift_mape_threshold); }});
+    d.push_back(DoubleSetting("drift_mape_threshold", "DRIFT_MAPE_THRESHOLD",
+                              "MAPE (ratio) above which drift triggers retraining", &Settings::drift_mape_threshold, 0,
+                              10));
     d.push_back(IntSetting("lake_maintenance_interval_seconds", "LAKE_MAINTENANCE_INTERVAL_SECONDS",
                            "Seconds (wall clock) between the server's lake vacuum and log cleanup; 0 turns it off",
                            &Settings::lake_maintenance_interval_seconds, 0, 86400));

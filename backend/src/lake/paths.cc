@@ -8,36 +8,10 @@
 #include <filesystem>
 #include <random>
 
+#include "core/percent_encoding.h"
+
 namespace rc::lake::paths {
 namespace {
-
-constexpr char kHex[] = "0123456789ABCDEF";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes `text`; nullopt when an escape is malformed.
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    int hi = HexValue(text[i + 1]);
-    int lo = HexValue(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
 
 bool NeedsPartitionEscape(unsigned char c) {
   if (c < 0x20 || c == 0x7F) return true;
@@ -225,19 +199,7 @@ std::string DataFileName(int part, std::string_view uuid, std::string_view codec
 }
 
 std::string EscapePartitionValue(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == 0 || NeedsPartitionEscape(c)) {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    } else {
-      out.push_back(ch);
-    }
-  }
-  return out;
+  return PercentEncode(value, [](unsigned char c) { return !NeedsPartitionEscape(c); });
 }
 
 Result<std::string> UnescapePartitionValue(std::string_view escaped) {
@@ -261,21 +223,7 @@ std::string PartitionDir(const PartitionValues& values) {
   return out;
 }
 
-std::string UriEncodePath(std::string_view relative_path) {
-  std::string out;
-  out.reserve(relative_path.size() + 8);
-  for (char ch : relative_path) {
-    auto c = static_cast<unsigned char>(ch);
-    if (IsUriSafe(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string UriEncodePath(std::string_view relative_path) { return PercentEncode(relative_path, IsUriSafe); }
 
 Result<std::string> UriDecodePath(std::string_view uri_path) {
   auto decoded = PercentDecode(uri_path);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/build_info.h"
+#include "core/percent_encoding.h"
 
 namespace rc::data {
 namespace {
@@ -210,21 +211,7 @@ std::string MaskSecrets(std::string_view url) {
   return out;
 }
 
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view text) { return PercentEncode(text, IsUnreserved); }
 
 HttpClient::HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, Sleeper sleeper, Clock clock,
                        uint64_t jitter_seed)

@@ -32,15 +32,8 @@ Result<FetchResult> CsvProvider::Fetch(const FetchRequest& request) {
   auto imported = ImportCsvFile(file, options);
   if (!imported) return tl::unexpected(WithContext(imported.error(), "csv"));
   if (imported->rows_skipped > 0) spdlog::warn("csv: {}: {}", file.string(), imported->Summary());
-  FetchResult result;
-  result.provider = "csv";
-  result.bars = std::move(imported->bars);
-  ClipToRange(result.bars, request.from, request.to);
-  result.fetched_at = NowMicros();
-  result.last_bar_forming =
-      !result.bars.empty() &&
-      BarCloseTime(request.symbol, request.timeframe, result.bars.back().open_time) > result.fetched_at;
-  return result;
+  ClipToRange(imported->bars, request.from, request.to);
+  return MakeFetchResult("csv", std::move(imported->bars), request, NowMicros());
 }
 
 }  // namespace rc::data

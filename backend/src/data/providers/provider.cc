@@ -51,6 +51,18 @@ TimestampUs DailyBarOpen(const Symbol& symbol, int64_t local_day) {
   return midnight ? *midnight : local_day * kMicrosPerDay;
 }
 
+FetchResult MakeFetchResult(std::string provider, std::vector<RawBar> bars, const FetchRequest& request,
+                            TimestampUs fetched_at) {
+  FetchResult result;
+  result.provider = std::move(provider);
+  result.bars = std::move(bars);
+  result.fetched_at = fetched_at;
+  result.last_bar_forming =
+      !result.bars.empty() &&
+      BarCloseTime(request.symbol, request.timeframe, result.bars.back().open_time) > result.fetched_at;
+  return result;
+}
+
 Status ValidateRequest(const FetchRequest& request) {
   if (request.from >= request.to) {
     return InvalidArgument("from", "must be before 'to' (" + FormatIsoUtc(request.from) +

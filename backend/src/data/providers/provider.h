@@ -96,6 +96,13 @@ TimestampUs BarCloseTime(const Symbol& symbol, Timeframe tf, TimestampUs open_ti
 // of its calendar, else local midnight (a day our holiday list does not know).
 TimestampUs DailyBarOpen(const Symbol& symbol, int64_t local_day);
 
+// The result of a fetch by `provider` that received `bars` (ascending, unique,
+// already clipped to the request's range) at `fetched_at`: the last bar is
+// flagged forming when its close time (BarCloseTime) had not been reached then.
+// One place for that rule, which every provider but replay applies as is.
+FetchResult MakeFetchResult(std::string provider, std::vector<RawBar> bars, const FetchRequest& request,
+                            TimestampUs fetched_at);
+
 // Checks the request: from < to. Errors: kInvalidArgument naming "from".
 Status ValidateRequest(const FetchRequest& request);
 

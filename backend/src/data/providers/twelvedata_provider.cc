@@ -76,14 +76,7 @@ Result<FetchResult> TwelveDataProvider::Fetch(const FetchRequest& request) {
   }
   SortAndDedupe(bars);
   ClipToRange(bars, request.from, request.to);
-  FetchResult result;
-  result.provider = "twelvedata";
-  result.bars = std::move(bars);
-  result.fetched_at = clock_();
-  result.last_bar_forming =
-      !result.bars.empty() &&
-      BarCloseTime(request.symbol, request.timeframe, result.bars.back().open_time) > result.fetched_at;
-  return result;
+  return MakeFetchResult("twelvedata", std::move(bars), request, clock_());
 }
 
 }  // namespace rc::data

@@ -18,8 +18,7 @@ Result<FetchResult> YahooProvider::Fetch(const FetchRequest& request) {
   RC_RETURN_IF_ERROR(ValidateRequest(request));
   const TimestampUs now = clock_();
   const Coverage coverage = CoverageFor(request.timeframe, now);
-  FetchResult result;
-  result.provider = "yahoo";
+  std::string note;
   TimestampUs from = request.from;
   if (coverage.earliest > 0 && request.to <= coverage.earliest) {
     return InvalidArgument("from", "yahoo serves " + std::string(request.timeframe.ToString()) +
@@ -27,8 +26,8 @@ Result<FetchResult> YahooProvider::Fetch(const FetchRequest& request) {
                                        "; the requested range ends at " + FormatIsoUtc(request.to));
   }
   if (coverage.earliest > 0 && from < coverage.earliest) {
-    result.note = "yahoo: range clamped to start at " + FormatIsoUtc(coverage.earliest) + " (" +
-                  std::string(request.timeframe.ToString()) + " history limit)";
+    note = "yahoo: range clamped to start at " + FormatIsoUtc(coverage.earliest) + " (" +
+           std::string(request.timeframe.ToString()) + " history limit)";
     from = coverage.earliest;
   }
   const std::string_view interval = internal::YahooInterval(request.timeframe);
@@ -52,11 +51,8 @@ Result<FetchResult> YahooProvider::Fetch(const FetchRequest& request) {
     bars = internal::ResampleBars(bars, Timeframe::k30m, ExchangeCalendar::ForSymbol(request.symbol));
   }
   ClipToRange(bars, from, request.to);
-  result.bars = std::move(bars);
-  result.fetched_at = clock_();
-  result.last_bar_forming =
-      !result.bars.empty() &&
-      BarCloseTime(request.symbol, request.timeframe, result.bars.back().open_time) > result.fetched_at;
+  FetchResult result = MakeFetchResult("yahoo", std::move(bars), request, clock_());
+  result.note = std::move(note);
   return result;
 }
 

@@ -29,11 +29,8 @@ std::vector<RawBar> ToRawBars(const BarSeries& bars) {
 Result<FetchResult> SimProvider::Fetch(const FetchRequest& request) {
   RC_RETURN_IF_ERROR(ValidateRequest(request));
   const TimestampUs now = clock_();
-  FetchResult result;
-  result.provider = "sim";
-  result.fetched_at = now;
   const TimestampUs to = std::min(request.to, now);
-  if (to <= request.from) return result;
+  if (to <= request.from) return MakeFetchResult("sim", {}, request, now);
   const std::string key = request.symbol.str() + "|" + std::string(request.timeframe.ToString());
   std::optional<MarketSimulator> sim;
   TimestampUs last_emitted = config_.origin - 1;
@@ -51,6 +48,7 @@ Result<FetchResult> SimProvider::Fetch(const FetchRequest& request) {
   if (!sim) sim.emplace(config_, request.symbol, request.timeframe);
   std::map<TimestampUs, MarketSimulator> new_points;
   TimestampUs last_checkpoint = last_emitted;
+  std::vector<RawBar> bars;
   while (true) {
     if (sim->AtDayBoundary() && last_emitted - last_checkpoint >= kCheckpointEvery) {
       new_points.emplace(last_emitted, *sim);
@@ -59,15 +57,13 @@ Result<FetchResult> SimProvider::Fetch(const FetchRequest& request) {
     SimBar bar = sim->Next();
     if (bar.bar.open_time >= to) break;
     last_emitted = bar.bar.open_time;
-    if (bar.bar.open_time >= request.from) result.bars.push_back(ToRawBars({bar.bar}).front());
+    if (bar.bar.open_time >= request.from) bars.push_back(ToRawBars({bar.bar}).front());
   }
   if (!new_points.empty()) {
     std::lock_guard lock(mutex_);
     checkpoints_[key].merge(new_points);
   }
-  result.last_bar_forming =
-      !result.bars.empty() && BarCloseTime(request.symbol, request.timeframe, result.bars.back().open_time) > now;
-  return result;
+  return MakeFetchResult("sim", std::move(bars), request, now);
 }
 
 }  // namespace rc::data

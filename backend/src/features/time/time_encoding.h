@@ -26,9 +26,32 @@
 
 namespace rc::features {
 
-class TimeOfDayEncoding final : public Indicator {
+// What both encodings share: the (sin, cos) pair of where a bar's open time
+// falls on an exchange-local cycle, found with a session clock; ready from the
+// first bar. Subclasses set ready_, sin_ and cos_ in Update.
+class SinCosEncoding : public Indicator {
  public:
-  explicit TimeOfDayEncoding(const ExchangeCalendar& calendar) : clock_(calendar) {}
+  bool IsReady() const override { return ready_; }
+  double Value() const override { return ready_ ? sin_ : internal::kNaN; }
+  double Cos() const { return ready_ ? cos_ : internal::kNaN; }
+  size_t NumOutputs() const override { return 2; }
+  double Output(size_t index) const override { return index == 0 ? Value() : Cos(); }
+  void Reset() override {
+    clock_.Clear();
+    ready_ = false;
+  }
+
+ protected:
+  explicit SinCosEncoding(const ExchangeCalendar& calendar) : clock_(calendar) {}
+
+  internal::SessionClock clock_;
+  bool ready_ = false;
+  double sin_ = 0, cos_ = 0;
+};
+
+class TimeOfDayEncoding final : public SinCosEncoding {
+ public:
+  explicit TimeOfDayEncoding(const ExchangeCalendar& calendar) : SinCosEncoding(calendar) {}
 
   void Update(const Bar& bar) override {
     const auto& position = clock_.Locate(bar.open_time);
@@ -60,15 +83,6 @@ class TimeOfDayEncoding final : public Indicator {
     cos_ = std::cos(2.0 * std::numbers::pi * phase);
     if (slot != nullptr) *slot = {offset, sin_, cos_};
   }
-  bool IsReady() const override { return ready_; }
-  double Value() const override { return ready_ ? sin_ : internal::kNaN; }
-  double Cos() const { return ready_ ? cos_ : internal::kNaN; }
-  size_t NumOutputs() const override { return 2; }
-  double Output(size_t index) const override { return index == 0 ? Value() : Cos(); }
-  void Reset() override {
-    clock_.Clear();
-    ready_ = false;
-  }
 
  private:
   struct PhaseSlot {
@@ -78,16 +92,13 @@ class TimeOfDayEncoding final : public Indicator {
   // Direct-mapped by the offset in minutes: a whole NSE session of 1-minute bars (375) fits.
   static constexpr size_t kCacheSlots = 512;
 
-  internal::SessionClock clock_;
-  bool ready_ = false;
-  double sin_ = 0, cos_ = 0;
   int64_t cached_length_ = -1;  // the session length the cached phases were computed for
   std::vector<PhaseSlot> cache_ = std::vector<PhaseSlot>(kCacheSlots);
 };
 
-class DayOfWeekEncoding final : public Indicator {
+class DayOfWeekEncoding final : public SinCosEncoding {
  public:
-  explicit DayOfWeekEncoding(const ExchangeCalendar& calendar) : clock_(calendar) {}
+  explicit DayOfWeekEncoding(const ExchangeCalendar& calendar) : SinCosEncoding(calendar) {}
 
   // Monday = 0 ... Sunday = 6 for a day count since 1970-01-01 (a Thursday).
   static int Weekday(int64_t local_day) { return static_cast<int>(((local_day % 7) + 7 + 3) % 7); }
@@ -101,21 +112,9 @@ class DayOfWeekEncoding final : public Indicator {
     sin_ = std::sin(angle);
     cos_ = std::cos(angle);
   }
-  bool IsReady() const override { return ready_; }
-  double Value() const override { return ready_ ? sin_ : internal::kNaN; }
-  double Cos() const { return ready_ ? cos_ : internal::kNaN; }
-  size_t NumOutputs() const override { return 2; }
-  double Output(size_t index) const override { return index == 0 ? Value() : Cos(); }
-  void Reset() override {
-    clock_.Clear();
-    ready_ = false;
-  }
 
  private:
-  internal::SessionClock clock_;
-  bool ready_ = false;
   int64_t day_ = 0;
-  double sin_ = 0, cos_ = 0;
 };
 
 }  // namespace rc::features

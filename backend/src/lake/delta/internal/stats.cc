@@ -90,6 +90,16 @@ void Merge(std::optional<U>& into_min, std::optional<U>& into_max, const std::op
   if (!into_min || static_cast<U>(*mn) < *into_min) into_min = static_cast<U>(*mn);
   if (!into_max || *into_max < static_cast<U>(*mx)) into_max = static_cast<U>(*mx);
 }
+
+// One batch's min/max of a column of T merged into the running U pair (int32
+// and dates widen into the int64 pair, as int64 and timestamps go in as is).
+template <typename T, typename U>
+void MergeMinMaxOf(const ColumnVector<T>& values, const Column& col, std::optional<U>& into_min,
+                   std::optional<U>& into_max) {
+  std::optional<T> mn, mx;
+  MinMax(values, col, mn, mx);
+  Merge(into_min, into_max, mn, mx);
+}
 }  // namespace
 
 void StatsAccumulator::Add(const ColumnBatch& batch) {
@@ -103,19 +113,13 @@ void StatsAccumulator::Add(const ColumnBatch& batch) {
       case ColumnType::kBool:
         break;  // Spark collects no min/max for booleans.
       case ColumnType::kInt32:
-      case ColumnType::kDate: {
-        std::optional<int32_t> mn, mx;
-        MinMax(batch.Int32s(c), col, mn, mx);
-        Merge(acc.int_min, acc.int_max, mn, mx);
+      case ColumnType::kDate:
+        MergeMinMaxOf(batch.Int32s(c), col, acc.int_min, acc.int_max);
         break;
-      }
       case ColumnType::kInt64:
-      case ColumnType::kTimestampMicros: {
-        std::optional<int64_t> mn, mx;
-        MinMax(batch.Int64s(c), col, mn, mx);
-        Merge(acc.int_min, acc.int_max, mn, mx);
+      case ColumnType::kTimestampMicros:
+        MergeMinMaxOf(batch.Int64s(c), col, acc.int_min, acc.int_max);
         break;
-      }
       case ColumnType::kFloat:
       case ColumnType::kDouble: {
         std::optional<double> mn, mx;
