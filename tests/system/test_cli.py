@@ -39,6 +39,27 @@ def test_bad_flag_exits_2(rc_binary):
     assert "no-such-flag" in proc.stderr
 
 
+def test_a_bad_symbol_or_timeframe_is_a_usage_error_named_by_its_flag_in_every_command(rc_binary, tmp_path):
+    """fetch, sim, ingest and import-csv: exit 2, the flag named, nothing written to the lake."""
+    csv = tmp_path / "bars.csv"
+    csv.write_text("datetime,open,high,low,close,volume\n2024-01-02 09:15:00,1,1,1,1,10\n")
+    commands = {
+        "fetch": ["fetch", "--provider", "sim"],
+        "sim": ["sim", "--days", "1"],
+        "ingest": ["ingest", "--provider", "sim"],
+        "import-csv": ["import-csv", str(csv)],
+    }
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    for name, argv in commands.items():
+        for flag, bad in (("--symbol", "not a symbol"), ("--timeframe", "7q")):
+            values = {"--symbol": "TCS.NS", "--timeframe": "5m", flag: bad}
+            proc = run_cli(rc_binary, *argv, "--symbol", values["--symbol"], "--timeframe", values["--timeframe"],
+                           env=env, check=False)
+            assert proc.returncode == 2, (name, flag, proc.stderr)
+            assert flag in proc.stderr, (name, flag, proc.stderr)
+    assert not (tmp_path / "data" / "raw").exists()
+
+
 def settings_of(rc_binary, *args, env=None):
     out = run_cli(rc_binary, *args, "config", env=env).stdout
     return dict(line.split(None, 1) if len(line.split(None, 1)) == 2 else (line.strip(), "")

@@ -53,10 +53,10 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    auto symbol = Symbol::Parse(args->symbol);
-    if (!symbol) return ReportError(ctx, symbol.error());
-    auto tf = Timeframe::Parse(args->timeframe);
-    if (!tf) return ReportError(ctx, tf.error());
+    auto key = ParseSymbolTimeframe(args->symbol, args->timeframe);
+    if (!key) return ReportError(ctx, key.error(), 2);
+    const Symbol& symbol = key->first;
+    const Timeframe tf = key->second;
     data::ProviderDeps deps{.lake_raw = data::pipeline::LakeRawReader(settings->data_dir)};
     TimestampUs to = NowMicros();
     if (args->provider.empty() || args->provider == "replay") {  // "now" is replay time when the replay answers
@@ -70,7 +70,7 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
       if (!parsed) return ReportError(ctx, parsed.error());
       to = *parsed;
     }
-    TimestampUs from = to - DefaultLookback(*tf);
+    TimestampUs from = to - DefaultLookback(tf);
     if (!args->from.empty()) {
       auto parsed = ParseIsoUtc(args->from, "from");
       if (!parsed) return ReportError(ctx, parsed.error());
@@ -78,7 +78,7 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
     }
     auto chain = data::MakeProviderChain(*settings, args->provider, {}, deps);
     if (!chain) return ReportError(ctx, chain.error());
-    auto result = (*chain)->Fetch({*symbol, *tf, from, to});
+    auto result = (*chain)->Fetch({symbol, tf, from, to});
     if (!result) return ReportError(ctx, result.error());
     const bool csv = args->format == "csv";
     if (csv) std::cout << "provider,ts,open,high,low,close,volume\n";
@@ -95,7 +95,7 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
       }
     }
     std::cout.flush();
-    std::cerr << "fetched " << result->bars.size() << " bars of " << symbol->str() << " " << tf->ToString()
+    std::cerr << "fetched " << result->bars.size() << " bars of " << symbol.str() << " " << tf.ToString()
               << " from " << result->provider << (result->last_bar_forming ? " (last bar still forming)" : "")
               << (result->note.empty() ? "" : "; " + result->note) << "\n";
     ctx.exit_code = 0;

@@ -43,10 +43,10 @@ void RegisterCommand_sim(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    auto symbol = Symbol::Parse(args->symbol);
-    if (!symbol) return ReportError(ctx, symbol.error());
-    auto tf = Timeframe::Parse(args->timeframe);
-    if (!tf) return ReportError(ctx, tf.error());
+    auto key = ParseSymbolTimeframe(args->symbol, args->timeframe);
+    if (!key) return ReportError(ctx, key.error(), 2);
+    const Symbol& symbol = key->first;
+    const Timeframe tf = key->second;
     TimestampUs end = NowMicros() / kMicrosPerDay * kMicrosPerDay;
     if (!args->end.empty()) {
       auto parsed = ParseIsoUtc(args->end, "end");
@@ -57,7 +57,7 @@ void RegisterCommand_sim(CLI::App& app, CommandContext& ctx) {
     config.seed = static_cast<uint64_t>(args->seed);
     config.extended_hours = args->extended;
     config.start_price = args->start_price;
-    auto series = data::SimulateTradingDays(config, *symbol, *tf, args->days, end);
+    auto series = data::SimulateTradingDays(config, symbol, tf, args->days, end);
     if (!series) return ReportError(ctx, series.error());
 
     if (args->out.empty()) {
@@ -68,7 +68,7 @@ void RegisterCommand_sim(CLI::App& app, CommandContext& ctx) {
       for (const Bar& bar : series->bars) {
         fetched.bars.push_back({bar.open_time, bar.open, bar.high, bar.low, bar.close, bar.volume});
       }
-      auto commit = data::pipeline::CommitRaw(settings->data_dir, *symbol, *tf, fetched);
+      auto commit = data::pipeline::CommitRaw(settings->data_dir, symbol, tf, fetched);
       if (!commit) return ReportError(ctx, commit.error());
       std::cout << "raw: " << commit->rows << " bars committed as version " << commit->version << " (batch "
                 << commit->batch_id << ")\n";
@@ -99,7 +99,7 @@ void RegisterCommand_sim(CLI::App& app, CommandContext& ctx) {
       truth.flush();
       if (!truth) return ReportError(ctx, IoError("write failed: " + args->truth_out).value());
     }
-    std::cerr << "simulated " << series->bars.size() << " bars of " << symbol->str() << " " << tf->ToString()
+    std::cerr << "simulated " << series->bars.size() << " bars of " << symbol.str() << " " << tf.ToString()
               << " (seed " << args->seed << ")\n";
     ctx.exit_code = 0;
   });
