@@ -65,9 +65,12 @@ struct DetectorOptions {
   // kHmm only: a new state whose filtered probability leads the held state's by at
   // least this much is adopted at once (no dwell); a narrower lead still needs
   // min_dwell bars. The bar-count dwell alone delays every true change by
-  // min_dwell bars; a margin delays only the hesitant ones (docs/ml_audit.md:
-  // chosen on simulator seeds 1-8). In [0,1]; 1 = dwell only.
-  double switch_margin = 0.25;
+  // min_dwell bars; a margin delays only the hesitant ones. 0.10 (was 0.25):
+  // re-chosen on simulator tuning seeds 1-8, 21-28, 41-56 once each fit's volume
+  // level was a recent one (HmmFilterOptions::volume_window): 0.10 scores higher
+  // on every one of the 32 seeds, at about a third more detected switches
+  // (docs/ml_audit.md, "The switch margin re-tuned"). In [0,1]; 1 = dwell only.
+  double switch_margin = 0.10;
   int gap_unknown_bars = 1;         // bars reported unknown from a flagged gap on. Default 1, >= 1
   // Ramps map a feature onto a [0,1] score between lo and hi. Defaults were
   // chosen on simulator seeds 1..3 (docs/ml_audit.md), never on the scored seed.
