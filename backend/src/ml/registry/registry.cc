@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 // CLI and other processes; flock also excludes other threads of this one).
 class RC_SCOPED_CAPABILITY ExperimentRegistry::ScopedFileLock {
  public:
-  ScopedFileLock(const fs::path& root, FileLock& capability) RC_ACQUIRE(capability) {
+  ScopedFileLock(const fs::path& root, [[maybe_unused]] FileLock& capability) RC_ACQUIRE(capability) {
     std::error_code ec;
     fs::create_directories(root, ec);
     fd_ = ::open((root / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
