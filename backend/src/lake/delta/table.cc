@@ -706,7 +706,7 @@ struct Table::DataFile {
 
   // `next` fills one reused batch of the data-file schema (ChunkSource).
   static Result<std::vector<AddFile>> Write(const Table& table, const Snapshot& snap, const PartitionValueMap& values,
-                                            const ChunkSource& next, int64_t& rows_written) {
+                                            const ChunkSource& next, int64_t& rows_written, bool staging) {
     const Schema schema = snap.DataFileSchema();
     ColumnBatch chunk(schema);
     bool done = false;
@@ -721,7 +721,7 @@ struct Table::DataFile {
       RC_RETURN_IF_ERROR(chunk.Validate());
       return &chunk;
     };
-    return WriteChunks(table, snap, values, schema, filled, /*data_change=*/true, rows_written, /*staging=*/true);
+    return WriteChunks(table, snap, values, schema, filled, /*data_change=*/true, rows_written, staging);
   }
 
   static Result<std::vector<AddFile>> WriteChunks(const Table& table, const Snapshot& snap,
@@ -1029,34 +1029,30 @@ Result<LogCleanupResult> Table::CleanupLog(const LogCleanupOptions& options) {
 }
 
 Result<CommitResult> Table::Append(const ColumnBatch& rows, const WriteOptions& options) {
-  return AppendWith(rows, options, [this, &rows](const Snapshot& snap, std::optional<ColumnBatch> reordered) {
-    if (reordered) return WriteDataFiles(snap, *reordered, /*data_change=*/true, &*reordered);
-    return WriteDataFiles(snap, rows, /*data_change=*/true);
-  });
+  return AppendRows(rows, nullptr, options);
 }
 
 Result<CommitResult> Table::Append(ColumnBatch&& rows, const WriteOptions& options) {
-  return AppendWith(rows, options, [this, &rows](const Snapshot& snap, std::optional<ColumnBatch> reordered) {
-    ColumnBatch& conformed = reordered ? *reordered : rows;
-    return WriteDataFiles(snap, conformed, /*data_change=*/true, &conformed);
-  });
+  return AppendRows(rows, &rows, options);
 }
 
-Result<CommitResult> Table::AppendWith(const ColumnBatch& rows, const WriteOptions& options,
-                                       const ConformedWriter& write) {
+Result<CommitResult> Table::AppendRows(const ColumnBatch& rows, ColumnBatch* given_up, const WriteOptions& options) {
   RC_RETURN_IF_ERROR(ValidateLineage(options.lineage));
   RC_RETURN_IF_ERROR(ValidateTxns(options.txns));
   RC_ASSIGN_OR_RETURN(auto snap, Latest());
   RC_RETURN_IF_ERROR(CheckWritable(*snap, false));
   RC_ASSIGN_OR_RETURN(std::optional<ColumnBatch> reordered, ConformRows(snap->schema(), rows));
-  const size_t rows_written = rows.num_rows();  // the same count when reordered
-  if (rows_written == 0) {
+  // A reordered copy is ours to give up too.
+  const ColumnBatch& conformed = reordered ? *reordered : rows;
+  if (reordered) given_up = &*reordered;
+  if (conformed.num_rows() == 0) {
     CommitResult r;
     r.version = snap->version;
     return r;
   }
   CommitActions actions;
-  RC_ASSIGN_OR_RETURN(actions.adds, write(*snap, std::move(reordered)));
+  const size_t rows_written = conformed.num_rows();
+  RC_ASSIGN_OR_RETURN(actions.adds, WriteDataFiles(*snap, conformed, /*data_change=*/true, given_up));
   actions.txns = TxnActions(options.txns, NowMs());
   json::array pcols;
   for (const auto& p : snap->partition_columns()) pcols.emplace_back(p);
@@ -1212,7 +1208,7 @@ Result<StagedPartition> Table::StagePartitionChunks(const Snapshot& base, const 
   RC_RETURN_IF_ERROR(ValidatePartitionMaps({partition}, base.partition_columns(), dir_));
   StagedPartition staged;
   staged.partition = partition;
-  RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, partition, next, staged.rows));
+  RC_ASSIGN_OR_RETURN(staged.adds, DataFile::Write(*this, base, partition, next, staged.rows, /*staging=*/true));
   for (const auto& add : staged.adds) staged.bytes += add.size;
   return staged;
 }

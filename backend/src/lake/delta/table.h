@@ -390,9 +390,8 @@ class Table {
   // partition's columns are moved into the written batch instead of copied.
   Result<std::vector<AddFile>> WriteDataFiles(const Snapshot& snap, const ColumnBatch& rows, bool data_change,
                                               ColumnBatch* given_up = nullptr) const;
-  // Append's validation and commit around `write`, which writes the conformed rows' files.
-  using ConformedWriter = std::function<Result<std::vector<AddFile>>(const Snapshot&, std::optional<ColumnBatch>)>;
-  Result<CommitResult> AppendWith(const ColumnBatch& rows, const WriteOptions& options, const ConformedWriter& write);
+  // Both Appends; `given_up` is `&rows` when the caller gave them up (or nullptr).
+  Result<CommitResult> AppendRows(const ColumnBatch& rows, ColumnBatch* given_up, const WriteOptions& options);
   // The commit of ReplacePartitions and CommitStagedPartitions: removes every
   // live file of `partitions` at `snap`, adds `adds`.
   Result<CommitResult> CommitReplacement(const Snapshot& snap, const std::vector<PartitionValueMap>& partitions,
