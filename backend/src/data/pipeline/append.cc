@@ -162,8 +162,7 @@ Status LiveAppender::StageSeries(const CloseTables& tables, const Symbol& symbol
   }
   if (rows.bars.empty()) {
     // No regular bar: silver gets nothing but its watermark (the commit's txn).
-    append.silver_staged = lake::delta::StagedAppend{
-        {{"symbol", symbol.str()}, {"timeframe", std::string(tf.ToString())}}, {}, {}, 0};
+    append.silver_staged = lake::delta::StagedAppend{LayerTable::SeriesPartition(symbol, tf), {}, {}, 0};
     return Ok();
   }
   for (int h : options_.horizons_minutes) {

@@ -189,11 +189,6 @@ Result<delta::CommitResult> LayerTable::Append(ColumnBatch&& rows, const delta::
 namespace {
 constexpr std::string_view kWatermarkAppPrefix = "regimecast.watermark/";
 
-// The partition values of one series in a layer table.
-delta::PartitionValueMap SeriesPartition(const Symbol& symbol, const Timeframe& timeframe) {
-  return {{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
-}
-
 // The (symbol, timeframe) partition values of a live file, if both are set.
 std::optional<std::pair<std::string, std::string>> PartitionKeyOf(const delta::LiveFile& file) {
   const auto& values = file.add.partition_values;
@@ -247,6 +242,10 @@ Result<delta::CommitResult> CommitWithWatermarks(
   return (table.*commit)(base, std::move(staged), *write);
 }
 }  // namespace
+
+delta::PartitionValueMap LayerTable::SeriesPartition(const Symbol& symbol, const Timeframe& timeframe) {
+  return {{"symbol", symbol.str()}, {"timeframe", std::string(timeframe.ToString())}};
+}
 
 std::string LayerTable::PartitionKey(const Symbol& symbol, const Timeframe& timeframe) {
   return symbol.str() + "/" + std::string(timeframe.ToString());

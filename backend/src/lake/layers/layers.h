@@ -175,6 +175,8 @@ class LayerTable {
   static std::optional<int64_t> EarliestTsChangedAfter(const delta::Snapshot& snapshot, const Symbol& symbol,
                                                        const Timeframe& timeframe, int64_t version);
   static std::string PartitionKey(const Symbol& symbol, const Timeframe& timeframe);
+  // The Delta partition values of one series ({symbol, timeframe}).
+  static delta::PartitionValueMap SeriesPartition(const Symbol& symbol, const Timeframe& timeframe);
 
   // When the (symbol, timeframe) partition holds more than `max_files` live
   // files, rewrites its small files into one (delta::Table::Compact, data
