@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,6 +93,39 @@ def test_regime_csv_and_agreement_with_the_simulators_truth(rc_binary, market):
     majority = truth.regime.value_counts(normalize=True).max()
     print(f"regime agreement {agreement:.3f} vs majority-class share {majority:.3f} over {len(known)} bars")
     assert agreement > majority, "the detector must beat always answering the most common regime"
+
+
+def test_regime_csv_observations_are_extra_columns_beside_unchanged_states(rc_binary, market):
+    """--observations adds the HMM's z and u per bar; ts,state,confidence stay byte for byte as without it."""
+    _, env = market
+    args = ["regime", "--symbol", "TCS.NS", "--timeframe", "5m", "--history", "1000000", "--format", "csv"]
+    plain = run_cli(rc_binary, *args, env=env).stdout.splitlines()
+    observed = run_cli(rc_binary, *args, "--observations", env=env).stdout.splitlines()
+    assert plain[0] == "ts,state,confidence" and observed[0] == "ts,state,confidence,z,u"
+    assert [",".join(line.split(",")[:3]) for line in observed] == plain
+
+    rows = pd.read_csv(io.StringIO("\n".join(observed)))
+    ts = pd.to_datetime(rows.ts, utc=True)
+    day = ts.dt.date
+    first_of_session = day != day.shift()
+    assert rows.z[first_of_session].isna().all(), "a return across the overnight is no evidence"
+    # Ordinary bars: one spacing after the previous bar of the same session, once the time-of-day
+    # shape has had its 3 completed sessions (a few more here: a feed gap may skip a slot).
+    sessions = sorted(day.unique())
+    ordinary = ~first_of_session & (ts.diff() == pd.Timedelta(minutes=5)) & (day >= sessions[5])
+    assert ordinary.sum() > 5000
+    assert np.isfinite(rows.z[ordinary]).all() and np.isfinite(rows.u[ordinary]).all()
+    assert rows.z[ordinary].abs().median() == pytest.approx(0.6745, rel=0.25)  # z is in units of a typical return
+
+
+def test_regime_observations_need_csv(rc_binary, market):
+    _, env = market
+    for fmt in ("table", "json"):
+        proc = run_cli(rc_binary, "regime", "--symbol", "TCS.NS", "--timeframe", "5m", "--format", fmt,
+                       "--observations", env=env, check=False)
+        assert proc.returncode == 2, (fmt, proc.stderr)
+        assert "--observations" in proc.stderr and "csv" in proc.stderr, proc.stderr
+        assert proc.stdout == ""
 
 
 def test_backtest_uses_only_past_data(rc_binary, market, tmp_path):

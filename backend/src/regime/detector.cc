@@ -283,6 +283,13 @@ RegimeState RegimeDetector::StateAt(int64_t now, int64_t bar_spacing_us) const {
   return s;
 }
 
+internal::HmmObservation RegimeDetector::observation() const {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  // The filter's own default observation is (0, 0), not "none".
+  if (options_.method != DetectorMethod::kHmm || bars_seen_ == 0) return {kNaN, kNaN};
+  return hmm_.last_observation();
+}
+
 std::vector<RegimeState> DetectRegimes(const std::vector<RegimeInput>& inputs, const DetectorOptions& options) {
   RegimeDetector det(options);
   std::vector<RegimeState> out;

@@ -121,6 +121,14 @@ class RegimeDetector {
   // should be in market time: callers of closed markets pass the session close.
   RegimeState StateAt(int64_t now, int64_t bar_spacing_us) const;
 
+  // kHmm: the newest consumed bar's observation exactly as the filter consumed
+  // it (z, u: internal/hmm_filter.h; NaN where the bar carried no evidence: a
+  // return across the overnight or a feed gap, no volume, a time-of-day slot
+  // not yet shaped). Both NaN before the first bar and with kThresholds. For
+  // inspecting the model (`regimecast regime --observations`); not a RegimeState
+  // field, as the service keeps a RegimeState for every bar of its history.
+  internal::HmmObservation observation() const;
+
   size_t bars_seen() const { return bars_seen_; }
   void Reset();
 

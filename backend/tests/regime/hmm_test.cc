@@ -216,6 +216,40 @@ TEST(HmmDetectorTest, StreamingEqualsBatchAcrossRefits) {
   EXPECT_EQ(full_window.fits(), 4);
 }
 
+// RegimeDetector::observation() is what its filter consumed, bar by bar (the
+// same fold through a bare HmmFilter), with "none" spelled NaN: before the first
+// bar, on the first return of a session, with the threshold method, and an
+// out-of-order bar (not consumed) leaves the newest consumed one.
+TEST(HmmDetectorTest, TheDetectorReportsTheObservationItsFilterConsumed) {
+  const auto same = [](double a, double b) { return std::isnan(a) ? std::isnan(b) : a == b; };
+  const Bars market = Market(6);
+  RegimeDetector det;
+  EXPECT_TRUE(std::isnan(det.observation().z) && std::isnan(det.observation().u));
+  internal::HmmFilter filter;
+  int finite_z = 0;
+  for (size_t i = 0; i < market.inputs.size(); ++i) {
+    const RegimeInput& in = market.inputs[i];
+    det.Update(in);
+    filter.Update(in.ts, in.close, in.volume);
+    ASSERT_TRUE(same(det.observation().z, filter.last_observation().z)) << i;
+    ASSERT_TRUE(same(det.observation().u, filter.last_observation().u)) << i;
+    if (i % 75 == 0) {
+      EXPECT_TRUE(std::isnan(det.observation().z)) << i;  // across the overnight: no evidence
+    }
+    finite_z += std::isfinite(det.observation().z);
+  }
+  EXPECT_GT(finite_z, 2500);  // 3,000 bars, minus the 40 session opens and the slots' first sessions
+  const HmmObservation newest = det.observation();
+  det.Update(market.inputs.front());  // out of order: not consumed
+  EXPECT_TRUE(same(det.observation().z, newest.z) && same(det.observation().u, newest.u));
+
+  DetectorOptions thresholds;
+  thresholds.method = DetectorMethod::kThresholds;
+  RegimeDetector by_thresholds(thresholds);
+  for (size_t i = 0; i < 100; ++i) by_thresholds.Update(market.inputs[i]);
+  EXPECT_TRUE(std::isnan(by_thresholds.observation().z) && std::isnan(by_thresholds.observation().u));
+}
+
 // A refit starts from the prior, not from the previous fit (a state the early
 // bars lacked would otherwise stay re-purposed): the model after the fit at
 // 2,600 observations is exactly the prior fitted on those observations, the
