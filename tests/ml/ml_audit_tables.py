@@ -3,8 +3,9 @@
     RC_BINARY=build/ci/bin/regimecast python tests/ml/ml_audit_tables.py [--horizons 15,60,180]
 
 Imports ../shared/data/nse-5m (TCS, INFY, RELIANCE) into a temporary lake, runs `regimecast
-pipeline` and, per symbol and horizon, a walk-forward `regimecast backtest --json` over the last
-40 % of the bars, then prints the markdown tables. Nothing is written into the repository.
+pipeline` and, per symbol and horizon, a walk-forward `regimecast backtest --json --out` over the
+last 40 % of the bars, then prints the markdown tables (the last one, bands by time of day, from the
+per-prediction rows). Nothing is written into the repository.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+import pandas as pd
 
 from nse_data import BACKTEST_END, REGIME_TOLERANCE, SYMBOLS, fmt, import_symbols, min_judged_count, run_regimecast
 
@@ -41,12 +44,14 @@ def main():
         env = {"DATA_DIR": str(Path(tmp) / "data"), "HORIZONS_MINUTES": ",".join(horizons)}
         starts = import_symbols(lambda *a, env: run(binary, *a, env=env), SHARED, env)
         run(binary, "pipeline", env=env)
-        results = {}
+        results, rows = {}, {}
         for symbol in SYMBOLS.values():
             for h in horizons:
+                per_prediction = Path(tmp) / f"{symbol}-{h}.csv"
                 out = run(binary, "backtest", "--symbol", symbol, "--timeframe", "5m", "--horizon-minutes", h,
-                          "--from", starts[symbol], "--to", BACKTEST_END, "--json", env=env)
+                          "--from", starts[symbol], "--to", BACKTEST_END, "--json", "--out", per_prediction, env=env)
                 results[(symbol, h)] = json.loads(out)
+                rows[(symbol, h)] = pd.read_csv(per_prediction)
 
     print("### Forecast vs the random walk (walk-forward backtest, last 40 % of each series)\n")
     print("| symbol | horizon | n | MAPE | naive MAPE | ratio | DM t (HAC) | dir. acc. [95 % CI] | families with weight | no signal |")
@@ -130,6 +135,40 @@ def main():
         t = m["trending"]
         print(f"| {symbol} | {h} | {fmt(m['volatile_to_range_vol'], 2)} | {fmt(t['sign_agreement'])} "
               f"| {fmt(t['sign_z'], 2)} | {t['n']} |")
+
+    print_coverage_by_time_of_day(rows)
+
+
+# When the forecast was made (its bar's open, IST): the open's first hour, the late morning, midday and
+# the afternoon. A horizon in trading minutes from the afternoon runs across the overnight into the next
+# open (NSE's regular session: 09:15-15:30 IST).
+TIME_OF_DAY = (("09:15-10:15", 0, 60), ("10:15-11:45", 60, 150), ("11:45-13:15", 150, 240), ("13:15-15:30", 240, 375))
+SESSION_MINUTES = 375
+
+
+def print_coverage_by_time_of_day(rows):
+    """Coverage of the served 80 / 95 % bands by the time of day the forecast was made, and by whether
+    its horizon crosses the session's close (backtest --out: realized_close beside each band)."""
+    print("\n### Bands by time of day of the forecast (coverage 80 / 95 %, n)\n")
+    print("| symbol | horizon | " + " | ".join(name for name, _, _ in TIME_OF_DAY)
+          + " | within the session | across the close |")
+    print("|---|---|" + "---|" * (len(TIME_OF_DAY) + 2))
+    for (symbol, h), table in rows.items():
+        table = table[table.realized_close.notna()]
+        ist = pd.to_datetime(table.ts, utc=True).dt.tz_convert("Asia/Kolkata")
+        minute = (ist.dt.hour * 60 + ist.dt.minute - (9 * 60 + 15)).to_numpy()
+        inside80 = ((table.realized_close >= table.lower_80) & (table.realized_close <= table.upper_80)).to_numpy()
+        inside95 = ((table.realized_close >= table.lower_95) & (table.realized_close <= table.upper_95)).to_numpy()
+        # The forecast is made at its bar's close (minute + 5); the horizon ends within the session
+        # when that many trading minutes remain.
+        crosses = minute + 5 + int(h) > SESSION_MINUTES
+
+        def cell(mask):
+            n = int(mask.sum())
+            return f"{inside80[mask].mean():.3f} / {inside95[mask].mean():.3f} ({n})" if n else "–"
+
+        cells = [cell((minute >= lo) & (minute < hi)) for _, lo, hi in TIME_OF_DAY]
+        print(f"| {symbol} | {h} | " + " | ".join(cells) + f" | {cell(~crosses)} | {cell(crosses)} |")
 
 
 if __name__ == "__main__":

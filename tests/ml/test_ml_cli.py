@@ -138,7 +138,7 @@ def test_backtest_uses_only_past_data(rc_binary, market, tmp_path):
     assert "(naive" in summary and "cov95" in summary and "mape" in summary.lower()
     table = pd.read_csv(first)
     assert list(table.columns) == ["ts", "last_close", "regime", "expected_close", "lower_50", "upper_50",
-                                   "lower_80", "upper_80", "lower_95", "upper_95"]
+                                   "lower_80", "upper_80", "lower_95", "upper_95", "realized_close"]
     ts = pd.to_datetime(table.ts, utc=True)
     assert ts.min() >= pd.Timestamp("2024-05-20", tz="UTC") and ts.max() < pd.Timestamp("2024-05-24", tz="UTC")
     assert (table.lower_95 <= table.lower_80).all() and (table.upper_80 <= table.upper_95).all()
@@ -154,6 +154,13 @@ def test_backtest_uses_only_past_data(rc_binary, market, tmp_path):
     silver_after = pd.read_csv(io.StringIO(run_cli(
         rc_binary, "lake", "cat", Path(env["DATA_DIR"]) / "silver" / "features", "--columns", "ts,close",
         "--format", "csv", env=env).stdout))
+    # realized_close is silver's close HORIZON minutes of bars later (every horizon here ends by 2024-05-24).
+    bars = silver_before.assign(ts=pd.to_datetime(silver_before.ts, utc=True)).reset_index(drop=True)
+    at = pd.Index(bars.ts).get_indexer(ts)
+    assert (at >= 0).all()
+    later = bars.close.to_numpy()[at + int(HORIZON) // 5]
+    assert table.realized_close.notna().all()
+    assert table.realized_close.to_numpy() == pytest.approx(later, abs=1e-6)
     late = pd.to_datetime(silver_after.ts, utc=True) >= pd.Timestamp("2024-05-27", tz="UTC")
     assert late.any() and (silver_after[late].close > 1000).all(), "the later sessions were really rewritten"
     assert len(silver_after) == len(silver_before)

@@ -63,7 +63,8 @@ TEST(BacktestTest, OneRowPerBarInTheRangeWithNestedBandsAndCsv) {
   }
   std::string csv = BacktestCsv(*r);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "ts,last_close,regime,expected_close,lower_50,upper_50,lower_80,upper_80,lower_95,upper_95");
+            "ts,last_close,regime,expected_close,lower_50,upper_50,lower_80,upper_80,lower_95,upper_95,"
+            "realized_close");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 301);
   EXPECT_EQ(r->summary.model.n, 300);
   EXPECT_EQ(r->summary.naive.n, 300);

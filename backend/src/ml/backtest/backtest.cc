@@ -366,7 +366,9 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
 std::string BacktestCsv(const BacktestResult& r) {
   std::string out = "ts,last_close,regime,expected_close";
   for (double l : r.summary.levels) out += ",lower_" + LevelName(l) + ",upper_" + LevelName(l);
-  out += "\n";
+  // What happened, beside what was said: coverage by any grouping a user
+  // cares about (time of day, weekday) needs it. Empty past the data's end.
+  out += ",realized_close\n";
   char buf[64];
   for (const BacktestRow& row : r.rows) {
     out += FormatIsoUtc(row.ts);
@@ -378,6 +380,11 @@ std::string BacktestCsv(const BacktestResult& r) {
     out += buf;
     for (const BandOut& b : row.bands) {
       std::snprintf(buf, sizeof buf, ",%.6f,%.6f", b.lower, b.upper);
+      out += buf;
+    }
+    out += ",";
+    if (std::isfinite(row.realized_close)) {
+      std::snprintf(buf, sizeof buf, "%.6f", row.realized_close);
       out += buf;
     }
     out += "\n";

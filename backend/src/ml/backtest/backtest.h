@@ -56,7 +56,7 @@ struct BacktestRow {
   std::vector<BandOut> reference_bands;  // the reference method's (empty when degraded; not in the CSV)
   bool degraded = false;
   std::string experiment_id;
-  double realized_close = 0;    // NaN when the horizon runs past the data (not in the CSV)
+  double realized_close = 0;    // NaN when the horizon runs past the data (an empty CSV cell)
 };
 
 // Directional accuracy with a 95 % confidence interval whose variance is
@@ -142,8 +142,9 @@ struct BacktestResult {
 // degraded naive prediction, exactly as live would.
 Result<BacktestResult> RunBacktest(const Dataset& dataset, const BacktestOptions& options);
 
-// "ts,last_close,regime,expected_close,lower_50,upper_50,lower_80,upper_80,lower_95,upper_95"
-// (level columns follow the levels used), ts ISO-8601 UTC.
+// "ts,last_close,regime,expected_close,lower_50,upper_50,lower_80,upper_80,lower_95,upper_95,realized_close"
+// (level columns follow the levels used; realized_close is empty where the
+// horizon runs past the data), ts ISO-8601 UTC.
 std::string BacktestCsv(const BacktestResult& result);
 
 // Human-readable summary: MAPE and its ratio to naive, directional accuracy
