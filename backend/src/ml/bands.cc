@@ -11,6 +11,9 @@
 namespace rc::ml {
 namespace {
 
+// Residuals each side of a break split needs before it is kept (BreakSplit).
+constexpr size_t kMinSplitResiduals = 30;
+
 double ConformalQuantile(const std::vector<double>& sorted, double level) {
   // Split-conformal rank with the finite-sample (n+1) correction, capped at the max.
   const auto n = static_cast<double>(sorted.size());
@@ -106,23 +109,60 @@ const std::vector<double>& BandGridLevels() {
   return levels;
 }
 
-double BandCalibration::Scale(double vol) const {
-  if (!scaled) return 1.0;
+int32_t MinuteOfDay(int64_t bar_ts) {
+  constexpr int64_t kMicrosPerMinute = 60'000'000;
+  constexpr int64_t kMinutesPerDay = 1440;
+  const int64_t minutes = bar_ts / kMicrosPerMinute - (bar_ts % kMicrosPerMinute < 0 ? 1 : 0);
+  return static_cast<int32_t>(((minutes % kMinutesPerDay) + kMinutesPerDay) % kMinutesPerDay);
+}
+
+std::vector<int32_t> BreakMinutes(const std::vector<int64_t>& ts, int horizon_bars, size_t end) {
+  end = std::min(end, ts.size());
+  const auto h = static_cast<size_t>(std::max(1, horizon_bars));
+  if (end <= h + 1) return {};
+  int64_t spacing = 0;
+  for (size_t row = 1; row < end; ++row) {
+    const int64_t step = ts[row] - ts[row - 1];
+    if (step > 0 && (spacing == 0 || step < spacing)) spacing = step;
+  }
+  if (spacing == 0) return {};
+  // Per minute of the day: rows seen, rows whose label window holds a break.
+  std::map<int32_t, std::pair<int, int>> tally;
+  const double longest_unbroken = (static_cast<double>(h) + 0.5) * static_cast<double>(spacing);
+  for (size_t row = 0; row + h < end; ++row) {
+    auto& [seen, crossed] = tally[MinuteOfDay(ts[row])];
+    ++seen;
+    crossed += static_cast<double>(ts[row + h] - ts[row]) > longest_unbroken ? 1 : 0;
+  }
+  std::vector<int32_t> minutes;
+  for (const auto& [minute, counts] : tally) {
+    if (2 * counts.second > counts.first) minutes.push_back(minute);
+  }
+  return minutes;
+}
+
+bool BandCalibration::CrossesBreak(int64_t bar_ts) const {
+  return !break_minutes.empty() && std::binary_search(break_minutes.begin(), break_minutes.end(), MinuteOfDay(bar_ts));
+}
+
+double BandCalibration::Scale(double vol, int64_t bar_ts) const {
+  const double crossing = CrossesBreak(bar_ts) ? crossing_scale : 1.0;
+  if (!scaled) return crossing;
   const double ref = reference_vol;
   const double v = std::isfinite(vol) && vol > 0 ? vol : ref;
   const double s = std::sqrt(scale_weight * v * v + (1.0 - scale_weight) * ref * ref);
-  return s > 0 ? s : 1.0;
+  return (s > 0 ? s : 1.0) * crossing;
 }
 
-BandQuantiles BandCalibration::HalfWidths(regime::Regime r, double vol) const {
+BandQuantiles BandCalibration::HalfWidths(regime::Regime r, double vol, int64_t bar_ts) const {
   BandQuantiles q = For(r);
-  const double s = Scale(vol);
+  const double s = Scale(vol, bar_ts);
   for (double& hw : q.half_width) hw *= s;
   for (double& g : q.grid) g *= s;
   return q;
 }
 
-double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol) const {
+double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol, int64_t bar_ts) const {
   const BandQuantiles& q = For(r);
   const std::vector<double>& grid_levels = BandGridLevels();
   level = std::clamp(level, grid_levels.front(), grid_levels.back());
@@ -143,16 +183,18 @@ double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol) 
     }
     raw = q.half_width[best];
   }
-  return raw * Scale(vol);
+  return raw * Scale(vol, bar_ts);
 }
 
-BandQuantiles BandCalibration::ServedHalfWidths(regime::Regime r, double vol, const std::vector<double>& adaptive_levels,
-                                                bool* adaptive) const {
-  BandQuantiles q = HalfWidths(r, vol);
+BandQuantiles BandCalibration::ServedHalfWidths(regime::Regime r, double vol, int64_t bar_ts,
+                                                const std::vector<double>& adaptive_levels, bool* adaptive) const {
+  BandQuantiles q = HalfWidths(r, vol, bar_ts);
   bool usable = adaptive_levels.size() == levels.size() && q.half_width.size() == levels.size();
   for (double level : adaptive_levels) usable = usable && std::isfinite(level) && level > 0 && level < 1;
   if (usable) {
-    for (size_t lvl = 0; lvl < levels.size(); ++lvl) q.half_width[lvl] = HalfWidthAt(r, adaptive_levels[lvl], vol);
+    for (size_t lvl = 0; lvl < levels.size(); ++lvl) {
+      q.half_width[lvl] = HalfWidthAt(r, adaptive_levels[lvl], vol, bar_ts);
+    }
   }
   if (adaptive != nullptr) *adaptive = usable;
   return q;
@@ -190,12 +232,19 @@ boost::json::object BandCalibration::ToJson() const {
   for (double l : levels) lv.push_back(l);
   boost::json::object regimes;
   for (const auto& [r, q] : per_regime) regimes[regime::ToString(r)] = QuantilesToJson(q);
-  return {{"method", scaled ? "split_conformal_vol_scaled" : "split_conformal_abs_residual"},
-          {"levels", lv},
-          {"pooled", QuantilesToJson(pooled)},
-          {"per_regime", regimes},
-          {"reference_vol", internal::ExactNumber(reference_vol)},
-          {"scale_weight", internal::ExactNumber(scale_weight)}};
+  boost::json::object out{{"method", scaled ? "split_conformal_vol_scaled" : "split_conformal_abs_residual"},
+                           {"levels", lv},
+                           {"pooled", QuantilesToJson(pooled)},
+                           {"per_regime", regimes},
+                           {"reference_vol", internal::ExactNumber(reference_vol)},
+                           {"scale_weight", internal::ExactNumber(scale_weight)}};
+  if (!break_minutes.empty()) {  // absent: no split (records before it have none either)
+    boost::json::array minutes;
+    for (int32_t m : break_minutes) minutes.push_back(m);
+    out["break_minutes"] = std::move(minutes);
+    out["crossing_scale"] = internal::ExactNumber(crossing_scale);
+  }
+  return out;
 }
 
 Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj) {
@@ -221,6 +270,21 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
       return DataCorrupt("calibration: reference_vol / scale_weight out of range", "calibration");
     }
   }
+  if (auto it = obj.find("break_minutes"); it != obj.end()) {
+    if (!it->value().is_array()) return DataCorrupt("calibration.break_minutes is not an array", "calibration");
+    for (const auto& v : it->value().as_array()) {
+      const bool minute = v.is_int64() && v.as_int64() >= 0 && v.as_int64() < 1440;
+      if (!minute || (!cal.break_minutes.empty() && v.as_int64() <= cal.break_minutes.back())) {
+        return DataCorrupt("calibration.break_minutes: ascending minutes of the day (0..1439) expected",
+                           "calibration.break_minutes");
+      }
+      cal.break_minutes.push_back(static_cast<int32_t>(v.as_int64()));
+    }
+    RC_ASSIGN_OR_RETURN(cal.crossing_scale, calibration.RequiredNumber("crossing_scale"));
+    if (!(cal.crossing_scale > 0) || !std::isfinite(cal.crossing_scale)) {
+      return DataCorrupt("calibration: crossing_scale must be a positive number", "calibration.crossing_scale");
+    }
+  }
   if (cal.pooled.half_width.size() != cal.levels.size()) {
     return DataCorrupt("calibration: pooled half_width does not match levels", "calibration.pooled");
   }
@@ -228,10 +292,13 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
 }
 
 Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, const std::vector<regime::Regime>& regimes,
-                                       const BandOptions& options, const std::vector<double>& vols) {
+                                       const BandOptions& options, const std::vector<double>& vols,
+                                       const BreakSplit& breaks) {
   RC_RETURN_IF_ERROR(ValidateBandOptions(options));
   if (residuals.size() != regimes.size()) return InvalidArgument("residuals", "need one regime per residual");
   if (!vols.empty() && vols.size() != residuals.size()) return InvalidArgument("vols", "need one volatility per residual");
+  const bool split = options.split_breaks && !breaks.break_minutes.empty();
+  if (split && breaks.ts.size() != residuals.size()) return InvalidArgument("breaks", "need one bar time per residual");
   BandCalibration cal;
   cal.levels = options.levels;
   if (options.volatility_scaled && !vols.empty()) {
@@ -243,11 +310,33 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
     cal.scaled = cal.reference_vol > 0;  // no volatility seen (a flat series): plain residuals
     cal.scale_weight = options.scale_weight;
   }
+  // A residual's bar time, for the break split (0 without one: never crossing).
+  const auto bar_ts = [&](size_t idx) { return split ? breaks.ts[idx] : int64_t{0}; };
+  if (split) {
+    // The crossing forecasts' scale over the others', from the two groups'
+    // median scores: a median stays put with a few dozen residuals, where a
+    // tail quantile of their own would not.
+    cal.break_minutes = breaks.break_minutes;
+    std::vector<double> within, crossing;
+    for (size_t idx = 0; idx < residuals.size(); ++idx) {
+      if (!std::isfinite(residuals[idx])) continue;
+      // crossing_scale is still 1 here: Scale is the volatility scale alone.
+      const double score = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx], breaks.ts[idx]);
+      (cal.CrossesBreak(breaks.ts[idx]) ? crossing : within).push_back(score);
+    }
+    const double within_median = within.size() >= kMinSplitResiduals ? Median(within) : 0;
+    const double crossing_median = crossing.size() >= kMinSplitResiduals ? Median(crossing) : 0;
+    if (within_median > 0 && crossing_median > 0) {
+      cal.crossing_scale = crossing_median / within_median;
+    } else {
+      cal.break_minutes.clear();
+    }
+  }
   std::vector<double> all;
   std::map<regime::Regime, std::vector<double>> by_regime;
   for (size_t idx = 0; idx < residuals.size(); ++idx) {
     if (!std::isfinite(residuals[idx])) continue;
-    const double score = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx]);
+    const double score = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx], bar_ts(idx));
     all.push_back(score);
     by_regime[regimes[idx]].push_back(score);
   }

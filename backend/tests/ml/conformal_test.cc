@@ -63,7 +63,7 @@ Coverage Measure(const std::vector<double>& close, int h, const BandOptions& opt
   double n_all = 0, n_calm = 0, n_turb = 0;
   for (size_t i = half; i < n; ++i) {
     const double y = std::log(close[i + static_cast<size_t>(h)] / close[i]);
-    BandQuantiles q = cal->HalfWidths(Regime::kNeutral, vol[i]);
+    BandQuantiles q = cal->HalfWidths(Regime::kNeutral, vol[i], 0);
     n_all += 1;
     if (vol[i] <= lo) n_calm += 1;
     if (vol[i] >= hi) n_turb += 1;
@@ -117,18 +117,18 @@ TEST(VolScaledBandsTest, ScaledCalibrationRoundTripsAndWidensWithVolatility) {
   ASSERT_THAT(cal, IsOk());
   EXPECT_TRUE(cal->scaled);
   EXPECT_NEAR(cal->reference_vol, 0.003, 1e-12);
-  EXPECT_LT(cal->HalfWidths(Regime::kVolatile, 0.001).half_width[1], cal->HalfWidths(Regime::kVolatile, 0.005).half_width[1]);
+  EXPECT_LT(cal->HalfWidths(Regime::kVolatile, 0.001, 0).half_width[1], cal->HalfWidths(Regime::kVolatile, 0.005, 0).half_width[1]);
   // Unknown volatility: the reference.
-  EXPECT_DOUBLE_EQ(cal->HalfWidths(Regime::kVolatile, 0.0).half_width[1], cal->HalfWidths(Regime::kVolatile, 0.003).half_width[1]);
+  EXPECT_DOUBLE_EQ(cal->HalfWidths(Regime::kVolatile, 0.0, 0).half_width[1], cal->HalfWidths(Regime::kVolatile, 0.003, 0).half_width[1]);
   // The grid agrees with the calibrated levels and is non-decreasing.
-  EXPECT_NEAR(cal->HalfWidthAt(Regime::kVolatile, 0.8, 0.002), cal->HalfWidths(Regime::kVolatile, 0.002).half_width[1], 1e-12);
-  EXPECT_LE(cal->HalfWidthAt(Regime::kVolatile, 0.85, 0.002), cal->HalfWidthAt(Regime::kVolatile, 0.86, 0.002));
+  EXPECT_NEAR(cal->HalfWidthAt(Regime::kVolatile, 0.8, 0.002, 0), cal->HalfWidths(Regime::kVolatile, 0.002, 0).half_width[1], 1e-12);
+  EXPECT_LE(cal->HalfWidthAt(Regime::kVolatile, 0.85, 0.002, 0), cal->HalfWidthAt(Regime::kVolatile, 0.86, 0.002, 0));
   auto back = BandCalibration::FromJson(boost::json::parse(boost::json::serialize(cal->ToJson())).as_object());
   ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(back->scaled);
   EXPECT_EQ(back->reference_vol, cal->reference_vol);
-  EXPECT_EQ(back->HalfWidths(Regime::kVolatile, 0.004).half_width, cal->HalfWidths(Regime::kVolatile, 0.004).half_width);
-  EXPECT_EQ(back->HalfWidthAt(Regime::kVolatile, 0.9, 0.004), cal->HalfWidthAt(Regime::kVolatile, 0.9, 0.004));
+  EXPECT_EQ(back->HalfWidths(Regime::kVolatile, 0.004, 0).half_width, cal->HalfWidths(Regime::kVolatile, 0.004, 0).half_width);
+  EXPECT_EQ(back->HalfWidthAt(Regime::kVolatile, 0.9, 0.004, 0), cal->HalfWidthAt(Regime::kVolatile, 0.9, 0.004, 0));
 
   BandOptions bad;
   bad.scale_weight = 0;
@@ -155,7 +155,7 @@ TEST(AdaptiveConformalTest, CoverageRecoversAfterAVolatilityShift) {
     std::vector<BandOut> bands;
     const std::vector<double> eff = aci->EffectiveLevels();
     for (size_t l = 0; l < bo.levels.size(); ++l) {
-      const double hw = cal->HalfWidthAt(Regime::kNeutral, eff[l], 0);
+      const double hw = cal->HalfWidthAt(Regime::kNeutral, eff[l], 0, 0);
       bands.push_back(BandOut{bo.levels[l], 0, 0, -hw, hw});
       if (t >= calm + shifted - tail && l < 2) {
         adaptive_in[l] += std::abs(y) <= hw ? 1 : 0;
@@ -221,7 +221,7 @@ TEST(MondrianFallbackTest, SmallRegimesAreRescaledNotLeftOnThePooledBand) {
   EXPECT_EQ(pooled_only->For(Regime::kVolatile).source, "pooled");
   // Held-out coverage at 80 % of fresh draws of each regime.
   auto coverage = [&](const BandCalibration& cal, Regime r, double sigma) {
-    const double half = cal.HalfWidths(r, 0).half_width[1];
+    const double half = cal.HalfWidths(r, 0, 0).half_width[1];
     int inside = 0;
     for (int i = 0; i < 20000; ++i) inside += std::abs(sigma * normal(rng)) <= half;
     return inside / 20000.0;

@@ -54,7 +54,7 @@ std::map<Regime, std::vector<double>> CoverageByRegime(const BandCalibration& ca
   std::map<Regime, std::vector<double>> inside;
   std::map<Regime, double> count;
   for (size_t i = 0; i < test.residuals.size(); ++i) {
-    const BandQuantiles q = cal.HalfWidths(test.regimes[i], 0);
+    const BandQuantiles q = cal.HalfWidths(test.regimes[i], 0, 0);
     auto& v = inside[test.regimes[i]];
     v.resize(q.half_width.size());
     for (size_t l = 0; l < q.half_width.size(); ++l) v[l] += std::abs(test.residuals[i]) <= q.half_width[l] ? 1 : 0;
@@ -158,15 +158,15 @@ TEST(RegimeBandsTest, ServedHalfWidthsTakeUsableAdaptiveLevelsOnly) {
   auto cal = CalibrateBands(residuals, std::vector<Regime>(residuals.size(), Regime::kNeutral), {});
   ASSERT_THAT(cal, IsOk());
   bool adaptive = true;
-  const BandQuantiles nominal = cal->ServedHalfWidths(Regime::kNeutral, 0, {}, &adaptive);
+  const BandQuantiles nominal = cal->ServedHalfWidths(Regime::kNeutral, 0, 0, {}, &adaptive);
   EXPECT_FALSE(adaptive);
-  EXPECT_EQ(nominal.half_width, cal->HalfWidths(Regime::kNeutral, 0).half_width);
-  const BandQuantiles wider = cal->ServedHalfWidths(Regime::kNeutral, 0, {0.6, 0.9, 0.97}, &adaptive);
+  EXPECT_EQ(nominal.half_width, cal->HalfWidths(Regime::kNeutral, 0, 0).half_width);
+  const BandQuantiles wider = cal->ServedHalfWidths(Regime::kNeutral, 0, 0, {0.6, 0.9, 0.97}, &adaptive);
   EXPECT_TRUE(adaptive);
   for (size_t l = 0; l < 3; ++l) EXPECT_GT(wider.half_width[l], nominal.half_width[l]);
   EXPECT_NEAR(wider.half_width[1], 0.9, 0.01);
   for (const std::vector<double>& bad : {std::vector<double>{0.6, 0.9}, {0.6, std::nan(""), 0.97}, {0.6, 0.9, 1.0}}) {
-    EXPECT_EQ(cal->ServedHalfWidths(Regime::kNeutral, 0, bad, &adaptive).half_width, nominal.half_width);
+    EXPECT_EQ(cal->ServedHalfWidths(Regime::kNeutral, 0, 0, bad, &adaptive).half_width, nominal.half_width);
     EXPECT_FALSE(adaptive);
   }
 }

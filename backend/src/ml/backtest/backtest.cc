@@ -261,7 +261,8 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
           }
         }
         const BandQuantiles rq =
-            reference_cal->ServedHalfWidths(ds.regime[row], req.recent_vol_per_bar, reference_levels, nullptr);
+            reference_cal->ServedHalfWidths(ds.regime[row], req.recent_vol_per_bar, req.last_bar_ts, reference_levels,
+                                            nullptr);
         reference_bands = BandsAround(p.expected_return, rq, levels, req.last_close);
       }
       if (!p.degraded) pending.push_back(Pending{row, ds.regime[row], p.bands, reference_bands});

@@ -215,7 +215,8 @@ Prediction Predict(const PredictionRequest& req, const IndexEntry* entry, const 
   p.expected_return = sum / wsum;
   p.expected_price = req.last_close * std::exp(p.expected_return);
   const BandCalibration& cal = rec.calibration;
-  const BandQuantiles q = cal.ServedHalfWidths(p.regime, req.recent_vol_per_bar, req.adaptive_levels, &p.bands_adaptive);
+  const BandQuantiles q =
+      cal.ServedHalfWidths(p.regime, req.recent_vol_per_bar, req.last_bar_ts, req.adaptive_levels, &p.bands_adaptive);
   p.bands_volatility_scaled = cal.scaled;
   FillBands(p, q, cal.levels, req.last_close);
   return p;

@@ -47,6 +47,7 @@ boost::json::object BandOptionsJson(const BandOptions& bands) {
           {"min_scaled_regime_residuals", bands.min_scaled_regime_residuals},
           {"regime_shrinkage", bands.regime_shrinkage},
           {"volatility_scaled", bands.volatility_scaled},
+          {"split_breaks", bands.split_breaks},
           {"scale_weight", bands.scale_weight}};
 }
 

@@ -153,22 +153,24 @@ BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_
                           const std::vector<double>& vol, size_t train_end, const BandOptions& bo) {
   std::vector<double> res, vols;
   std::vector<regime::Regime> regs;
-  for (size_t row : prior_rows) {
-    if (!std::isfinite(pred[row])) continue;
-    res.push_back(ds.y[static_cast<Eigen::Index>(row)] - pred[row]);
+  // Break minutes from the bars before the fold's test block only.
+  BreakSplit breaks{{}, BreakMinutes(ds.ts, ds.horizon_bars, train_end)};
+  auto add = [&](size_t row, double residual) {
+    res.push_back(residual);
     regs.push_back(ds.regime[row]);
     vols.push_back(vol[row]);
+    breaks.ts.push_back(ds.ts[row]);
+  };
+  for (size_t row : prior_rows) {
+    if (std::isfinite(pred[row])) add(row, ds.y[static_cast<Eigen::Index>(row)] - pred[row]);
   }
   if (res.empty()) {
     for (size_t row = 0; row < train_end; ++row) {
-      double y = ds.y[static_cast<Eigen::Index>(row)];
-      if (!std::isfinite(y)) continue;
-      res.push_back(y);
-      regs.push_back(ds.regime[row]);
-      vols.push_back(vol[row]);
+      const double y = ds.y[static_cast<Eigen::Index>(row)];
+      if (std::isfinite(y)) add(row, y);
     }
   }
-  auto cal = CalibrateBands(res, regs, bo, vols);
+  auto cal = CalibrateBands(res, regs, bo, vols, breaks);
   if (cal) return *cal;
   BandCalibration empty;
   empty.levels = bo.levels;
@@ -180,7 +182,7 @@ BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_
 ForecastPoint PointFor(size_t row, double pred, const Dataset& ds, const std::vector<double>& vol,
                        const BandCalibration& cal) {
   ForecastPoint p{pred, ds.y[static_cast<Eigen::Index>(row)], ds.last_close[row], {}, {}};
-  const BandQuantiles q = cal.HalfWidths(ds.regime[row], vol[row]);
+  const BandQuantiles q = cal.HalfWidths(ds.regime[row], vol[row], ds.ts[row]);
   for (double hw : q.half_width) {
     p.lower.push_back(pred - hw);
     p.upper.push_back(pred + hw);
@@ -395,13 +397,17 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
 
   std::vector<double> residuals, vols;
   std::vector<regime::Regime> regs;
+  BreakSplit breaks{{}, BreakMinutes(ds.ts, ds.horizon_bars, ds.rows())};
   for (size_t row : prior) {
     if (!std::isfinite(ens.oof[row])) continue;
     residuals.push_back(ds.y[static_cast<Eigen::Index>(row)] - ens.oof[row]);
     regs.push_back(ds.regime[row]);
     vols.push_back(vol[row]);
+    breaks.ts.push_back(ds.ts[row]);
   }
-  RC_ASSIGN_OR_RETURN(result.calibration, CalibrateBands(residuals, regs, o.bands, vols));
+  // With BandOptions::split_breaks the served bands give forecasts across a
+  // break their own scale; the unscaled and reference methods never do.
+  RC_ASSIGN_OR_RETURN(result.calibration, CalibrateBands(residuals, regs, o.bands, vols, breaks));
   BandOptions unscaled = o.bands;
   unscaled.volatility_scaled = false;
   RC_ASSIGN_OR_RETURN(result.calibration_unscaled, CalibrateBands(residuals, regs, unscaled));
