@@ -271,7 +271,9 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
     }
   }
   if (auto it = obj.find("break_minutes"); it != obj.end()) {
-    if (!it->value().is_array()) return DataCorrupt("calibration.break_minutes is not an array", "calibration");
+    if (!it->value().is_array()) {
+      return DataCorrupt("calibration.break_minutes is not an array", "calibration.break_minutes");
+    }
     for (const auto& v : it->value().as_array()) {
       const bool minute = v.is_int64() && v.as_int64() >= 0 && v.as_int64() < 1440;
       if (!minute || (!cal.break_minutes.empty() && v.as_int64() <= cal.break_minutes.back())) {
