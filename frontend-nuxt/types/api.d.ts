@@ -563,6 +563,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         calibration: {
+                            /** @description minutes of the UTC day whose forecasts cross a break in trading (ml/bands.h BandOptions::split_breaks); absent: no split */
+                            break_minutes?: number[];
+                            /** @description their scale over the others' */
+                            crossing_scale?: string;
                             levels?: number[];
                             method?: string;
                             per_regime?: {
@@ -744,6 +748,7 @@ export interface operations {
                                 regime_method?: "tail_shrunk" | "threshold";
                                 regime_shrinkage?: number;
                                 scale_weight?: number;
+                                split_breaks?: boolean;
                                 tail_pseudo_count?: number;
                                 volatility_scaled?: boolean;
                             };
