@@ -142,7 +142,7 @@ Result<int64_t> CommitRealizedClosesInFiles(LayerTable& gold, const Symbol& symb
   if (close_at.empty()) return 0;
   RC_ASSIGN_OR_RETURN(auto base, gold.table().Latest());
   lake::delta::UpdateOptions update;
-  update.partition = {{"symbol", symbol.str()}, {"timeframe", std::string(tf.ToString())}};
+  update.partition = LayerTable::SeriesPartition(symbol, tf);
   update.time_column = "target_ts";
   update.time_min = close_at.begin()->first;
   update.time_max = close_at.rbegin()->first;
