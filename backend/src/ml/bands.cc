@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/json_fields.h"
+#include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/skill_test.h"  // NormalQuantile
 
@@ -109,13 +110,6 @@ const std::vector<double>& BandGridLevels() {
   return levels;
 }
 
-int32_t MinuteOfDay(int64_t bar_ts) {
-  constexpr int64_t kMicrosPerMinute = 60'000'000;
-  constexpr int64_t kMinutesPerDay = 1440;
-  const int64_t minutes = bar_ts / kMicrosPerMinute - (bar_ts % kMicrosPerMinute < 0 ? 1 : 0);
-  return static_cast<int32_t>(((minutes % kMinutesPerDay) + kMinutesPerDay) % kMinutesPerDay);
-}
-
 std::vector<int32_t> BreakMinutes(const std::vector<int64_t>& ts, int horizon_bars, size_t end) {
   end = std::min(end, ts.size());
   const auto h = static_cast<size_t>(std::max(1, horizon_bars));
@@ -130,7 +124,7 @@ std::vector<int32_t> BreakMinutes(const std::vector<int64_t>& ts, int horizon_ba
   std::map<int32_t, std::pair<int, int>> tally;
   const double longest_unbroken = (static_cast<double>(h) + 0.5) * static_cast<double>(spacing);
   for (size_t row = 0; row + h < end; ++row) {
-    auto& [seen, crossed] = tally[MinuteOfDay(ts[row])];
+    auto& [seen, crossed] = tally[MinuteOfUtcDay(ts[row])];
     ++seen;
     crossed += static_cast<double>(ts[row + h] - ts[row]) > longest_unbroken ? 1 : 0;
   }
@@ -142,7 +136,7 @@ std::vector<int32_t> BreakMinutes(const std::vector<int64_t>& ts, int horizon_ba
 }
 
 bool BandCalibration::CrossesBreak(int64_t bar_ts) const {
-  return !break_minutes.empty() && std::binary_search(break_minutes.begin(), break_minutes.end(), MinuteOfDay(bar_ts));
+  return !break_minutes.empty() && std::binary_search(break_minutes.begin(), break_minutes.end(), MinuteOfUtcDay(bar_ts));
 }
 
 double BandCalibration::Scale(double vol, int64_t bar_ts) const {

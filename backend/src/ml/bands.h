@@ -95,11 +95,7 @@ struct BandQuantiles {
 // Levels of BandQuantiles::grid: 0.01, 0.02, ..., 0.99, 0.995.
 const std::vector<double>& BandGridLevels();
 
-// Minute of the UTC day of a bar's open time (0..1439): the key of
-// BandCalibration::break_minutes.
-int32_t MinuteOfDay(int64_t bar_ts);
-
-// The minutes of the day (MinuteOfDay, ascending) at which a forecast's horizon
+// The minutes of the UTC day (MinuteOfUtcDay, ascending) at which a forecast's horizon
 // usually runs across a break in trading (the session's close and the
 // overnight, a weekend): of the rows [0, end) whose horizon lies inside the
 // data (row + horizon_bars < end), those whose label spans more than
@@ -123,7 +119,7 @@ struct BandCalibration {
   bool scaled = false;          // quantiles are in units of Scale(vol), not of log return
   double reference_vol = 0;     // median per-bar volatility of the calibration residuals
   double scale_weight = 1.0;    // see BandOptions::scale_weight
-  // Forecasts made at these minutes of the day (MinuteOfDay, ascending) have
+  // Forecasts made at these minutes of the UTC day (MinuteOfUtcDay, ascending) have
   // a horizon that runs across a break in trading: their outcome carries the
   // overnight gap, which the last bars' volatility knows nothing of, so their
   // scale is crossing_scale times the others' (the ratio of the two groups'

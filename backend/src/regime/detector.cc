@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/time.h"
+
 namespace rc::regime {
 namespace {
 
@@ -151,8 +153,7 @@ RegimeDetector::Classification RegimeDetector::FromProbabilities(
 
 double RegimeDetector::DeseasonalizedVol(int64_t ts, double rv) {
   if (options_.seasonal_min_obs <= 0 || !std::isfinite(rv)) return rv;
-  constexpr int64_t kMinuteUs = 60'000'000, kDayUs = 86'400'000'000;
-  const int64_t slot = ((ts % kDayUs) + kDayUs) % kDayUs / kMinuteUs;
+  const int64_t slot = MinuteOfUtcDay(ts);
   auto& [sum, count] = slot_vol_[slot];
   double reference = 0;
   if (count >= options_.seasonal_min_obs) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/time.h"
 #include "testing/matchers.h"
 
 namespace rc::ml {
@@ -85,8 +86,8 @@ TEST(BandsTest, BreakMinutesAreTheBarsWhoseHorizonRunsIntoTheNextSession) {
   ts.erase(ts.begin() + 3 * 6 + 3);
   EXPECT_EQ(BreakMinutes(ts, 2, ts.size()), (std::vector<int32_t>{245, 250}));  // 04:05, 04:10
   EXPECT_EQ(BreakMinutes(ts, 1, ts.size()), (std::vector<int32_t>{250}));
-  EXPECT_EQ(MinuteOfDay(ts[1]), 230);
-  EXPECT_EQ(MinuteOfDay(-60'000'000), 1439);  // before the epoch: the previous day's last minute
+  EXPECT_EQ(MinuteOfUtcDay(ts[1]), 230);
+  EXPECT_EQ(MinuteOfUtcDay(-60'000'000), 1439);  // before the epoch: the previous day's last minute
   // A market that never pauses, and too few bars: no break minutes.
   std::vector<int64_t> round_the_clock;
   for (int bar = 0; bar < 2000; ++bar) round_the_clock.push_back(bar * 300'000'000LL);
@@ -109,7 +110,7 @@ TEST(BandsTest, ForecastsAcrossABreakGetTheirOwnScale) {
   std::vector<double> residuals(ts.size());
   std::vector<uint8_t> crossing(ts.size());
   for (size_t row = 0; row < ts.size(); ++row) {
-    crossing[row] = std::binary_search(minutes.begin(), minutes.end(), MinuteOfDay(ts[row]));
+    crossing[row] = std::binary_search(minutes.begin(), minutes.end(), MinuteOfUtcDay(ts[row]));
     residuals[row] = noise(rng) * (crossing[row] ? 3.0 : 1.0);
   }
   const size_t half = ts.size() / 2;

@@ -2,16 +2,18 @@
 
 #include <cmath>
 
+#include "core/time.h"
+
 namespace rc::regime::internal {
 namespace {
 
-constexpr int64_t kMinuteUs = 60'000'000, kDayUs = 86'400'000'000;
+constexpr int64_t kDayUs = kMicrosPerDay;
 
 int64_t DayOf(int64_t ts) { return ts >= 0 ? ts / kDayUs : -((-ts + kDayUs - 1) / kDayUs); }
 
 }  // namespace
 
-int64_t SlotOfDay(int64_t ts) { return ((ts % kDayUs) + kDayUs) % kDayUs / kMinuteUs; }
+int64_t SlotOfDay(int64_t ts) { return MinuteOfUtcDay(ts); }
 
 void IntradayProfile::StartBar(int64_t ts) {
   const int64_t day = DayOf(ts);
