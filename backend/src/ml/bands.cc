@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <limits>
 
 #include "core/json_fields.h"
 #include "core/time.h"
@@ -139,13 +140,16 @@ bool BandCalibration::CrossesBreak(int64_t bar_ts) const {
   return !break_minutes.empty() && std::binary_search(break_minutes.begin(), break_minutes.end(), MinuteOfUtcDay(bar_ts));
 }
 
-double BandCalibration::Scale(double vol, int64_t bar_ts) const {
-  const double crossing = CrossesBreak(bar_ts) ? crossing_scale : 1.0;
-  if (!scaled) return crossing;
+double BandCalibration::VolatilityScale(double vol) const {
+  if (!scaled) return 1.0;
   const double ref = reference_vol;
   const double v = std::isfinite(vol) && vol > 0 ? vol : ref;
   const double s = std::sqrt(scale_weight * v * v + (1.0 - scale_weight) * ref * ref);
-  return (s > 0 ? s : 1.0) * crossing;
+  return s > 0 ? s : 1.0;
+}
+
+double BandCalibration::Scale(double vol, int64_t bar_ts) const {
+  return VolatilityScale(vol) * (CrossesBreak(bar_ts) ? crossing_scale : 1.0);
 }
 
 BandQuantiles BandCalibration::HalfWidths(regime::Regime r, double vol, int64_t bar_ts) const {
@@ -306,35 +310,39 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
     cal.scaled = cal.reference_vol > 0;  // no volatility seen (a flat series): plain residuals
     cal.scale_weight = options.scale_weight;
   }
-  // A residual's bar time, for the break split (0 without one: never crossing).
-  const auto bar_ts = [&](size_t idx) { return split ? breaks.ts[idx] : int64_t{0}; };
+  // Each residual's score on the volatility scale (NaN: skipped).
+  std::vector<double> scores(residuals.size(), std::numeric_limits<double>::quiet_NaN());
+  for (size_t idx = 0; idx < residuals.size(); ++idx) {
+    if (std::isfinite(residuals[idx])) {
+      scores[idx] = std::abs(residuals[idx]) / cal.VolatilityScale(vols.empty() ? 0.0 : vols[idx]);
+    }
+  }
   if (split) {
     // The crossing forecasts' scale over the others', from the two groups'
     // median scores: a median stays put with a few dozen residuals, where a
     // tail quantile of their own would not.
     cal.break_minutes = breaks.break_minutes;
     std::vector<double> within, crossing;
-    for (size_t idx = 0; idx < residuals.size(); ++idx) {
-      if (!std::isfinite(residuals[idx])) continue;
-      // crossing_scale is still 1 here: Scale is the volatility scale alone.
-      const double score = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx], breaks.ts[idx]);
-      (cal.CrossesBreak(breaks.ts[idx]) ? crossing : within).push_back(score);
+    for (size_t idx = 0; idx < scores.size(); ++idx) {
+      if (std::isfinite(scores[idx])) (cal.CrossesBreak(breaks.ts[idx]) ? crossing : within).push_back(scores[idx]);
     }
     const double within_median = within.size() >= kMinSplitResiduals ? Median(within) : 0;
     const double crossing_median = crossing.size() >= kMinSplitResiduals ? Median(crossing) : 0;
     if (within_median > 0 && crossing_median > 0) {
       cal.crossing_scale = crossing_median / within_median;
+      for (size_t idx = 0; idx < scores.size(); ++idx) {
+        if (cal.CrossesBreak(breaks.ts[idx])) scores[idx] /= cal.crossing_scale;
+      }
     } else {
       cal.break_minutes.clear();
     }
   }
   std::vector<double> all;
   std::map<regime::Regime, std::vector<double>> by_regime;
-  for (size_t idx = 0; idx < residuals.size(); ++idx) {
-    if (!std::isfinite(residuals[idx])) continue;
-    const double score = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx], bar_ts(idx));
-    all.push_back(score);
-    by_regime[regimes[idx]].push_back(score);
+  for (size_t idx = 0; idx < scores.size(); ++idx) {
+    if (!std::isfinite(scores[idx])) continue;
+    all.push_back(scores[idx]);
+    by_regime[regimes[idx]].push_back(scores[idx]);
   }
   if (all.empty()) return InvalidArgument("residuals", "no finite residuals to calibrate on");
   const double pooled_median = Median(all);

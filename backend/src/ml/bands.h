@@ -133,9 +133,11 @@ struct BandCalibration {
   const BandQuantiles& For(regime::Regime r) const;
   // True when a forecast made at the bar opening at `bar_ts` crosses a break.
   bool CrossesBreak(int64_t bar_ts) const;
+  // sqrt(w vol^2 + (1 - w) reference^2) when scaled (reference when vol is not
+  // a positive number), else 1: Scale before the break split.
+  double VolatilityScale(double vol) const;
   // The divisor of a residual of the forecast made at the bar opening at
-  // `bar_ts` with per-bar volatility `vol`: sqrt(w vol^2 + (1 - w) reference^2)
-  // when scaled (reference when vol is not a positive number), else 1; times
+  // `bar_ts` with per-bar volatility `vol`: VolatilityScale(vol), times
   // crossing_scale when the forecast crosses a break.
   double Scale(double vol, int64_t bar_ts) const;
   // Half-widths in log-return units for a prediction at volatility `vol` made
