@@ -250,19 +250,35 @@ def nse_meaning(binary, folder, workdir, forward_bars=FORWARD_BARS):
     return results
 
 
-def sim_agreement(binary, seed, workdir, days=150, training_days=30):
-    """Agreement with the simulator's true regime after the first `training_days` sessions."""
+def sim_series(binary, seed, workdir, days=150, observations=False):
+    """The simulator's series of `seed` (INFY.NS 5m, `days` trading days ending 2026-11-25): its true
+    regime merged on ts with the detector's state (and, with `observations`, the HMM's z and u)."""
     env = {"DATA_DIR": str(Path(workdir) / f"sim{seed}")}
     truth_csv = Path(workdir) / f"truth{seed}.csv"
     run(binary, "sim", "--symbol", "INFY.NS", "--timeframe", "5m", "--days", days, "--seed", seed,
         "--end", "2026-11-25T00:00:00Z", "--truth-out", truth_csv, env=env)
     run(binary, "pipeline", env=env)
-    detected = detected_states(binary, "INFY.NS", env)
+    if observations:
+        out = run(binary, "regime", "--symbol", "INFY.NS", "--timeframe", "5m", "--history", "10000000",
+                  "--format", "csv", "--observations", env=env)
+        detected = pd.read_csv(io.StringIO(out), keep_default_na=False, na_values={"z": [""], "u": [""]})
+        detected["ts"] = pd.to_datetime(detected["ts"], utc=True)
+    else:
+        detected = detected_states(binary, "INFY.NS", env)
     truth = pd.read_csv(truth_csv)
     truth["ts"] = pd.to_datetime(truth["ts"], utc=True)
-    joined = truth.merge(detected, on="ts")
-    day = joined["ts"].dt.date
-    scored = joined[day >= sorted(day.unique())[training_days]]
+    return truth.merge(detected, on="ts").sort_values("ts").reset_index(drop=True)
+
+
+def after_training(frame, training_days=30):
+    """The scored bars: from the (training_days + 1)-th trading day on."""
+    day = frame["ts"].dt.date
+    return frame[day >= sorted(day.unique())[training_days]]
+
+
+def sim_agreement(binary, seed, workdir, days=150, training_days=30):
+    """Agreement with the simulator's true regime after the first `training_days` sessions."""
+    scored = after_training(sim_series(binary, seed, workdir, days), training_days)
     return (scored["regime"] == scored["state"]).mean(), len(scored)
 
 

@@ -3,8 +3,8 @@
     RC_BINARY=build/ci/bin/regimecast python tests/ml/regime_oracle.py [--seeds 11,12] [--days 150]
         [--training-days 30]
 
-For each simulator seed, generates exactly the series `regime_audit.py`'s sim_agreement scores
-(`sim --symbol INFY.NS --timeframe 5m --days 150 --seed S --end 2026-11-25T00:00:00Z --truth-out`,
+For each simulator seed, generates the series `regime_audit.py`'s sim_agreement scores (its
+`sim_series`: `sim --symbol INFY.NS --timeframe 5m --days 150 --seed S --end 2026-11-25T00:00:00Z --truth-out`,
 `pipeline`) and reads the detector's states together with its hidden-Markov observations
 (`regime --format csv --observations`: z, the de-seasonalised 1-bar return over its typical size,
 and u, the de-seasonalised log volume against its reference, each empty where the bar carried no
@@ -34,7 +34,6 @@ seeds; writes nothing into the repository.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import tempfile
@@ -44,29 +43,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from regime_audit import REPO, STATES, run  # noqa: E402
+from regime_audit import REPO, STATES, after_training, sim_series  # noqa: E402
 
 GOAL = 0.85
 TRANSITION_FLOOR = 1e-4  # per-bar probability floor of every transition: no move is impossible
 SWITCH_MARGIN = 0.10     # DetectorOptions::switch_margin
 MIN_DWELL = 3            # DetectorOptions::min_dwell
-END = "2026-11-25T00:00:00Z"
-
-
-def seed_series(binary, seed, workdir, days):
-    """Truth merged with the detector's states and observations on ts (sim_agreement's series)."""
-    env = {"DATA_DIR": str(Path(workdir) / f"sim{seed}")}
-    truth_csv = Path(workdir) / f"truth{seed}.csv"
-    run(binary, "sim", "--symbol", "INFY.NS", "--timeframe", "5m", "--days", days, "--seed", seed,
-        "--end", END, "--truth-out", truth_csv, env=env)
-    run(binary, "pipeline", env=env)
-    out = run(binary, "regime", "--symbol", "INFY.NS", "--timeframe", "5m", "--format", "csv",
-              "--history", "100000", "--observations", env=env)
-    detected = pd.read_csv(io.StringIO(out), keep_default_na=False, na_values={"z": [""], "u": [""]})
-    detected["ts"] = pd.to_datetime(detected["ts"], utc=True)
-    truth = pd.read_csv(truth_csv)
-    truth["ts"] = pd.to_datetime(truth["ts"], utc=True)
-    return truth.merge(detected, on="ts").sort_values("ts").reset_index(drop=True)
 
 
 def fit_oracle(frame):
@@ -137,8 +119,7 @@ def score_seed(frame, training_days):
     probabilities = forward_filter(frame[["z", "u"]].to_numpy(float), mean, var, transition, initial)
     names = np.array(STATES)
     frame = frame.assign(oracle=names[probabilities.argmax(axis=1)], oracle_hyst=names[with_hysteresis(probabilities)])
-    day = frame["ts"].dt.date
-    scored = frame[day >= sorted(day.unique())[training_days]]
+    scored = after_training(frame, training_days)
     return {col: (scored["regime"] == scored[col]).mean() for col in ("state", "oracle", "oracle_hyst")}, scored
 
 
@@ -163,7 +144,7 @@ def main():
     rows, confusions, unknown_truth = [], {col: 0 for col in columns}, 0
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
-            frame = seed_series(binary, seed, tmp, args.days)
+            frame = sim_series(binary, seed, tmp, args.days, observations=True)
         scores, scored = score_seed(frame, args.training_days)
         unknown_truth += int((scored["regime"] == "unknown").sum())
         for col in columns:
