@@ -146,31 +146,46 @@ FamilyLoss LossOver(const std::string& family, const std::vector<double>& pred, 
   return fl;
 }
 
+// What CalibrateBands takes, row by row: each forecast's residual with its
+// bar's regime, volatility and time; break minutes from rows before `end`.
+struct CalibrationSample {
+  CalibrationSample(const Dataset& ds, const std::vector<double>& vol, size_t end)
+      : ds(ds), vol(vol), breaks{{}, BreakMinutes(ds.ts, ds.horizon_bars, end)} {}
+  void Add(size_t row, double residual) {
+    residuals.push_back(residual);
+    regimes.push_back(ds.regime[row]);
+    vols.push_back(vol[row]);
+    breaks.ts.push_back(ds.ts[row]);
+  }
+  // Every row of `rows` with a finite forecast in `pred`.
+  void AddForecasts(const std::vector<double>& pred, const RowList& rows) {
+    for (size_t row : rows) {
+      if (std::isfinite(pred[row])) Add(row, ds.y[static_cast<Eigen::Index>(row)] - pred[row]);
+    }
+  }
+
+  const Dataset& ds;
+  const std::vector<double>& vol;
+  std::vector<double> residuals, vols;
+  std::vector<regime::Regime> regimes;
+  BreakSplit breaks;
+};
+
 // Bands for fold k from residuals of earlier folds; with none yet (fold 0),
 // from the training labels themselves (the naive family's residuals), which
 // are out-of-sample for the test block.
 BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_rows, const Dataset& ds,
                           const std::vector<double>& vol, size_t train_end, const BandOptions& bo) {
-  std::vector<double> res, vols;
-  std::vector<regime::Regime> regs;
   // Break minutes from the bars before the fold's test block only.
-  BreakSplit breaks{{}, BreakMinutes(ds.ts, ds.horizon_bars, train_end)};
-  auto add = [&](size_t row, double residual) {
-    res.push_back(residual);
-    regs.push_back(ds.regime[row]);
-    vols.push_back(vol[row]);
-    breaks.ts.push_back(ds.ts[row]);
-  };
-  for (size_t row : prior_rows) {
-    if (std::isfinite(pred[row])) add(row, ds.y[static_cast<Eigen::Index>(row)] - pred[row]);
-  }
-  if (res.empty()) {
+  CalibrationSample sample(ds, vol, train_end);
+  sample.AddForecasts(pred, prior_rows);
+  if (sample.residuals.empty()) {
     for (size_t row = 0; row < train_end; ++row) {
       const double y = ds.y[static_cast<Eigen::Index>(row)];
-      if (std::isfinite(y)) add(row, y);
+      if (std::isfinite(y)) sample.Add(row, y);
     }
   }
-  auto cal = CalibrateBands(res, regs, bo, vols, breaks);
+  auto cal = CalibrateBands(sample.residuals, sample.regimes, bo, sample.vols, sample.breaks);
   if (cal) return *cal;
   BandCalibration empty;
   empty.levels = bo.levels;
@@ -395,25 +410,19 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
   result.skill = losses;
   result.gating = ComputeGating(losses, champion, failed, o.gating);
 
-  std::vector<double> residuals, vols;
-  std::vector<regime::Regime> regs;
-  BreakSplit breaks{{}, BreakMinutes(ds.ts, ds.horizon_bars, ds.rows())};
-  for (size_t row : prior) {
-    if (!std::isfinite(ens.oof[row])) continue;
-    residuals.push_back(ds.y[static_cast<Eigen::Index>(row)] - ens.oof[row]);
-    regs.push_back(ds.regime[row]);
-    vols.push_back(vol[row]);
-    breaks.ts.push_back(ds.ts[row]);
-  }
+  CalibrationSample sample(ds, vol, ds.rows());
+  sample.AddForecasts(ens.oof, prior);
   // With BandOptions::split_breaks the served bands give forecasts across a
   // break their own scale; the unscaled and reference methods never do.
-  RC_ASSIGN_OR_RETURN(result.calibration, CalibrateBands(residuals, regs, o.bands, vols, breaks));
+  RC_ASSIGN_OR_RETURN(result.calibration,
+                      CalibrateBands(sample.residuals, sample.regimes, o.bands, sample.vols, sample.breaks));
   BandOptions unscaled = o.bands;
   unscaled.volatility_scaled = false;
-  RC_ASSIGN_OR_RETURN(result.calibration_unscaled, CalibrateBands(residuals, regs, unscaled));
+  RC_ASSIGN_OR_RETURN(result.calibration_unscaled, CalibrateBands(sample.residuals, sample.regimes, unscaled));
   BandOptions reference = o.bands;
   reference.regime_method = RegimeBandMethod::kThreshold;
-  RC_ASSIGN_OR_RETURN(result.calibration_reference, CalibrateBands(residuals, regs, reference, vols));
+  RC_ASSIGN_OR_RETURN(result.calibration_reference,
+                      CalibrateBands(sample.residuals, sample.regimes, reference, sample.vols));
 
   result.folds = std::move(folds);
   result.feature_names = ds.feature_names;
