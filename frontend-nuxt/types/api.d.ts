@@ -563,10 +563,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         calibration: {
-                            /** @description minutes of the UTC day whose forecasts cross a break in trading (ml/bands.h BandOptions::split_breaks); absent: no split */
-                            break_minutes?: number[];
-                            /** @description their scale over the others' */
-                            crossing_scale?: string;
                             levels?: number[];
                             method?: string;
                             per_regime?: {
@@ -587,6 +583,15 @@ export interface operations {
                             };
                             reference_vol?: string;
                             scale_weight?: string;
+                            /** @description time-of-day profile the scale follows (ml/session_profile.h); absent: none */
+                            session_profile?: {
+                                horizon_bars: number;
+                                /** @description minutes of the UTC day at which the market's bars open, ascending */
+                                minutes: number[];
+                                /** @description relative variance of a bar's return at each minute, mean 1 */
+                                variance: string[];
+                                vol_window: number;
+                            };
                         };
                         challenger: string;
                         champion: string;
@@ -748,7 +753,7 @@ export interface operations {
                                 regime_method?: "tail_shrunk" | "threshold";
                                 regime_shrinkage?: number;
                                 scale_weight?: number;
-                                split_breaks?: boolean;
+                                session_profile?: boolean;
                                 tail_pseudo_count?: number;
                                 volatility_scaled?: boolean;
                             };

@@ -16,6 +16,7 @@ Result<AdaptiveConformal> AdaptiveConformal::Create(std::vector<double> levels, 
   if (!(o.min_level > 0 && o.min_level < 1)) return InvalidArgument("min_level", "must be in (0,1)");
   if (!(o.max_level > o.min_level && o.max_level < 1)) return InvalidArgument("max_level", "must be in (min_level, 1)");
   if (o.coverage_window < 1) return InvalidArgument("coverage_window", "must be >= 1");
+  if (!(o.windup >= 0 && o.windup <= 1)) return InvalidArgument("windup", "must be in [0, 1]");
   return AdaptiveConformal(std::move(levels), o);
 }
 
@@ -31,10 +32,11 @@ void AdaptiveConformal::Observe(size_t idx, bool covered) {
   if (idx >= levels_.size()) return;
   const double target_miss = 1.0 - levels_[idx];
   const double miss = covered ? 0.0 : 1.0;
-  // Kept within what the level clamp can express, so a long run of misses
-  // cannot wind the state up beyond recovery (integral windup).
-  miss_rate_[idx] = std::clamp(miss_rate_[idx] + options_.gamma * (target_miss - miss), 1.0 - options_.max_level,
-                               1.0 - options_.min_level);
+  // Kept within `windup` of what the level clamp can express: far enough to
+  // remember a cluster of misses, not so far that a long run of them winds
+  // the state up beyond recovery (integral windup).
+  miss_rate_[idx] = std::clamp(miss_rate_[idx] + options_.gamma * (target_miss - miss),
+                               1.0 - options_.max_level - options_.windup, 1.0 - options_.min_level + options_.windup);
   auto& ring = recent_[idx];
   const auto window = static_cast<size_t>(options_.coverage_window);
   if (ring.size() < window) {

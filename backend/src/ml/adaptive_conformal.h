@@ -32,12 +32,22 @@ struct AdaptiveConformalOptions {
   double min_level = 0.01;     // effective levels are kept in [min_level, max_level]
   double max_level = 0.995;    // (the calibration grid's range)
   int coverage_window = 500;   // realized predictions behind RealizedCoverage. Default 500, >= 1
+  // How far the miss-rate state may run beyond what the level clamp can
+  // express, in [0, 1]. Overlapping horizons miss in bursts (a 180-minute
+  // horizon on 5-minute bars spans 36 forecasts that one big move misses
+  // together); a state clamped at the level's edge forgets all but the first
+  // few misses of a burst, and the 95 % band then under-covers for good
+  // (0.928 on TCS at 180 minutes, docs/ml_audit.md). 0.35 remembers one whole
+  // burst at 95 % (36 x 0.0095 = 0.34 with gamma 0.01), repaid by ~800 hits
+  // at the widest band, and still bounds how long a long-broken series keeps
+  // its bands at the widest once it heals.
+  double windup = 0.35;
 };
 
 class AdaptiveConformal {
  public:
   // Errors: kInvalidArgument naming "levels" (empty, not increasing, outside
-  // (0,1)), "gamma", "min_level"/"max_level" or "coverage_window".
+  // (0,1)), "gamma", "min_level"/"max_level", "coverage_window" or "windup".
   static Result<AdaptiveConformal> Create(std::vector<double> levels, const AdaptiveConformalOptions& options);
 
   // One realized outcome of the band at `level_index`. Ignored when out of range.

@@ -6,15 +6,11 @@
 #include <limits>
 
 #include "core/json_fields.h"
-#include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/skill_test.h"  // NormalQuantile
 
 namespace rc::ml {
 namespace {
-
-// Residuals each side of a break split needs before it is kept (BreakSplit).
-constexpr size_t kMinSplitResiduals = 30;
 
 double ConformalQuantile(const std::vector<double>& sorted, double level) {
   // Split-conformal rank with the finite-sample (n+1) correction, capped at the max.
@@ -111,35 +107,6 @@ const std::vector<double>& BandGridLevels() {
   return levels;
 }
 
-std::vector<int32_t> BreakMinutes(const std::vector<int64_t>& ts, int horizon_bars, size_t end) {
-  end = std::min(end, ts.size());
-  const auto h = static_cast<size_t>(std::max(1, horizon_bars));
-  if (end <= h + 1) return {};
-  int64_t spacing = 0;
-  for (size_t row = 1; row < end; ++row) {
-    const int64_t step = ts[row] - ts[row - 1];
-    if (step > 0 && (spacing == 0 || step < spacing)) spacing = step;
-  }
-  if (spacing == 0) return {};
-  // Per minute of the day: rows seen, rows whose label window holds a break.
-  std::map<int32_t, std::pair<int, int>> tally;
-  const double longest_unbroken = (static_cast<double>(h) + 0.5) * static_cast<double>(spacing);
-  for (size_t row = 0; row + h < end; ++row) {
-    auto& [seen, crossed] = tally[MinuteOfUtcDay(ts[row])];
-    ++seen;
-    crossed += static_cast<double>(ts[row + h] - ts[row]) > longest_unbroken ? 1 : 0;
-  }
-  std::vector<int32_t> minutes;
-  for (const auto& [minute, counts] : tally) {
-    if (2 * counts.second > counts.first) minutes.push_back(minute);
-  }
-  return minutes;
-}
-
-bool BandCalibration::CrossesBreak(int64_t bar_ts) const {
-  return !break_minutes.empty() && std::binary_search(break_minutes.begin(), break_minutes.end(), MinuteOfUtcDay(bar_ts));
-}
-
 double BandCalibration::VolatilityScale(double vol) const {
   if (!scaled) return 1.0;
   const double ref = reference_vol;
@@ -148,8 +115,14 @@ double BandCalibration::VolatilityScale(double vol) const {
   return s > 0 ? s : 1.0;
 }
 
+SessionProfile::Factors BandCalibration::ProfileFactors(int64_t bar_ts) const {
+  if (!scaled) return {};
+  return session_profile.FactorsAt(bar_ts, horizon_bars, vol_window);
+}
+
 double BandCalibration::Scale(double vol, int64_t bar_ts) const {
-  return VolatilityScale(vol) * (CrossesBreak(bar_ts) ? crossing_scale : 1.0);
+  const SessionProfile::Factors f = ProfileFactors(bar_ts);
+  return VolatilityScale(vol / f.trailing) * f.ahead;
 }
 
 BandQuantiles BandCalibration::HalfWidths(regime::Regime r, double vol, int64_t bar_ts) const {
@@ -236,11 +209,11 @@ boost::json::object BandCalibration::ToJson() const {
                            {"per_regime", regimes},
                            {"reference_vol", internal::ExactNumber(reference_vol)},
                            {"scale_weight", internal::ExactNumber(scale_weight)}};
-  if (!break_minutes.empty()) {  // absent: no split (records before it have none either)
-    boost::json::array minutes;
-    for (int32_t m : break_minutes) minutes.push_back(m);
-    out["break_minutes"] = std::move(minutes);
-    out["crossing_scale"] = internal::ExactNumber(crossing_scale);
+  if (!session_profile.empty()) {  // absent: no profile (records before it have none either)
+    boost::json::object profile = session_profile.ToJson();
+    profile["horizon_bars"] = horizon_bars;
+    profile["vol_window"] = vol_window;
+    out["session_profile"] = std::move(profile);
   }
   return out;
 }
@@ -268,22 +241,19 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
       return DataCorrupt("calibration: reference_vol / scale_weight out of range", "calibration");
     }
   }
-  if (auto it = obj.find("break_minutes"); it != obj.end()) {
-    if (!it->value().is_array()) {
-      return DataCorrupt("calibration.break_minutes is not an array", "calibration.break_minutes");
+  if (auto it = obj.find("session_profile"); it != obj.end()) {
+    if (!it->value().is_object()) {
+      return DataCorrupt("calibration.session_profile is not an object", "calibration.session_profile");
     }
-    for (const auto& v : it->value().as_array()) {
-      const bool minute = v.is_int64() && v.as_int64() >= 0 && v.as_int64() < 1440;
-      if (!minute || (!cal.break_minutes.empty() && v.as_int64() <= cal.break_minutes.back())) {
-        return DataCorrupt("calibration.break_minutes: ascending minutes of the day (0..1439) expected",
-                           "calibration.break_minutes");
-      }
-      cal.break_minutes.push_back(static_cast<int32_t>(v.as_int64()));
-    }
-    RC_ASSIGN_OR_RETURN(cal.crossing_scale, calibration.RequiredNumber("crossing_scale"));
-    if (!(cal.crossing_scale > 0) || !std::isfinite(cal.crossing_scale)) {
-      return DataCorrupt("calibration: crossing_scale must be a positive number", "calibration.crossing_scale");
-    }
+    const boost::json::object& profile = it->value().as_object();
+    RC_ASSIGN_OR_RETURN(cal.session_profile, SessionProfile::FromJson(profile, "calibration.session_profile"));
+    const JsonFields fields = JsonFields::Stored(profile, "calibration.session_profile");
+    RC_ASSIGN_OR_RETURN(const int64_t horizon, fields.RequiredInt("horizon_bars"));
+    RC_ASSIGN_OR_RETURN(const int64_t window, fields.RequiredInt("vol_window"));
+    if (horizon < 1 || horizon > 100000) return fields.Bad("horizon_bars", "must be in 1..100000");
+    if (window < 2 || window > 100000) return fields.Bad("vol_window", "must be in 2..100000");
+    cal.horizon_bars = static_cast<int>(horizon);
+    cal.vol_window = static_cast<int>(window);
   }
   if (cal.pooled.half_width.size() != cal.levels.size()) {
     return DataCorrupt("calibration: pooled half_width does not match levels", "calibration.pooled");
@@ -293,49 +263,43 @@ Result<BandCalibration> BandCalibration::FromJson(const boost::json::object& obj
 
 Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, const std::vector<regime::Regime>& regimes,
                                        const BandOptions& options, const std::vector<double>& vols,
-                                       const BreakSplit& breaks) {
+                                       const ForecastTimes& times) {
   RC_RETURN_IF_ERROR(ValidateBandOptions(options));
   if (residuals.size() != regimes.size()) return InvalidArgument("residuals", "need one regime per residual");
   if (!vols.empty() && vols.size() != residuals.size()) return InvalidArgument("vols", "need one volatility per residual");
-  const bool split = options.split_breaks && !breaks.break_minutes.empty();
-  if (split && breaks.ts.size() != residuals.size()) return InvalidArgument("breaks", "need one bar time per residual");
+  const bool profiled = options.session_profile && options.volatility_scaled && !vols.empty() && !times.profile.empty();
+  if (profiled && times.ts.size() != residuals.size()) {
+    return InvalidArgument("times", "need one bar time per residual");
+  }
+  if (profiled && times.horizon_bars < 1) return InvalidArgument("times", "horizon_bars must be >= 1");
   BandCalibration cal;
   cal.levels = options.levels;
+  if (profiled) {
+    cal.session_profile = times.profile;
+    cal.horizon_bars = times.horizon_bars;
+  }
+  // Each residual's volatility over its profile's trailing factor (1 without one).
+  std::vector<double> trailing(residuals.size(), 1.0);
   if (options.volatility_scaled && !vols.empty()) {
+    cal.scaled = true;  // for ProfileFactors; settled below
     std::vector<double> positive;
     for (size_t idx = 0; idx < vols.size(); ++idx) {
-      if (std::isfinite(residuals[idx]) && std::isfinite(vols[idx]) && vols[idx] > 0) positive.push_back(vols[idx]);
+      if (profiled) trailing[idx] = cal.ProfileFactors(times.ts[idx]).trailing;
+      const double v = vols[idx] / trailing[idx];
+      if (std::isfinite(residuals[idx]) && std::isfinite(v) && v > 0) positive.push_back(v);
     }
     cal.reference_vol = Median(std::move(positive));
     cal.scaled = cal.reference_vol > 0;  // no volatility seen (a flat series): plain residuals
     cal.scale_weight = options.scale_weight;
   }
-  // Each residual's score on the volatility scale (NaN: skipped).
+  if (!cal.scaled) cal.session_profile = {};
+  // Each residual's score on the volatility (and time-of-day) scale (NaN: skipped).
   std::vector<double> scores(residuals.size(), std::numeric_limits<double>::quiet_NaN());
   for (size_t idx = 0; idx < residuals.size(); ++idx) {
-    if (std::isfinite(residuals[idx])) {
-      scores[idx] = std::abs(residuals[idx]) / cal.VolatilityScale(vols.empty() ? 0.0 : vols[idx]);
-    }
-  }
-  if (split) {
-    // The crossing forecasts' scale over the others', from the two groups'
-    // median scores: a median stays put with a few dozen residuals, where a
-    // tail quantile of their own would not.
-    cal.break_minutes = breaks.break_minutes;
-    std::vector<double> within, crossing;
-    for (size_t idx = 0; idx < scores.size(); ++idx) {
-      if (std::isfinite(scores[idx])) (cal.CrossesBreak(breaks.ts[idx]) ? crossing : within).push_back(scores[idx]);
-    }
-    const double within_median = within.size() >= kMinSplitResiduals ? Median(within) : 0;
-    const double crossing_median = crossing.size() >= kMinSplitResiduals ? Median(crossing) : 0;
-    if (within_median > 0 && crossing_median > 0) {
-      cal.crossing_scale = crossing_median / within_median;
-      for (size_t idx = 0; idx < scores.size(); ++idx) {
-        if (cal.CrossesBreak(breaks.ts[idx])) scores[idx] /= cal.crossing_scale;
-      }
-    } else {
-      cal.break_minutes.clear();
-    }
+    if (!std::isfinite(residuals[idx])) continue;
+    const double vol = vols.empty() ? 0.0 : vols[idx];
+    const double ahead = cal.session_profile.empty() ? 1.0 : cal.ProfileFactors(times.ts[idx]).ahead;
+    scores[idx] = std::abs(residuals[idx]) / (cal.VolatilityScale(vol / trailing[idx]) * ahead);
   }
   std::vector<double> all;
   std::map<regime::Regime, std::vector<double>> by_regime;

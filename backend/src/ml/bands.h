@@ -17,7 +17,10 @@
 // short window) before the quantile is taken; a prediction multiplies the
 // quantile back by the volatility current at its own bar. Bands widen in
 // turbulent markets and narrow in calm ones instead of being right only on
-// average. Each quantile set also carries a grid of quantiles over levels, so
+// average. The time of day too (ml/session_profile.h): the volatility is
+// divided by the profile of the bars it was measured on and the quantile
+// multiplied by the profile of the bars the horizon spans, so a forecast
+// across the close carries the overnight gap and one at lunch the lull. Each quantile set also carries a grid of quantiles over levels, so
 // adaptive conformal inference (ml/adaptive_conformal.h) can ask for any level.
 //
 //   RC_ASSIGN_OR_RETURN(auto cal, rc::ml::CalibrateBands(residuals, regimes, {}, vol_at_each_residual));
@@ -32,6 +35,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "ml/session_profile.h"
+#include "ml/volatility.h"
 #include "regime/regime.h"
 
 namespace rc::ml {
@@ -71,14 +76,14 @@ struct BandOptions {
   RegimeBandMethod regime_method = RegimeBandMethod::kTailShrunk;
   // kTailShrunk: pseudo-count of tail residuals standing for the pooled quantile. > 0.
   double tail_pseudo_count = 10;
-  // Give forecasts whose horizon crosses a break in trading their own scale
-  // (BreakSplit, BandCalibration::crossing_scale). Off by default: on the real
-  // NSE bars it fixes the bands across the close at 15 and 60 minutes (80 %
-  // bands covered 0.21-0.56 of them) and improves every interval score, but at
-  // 180 minutes the calibration period's crossing-to-within ratio over-corrects
-  // the test period's, and one judged per-regime cell falls outside its
-  // +/-5 points (docs/ml_audit.md, "Bands by time of day of the forecast").
-  bool split_breaks = false;
+  // Scale by the time of day too (ml/session_profile.h): the trailing
+  // volatility is divided by the profile of the bars it was measured on and
+  // the band multiplied by the profile of the bars the horizon spans, the
+  // overnight gap included (ForecastTimes::profile). On the real NSE bars it
+  // calibrates forecasts across the close (80 % bands covered 0.21-0.29 of
+  // them at 15 minutes without it) and narrows the 95 % bands by 7 %
+  // (docs/ml_audit.md, "Bands by time of day of the forecast").
+  bool session_profile = true;
 };
 
 // OK or kInvalidArgument naming "levels" / "tail_pseudo_count" /
@@ -95,21 +100,14 @@ struct BandQuantiles {
 // Levels of BandQuantiles::grid: 0.01, 0.02, ..., 0.99, 0.995.
 const std::vector<double>& BandGridLevels();
 
-// The minutes of the UTC day (MinuteOfUtcDay, ascending) at which a forecast's horizon
-// usually runs across a break in trading (the session's close and the
-// overnight, a weekend): of the rows [0, end) whose horizon lies inside the
-// data (row + horizon_bars < end), those whose label spans more than
-// horizon_bars + 0.5 bar spacings (the smallest gap between bars), by a
-// majority of the rows at that minute, so a one-off feed gap does not count.
-// Learned from the bars' times, not a calendar, so training, the backtest and
-// the live service classify a bar alike; empty for markets that never pause.
-std::vector<int32_t> BreakMinutes(const std::vector<int64_t>& ts, int horizon_bars, size_t end);
-
-// Which residuals' horizons cross a break, for CalibrateBands: the bars' open
-// times (one per residual) and the break minutes learned for the horizon.
-struct BreakSplit {
+// When each residual's forecast was made, for CalibrateBands: the bars' open
+// times (one per residual) and the session profile learned from the bars
+// before the calibration's end, with the horizon its forecasts span
+// (BandOptions::session_profile).
+struct ForecastTimes {
   std::vector<int64_t> ts;
-  std::vector<int32_t> break_minutes;
+  SessionProfile profile;
+  int horizon_bars = 1;
 };
 
 struct BandCalibration {
@@ -119,26 +117,25 @@ struct BandCalibration {
   bool scaled = false;          // quantiles are in units of Scale(vol), not of log return
   double reference_vol = 0;     // median per-bar volatility of the calibration residuals
   double scale_weight = 1.0;    // see BandOptions::scale_weight
-  // Forecasts made at these minutes of the UTC day (MinuteOfUtcDay, ascending) have
-  // a horizon that runs across a break in trading: their outcome carries the
-  // overnight gap, which the last bars' volatility knows nothing of, so their
-  // scale is crossing_scale times the others' (the ratio of the two groups'
-  // median scores, calibrated out of fold like everything here). Empty = no
-  // split (too few forecasts on either side, or a market that never pauses).
-  std::vector<int32_t> break_minutes;
-  double crossing_scale = 1.0;
+  // Time-of-day profile (BandOptions::session_profile); empty = none. The
+  // horizon it spans and the window the volatility is measured over.
+  SessionProfile session_profile;
+  int horizon_bars = 1;
+  int vol_window = static_cast<int>(kDefaultVolWindow);
 
   // The regime's own quantiles when calibrated, else the pooled ones (raw, in
   // scale units when `scaled`).
   const BandQuantiles& For(regime::Regime r) const;
-  // True when a forecast made at the bar opening at `bar_ts` crosses a break.
-  bool CrossesBreak(int64_t bar_ts) const;
   // sqrt(w vol^2 + (1 - w) reference^2) when scaled (reference when vol is not
-  // a positive number), else 1: Scale before the break split.
+  // a positive number), else 1: Scale without the time of day, for a `vol`
+  // already divided by its session profile's trailing factor.
   double VolatilityScale(double vol) const;
+  // The session profile's factors at the bar (both 1 without a profile or
+  // when unscaled).
+  SessionProfile::Factors ProfileFactors(int64_t bar_ts) const;
   // The divisor of a residual of the forecast made at the bar opening at
-  // `bar_ts` with per-bar volatility `vol`: VolatilityScale(vol), times
-  // crossing_scale when the forecast crosses a break.
+  // `bar_ts` with per-bar volatility `vol`: VolatilityScale of vol over the
+  // profile's trailing factor, times its factor ahead.
   double Scale(double vol, int64_t bar_ts) const;
   // Half-widths in log-return units for a prediction at volatility `vol` made
   // at the bar opening at `bar_ts`.
@@ -160,14 +157,14 @@ struct BandCalibration {
 // Calibrates from residuals with their bars' regimes (same length; NaN
 // residuals are skipped). `vols`: the per-bar volatility at each residual's
 // forecast bar (same length); scaled when options.volatility_scaled and vols
-// is given. `breaks` (optional): the residuals' bar times and the break
-// minutes; with options.split_breaks, the split is kept when each side has at
-// least 30 finite residuals.
+// is given. `times` (optional): the residuals' bar times and the session
+// profile; with options.session_profile, scaled bands and a profile, the
+// scale follows the time of day.
 // Errors: kInvalidArgument "residuals" when none are finite or lengths differ,
-// "vols" / "breaks" on a length mismatch, or from ValidateBandOptions.
+// "vols" / "times" on a length mismatch, or from ValidateBandOptions.
 Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, const std::vector<regime::Regime>& regimes,
                                        const BandOptions& options, const std::vector<double>& vols = {},
-                                       const BreakSplit& breaks = {});
+                                       const ForecastTimes& times = {});
 
 // Degraded bands from volatility only: half-width = z(L) * sigma_bar * sqrt(horizon_bars),
 // z the two-sided normal quantile. Source "volatility".

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/time.h"
+#include "ml/volatility.h"
 #include "testing/matchers.h"
 
 namespace rc::ml {
@@ -68,104 +68,103 @@ TEST(BandsTest, InvalidLevelsAndEmptyResidualsAreRejected) {
   EXPECT_THAT(ValidateBandOptions(BandOptions{{0.5, 1.0}, 1}), ErrorIs(ErrorCode::kInvalidArgument, "levels"));
 }
 
-// Bar open times of `days` sessions of `bars_per_day` 5-minute bars from
-// 03:45 UTC (NSE's 09:15 IST), one day apart: every session ends in a break.
-std::vector<int64_t> SessionBars(int days, int bars_per_day) {
-  constexpr int64_t kMinute = 60'000'000;
+// Closes of `days` NSE-like sessions of 75 five-minute bars (03:45-09:55
+// UTC) whose returns follow the time of day: the first bar carries an
+// overnight gap 4x a bar's noise, the first hour is busy (1.5x), the lunch
+// hour calm (0.6x).
+struct IntradayMarket {
   std::vector<int64_t> ts;
+  std::vector<double> close;
+};
+double IntradaySigma(int bar) { return bar == 0 ? 4.0 : bar < 12 ? 1.5 : (bar >= 30 && bar < 42) ? 0.6 : 1.0; }
+IntradayMarket SimulateIntraday(int days, uint64_t seed) {
+  constexpr int64_t kMinute = 60'000'000;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01(0, 1);
+  IntradayMarket m;
+  double log_price = std::log(100.0);
   for (int day = 0; day < days; ++day) {
-    for (int bar = 0; bar < bars_per_day; ++bar) ts.push_back(day * 1440 * kMinute + (225 + 5 * bar) * kMinute);
+    for (int bar = 0; bar < 75; ++bar) {
+      log_price += 0.001 * IntradaySigma(bar) * n01(rng);
+      m.ts.push_back(day * 1440 * kMinute + (225 + 5 * bar) * kMinute);
+      m.close.push_back(std::exp(log_price));
+    }
   }
-  return ts;
+  return m;
 }
 
-TEST(BandsTest, BreakMinutesAreTheBarsWhoseHorizonRunsIntoTheNextSession) {
-  std::vector<int64_t> ts = SessionBars(10, 6);  // 03:45 .. 04:10 UTC
-  // A one-off feed gap mid-session on day 3 (the 04:00 bar missing): the
-  // 03:50 / 03:55 bars' horizons span it that day only, not a majority.
-  ts.erase(ts.begin() + 3 * 6 + 3);
-  EXPECT_EQ(BreakMinutes(ts, 2, ts.size()), (std::vector<int32_t>{245, 250}));  // 04:05, 04:10
-  EXPECT_EQ(BreakMinutes(ts, 1, ts.size()), (std::vector<int32_t>{250}));
-  EXPECT_EQ(MinuteOfUtcDay(ts[1]), 230);
-  EXPECT_EQ(MinuteOfUtcDay(-60'000'000), 1439);  // before the epoch: the previous day's last minute
-  // A market that never pauses, and too few bars: no break minutes.
-  std::vector<int64_t> round_the_clock;
-  for (int bar = 0; bar < 2000; ++bar) round_the_clock.push_back(bar * 300'000'000LL);
-  EXPECT_TRUE(BreakMinutes(round_the_clock, 12, round_the_clock.size()).empty());
-  EXPECT_TRUE(BreakMinutes(ts, 2, 3).empty());
-  // Only rows before `end` count.
-  EXPECT_EQ(BreakMinutes(ts, 2, 12), (std::vector<int32_t>{245, 250}));
-}
-
-// Forecasts across a break whose outcomes are three times as wide: one scale
-// for all covers them far less than their level and the others more; their
-// own scale (split_breaks) covers each group near its level, out of sample.
-TEST(BandsTest, ForecastsAcrossABreakGetTheirOwnScale) {
-  const std::vector<int64_t> ts = SessionBars(400, 10);
-  const int horizon = 2;
-  const std::vector<int32_t> minutes = BreakMinutes(ts, horizon, ts.size());
-  ASSERT_EQ(minutes.size(), 2u);
-  std::mt19937_64 rng(11);
-  std::normal_distribution<double> noise(0.0, 0.01);
-  std::vector<double> residuals(ts.size());
-  std::vector<uint8_t> crossing(ts.size());
-  for (size_t row = 0; row < ts.size(); ++row) {
-    crossing[row] = std::binary_search(minutes.begin(), minutes.end(), MinuteOfUtcDay(ts[row]));
-    residuals[row] = noise(rng) * (crossing[row] ? 3.0 : 1.0);
+// Forecasts of the random walk 3 bars ahead on a market whose volatility
+// follows the time of day. Scaled by the last 20 bars alone, the 80 % band
+// covers those across the close (the gap) far less than 80 % and the lunch
+// hour's far more; with the session profile every time of day is near 80 %,
+// out of sample.
+TEST(BandsTest, TheSessionProfileCalibratesEveryTimeOfDay) {
+  const IntradayMarket m = SimulateIntraday(160, 11);
+  const int horizon = 3;
+  const size_t rows = m.ts.size() - horizon, half = rows / 2;
+  const std::vector<double> vol = TrailingVolPerBar(m.close);
+  auto residual = [&](size_t row) { return std::log(m.close[row + horizon] / m.close[row]); };
+  std::vector<double> residuals, vols;
+  for (size_t row = 25; row < half; ++row) {
+    residuals.push_back(residual(row));
+    vols.push_back(vol[row]);
   }
-  const size_t half = ts.size() / 2;
-  const std::vector<double> calibration(residuals.begin(), residuals.begin() + half);
-  const std::vector<Regime> regimes(half, Regime::kNeutral);
-  BandOptions split;
-  split.split_breaks = true;
-  const BreakSplit breaks{{ts.begin(), ts.begin() + half}, minutes};
-  auto with = CalibrateBands(calibration, regimes, split, {}, breaks);
-  auto without = CalibrateBands(calibration, regimes, BandOptions{}, {}, breaks);  // the option is off
+  ForecastTimes times{{m.ts.begin() + 25, m.ts.begin() + static_cast<std::ptrdiff_t>(half)},
+                      LearnSessionProfile(m.ts, m.close, half), horizon};
+  ASSERT_EQ(times.profile.minutes.size(), 75u);
+  const std::vector<Regime> regimes(residuals.size(), Regime::kNeutral);
+  BandOptions off;
+  off.session_profile = false;
+  auto with = CalibrateBands(residuals, regimes, BandOptions{}, vols, times);
+  auto without = CalibrateBands(residuals, regimes, off, vols, times);
   ASSERT_THAT(with, IsOk());
   ASSERT_THAT(without, IsOk());
-  EXPECT_NEAR(with->crossing_scale, 3.0, 0.45);
-  EXPECT_EQ(with->break_minutes, minutes);
-  EXPECT_TRUE(without->break_minutes.empty());
-  EXPECT_DOUBLE_EQ(without->crossing_scale, 1.0);
+  EXPECT_EQ(with->session_profile.minutes, times.profile.minutes);
+  EXPECT_EQ(with->horizon_bars, horizon);
+  EXPECT_TRUE(without->session_profile.empty());
 
-  // Coverage of the 80 % band on the second half, per group.
-  auto coverage = [&](const BandCalibration& cal, bool across) {
+  // Coverage of the 80 % band on the second half: across the close (the
+  // session's last 3 bars), the lunch hour, the rest.
+  enum Group { kAcross, kLunch, kOther };
+  auto group_of = [](size_t row) {
+    const size_t bar = row % 75;
+    return bar >= 72 ? kAcross : (bar >= 30 && bar < 42) ? kLunch : kOther;
+  };
+  auto coverage = [&](const BandCalibration& cal, Group group) {
     int inside = 0, n = 0;
-    for (size_t row = half; row < ts.size(); ++row) {
-      if (static_cast<bool>(crossing[row]) != across) continue;
+    for (size_t row = half; row < rows; ++row) {
+      if (group_of(row) != group) continue;
       ++n;
-      inside += std::abs(residuals[row]) <= cal.HalfWidths(Regime::kNeutral, 0, ts[row]).half_width[1];
+      inside += std::abs(residual(row)) <= cal.HalfWidths(Regime::kNeutral, vol[row], m.ts[row]).half_width[1];
     }
     return static_cast<double>(inside) / n;
   };
-  EXPECT_NEAR(coverage(*with, true), 0.80, 0.04);
-  EXPECT_NEAR(coverage(*with, false), 0.80, 0.03);
-  EXPECT_LT(coverage(*without, true), 0.55);
-  EXPECT_GT(coverage(*without, false), 0.85);
+  for (Group g : {kAcross, kLunch, kOther}) EXPECT_NEAR(coverage(*with, g), 0.80, 0.05) << "group " << g;
+  EXPECT_LT(coverage(*without, kAcross), 0.60);
+  EXPECT_GT(coverage(*without, kLunch), 0.88);
 
-  // The split survives the record; a malformed one is refused, not misread.
+  // The profile survives the record; a malformed one is refused, not misread.
   auto back = BandCalibration::FromJson(boost::json::parse(boost::json::serialize(with->ToJson())).as_object());
   ASSERT_THAT(back, IsOk());
-  EXPECT_EQ(back->break_minutes, with->break_minutes);
-  EXPECT_DOUBLE_EQ(back->crossing_scale, with->crossing_scale);
-  EXPECT_FALSE(without->ToJson().contains("break_minutes"));
+  EXPECT_EQ(back->session_profile.minutes, with->session_profile.minutes);
+  EXPECT_EQ(back->session_profile.variance, with->session_profile.variance);
+  EXPECT_EQ(back->vol_window, with->vol_window);
+  EXPECT_DOUBLE_EQ(back->Scale(0.002, m.ts[74]), with->Scale(0.002, m.ts[74]));
+  EXPECT_FALSE(without->ToJson().contains("session_profile"));
   boost::json::object bad = with->ToJson();
-  bad["break_minutes"] = boost::json::array{250, 245};
-  EXPECT_THAT(BandCalibration::FromJson(bad), ErrorIs(ErrorCode::kDataCorrupt, "calibration.break_minutes"));
-  bad["break_minutes"] = boost::json::array{1440};
-  EXPECT_THAT(BandCalibration::FromJson(bad), ErrorIs(ErrorCode::kDataCorrupt, "calibration.break_minutes"));
+  bad["session_profile"].as_object()["horizon_bars"] = 0;
+  EXPECT_THAT(BandCalibration::FromJson(bad), ErrorIs(ErrorCode::kDataCorrupt, "calibration.session_profile.horizon_bars"));
   bad = with->ToJson();
-  bad["crossing_scale"] = "0";
-  EXPECT_THAT(BandCalibration::FromJson(bad), ErrorIs(ErrorCode::kDataCorrupt, "calibration.crossing_scale"));
+  bad["session_profile"].as_object()["variance"].as_array().pop_back();
+  EXPECT_THAT(BandCalibration::FromJson(bad), ErrorIs(ErrorCode::kDataCorrupt, "calibration.session_profile.variance"));
+  bad = with->ToJson();
+  bad["session_profile"] = "daily";
+  EXPECT_THAT(BandCalibration::FromJson(bad), ErrorIs(ErrorCode::kDataCorrupt, "calibration.session_profile"));
 
-  // Too few forecasts across a break: no split.
-  std::vector<int64_t> few(breaks.ts.begin(), breaks.ts.begin() + 100);  // 20 across a break
-  auto small = CalibrateBands({calibration.begin(), calibration.begin() + 100}, std::vector<Regime>(100, Regime::kNeutral),
-                              split, {}, BreakSplit{few, minutes});
-  ASSERT_THAT(small, IsOk());
-  EXPECT_TRUE(small->break_minutes.empty());
-  EXPECT_THAT(CalibrateBands(calibration, regimes, split, {}, BreakSplit{{ts[0]}, minutes}),
-              ErrorIs(ErrorCode::kInvalidArgument, "breaks"));
+  // One bar time per residual, or an error naming the argument.
+  times.ts.pop_back();
+  EXPECT_THAT(CalibrateBands(residuals, regimes, BandOptions{}, vols, times),
+              ErrorIs(ErrorCode::kInvalidArgument, "times"));
 }
 
 TEST(BandsTest, VolatilityBandsScaleWithSqrtHorizon) {

@@ -47,7 +47,7 @@ boost::json::object BandOptionsJson(const BandOptions& bands) {
           {"min_scaled_regime_residuals", bands.min_scaled_regime_residuals},
           {"regime_shrinkage", bands.regime_shrinkage},
           {"volatility_scaled", bands.volatility_scaled},
-          {"split_breaks", bands.split_breaks},
+          {"session_profile", bands.session_profile},
           {"scale_weight", bands.scale_weight}};
 }
 

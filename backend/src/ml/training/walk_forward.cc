@@ -147,15 +147,18 @@ FamilyLoss LossOver(const std::string& family, const std::vector<double>& pred, 
 }
 
 // What CalibrateBands takes, row by row: each forecast's residual with its
-// bar's regime, volatility and time; break minutes from rows before `end`.
+// bar's regime, volatility and time; the session profile from rows before
+// `end`.
 struct CalibrationSample {
   CalibrationSample(const Dataset& ds, const std::vector<double>& vol, size_t end)
-      : ds(ds), vol(vol), breaks{{}, BreakMinutes(ds.ts, ds.horizon_bars, end)} {}
+      : ds(ds),
+        vol(vol),
+        times{{}, LearnSessionProfile(ds.ts, ds.last_close, end), ds.horizon_bars} {}
   void Add(size_t row, double residual) {
     residuals.push_back(residual);
     regimes.push_back(ds.regime[row]);
     vols.push_back(vol[row]);
-    breaks.ts.push_back(ds.ts[row]);
+    times.ts.push_back(ds.ts[row]);
   }
   // Every row of `rows` with a finite forecast in `pred`.
   void AddForecasts(const std::vector<double>& pred, const RowList& rows) {
@@ -168,7 +171,7 @@ struct CalibrationSample {
   const std::vector<double>& vol;
   std::vector<double> residuals, vols;
   std::vector<regime::Regime> regimes;
-  BreakSplit breaks;
+  ForecastTimes times;
 };
 
 // Bands for fold k from residuals of earlier folds; with none yet (fold 0),
@@ -176,7 +179,7 @@ struct CalibrationSample {
 // are out-of-sample for the test block.
 BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_rows, const Dataset& ds,
                           const std::vector<double>& vol, size_t train_end, const BandOptions& bo) {
-  // Break minutes from the bars before the fold's test block only.
+  // The session profile from the bars before the fold's test block only.
   CalibrationSample sample(ds, vol, train_end);
   sample.AddForecasts(pred, prior_rows);
   if (sample.residuals.empty()) {
@@ -185,7 +188,7 @@ BandCalibration FoldBands(const std::vector<double>& pred, const RowList& prior_
       if (std::isfinite(y)) sample.Add(row, y);
     }
   }
-  auto cal = CalibrateBands(sample.residuals, sample.regimes, bo, sample.vols, sample.breaks);
+  auto cal = CalibrateBands(sample.residuals, sample.regimes, bo, sample.vols, sample.times);
   if (cal) return *cal;
   BandCalibration empty;
   empty.levels = bo.levels;
@@ -412,10 +415,10 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
 
   CalibrationSample sample(ds, vol, ds.rows());
   sample.AddForecasts(ens.oof, prior);
-  // With BandOptions::split_breaks the served bands give forecasts across a
-  // break their own scale; the unscaled and reference methods never do.
+  // The served bands follow the time of day (BandOptions::session_profile);
+  // the unscaled and reference methods never do.
   RC_ASSIGN_OR_RETURN(result.calibration,
-                      CalibrateBands(sample.residuals, sample.regimes, o.bands, sample.vols, sample.breaks));
+                      CalibrateBands(sample.residuals, sample.regimes, o.bands, sample.vols, sample.times));
   BandOptions unscaled = o.bands;
   unscaled.volatility_scaled = false;
   RC_ASSIGN_OR_RETURN(result.calibration_unscaled, CalibrateBands(sample.residuals, sample.regimes, unscaled));
