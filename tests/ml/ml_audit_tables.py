@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nse_data import BACKTEST_END, REGIME_TOLERANCE, SYMBOLS, fmt, import_symbols, min_judged_count, run_regimecast
+from nse_data import (BACKTEST_END, REGIME_TOLERANCE, SYMBOLS, TIME_OF_DAY, band_outcomes_by_time_of_day, fmt,
+                      import_symbols, min_judged_count, run_regimecast)
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "nse-5m"
@@ -139,13 +140,6 @@ def main():
     print_coverage_by_time_of_day(rows)
 
 
-# When the forecast was made (its bar's open, IST): the open's first hour, the late morning, midday and
-# the afternoon. A horizon in trading minutes from the afternoon runs across the overnight into the next
-# open (NSE's regular session: 09:15-15:30 IST).
-TIME_OF_DAY = (("09:15-10:15", 0, 60), ("10:15-11:45", 60, 150), ("11:45-13:15", 150, 240), ("13:15-15:30", 240, 375))
-SESSION_MINUTES = 375
-
-
 def print_coverage_by_time_of_day(rows):
     """Coverage of the served 80 / 95 % bands by the time of day the forecast was made, and by whether
     its horizon crosses the session's close (backtest --out: realized_close beside each band)."""
@@ -154,21 +148,14 @@ def print_coverage_by_time_of_day(rows):
           + " | within the session | across the close |")
     print("|---|---|" + "---|" * (len(TIME_OF_DAY) + 2))
     for (symbol, h), table in rows.items():
-        table = table[table.realized_close.notna()]
-        ist = pd.to_datetime(table.ts, utc=True).dt.tz_convert("Asia/Kolkata")
-        minute = (ist.dt.hour * 60 + ist.dt.minute - (9 * 60 + 15)).to_numpy()
-        inside80 = ((table.realized_close >= table.lower_80) & (table.realized_close <= table.upper_80)).to_numpy()
-        inside95 = ((table.realized_close >= table.lower_95) & (table.realized_close <= table.upper_95)).to_numpy()
-        # The forecast is made at its bar's close (minute + 5); the horizon ends within the session
-        # when that many trading minutes remain.
-        crosses = minute + 5 + int(h) > SESSION_MINUTES
+        o = band_outcomes_by_time_of_day(table, int(h))
 
         def cell(mask):
             n = int(mask.sum())
-            return f"{inside80[mask].mean():.3f} / {inside95[mask].mean():.3f} ({n})" if n else "–"
+            return f"{o.inside80[mask].mean():.3f} / {o.inside95[mask].mean():.3f} ({n})" if n else "–"
 
-        cells = [cell((minute >= lo) & (minute < hi)) for _, lo, hi in TIME_OF_DAY]
-        print(f"| {symbol} | {h} | " + " | ".join(cells) + f" | {cell(~crosses)} | {cell(crosses)} |")
+        cells = [cell((o.minute >= lo) & (o.minute < hi)) for _, lo, hi in TIME_OF_DAY]
+        print(f"| {symbol} | {h} | " + " | ".join(cells) + f" | {cell(~o.crosses_close)} | {cell(o.crosses_close)} |")
 
 
 if __name__ == "__main__":

@@ -67,5 +67,28 @@ def run_regimecast(binary, *args, env):
     return proc.stdout
 
 
+# When a forecast was made (its bar's open, IST): the open's first hour, the late morning, midday and
+# the afternoon. A horizon in trading minutes from the afternoon runs across the overnight into the next
+# open (NSE's regular session: 09:15-15:30 IST).
+TIME_OF_DAY = (("09:15-10:15", 0, 60), ("10:15-11:45", 60, 150), ("11:45-13:15", 150, 240), ("13:15-15:30", 240, 375))
+SESSION_MINUTES = 375
+
+
+def band_outcomes_by_time_of_day(table: pd.DataFrame, horizon_minutes: int) -> pd.DataFrame:
+    """Per realized prediction of `backtest --out` (realized_close beside each band): the minute of the
+    session its bar opened at, whether its horizon crosses the close, and whether the 80 / 95 % bands held."""
+    table = table[table.realized_close.notna()]
+    ist = pd.to_datetime(table.ts, utc=True).dt.tz_convert("Asia/Kolkata")
+    minute = (ist.dt.hour * 60 + ist.dt.minute - (9 * 60 + 15)).to_numpy()
+    return pd.DataFrame({
+        "minute": minute,
+        # The forecast is made at its bar's close (minute + 5); the horizon ends within the session
+        # when that many trading minutes remain.
+        "crosses_close": minute + 5 + int(horizon_minutes) > SESSION_MINUTES,
+        "inside80": ((table.realized_close >= table.lower_80) & (table.realized_close <= table.upper_80)).to_numpy(),
+        "inside95": ((table.realized_close >= table.lower_95) & (table.realized_close <= table.upper_95)).to_numpy(),
+    })
+
+
 def fmt(v, digits=3):
     return "–" if v is None else f"{v:.{digits}f}"
