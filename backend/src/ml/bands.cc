@@ -278,14 +278,13 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
     cal.session_profile = times.profile;
     cal.horizon_bars = times.horizon_bars;
   }
-  // Each residual's volatility over its profile's trailing factor (1 without one).
-  std::vector<double> trailing(residuals.size(), 1.0);
   if (options.volatility_scaled && !vols.empty()) {
-    cal.scaled = true;  // for ProfileFactors; settled below
+    // The reference: the median volatility over its profile's trailing factor (1 without one).
     std::vector<double> positive;
     for (size_t idx = 0; idx < vols.size(); ++idx) {
-      if (profiled) trailing[idx] = cal.ProfileFactors(times.ts[idx]).trailing;
-      const double v = vols[idx] / trailing[idx];
+      const double trailing =
+          profiled ? times.profile.FactorsAt(times.ts[idx], times.horizon_bars, cal.vol_window).trailing : 1.0;
+      const double v = vols[idx] / trailing;
       if (std::isfinite(residuals[idx]) && std::isfinite(v) && v > 0) positive.push_back(v);
     }
     cal.reference_vol = Median(std::move(positive));
@@ -293,13 +292,12 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
     cal.scale_weight = options.scale_weight;
   }
   if (!cal.scaled) cal.session_profile = {};
-  // Each residual's score on the volatility (and time-of-day) scale (NaN: skipped).
+  // Each residual's score on the scale its prediction will be served with (NaN: skipped).
   std::vector<double> scores(residuals.size(), std::numeric_limits<double>::quiet_NaN());
   for (size_t idx = 0; idx < residuals.size(); ++idx) {
     if (!std::isfinite(residuals[idx])) continue;
-    const double vol = vols.empty() ? 0.0 : vols[idx];
-    const double ahead = cal.session_profile.empty() ? 1.0 : cal.ProfileFactors(times.ts[idx]).ahead;
-    scores[idx] = std::abs(residuals[idx]) / (cal.VolatilityScale(vol / trailing[idx]) * ahead);
+    const int64_t bar_ts = cal.session_profile.empty() ? 0 : times.ts[idx];  // no profile: time plays no part
+    scores[idx] = std::abs(residuals[idx]) / cal.Scale(vols.empty() ? 0.0 : vols[idx], bar_ts);
   }
   std::vector<double> all;
   std::map<regime::Regime, std::vector<double>> by_regime;
