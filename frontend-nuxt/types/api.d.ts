@@ -1466,6 +1466,35 @@ export interface operations {
                             n: number;
                             rmse?: number | null;
                         };
+                        /** @description the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend */
+                        model_by_break?: {
+                            across_break: {
+                                bands?: {
+                                    coverage?: number | null;
+                                    interval_score?: number | null;
+                                    level: number;
+                                    mean_width?: number | null;
+                                }[];
+                                directional_accuracy?: number | null;
+                                mae?: number | null;
+                                mape?: number | null;
+                                n: number;
+                                rmse?: number | null;
+                            };
+                            within_session: {
+                                bands?: {
+                                    coverage?: number | null;
+                                    interval_score?: number | null;
+                                    level: number;
+                                    mean_width?: number | null;
+                                }[];
+                                directional_accuracy?: number | null;
+                                mae?: number | null;
+                                mape?: number | null;
+                                n: number;
+                                rmse?: number | null;
+                            };
+                        };
                         model_unscaled_bands: {
                             bands?: {
                                 coverage?: number | null;

@@ -122,9 +122,16 @@ function coverageCells(set: MetricSet | undefined, tolerance: number): CoverageC
   })
 }
 
-// Overall first (±2 points), then each regime the backtest saw (±5 points).
+// Overall first (±2 points); then, when the backtest reports them, the
+// forecasts within the session and those whose horizon runs across a break
+// (the overnight gap: overall coverage can hide one group too wide and the
+// other too narrow); then each regime the backtest saw (±5 points each).
 export function coverageRows(summary: BacktestSummary): CoverageRow[] {
   const rows: CoverageRow[] = [{ scope: 'overall', n: summary.model.n, cells: coverageCells(summary.model, COVERAGE_TOLERANCE.overall) }]
+  const byBreak = summary.model_by_break
+  for (const [scope, set] of [['within_session', byBreak?.within_session], ['across_break', byBreak?.across_break]] as const) {
+    if (set?.n) rows.push({ scope, n: set.n, cells: coverageCells(set, COVERAGE_TOLERANCE.regime) })
+  }
   for (const [regime, block] of Object.entries(summary.regimes ?? {})) {
     if (!block?.model || !block.model.n) continue
     rows.push({ scope: regime, n: block.model.n, cells: coverageCells(block.model, COVERAGE_TOLERANCE.regime) })
@@ -155,7 +162,7 @@ export function directional(summary: BacktestSummary): Directional {
 // new (another engineer's additions) and shown generically.
 const KNOWN_FIELDS = new Set([
   'symbol', 'timeframe', 'horizon_minutes', 'predictions', 'from', 'to', 'retrain_every', 'folds', 'min_train_rows',
-  'finished_at', 'model', 'naive', 'model_unscaled_bands', 'mape_ratio', 'directional_accuracy', 'model_vs_naive',
+  'finished_at', 'model', 'naive', 'model_unscaled_bands', 'model_by_break', 'mape_ratio', 'directional_accuracy', 'model_vs_naive',
   'families', 'no_signal', 'regime_meaning', 'adaptive_levels', 'regimes', 'horizon_bars', 'retrains', 'degraded_rows',
 ])
 

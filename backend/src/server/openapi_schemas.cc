@@ -336,6 +336,9 @@ std::string BacktestSummarySchema() {
       "finished_at":{"type":"string","format":"date-time","description":"when the saved backtest ended"},
       "model":)" + MetricSetSchema(false) + R"(,"naive":)" + MetricSetSchema(false) +
          R"(,"model_unscaled_bands":)" + MetricSetSchema(false) + R"(,
+      "model_by_break":{"type":"object","required":["within_session","across_break"],
+        "description":"the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend",
+        "properties":{"within_session":)" + MetricSetSchema(false) + R"(,"across_break":)" + MetricSetSchema(false) + R"(}},
       "mape_ratio":{"type":["number","null"],"description":"ensemble MAPE / naive MAPE: below 1 beats the random walk"},
       "directional_accuracy":{"type":"object","required":["value","ci95_low","ci95_high","n"],"properties":{
         "value":)" + number + R"(,"ci95_low":)" + number + R"(,"ci95_high":)" + number + R"(,"n":{"type":"integer"}}},

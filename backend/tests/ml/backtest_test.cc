@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <cmath>
+#include <iostream>
 #include <random>
 
 #include "ml_fixtures.h"
@@ -157,6 +160,61 @@ TEST(BacktestTest, AdaptiveAndPerRegimeBandsAtTUseOnlyOutcomesRealizedByT) {
   // The reference bands are reported beside the served ones.
   EXPECT_EQ(a->summary.model_reference_bands.n, a->summary.model.n);
   EXPECT_EQ(a->summary.reference_gamma, 0.005);
+}
+
+// The simulated market cut into sessions of 75 bars: the next session opens
+// 17 h 45 min after the last bar's open and its prices carry an overnight gap
+// 6x a calm bar's noise.
+regime::testing::SimSeries InSessions(regime::testing::SimSeries series, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> gap(0.0, 6 * 0.002);
+  int64_t shift = 0;
+  double factor = 1;
+  for (size_t idx = 0; idx < series.ts.size(); ++idx) {
+    if (idx > 0 && idx % 75 == 0) {
+      shift += (1440 - 375) * 60'000'000LL;
+      factor *= std::exp(gap(rng));
+    }
+    series.ts[idx] += shift;
+    for (auto* price : {&series.open, &series.high, &series.low, &series.close}) (*price)[idx] *= factor;
+  }
+  return series;
+}
+
+// A forecast whose horizon runs across the overnight carries the gap. The
+// backtest reports those forecasts apart from the others; with the bands'
+// session profile both groups are covered near their levels, without it the
+// ones across the break are not (their band knows only the last bars' noise).
+TEST(BacktestTest, ForecastsAcrossTheOvernightAreReportedApartAndCovered) {
+  const Dataset ds = testing::SimDataset(InSessions(Simulated(6000, 61), 62), 6);
+  BacktestOptions o = Opts(ds, 3000, 6000, 500);
+  auto with = RunBacktest(ds, o);
+  o.training.bands.session_profile = false;
+  auto without = RunBacktest(ds, o);
+  ASSERT_THAT(with, IsOk());
+  ASSERT_THAT(without, IsOk());
+  const BacktestSummary& s = with->summary;
+  // The last 6 bars of a session predict across the break (the last 6 rows have no outcome yet).
+  int64_t across = 0;
+  for (size_t row = 3000; row + 6 < 6000; ++row) across += row % 75 >= 69 ? 1 : 0;
+  EXPECT_EQ(s.model_across_break.n, across);
+  EXPECT_EQ(s.model_within_session.n + s.model_across_break.n, s.model.n);
+  for (size_t lvl = 0; lvl < 3; ++lvl) {
+    const double level = s.levels[lvl];
+    std::cout << "level " << level << ": within " << s.model_within_session.bands[lvl].coverage << " across "
+              << s.model_across_break.bands[lvl].coverage << "; without the profile within "
+              << without->summary.model_within_session.bands[lvl].coverage << " across "
+              << without->summary.model_across_break.bands[lvl].coverage << "\n";
+    EXPECT_NEAR(s.model_within_session.bands[lvl].coverage, level, 0.03);
+    // 234 forecasts in runs of 6 overlapping horizons: ~5 points of sampling error at 50 %.
+    EXPECT_NEAR(s.model_across_break.bands[lvl].coverage, level, 0.10);
+  }
+  EXPECT_LT(without->summary.model_across_break.bands[0].coverage, 0.40);
+  EXPECT_LT(without->summary.model_across_break.bands[1].coverage, 0.65);
+  // Reported in the summary a user reads and in --json.
+  const boost::json::object json = s.ToJson();
+  EXPECT_EQ(json.at("model_by_break").at("across_break").at("n").as_int64(), across);
+  EXPECT_NE(BacktestSummaryText(*with).find("across a break n="), std::string::npos);
 }
 
 TEST(BacktestTest, OnAKnownSignalTheModelBeatsNaive) {

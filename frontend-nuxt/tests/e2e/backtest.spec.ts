@@ -64,6 +64,15 @@ async function runAndRead(page: Page, backend: Backend) {
     const cell = coverage.locator(`tr[data-scope="${regime}"] td[data-level="${block.model.bands[1]!.level}"]`)
     await expect(cell).toContainText(pct(block.model.bands[1]!.coverage))
   }
+  // The forecasts within the session and across the overnight, apart: the simulated NSE market pauses every night.
+  type Set = { n: number; bands: { level: number; coverage: number }[] }
+  const byBreak = summary.model_by_break as { within_session: Set; across_break: Set }
+  expect(byBreak.within_session.n + byBreak.across_break.n).toBe(summary.model.n)
+  expect(byBreak.across_break.n).toBeGreaterThan(0)
+  for (const [scope, set] of Object.entries(byBreak)) {
+    const cell = coverage.locator(`tr[data-scope="${scope}"] td[data-level="${set.bands[1]!.level}"]`)
+    await expect(cell).toContainText(pct(set.bands[1]!.coverage))
+  }
   await page.screenshot({ path: join(artifacts, 'models-backtest.png'), fullPage: true })
 
   // Saved: a reload shows the backtest without running it again.

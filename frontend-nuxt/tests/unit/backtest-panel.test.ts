@@ -95,6 +95,24 @@ describe('backtest view', () => {
     expect(rows[3]!.cells[1]!.coverage).toBeCloseTo(0.33, 9)
   })
 
+  it('shows the forecasts within the session and across a break apart, each judged like a regime', () => {
+    const rows = coverageRows(summary({
+      model_by_break: {
+        within_session: metrics(0.009, [0.51, 0.83, 0.97], 1014),
+        across_break: metrics(0.011, [0.3, 0.55, 0.8], 900),
+      },
+    }))
+    expect(rows.map((r) => r.scope)).toEqual(['overall', 'within_session', 'across_break', 'volatile', 'range_bound', 'trending_down'])
+    expect(rows[1]).toMatchObject({ n: 1014 })
+    expect(rows[1]!.cells.map((c) => c.withinTarget)).toEqual([true, true, true])
+    expect(rows[2]!.cells.map((c) => c.withinTarget)).toEqual([false, false, false])  // the gap: 25 points short at 80 %
+    expect(rows[2]!.cells[1]!.offPoints).toBeCloseTo(-25, 6)
+    // An empty group (a market that never pauses) is left out, and the field is not "unknown".
+    const round_the_clock = summary({ model_by_break: { within_session: metrics(0.009, [0.5, 0.8, 0.95]), across_break: { n: 0, bands: [] } } })
+    expect(coverageRows(round_the_clock).map((r) => r.scope)).toEqual(['overall', 'within_session', 'volatile', 'range_bound', 'trending_down'])
+    expect(extraFields(round_the_clock)).toEqual([])
+  })
+
   it('reads directional accuracy with its interval, and says when it beats a coin', () => {
     expect(directional(summary())).toMatchObject({ value: 0.556, low: 0.521, high: 0.591, vsChance: 'better' })
     expect(directional(summary({ directional_accuracy: { value: 0.5, ci95_low: 0.47, ci95_high: 0.53, n: 9 } })).vsChance).toBe('undecided')

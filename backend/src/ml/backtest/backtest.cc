@@ -28,6 +28,13 @@ ForecastPoint PointWithBands(double predicted, double actual, double last_close,
   return point;
 }
 
+// True when the forecast made at `row` has a horizon that runs across a break
+// in trading: its realized bar lies more than h + 0.5 bar spacings ahead.
+bool SpansABreak(const std::vector<int64_t>& ts, size_t row, size_t h, int64_t spacing) {
+  return row + h < ts.size() &&
+         static_cast<double>(ts[row + h] - ts[row]) > (static_cast<double>(h) + 0.5) * static_cast<double>(spacing);
+}
+
 // Directional hit of one forecast (a zero forecast counts 1/2, as in ComputeMetrics).
 double DirectionalHit(double predicted, double actual) {
   if (predicted == 0 || actual == 0) return 0.5;
@@ -162,7 +169,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   result.summary.levels = levels;
   std::shared_ptr<const LoadedExperiment> exp;
   std::optional<IndexEntry> entry;
-  std::vector<ForecastPoint> model_pts, naive_pts, unscaled_pts, reference_pts;
+  std::vector<ForecastPoint> model_pts, naive_pts, unscaled_pts, reference_pts, within_session_pts, across_break_pts;
   std::vector<double> hits, model_ape, naive_ape, model_pred, naive_pred;
   std::optional<BandCalibration> unscaled_cal, reference_cal;
   std::set<std::string> no_signal;
@@ -312,6 +319,7 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
         model_pred.push_back(p.expected_return);
         naive_pred.push_back(0.0);
         model_pts.push_back(mp);
+        (SpansABreak(ds.ts, row, h, spacing) ? across_break_pts : within_session_pts).push_back(mp);
         naive_pts.push_back(np);
         model_by[out.regime].push_back(mp);
         naive_by[out.regime].push_back(np);
@@ -337,6 +345,8 @@ Result<BacktestResult> RunBacktest(const Dataset& ds, const BacktestOptions& o) 
   sum.naive = ComputeMetrics(naive_pts, levels);
   sum.model_unscaled_bands = ComputeMetrics(unscaled_pts, levels);
   sum.model_reference_bands = ComputeMetrics(reference_pts, levels);
+  sum.model_within_session = ComputeMetrics(within_session_pts, levels);
+  sum.model_across_break = ComputeMetrics(across_break_pts, levels);
   sum.reference_gamma = o.reference_gamma;
   sum.mape_ratio = sum.naive.mape > 0 ? sum.model.mape / sum.naive.mape : kNaN;
   sum.directional = DirectionalAccuracyWithCi(hits, ds.horizon_bars);
@@ -464,6 +474,9 @@ boost::json::object BacktestSummary::ToJson() const {
           {"naive", naive.ToJson()},
           {"model_unscaled_bands", model_unscaled_bands.ToJson()},
           {"model_reference_bands", model_reference_bands.ToJson()},
+          {"model_by_break",
+           boost::json::object{{"within_session", model_within_session.ToJson()},
+                               {"across_break", model_across_break.ToJson()}}},
           {"reference_gamma", reference_gamma},
           {"mape_ratio", NumberOrNull(mape_ratio)},
           {"directional_accuracy", DirectionalJson(directional)},
@@ -514,6 +527,12 @@ std::string BacktestSummaryText(const BacktestResult& r) {
   bands(s.model_reference_bands);
   out += "naive bands   ";
   bands(s.naive);
+  std::snprintf(buf, sizeof buf, "within session n=%-6lld", static_cast<long long>(s.model_within_session.n));
+  out += buf;
+  bands(s.model_within_session);
+  std::snprintf(buf, sizeof buf, "across a break n=%-6lld", static_cast<long long>(s.model_across_break.n));
+  out += buf;
+  bands(s.model_across_break);
   for (const auto& [reg, m] : s.model_by_regime) {
     auto it = s.naive_by_regime.find(reg);
     if (it != s.naive_by_regime.end()) line(std::string(regime::ToString(reg)), m, it->second);

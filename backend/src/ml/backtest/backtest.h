@@ -117,6 +117,11 @@ struct BacktestSummary {
   Metrics model_unscaled_bands;                          // the model's points with the old (unscaled) conformal bands
   Metrics model_reference_bands;                         // the model's points with the reference bands (BacktestOptions::reference_gamma)
   std::map<regime::Regime, Metrics> model_by_regime, naive_by_regime, reference_by_regime;
+  // The model's forecasts whose horizon stays inside trading, and those whose
+  // horizon runs across a break (the close and the overnight gap, a weekend):
+  // their realized bar lies more than horizon_bars + 0.5 spacings ahead.
+  // Overall coverage can hide one group over-covered and the other under.
+  Metrics model_within_session, model_across_break;
   double mape_ratio = 0;                                 // model MAPE / naive MAPE (1 = the random walk)
   DirectionalAccuracy directional;                       // the model's
   SkillEvidence model_vs_naive;                          // DM test of the model's APE against naive's
