@@ -24,7 +24,7 @@ constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
 // Minute of the UTC day of `t` (0..1439), also before the epoch: the key of
-// everything that varies by time of day (intraday profiles, band break minutes).
+// everything that varies by time of day (intraday profiles, the bands' session profile).
 constexpr int32_t MinuteOfUtcDay(TimestampUs t) {
   return static_cast<int32_t>(((t % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay / kMicrosPerMinute);
 }

@@ -67,6 +67,13 @@ BandQuantiles TailShrunkQuantiles(std::vector<double> scores, const BandQuantile
   return q;
 }
 
+// `q` with every half-width and grid quantile multiplied by `scale`.
+BandQuantiles ScaledQuantiles(BandQuantiles q, double scale) {
+  for (double& hw : q.half_width) hw *= scale;
+  for (double& g : q.grid) g *= scale;
+  return q;
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
@@ -126,46 +133,40 @@ double BandCalibration::Scale(double vol, int64_t bar_ts) const {
 }
 
 BandQuantiles BandCalibration::HalfWidths(regime::Regime r, double vol, int64_t bar_ts) const {
-  BandQuantiles q = For(r);
-  const double s = Scale(vol, bar_ts);
-  for (double& hw : q.half_width) hw *= s;
-  for (double& g : q.grid) g *= s;
-  return q;
+  return ScaledQuantiles(For(r), Scale(vol, bar_ts));
 }
 
-double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol, int64_t bar_ts) const {
+double BandCalibration::QuantileAt(regime::Regime r, double level) const {
   const BandQuantiles& q = For(r);
   const std::vector<double>& grid_levels = BandGridLevels();
   level = std::clamp(level, grid_levels.front(), grid_levels.back());
-  double raw = 0;
   if (q.grid.size() == grid_levels.size()) {
     auto hi = std::lower_bound(grid_levels.begin(), grid_levels.end(), level);
     const size_t j = static_cast<size_t>(hi - grid_levels.begin());
-    if (j == 0) {
-      raw = q.grid.front();
-    } else {
-      const double t = (level - grid_levels[j - 1]) / (grid_levels[j] - grid_levels[j - 1]);
-      raw = q.grid[j - 1] + t * (q.grid[j] - q.grid[j - 1]);
-    }
-  } else if (!q.half_width.empty()) {
-    size_t best = 0;
-    for (size_t idx = 1; idx < levels.size() && idx < q.half_width.size(); ++idx) {
-      if (std::abs(levels[idx] - level) < std::abs(levels[best] - level)) best = idx;
-    }
-    raw = q.half_width[best];
+    if (j == 0) return q.grid.front();
+    const double t = (level - grid_levels[j - 1]) / (grid_levels[j] - grid_levels[j - 1]);
+    return q.grid[j - 1] + t * (q.grid[j] - q.grid[j - 1]);
   }
-  return raw * Scale(vol, bar_ts);
+  if (q.half_width.empty()) return 0;
+  size_t best = 0;
+  for (size_t idx = 1; idx < levels.size() && idx < q.half_width.size(); ++idx) {
+    if (std::abs(levels[idx] - level) < std::abs(levels[best] - level)) best = idx;
+  }
+  return q.half_width[best];
+}
+
+double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol, int64_t bar_ts) const {
+  return QuantileAt(r, level) * Scale(vol, bar_ts);
 }
 
 BandQuantiles BandCalibration::ServedHalfWidths(regime::Regime r, double vol, int64_t bar_ts,
                                                 const std::vector<double>& adaptive_levels, bool* adaptive) const {
-  BandQuantiles q = HalfWidths(r, vol, bar_ts);
+  const double scale = Scale(vol, bar_ts);  // once: with a session profile it walks the window and the horizon
+  BandQuantiles q = ScaledQuantiles(For(r), scale);
   bool usable = adaptive_levels.size() == levels.size() && q.half_width.size() == levels.size();
   for (double level : adaptive_levels) usable = usable && std::isfinite(level) && level > 0 && level < 1;
   if (usable) {
-    for (size_t lvl = 0; lvl < levels.size(); ++lvl) {
-      q.half_width[lvl] = HalfWidthAt(r, adaptive_levels[lvl], vol, bar_ts);
-    }
+    for (size_t lvl = 0; lvl < levels.size(); ++lvl) q.half_width[lvl] = QuantileAt(r, adaptive_levels[lvl]) * scale;
   }
   if (adaptive != nullptr) *adaptive = usable;
   return q;

@@ -20,8 +20,9 @@
 // average. The time of day too (ml/session_profile.h): the volatility is
 // divided by the profile of the bars it was measured on and the quantile
 // multiplied by the profile of the bars the horizon spans, so a forecast
-// across the close carries the overnight gap and one at lunch the lull. Each quantile set also carries a grid of quantiles over levels, so
-// adaptive conformal inference (ml/adaptive_conformal.h) can ask for any level.
+// across the close carries the overnight gap and one at lunch the lull. Each
+// quantile set also carries a grid of quantiles over levels, so adaptive
+// conformal inference (ml/adaptive_conformal.h) can ask for any level.
 //
 //   RC_ASSIGN_OR_RETURN(auto cal, rc::ml::CalibrateBands(residuals, regimes, {}, vol_at_each_residual));
 //   rc::ml::BandQuantiles q = cal.HalfWidths(regime, vol_now);   // q.half_width[level index]
@@ -140,8 +141,10 @@ struct BandCalibration {
   // Half-widths in log-return units for a prediction at volatility `vol` made
   // at the bar opening at `bar_ts`.
   BandQuantiles HalfWidths(regime::Regime r, double vol, int64_t bar_ts) const;
-  // Half-width at any level in [0.01, 0.995] (interpolated on the grid; the
-  // nearest calibrated level when the record has no grid), for adaptive levels.
+  // The quantile at any level in [0.01, 0.995] (interpolated on the grid; the
+  // nearest calibrated level when the record has no grid), raw like For's.
+  double QuantileAt(regime::Regime r, double level) const;
+  // QuantileAt in log-return units at volatility `vol` and bar `bar_ts`, for adaptive levels.
   double HalfWidthAt(regime::Regime r, double level, double vol, int64_t bar_ts) const;
   // The half-widths a prediction is served with: HalfWidths, or, when
   // `adaptive_levels` holds one level in (0,1) per calibrated level (ACI's

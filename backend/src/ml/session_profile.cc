@@ -31,8 +31,9 @@ double CyclicMean(const std::vector<double>& variance, std::ptrdiff_t first, int
 
 SessionProfile::Factors SessionProfile::FactorsAt(int64_t bar_ts, int horizon_bars, int window) const {
   if (minutes.size() < 2 || horizon_bars < 1 || window < 1) return {};
-  auto it = std::lower_bound(minutes.begin(), minutes.end(), MinuteOfUtcDay(bar_ts));
-  if (it == minutes.end() || *it != MinuteOfUtcDay(bar_ts)) return {};
+  const int32_t minute = MinuteOfUtcDay(bar_ts);
+  auto it = std::lower_bound(minutes.begin(), minutes.end(), minute);
+  if (it == minutes.end() || *it != minute) return {};
   const std::ptrdiff_t slot = it - minutes.begin();
   return {std::sqrt(CyclicMean(variance, slot - window + 1, window)),
           std::sqrt(CyclicMean(variance, slot + 1, horizon_bars))};
@@ -58,12 +59,11 @@ SessionProfile LearnSessionProfile(const std::vector<int64_t>& ts, const std::ve
   int busiest = 0;
   for (const auto& [minute, t] : by_minute) busiest = std::max(busiest, t.bars);
   const double min_bars = std::max<double>(kMinSlotBars, kMinSlotShare * busiest);
-  std::map<int32_t, Tally> slots;
+  std::erase_if(by_minute, [&](const auto& entry) { return entry.second.bars < min_bars; });  // the slots remain
+  const std::map<int32_t, Tally>& slots = by_minute;
   double abs_sum = 0;
   int returns = 0;
-  for (const auto& [minute, t] : by_minute) {
-    if (t.bars < min_bars) continue;
-    slots[minute] = t;
+  for (const auto& [minute, t] : slots) {
     abs_sum += t.abs_sum;
     returns += t.returns;
   }
