@@ -182,6 +182,16 @@ def assert_plain_json_numbers(text: str):
     return json.loads(text, parse_float=check_float)
 
 
+def openapi_validator(doc: dict, schema: dict):
+    """A JSON Schema validator of `schema`, taken from the OpenAPI document `doc`
+    (/openapi.json). Its $refs ("#/components/schemas/Job") are relative to the
+    document's root, so it is validated with the document's components beside it,
+    where they resolve (an unknown keyword to JSON Schema otherwise)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator({**schema, "components": doc["components"]})
+
+
 @pytest.fixture(scope="session")
 def promtool():
     path = shutil.which("promtool")

@@ -379,6 +379,113 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        BacktestSummary: {
+            /** @description regime -> the effective quantile level of each band at the end, adaptive conformal */
+            adaptive_levels?: {
+                [key: string]: number[];
+            };
+            degraded_rows: number;
+            directional_accuracy: {
+                ci95_high: number | null;
+                ci95_low: number | null;
+                n: number;
+                value: number | null;
+            };
+            /** @description each family as judged by the last retrain */
+            families: {
+                family: string;
+                /** @description why it got no pooled weight; empty when it kept some */
+                gated_out?: string;
+                /** @description forecasts equal naive's: carries no weight of its own */
+                no_signal: boolean;
+                pooled_weight: number;
+                skill_vs_naive: components["schemas"]["SkillVsNaive"];
+            }[];
+            /**
+             * Format: date-time
+             * @description when the saved backtest ended
+             */
+            finished_at?: string;
+            folds?: number;
+            /**
+             * Format: date-time
+             * @description first bar predicted
+             */
+            from?: string;
+            horizon_bars: number;
+            horizon_minutes: number;
+            /** @description ensemble MAPE / naive MAPE: below 1 beats the random walk */
+            mape_ratio: number | null;
+            min_train_rows?: number;
+            model: components["schemas"]["MetricSet"];
+            /** @description the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend */
+            model_by_break?: {
+                across_break: components["schemas"]["MetricSet"];
+                within_session: components["schemas"]["MetricSet"];
+            };
+            model_unscaled_bands: components["schemas"]["MetricSet"];
+            model_vs_naive: components["schemas"]["SkillVsNaive"];
+            naive: components["schemas"]["MetricSet"];
+            /** @description families with no signal in any retrain */
+            no_signal: string[];
+            /** @description bars predicted */
+            predictions: number;
+            regime_meaning?: {
+                states?: {
+                    [key: string]: components["schemas"]["RegimeMeaning"];
+                };
+                trending?: components["schemas"]["RegimeMeaning"];
+                volatile_to_range_vol?: number | null;
+            };
+            regimes: {
+                [key: string]: {
+                    mape_ratio?: number | null;
+                    model: components["schemas"]["MetricSet"];
+                    naive?: components["schemas"]["MetricSet"];
+                };
+            };
+            retrain_every?: number;
+            retrains: number;
+            symbol: string;
+            timeframe: string;
+            /**
+             * Format: date-time
+             * @description end, exclusive
+             */
+            to?: string;
+        };
+        Bar: {
+            close: number;
+            /** @description websocket bars: true while the bar is still forming */
+            forming?: boolean;
+            /** @description bars are missing before this one */
+            gap_before: boolean;
+            high: number;
+            low: number;
+            open: number;
+            /** @enum {string} */
+            session: "pre" | "regular" | "post" | "closed";
+            /**
+             * Format: date-time
+             * @description bar open time, UTC
+             */
+            ts: string;
+            volume: number | null;
+        };
+        CalibrationBlock: {
+            grid?: string[];
+            /** @description per level, exact decimal text */
+            half_width?: string[];
+            n?: number;
+            source?: string;
+        };
+        CuratedResult: {
+            /** @description the curated experiment */
+            id: string;
+            /** @description SYMBOL|TIMEFRAME|HORIZON */
+            key: string;
+            model: components["schemas"]["ModelEntry"];
+        };
         Error: {
             error: {
                 code: string;
@@ -386,8 +493,419 @@ export interface components {
                 message: string;
             };
         };
+        ExperimentRecord: {
+            calibration: {
+                levels?: number[];
+                method?: string;
+                per_regime?: {
+                    [key: string]: components["schemas"]["CalibrationBlock"];
+                };
+                pooled?: components["schemas"]["CalibrationBlock"];
+                reference_vol?: string;
+                scale_weight?: string;
+                /** @description time-of-day profile the scale follows (ml/session_profile.h); absent: none */
+                session_profile?: {
+                    horizon_bars: number;
+                    /** @description minutes of the UTC day at which the market's bars open, ascending */
+                    minutes: number[];
+                    /** @description relative variance of a bar's return at each minute, mean 1 */
+                    variance: string[];
+                    vol_window: number;
+                };
+            };
+            challenger: string;
+            champion: string;
+            /** Format: date-time */
+            created_at: string;
+            created_at_us?: number;
+            /** @description curated experiments: the hand-set weights and who set them */
+            curated?: {
+                base_experiment?: string;
+                families?: {
+                    [key: string]: number;
+                };
+                /** Format: date-time */
+                when?: string;
+                when_us?: number;
+                who?: string;
+                why?: string;
+            };
+            data: {
+                first_ts?: number;
+                lake_table_version?: string;
+                last_ts?: number;
+                rows?: number;
+                silver_identity?: string;
+            };
+            /** @description family -> why training failed */
+            failed: {
+                [key: string]: string;
+            };
+            families: string[];
+            feature_names: string[];
+            folds: {
+                index?: number;
+                test_begin?: number;
+                test_end?: number;
+                /** Format: date-time */
+                test_first_ts?: string;
+                /** Format: date-time */
+                test_last_ts?: string;
+                train_begin?: number;
+                train_end?: number;
+                /** Format: date-time */
+                train_last_ts?: string;
+            }[];
+            gating: components["schemas"]["Gating"];
+            horizon_bars: number;
+            horizon_minutes: number;
+            id: string;
+            /** @description orchestrator, single or curated */
+            kind: string;
+            /** @description family -> its out-of-fold quality */
+            metrics: {
+                [key: string]: {
+                    error?: string;
+                    folds?: components["schemas"]["FoldMetricSet"][];
+                    /** @description empty for the ensemble */
+                    model?: {
+                        family?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    ok: boolean;
+                    overall?: components["schemas"]["MetricSet"];
+                    primary_mean?: number | null;
+                    regimes?: {
+                        [key: string]: components["schemas"]["MetricSet"];
+                    };
+                };
+            };
+            /** @description the training parameters as given */
+            parameters: {
+                /** @description the options the bands were calibrated with, as in ml/bands.h BandOptions */
+                bands?: {
+                    levels?: number[];
+                    min_regime_residuals?: number;
+                    min_scaled_regime_residuals?: number;
+                    /**
+                     * @description how a regime's quantiles were formed: tail_shrunk = own quantiles blended with the pooled ones by the residuals beyond each level; threshold = the earlier rule: own band from min_regime_residuals, rescaled pooled band from min_scaled_regime_residuals
+                     * @enum {string}
+                     */
+                    regime_method?: "tail_shrunk" | "threshold";
+                    regime_shrinkage?: number;
+                    scale_weight?: number;
+                    session_profile?: boolean;
+                    tail_pseudo_count?: number;
+                    volatility_scaled?: boolean;
+                };
+                families?: string[];
+                folds?: number;
+                gating?: {
+                    [key: string]: number;
+                };
+                min_train_rows?: number;
+                primary_metric?: string;
+                purge_gap_bars?: number;
+                seed?: number;
+            };
+            primary_by_family: {
+                [key: string]: number | null;
+            };
+            primary_metric: string;
+            symbol: string;
+            timeframe: string;
+        };
+        FamilyWeights: {
+            /** @description family -> why it got no weight */
+            gated_out: {
+                [key: string]: string;
+            };
+            /** @description regime, pooled, uniform or fallback */
+            source: string;
+            /** @description family -> weight, summing to 1 */
+            weights: {
+                [key: string]: number;
+            };
+        };
+        FoldMetricSet: components["schemas"]["MetricSet"] & {
+            regimes?: {
+                [key: string]: components["schemas"]["MetricSet"];
+            };
+        };
+        Gating: {
+            per_regime: {
+                [key: string]: components["schemas"]["FamilyWeights"];
+            };
+            pooled: components["schemas"]["FamilyWeights"];
+        };
+        Job: {
+            /** @description when failed */
+            error?: {
+                code: string;
+                field?: string;
+                message: string;
+            };
+            /** Format: date-time */
+            finished_at?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "train" | "train_batch" | "train_pooled" | "backtest";
+            params: {
+                bot_name?: string;
+                folds?: number;
+                /**
+                 * Format: date-time
+                 * @description backtest: first bar predicted, when given
+                 */
+                from?: string;
+                horizon_minutes?: number;
+                /** @description train_pooled: one pooled model each */
+                horizons_minutes?: number[];
+                /** @description train_pooled */
+                pooled?: boolean;
+                /** @description train_pooled: ridge or gbdt */
+                pooled_learner?: string;
+                /** @description who asked: api, drift, schedule */
+                reason?: string;
+                /** @description backtest: bars between retrains */
+                retrain_every?: number;
+                /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
+                series?: string[];
+                symbol?: string;
+                timeframe?: string;
+                /**
+                 * Format: date-time
+                 * @description backtest: end, exclusive, when given
+                 */
+                to?: string;
+                /** @description train_batch: training pool workers */
+                workers?: number;
+            };
+            /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
+            progress?: {
+                done?: number;
+                eta_seconds?: number | null;
+                failed?: number;
+                total?: number;
+            };
+            /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
+            result?: {
+                challenger?: string;
+                champion?: string;
+                experiment_id?: string;
+                families?: {
+                    [key: string]: {
+                        /** @description level in percent -> coverage and mean width */
+                        bands?: {
+                            [key: string]: {
+                                coverage?: number | null;
+                                mean_width?: number | null;
+                            };
+                        };
+                        directional_accuracy?: number | null;
+                        error?: string;
+                        mape?: number | null;
+                        ok: boolean;
+                        rmse?: number | null;
+                    };
+                };
+                folds?: number;
+                horizon_minutes?: number;
+                mape_ratio?: number | null;
+                /** @description backtest: bars predicted */
+                predictions?: number;
+                primary_metric?: string;
+                rows?: number;
+                silver_version?: number;
+                symbol?: string;
+                timeframe?: string;
+            };
+            /** Format: date-time */
+            started_at?: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed";
+            /** Format: date-time */
+            submitted_at: string;
+        };
+        LoggedPrediction: {
+            degraded: boolean;
+            expected_close: number | null;
+            expected_return: number | null;
+            experiment_id: string;
+            horizon_minutes: number;
+            last_close: number | null;
+            lower_50: number | null;
+            lower_80: number | null;
+            lower_95: number | null;
+            /** @description null until the target bar has closed */
+            realized_close: number | null;
+            /** @enum {string} */
+            regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
+            regime_confidence: number | null;
+            /**
+             * Format: date-time
+             * @description the bar it predicts
+             */
+            target_ts: string;
+            /**
+             * Format: date-time
+             * @description the bar the prediction was made at
+             */
+            ts: string;
+            upper_50: number | null;
+            upper_80: number | null;
+            upper_95: number | null;
+            /** @description family -> weight, as JSON text */
+            weights_json: string;
+        };
+        MetricSet: {
+            bands?: {
+                coverage?: number | null;
+                interval_score?: number | null;
+                level: number;
+                mean_width?: number | null;
+            }[];
+            directional_accuracy?: number | null;
+            mae?: number | null;
+            mape?: number | null;
+            n: number;
+            rmse?: number | null;
+        };
+        ModelEntry: {
+            /** @description whose models and weights predictions use */
+            active_experiment: string;
+            challenger: components["schemas"]["ModelRef"];
+            champion: components["schemas"]["ModelRef"];
+            /** @description a hand-set override of the gating weights, null when none */
+            curated: {
+                experiment_id: string;
+                families: {
+                    [key: string]: number;
+                };
+                /** Format: date-time */
+                when: string;
+                when_us?: number;
+                who: string;
+                why: string;
+            } | null;
+            gating: components["schemas"]["Gating"];
+            horizon_minutes: number;
+            symbol: string;
+            timeframe: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_at_us: number;
+        };
+        ModelRef: {
+            experiment_id: string;
+            family: string;
+            /** @description mean out-of-fold primary metric, lower is better */
+            primary: number | null;
+        } | null;
+        Prediction: {
+            /**
+             * Format: date-time
+             * @description present for a backfill: as_of given in the request
+             */
+            as_of?: string;
+            /** @description where the band quantiles came from: regime_shrunk = the regime's own residual quantiles blended with the pooled ones by how many residuals lie beyond each level; regime, regime_scaled = experiments trained before that method; pooled; volatility = no calibrated model */
+            band_source: string;
+            bands: {
+                level: number;
+                lower: number | null;
+                lower_return: number | null;
+                upper: number | null;
+                upper_return: number | null;
+            }[];
+            bands_adaptive: boolean;
+            bands_volatility_scaled: boolean;
+            challenger: string;
+            champion: string;
+            curated_experiment_id: string;
+            data_age_seconds: number;
+            /** @description close of the newest bar used, ISO-8601; empty when none */
+            data_last_ts: string;
+            degraded: boolean;
+            degraded_reason?: string;
+            expected_price: number | null;
+            expected_return: number | null;
+            experiment_id: string;
+            family_returns: {
+                [key: string]: number | null;
+            };
+            gated_out: {
+                [key: string]: string;
+            };
+            horizon_bars: number;
+            horizon_minutes: number;
+            last_close: number;
+            model_age_seconds: number;
+            /** Format: date-time */
+            model_trained_at?: string;
+            /** @description present when the experiment has the pooled family, trained by train --pooled: the pooled model its input came from */
+            pooled?: {
+                forecast: number | null;
+                /** @description the pooled model, stored under experiments/pooled/; empty when the experiment names none */
+                model_id: string;
+                /** @description when not used: why: the pooled input could not be built, or the gate's reason such as no signal */
+                reason: string;
+                /** @description weight > 0 */
+                used: boolean;
+                /** @description the pooled family's weight in this prediction */
+                weight: number;
+            };
+            /** @enum {string} */
+            regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
+            regime_confidence: number;
+            silver_version: number;
+            stale: boolean;
+            symbol: string;
+            timeframe: string;
+            weights: {
+                [key: string]: number;
+            };
+            /** @description regime, pooled, uniform, curated or fallback */
+            weights_source: string;
+        };
+        RegimeMeaning: {
+            forward_return?: number | null;
+            forward_vol?: number | null;
+            n: number;
+            sign_agreement?: number | null;
+            sign_z?: number | null;
+        };
+        RegimeState: {
+            confidence: number;
+            /** @description why the state is unknown, e.g. stale */
+            reason?: string;
+            /** @enum {string} */
+            state: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
+            /** Format: date-time */
+            ts: string;
+        };
+        /** @description Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p */
+        SkillVsNaive: {
+            dm_stat: number | null;
+            /** @description forecasts equal naive's on every paired bar */
+            equals_naive: boolean;
+            mean_loss_diff?: number | null;
+            /** @description paired bars behind the test */
+            n: number;
+            p_value: number | null;
+        };
     };
-    responses: never;
+    responses: {
+        /** @description Error */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -424,38 +942,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        bars: {
-                            close: number;
-                            /** @description websocket bars: true while the bar is still forming */
-                            forming?: boolean;
-                            /** @description bars are missing before this one */
-                            gap_before: boolean;
-                            high: number;
-                            low: number;
-                            open: number;
-                            /** @enum {string} */
-                            session: "pre" | "regular" | "post" | "closed";
-                            /**
-                             * Format: date-time
-                             * @description bar open time, UTC
-                             */
-                            ts: string;
-                            volume: number | null;
-                        }[];
+                        bars: components["schemas"]["Bar"][];
                         symbol: string;
                         timeframe: string;
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_data_providers: {
@@ -489,15 +982,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_experiments: {
@@ -533,15 +1018,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_experiments__id_: {
@@ -561,230 +1038,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        calibration: {
-                            levels?: number[];
-                            method?: string;
-                            per_regime?: {
-                                [key: string]: {
-                                    grid?: string[];
-                                    /** @description per level, exact decimal text */
-                                    half_width?: string[];
-                                    n?: number;
-                                    source?: string;
-                                };
-                            };
-                            pooled?: {
-                                grid?: string[];
-                                /** @description per level, exact decimal text */
-                                half_width?: string[];
-                                n?: number;
-                                source?: string;
-                            };
-                            reference_vol?: string;
-                            scale_weight?: string;
-                            /** @description time-of-day profile the scale follows (ml/session_profile.h); absent: none */
-                            session_profile?: {
-                                horizon_bars: number;
-                                /** @description minutes of the UTC day at which the market's bars open, ascending */
-                                minutes: number[];
-                                /** @description relative variance of a bar's return at each minute, mean 1 */
-                                variance: string[];
-                                vol_window: number;
-                            };
-                        };
-                        challenger: string;
-                        champion: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_at_us?: number;
-                        /** @description curated experiments: the hand-set weights and who set them */
-                        curated?: {
-                            base_experiment?: string;
-                            families?: {
-                                [key: string]: number;
-                            };
-                            /** Format: date-time */
-                            when?: string;
-                            when_us?: number;
-                            who?: string;
-                            why?: string;
-                        };
-                        data: {
-                            first_ts?: number;
-                            lake_table_version?: string;
-                            last_ts?: number;
-                            rows?: number;
-                            silver_identity?: string;
-                        };
-                        /** @description family -> why training failed */
-                        failed: {
-                            [key: string]: string;
-                        };
-                        families: string[];
-                        feature_names: string[];
-                        folds: {
-                            index?: number;
-                            test_begin?: number;
-                            test_end?: number;
-                            /** Format: date-time */
-                            test_first_ts?: string;
-                            /** Format: date-time */
-                            test_last_ts?: string;
-                            train_begin?: number;
-                            train_end?: number;
-                            /** Format: date-time */
-                            train_last_ts?: string;
-                        }[];
-                        gating: {
-                            per_regime: {
-                                [key: string]: {
-                                    /** @description family -> why it got no weight */
-                                    gated_out: {
-                                        [key: string]: string;
-                                    };
-                                    /** @description regime, pooled, uniform or fallback */
-                                    source: string;
-                                    /** @description family -> weight, summing to 1 */
-                                    weights: {
-                                        [key: string]: number;
-                                    };
-                                };
-                            };
-                            pooled: {
-                                /** @description family -> why it got no weight */
-                                gated_out: {
-                                    [key: string]: string;
-                                };
-                                /** @description regime, pooled, uniform or fallback */
-                                source: string;
-                                /** @description family -> weight, summing to 1 */
-                                weights: {
-                                    [key: string]: number;
-                                };
-                            };
-                        };
-                        horizon_bars: number;
-                        horizon_minutes: number;
-                        id: string;
-                        /** @description orchestrator, single or curated */
-                        kind: string;
-                        /** @description family -> its out-of-fold quality */
-                        metrics: {
-                            [key: string]: {
-                                error?: string;
-                                folds?: {
-                                    bands?: {
-                                        coverage?: number | null;
-                                        interval_score?: number | null;
-                                        level: number;
-                                        mean_width?: number | null;
-                                    }[];
-                                    directional_accuracy?: number | null;
-                                    mae?: number | null;
-                                    mape?: number | null;
-                                    n: number;
-                                    regimes?: {
-                                        [key: string]: {
-                                            bands?: {
-                                                coverage?: number | null;
-                                                interval_score?: number | null;
-                                                level: number;
-                                                mean_width?: number | null;
-                                            }[];
-                                            directional_accuracy?: number | null;
-                                            mae?: number | null;
-                                            mape?: number | null;
-                                            n: number;
-                                            rmse?: number | null;
-                                        };
-                                    };
-                                    rmse?: number | null;
-                                }[];
-                                /** @description empty for the ensemble */
-                                model?: {
-                                    family?: string;
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                                ok: boolean;
-                                overall?: {
-                                    bands?: {
-                                        coverage?: number | null;
-                                        interval_score?: number | null;
-                                        level: number;
-                                        mean_width?: number | null;
-                                    }[];
-                                    directional_accuracy?: number | null;
-                                    mae?: number | null;
-                                    mape?: number | null;
-                                    n: number;
-                                    rmse?: number | null;
-                                };
-                                primary_mean?: number | null;
-                                regimes?: {
-                                    [key: string]: {
-                                        bands?: {
-                                            coverage?: number | null;
-                                            interval_score?: number | null;
-                                            level: number;
-                                            mean_width?: number | null;
-                                        }[];
-                                        directional_accuracy?: number | null;
-                                        mae?: number | null;
-                                        mape?: number | null;
-                                        n: number;
-                                        rmse?: number | null;
-                                    };
-                                };
-                            };
-                        };
-                        /** @description the training parameters as given */
-                        parameters: {
-                            /** @description the options the bands were calibrated with, as in ml/bands.h BandOptions */
-                            bands?: {
-                                levels?: number[];
-                                min_regime_residuals?: number;
-                                min_scaled_regime_residuals?: number;
-                                /**
-                                 * @description how a regime's quantiles were formed: tail_shrunk = own quantiles blended with the pooled ones by the residuals beyond each level; threshold = the earlier rule: own band from min_regime_residuals, rescaled pooled band from min_scaled_regime_residuals
-                                 * @enum {string}
-                                 */
-                                regime_method?: "tail_shrunk" | "threshold";
-                                regime_shrinkage?: number;
-                                scale_weight?: number;
-                                session_profile?: boolean;
-                                tail_pseudo_count?: number;
-                                volatility_scaled?: boolean;
-                            };
-                            families?: string[];
-                            folds?: number;
-                            gating?: {
-                                [key: string]: number;
-                            };
-                            min_train_rows?: number;
-                            primary_metric?: string;
-                            purge_gap_bars?: number;
-                            seed?: number;
-                        };
-                        primary_by_family: {
-                            [key: string]: number | null;
-                        };
-                        primary_metric: string;
-                        symbol: string;
-                        timeframe: string;
-                    };
+                    "application/json": components["schemas"]["ExperimentRecord"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     POST_api_experiments_curated: {
@@ -816,85 +1073,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the curated experiment */
-                        id: string;
-                        /** @description SYMBOL|TIMEFRAME|HORIZON */
-                        key: string;
-                        model: {
-                            /** @description whose models and weights predictions use */
-                            active_experiment: string;
-                            challenger: {
-                                experiment_id: string;
-                                family: string;
-                                /** @description mean out-of-fold primary metric, lower is better */
-                                primary: number | null;
-                            } | null;
-                            champion: {
-                                experiment_id: string;
-                                family: string;
-                                /** @description mean out-of-fold primary metric, lower is better */
-                                primary: number | null;
-                            } | null;
-                            /** @description a hand-set override of the gating weights, null when none */
-                            curated: {
-                                experiment_id: string;
-                                families: {
-                                    [key: string]: number;
-                                };
-                                /** Format: date-time */
-                                when: string;
-                                when_us?: number;
-                                who: string;
-                                why: string;
-                            } | null;
-                            gating: {
-                                per_regime: {
-                                    [key: string]: {
-                                        /** @description family -> why it got no weight */
-                                        gated_out: {
-                                            [key: string]: string;
-                                        };
-                                        /** @description regime, pooled, uniform or fallback */
-                                        source: string;
-                                        /** @description family -> weight, summing to 1 */
-                                        weights: {
-                                            [key: string]: number;
-                                        };
-                                    };
-                                };
-                                pooled: {
-                                    /** @description family -> why it got no weight */
-                                    gated_out: {
-                                        [key: string]: string;
-                                    };
-                                    /** @description regime, pooled, uniform or fallback */
-                                    source: string;
-                                    /** @description family -> weight, summing to 1 */
-                                    weights: {
-                                        [key: string]: number;
-                                    };
-                                };
-                            };
-                            horizon_minutes: number;
-                            symbol: string;
-                            timeframe: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                            updated_at_us: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["CuratedResult"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     DELETE_api_experiments_curated__id_: {
@@ -922,85 +1104,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the curated experiment */
-                        id: string;
-                        /** @description SYMBOL|TIMEFRAME|HORIZON */
-                        key: string;
-                        model: {
-                            /** @description whose models and weights predictions use */
-                            active_experiment: string;
-                            challenger: {
-                                experiment_id: string;
-                                family: string;
-                                /** @description mean out-of-fold primary metric, lower is better */
-                                primary: number | null;
-                            } | null;
-                            champion: {
-                                experiment_id: string;
-                                family: string;
-                                /** @description mean out-of-fold primary metric, lower is better */
-                                primary: number | null;
-                            } | null;
-                            /** @description a hand-set override of the gating weights, null when none */
-                            curated: {
-                                experiment_id: string;
-                                families: {
-                                    [key: string]: number;
-                                };
-                                /** Format: date-time */
-                                when: string;
-                                when_us?: number;
-                                who: string;
-                                why: string;
-                            } | null;
-                            gating: {
-                                per_regime: {
-                                    [key: string]: {
-                                        /** @description family -> why it got no weight */
-                                        gated_out: {
-                                            [key: string]: string;
-                                        };
-                                        /** @description regime, pooled, uniform or fallback */
-                                        source: string;
-                                        /** @description family -> weight, summing to 1 */
-                                        weights: {
-                                            [key: string]: number;
-                                        };
-                                    };
-                                };
-                                pooled: {
-                                    /** @description family -> why it got no weight */
-                                    gated_out: {
-                                        [key: string]: string;
-                                    };
-                                    /** @description regime, pooled, uniform or fallback */
-                                    source: string;
-                                    /** @description family -> weight, summing to 1 */
-                                    weights: {
-                                        [key: string]: number;
-                                    };
-                                };
-                            };
-                            horizon_minutes: number;
-                            symbol: string;
-                            timeframe: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                            updated_at_us: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["CuratedResult"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_indicators: {
@@ -1043,15 +1150,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_jobs: {
@@ -1070,107 +1169,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        jobs: {
-                            /** @description when failed */
-                            error?: {
-                                code: string;
-                                field?: string;
-                                message: string;
-                            };
-                            /** Format: date-time */
-                            finished_at?: string;
-                            id: string;
-                            /** @enum {string} */
-                            kind: "train" | "train_batch" | "train_pooled" | "backtest";
-                            params: {
-                                bot_name?: string;
-                                folds?: number;
-                                /**
-                                 * Format: date-time
-                                 * @description backtest: first bar predicted, when given
-                                 */
-                                from?: string;
-                                horizon_minutes?: number;
-                                /** @description train_pooled: one pooled model each */
-                                horizons_minutes?: number[];
-                                /** @description train_pooled */
-                                pooled?: boolean;
-                                /** @description train_pooled: ridge or gbdt */
-                                pooled_learner?: string;
-                                /** @description who asked: api, drift, schedule */
-                                reason?: string;
-                                /** @description backtest: bars between retrains */
-                                retrain_every?: number;
-                                /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
-                                series?: string[];
-                                symbol?: string;
-                                timeframe?: string;
-                                /**
-                                 * Format: date-time
-                                 * @description backtest: end, exclusive, when given
-                                 */
-                                to?: string;
-                                /** @description train_batch: training pool workers */
-                                workers?: number;
-                            };
-                            /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
-                            progress?: {
-                                done?: number;
-                                eta_seconds?: number | null;
-                                failed?: number;
-                                total?: number;
-                            };
-                            /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
-                            result?: {
-                                challenger?: string;
-                                champion?: string;
-                                experiment_id?: string;
-                                families?: {
-                                    [key: string]: {
-                                        /** @description level in percent -> coverage and mean width */
-                                        bands?: {
-                                            [key: string]: {
-                                                coverage?: number | null;
-                                                mean_width?: number | null;
-                                            };
-                                        };
-                                        directional_accuracy?: number | null;
-                                        error?: string;
-                                        mape?: number | null;
-                                        ok: boolean;
-                                        rmse?: number | null;
-                                    };
-                                };
-                                folds?: number;
-                                horizon_minutes?: number;
-                                mape_ratio?: number | null;
-                                /** @description backtest: bars predicted */
-                                predictions?: number;
-                                primary_metric?: string;
-                                rows?: number;
-                                silver_version?: number;
-                                symbol?: string;
-                                timeframe?: string;
-                            };
-                            /** Format: date-time */
-                            started_at?: string;
-                            /** @enum {string} */
-                            state: "queued" | "running" | "succeeded" | "failed";
-                            /** Format: date-time */
-                            submitted_at: string;
-                        }[];
+                        jobs: components["schemas"]["Job"][];
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_jobs__id_: {
@@ -1190,106 +1193,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description when failed */
-                        error?: {
-                            code: string;
-                            field?: string;
-                            message: string;
-                        };
-                        /** Format: date-time */
-                        finished_at?: string;
-                        id: string;
-                        /** @enum {string} */
-                        kind: "train" | "train_batch" | "train_pooled" | "backtest";
-                        params: {
-                            bot_name?: string;
-                            folds?: number;
-                            /**
-                             * Format: date-time
-                             * @description backtest: first bar predicted, when given
-                             */
-                            from?: string;
-                            horizon_minutes?: number;
-                            /** @description train_pooled: one pooled model each */
-                            horizons_minutes?: number[];
-                            /** @description train_pooled */
-                            pooled?: boolean;
-                            /** @description train_pooled: ridge or gbdt */
-                            pooled_learner?: string;
-                            /** @description who asked: api, drift, schedule */
-                            reason?: string;
-                            /** @description backtest: bars between retrains */
-                            retrain_every?: number;
-                            /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
-                            series?: string[];
-                            symbol?: string;
-                            timeframe?: string;
-                            /**
-                             * Format: date-time
-                             * @description backtest: end, exclusive, when given
-                             */
-                            to?: string;
-                            /** @description train_batch: training pool workers */
-                            workers?: number;
-                        };
-                        /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
-                        progress?: {
-                            done?: number;
-                            eta_seconds?: number | null;
-                            failed?: number;
-                            total?: number;
-                        };
-                        /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
-                        result?: {
-                            challenger?: string;
-                            champion?: string;
-                            experiment_id?: string;
-                            families?: {
-                                [key: string]: {
-                                    /** @description level in percent -> coverage and mean width */
-                                    bands?: {
-                                        [key: string]: {
-                                            coverage?: number | null;
-                                            mean_width?: number | null;
-                                        };
-                                    };
-                                    directional_accuracy?: number | null;
-                                    error?: string;
-                                    mape?: number | null;
-                                    ok: boolean;
-                                    rmse?: number | null;
-                                };
-                            };
-                            folds?: number;
-                            horizon_minutes?: number;
-                            mape_ratio?: number | null;
-                            /** @description backtest: bars predicted */
-                            predictions?: number;
-                            primary_metric?: string;
-                            rows?: number;
-                            silver_version?: number;
-                            symbol?: string;
-                            timeframe?: string;
-                        };
-                        /** Format: date-time */
-                        started_at?: string;
-                        /** @enum {string} */
-                        state: "queued" | "running" | "succeeded" | "failed";
-                        /** Format: date-time */
-                        submitted_at: string;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_models: {
@@ -1308,80 +1215,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        models: {
-                            /** @description whose models and weights predictions use */
-                            active_experiment: string;
-                            challenger: {
-                                experiment_id: string;
-                                family: string;
-                                /** @description mean out-of-fold primary metric, lower is better */
-                                primary: number | null;
-                            } | null;
-                            champion: {
-                                experiment_id: string;
-                                family: string;
-                                /** @description mean out-of-fold primary metric, lower is better */
-                                primary: number | null;
-                            } | null;
-                            /** @description a hand-set override of the gating weights, null when none */
-                            curated: {
-                                experiment_id: string;
-                                families: {
-                                    [key: string]: number;
-                                };
-                                /** Format: date-time */
-                                when: string;
-                                when_us?: number;
-                                who: string;
-                                why: string;
-                            } | null;
-                            gating: {
-                                per_regime: {
-                                    [key: string]: {
-                                        /** @description family -> why it got no weight */
-                                        gated_out: {
-                                            [key: string]: string;
-                                        };
-                                        /** @description regime, pooled, uniform or fallback */
-                                        source: string;
-                                        /** @description family -> weight, summing to 1 */
-                                        weights: {
-                                            [key: string]: number;
-                                        };
-                                    };
-                                };
-                                pooled: {
-                                    /** @description family -> why it got no weight */
-                                    gated_out: {
-                                        [key: string]: string;
-                                    };
-                                    /** @description regime, pooled, uniform or fallback */
-                                    source: string;
-                                    /** @description family -> weight, summing to 1 */
-                                    weights: {
-                                        [key: string]: number;
-                                    };
-                                };
-                            };
-                            horizon_minutes: number;
-                            symbol: string;
-                            timeframe: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                            updated_at_us: number;
-                        }[];
+                        models: components["schemas"]["ModelEntry"][];
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_models_backtest: {
@@ -1406,206 +1244,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description regime -> the effective quantile level of each band at the end, adaptive conformal */
-                        adaptive_levels?: {
-                            [key: string]: number[];
-                        };
-                        degraded_rows: number;
-                        directional_accuracy: {
-                            ci95_high: number | null;
-                            ci95_low: number | null;
-                            n: number;
-                            value: number | null;
-                        };
-                        /** @description each family as judged by the last retrain */
-                        families: {
-                            family: string;
-                            /** @description why it got no pooled weight; empty when it kept some */
-                            gated_out?: string;
-                            /** @description forecasts equal naive's: carries no weight of its own */
-                            no_signal: boolean;
-                            pooled_weight: number;
-                            /** @description Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p */
-                            skill_vs_naive: {
-                                dm_stat: number | null;
-                                /** @description forecasts equal naive's on every paired bar */
-                                equals_naive: boolean;
-                                mean_loss_diff?: number | null;
-                                /** @description paired bars behind the test */
-                                n: number;
-                                p_value: number | null;
-                            };
-                        }[];
-                        /**
-                         * Format: date-time
-                         * @description when the saved backtest ended
-                         */
-                        finished_at?: string;
-                        folds?: number;
-                        /**
-                         * Format: date-time
-                         * @description first bar predicted
-                         */
-                        from?: string;
-                        horizon_bars: number;
-                        horizon_minutes: number;
-                        /** @description ensemble MAPE / naive MAPE: below 1 beats the random walk */
-                        mape_ratio: number | null;
-                        min_train_rows?: number;
-                        model: {
-                            bands?: {
-                                coverage?: number | null;
-                                interval_score?: number | null;
-                                level: number;
-                                mean_width?: number | null;
-                            }[];
-                            directional_accuracy?: number | null;
-                            mae?: number | null;
-                            mape?: number | null;
-                            n: number;
-                            rmse?: number | null;
-                        };
-                        /** @description the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend */
-                        model_by_break?: {
-                            across_break: {
-                                bands?: {
-                                    coverage?: number | null;
-                                    interval_score?: number | null;
-                                    level: number;
-                                    mean_width?: number | null;
-                                }[];
-                                directional_accuracy?: number | null;
-                                mae?: number | null;
-                                mape?: number | null;
-                                n: number;
-                                rmse?: number | null;
-                            };
-                            within_session: {
-                                bands?: {
-                                    coverage?: number | null;
-                                    interval_score?: number | null;
-                                    level: number;
-                                    mean_width?: number | null;
-                                }[];
-                                directional_accuracy?: number | null;
-                                mae?: number | null;
-                                mape?: number | null;
-                                n: number;
-                                rmse?: number | null;
-                            };
-                        };
-                        model_unscaled_bands: {
-                            bands?: {
-                                coverage?: number | null;
-                                interval_score?: number | null;
-                                level: number;
-                                mean_width?: number | null;
-                            }[];
-                            directional_accuracy?: number | null;
-                            mae?: number | null;
-                            mape?: number | null;
-                            n: number;
-                            rmse?: number | null;
-                        };
-                        /** @description Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p */
-                        model_vs_naive: {
-                            dm_stat: number | null;
-                            /** @description forecasts equal naive's on every paired bar */
-                            equals_naive: boolean;
-                            mean_loss_diff?: number | null;
-                            /** @description paired bars behind the test */
-                            n: number;
-                            p_value: number | null;
-                        };
-                        naive: {
-                            bands?: {
-                                coverage?: number | null;
-                                interval_score?: number | null;
-                                level: number;
-                                mean_width?: number | null;
-                            }[];
-                            directional_accuracy?: number | null;
-                            mae?: number | null;
-                            mape?: number | null;
-                            n: number;
-                            rmse?: number | null;
-                        };
-                        /** @description families with no signal in any retrain */
-                        no_signal: string[];
-                        /** @description bars predicted */
-                        predictions: number;
-                        regime_meaning?: {
-                            states?: {
-                                [key: string]: {
-                                    forward_return?: number | null;
-                                    forward_vol?: number | null;
-                                    n: number;
-                                    sign_agreement?: number | null;
-                                    sign_z?: number | null;
-                                };
-                            };
-                            trending?: {
-                                forward_return?: number | null;
-                                forward_vol?: number | null;
-                                n: number;
-                                sign_agreement?: number | null;
-                                sign_z?: number | null;
-                            };
-                            volatile_to_range_vol?: number | null;
-                        };
-                        regimes: {
-                            [key: string]: {
-                                mape_ratio?: number | null;
-                                model: {
-                                    bands?: {
-                                        coverage?: number | null;
-                                        interval_score?: number | null;
-                                        level: number;
-                                        mean_width?: number | null;
-                                    }[];
-                                    directional_accuracy?: number | null;
-                                    mae?: number | null;
-                                    mape?: number | null;
-                                    n: number;
-                                    rmse?: number | null;
-                                };
-                                naive?: {
-                                    bands?: {
-                                        coverage?: number | null;
-                                        interval_score?: number | null;
-                                        level: number;
-                                        mean_width?: number | null;
-                                    }[];
-                                    directional_accuracy?: number | null;
-                                    mae?: number | null;
-                                    mape?: number | null;
-                                    n: number;
-                                    rmse?: number | null;
-                                };
-                            };
-                        };
-                        retrain_every?: number;
-                        retrains: number;
-                        symbol: string;
-                        timeframe: string;
-                        /**
-                         * Format: date-time
-                         * @description end, exclusive
-                         */
-                        to?: string;
-                    };
+                    "application/json": components["schemas"]["BacktestSummary"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     POST_api_models_backtest: {
@@ -1648,106 +1290,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description when failed */
-                        error?: {
-                            code: string;
-                            field?: string;
-                            message: string;
-                        };
-                        /** Format: date-time */
-                        finished_at?: string;
-                        id: string;
-                        /** @enum {string} */
-                        kind: "train" | "train_batch" | "train_pooled" | "backtest";
-                        params: {
-                            bot_name?: string;
-                            folds?: number;
-                            /**
-                             * Format: date-time
-                             * @description backtest: first bar predicted, when given
-                             */
-                            from?: string;
-                            horizon_minutes?: number;
-                            /** @description train_pooled: one pooled model each */
-                            horizons_minutes?: number[];
-                            /** @description train_pooled */
-                            pooled?: boolean;
-                            /** @description train_pooled: ridge or gbdt */
-                            pooled_learner?: string;
-                            /** @description who asked: api, drift, schedule */
-                            reason?: string;
-                            /** @description backtest: bars between retrains */
-                            retrain_every?: number;
-                            /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
-                            series?: string[];
-                            symbol?: string;
-                            timeframe?: string;
-                            /**
-                             * Format: date-time
-                             * @description backtest: end, exclusive, when given
-                             */
-                            to?: string;
-                            /** @description train_batch: training pool workers */
-                            workers?: number;
-                        };
-                        /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
-                        progress?: {
-                            done?: number;
-                            eta_seconds?: number | null;
-                            failed?: number;
-                            total?: number;
-                        };
-                        /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
-                        result?: {
-                            challenger?: string;
-                            champion?: string;
-                            experiment_id?: string;
-                            families?: {
-                                [key: string]: {
-                                    /** @description level in percent -> coverage and mean width */
-                                    bands?: {
-                                        [key: string]: {
-                                            coverage?: number | null;
-                                            mean_width?: number | null;
-                                        };
-                                    };
-                                    directional_accuracy?: number | null;
-                                    error?: string;
-                                    mape?: number | null;
-                                    ok: boolean;
-                                    rmse?: number | null;
-                                };
-                            };
-                            folds?: number;
-                            horizon_minutes?: number;
-                            mape_ratio?: number | null;
-                            /** @description backtest: bars predicted */
-                            predictions?: number;
-                            primary_metric?: string;
-                            rows?: number;
-                            silver_version?: number;
-                            symbol?: string;
-                            timeframe?: string;
-                        };
-                        /** Format: date-time */
-                        started_at?: string;
-                        /** @enum {string} */
-                        state: "queued" | "running" | "succeeded" | "failed";
-                        /** Format: date-time */
-                        submitted_at: string;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     POST_api_models_clear: {
@@ -1787,15 +1333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     POST_api_prediction_train: {
@@ -1837,106 +1375,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description when failed */
-                        error?: {
-                            code: string;
-                            field?: string;
-                            message: string;
-                        };
-                        /** Format: date-time */
-                        finished_at?: string;
-                        id: string;
-                        /** @enum {string} */
-                        kind: "train" | "train_batch" | "train_pooled" | "backtest";
-                        params: {
-                            bot_name?: string;
-                            folds?: number;
-                            /**
-                             * Format: date-time
-                             * @description backtest: first bar predicted, when given
-                             */
-                            from?: string;
-                            horizon_minutes?: number;
-                            /** @description train_pooled: one pooled model each */
-                            horizons_minutes?: number[];
-                            /** @description train_pooled */
-                            pooled?: boolean;
-                            /** @description train_pooled: ridge or gbdt */
-                            pooled_learner?: string;
-                            /** @description who asked: api, drift, schedule */
-                            reason?: string;
-                            /** @description backtest: bars between retrains */
-                            retrain_every?: number;
-                            /** @description train_batch: SYMBOL:TF+HORIZON each; train_pooled: the symbols given, empty for every series of the lake */
-                            series?: string[];
-                            symbol?: string;
-                            timeframe?: string;
-                            /**
-                             * Format: date-time
-                             * @description backtest: end, exclusive, when given
-                             */
-                            to?: string;
-                            /** @description train_batch: training pool workers */
-                            workers?: number;
-                        };
-                        /** @description train_batch: series trained so far; backtest: steps done of 2, run then saved */
-                        progress?: {
-                            done?: number;
-                            eta_seconds?: number | null;
-                            failed?: number;
-                            total?: number;
-                        };
-                        /** @description when succeeded: the training summary, for train_batch each series' outcome, for a backtest its headline, the summary being GET /api/models/backtest */
-                        result?: {
-                            challenger?: string;
-                            champion?: string;
-                            experiment_id?: string;
-                            families?: {
-                                [key: string]: {
-                                    /** @description level in percent -> coverage and mean width */
-                                    bands?: {
-                                        [key: string]: {
-                                            coverage?: number | null;
-                                            mean_width?: number | null;
-                                        };
-                                    };
-                                    directional_accuracy?: number | null;
-                                    error?: string;
-                                    mape?: number | null;
-                                    ok: boolean;
-                                    rmse?: number | null;
-                                };
-                            };
-                            folds?: number;
-                            horizon_minutes?: number;
-                            mape_ratio?: number | null;
-                            /** @description backtest: bars predicted */
-                            predictions?: number;
-                            primary_metric?: string;
-                            rows?: number;
-                            silver_version?: number;
-                            symbol?: string;
-                            timeframe?: string;
-                        };
-                        /** Format: date-time */
-                        started_at?: string;
-                        /** @enum {string} */
-                        state: "queued" | "running" | "succeeded" | "failed";
-                        /** Format: date-time */
-                        submitted_at: string;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     POST_api_prediction_trigger: {
@@ -1970,82 +1412,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date-time
-                         * @description present for a backfill: as_of given in the request
-                         */
-                        as_of?: string;
-                        /** @description where the band quantiles came from: regime_shrunk = the regime's own residual quantiles blended with the pooled ones by how many residuals lie beyond each level; regime, regime_scaled = experiments trained before that method; pooled; volatility = no calibrated model */
-                        band_source: string;
-                        bands: {
-                            level: number;
-                            lower: number | null;
-                            lower_return: number | null;
-                            upper: number | null;
-                            upper_return: number | null;
-                        }[];
-                        bands_adaptive: boolean;
-                        bands_volatility_scaled: boolean;
-                        challenger: string;
-                        champion: string;
-                        curated_experiment_id: string;
-                        data_age_seconds: number;
-                        /** @description close of the newest bar used, ISO-8601; empty when none */
-                        data_last_ts: string;
-                        degraded: boolean;
-                        degraded_reason?: string;
-                        expected_price: number | null;
-                        expected_return: number | null;
-                        experiment_id: string;
-                        family_returns: {
-                            [key: string]: number | null;
-                        };
-                        gated_out: {
-                            [key: string]: string;
-                        };
-                        horizon_bars: number;
-                        horizon_minutes: number;
-                        last_close: number;
-                        model_age_seconds: number;
-                        /** Format: date-time */
-                        model_trained_at?: string;
-                        /** @description present when the experiment has the pooled family, trained by train --pooled: the pooled model its input came from */
-                        pooled?: {
-                            forecast: number | null;
-                            /** @description the pooled model, stored under experiments/pooled/; empty when the experiment names none */
-                            model_id: string;
-                            /** @description when not used: why: the pooled input could not be built, or the gate's reason such as no signal */
-                            reason: string;
-                            /** @description weight > 0 */
-                            used: boolean;
-                            /** @description the pooled family's weight in this prediction */
-                            weight: number;
-                        };
-                        /** @enum {string} */
-                        regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
-                        regime_confidence: number;
-                        silver_version: number;
-                        stale: boolean;
-                        symbol: string;
-                        timeframe: string;
-                        weights: {
-                            [key: string]: number;
-                        };
-                        /** @description regime, pooled, uniform, curated or fallback */
-                        weights_source: string;
-                    };
+                    "application/json": components["schemas"]["Prediction"];
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_predictions: {
@@ -2075,51 +1445,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        predictions: {
-                            degraded: boolean;
-                            expected_close: number | null;
-                            expected_return: number | null;
-                            experiment_id: string;
-                            horizon_minutes: number;
-                            last_close: number | null;
-                            lower_50: number | null;
-                            lower_80: number | null;
-                            lower_95: number | null;
-                            /** @description null until the target bar has closed */
-                            realized_close: number | null;
-                            /** @enum {string} */
-                            regime: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
-                            regime_confidence: number | null;
-                            /**
-                             * Format: date-time
-                             * @description the bar it predicts
-                             */
-                            target_ts: string;
-                            /**
-                             * Format: date-time
-                             * @description the bar the prediction was made at
-                             */
-                            ts: string;
-                            upper_50: number | null;
-                            upper_80: number | null;
-                            upper_95: number | null;
-                            /** @description family -> weight, as JSON text */
-                            weights_json: string;
-                        }[];
+                        predictions: components["schemas"]["LoggedPrediction"][];
                         symbol: string;
                         timeframe: string;
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_regime: {
@@ -2145,38 +1477,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        current: {
-                            confidence: number;
-                            /** @description why the state is unknown, e.g. stale */
-                            reason?: string;
-                            /** @enum {string} */
-                            state: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
-                            /** Format: date-time */
-                            ts: string;
-                        };
-                        history: {
-                            confidence: number;
-                            /** @description why the state is unknown, e.g. stale */
-                            reason?: string;
-                            /** @enum {string} */
-                            state: "trending_up" | "trending_down" | "range_bound" | "volatile" | "neutral" | "unknown";
-                            /** Format: date-time */
-                            ts: string;
-                        }[];
+                        current: components["schemas"]["RegimeState"];
+                        history: components["schemas"]["RegimeState"][];
                         symbol: string;
                         timeframe: string;
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_scheduler_jobs: {
@@ -2214,15 +1522,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_api_watchlist: {
@@ -2263,15 +1563,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_health: {
@@ -2330,15 +1622,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_metrics: {
@@ -2359,15 +1643,7 @@ export interface operations {
                     "text/plain; version=0.0.4; charset=utf-8": string;
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_openapi_json: {
@@ -2388,15 +1664,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
     GET_ws: {
@@ -2417,15 +1685,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            default: components["responses"]["Error"];
         };
     };
 }

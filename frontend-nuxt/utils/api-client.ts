@@ -2,7 +2,7 @@
 // request bodies come from types/api.d.ts, generated from the server's
 // /openapi.json (npm run api-types), so a renamed route or field fails the
 // type check instead of a user's page.
-import type { paths } from '../types/api'
+import type { components, paths } from '../types/api'
 import { ApiError, apiErrorFromBody } from './api-error'
 
 type Method = 'get' | 'post' | 'delete'
@@ -12,6 +12,8 @@ type BodyOf<Op> = Op extends { requestBody: { content: { 'application/json': inf
 type ResponseOf<Op> = Op extends { responses: { 200: { content: { 'application/json': infer R } } } } ? R : unknown
 // The JSON body a route answers (2xx), as /openapi.json describes it.
 export type ApiResponse<P extends keyof paths, M extends Method> = ResponseOf<Operation<P, M>>
+// A schema /openapi.json names under components/schemas ('Job', 'MetricSet', ...).
+export type ApiSchema<N extends keyof components['schemas']> = components['schemas'][N]
 
 export type PathsWith<M extends Method> = { [P in keyof paths]: M extends keyof paths[P] ? (paths[P][M] extends undefined ? never : P) : never }[keyof paths]
 

@@ -5,11 +5,11 @@
 // summary grows (new families, new fields): families are read from the list
 // whatever their names, and fields this file does not know are handed back in
 // `extraFields` for the page to show as they are.
-import type { ApiResponse } from './api-client'
+import type { ApiSchema } from './api-client'
 
-export type BacktestSummary = ApiResponse<'/api/models/backtest', 'get'>
-export type ExperimentRecord = ApiResponse<'/api/experiments/{id}', 'get'>
-type MetricSet = BacktestSummary['model']
+export type BacktestSummary = ApiSchema<'BacktestSummary'>
+export type ExperimentRecord = ApiSchema<'ExperimentRecord'>
+type MetricSet = ApiSchema<'MetricSet'>
 
 // The issue-10 calibration targets: bands within ±2 points of nominal overall, ±5 per regime.
 export const COVERAGE_TOLERANCE = { overall: 0.02, regime: 0.05 } as const

@@ -2,16 +2,16 @@
 // are exchange-local: lightweight-charts draws UTC, so each timestamp is
 // shifted by the exchange zone's offset at that instant (and the zone is
 // shown next to the axis).
-import type { ApiResponse } from './api-client'
+import type { ApiResponse, ApiSchema } from './api-client'
 
 // Wire shapes come from types/api.d.ts, generated from the server's
 // /openapi.json (npm run api-types): a renamed field fails the type check.
-export type WireBar = ApiResponse<'/api/bars', 'get'>['bars'][number]
-export type WireRegimeState = ApiResponse<'/api/regime', 'get'>['current']
-export type WirePrediction = ApiResponse<'/api/prediction/trigger', 'post'>
+export type WireBar = ApiSchema<'Bar'>
+export type WireRegimeState = ApiSchema<'RegimeState'>
+export type WirePrediction = ApiSchema<'Prediction'>
 export type WireBand = WirePrediction['bands'][number]
 // One row of the gold prediction log (GET /api/predictions).
-export type WireLoggedPrediction = ApiResponse<'/api/predictions', 'get'>['predictions'][number]
+export type WireLoggedPrediction = ApiSchema<'LoggedPrediction'>
 export type WireIndicators = ApiResponse<'/api/indicators', 'get'>
 export type WireWatchlistEntry = ApiResponse<'/api/watchlist', 'get'>['series'][number]
 

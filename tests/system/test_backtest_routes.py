@@ -8,11 +8,10 @@ import json
 import math
 import time
 
-import jsonschema
 import pytest
 import requests
 
-from conftest import run_cli
+from conftest import openapi_validator, run_cli
 
 SERIES = {"symbol": "TCS.NS", "timeframe": "5m", "horizon_minutes": 180}
 HORIZONS = {"HORIZONS_MINUTES": "60,180"}  # silver carries targets for these only
@@ -63,14 +62,14 @@ def test_backtest_job_then_summary_as_the_cli_prints_it(server_factory, market_d
     # Progress only moves forward, and ends with both steps (run, saved) done.
     assert [p["done"] for p in progress] == sorted(p["done"] for p in progress)
     assert progress[-1] == {"done": 2, "failed": 0, "total": 2, "eta_seconds": 0}
-    jsonschema.validate(job, doc["paths"]["/api/jobs/{id}"]["get"]["responses"]["200"]["content"]
-                        ["application/json"]["schema"])
+    openapi_validator(doc, doc["paths"]["/api/jobs/{id}"]["get"]["responses"]["200"]["content"]
+                      ["application/json"]["schema"]).validate(job)
 
     r = latest(srv)
     assert r.status_code == 200, r.text
     summary = r.json()
-    jsonschema.validate(summary, doc["paths"]["/api/models/backtest"]["get"]["responses"]["200"]["content"]
-                        ["application/json"]["schema"])
+    openapi_validator(doc, doc["paths"]["/api/models/backtest"]["get"]["responses"]["200"]["content"]
+                      ["application/json"]["schema"]).validate(summary)
     assert {k: summary[k] for k in SERIES} == SERIES
     assert summary["predictions"] == job["result"]["predictions"] > 0
     assert summary["mape_ratio"] == pytest.approx(job["result"]["mape_ratio"])

@@ -7,12 +7,11 @@ import copy
 import json
 import time
 
-import jsonschema
 import pytest
 import requests
 from websockets.sync.client import connect
 
-from conftest import run_cli, simulated_market, ws_messages
+from conftest import openapi_validator, run_cli, simulated_market, ws_messages
 
 SERIES = {"symbol": "TCS.NS", "timeframe": "5m"}
 # Routes whose 2xx body is not a JSON value with fields of its own.
@@ -36,13 +35,19 @@ def response_schema(doc, method, path):
     return doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
 
 
-def validator(schema):
-    return jsonschema.Draft202012Validator(schema)
+def component(name):
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-def generic_parts(schema, where=""):
+def generic_parts(doc, schema, where="", seen=frozenset()):
     """Places in a schema that say nothing about their contents: an object without properties or
-    additionalProperties, an array without items."""
+    additionalProperties, an array without items. Follows $refs into the document's components
+    (each once on a path) and the parts of an allOf."""
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        return [] if name in seen else generic_parts(doc, doc["components"]["schemas"][name], where, seen | {name})
+    if "allOf" in schema:
+        return [part for sub in schema["allOf"] for part in generic_parts(doc, sub, where, seen)]
     found = []
     types = schema.get("type")
     types = types if isinstance(types, list) else [types]
@@ -51,11 +56,11 @@ def generic_parts(schema, where=""):
     if "array" in types and "items" not in schema:
         found.append(f"{where}[]")
     for name, sub in schema.get("properties", {}).items():
-        found += generic_parts(sub, f"{where}.{name}")
+        found += generic_parts(doc, sub, f"{where}.{name}", seen)
     if isinstance(schema.get("items"), dict):
-        found += generic_parts(schema["items"], f"{where}[]")
+        found += generic_parts(doc, schema["items"], f"{where}[]", seen)
     if isinstance(schema.get("additionalProperties"), dict):
-        found += generic_parts(schema["additionalProperties"], f"{where}{{}}")
+        found += generic_parts(doc, schema["additionalProperties"], f"{where}{{}}", seen)
     return found
 
 
@@ -66,7 +71,7 @@ def test_real_answers_and_stream_messages_match_their_schemas(srv):
     def check(method, path, response, status=200):
         assert response.status_code == status, response.text
         body = response.json()
-        validator(response_schema(doc, method, path)).validate(body)
+        openapi_validator(doc, response_schema(doc, method, path)).validate(body)
         checked.append(path)
         return body
 
@@ -79,12 +84,13 @@ def test_real_answers_and_stream_messages_match_their_schemas(srv):
         assert live["experiment_id"] and len(live["bands"]) == 3
         streamed = {m["type"]: m for m in ws_messages(ws, 2, {"prediction", "regime"})}
     trigger_schema = response_schema(doc, "post", "/api/prediction/trigger")
-    validator(trigger_schema).validate(streamed["prediction"]["data"])
+    openapi_validator(doc, trigger_schema).validate(streamed["prediction"]["data"])
     regime = check("get", "/api/regime", requests.get(srv.url("/api/regime"), params={**SERIES, "history": 500},
                                                       timeout=10))
     assert len(regime["history"]) == 500
     regime_item = response_schema(doc, "get", "/api/regime")["properties"]["history"]["items"]
-    validator(regime_item).validate(streamed["regime"]["data"])
+    assert regime_item == component("RegimeState")
+    openapi_validator(doc, regime_item).validate(streamed["regime"]["data"])
 
     backfill = check("post", "/api/prediction/trigger",
                      requests.post(srv.url("/api/prediction/trigger"),
@@ -108,10 +114,10 @@ def test_real_answers_and_stream_messages_match_their_schemas(srv):
         renamed = copy.deepcopy(body)
         item = renamed[rename[0]][rename[1]]
         item[rename[2] + "_renamed"] = item.pop(rename[2])
-        assert not validator(response_schema(doc, "get", path)).is_valid(renamed), path
+        assert not openapi_validator(doc, response_schema(doc, "get", path)).is_valid(renamed), path
     broken = copy.deepcopy(live)
     del broken["expected_price"]
-    assert not validator(trigger_schema).is_valid(broken)
+    assert not openapi_validator(doc, trigger_schema).is_valid(broken)
     assert {"/api/bars", "/api/regime", "/api/predictions", "/api/watchlist", "/api/indicators",
             "/api/prediction/trigger"} <= set(checked)
 
@@ -122,7 +128,7 @@ def test_model_routes_answers_match_their_schemas(srv):
     def check(method, path, response):
         assert response.ok, response.text
         body = response.json()
-        validator(response_schema(doc, method, path)).validate(body)
+        openapi_validator(doc, response_schema(doc, method, path)).validate(body)
         return body
 
     key = {**SERIES, "horizon_minutes": 180}
@@ -163,7 +169,7 @@ def test_model_routes_answers_match_their_schemas(srv):
 
     renamed = copy.deepcopy(models)
     renamed[0]["champion"]["family_name"] = renamed[0]["champion"].pop("family")
-    assert not validator(response_schema(doc, "get", "/api/models")).is_valid({"models": renamed})
+    assert not openapi_validator(doc, response_schema(doc, "get", "/api/models")).is_valid({"models": renamed})
 
 
 def test_no_response_schema_is_a_bare_object(srv):
@@ -176,6 +182,6 @@ def test_no_response_schema_is_a_bare_object(srv):
             content = operation["responses"]["200"]["content"]
             for media_type, body in content.items():
                 if media_type == "application/json":
-                    if parts := generic_parts(body["schema"]):
+                    if parts := generic_parts(doc, body["schema"]):
                         vague[f"{method.upper()} {path}"] = parts
     assert vague == {}

@@ -16,6 +16,7 @@
 #include "server/data_routes.h"
 #include "server/http_server.h"
 #include "server/model_routes.h"
+#include "server/openapi_schemas.h"
 #include "server/prediction_routes.h"
 #include "data/failover/provider_chain.h"
 #include "data/pipeline/demo.h"
@@ -277,7 +278,8 @@ void App::AddSystemRoutes() {
                                         "this endpoint speaks WebSocket: send an Upgrade: websocket request", ""});
            });
   AddRoute({"GET", "/openapi.json", "This OpenAPI 3 document", "system", {}, "", R"({"type":"object"})"},
-           [this](const Request&) { return JsonResponse(200, BuildOpenApiDocument(router_, BuildVersion())); });
+           [this](const Request&) { return JsonResponse(200, BuildOpenApiDocument(router_, BuildVersion(), ComponentSchemas()));
+           });
 }
 
 Result<int> App::Listen() {

@@ -9,14 +9,18 @@ constexpr const char* kRegimeEnum =
 // finite (core/json_text.h writes NaN/Inf as null).
 constexpr const char* kNullableNumber = R"({"type":["number","null"]})";
 
+// Where a named schema lives in the document; every shared item is written
+// once there (ComponentSchemas) and referred to from wherever it appears.
+std::string Ref(std::string_view name) {
+  return R"({"$ref":"#/components/schemas/)" + std::string(name) + R"("})";
+}
+
 std::string SeriesEnvelope(const std::string& extra_required, const std::string& extra_properties) {
   return R"({"type":"object","required":["symbol","timeframe")" + extra_required +
          R"(],"properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},)" + extra_properties + "}}";
 }
 
-}  // namespace
-
-std::string BarSchema() {
+std::string BarBody() {
   return R"({"type":"object","additionalProperties":false,
     "required":["ts","open","high","low","close","volume","session","gap_before"],
     "properties":{"ts":{"type":"string","format":"date-time","description":"bar open time, UTC"},
@@ -27,7 +31,7 @@ std::string BarSchema() {
       "forming":{"type":"boolean","description":"websocket bars: true while the bar is still forming"}}})";
 }
 
-std::string RegimeStateSchema() {
+std::string RegimeStateBody() {
   return R"({"type":"object","additionalProperties":false,"required":["ts","state","confidence"],
     "properties":{"ts":{"type":"string","format":"date-time"},"state":{"type":"string","enum":)" +
          std::string(kRegimeEnum) + R"(},
@@ -35,7 +39,7 @@ std::string RegimeStateSchema() {
       "reason":{"type":"string","description":"why the state is unknown, e.g. stale"}}})";
 }
 
-std::string LoggedPredictionSchema() {
+std::string LoggedPredictionBody() {
   std::string bands;
   for (const char* level : {"50", "80", "95"}) {
     bands += std::string(R"("lower_)") + level + "\":" + kNullableNumber + R"(,"upper_)" + level + "\":" + kNullableNumber + ",";
@@ -55,7 +59,7 @@ std::string LoggedPredictionSchema() {
       "realized_close":{"type":["number","null"],"description":"null until the target bar has closed"}}})";
 }
 
-std::string PredictionSchema() {
+std::string PredictionBody() {
   return R"({"type":"object",
     "required":["symbol","timeframe","horizon_minutes","last_close","silver_version","regime","regime_confidence",
                 "expected_return","expected_price","bands","weights","weights_source","gated_out","family_returns",
@@ -92,60 +96,19 @@ std::string PredictionSchema() {
           "reason":{"type":"string","description":"when not used: why: the pooled input could not be built, or the gate's reason such as no signal"}}}}})";
 }
 
-std::string BarsResponseSchema() {
-  return SeriesEnvelope(R"(,"bars")", R"("bars":{"type":"array","items":)" + BarSchema() + "}");
-}
-
-std::string IndicatorsResponseSchema() {
-  return SeriesEnvelope(R"(,"preset","ts","series")",
-                        R"("preset":{"type":"string"},
-      "ts":{"type":"array","items":{"type":"string","format":"date-time"}},
-      "series":{"type":"object","description":"indicator name -> one value per ts, null during warm-up",
-        "additionalProperties":{"type":"array","items":)" + std::string(kNullableNumber) + "}}");
-}
-
-std::string RegimeResponseSchema() {
-  return SeriesEnvelope(R"(,"current","history")", R"("current":)" + RegimeStateSchema() +
-                                                        R"(,"history":{"type":"array","items":)" +
-                                                        RegimeStateSchema() + "}");
-}
-
-std::string PredictionsResponseSchema() {
-  return SeriesEnvelope(R"(,"predictions")",
-                        R"("predictions":{"type":"array","items":)" + LoggedPredictionSchema() + "}");
-}
-
-std::string WatchlistResponseSchema() {
-  return R"({"type":"object","required":["series"],"properties":{"series":{"type":"array","items":{
-    "type":"object","additionalProperties":false,
-    "required":["symbol","timeframe","source","in_lake","exchange","timezone","model_active","active_horizons"],
-    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string","enum":["1m","5m","15m","30m","1h","1d"]},
-      "source":{"type":"string","enum":["watchlist","lake"],"description":"listed in WATCHLIST, or only found in the lake"},
-      "in_lake":{"type":"boolean","description":"the lake has bars for it"},
-      "exchange":{"type":"string","description":"exchange calendar, e.g. NSE"},
-      "timezone":{"type":"string","description":"IANA zone of the exchange, e.g. Asia/Kolkata"},
-      "model_active":{"type":"boolean"},
-      "active_horizons":{"type":"array","items":{"type":"integer"},"description":"minutes with an active model"}}}}}})";
-}
-
-}  // namespace rc::server
-
-namespace rc::server {
-namespace {
-
-std::string FamilyWeightsSchema() {
+std::string FamilyWeightsBody() {
   return R"({"type":"object","required":["weights","gated_out","source"],"properties":{
     "weights":{"type":"object","additionalProperties":{"type":"number"},"description":"family -> weight, summing to 1"},
     "gated_out":{"type":"object","additionalProperties":{"type":"string"},"description":"family -> why it got no weight"},
     "source":{"type":"string","description":"regime, pooled, uniform or fallback"}}})";
 }
 
-std::string GatingSchema() {
-  return R"({"type":"object","required":["pooled","per_regime"],"properties":{"pooled":)" + FamilyWeightsSchema() +
-         R"(,"per_regime":{"type":"object","additionalProperties":)" + FamilyWeightsSchema() + "}}}";
+std::string GatingBody() {
+  return R"({"type":"object","required":["pooled","per_regime"],"properties":{"pooled":)" + Ref("FamilyWeights") +
+         R"(,"per_regime":{"type":"object","additionalProperties":)" + Ref("FamilyWeights") + "}}}";
 }
 
-std::string ModelRefSchema() {
+std::string ModelRefBody() {
   return R"({"type":["object","null"],"required":["experiment_id","family","primary"],"properties":{
     "experiment_id":{"type":"string"},"family":{"type":"string"},
     "primary":{"type":["number","null"],"description":"mean out-of-fold primary metric, lower is better"}}})";
@@ -156,41 +119,44 @@ std::string CuratedWeightsProperties() {
     "why":{"type":"string"},"when":{"type":"string","format":"date-time"},"when_us":{"type":"integer"})";
 }
 
-// Forecast quality over a set of bars (ml/eval): the overall, per-regime and per-fold blocks.
-std::string MetricSetSchema(bool with_regimes) {
-  std::string schema = R"({"type":"object","required":["n"],"properties":{"n":{"type":"integer"},
+// Forecast quality over a set of bars (ml/eval): the overall and per-regime blocks.
+std::string MetricSetBody() {
+  return R"({"type":"object","required":["n"],"properties":{"n":{"type":"integer"},
     "mape":)" + std::string(kNullableNumber) + R"(,"rmse":)" + kNullableNumber + R"(,"mae":)" + kNullableNumber +
-                       R"(,"directional_accuracy":)" + kNullableNumber + R"(,
+         R"(,"directional_accuracy":)" + kNullableNumber + R"(,
     "bands":{"type":"array","items":{"type":"object","required":["level"],"properties":{"level":{"type":"number"},
       "coverage":)" + kNullableNumber + R"(,"mean_width":)" + kNullableNumber + R"(,"interval_score":)" +
-                       kNullableNumber + "}}}";
-  if (with_regimes) schema += R"(,"regimes":{"type":"object","additionalProperties":)" + MetricSetSchema(false) + "}";
-  return schema + "}}";
+         kNullableNumber + "}}}}}";
 }
 
-std::string CalibrationBlockSchema() {
+// One walk-forward fold's quality: a metric set with its own per-regime blocks.
+std::string FoldMetricSetBody() {
+  return R"({"allOf":[)" + Ref("MetricSet") +
+         R"(,{"type":"object","properties":{"regimes":{"type":"object","additionalProperties":)" + Ref("MetricSet") +
+         "}}}]}";
+}
+
+std::string CalibrationBlockBody() {
   return R"({"type":"object","properties":{"n":{"type":"integer"},"source":{"type":"string"},
     "half_width":{"type":"array","items":{"type":"string"},"description":"per level, exact decimal text"},
     "grid":{"type":"array","items":{"type":"string"}}}})";
 }
 
-}  // namespace
-
-std::string ModelEntrySchema() {
+std::string ModelEntryBody() {
   return R"({"type":"object",
     "required":["symbol","timeframe","horizon_minutes","champion","challenger","active_experiment","gating",
                 "updated_at","updated_at_us","curated"],
     "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
-      "champion":)" + ModelRefSchema() + R"(,"challenger":)" + ModelRefSchema() + R"(,
+      "champion":)" + Ref("ModelRef") + R"(,"challenger":)" + Ref("ModelRef") + R"(,
       "active_experiment":{"type":"string","description":"whose models and weights predictions use"},
-      "gating":)" + GatingSchema() + R"(,
+      "gating":)" + Ref("Gating") + R"(,
       "updated_at":{"type":"string","format":"date-time"},"updated_at_us":{"type":"integer"},
       "curated":{"type":["object","null"],"description":"a hand-set override of the gating weights, null when none",
         "required":["experiment_id","families","who","why","when"],
         "properties":{"experiment_id":{"type":"string"},)" + CuratedWeightsProperties() + "}}}}";
 }
 
-std::string JobSchema() {
+std::string JobBody() {
   return std::string(R"({"type":"object","required":["id","kind","state","submitted_at","params"],
     "properties":{"id":{"type":"string"},"kind":{"type":"string","enum":["train","train_batch","train_pooled","backtest"]},
       "state":{"type":"string","enum":["queued","running","succeeded","failed"]},
@@ -225,7 +191,7 @@ std::string JobSchema() {
         "properties":{"code":{"type":"string"},"message":{"type":"string"},"field":{"type":"string"}}}}})";
 }
 
-std::string ExperimentRecordSchema() {
+std::string ExperimentRecordBody() {
   return R"({"type":"object",
     "required":["id","kind","symbol","timeframe","horizon_minutes","horizon_bars","created_at","data","parameters",
                 "feature_names","families","failed","primary_metric","primary_by_family","champion","challenger",
@@ -252,10 +218,10 @@ std::string ExperimentRecordSchema() {
       "failed":{"type":"object","additionalProperties":{"type":"string"},"description":"family -> why training failed"},
       "primary_metric":{"type":"string"},
       "primary_by_family":{"type":"object","additionalProperties":)" + std::string(kNullableNumber) + R"(},
-      "champion":{"type":"string"},"challenger":{"type":"string"},"gating":)" + GatingSchema() + R"(,
+      "champion":{"type":"string"},"challenger":{"type":"string"},"gating":)" + Ref("Gating") + R"(,
       "calibration":{"type":"object","properties":{"method":{"type":"string"},
-        "levels":{"type":"array","items":{"type":"number"}},"pooled":)" + CalibrationBlockSchema() + R"(,
-        "per_regime":{"type":"object","additionalProperties":)" + CalibrationBlockSchema() + R"(},
+        "levels":{"type":"array","items":{"type":"number"}},"pooled":)" + Ref("CalibrationBlock") + R"(,
+        "per_regime":{"type":"object","additionalProperties":)" + Ref("CalibrationBlock") + R"(},
         "reference_vol":{"type":"string"},"scale_weight":{"type":"string"},
         "session_profile":{"type":"object","required":["minutes","variance","horizon_bars","vol_window"],
           "description":"time-of-day profile the scale follows (ml/session_profile.h); absent: none",
@@ -265,9 +231,9 @@ std::string ExperimentRecordSchema() {
             "horizon_bars":{"type":"integer","minimum":1},"vol_window":{"type":"integer","minimum":2}}}}},
       "metrics":{"type":"object","description":"family -> its out-of-fold quality",
         "additionalProperties":{"type":"object","required":["ok"],"properties":{"ok":{"type":"boolean"},
-          "error":{"type":"string"},"overall":)" + MetricSetSchema(false) + R"(,
-          "regimes":{"type":"object","additionalProperties":)" + MetricSetSchema(false) + R"(},
-          "folds":{"type":"array","items":)" + MetricSetSchema(true) + R"(},
+          "error":{"type":"string"},"overall":)" + Ref("MetricSet") + R"(,
+          "regimes":{"type":"object","additionalProperties":)" + Ref("MetricSet") + R"(},
+          "folds":{"type":"array","items":)" + Ref("FoldMetricSet") + R"(},
           "primary_mean":)" + kNullableNumber + R"(,
           "model":{"type":"object","description":"empty for the ensemble","properties":{"family":{"type":"string"}},
             "additionalProperties":{"description":"the family's fitted parameters"}}}}},
@@ -279,13 +245,143 @@ std::string ExperimentRecordSchema() {
         "properties":{)" + CuratedWeightsProperties() + R"(,"base_experiment":{"type":"string"}}}}})";
 }
 
+std::string CuratedResultBody() {
+  return R"({"type":"object","required":["id","key","model"],
+    "properties":{"id":{"type":"string","description":"the curated experiment"},
+      "key":{"type":"string","description":"SYMBOL|TIMEFRAME|HORIZON"},
+      "model":)" + Ref("ModelEntry") + "}}";
+}
+
+// A family's (or the ensemble's) skill against the random walk (ml/skill_test.h).
+std::string SkillVsNaiveBody() {
+  return R"({"type":"object","required":["n","dm_stat","p_value","equals_naive"],"properties":{
+    "n":{"type":"integer","description":"paired bars behind the test"},
+    "mean_loss_diff":)" + std::string(kNullableNumber) + R"(,"dm_stat":)" + kNullableNumber + R"(,"p_value":)" +
+         kNullableNumber + R"(,
+    "equals_naive":{"type":"boolean","description":"forecasts equal naive's on every paired bar"}},
+    "description":"Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p"})";
+}
+
+// What the bars labelled with one regime did next (the backtest's regime_meaning).
+std::string RegimeMeaningBody() {
+  return R"({"type":"object","required":["n"],"properties":{"n":{"type":"integer"},
+    "forward_vol":)" + std::string(kNullableNumber) + R"(,"forward_return":)" + kNullableNumber +
+         R"(,"sign_agreement":)" + kNullableNumber + R"(,"sign_z":)" + kNullableNumber + "}}";
+}
+
+std::string BacktestSummaryBody() {
+  const std::string number = kNullableNumber;
+  return R"({"type":"object",
+    "required":["symbol","timeframe","horizon_minutes","predictions","model","naive","model_unscaled_bands","mape_ratio",
+                "directional_accuracy","model_vs_naive","families","no_signal","regimes","horizon_bars","retrains",
+                "degraded_rows"],
+    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
+      "predictions":{"type":"integer","description":"bars predicted"},
+      "from":{"type":"string","format":"date-time","description":"first bar predicted"},
+      "to":{"type":"string","format":"date-time","description":"end, exclusive"},
+      "retrain_every":{"type":"integer"},"folds":{"type":"integer"},"min_train_rows":{"type":"integer"},
+      "finished_at":{"type":"string","format":"date-time","description":"when the saved backtest ended"},
+      "model":)" + Ref("MetricSet") + R"(,"naive":)" + Ref("MetricSet") +
+         R"(,"model_unscaled_bands":)" + Ref("MetricSet") + R"(,
+      "model_by_break":{"type":"object","required":["within_session","across_break"],
+        "description":"the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend",
+        "properties":{"within_session":)" + Ref("MetricSet") + R"(,"across_break":)" + Ref("MetricSet") + R"(}},
+      "mape_ratio":{"type":["number","null"],"description":"ensemble MAPE / naive MAPE: below 1 beats the random walk"},
+      "directional_accuracy":{"type":"object","required":["value","ci95_low","ci95_high","n"],"properties":{
+        "value":)" + number + R"(,"ci95_low":)" + number + R"(,"ci95_high":)" + number + R"(,"n":{"type":"integer"}}},
+      "model_vs_naive":)" + Ref("SkillVsNaive") + R"(,
+      "families":{"type":"array","items":{"type":"object","required":["family","skill_vs_naive","no_signal","pooled_weight"],
+        "properties":{"family":{"type":"string"},"skill_vs_naive":)" + Ref("SkillVsNaive") + R"(,
+          "no_signal":{"type":"boolean","description":"forecasts equal naive's: carries no weight of its own"},
+          "pooled_weight":{"type":"number"},
+          "gated_out":{"type":"string","description":"why it got no pooled weight; empty when it kept some"}}},
+        "description":"each family as judged by the last retrain"},
+      "no_signal":{"type":"array","items":{"type":"string"},"description":"families with no signal in any retrain"},
+      "regime_meaning":{"type":"object","properties":{
+        "states":{"type":"object","additionalProperties":)" + Ref("RegimeMeaning") + R"(},
+        "volatile_to_range_vol":)" + number + R"(,"trending":)" + Ref("RegimeMeaning") + R"(}},
+      "adaptive_levels":{"type":"object","additionalProperties":{"type":"array","items":{"type":"number"}},
+        "description":"regime -> the effective quantile level of each band at the end, adaptive conformal"},
+      "regimes":{"type":"object","additionalProperties":{"type":"object","required":["model"],"properties":{
+        "model":)" + Ref("MetricSet") + R"(,"naive":)" + Ref("MetricSet") + R"(,"mape_ratio":)" + number + R"(}}},
+      "horizon_bars":{"type":"integer"},"retrains":{"type":"integer"},"degraded_rows":{"type":"integer"}}})";
+}
+
+}  // namespace
+
+std::vector<NamedSchema> ComponentSchemas() {
+  return {{"Bar", BarBody()},
+          {"RegimeState", RegimeStateBody()},
+          {"LoggedPrediction", LoggedPredictionBody()},
+          {"Prediction", PredictionBody()},
+          {"FamilyWeights", FamilyWeightsBody()},
+          {"Gating", GatingBody()},
+          {"ModelRef", ModelRefBody()},
+          {"ModelEntry", ModelEntryBody()},
+          {"Job", JobBody()},
+          {"MetricSet", MetricSetBody()},
+          {"FoldMetricSet", FoldMetricSetBody()},
+          {"CalibrationBlock", CalibrationBlockBody()},
+          {"ExperimentRecord", ExperimentRecordBody()},
+          {"CuratedResult", CuratedResultBody()},
+          {"SkillVsNaive", SkillVsNaiveBody()},
+          {"RegimeMeaning", RegimeMeaningBody()},
+          {"BacktestSummary", BacktestSummaryBody()}};
+}
+
+std::string BarSchema() { return Ref("Bar"); }
+std::string RegimeStateSchema() { return Ref("RegimeState"); }
+std::string LoggedPredictionSchema() { return Ref("LoggedPrediction"); }
+std::string PredictionSchema() { return Ref("Prediction"); }
+std::string ModelEntrySchema() { return Ref("ModelEntry"); }
+std::string JobSchema() { return Ref("Job"); }
+std::string ExperimentRecordSchema() { return Ref("ExperimentRecord"); }
+std::string CuratedResultSchema() { return Ref("CuratedResult"); }
+std::string BacktestSummarySchema() { return Ref("BacktestSummary"); }
+
+std::string BarsResponseSchema() {
+  return SeriesEnvelope(R"(,"bars")", R"("bars":{"type":"array","items":)" + Ref("Bar") + "}");
+}
+
+std::string IndicatorsResponseSchema() {
+  return SeriesEnvelope(R"(,"preset","ts","series")",
+                        R"("preset":{"type":"string"},
+      "ts":{"type":"array","items":{"type":"string","format":"date-time"}},
+      "series":{"type":"object","description":"indicator name -> one value per ts, null during warm-up",
+        "additionalProperties":{"type":"array","items":)" + std::string(kNullableNumber) + "}}");
+}
+
+std::string RegimeResponseSchema() {
+  return SeriesEnvelope(R"(,"current","history")", R"("current":)" + Ref("RegimeState") +
+                                                        R"(,"history":{"type":"array","items":)" +
+                                                        Ref("RegimeState") + "}");
+}
+
+std::string PredictionsResponseSchema() {
+  return SeriesEnvelope(R"(,"predictions")",
+                        R"("predictions":{"type":"array","items":)" + Ref("LoggedPrediction") + "}");
+}
+
+std::string WatchlistResponseSchema() {
+  return R"({"type":"object","required":["series"],"properties":{"series":{"type":"array","items":{
+    "type":"object","additionalProperties":false,
+    "required":["symbol","timeframe","source","in_lake","exchange","timezone","model_active","active_horizons"],
+    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string","enum":["1m","5m","15m","30m","1h","1d"]},
+      "source":{"type":"string","enum":["watchlist","lake"],"description":"listed in WATCHLIST, or only found in the lake"},
+      "in_lake":{"type":"boolean","description":"the lake has bars for it"},
+      "exchange":{"type":"string","description":"exchange calendar, e.g. NSE"},
+      "timezone":{"type":"string","description":"IANA zone of the exchange, e.g. Asia/Kolkata"},
+      "model_active":{"type":"boolean"},
+      "active_horizons":{"type":"array","items":{"type":"integer"},"description":"minutes with an active model"}}}}}})";
+}
+
 std::string ModelsResponseSchema() {
   return R"({"type":"object","required":["models"],"properties":{"models":{"type":"array","items":)" +
-         ModelEntrySchema() + "}}}";
+         Ref("ModelEntry") + "}}}";
 }
 
 std::string JobsResponseSchema() {
-  return R"({"type":"object","required":["jobs"],"properties":{"jobs":{"type":"array","items":)" + JobSchema() + "}}}";
+  return R"({"type":"object","required":["jobs"],"properties":{"jobs":{"type":"array","items":)" + Ref("Job") + "}}}";
 }
 
 std::string ExperimentsResponseSchema() {
@@ -305,59 +401,6 @@ std::string ClearModelsResponseSchema() {
     "removed":{"type":"array","items":{"type":"string"},"description":"experiment ids removed, or that would be"},
     "kept":{"type":"object","additionalProperties":{"type":"string"},"description":"experiment id -> why kept"},
     "backup":{"type":"string","description":"where the registry was backed up; empty on a dry run"}}})";
-}
-
-std::string CuratedResultSchema() {
-  return R"({"type":"object","required":["id","key","model"],
-    "properties":{"id":{"type":"string","description":"the curated experiment"},
-      "key":{"type":"string","description":"SYMBOL|TIMEFRAME|HORIZON"},
-      "model":)" + ModelEntrySchema() + "}}";
-}
-
-std::string BacktestSummarySchema() {
-  const std::string number = kNullableNumber;
-  const std::string skill = R"({"type":"object","required":["n","dm_stat","p_value","equals_naive"],"properties":{
-    "n":{"type":"integer","description":"paired bars behind the test"},
-    "mean_loss_diff":)" + number + R"(,"dm_stat":)" + number + R"(,"p_value":)" + number + R"(,
-    "equals_naive":{"type":"boolean","description":"forecasts equal naive's on every paired bar"}},
-    "description":"Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p"})";
-  const std::string per_state = R"({"type":"object","required":["n"],"properties":{"n":{"type":"integer"},
-    "forward_vol":)" + number + R"(,"forward_return":)" + number + R"(,"sign_agreement":)" + number +
-                                R"(,"sign_z":)" + number + "}}";
-  return R"({"type":"object",
-    "required":["symbol","timeframe","horizon_minutes","predictions","model","naive","model_unscaled_bands","mape_ratio",
-                "directional_accuracy","model_vs_naive","families","no_signal","regimes","horizon_bars","retrains",
-                "degraded_rows"],
-    "properties":{"symbol":{"type":"string"},"timeframe":{"type":"string"},"horizon_minutes":{"type":"integer"},
-      "predictions":{"type":"integer","description":"bars predicted"},
-      "from":{"type":"string","format":"date-time","description":"first bar predicted"},
-      "to":{"type":"string","format":"date-time","description":"end, exclusive"},
-      "retrain_every":{"type":"integer"},"folds":{"type":"integer"},"min_train_rows":{"type":"integer"},
-      "finished_at":{"type":"string","format":"date-time","description":"when the saved backtest ended"},
-      "model":)" + MetricSetSchema(false) + R"(,"naive":)" + MetricSetSchema(false) +
-         R"(,"model_unscaled_bands":)" + MetricSetSchema(false) + R"(,
-      "model_by_break":{"type":"object","required":["within_session","across_break"],
-        "description":"the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend",
-        "properties":{"within_session":)" + MetricSetSchema(false) + R"(,"across_break":)" + MetricSetSchema(false) + R"(}},
-      "mape_ratio":{"type":["number","null"],"description":"ensemble MAPE / naive MAPE: below 1 beats the random walk"},
-      "directional_accuracy":{"type":"object","required":["value","ci95_low","ci95_high","n"],"properties":{
-        "value":)" + number + R"(,"ci95_low":)" + number + R"(,"ci95_high":)" + number + R"(,"n":{"type":"integer"}}},
-      "model_vs_naive":)" + skill + R"(,
-      "families":{"type":"array","items":{"type":"object","required":["family","skill_vs_naive","no_signal","pooled_weight"],
-        "properties":{"family":{"type":"string"},"skill_vs_naive":)" + skill + R"(,
-          "no_signal":{"type":"boolean","description":"forecasts equal naive's: carries no weight of its own"},
-          "pooled_weight":{"type":"number"},
-          "gated_out":{"type":"string","description":"why it got no pooled weight; empty when it kept some"}}},
-        "description":"each family as judged by the last retrain"},
-      "no_signal":{"type":"array","items":{"type":"string"},"description":"families with no signal in any retrain"},
-      "regime_meaning":{"type":"object","properties":{
-        "states":{"type":"object","additionalProperties":)" + per_state + R"(},
-        "volatile_to_range_vol":)" + number + R"(,"trending":)" + per_state + R"(}},
-      "adaptive_levels":{"type":"object","additionalProperties":{"type":"array","items":{"type":"number"}},
-        "description":"regime -> the effective quantile level of each band at the end, adaptive conformal"},
-      "regimes":{"type":"object","additionalProperties":{"type":"object","required":["model"],"properties":{
-        "model":)" + MetricSetSchema(false) + R"(,"naive":)" + MetricSetSchema(false) + R"(,"mape_ratio":)" + number + R"(}}},
-      "horizon_bars":{"type":"integer"},"retrains":{"type":"integer"},"degraded_rows":{"type":"integer"}}})";
 }
 
 }  // namespace rc::server

@@ -5,12 +5,26 @@
 // (frontend-nuxt/types/api.d.ts) break when a field is renamed. Item schemas
 // are shared by the routes that nest them. tests/system/test_openapi_schemas.py
 // validates real answers against them.
+//
+// Every item that appears in more than one place is written once, as a named
+// schema of the document's components/schemas, and referred to by $ref
+// wherever it appears: the item functions below return that $ref. So the
+// document says "a Job" or "a MetricSet" where it means one, and the front
+// end's generated types name them (components["schemas"]["MetricSet"]).
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "server/router.h"
 
 namespace rc::server {
 
+// Every named schema the item functions and response schemas refer to, for
+// components/schemas (BuildOpenApiDocument).
+std::vector<NamedSchema> ComponentSchemas();
+
+// Item schemas, each a $ref to its named schema.
 // One cleaned bar (data/pipeline/lake_rows.h BronzeBarJson); also the data of
 // `bars:` websocket messages, which may add "forming".
 std::string BarSchema();

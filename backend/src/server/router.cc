@@ -120,7 +120,8 @@ std::vector<std::string> Router::MethodsFor(const std::string& path, std::string
   return methods;
 }
 
-std::string BuildOpenApiDocument(const Router& router, const std::string& version) {
+std::string BuildOpenApiDocument(const Router& router, const std::string& version,
+                                 const std::vector<NamedSchema>& schemas) {
   namespace json = boost::json;
   json::object error_schema = {
       {"type", "object"},
@@ -161,8 +162,7 @@ std::string BuildOpenApiDocument(const Router& router, const std::string& versio
                         {"content",
                          {{doc.response_content_type,
                            {{"schema", ParseSchemaOr(doc.response_schema_json, json::object{{"type", "object"}})}}}}}};
-    responses["default"] = {{"description", "Error"},
-                            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+    responses["default"] = {{"$ref", "#/components/responses/Error"}};
     operation["responses"] = std::move(responses);
     if (doc.mutating) operation["security"] = json::array{json::object{{"bearerAuth", json::array{}}}};
     std::string method = doc.method;
@@ -171,15 +171,21 @@ std::string BuildOpenApiDocument(const Router& router, const std::string& versio
     if (!path_item.is_object()) path_item = json::object{};
     path_item.as_object()[method] = std::move(operation);
   }
+  json::object component_schemas{{"Error", std::move(error_schema)}};
+  for (const NamedSchema& named : schemas) component_schemas[named.name] = ParseSchemaOr(named.schema_json, {});
   json::object document{
-      {"openapi", "3.0.3"},
+      {"openapi", "3.1.0"},
       {"info",
        {{"title", "Regimecast API"},
         {"version", version},
         {"description", "Regime-aware market prediction service. Errors are {\"error\":{code,message,field}}."}}},
       {"paths", std::move(paths)},
       {"components",
-       {{"schemas", {{"Error", std::move(error_schema)}}},
+       {{"schemas", std::move(component_schemas)},
+        {"responses",
+         {{"Error",
+           {{"description", "Error"},
+            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}},
         {"securitySchemes", {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
   return JsonText(document);
 }

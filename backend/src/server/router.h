@@ -44,6 +44,13 @@ struct RouteDoc {
   bool mutating = false;    // requires API_TOKEN when configured
 };
 
+// A schema the document lists once under components/schemas, for route and
+// item schemas to refer to as {"$ref":"#/components/schemas/<name>"}.
+struct NamedSchema {
+  std::string name;  // e.g. "MetricSet"
+  std::string schema_json;
+};
+
 class Router {
  public:
   // Registers a route. Throws std::logic_error on a duplicate (method, path):
@@ -78,7 +85,12 @@ class Router {
   FallbackHandler fallback_;
 };
 
-// The OpenAPI 3.0 document (JSON text) describing every route of `router`.
-std::string BuildOpenApiDocument(const Router& router, const std::string& version);
+// The OpenAPI 3.1 document (JSON text) describing every route of `router`,
+// with `schemas` and the error envelope ("Error") under components/schemas,
+// and every operation's error answer the one components/responses/Error.
+// 3.1 because route schemas are JSON Schema 2020-12 ("type":["number","null"]
+// for a nullable number), which 3.0's schema dialect does not allow.
+std::string BuildOpenApiDocument(const Router& router, const std::string& version,
+                                 const std::vector<NamedSchema>& schemas = {});
 
 }  // namespace rc::server

@@ -82,7 +82,7 @@ TEST(RouterTest, ErrorEnvelopeCarriesCodeMessageAndField) {
 TEST(OpenApiTest, DocumentListsExactlyTheRouterRoutes) {
   Router router = MakeRouter();
   auto doc = boost::json::parse(BuildOpenApiDocument(router, "1.2.3")).as_object();
-  EXPECT_EQ(doc["openapi"].as_string(), "3.0.3");
+  EXPECT_EQ(doc["openapi"].as_string(), "3.1.0");
   EXPECT_EQ(doc["info"].as_object()["version"].as_string(), "1.2.3");
   size_t operations = 0;
   for (const auto& [path, item] : doc["paths"].as_object()) {
@@ -102,6 +102,27 @@ TEST(OpenApiTest, DocumentListsExactlyTheRouterRoutes) {
   EXPECT_TRUE(clear.contains("security"));
   auto& one = doc["paths"].as_object()["/api/experiments/{id}"].as_object()["get"].as_object();
   EXPECT_EQ(one["parameters"].as_array()[0].as_object()["in"].as_string(), "path");
+}
+
+TEST(OpenApiTest, NamedSchemasAreListedBesideTheErrorEnvelope) {
+  Router router;
+  router.Add({"GET", "/api/jobs/{id}", "One job", "models", {{"id", "path"}}, "", R"({"$ref":"#/components/schemas/Job"})"},
+             [](const Request&) { return JsonResponse(200, "{}"); });
+  auto doc = boost::json::parse(BuildOpenApiDocument(
+                                    router, "1", {{"Job", R"({"type":"object","properties":{"id":{"type":"string"}}})"}}))
+                 .as_object();
+  const auto& schemas = doc.at("components").at("schemas").as_object();
+  EXPECT_EQ(schemas.size(), 2u);
+  EXPECT_TRUE(schemas.contains("Error"));
+  EXPECT_EQ(schemas.at("Job").at("properties").at("id").at("type"), "string");
+  EXPECT_EQ(doc.at("paths").at("/api/jobs/{id}").at("get").at("responses").at("200").at("content")
+                .at("application/json").at("schema").at("$ref"),
+            "#/components/schemas/Job");
+  // Every error answer is the one shared response, whose body is the error envelope.
+  EXPECT_EQ(doc.at("paths").at("/api/jobs/{id}").at("get").at("responses").at("default").at("$ref"),
+            "#/components/responses/Error");
+  EXPECT_EQ(doc.at("components").at("responses").at("Error").at("content").at("application/json").at("schema").at("$ref"),
+            "#/components/schemas/Error");
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 #include "server/watchlist_routes.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
-
-#include "server/openapi_schemas.h"
 
 namespace rc::server {
 namespace {
@@ -43,25 +40,6 @@ TEST(WatchlistTest, ActiveHorizonsAttachToListedSeriesOnly) {
 }
 
 TEST(WatchlistTest, EmptyInputsGiveAnEmptyList) { EXPECT_TRUE(BuildWatchlist({}, {}, {}).empty()); }
-
-// Every response schema is JSON an OpenAPI document can embed (a bad one
-// would throw when /openapi.json is built).
-TEST(OpenApiSchemasTest, AllParseAsObjectsWithProperties) {
-  for (const std::string& text : std::vector<std::string>{BarSchema(), RegimeStateSchema(), LoggedPredictionSchema(), PredictionSchema(),
-                                  BarsResponseSchema(), IndicatorsResponseSchema(), RegimeResponseSchema(),
-                                  PredictionsResponseSchema(), WatchlistResponseSchema(), ModelEntrySchema(), JobSchema(),
-                                  ExperimentRecordSchema(), ModelsResponseSchema(), JobsResponseSchema(),
-                                  ExperimentsResponseSchema(), ClearModelsResponseSchema(), CuratedResultSchema()}) {
-    boost::system::error_code ec;
-    boost::json::value schema = boost::json::parse(text, ec);
-    ASSERT_FALSE(ec) << text;
-    ASSERT_TRUE(schema.is_object());
-    EXPECT_EQ(schema.at("type"), "object");
-    for (const auto& required : schema.at("required").as_array()) {
-      EXPECT_TRUE(schema.at("properties").as_object().contains(required.as_string())) << required << " in " << text;
-    }
-  }
-}
 
 }  // namespace
 }  // namespace rc::server
