@@ -107,7 +107,7 @@ TEST(SimulatorTest, RegimesHaveTheirOwnDriftAndVolatility) {
   };
   for (Regime r : {Regime::kTrendingUp, Regime::kTrendingDown, Regime::kRangeBound, Regime::kVolatile,
                    Regime::kNeutral}) {
-    ASSERT_GT(returns[r].size(), 2000u) << RegimeName(r);
+    ASSERT_GT(returns[r].size(), 2000u) << regime::ToString(r);
   }
   EXPECT_GT(mean(returns[Regime::kTrendingUp]), 0.0002);
   EXPECT_LT(mean(returns[Regime::kTrendingDown]), -0.0002);

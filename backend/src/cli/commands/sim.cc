@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "data/pipeline/pipeline.h"
 #include "data/sim/market_simulator.h"
+#include "regime/regime.h"
 
 namespace rc::cli {
 namespace {
@@ -94,7 +95,7 @@ void RegisterCommand_sim(CLI::App& app, CommandContext& ctx) {
       if (!truth) return ReportError(ctx, IoError("cannot write " + args->truth_out).value());
       truth << "ts,regime\n";
       for (size_t i = 0; i < series->bars.size(); ++i) {
-        truth << FormatIsoUtc(series->bars[i].open_time) << ',' << data::RegimeName(series->regimes[i]) << '\n';
+        truth << FormatIsoUtc(series->bars[i].open_time) << ',' << regime::ToString(series->regimes[i]) << '\n';
       }
       truth.flush();
       if (!truth) return ReportError(ctx, IoError("write failed: " + args->truth_out).value());

@@ -39,18 +39,6 @@ double UShape(double u) {
 
 }  // namespace
 
-std::string_view RegimeName(Regime regime) {
-  switch (regime) {
-    case Regime::kTrendingUp: return "trending_up";
-    case Regime::kTrendingDown: return "trending_down";
-    case Regime::kRangeBound: return "range_bound";
-    case Regime::kVolatile: return "volatile";
-    case Regime::kNeutral: return "neutral";
-    case Regime::kUnknown: return "unknown";
-  }
-  return "unknown";
-}
-
 std::array<RegimeParams, kRegimeCount> SimConfig::DefaultRegimes() {
   return {{
       {+0.00030, 0.0012, 0.00, 1.15, 120},  // trending_up

@@ -36,13 +36,14 @@
 #include "core/error.h"
 #include "core/symbol.h"
 #include "core/timeframe.h"
+#include "regime/regime.h"
 
 namespace rc::data {
 
-enum class Regime { kTrendingUp = 0, kTrendingDown, kRangeBound, kVolatile, kNeutral, kUnknown };
-inline constexpr int kRegimeCount = 6;
-// "trending_up" "trending_down" "range_bound" "volatile" "neutral" "unknown"
-std::string_view RegimeName(Regime regime);
+// The glossary's regimes, the same type the detector reports, so a bar's
+// truth and its detected state compare directly.
+using regime::kRegimeCount;
+using regime::Regime;
 
 // Parameters per 5-minute bar; other timeframes scale drift by the bar's
 // length and volatility by its square root.
