@@ -1,0 +1,56 @@
+"""The exact-model filter of tests/ml/regime_exact_oracle.py (issue 10): the bound on regime
+agreement that docs/ml_audit.md reports is computed with the simulator's true parameters, so
+they must be the ones in backend/src/data/sim/market_simulator.cc, and on a held-out seed the
+filter must beat the detector it bounds."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import regime_exact_oracle as exact
+from regime_audit import REPO, sim_series
+
+SIMULATOR = REPO / "backend" / "src" / "data" / "sim" / "market_simulator.cc"
+NUMBER = r"[-+]?\d*\.?\d+"
+
+
+def rows_of(function):
+    """The numeric rows ({...} per regime, in order) of a SimConfig::Default* function."""
+    text = SIMULATOR.read_text()
+    body = text[text.index(f"SimConfig::{function}() {{"):]
+    body = body[:body.index("}};")]
+    return [[float(v) for v in re.findall(NUMBER, row)] for row in re.findall(r"\{+\s*([^{}]+?)\s*\}", body)]
+
+
+def test_the_script_uses_the_simulators_parameters():
+    regimes = np.array(rows_of("DefaultRegimes"))
+    assert regimes.shape == (6, 5)
+    np.testing.assert_array_equal(regimes[:, 0], exact.DRIFT)
+    np.testing.assert_array_equal(regimes[:, 1], exact.VOL)
+    np.testing.assert_array_equal(regimes[:, 2], exact.KAPPA)
+    np.testing.assert_array_equal(regimes[:, 3], exact.VOLUME_MULT)
+    np.testing.assert_array_equal(regimes[:, 4], exact.DURATION)
+    np.testing.assert_array_equal(np.array(rows_of("DefaultTransitions")), exact.WEIGHTS)
+    source = SIMULATOR.read_text()
+    assert f"constexpr int kSubsteps = {exact.SUBSTEPS};" in source
+    assert f"std::exp({exact.VOLUME_SIGMA} * Normal()" in source
+    header = SIMULATOR.with_suffix(".h").read_text()
+    assert re.search(r"double base_volume = 50'000;", header) and exact.BASE_VOLUME == 50_000
+
+
+def test_on_a_held_out_seed_the_exact_filter_bounds_the_detector(rc_binary, tmp_path):
+    frame = sim_series(rc_binary, 12, tmp_path, 150)
+    bars = exact.sim_bars(rc_binary, 12, tmp_path, 150)
+    assert exact.volume_level(bars) == pytest.approx(exact.BASE_VOLUME, rel=0.1)
+    scored = exact.score_seed(frame, bars, 30)
+    detector = (scored["regime"] == scored["state"]).mean()
+    bound = (scored["regime"] == scored["exact"]).mean()
+    # docs/ml_audit.md: 0.847 and 0.867 on seed 12.
+    assert bound >= exact.GOAL > detector
+    assert bound > detector + 0.01
+    # The evidence is what it reads: with neither returns nor volumes it is left with the
+    # transitions and the overnight gaps, and agrees far less.
+    blind = exact.score_seed(frame, bars, 30, frozenset({"returns", "volume"}))
+    assert (blind["regime"] == blind["exact"]).mean() < 0.6
