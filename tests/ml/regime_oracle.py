@@ -12,7 +12,8 @@ evidence). Beside the detector it scores an ORACLE filter of the same form, whos
 read off that seed's true labels (whole series, in-sample: what this form of filter gets with the
 right fixed parameters, not a detector). It is not a strict upper bound: the observations are read
 against expanding references whose level drifts with the regime mix, which the detector's refits
-follow and fixed parameters cannot, so the detector beats it on some seeds.
+follow and fixed parameters cannot, so the detector beats it on some seeds. The strict bound is
+`regime_exact_oracle.py`: the simulator's own model as a filter, on the bars.
 
 - emissions: per true state a diagonal Gaussian of (z, u), each dimension's mean and variance from
   the state's bars where that dimension is present;
