@@ -282,6 +282,27 @@ def sim_agreement(binary, seed, workdir, days=150, training_days=30):
     return (scored["regime"] == scored["state"]).mean(), len(scored)
 
 
+def regimecast_binary():
+    """RC_BINARY, or the ci preset's build."""
+    return Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
+
+
+def add_seed_arguments(parser):
+    """--seeds, --days and --training-days of the scripts that score simulator seeds one by one."""
+    parser.add_argument("--seeds", default="11,12", help="simulator seeds, comma-separated (a-b for a range)")
+    parser.add_argument("--days", type=int, default=150, help="simulated trading days per seed")
+    parser.add_argument("--training-days", type=int, default=30, help="leading trading days not scored")
+
+
+def seed_list(text):
+    """The seeds of --seeds: "11,12,31-33" -> [11, 12, 31, 32, 33]."""
+    seeds = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        lo, _, hi = part.partition("-")
+        seeds.extend(range(int(lo), int(hi or lo) + 1))
+    return seeds
+
+
 def fmt(v, digits=3):
     return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{digits}f}"
 
@@ -296,7 +317,7 @@ def main():
     args = parser.parse_args()
     if args.forward_bars < 1:
         sys.exit("--forward-bars must be >= 1")
-    binary = Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
+    binary = regimecast_binary()
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} is not present")
     roles = {int(s): "tuning" for s in args.tuning_seeds.split(",") if s.strip()}

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -48,7 +47,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from regime_audit import REPO, STATES, after_training, run, sim_series  # noqa: E402
+from regime_audit import (  # noqa: E402
+    STATES, add_seed_arguments, after_training, regimecast_binary, run, seed_list, sim_series)
 
 GOAL = 0.85
 # The simulator's defaults (market_simulator.cc), in the order of regime/regime.h:
@@ -121,12 +121,16 @@ def exact_filter(bars, without=frozenset()):
     anchors = {k: np.array([opens[0]]) for k in MEAN_REVERTING}
     mass = {k: np.array([plain[k]]) for k in MEAN_REVERTING}
     answers = np.empty(len(bars), dtype=int)
+
+    def regime_totals():  # each regime's mass, its spell hypotheses summed
+        return np.array([mass[k].sum() if k in MEAN_REVERTING else plain[k] for k in range(EMITTING)])
+
     for t in range(len(bars)):
         first_of_day = t > 0 and day[t] != day[t - 1]
         feed_gap = t > 0 and (
             (not first_of_day and step[t] > 5.0 + 1e-9)
             or (first_of_day and (minute[t - 1] != LAST_BAR_MIN or minute[t] != SESSION_OPEN_MIN)))
-        totals = np.array([mass[k].sum() if k in MEAN_REVERTING else plain[k] for k in range(EMITTING)])
+        totals = regime_totals()
         if t > 0 and feed_gap:
             # An unknown spell: the regime after it is drawn from unknown's row, a new spell begins.
             totals = NEXT[UNKNOWN, :EMITTING].copy()
@@ -169,7 +173,7 @@ def exact_filter(bars, without=frozenset()):
                 mass[k] = mass[k] * np.exp(log_like[k] - shift)
             else:
                 plain[k] = plain[k] * math.exp(log_like[k] - shift)
-        totals = np.array([mass[k].sum() if k in MEAN_REVERTING else plain[k] for k in range(EMITTING)])
+        totals = regime_totals()
         z = totals.sum()
         plain /= z
         totals /= z
@@ -210,18 +214,13 @@ def score_seed(frame, bars, training_days, without=frozenset()):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="11,12", help="simulator seeds, comma-separated (a-b for a range)")
-    parser.add_argument("--days", type=int, default=150, help="simulated trading days per seed")
-    parser.add_argument("--training-days", type=int, default=30, help="leading trading days not scored")
+    add_seed_arguments(parser)
     parser.add_argument("--without", default="", help="evidence left out, comma-separated: anchors, overnight, "
                         "volume, returns (an ablation; the default uses all)")
     args = parser.parse_args()
     without = frozenset(filter(None, args.without.split(",")))
-    seeds = []
-    for part in filter(None, (p.strip() for p in args.seeds.split(","))):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi or lo) + 1))
-    binary = Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
+    seeds = seed_list(args.seeds)
+    binary = regimecast_binary()
     rows = []
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:

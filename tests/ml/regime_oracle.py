@@ -35,7 +35,6 @@ seeds; writes nothing into the repository.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -44,7 +43,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from regime_audit import REPO, STATES, after_training, sim_series  # noqa: E402
+from regime_audit import (  # noqa: E402
+    STATES, add_seed_arguments, after_training, regimecast_binary, seed_list, sim_series)
 
 GOAL = 0.85
 TRANSITION_FLOOR = 1e-4  # per-bar probability floor of every transition: no move is impossible
@@ -132,15 +132,10 @@ def confusion(scored, col):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="11,12", help="simulator seeds, comma-separated (a-b for a range)")
-    parser.add_argument("--days", type=int, default=150, help="simulated trading days per seed")
-    parser.add_argument("--training-days", type=int, default=30, help="leading trading days not scored")
+    add_seed_arguments(parser)
     args = parser.parse_args()
-    seeds = []
-    for part in filter(None, (p.strip() for p in args.seeds.split(","))):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi or lo) + 1))
-    binary = Path(os.environ.get("RC_BINARY", REPO / "build" / "ci" / "bin" / "regimecast"))
+    seeds = seed_list(args.seeds)
+    binary = regimecast_binary()
     columns = {"state": "detector", "oracle": "oracle (argmax)", "oracle_hyst": "oracle (hysteresis)"}
     rows, confusions, unknown_truth = [], {col: 0 for col in columns}, 0
     for seed in seeds:

@@ -11,7 +11,7 @@
 // The serving side feeds it from the gold prediction log as horizons realize
 // (one object per series key, in the order predictions were made) and passes
 // EffectiveLevels() as PredictionRequest::adaptive_levels; Predict then takes
-// the calibration's quantile at those levels (BandCalibration::HalfWidthAt).
+// the calibration's quantile at those levels (BandCalibration::ServedHalfWidths).
 //
 //   RC_ASSIGN_OR_RETURN(auto aci, AdaptiveConformal::Create({0.5, 0.8, 0.95}, {}));
 //   aci.Observe(realized_return, prediction.bands);   // when the horizon has passed

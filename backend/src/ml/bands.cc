@@ -155,10 +155,6 @@ double BandCalibration::QuantileAt(regime::Regime r, double level) const {
   return q.half_width[best];
 }
 
-double BandCalibration::HalfWidthAt(regime::Regime r, double level, double vol, int64_t bar_ts) const {
-  return QuantileAt(r, level) * Scale(vol, bar_ts);
-}
-
 BandQuantiles BandCalibration::ServedHalfWidths(regime::Regime r, double vol, int64_t bar_ts,
                                                 const std::vector<double>& adaptive_levels, bool* adaptive) const {
   const double scale = Scale(vol, bar_ts);  // once: with a session profile it walks the window and the horizon

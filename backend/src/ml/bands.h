@@ -142,13 +142,13 @@ struct BandCalibration {
   // at the bar opening at `bar_ts`.
   BandQuantiles HalfWidths(regime::Regime r, double vol, int64_t bar_ts) const;
   // The quantile at any level in [0.01, 0.995] (interpolated on the grid; the
-  // nearest calibrated level when the record has no grid), raw like For's.
+  // nearest calibrated level when the record has no grid), raw like For's:
+  // times Scale(vol, bar_ts) it is the half-width at that level.
   double QuantileAt(regime::Regime r, double level) const;
-  // QuantileAt in log-return units at volatility `vol` and bar `bar_ts`, for adaptive levels.
-  double HalfWidthAt(regime::Regime r, double level, double vol, int64_t bar_ts) const;
   // The half-widths a prediction is served with: HalfWidths, or, when
   // `adaptive_levels` holds one level in (0,1) per calibrated level (ACI's
-  // effective levels), HalfWidthAt each of them; `*adaptive` says which.
+  // effective levels), the quantile at each of them (QuantileAt) times the
+  // scale; `*adaptive` says which.
   // Predict and the backtest's reference bands both call this.
   BandQuantiles ServedHalfWidths(regime::Regime r, double vol, int64_t bar_ts,
                                  const std::vector<double>& adaptive_levels, bool* adaptive) const;

@@ -278,7 +278,8 @@ void App::AddSystemRoutes() {
                                         "this endpoint speaks WebSocket: send an Upgrade: websocket request", ""});
            });
   AddRoute({"GET", "/openapi.json", "This OpenAPI 3 document", "system", {}, "", R"({"type":"object"})"},
-           [this](const Request&) { return JsonResponse(200, BuildOpenApiDocument(router_, BuildVersion(), ComponentSchemas()));
+           [this](const Request&) {
+             return JsonResponse(200, BuildOpenApiDocument(router_, BuildVersion(), ComponentSchemas()));
            });
 }
 

@@ -121,14 +121,16 @@ TEST(VolScaledBandsTest, ScaledCalibrationRoundTripsAndWidensWithVolatility) {
   // Unknown volatility: the reference.
   EXPECT_DOUBLE_EQ(cal->HalfWidths(Regime::kVolatile, 0.0, 0).half_width[1], cal->HalfWidths(Regime::kVolatile, 0.003, 0).half_width[1]);
   // The grid agrees with the calibrated levels and is non-decreasing.
-  EXPECT_NEAR(cal->HalfWidthAt(Regime::kVolatile, 0.8, 0.002, 0), cal->HalfWidths(Regime::kVolatile, 0.002, 0).half_width[1], 1e-12);
-  EXPECT_LE(cal->HalfWidthAt(Regime::kVolatile, 0.85, 0.002, 0), cal->HalfWidthAt(Regime::kVolatile, 0.86, 0.002, 0));
+  EXPECT_NEAR(cal->QuantileAt(Regime::kVolatile, 0.8) * cal->Scale(0.002, 0),
+              cal->HalfWidths(Regime::kVolatile, 0.002, 0).half_width[1], 1e-12);
+  EXPECT_LE(cal->QuantileAt(Regime::kVolatile, 0.85), cal->QuantileAt(Regime::kVolatile, 0.86));
   auto back = BandCalibration::FromJson(boost::json::parse(boost::json::serialize(cal->ToJson())).as_object());
   ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(back->scaled);
   EXPECT_EQ(back->reference_vol, cal->reference_vol);
   EXPECT_EQ(back->HalfWidths(Regime::kVolatile, 0.004, 0).half_width, cal->HalfWidths(Regime::kVolatile, 0.004, 0).half_width);
-  EXPECT_EQ(back->HalfWidthAt(Regime::kVolatile, 0.9, 0.004, 0), cal->HalfWidthAt(Regime::kVolatile, 0.9, 0.004, 0));
+  EXPECT_EQ(back->QuantileAt(Regime::kVolatile, 0.9) * back->Scale(0.004, 0),
+            cal->QuantileAt(Regime::kVolatile, 0.9) * cal->Scale(0.004, 0));
 
   BandOptions bad;
   bad.scale_weight = 0;
@@ -153,9 +155,11 @@ TEST(AdaptiveConformalTest, CoverageRecoversAfterAVolatilityShift) {
   for (int t = 0; t < calm + shifted; ++t) {
     const double y = (t < calm ? 1.0 : 2.0) * n01(rng);
     std::vector<BandOut> bands;
-    const std::vector<double> eff = aci->EffectiveLevels();
+    bool adaptive = false;  // served as Predict serves them: at ACI's effective levels
+    const BandQuantiles served = cal->ServedHalfWidths(Regime::kNeutral, 0, 0, aci->EffectiveLevels(), &adaptive);
+    ASSERT_TRUE(adaptive);
     for (size_t l = 0; l < bo.levels.size(); ++l) {
-      const double hw = cal->HalfWidthAt(Regime::kNeutral, eff[l], 0, 0);
+      const double hw = served.half_width[l];
       bands.push_back(BandOut{bo.levels[l], 0, 0, -hw, hw});
       if (t >= calm + shifted - tail && l < 2) {
         adaptive_in[l] += std::abs(y) <= hw ? 1 : 0;
@@ -218,9 +222,11 @@ TEST(AdaptiveConformalTest, BurstsOfMissesFromOverlappingHorizonsAreRepaid) {
         ++n;
       }
       std::vector<BandOut> bands;
-      const std::vector<double> eff = aci->EffectiveLevels();
+      bool adaptive = false;
+      const BandQuantiles widths = cal->ServedHalfWidths(Regime::kNeutral, 0, 0, aci->EffectiveLevels(), &adaptive);
+      EXPECT_TRUE(adaptive);
       for (size_t l = 0; l < bo.levels.size(); ++l) {
-        const double hw = cal->HalfWidthAt(Regime::kNeutral, eff[l], 0, 0);
+        const double hw = widths.half_width[l];
         bands.push_back(BandOut{bo.levels[l], 0, 0, -hw, hw});
       }
       served.push_back(std::move(bands));
