@@ -202,8 +202,40 @@ def volume_level(bars):
     return float(np.exp(np.median(np.log(bars["volume"]) - np.log(shape))))
 
 
+def spell_age(regimes):
+    """Bars since the true regime last changed, per bar (0 on a spell's first bar)."""
+    values = np.asarray(regimes)
+    age = np.zeros(len(values), dtype=int)
+    for i in range(1, len(values)):
+        age[i] = age[i - 1] + 1 if values[i] == values[i - 1] else 0
+    return age
+
+
+# Spell-age buckets of the --by-spell-age table: [0, 6) bars (the first half hour of a spell) ...
+SPELL_AGE_EDGES = (0, 6, 24, 48, 96)
+
+
+def by_spell_age(scored):
+    """Agreement of the detector and of the bound per spell-age bucket (scored: score_seed frames,
+    any number of seeds): rows of (bucket, share of bars, detector, bound, points the detector loses
+    there to the bound in the overall agreement)."""
+    bucket = np.searchsorted(SPELL_AGE_EDGES, scored["spell_age"].to_numpy(), side="right") - 1
+    rows = []
+    for i, low in enumerate(SPELL_AGE_EDGES):
+        part = scored[bucket == i]
+        high = SPELL_AGE_EDGES[i + 1] - 1 if i + 1 < len(SPELL_AGE_EDGES) else None
+        share = len(part) / len(scored)
+        detector = (part["regime"] == part["state"]).mean()
+        bound = (part["regime"] == part["exact"]).mean()
+        rows.append((f"{low}-{high}" if high is not None else f">= {low}", share, detector, bound,
+                     100 * share * (bound - detector)))
+    return rows
+
+
 def score_seed(frame, bars, training_days, without=frozenset()):
-    """`frame` (sim_series: truth and detector) with the exact filter's answer, scored bars only."""
+    """`frame` (sim_series: truth and detector) with the exact filter's answer and each bar's
+    spell age (bars since the true regime changed), scored bars only."""
+    frame = frame.assign(spell_age=spell_age(frame["regime"]))
     level = volume_level(bars)
     if abs(math.log(level / BASE_VOLUME)) > 0.5:
         sys.exit(f"the bars' volume level {level:.0f} is not the simulator default {BASE_VOLUME:.0f}: "
@@ -217,16 +249,20 @@ def main():
     add_seed_arguments(parser)
     parser.add_argument("--without", default="", help="evidence left out, comma-separated: anchors, overnight, "
                         "volume, returns (an ablation; the default uses all)")
+    parser.add_argument("--by-spell-age", action="store_true",
+                        help="also tabulate both agreements by spell age (bars since the true regime changed) "
+                        "and, in spells at least 48 bars old, per true state")
     args = parser.parse_args()
     without = frozenset(filter(None, args.without.split(",")))
     seeds = seed_list(args.seeds)
     binary = regimecast_binary()
-    rows = []
+    rows, scored_seeds = [], []
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
             frame = sim_series(binary, seed, tmp, args.days)
             bars = sim_bars(binary, seed, tmp, args.days)
         scored = score_seed(frame, bars, args.training_days, without)
+        scored_seeds.append(scored)
         scores = {col: (scored["regime"] == scored[col]).mean() for col in ("state", "exact")}
         rows.append((seed, scores, len(scored)))
         print(f"seed {seed}: detector {scores['state']:.3f}, exact-model filter {scores['exact']:.3f}, "
@@ -244,6 +280,30 @@ def main():
         print(f"\n{label}: mean {np.mean(values):.3f}, min {low[0]:.3f} (seed {low[1]}), "
               f">= {GOAL} on {sum(v >= GOAL for v in values)}/{len(values)} seeds; below on "
               f"{[seed for seed, s, _ in rows if s[col] < GOAL] or 'none'}")
+    if args.by_spell_age:
+        print_by_spell_age(pd.concat(scored_seeds))
+
+
+def print_by_spell_age(scored):
+    """Where the detector loses to the bound: by the true spell's age, then per true state in old spells."""
+    print("\n#### By spell age (bars since the true regime changed), all seeds\n")
+    print("| spell age (bars) | share of bars | detector | exact-model filter | points lost |")
+    print("|---|---:|---:|---:|---:|")
+    for bucket, share, detector, bound, lost in by_spell_age(scored):
+        print(f"| {bucket} | {share:.3f} | {detector:.3f} | {bound:.3f} | {lost:.2f} |")
+    settled = scored[scored["spell_age"] >= 48]
+    print("\n#### In spells at least 48 bars old, per true state: share answered right, and the detector's "
+          "most frequent wrong answer\n")
+    print("| true state | bars | detector | exact-model filter | detector's most frequent error (share) |")
+    print("|---|---:|---:|---:|---|")
+    for state in STATES:
+        part = settled[settled["regime"] == state]
+        if part.empty:
+            continue
+        wrong = part.loc[part["state"] != state, "state"].value_counts()
+        error = f"{wrong.index[0]} ({wrong.iloc[0] / len(part):.3f})" if len(wrong) else "none"
+        print(f"| {state} | {len(part)} | {(part['state'] == state).mean():.3f} | "
+              f"{(part['exact'] == state).mean():.3f} | {error} |")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import regime_exact_oracle as exact
@@ -54,3 +55,19 @@ def test_on_a_held_out_seed_the_exact_filter_bounds_the_detector(rc_binary, tmp_
     # transitions and the overnight gaps, and agrees far less.
     blind = exact.score_seed(frame, bars, 30, frozenset({"returns", "volume"}))
     assert (blind["regime"] == blind["exact"]).mean() < 0.6
+
+
+def test_spell_age_counts_bars_since_the_true_regime_changed_and_buckets_the_agreements():
+    regimes = ["neutral"] * 3 + ["trending_up"] * 50 + ["range_bound"] * 2
+    age = exact.spell_age(regimes)
+    assert list(age[:5]) == [0, 1, 2, 0, 1] and age[52] == 49 and list(age[53:]) == [0, 1]
+    # The detector is right from a spell's 6th bar on, the bound from its 1st.
+    frame = pd.DataFrame({"regime": regimes, "spell_age": age})
+    frame["state"] = np.where(frame["spell_age"] >= 6, frame["regime"], "volatile")
+    frame["exact"] = frame["regime"]
+    rows = {bucket: (share, detector, bound, lost) for bucket, share, detector, bound, lost in exact.by_spell_age(frame)}
+    assert list(rows) == ["0-5", "6-23", "24-47", "48-95", ">= 96"]
+    share, detector, bound, lost = rows["0-5"]
+    assert share == pytest.approx(11 / 55) and detector == 0 and bound == 1 and lost == pytest.approx(100 * 11 / 55)
+    assert rows["48-95"][:3] == (pytest.approx(2 / 55), 1, 1) and rows["48-95"][3] == 0
+    assert rows[">= 96"][0] == 0

@@ -70,8 +70,10 @@ class HmmFilter {
   HmmObservation last_observation_{};
   // The fit window. z as observed; u held as the DE-SHAPED log volume, not yet
   // referenced (NaN where the bar's u was missing), so that a fit measures every
-  // bar of its volume window against the reference of the fit's own time, the
-  // one the filter then uses: the reference is an expanding mean that moves with
+  // bar of its volume window against the reference of the fit's own time (the
+  // filter reads each new bar against the reference of that bar's time, which
+  // moves by at most ~0.025 between fits; freezing it at the fit's value gained
+  // nothing measurable, docs/ml_audit.md): the reference is an expanding mean that moves with
   // the series' regime mix (a calm first month, a busy second one), and
   // observations stored each against its own day's reference disagree by that
   // drift, which one free volume level per fit (gaussian_hmm.h) cannot absorb.
