@@ -1,7 +1,7 @@
 """How far can ANY causal detector get on the simulator? (issue 10, regime agreement >= 0.85)
 
     RC_BINARY=build/ci/bin/regimecast python tests/ml/regime_exact_oracle.py [--seeds 11,12] [--days 150]
-        [--training-days 30]
+        [--training-days 30] [--without anchors,overnight,volume,returns] [--by-spell-age]
 
 `regime_oracle.py` scores a filter of the detector's own form (two observations per bar) with
 parameters read off the truth. This script goes further: an EXACT-MODEL filter, the forward
@@ -31,8 +31,9 @@ script stops if the simulated bars do not match them (volume level).
 The most probable regime of the filtered posterior maximises the expected number of bars
 agreeing with the truth among all detectors that see the same bars up to t (the Bayes decision
 rule for per-bar agreement), so up to the unused high/low and the filter's pruning, its agreement
-is what no causal detector can beat on expectation. Scored as `regime_audit.py`'s sim_agreement
-(INFY.NS 5m, bars from the (training_days + 1)-th session on). Prints a markdown table per seed
+is what no causal detector can beat on expectation. It is also scored under the detector's
+switching rule (hysteresis: min_dwell, switch_margin), which the product keeps. Scored as
+`regime_audit.py`'s sim_agreement (INFY.NS 5m, bars from the (training_days + 1)-th session on). Prints a markdown table per seed
 beside the detector and the summary; writes nothing into the repository.
 """
 from __future__ import annotations
@@ -103,9 +104,10 @@ def return_moments(k, open_log, anchors, sigma):
 
 
 def exact_filter(bars, without=frozenset()):
-    """The most probable regime per bar (0..4) under the simulator's model, causally. `without`
-    leaves parts of the evidence out, to see what each is worth: "anchors" (mean reversion read
-    as no drift), "overnight" (the opening gap's size), "volume", "returns"."""
+    """The filtered probabilities of regimes 0..4 per bar (rows) under the simulator's model,
+    causally, and per bar whether a feed gap restarted the filter before it. `without` leaves parts
+    of the evidence out, to see what each is worth: "anchors" (mean reversion read as no drift),
+    "overnight" (the opening gap's size), "volume", "returns"."""
     ts = bars["ts"]
     minute = (ts.dt.hour * 60 + ts.dt.minute).to_numpy()
     day = ts.dt.date.to_numpy()
@@ -120,7 +122,8 @@ def exact_filter(bars, without=frozenset()):
     plain = np.full(EMITTING, 1.0 / EMITTING)
     anchors = {k: np.array([opens[0]]) for k in MEAN_REVERTING}
     mass = {k: np.array([plain[k]]) for k in MEAN_REVERTING}
-    answers = np.empty(len(bars), dtype=int)
+    posteriors = np.empty((len(bars), EMITTING))
+    restarts = np.zeros(len(bars), dtype=bool)
 
     def regime_totals():  # each regime's mass, its spell hypotheses summed
         return np.array([mass[k].sum() if k in MEAN_REVERTING else plain[k] for k in range(EMITTING)])
@@ -132,6 +135,7 @@ def exact_filter(bars, without=frozenset()):
             or (first_of_day and (minute[t - 1] != LAST_BAR_MIN or minute[t] != SESSION_OPEN_MIN)))
         totals = regime_totals()
         if t > 0 and feed_gap:
+            restarts[t] = True
             # An unknown spell: the regime after it is drawn from unknown's row, a new spell begins.
             totals = NEXT[UNKNOWN, :EMITTING].copy()
             plain = totals.copy()
@@ -157,8 +161,8 @@ def exact_filter(bars, without=frozenset()):
         shape = ushape(u)
         sigma = VOL[:EMITTING] * math.sqrt(shape)
         ret = closes[t] - opens[t]
-        log_vol = log_normal_pdf(volume[t], np.log(BASE_VOLUME * shape * VOLUME_MULT[:EMITTING]) - VOLUME_SIGMA ** 2 / 2,
-                                 VOLUME_SIGMA ** 2)
+        volume_mean = np.log(BASE_VOLUME * shape * VOLUME_MULT[:EMITTING]) - VOLUME_SIGMA ** 2 / 2
+        log_vol = log_normal_pdf(volume[t], volume_mean, VOLUME_SIGMA ** 2)
         log_like = {}
         for k in range(EMITTING):
             if "anchors" in without and k in MEAN_REVERTING:  # every spell hypothesis alike: a plain walk
@@ -181,7 +185,30 @@ def exact_filter(bars, without=frozenset()):
             mass[k] = mass[k] / z
             keep = mass[k] > PRUNE
             anchors[k], mass[k] = anchors[k][keep], mass[k][keep]
-        answers[t] = int(np.argmax(totals))
+        posteriors[t] = totals
+    return posteriors, restarts
+
+
+def with_hysteresis(posteriors, restarts, min_dwell=3, switch_margin=0.10):
+    """The answers the detector's switching rule (backend/src/regime/detector.cc, DetectorOptions'
+    defaults) makes of these posteriors: a new most probable state is adopted once it has led for
+    `min_dwell` consecutive bars, or at once when its probability leads the held state's by
+    `switch_margin`; after a feed gap (the detector's `unknown`) the most probable state is adopted
+    at once."""
+    answers = np.empty(len(posteriors), dtype=int)
+    held, candidate, count = -1, -1, 0
+    for t, p in enumerate(posteriors):
+        best = int(np.argmax(p))
+        if held < 0 or restarts[t]:
+            held, candidate, count = best, best, 0
+        elif best == held:
+            count = 0
+        else:
+            count = count + 1 if best == candidate else 1
+            candidate = best
+            if count >= min_dwell or p[best] - p[held] >= switch_margin:
+                held, count = best, 0
+        answers[t] = held
     return answers
 
 
@@ -233,15 +260,24 @@ def by_spell_age(scored):
 
 
 def score_seed(frame, bars, training_days, without=frozenset()):
-    """`frame` (sim_series: truth and detector) with the exact filter's answer and each bar's
-    spell age (bars since the true regime changed), scored bars only."""
+    """`frame` (sim_series: truth and detector) with the exact filter's answer (`exact`: its most
+    probable state; `exact_held`: under the detector's switching rule) and each bar's spell age (bars
+    since the true regime changed), scored bars only."""
     frame = frame.assign(spell_age=spell_age(frame["regime"]))
     level = volume_level(bars)
     if abs(math.log(level / BASE_VOLUME)) > 0.5:
         sys.exit(f"the bars' volume level {level:.0f} is not the simulator default {BASE_VOLUME:.0f}: "
                  "the parameters in this script are not the ones simulated")
-    bars = bars.assign(exact=np.array(STATES)[exact_filter(bars, without)])
-    return after_training(frame.merge(bars[["ts", "exact"]], on="ts"), training_days)
+    posteriors, restarts = exact_filter(bars, without)
+    bars = bars.assign(exact=np.array(STATES)[np.argmax(posteriors, axis=1)],
+                       exact_held=np.array(STATES)[with_hysteresis(posteriors, restarts)])
+    return after_training(frame.merge(bars[["ts", "exact", "exact_held"]], on="ts"), training_days)
+
+
+# The answers scored per seed: the detector's, the exact filter's most probable state, and the exact
+# filter's under the detector's switching rule (min_dwell, switch_margin: what keeping hysteresis costs).
+ANSWERS = (("state", "detector"), ("exact", "exact-model filter"),
+           ("exact_held", "exact-model filter with the detector's switching rule"))
 
 
 def main():
@@ -263,18 +299,18 @@ def main():
             bars = sim_bars(binary, seed, tmp, args.days)
         scored = score_seed(frame, bars, args.training_days, without)
         scored_seeds.append(scored)
-        scores = {col: (scored["regime"] == scored[col]).mean() for col in ("state", "exact")}
+        scores = {col: (scored["regime"] == scored[col]).mean() for col, _ in ANSWERS}
         rows.append((seed, scores, len(scored)))
-        print(f"seed {seed}: detector {scores['state']:.3f}, exact-model filter {scores['exact']:.3f}, "
-              f"n {len(scored)}", file=sys.stderr, flush=True)
+        print(f"seed {seed}: " + ", ".join(f"{label} {scores[col]:.3f}" for col, label in ANSWERS) +
+              f", n {len(scored)}", file=sys.stderr, flush=True)
 
     print(f"#### Detector vs the exact-model filter (INFY.NS 5m, {args.days} days, after {args.training_days} "
           "sessions)\n")
-    print("| seed | detector | exact-model filter | n |")
-    print("|---|---:|---:|---:|")
+    print("| seed | " + " | ".join(label for _, label in ANSWERS) + " | n |")
+    print("|---|" + "---:|" * (len(ANSWERS) + 1))
     for seed, scores, n in rows:
-        print(f"| {seed} | {scores['state']:.3f} | {scores['exact']:.3f} | {n} |")
-    for col, label in (("state", "detector"), ("exact", "exact-model filter")):
+        print(f"| {seed} | " + " | ".join(f"{scores[col]:.3f}" for col, _ in ANSWERS) + f" | {n} |")
+    for col, label in ANSWERS:
         values = [s[col] for _, s, _ in rows]
         low = min((s[col], seed) for seed, s, _ in rows)
         print(f"\n{label}: mean {np.mean(values):.3f}, min {low[0]:.3f} (seed {low[1]}), "
