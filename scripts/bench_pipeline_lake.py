@@ -185,7 +185,7 @@ def fsync_dir(path: str) -> None:
 def file_system_floor(work: Path, layout: list[tuple[str, int]]) -> tuple[float, float, float]:
     """The file-system work of a `pipeline` run that wrote `layout`, alone: the same
     directories (each new one made durable by an fsync of its parent, as
-    lake/delta/table.cc's EnsureDir does, except the table root, synced once
+    lake/delta/internal/table_support.cc's EnsureDir does, except the table root, synced once
     per table as CommitStagedPartitions does), the same files with as many
     bytes, each fsynced, then its directory fsynced. No Parquet, no features,
     no Delta log. Returns (wall s, user s, system s) of this process for it:
