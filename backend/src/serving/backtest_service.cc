@@ -61,7 +61,9 @@ Result<SeriesBacktest> RunSeriesBacktest(const std::string& data_dir, const Back
   ml::Dataset& dataset = series.dataset;
   if (dataset.rows() == 0) return NotFound("no silver rows for " + request.symbol.str());
 
-  SeriesBacktest out{request, {}, {{"enabled", request.pooled.has_value()}}};
+  SeriesBacktest out;
+  out.request = request;
+  out.pooled_info = {{"enabled", request.pooled.has_value()}};
   if (request.pooled) RC_RETURN_IF_ERROR(AddPooledForecasts(data_dir, request, query, dataset, out.pooled_info));
   BacktestRequest& resolved = out.request;
   if (!resolved.to) resolved.to = dataset.ts.back() + resolved.timeframe.DurationMicros();  // just past the last bar

@@ -206,7 +206,7 @@ double GaussianHmm::Fit(const std::vector<HmmObservation>& history, int iteratio
     // into a copy of another) stays what its name says.
     const double k = prior_weight;
     // The prior fixes the states' volume levels relative to one another, not
-    // their common level: "typical" volume is a median over the series' own
+    // their common level: "typical" volume is measured over the series' own
     // history, so a series whose past was mostly calm reads every ordinary bar
     // as heavy. The shared offset is estimated freely (each state's data mean
     // against its prior mean, weighted by how sure both are) and the prior moved by it.

@@ -20,8 +20,10 @@ namespace rc::regime::internal {
 inline constexpr int kHmmStates = 5;  // RegimeIndex 0..4 (unknown is not a hidden state)
 
 struct HmmObservation {
-  double z = 0;  // 1-bar log return / its typical size at this time of day (NaN = missing)
-  double u = 0;  // log volume minus its time-of-day median (NaN = missing)
+  // Both with the time-of-day shape removed (hmm_filter.h says how): the
+  // return over its typical size, the log volume minus its typical level.
+  double z = 0;  // normalised 1-bar log return (NaN = missing)
+  double u = 0;  // normalised log volume (NaN = missing)
 };
 
 struct GaussianHmm {
