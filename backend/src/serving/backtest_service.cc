@@ -61,9 +61,11 @@ Result<SeriesBacktest> RunSeriesBacktest(const std::string& data_dir, const Back
   ml::Dataset& dataset = series.dataset;
   if (dataset.rows() == 0) return NotFound("no silver rows for " + request.symbol.str());
 
-  SeriesBacktest out;
-  out.request = request;
-  out.pooled_info = {{"enabled", request.pooled.has_value()}};
+  // The result is value-initialised explicitly: `{}` in its place drew GCC 12's
+  // -Wmaybe-uninitialized on BacktestSummary's std::map.
+  SeriesBacktest out{.request = request,
+                     .result = ml::BacktestResult(),
+                     .pooled_info = {{"enabled", request.pooled.has_value()}}};
   if (request.pooled) RC_RETURN_IF_ERROR(AddPooledForecasts(data_dir, request, query, dataset, out.pooled_info));
   BacktestRequest& resolved = out.request;
   if (!resolved.to) resolved.to = dataset.ts.back() + resolved.timeframe.DurationMicros();  // just past the last bar
