@@ -126,13 +126,20 @@ TEST(RegimeBandsTest, FewResidualsAreShrunkTowardThePooledQuantileByTheirTailCou
       const double w = tail / (tail + o.tail_pseudo_count);
       const double expected = std::exp(w * std::log(4.0) + (1 - w) * std::log(cal->pooled.half_width[l]));
       EXPECT_NEAR(q.half_width[l], std::max(expected, l > 0 ? q.half_width[l - 1] : 0.0), 1e-12) << n_rare;
-      if (n_rare == 4) EXPECT_LT(q.half_width[l] / cal->pooled.half_width[l], std::pow(4.0 / cal->pooled.half_width[l], 0.2));
-      if (n_rare == 4000) EXPECT_NEAR(q.half_width[l], 4.0, 0.05);
+      const double pooled = cal->pooled.half_width[l];
+      if (n_rare == 4) {
+        EXPECT_LT(q.half_width[l] / pooled, std::pow(4.0 / pooled, 0.2));
+      }
+      if (n_rare == 4000) {
+        EXPECT_NEAR(q.half_width[l], 4.0, 0.05);
+      }
     }
     // The 95 % quantile trusts the regime less than the median does.
     const double own_share_50 = std::log(q.half_width[0] / cal->pooled.half_width[0]) / std::log(4.0 / cal->pooled.half_width[0]);
     const double own_share_95 = std::log(q.half_width[2] / cal->pooled.half_width[2]) / std::log(4.0 / cal->pooled.half_width[2]);
-    if (n_rare < 4000) EXPECT_GT(own_share_50, own_share_95 + 0.05) << n_rare;
+    if (n_rare < 4000) {
+      EXPECT_GT(own_share_50, own_share_95 + 0.05) << n_rare;
+    }
     EXPECT_LE(q.half_width[0], q.half_width[1]);
     EXPECT_LE(q.half_width[1], q.half_width[2]);
     for (size_t g = 1; g < q.grid.size(); ++g) ASSERT_LE(q.grid[g - 1], q.grid[g]);
