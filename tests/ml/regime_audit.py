@@ -50,6 +50,8 @@ SKIP_SESSIONS = 10  # the detector's first Baum-Welch fits happen inside these
 STATES = ("trending_up", "trending_down", "range_bound", "volatile", "neutral")
 MOMENTUM_LOOKBACKS = (12, 36, 72)  # bars of past return in the no-detector baseline
 IST_OFFSET = pd.Timedelta(hours=5, minutes=30)  # the NSE CSVs hold IST wall-clock open times
+SWITCH_MARGIN = 0.10  # DetectorOptions::switch_margin
+MIN_DWELL = 3         # DetectorOptions::min_dwell
 
 
 def run(binary, *args, env):
@@ -268,6 +270,31 @@ def sim_series(binary, seed, workdir, days=150, observations=False):
     truth = pd.read_csv(truth_csv)
     truth["ts"] = pd.to_datetime(truth["ts"], utc=True)
     return truth.merge(detected, on="ts").sort_values("ts").reset_index(drop=True)
+
+
+def with_hysteresis(probabilities, restarts=None):
+    """The answers detector.cc's kHmm switching rule makes of a sequence of filtered probabilities
+    (rows): a new most probable state is adopted once it has led MIN_DWELL bars in a row, or at once
+    when its probability leads the held state's by SWITCH_MARGIN; where `restarts` (one bool per
+    bar) is true, after a feed gap (the detector's `unknown`), the most probable state is adopted at
+    once."""
+    held, candidate, count = -1, -1, 0
+    out = np.empty(len(probabilities), dtype=int)
+    for t, p in enumerate(probabilities):
+        raw = int(np.argmax(p))
+        if held < 0 or (restarts is not None and restarts[t]):
+            held, candidate, count = raw, raw, 0
+        elif raw == held:
+            count = 0
+        else:
+            if raw == candidate:
+                count += 1
+            else:
+                candidate, count = raw, 1
+            if count >= MIN_DWELL or p[raw] - p[held] >= SWITCH_MARGIN:
+                held, count = raw, 0
+        out[t] = held
+    return out
 
 
 def after_training(frame, training_days=30):

@@ -32,9 +32,10 @@ The most probable regime of the filtered posterior maximises the expected number
 agreeing with the truth among all detectors that see the same bars up to t (the Bayes decision
 rule for per-bar agreement), so up to the unused high/low and the filter's pruning, its agreement
 is what no causal detector can beat on expectation. It is also scored under the detector's
-switching rule (hysteresis: min_dwell, switch_margin), which the product keeps. Scored as
-`regime_audit.py`'s sim_agreement (INFY.NS 5m, bars from the (training_days + 1)-th session on). Prints a markdown table per seed
-beside the detector and the summary; writes nothing into the repository.
+switching rule (hysteresis: min_dwell, switch_margin; regime_audit.with_hysteresis), which the
+product keeps. Scored as `regime_audit.py`'s sim_agreement (INFY.NS 5m, bars from the
+(training_days + 1)-th session on). Prints a markdown table per seed beside the detector and the
+summary; writes nothing into the repository.
 """
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from regime_audit import (  # noqa: E402
-    STATES, add_seed_arguments, after_training, regimecast_binary, run, seed_list, sim_series)
+    STATES, add_seed_arguments, after_training, regimecast_binary, run, seed_list, sim_series,
+    with_hysteresis)
 
 GOAL = 0.85
 # The simulator's defaults (market_simulator.cc), in the order of regime/regime.h:
@@ -187,29 +189,6 @@ def exact_filter(bars, without=frozenset()):
             anchors[k], mass[k] = anchors[k][keep], mass[k][keep]
         posteriors[t] = totals
     return posteriors, restarts
-
-
-def with_hysteresis(posteriors, restarts, min_dwell=3, switch_margin=0.10):
-    """The answers the detector's switching rule (backend/src/regime/detector.cc, DetectorOptions'
-    defaults) makes of these posteriors: a new most probable state is adopted once it has led for
-    `min_dwell` consecutive bars, or at once when its probability leads the held state's by
-    `switch_margin`; after a feed gap (the detector's `unknown`) the most probable state is adopted
-    at once."""
-    answers = np.empty(len(posteriors), dtype=int)
-    held, candidate, count = -1, -1, 0
-    for t, p in enumerate(posteriors):
-        best = int(np.argmax(p))
-        if held < 0 or restarts[t]:
-            held, candidate, count = best, best, 0
-        elif best == held:
-            count = 0
-        else:
-            count = count + 1 if best == candidate else 1
-            candidate = best
-            if count >= min_dwell or p[best] - p[held] >= switch_margin:
-                held, count = best, 0
-        answers[t] = held
-    return answers
 
 
 def sim_bars(binary, seed, workdir, days):

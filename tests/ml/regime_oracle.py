@@ -23,7 +23,8 @@ follow and fixed parameters cannot, so the detector beats it on some seeds. The 
   neither only propagates the transitions;
 - "argmax": the most probable filtered state; "hysteresis": the detector's rule on top
   (detector.cc, kHmm): a new argmax is adopted at once when its filtered probability leads the
-  held state's by >= SWITCH_MARGIN, otherwise once it has been the argmax MIN_DWELL bars in a row.
+  held state's by >= SWITCH_MARGIN, otherwise once it has been the argmax MIN_DWELL bars in a row
+  (regime_audit.with_hysteresis, shared with regime_exact_oracle.py).
   The detector's other rules (warm-up, unknown on a flagged gap, the activity test) are not applied.
 
 Scoring is sim_agreement's: truth merged with the detected states on ts, bars from the
@@ -44,12 +45,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from regime_audit import (  # noqa: E402
-    STATES, add_seed_arguments, after_training, regimecast_binary, seed_list, sim_series)
+    STATES, add_seed_arguments, after_training, regimecast_binary, seed_list, sim_series,
+    with_hysteresis)
 
 GOAL = 0.85
 TRANSITION_FLOOR = 1e-4  # per-bar probability floor of every transition: no move is impossible
-SWITCH_MARGIN = 0.10     # DetectorOptions::switch_margin
-MIN_DWELL = 3            # DetectorOptions::min_dwell
 
 
 def fit_oracle(frame):
@@ -91,27 +91,6 @@ def forward_filter(obs, mean, var, transition, initial):
             log_alpha = np.log(np.exp(log_alpha - m) @ transition) + m + log_emission[t]
         log_alpha -= np.logaddexp.reduce(log_alpha)
         out[t] = np.exp(log_alpha)
-    return out
-
-
-def with_hysteresis(probabilities):
-    """detector.cc's kHmm hysteresis on a sequence of filtered probabilities (no unknown bars)."""
-    held, candidate, count = -1, -1, 0
-    out = np.empty(len(probabilities), dtype=int)
-    for t, p in enumerate(probabilities):
-        raw = int(np.argmax(p))
-        if held < 0:
-            held, candidate, count = raw, raw, 0
-        elif raw == held:
-            count = 0
-        else:
-            if raw == candidate:
-                count += 1
-            else:
-                candidate, count = raw, 1
-            if count >= MIN_DWELL or p[raw] - p[held] >= SWITCH_MARGIN:
-                held, count = raw, 0
-        out[t] = held
     return out
 
 
