@@ -42,6 +42,9 @@ Status ValidateDetectorOptions(const DetectorOptions& o) {
   if (o.hmm.volume_window < 1) return InvalidArgument("hmm.volume_window", "must be >= 1");
   if (o.hmm.iterations < 1 || o.hmm.iterations > 200) return InvalidArgument("hmm.iterations", "must be in 1..200");
   if (!(o.hmm.prior_weight >= 0)) return InvalidArgument("hmm.prior_weight", "must be >= 0");
+  if (!(o.hmm.volume_start_shift >= 0) || !std::isfinite(o.hmm.volume_start_shift)) {
+    return InvalidArgument("hmm.volume_start_shift", "must be a finite number >= 0");
+  }
   if (!(o.activity_half_life > 0) || !std::isfinite(o.activity_half_life)) {
     return InvalidArgument("activity_half_life", "must be a finite number > 0");
   }

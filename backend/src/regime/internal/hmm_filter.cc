@@ -98,6 +98,27 @@ double HmmFilter::volume_reference() const {
                                : std::numeric_limits<double>::quiet_NaN();
 }
 
+GaussianHmm HmmFilter::FitFromStarts(const std::vector<HmmObservation>& window) const {
+  const GaussianHmm prior = GaussianHmm::Prior();
+  const double shift = options_.volume_start_shift;
+  const std::vector<double> volume_shifts = shift > 0 ? std::vector<double>{0.0, -shift, shift} : std::vector<double>{0.0};
+  GaussianHmm best;
+  double best_log_likelihood = 0;
+  for (size_t i = 0; i < volume_shifts.size(); ++i) {
+    GaussianHmm start = prior;
+    for (double& level : start.u_mean) level += volume_shifts[i];
+    // Every start is regularised towards the same prior, so their mean
+    // log-likelihoods compare like for like. The unshifted start wins ties and
+    // stays when its score is NaN (a window too short to score).
+    const double log_likelihood = start.Fit(window, options_.iterations, prior, options_.prior_weight);
+    if (i == 0 || log_likelihood > best_log_likelihood) {
+      best = start;
+      best_log_likelihood = log_likelihood;
+    }
+  }
+  return best;
+}
+
 void HmmFilter::MaybeRefit() {
   if (observed_ < next_fit_) return;
   // The window's recent bars against today's volume reference (history_), which
@@ -113,9 +134,7 @@ void HmmFilter::MaybeRefit() {
   // state the early data lacks (no up-trend in the first weeks) to explain
   // another state's bars, and a warm start would carry that mislabelling into
   // every later fit (docs/ml_audit.md, simulator seeds 21-28).
-  GaussianHmm fitted = GaussianHmm::Prior();
-  fitted.Fit(window, options_.iterations, GaussianHmm::Prior(), options_.prior_weight);
-  hmm_ = fitted;
+  hmm_ = FitFromStarts(window);
   ++fits_;
   // Frequent refits matter most while the window still grows (a state the
   // first weeks lacked appears); once it is full, half as often loses nothing
