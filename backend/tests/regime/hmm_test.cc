@@ -100,8 +100,7 @@ TEST(GaussianHmmTest, BaumWelchRecoversAKnownModelAndKeepsTheNames) {
 // and keeps the states' spacing, instead of pinning neutral at 0 (where its bars
 // would pass for trends).
 TEST(GaussianHmmTest, TheCommonVolumeLevelIsFreeTheSpacingIsThePriors) {
-  GaussianHmm shifted = GaussianHmm::Prior();
-  for (double& mean : shifted.u_mean) mean += 0.3;
+  const GaussianHmm shifted = GaussianHmm::Prior().WithVolumeOffset(0.3);
   std::vector<HmmObservation> train, test;
   std::vector<int> train_states, test_states;
   Sample(shifted, 8000, 3, train, train_states);
@@ -321,8 +320,7 @@ TEST(HmmDetectorTest, ARefitKeepsTheMostLikelyOfThreeEmStarts) {
   std::vector<GaussianHmm> runs;
   std::vector<double> log_likelihoods;
   for (double shift : {0.0, -options.volume_start_shift, options.volume_start_shift}) {
-    GaussianHmm start = GaussianHmm::Prior();
-    for (double& level : start.u_mean) level += shift;
+    GaussianHmm start = GaussianHmm::Prior().WithVolumeOffset(shift);
     log_likelihoods.push_back(start.Fit(seen, options.iterations, GaussianHmm::Prior(), options.prior_weight));
     runs.push_back(start);
   }

@@ -63,11 +63,6 @@ double VolumeOffset(const std::array<Moments, kHmmStates>& u_moments, const Gaus
   return weight > 0 ? weighted / weight : 0.0;
 }
 
-GaussianHmm WithVolumeOffset(GaussianHmm model, double offset) {
-  for (double& mean : model.u_mean) mean += offset;
-  return model;
-}
-
 }  // namespace
 
 GaussianHmm GaussianHmm::Prior() {
@@ -82,6 +77,12 @@ GaussianHmm GaussianHmm::Prior() {
     for (int to = 0; to < kHmmStates; ++to) hmm.transition[from][to] = from == to ? 0.992 : 0.008 / (kHmmStates - 1);
   }
   return hmm;
+}
+
+GaussianHmm GaussianHmm::WithVolumeOffset(double offset) const {
+  GaussianHmm moved = *this;
+  for (double& mean : moved.u_mean) mean += offset;
+  return moved;
 }
 
 double GaussianHmm::LogEmission(int state, const HmmObservation& obs) const {
@@ -210,7 +211,7 @@ double GaussianHmm::Fit(const std::vector<HmmObservation>& history, int iteratio
     // history, so a series whose past was mostly calm reads every ordinary bar
     // as heavy. The shared offset is estimated freely (each state's data mean
     // against its prior mean, weighted by how sure both are) and the prior moved by it.
-    const GaussianHmm shifted = WithVolumeOffset(prior, VolumeOffset(u_moments, prior, k));
+    const GaussianHmm shifted = prior.WithVolumeOffset(VolumeOffset(u_moments, prior, k));
     for (int s = 0; s < kHmmStates; ++s) {
       const GaussianHmm& prior = shifted;
       const Moments& zm = z_moments[s];

@@ -36,6 +36,11 @@ struct GaussianHmm {
   // meaning in units of the series' own typical return and volume.
   static GaussianHmm Prior();
 
+  // This model with every state's volume mean moved by `offset` (the spacing
+  // between the states' volume levels kept): how the fit moves the prior's
+  // common level, and how HmmFilter's extra EM starts begin.
+  GaussianHmm WithVolumeOffset(double offset) const;
+
   // Log density of `obs` in `state` (missing dimensions skipped).
   double LogEmission(int state, const HmmObservation& obs) const;
 

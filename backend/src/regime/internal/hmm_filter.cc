@@ -105,8 +105,7 @@ GaussianHmm HmmFilter::FitFromStarts(const std::vector<HmmObservation>& window) 
   GaussianHmm best;
   double best_log_likelihood = 0;
   for (size_t i = 0; i < volume_shifts.size(); ++i) {
-    GaussianHmm start = prior;
-    for (double& level : start.u_mean) level += volume_shifts[i];
+    GaussianHmm start = prior.WithVolumeOffset(volume_shifts[i]);
     // Every start is regularised towards the same prior, so their mean
     // log-likelihoods compare like for like. The unshifted start wins ties and
     // stays when its score is NaN (a window too short to score).

@@ -35,14 +35,14 @@ struct HmmFilterOptions {
   // series' volume level as it moves; over the whole window, months-old bars set
   // the level today's bar is read against (docs/ml_audit.md: RELIANCE.NS).
   int volume_window = 2000;
-  int iterations = 20;    // EM steps per fit, each fit starting from GaussianHmm::Prior() (not the last fit)
+  int iterations = 20;    // EM steps per run, each starting from GaussianHmm::Prior() (not the last fit; see volume_start_shift)
   double prior_weight = 600;  // pseudo-observations of GaussianHmm::Prior() per state in every fit
   // Each fit runs EM three times, from the prior and from the prior with every
   // state's volume level moved down and up by this much, and keeps the fit of
   // the highest likelihood (0: the prior only). From the prior alone, a window
   // that holds only neutral and range_bound bars could settle one volume level
   // too low, reading neutral bars as trending_down and range_bound ones as
-  // neutral for weeks (simulator seed 184: 0.744 agreement; docs/ml_audit.md,
+  // neutral for weeks (simulator seed 184: 0.742 agreement; docs/ml_audit.md,
   // "Three EM starts per fit").
   double volume_start_shift = 0.2;
 };
