@@ -19,17 +19,17 @@ from conftest import run_cli
 TEST_SEEDS = (11, 12)  # held out: never tuned on
 DAYS = 150
 TRAINING_DAYS = 30
-# The issue's goal is 0.85. Measured: seed 11 0.891, seed 12 0.847 (docs/ml_audit.md, "The switch margin re-tuned
-# with the recent volume window"; 0.890 / 0.846 before it, 0.885 / 0.843 before the fit-time volume reference,
-# 0.877 / 0.838 before the within-session intraday profile and the free volume level, 0.867 / 0.829 before the
-# probability-margin hysteresis and the cold-started refits; unchanged by the three EM starts per fit). Over 48
-# held-out and fresh seeds the mean is 0.865 and the lowest 0.833; 38 of 48 reach 0.85 (on 48 further fresh seeds,
-# 137-184, first run 2026-12-07: mean 0.872, lowest 0.818, 42 of 48). On those 48 seeds an oracle filter with
-# parameters read off each seed's truth reaches 0.85 on 44 (tests/ml/regime_oracle.py), the simulator's own model as
-# a filter, the bound for any causal detector, on all 48, lowest 0.859 (tests/ml/regime_exact_oracle.py). The test
-# guards the level reached (the threshold detector scored 0.470 / 0.426 here) with a margin below seed 12's score;
-# the 0.85 goal is recorded in the docs, not asserted, as it fails on 10 of those 48 seeds.
-MIN_AGREEMENT = 0.83
+# The issue's goal, asserted: 0.85. Measured: seed 11 0.891, seed 12 0.850 (0.8504: 3 of 8,928 bars above the goal)
+# since the prior's volume spacing is the simulator's (docs/ml_audit.md, "The prior's volume spacing read exactly";
+# 0.891 / 0.847 before it, 0.890 / 0.846 before the switch margin 0.10, 0.885 / 0.843 before the fit-time volume
+# reference, 0.877 / 0.838 before the within-session intraday profile and the free volume level, 0.867 / 0.829
+# before the probability-margin hysteresis and the cold-started refits). The detector is deterministic, so the thin
+# margin on seed 12 is not flaky: a change that loses it fails here. Seeds 11 and 12 were never used to choose a
+# setting, but they were scored beside every change kept since, so they are not the estimate of what an unseen seed
+# scores: over the 48 held-out seeds (these two among them) the mean is 0.867 and 41 of 48 reach 0.85 (lowest
+# 0.839); on 96 fresh seeds (137-232) 0.869 and 79 of 96 (lowest 0.813). The simulator's own model as a filter, the
+# bound for any causal detector, reaches 0.85 on all of the 48 (tests/ml/regime_exact_oracle.py).
+MIN_AGREEMENT = 0.85
 
 
 def agreement_after_training(rc_binary, tmp_path, seed):
@@ -51,8 +51,9 @@ def agreement_after_training(rc_binary, tmp_path, seed):
 
 # A seed whose first weeks hold no trend and no volatile spell: from the prior alone, the fits of those weeks
 # settled a whole volume level low (neutral bars read as trending_down, range_bound as neutral) and the detector
-# scored 0.742; with three EM starts per fit (hmm_filter.h, volume_start_shift) 0.838 (docs/ml_audit.md, "Three EM
-# starts per fit"). Found on the fresh seeds 137-184 after the detector's settings were chosen.
+# scored 0.742; with three EM starts per fit (hmm_filter.h, volume_start_shift) 0.838, 0.845 with the prior's volume
+# spacing read exactly (docs/ml_audit.md, "Three EM starts per fit"). Found on the fresh seeds 137-184 after the
+# detector's settings were chosen.
 LEVEL_TRAP_SEED = 184
 MIN_LEVEL_TRAP_AGREEMENT = 0.80
 
