@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <random>
 
 #include "ml_fixtures.h"
 #include "testing/matchers.h"
@@ -86,6 +87,34 @@ TEST(WalkForwardTest, RidgeAndGbdtBeatNaiveOnAKnownSignal) {
   EXPECT_LT(r->ensemble.overall.rmse, naive->overall.rmse);
   // Final weights favour the learned families.
   EXPECT_GT(r->gating.pooled.weights.count(r->champion), 0u);
+}
+
+TEST(WalkForwardTest, AFamilyWithNoSignalIsNeitherChampionNorChallenger) {
+  // mean_reversion reads z_20, which is flat here, so its coefficient is 0 and
+  // it forecasts naive's zero return on every bar. ridge reads pure noise and
+  // loses to naive. Tied with naive, the copy used to rank second and be
+  // reported as the challenger; the challenger is the best model that differs.
+  Dataset ds = testing::SignalDataset(3000, 5);
+  ds.feature_names = {"z_20", "f1", "f2", "f3", "f4"};
+  ds.X.col(0).setZero();
+  std::mt19937_64 rng(6);
+  std::normal_distribution<double> noise(0.0, 0.002);
+  for (Eigen::Index row = 0; row + 3 < ds.y.size(); ++row) ds.y[row] = noise(rng);
+  WalkForwardOptions o = Opts(4, 800);
+  o.families = {"mean_reversion", "ridge"};
+  auto r = RunWalkForward(ds, o);
+  ASSERT_THAT(r, IsOk());
+  const FamilyResult* copy = r->Family("mean_reversion");
+  const FamilyResult* naive = r->Family("naive");
+  ASSERT_TRUE(copy && copy->ok && naive && naive->ok);
+  ASSERT_EQ(copy->primary_mean, naive->primary_mean);  // the tie the ranking must not be fooled by
+  ASSERT_GT(r->Family("ridge")->primary_mean, naive->primary_mean);
+  bool reported = false;
+  for (const FamilyLoss& fl : r->skill) reported |= fl.family == "mean_reversion" && fl.pooled_skill.equals_naive;
+  EXPECT_TRUE(reported);
+  EXPECT_EQ(r->champion, "naive");
+  EXPECT_EQ(r->challenger, "ridge");
+  for (const std::string& champ : r->fold_champion) EXPECT_NE(champ, "mean_reversion");
 }
 
 TEST(WalkForwardTest, OnARandomWalkNothingBeatsNaiveAndBandsCoverNominal) {

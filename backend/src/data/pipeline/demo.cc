@@ -124,11 +124,7 @@ Result<DemoPlan> PrepareDemo(const Settings& settings) {
   DemoPlan plan{std::move(demo), {sample.symbol, sample.timeframe}, static_cast<int64_t>(split),
                 static_cast<int64_t>(bars.size() - split), replay_start,
                 BarCloseTime(sample.symbol, sample.timeframe, bars.back().open_time)};
-  spdlog::info("{}: {} {} in {} ({} bars of history to {}, {} to replay from {} at {}x)", kDemoBanner,
-               sample.symbol.str(), sample.timeframe.ToString(), dir.string(), plan.history_bars,
-               FormatIsoUtc(bars[split - 1].open_time), plan.replay_bars, FormatIsoUtc(plan.replay_start),
-               settings.replay_speed);
-  return plan;
+  return plan;  // the caller announces the demo (kDemoBanner) with these figures
 }
 
 }  // namespace rc::data::pipeline

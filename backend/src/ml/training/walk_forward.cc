@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <set>
 
 #include "core/parallel.h"
 #include "ml/models/family_registry.h"
@@ -248,12 +249,24 @@ void Evaluate(FamilyResult& fr, const Dataset& ds, const std::vector<double>& vo
   fr.primary_mean = count ? sum / count : kNaN;
 }
 
+// Families whose out-of-sample forecasts equal the baseline's on every paired
+// bar of `losses` ("no signal"; the baseline itself is not one).
+std::set<std::string> NoSignalFamilies(const std::vector<FamilyLoss>& losses, const std::string& baseline) {
+  std::set<std::string> out;
+  for (const FamilyLoss& fl : losses)
+    if (fl.family != baseline && fl.pooled_skill.equals_naive) out.insert(fl.family);
+  return out;
+}
+
 // Best and second-best families by mean primary loss over folds [0, upto).
+// A family with no signal is a copy of the random walk, not an alternative to
+// it: it is never ranked, so the challenger is the best model that forecasts
+// differently from the champion (ties go to the earlier family, naive first).
 std::pair<std::string, std::string> RankFamilies(const std::vector<FamilyResult>& fams, size_t upto,
-                                                 const std::string& metric) {
+                                                 const std::string& metric, const std::set<std::string>& no_signal) {
   std::vector<std::pair<double, std::string>> ranked;
   for (const FamilyResult& fr : fams) {
-    if (!fr.ok) continue;
+    if (!fr.ok || no_signal.count(fr.family)) continue;
     double sum = 0;
     int count = 0;
     for (size_t k = 0; k < upto && k < fr.fold_metrics.size(); ++k) {
@@ -389,7 +402,8 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
     for (const FamilyResult& fr : result.families) {
       if (fr.ok) losses.push_back(LossOver(fr.family, fr.oof, baseline, prior, ds, gating_metric));
     }
-    std::string champ = RankFamilies(result.families, k, o.primary_metric).first;
+    std::string champ =
+        RankFamilies(result.families, k, o.primary_metric, NoSignalFamilies(losses, o.gating.baseline)).first;
     GatingTable g = ComputeGating(losses, champ, failed, o.gating);
     for (size_t row : test_rows[k]) {
       std::map<std::string, double> preds;
@@ -403,13 +417,14 @@ Result<TrainingResult> RunWalkForward(const Dataset& ds, const WalkForwardOption
   }
   Evaluate(ens, ds, vol, folds, test_rows, o);
 
-  auto [champion, challenger] = RankFamilies(result.families, folds.size(), o.primary_metric);
-  result.champion = champion;
-  result.challenger = challenger;
   std::vector<FamilyLoss> losses;
   for (const FamilyResult& fr : result.families) {
     if (fr.ok) losses.push_back(LossOver(fr.family, fr.oof, baseline, prior, ds, gating_metric));
   }
+  auto [champion, challenger] =
+      RankFamilies(result.families, folds.size(), o.primary_metric, NoSignalFamilies(losses, o.gating.baseline));
+  result.champion = champion;
+  result.challenger = challenger;
   result.skill = losses;
   result.gating = ComputeGating(losses, champion, failed, o.gating);
 

@@ -76,7 +76,7 @@ struct TrainingResult {
   std::vector<FoldPlan> folds;
   std::vector<FamilyResult> families;       // naive first
   FamilyResult ensemble;                    // the gated ensemble as a pseudo-family ("ensemble")
-  std::string champion, challenger;         // family names ("" when fewer succeeded)
+  std::string champion, challenger;         // family names ("" when fewer succeeded; never one with no signal)
   std::vector<GatingTable> fold_gating;     // weights used to evaluate fold k (from folds < k)
   std::vector<std::string> fold_champion;   // champion used for fold k's gating ("" for fold 0)
   GatingTable gating;                       // final weights (all folds)
