@@ -385,12 +385,7 @@ export interface components {
                 [key: string]: number[];
             };
             degraded_rows: number;
-            directional_accuracy: {
-                ci95_high: number | null;
-                ci95_low: number | null;
-                n: number;
-                value: number | null;
-            };
+            directional_accuracy: components["schemas"]["DirectionalAccuracy"];
             /** @description each family as judged by the last retrain */
             families: {
                 family: string;
@@ -401,6 +396,8 @@ export interface components {
                 pooled_weight: number;
                 skill_vs_naive: components["schemas"]["SkillVsNaive"];
             }[];
+            /** @description each family's own forecasts over the backtest, against naive's on the same bars */
+            family_forecasts?: components["schemas"]["FamilyForecast"][];
             /**
              * Format: date-time
              * @description when the saved backtest ended
@@ -423,13 +420,32 @@ export interface components {
                 across_break: components["schemas"]["MetricSet"];
                 within_session: components["schemas"]["MetricSet"];
             };
+            model_reference_bands?: components["schemas"]["MetricSet"];
             model_unscaled_bands: components["schemas"]["MetricSet"];
             model_vs_naive: components["schemas"]["SkillVsNaive"];
             naive: components["schemas"]["MetricSet"];
             /** @description families with no signal in any retrain */
             no_signal: string[];
+            /** @description the pooled (global) model's part: its out-of-sample forecasts fed to the series' families */
+            pooled?: {
+                blocks?: number;
+                enabled: boolean;
+                /** @description blocks with enough rows to fit */
+                fitted_blocks?: number;
+                /** @description the newest fit's description */
+                last_model?: {
+                    [key: string]: unknown;
+                };
+                last_train_rows?: number;
+                /** @description ridge or gbdt */
+                learner?: string;
+                /** @description symbols pooled, all of one timeframe */
+                series?: string[];
+            };
             /** @description bars predicted */
             predictions: number;
+            /** @description ACI step of the reference bands */
+            reference_gamma?: number;
             regime_meaning?: {
                 states?: {
                     [key: string]: components["schemas"]["RegimeMeaning"];
@@ -442,6 +458,7 @@ export interface components {
                     mape_ratio?: number | null;
                     model: components["schemas"]["MetricSet"];
                     naive?: components["schemas"]["MetricSet"];
+                    reference?: components["schemas"]["MetricSet"];
                 };
             };
             retrain_every?: number;
@@ -485,6 +502,17 @@ export interface components {
             /** @description SYMBOL|TIMEFRAME|HORIZON */
             key: string;
             model: components["schemas"]["ModelEntry"];
+        };
+        /** @description share of right signs (a zero forecast counts 1/2); ci95: normal interval with a HAC standard error, wilson95: Wilson interval over n_effective */
+        DirectionalAccuracy: {
+            ci95_high: number | null;
+            ci95_low: number | null;
+            n: number;
+            /** @description outcomes after discounting overlapping horizons */
+            n_effective?: number | null;
+            value: number | null;
+            wilson95_high?: number | null;
+            wilson95_low?: number | null;
         };
         Error: {
             error: {
@@ -615,6 +643,15 @@ export interface components {
             primary_metric: string;
             symbol: string;
             timeframe: string;
+        };
+        FamilyForecast: {
+            directional_accuracy: components["schemas"]["DirectionalAccuracy"];
+            family: string;
+            mape: number | null;
+            /** @description the family's MAPE / naive's: below 1 beats the random walk */
+            mape_ratio: number | null;
+            n: number;
+            naive_mape: number | null;
         };
         FamilyWeights: {
             /** @description family -> why it got no weight */

@@ -13,8 +13,18 @@ type MetricSet = ApiSchema<'MetricSet'>
 
 // The issue-10 calibration targets: bands within ±2 points of nominal overall, ±5 per regime.
 export const COVERAGE_TOLERANCE = { overall: 0.02, regime: 0.05 } as const
-// Fewer outcomes than this in a regime say nothing about its calibration: shown, not judged.
+// Fewer outcomes than this overall say nothing about calibration: shown, not judged.
 export const MIN_JUDGED_OUTCOMES = 30
+
+// A regime's level L is judged against ±`tolerance` only from
+// 1.96² · L(1 − L) / tolerance² outcomes (385 / 246 / 73 at 50 / 80 / 95 % for
+// ±5): with fewer, even a perfectly calibrated band with independent outcomes
+// lands outside the tolerance more than 5 % of the time, so a miss says nothing.
+// The same rule judges the regime cells in docs/ml_audit.md and
+// tests/ml/nse_data.py (`min_judged_count`).
+export function minJudgedCount(level: number, tolerance: number = COVERAGE_TOLERANCE.regime): number {
+  return Math.ceil((1.96 ** 2 * level * (1 - level)) / tolerance ** 2)
+}
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
@@ -60,12 +70,33 @@ export interface FamilyRow {
   pValue: number | null
   n: number | null
   reason: string
+  // The family's own forecasts over the backtest (whatever its weight), against naive's.
+  mapeRatio: number | null
+  directional: { value: number | null; low: number | null; high: number | null } | null
+}
+
+type FamilyForecast = ApiSchema<'FamilyForecast'>
+
+function ownForecasts(forecast: FamilyForecast | undefined): Pick<FamilyRow, 'mapeRatio' | 'directional'> {
+  if (!forecast) return { mapeRatio: null, directional: null }
+  const d = forecast.directional_accuracy
+  return {
+    mapeRatio: finite(forecast.mape_ratio) ? forecast.mape_ratio : null,
+    directional: {
+      value: finite(d?.value) ? d.value : null,
+      low: finite(d?.ci95_low) ? d.ci95_low : null,
+      high: finite(d?.ci95_high) ? d.ci95_high : null,
+    },
+  }
 }
 
 // One row per family of the summary, in its order, then any family named only
-// in `no_signal` (it had no signal in some retrain but not in the last).
+// in `no_signal` (it had no signal in some retrain but not in the last). Each
+// row carries the family's own MAPE ratio and directional accuracy when the
+// summary has them (`family_forecasts`).
 export function familyRows(summary: BacktestSummary): FamilyRow[] {
   const noSignal = new Set(summary.no_signal ?? [])
+  const forecasts = new Map((summary.family_forecasts ?? []).map((f) => [f.family, f]))
   const rows: FamilyRow[] = (summary.families ?? []).map((f) => {
     const skill = f.skill_vs_naive
     const weight = finite(f.pooled_weight) ? f.pooled_weight : null
@@ -81,11 +112,15 @@ export function familyRows(summary: BacktestSummary): FamilyRow[] {
       pValue: finite(skill?.p_value) ? skill.p_value : null,
       n: finite(skill?.n) ? skill.n : null,
       reason: f.gated_out ?? '',
+      ...ownForecasts(forecasts.get(f.family)),
     }
   })
   for (const family of noSignal) {
     if (!rows.some((r) => r.family === family)) {
-      rows.push({ family, weight: null, verdict: 'no signal', dmStat: null, pValue: null, n: null, reason: 'no signal in an earlier retrain' })
+      rows.push({
+        family, weight: null, verdict: 'no signal', dmStat: null, pValue: null, n: null,
+        reason: 'no signal in an earlier retrain', ...ownForecasts(forecasts.get(family)),
+      })
     }
   }
   return rows
@@ -106,11 +141,18 @@ export interface CoverageRow {
   cells: CoverageCell[]
 }
 
-function coverageCells(set: MetricSet | undefined, tolerance: number): CoverageCell[] {
-  const judged = (set?.n ?? 0) >= MIN_JUDGED_OUTCOMES
+// The overall row is judged against ±2 points from MIN_JUDGED_OUTCOMES; a part
+// of the forecasts (a regime, the session groups) against ±5, level by level
+// from minJudgedCount.
+type CoverageScope = 'overall' | 'part'
+
+function coverageCells(set: MetricSet | undefined, scope: CoverageScope): CoverageCell[] {
+  const n = set?.n ?? 0
+  const tolerance = scope === 'overall' ? COVERAGE_TOLERANCE.overall : COVERAGE_TOLERANCE.regime
   return (set?.bands ?? []).map((b) => {
     const coverage = finite(b.coverage) ? b.coverage : null
     const off = coverage === null ? null : coverage - b.level
+    const judged = scope === 'overall' ? n >= MIN_JUDGED_OUTCOMES : n >= minJudgedCount(b.level, tolerance)
     return {
       level: b.level,
       coverage,
@@ -127,14 +169,14 @@ function coverageCells(set: MetricSet | undefined, tolerance: number): CoverageC
 // (the overnight gap: overall coverage can hide one group too wide and the
 // other too narrow); then each regime the backtest saw (±5 points each).
 export function coverageRows(summary: BacktestSummary): CoverageRow[] {
-  const rows: CoverageRow[] = [{ scope: 'overall', n: summary.model.n, cells: coverageCells(summary.model, COVERAGE_TOLERANCE.overall) }]
+  const rows: CoverageRow[] = [{ scope: 'overall', n: summary.model.n, cells: coverageCells(summary.model, 'overall') }]
   const byBreak = summary.model_by_break
   for (const [scope, set] of [['within_session', byBreak?.within_session], ['across_break', byBreak?.across_break]] as const) {
-    if (set?.n) rows.push({ scope, n: set.n, cells: coverageCells(set, COVERAGE_TOLERANCE.regime) })
+    if (set?.n) rows.push({ scope, n: set.n, cells: coverageCells(set, 'part') })
   }
   for (const [regime, block] of Object.entries(summary.regimes ?? {})) {
     if (!block?.model || !block.model.n) continue
-    rows.push({ scope: regime, n: block.model.n, cells: coverageCells(block.model, COVERAGE_TOLERANCE.regime) })
+    rows.push({ scope: regime, n: block.model.n, cells: coverageCells(block.model, 'part') })
   }
   return rows
 }
@@ -163,7 +205,8 @@ export function directional(summary: BacktestSummary): Directional {
 const KNOWN_FIELDS = new Set([
   'symbol', 'timeframe', 'horizon_minutes', 'predictions', 'from', 'to', 'retrain_every', 'folds', 'min_train_rows',
   'finished_at', 'model', 'naive', 'model_unscaled_bands', 'model_by_break', 'mape_ratio', 'directional_accuracy', 'model_vs_naive',
-  'families', 'no_signal', 'regime_meaning', 'adaptive_levels', 'regimes', 'horizon_bars', 'retrains', 'degraded_rows',
+  'families', 'family_forecasts', 'no_signal', 'regime_meaning', 'adaptive_levels', 'regimes', 'horizon_bars', 'retrains',
+  'degraded_rows',
 ])
 
 export function extraFields(summary: BacktestSummary): [string, unknown][] {
@@ -228,11 +271,11 @@ export function viewOfTraining(record: ExperimentRecord): QualityView | null {
     const verdict: FamilyVerdict = family === 'naive' ? 'baseline'
       : /no signal|equal(s)? naive/i.test(reason) ? 'no signal'
         : weight > 0 ? 'skill' : 'no evidence'
-    return { family, weight, verdict, dmStat: null, pValue: null, n: null, reason }
+    return { family, weight, verdict, dmStat: null, pValue: null, n: null, reason, mapeRatio: null, directional: null }
   })
-  const coverage: CoverageRow[] = [{ scope: 'overall', n: ensemble.overall.n, cells: coverageCells(ensemble.overall, COVERAGE_TOLERANCE.overall) }]
+  const coverage: CoverageRow[] = [{ scope: 'overall', n: ensemble.overall.n, cells: coverageCells(ensemble.overall, 'overall') }]
   for (const [regime, set] of Object.entries(ensemble.regimes ?? {})) {
-    if (set?.n) coverage.push({ scope: regime, n: set.n, cells: coverageCells(set, COVERAGE_TOLERANCE.regime) })
+    if (set?.n) coverage.push({ scope: regime, n: set.n, cells: coverageCells(set, 'part') })
   }
   const da = finite(ensemble.overall.directional_accuracy) ? ensemble.overall.directional_accuracy : null
   return {

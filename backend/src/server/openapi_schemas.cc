@@ -269,6 +269,28 @@ std::string RegimeMeaningBody() {
          R"(,"sign_agreement":)" + kNullableNumber + R"(,"sign_z":)" + kNullableNumber + "}}";
 }
 
+// Share of forecasts whose sign was right (a zero forecast counts 1/2), with
+// 95 % intervals that allow for overlapping horizons (ml/backtest/backtest.h).
+std::string DirectionalAccuracyBody() {
+  const std::string number = kNullableNumber;
+  return R"({"type":"object","required":["value","ci95_low","ci95_high","n"],
+    "description":"share of right signs (a zero forecast counts 1/2); ci95: normal interval with a HAC standard error, wilson95: Wilson interval over n_effective",
+    "properties":{
+    "value":)" + number + R"(,"ci95_low":)" + number + R"(,"ci95_high":)" + number + R"(,
+    "wilson95_low":)" + number + R"(,"wilson95_high":)" + number + R"(,
+    "n_effective":{"type":["number","null"],"description":"outcomes after discounting overlapping horizons"},
+    "n":{"type":"integer"}}})";
+}
+
+// One family's own forecasts over a backtest, beside naive's on the same bars.
+std::string FamilyForecastBody() {
+  const std::string number = kNullableNumber;
+  return R"({"type":"object","required":["family","n","mape","naive_mape","mape_ratio","directional_accuracy"],
+    "properties":{"family":{"type":"string"},"n":{"type":"integer"},"mape":)" + number + R"(,"naive_mape":)" + number +
+         R"(,"mape_ratio":{"type":["number","null"],"description":"the family's MAPE / naive's: below 1 beats the random walk"},
+    "directional_accuracy":)" + Ref("DirectionalAccuracy") + "}}";
+}
+
 std::string BacktestSummaryBody() {
   const std::string number = kNullableNumber;
   return R"({"type":"object",
@@ -287,8 +309,18 @@ std::string BacktestSummaryBody() {
         "description":"the model's forecasts whose horizon stays inside trading, and those whose horizon runs across a break in trading: the close and the overnight gap, or a weekend",
         "properties":{"within_session":)" + Ref("MetricSet") + R"(,"across_break":)" + Ref("MetricSet") + R"(}},
       "mape_ratio":{"type":["number","null"],"description":"ensemble MAPE / naive MAPE: below 1 beats the random walk"},
-      "directional_accuracy":{"type":"object","required":["value","ci95_low","ci95_high","n"],"properties":{
-        "value":)" + number + R"(,"ci95_low":)" + number + R"(,"ci95_high":)" + number + R"(,"n":{"type":"integer"}}},
+      "directional_accuracy":)" + Ref("DirectionalAccuracy") + R"(,
+      "family_forecasts":{"type":"array","items":)" + Ref("FamilyForecast") + R"(,
+        "description":"each family's own forecasts over the backtest, against naive's on the same bars"},
+      "model_reference_bands":)" + Ref("MetricSet") + R"(,
+      "reference_gamma":{"type":"number","description":"ACI step of the reference bands"},
+      "pooled":{"type":"object","required":["enabled"],
+        "description":"the pooled (global) model's part: its out-of-sample forecasts fed to the series' families",
+        "properties":{"enabled":{"type":"boolean"},"learner":{"type":"string","description":"ridge or gbdt"},
+          "series":{"type":"array","items":{"type":"string"},"description":"symbols pooled, all of one timeframe"},
+          "blocks":{"type":"integer"},"fitted_blocks":{"type":"integer","description":"blocks with enough rows to fit"},
+          "last_train_rows":{"type":"integer"},
+          "last_model":{"type":"object","additionalProperties":true,"description":"the newest fit's description"}}},
       "model_vs_naive":)" + Ref("SkillVsNaive") + R"(,
       "families":{"type":"array","items":{"type":"object","required":["family","skill_vs_naive","no_signal","pooled_weight"],
         "properties":{"family":{"type":"string"},"skill_vs_naive":)" + Ref("SkillVsNaive") + R"(,
@@ -303,7 +335,8 @@ std::string BacktestSummaryBody() {
       "adaptive_levels":{"type":"object","additionalProperties":{"type":"array","items":{"type":"number"}},
         "description":"regime -> the effective quantile level of each band at the end, adaptive conformal"},
       "regimes":{"type":"object","additionalProperties":{"type":"object","required":["model"],"properties":{
-        "model":)" + Ref("MetricSet") + R"(,"naive":)" + Ref("MetricSet") + R"(,"mape_ratio":)" + number + R"(}}},
+        "model":)" + Ref("MetricSet") + R"(,"naive":)" + Ref("MetricSet") + R"(,"mape_ratio":)" + number + R"(,
+        "reference":)" + Ref("MetricSet") + R"(}}},
       "horizon_bars":{"type":"integer"},"retrains":{"type":"integer"},"degraded_rows":{"type":"integer"}}})";
 }
 
@@ -326,6 +359,8 @@ std::vector<NamedSchema> ComponentSchemas() {
           {"CuratedResult", CuratedResultBody()},
           {"SkillVsNaive", SkillVsNaiveBody()},
           {"RegimeMeaning", RegimeMeaningBody()},
+          {"DirectionalAccuracy", DirectionalAccuracyBody()},
+          {"FamilyForecast", FamilyForecastBody()},
           {"BacktestSummary", BacktestSummaryBody()}};
 }
 

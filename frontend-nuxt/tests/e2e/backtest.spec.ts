@@ -54,6 +54,14 @@ async function runAndRead(page: Page, backend: Backend) {
     if (f.no_signal) await expect(row).toContainText('NO SIGNAL')
   }
   await expect(families.locator('tr[data-family="naive"]')).toHaveAttribute('data-verdict', 'baseline')
+  // Each family alone: its own forecasts' MAPE ratio to naive, as the API reports it.
+  type Forecast = { family: string; mape_ratio: number | null }
+  const own = (summary.family_forecasts as Forecast[]).filter((f) => summary.families.some((g: { family: string }) => g.family === f.family))
+  expect(own.length).toBeGreaterThan(1)
+  for (const f of own) {
+    await expect(families.locator(`tr[data-family="${f.family}"] [data-testid="family-mape-ratio"]`))
+      .toHaveText(f.mape_ratio === null ? '—' : f.mape_ratio.toFixed(4))
+  }
 
   const coverage = panel.getByTestId('coverage-table')
   for (const band of summary.model.bands) {

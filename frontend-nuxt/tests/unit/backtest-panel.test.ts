@@ -6,7 +6,7 @@ import { createSSRApp, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import BacktestPanel from '../../components/BacktestPanel.vue'
 import {
-  coverageRows, directional, extraFields, familyRows, headline, randomWalkVerdict, viewOfBacktest, viewOfTraining,
+  coverageRows, directional, extraFields, familyRows, headline, minJudgedCount, randomWalkVerdict, viewOfBacktest, viewOfTraining,
   type BacktestSummary, type ExperimentRecord,
 } from '../../utils/backtest-view'
 
@@ -87,12 +87,41 @@ describe('backtest view', () => {
     expect(overall.map((c) => c.withinTarget)).toEqual([false, false, true])  // 56.8 and 84.0 too wide; 96.0 within 2
     expect(overall[0]!.offPoints).toBeCloseTo(6.8, 6)
     expect(overall[1]!.meanWidth).toBeCloseTo(0.02, 9)
-    // 47 vs 50 is within 5 per regime, 93 vs 95 too, 78 vs 80 too.
-    expect(rows[1]!.cells.map((c) => c.withinTarget)).toEqual([true, true, true])
-    expect(rows[2]!.cells.map((c) => c.withinTarget)).toEqual([false, false, true])  // 60 and 90: 10 points off
+    // 300 outcomes judge 80 and 95 % (78 vs 80, 93 vs 95: within 5), not 50 % (385 needed).
+    expect(rows[1]!.cells.map((c) => c.withinTarget)).toEqual([null, true, true])
+    expect(rows[2]!.cells.map((c) => c.withinTarget)).toEqual([false, false, true])  // 400 outcomes; 60 and 90: 10 points off
     // Three outcomes say nothing about calibration: shown, not judged.
     expect(rows[3]!.cells.map((c) => c.withinTarget)).toEqual([null, null, null])
     expect(rows[3]!.cells[1]!.coverage).toBeCloseTo(0.33, 9)
+  })
+
+  it('judges a regime level only from as many outcomes as the docs and the black-box test', () => {
+    // tests/ml/nse_data.py min_judged_count: n >= 1.96² L(1 - L) / 0.05².
+    expect([0.5, 0.8, 0.95].map((l) => minJudgedCount(l))).toEqual([385, 246, 73])
+    expect(minJudgedCount(0.8, 0.02)).toBe(1537)
+    const at = (n: number) => coverageRows(summary({
+      regimes: { volatile: { model: metrics(0.015, [0.3, 0.6, 0.8], n) } },
+    }))[1]!.cells.map((c) => c.withinTarget)
+    expect(at(72)).toEqual([null, null, null])
+    expect(at(73)).toEqual([null, null, false])
+    expect(at(246)).toEqual([null, false, false])
+    expect(at(385)).toEqual([false, false, false])
+  })
+
+  it('gives each family its own MAPE ratio and directional accuracy when the backtest has them', () => {
+    const da = (value: number, low: number, high: number) =>
+      ({ value, ci95_low: low, ci95_high: high, wilson95_low: low, wilson95_high: high, n_effective: 60, n: 1890 })
+    const rows = familyRows(summary({
+      family_forecasts: [
+        { family: 'ridge', n: 1890, mape: 0.0099, naive_mape: 0.01, mape_ratio: 0.99, directional_accuracy: da(0.55, 0.51, 0.59) },
+        { family: 'trend', n: 1890, mape: 0.0103, naive_mape: 0.01, mape_ratio: 1.03, directional_accuracy: da(0.48, 0.44, 0.52) },
+      ],
+    }))
+    const by = Object.fromEntries(rows.map((r) => [r.family, r]))
+    expect(by.ridge).toMatchObject({ mapeRatio: 0.99, directional: { value: 0.55, low: 0.51, high: 0.59 } })
+    expect(by.trend).toMatchObject({ verdict: 'no signal', mapeRatio: 1.03 })  // named only in no_signal, still measured
+    expect(by.gbdt).toMatchObject({ mapeRatio: null, directional: null })
+    expect(extraFields(summary({ family_forecasts: [] }))).toEqual([])
   })
 
   it('shows the forecasts within the session and across a break apart, each judged like a regime', () => {
@@ -164,6 +193,22 @@ describe('BacktestPanel', () => {
     expect(html).toContain('pooled_family')
     expect(html).toContain('Walk-forward backtest')
     expect(html).toContain('Run backtest')
+    expect(html).toContain('judged from 385 / 246 / 73 at 50 / 80 / 95 %')
+    expect(html).not.toContain('MAPE ratio alone')  // no family_forecasts in this summary
+  })
+
+  it('shows each family alone beside its verdict', async () => {
+    const html = await render({
+      view: viewOfBacktest(summary({
+        family_forecasts: [{
+          family: 'ridge', n: 1890, mape: 0.0099, naive_mape: 0.01, mape_ratio: 0.99,
+          directional_accuracy: { value: 0.55, ci95_low: 0.51, ci95_high: 0.59, n: 1890 },
+        }],
+      })),
+    })
+    expect(html).toContain('MAPE ratio alone')
+    expect(html).toMatch(/data-family="ridge"[\s\S]*?data-testid="family-mape-ratio"[^>]*>0\.9900<[\s\S]*?>55\.0% \[51\.0%, 59\.0%\]</)
+    expect(html).toMatch(/data-family="gbdt"[\s\S]*?data-testid="family-mape-ratio"[^>]*>—</)
   })
 
   it('says when there is no backtest, and shows a running job with its progress', async () => {
