@@ -43,6 +43,15 @@ double NeweyWestVariance(const std::vector<double>& x, int lags) {
   return std::max(var, 0.0);
 }
 
+double SmallSampleFactor(int64_t n, int horizon_bars) {
+  const int64_t h = std::max(1, horizon_bars);
+  // (n + 1 - 2h + h(h-1)/n) / n = (n - h)(n - h + 1) / n^2: zero at n = h and
+  // meaningless below, where the pairs do not span one horizon.
+  if (n < 2 || n <= h) return 0;
+  const auto gap = static_cast<double>(n - h), nn = static_cast<double>(n);
+  return std::sqrt(gap * (gap + 1.0)) / nn;
+}
+
 SkillEvidence DieboldMariano(const std::vector<double>& naive_loss, const std::vector<double>& family_loss,
                              int horizon_bars, const std::vector<double>& family_pred,
                              const std::vector<double>& naive_pred) {
@@ -64,7 +73,7 @@ SkillEvidence DieboldMariano(const std::vector<double>& naive_loss, const std::v
   e.mean_diff = mean;
   const double lrv = NeweyWestVariance(d, std::max(0, horizon_bars - 1));
   if (d.size() >= 2 && lrv > 0) {
-    e.dm_stat = mean / std::sqrt(lrv / static_cast<double>(d.size()));
+    e.dm_stat = SmallSampleFactor(e.n, horizon_bars) * mean / std::sqrt(lrv / static_cast<double>(d.size()));
     e.p_value = NormalUpperTail(e.dm_stat);
   }
   return e;
