@@ -188,5 +188,11 @@ test('phone layout and dark theme', async ({ browser }) => {
   // Keyboard: the skip link and the navigation are reachable with Tab.
   await page.keyboard.press('Tab')
   await expect(page.getByText('Skip to content')).toBeFocused()
+  // The pages of wide tables scroll them inside their panels, not the page.
+  for (const [path, ready] of [['/models', 'family-table'], ['/operations', 'health']] as const) {
+    await page.goto(`${backend.base}${path}`)
+    await expect(page.getByTestId(ready)).toBeVisible()
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390)
+  }
   await context.close()
 })
