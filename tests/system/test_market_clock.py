@@ -5,6 +5,7 @@ exactly once; the offline demo starts by itself on an empty lake."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 
 import pandas as pd
@@ -141,7 +142,14 @@ def test_the_offline_demo_starts_by_itself_on_an_empty_lake(rc_binary, tmp_path)
         regime = requests.get(srv.url("/api/regime"), params={"symbol": "TCS.NS", "timeframe": "5m"},
                               timeout=5).json()
         assert regime["current"].get("reason") != "stale", regime["current"]
-        assert "demo: replay of sample data" in srv.log()
+        log = srv.log()
+        assert "demo: replay of sample data" in log
+        # The banner and the replay clock name one start: the open of the first replayed day, not its
+        # pre-open 09:05 bar (the clock moves a start in closed hours to the next open).
+        banner = re.search(r"demo: replay of sample data: TCS\.NS 5m from (\S+) at", log)
+        clock = re.search(r"replay: \S+ from (\S+) at", log)
+        assert banner and clock, log[-3000:]
+        assert banner.group(1) == clock.group(1) == "2021-06-14T03:45:00Z"
     finally:
         srv.stop()
     # The sample lives in its own lake: the user's DATA_DIR has no market data of its own.

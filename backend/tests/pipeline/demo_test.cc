@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "core/market_clock.h"
 #include "data/pipeline/pipeline.h"
 #include "data/providers/demo_sample.h"
 #include "data/sim/sim_provider.h"
@@ -96,6 +97,10 @@ TEST(DemoTest, PreparesASeparateLakeWithTheHistoryAndReplaysTheRest) {
   EXPECT_EQ(days.size(), 20u);
   EXPECT_LT(history->back().open_time, plan->replay_start);
   EXPECT_EQ(nse.LocalDay(plan->replay_start), nse.LocalDay(T("2021-06-14T06:00:00Z")));
+  // The day's first sample bar is a pre-open one (09:05 IST): the replay starts at the open, 09:15, where the
+  // replay clock starts too, so the banner and the clock's log name the same instant.
+  EXPECT_EQ(plan->replay_start, T("2021-06-14T03:45:00Z"));
+  EXPECT_EQ(ReplayMarketClock(nse, {.start = plan->replay_start}).start(), plan->replay_start);
   ASSERT_TRUE(demo.replay_start.has_value());
   EXPECT_EQ(*demo.replay_start, plan->replay_start);
   EXPECT_EQ(plan->replay_end, T("2021-07-09T10:15:00Z"));  // the last sample bar, 15:40 IST, closes 15:45

@@ -104,7 +104,15 @@ Result<DemoPlan> PrepareDemo(const Settings& settings) {
                                                     std::to_string(settings.demo_history_days));
   }
 
-  const TimestampUs replay_start = bars[split].open_time;
+  // The replay starts at the first bar after the history, or at that day's
+  // open when the bar is a pre-open one (the sample has 09:05 IST bars; NSE
+  // opens at 09:15), as the replay clock would move it: REPLAY_START, the
+  // banner and the clock then name one instant.
+  TimestampUs replay_start = bars[split].open_time;
+  if (const auto session = calendar.RegularSession(calendar.LocalDay(replay_start));
+      session && replay_start < session->open) {
+    replay_start = session->open;
+  }
   FetchResult history;
   history.provider = "replay";
   history.bars.assign(bars.begin(), bars.begin() + static_cast<std::ptrdiff_t>(split));
