@@ -1308,6 +1308,13 @@ export interface operations {
                     horizon_minutes?: number;
                     /** @description rows before the first test fold of each retrain (default 500) */
                     min_train_rows?: number;
+                    /** @description true: the pooled (global) model joins as a family, fitted on folds cut on time over every series of the lake at timeframe (as regimecast backtest --pooled) */
+                    pooled?: boolean;
+                    /**
+                     * @description with pooled: its learner (default ridge)
+                     * @enum {string}
+                     */
+                    pooled_learner?: "ridge" | "gbdt";
                     /** @description bars between retrains (default 500) */
                     retrain_every?: number;
                     symbol: string;

@@ -200,13 +200,148 @@ export function directional(summary: BacktestSummary): Directional {
   return { value, low, high, n: d?.n ?? 0, vsChance }
 }
 
+// Whether the detected states mean what their names say, on bars with no
+// truth (issue 10 goal 4): what followed each state over the next horizon.
+// `volatile` should be followed by at least 1.5× the volatility `range_bound`
+// is; a trending state's forward return should carry its sign more often than
+// a coin, by more than sampling noise (z > 1.96, one-sided 2.5 %).
+export const VOLATILITY_RATIO_TARGET = 1.5
+export const SIGN_Z_CRITICAL = 1.96
+const STATE_ORDER = ['trending_up', 'trending_down', 'range_bound', 'volatile', 'neutral', 'unknown']
+
+export interface RegimeMeaningRow {
+  state: string
+  n: number
+  forwardVol: number | null     // per-bar realized volatility over the next horizon (a fraction)
+  forwardReturn: number | null  // mean log return over the next horizon
+  signAgreement: number | null  // trending states: share of forward returns of the named sign
+  signZ: number | null
+}
+
+export interface RegimeMeaningView {
+  rows: RegimeMeaningRow[]
+  volatilityRatio: number | null            // forward vol in volatile / in range_bound
+  volatilityVerdict: 'met' | 'missed' | 'unknown'
+  trending: RegimeMeaningRow | null         // trending_up and trending_down together
+  trendingVerdict: 'better' | 'undecided' | 'worse' | 'unknown'
+}
+
+type RegimeMeaningJson = ApiSchema<'RegimeMeaning'>
+
+function meaningRow(state: string, m: RegimeMeaningJson | undefined): RegimeMeaningRow {
+  return {
+    state,
+    n: finite(m?.n) ? m.n : 0,
+    forwardVol: finite(m?.forward_vol) ? m.forward_vol : null,
+    forwardReturn: finite(m?.forward_return) ? m.forward_return : null,
+    signAgreement: finite(m?.sign_agreement) ? m.sign_agreement : null,
+    signZ: finite(m?.sign_z) ? m.sign_z : null,
+  }
+}
+
+const stateRank = (s: string) => (STATE_ORDER.includes(s) ? STATE_ORDER.indexOf(s) : STATE_ORDER.length)
+
+export function regimeMeaning(summary: BacktestSummary): RegimeMeaningView | null {
+  const meaning = summary.regime_meaning
+  if (!meaning) return null
+  const rows = Object.entries(meaning.states ?? {})
+    .map(([state, m]) => meaningRow(state, m))
+    .filter((r) => r.n > 0)
+    .sort((a, b) => stateRank(a.state) - stateRank(b.state) || a.state.localeCompare(b.state))
+  const ratio = finite(meaning.volatile_to_range_vol) ? meaning.volatile_to_range_vol : null
+  const trending = meaning.trending && finite(meaning.trending.n) && meaning.trending.n > 0 ? meaningRow('trending', meaning.trending) : null
+  const z = trending?.signZ ?? null
+  return {
+    rows,
+    volatilityRatio: ratio,
+    volatilityVerdict: ratio === null ? 'unknown' : ratio >= VOLATILITY_RATIO_TARGET ? 'met' : 'missed',
+    trending,
+    trendingVerdict: z === null ? 'unknown' : z > SIGN_Z_CRITICAL ? 'better' : z < -SIGN_Z_CRITICAL ? 'worse' : 'undecided',
+  }
+}
+
+// The served bands against the method they replaced, on the same points
+// (goal 3: "report the mean width and the interval score against the current
+// method"). The interval score (Gneiting & Raftery 2007) charges the width
+// plus 2/α times each miss's distance: lower is better at equal coverage.
+export interface BandMethodRow {
+  method: 'served' | 'reference' | 'unscaled'
+  label: string
+  cells: CoverageCell[]
+}
+
+export function bandMethodRows(summary: BacktestSummary): BandMethodRow[] {
+  const gamma = finite(summary.reference_gamma) ? ` (ACI step ${summary.reference_gamma})` : ''
+  const rows: BandMethodRow[] = [
+    { method: 'served', label: 'served: volatility-scaled, per regime, adaptive', cells: coverageCells(summary.model, 'overall') },
+  ]
+  if (summary.model_reference_bands?.n) {
+    rows.push({ method: 'reference', label: `reference: threshold regimes${gamma}`, cells: coverageCells(summary.model_reference_bands, 'overall') })
+  }
+  if (summary.model_unscaled_bands?.n) {
+    rows.push({ method: 'unscaled', label: 'unscaled residual quantiles', cells: coverageCells(summary.model_unscaled_bands, 'overall') })
+  }
+  return rows
+}
+
+// Served against reference at one level: the relative change of the interval
+// score (negative: the served bands score better) and of the mean width.
+export function bandGain(rows: BandMethodRow[], level: number): { score: number | null; width: number | null } {
+  const at = (method: BandMethodRow['method']) => rows.find((r) => r.method === method)?.cells.find((c) => c.level === level)
+  const served = at('served')
+  const reference = at('reference')
+  const change = (a: number | null | undefined, b: number | null | undefined) =>
+    finite(a) && finite(b) && b > 0 ? a / b - 1 : null
+  return { score: change(served?.intervalScore, reference?.intervalScore), width: change(served?.meanWidth, reference?.meanWidth) }
+}
+
+// Adaptive conformal inference at the end of the backtest: per regime, the
+// quantile level each band is now taken at (above nominal: it had been
+// under-covering and widened).
+export interface AdaptiveRow {
+  regime: string
+  levels: (number | null)[]
+}
+
+export function adaptiveRows(summary: BacktestSummary): AdaptiveRow[] {
+  return Object.entries(summary.adaptive_levels ?? {})
+    .map(([regime, levels]) => ({ regime, levels: (levels ?? []).map((l) => (finite(l) ? l : null)) }))
+    .filter((r) => r.levels.length > 0)
+    .sort((a, b) => stateRank(a.regime) - stateRank(b.regime) || a.regime.localeCompare(b.regime))
+}
+
+// The pooled (global) model's part in the backtest, in a sentence's parts.
+export interface PooledView {
+  enabled: boolean
+  learner: string | null
+  series: string[]
+  blocks: number | null
+  fittedBlocks: number | null
+  lastTrainRows: number | null
+  lastModel: Record<string, unknown> | null
+}
+
+export function pooledView(summary: BacktestSummary): PooledView | null {
+  const p = summary.pooled
+  if (!p) return null
+  return {
+    enabled: p.enabled === true,
+    learner: typeof p.learner === 'string' && p.learner ? p.learner : null,
+    series: Array.isArray(p.series) ? p.series.filter((s): s is string => typeof s === 'string') : [],
+    blocks: finite(p.blocks) ? p.blocks : null,
+    fittedBlocks: finite(p.fitted_blocks) ? p.fitted_blocks : null,
+    lastTrainRows: finite(p.last_train_rows) ? p.last_train_rows : null,
+    lastModel: p.last_model && typeof p.last_model === 'object' ? p.last_model : null,
+  }
+}
+
 // The fields this page reads or that only describe the run; anything else is
 // new (another engineer's additions) and shown generically.
 const KNOWN_FIELDS = new Set([
   'symbol', 'timeframe', 'horizon_minutes', 'predictions', 'from', 'to', 'retrain_every', 'folds', 'min_train_rows',
-  'finished_at', 'model', 'naive', 'model_unscaled_bands', 'model_by_break', 'mape_ratio', 'directional_accuracy', 'model_vs_naive',
-  'families', 'family_forecasts', 'no_signal', 'regime_meaning', 'adaptive_levels', 'regimes', 'horizon_bars', 'retrains',
-  'degraded_rows',
+  'finished_at', 'model', 'naive', 'model_unscaled_bands', 'model_reference_bands', 'reference_gamma', 'model_by_break',
+  'mape_ratio', 'directional_accuracy', 'model_vs_naive', 'families', 'family_forecasts', 'no_signal', 'regime_meaning',
+  'adaptive_levels', 'pooled', 'regimes', 'horizon_bars', 'retrains', 'degraded_rows',
 ])
 
 export function extraFields(summary: BacktestSummary): [string, unknown][] {
@@ -231,6 +366,11 @@ export interface QualityView {
   families: FamilyRow[]
   coverage: CoverageRow[]
   directional: Directional
+  // Backtests only (null / empty from a training run).
+  meaning: RegimeMeaningView | null
+  bandMethods: BandMethodRow[]
+  adaptive: AdaptiveRow[]
+  pooled: PooledView | null
   extra: [string, unknown][]
   run: { label: string; value: string }[]
 }
@@ -249,6 +389,10 @@ export function viewOfBacktest(summary: BacktestSummary): QualityView {
     families: familyRows(summary),
     coverage: coverageRows(summary),
     directional: directional(summary),
+    meaning: regimeMeaning(summary),
+    bandMethods: bandMethodRows(summary),
+    adaptive: adaptiveRows(summary),
+    pooled: pooledView(summary),
     extra: extraFields(summary),
     run,
   }
@@ -284,6 +428,10 @@ export function viewOfTraining(record: ExperimentRecord): QualityView | null {
     families,
     coverage,
     directional: { value: da, low: null, high: null, n: ensemble.overall.n, vsChance: 'unknown' },
+    meaning: null,
+    bandMethods: [],
+    adaptive: [],
+    pooled: null,
     extra: [],
     run: [
       { label: 'experiment', value: record.id },
@@ -299,4 +447,5 @@ export const fmt = {
   pct: (v: number | null, digits = 1) => (v === null ? '—' : `${(v * 100).toFixed(digits)}%`),
   points: (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} pt`),
   pValue: (v: number | null) => (v === null ? '—' : v < 0.001 ? '<0.001' : v.toFixed(3)),
+  signedPct: (v: number | null, digits = 1) => (v === null ? '—' : `${v >= 0 ? '+' : '−'}${(Math.abs(v) * 100).toFixed(digits)}%`),
 }

@@ -113,6 +113,48 @@ def test_cli_backtest_save_is_what_the_server_answers(server_factory, market_dir
     assert_same(saved, printed)
 
 
+@pytest.fixture(scope="module")
+def two_series_dir(rc_binary, tmp_path_factory):
+    """Two simulated series of one timeframe: enough for a pooled (global) model."""
+    data = tmp_path_factory.mktemp("pooled-backtest") / "data"
+    env = {"DATA_DIR": str(data), **HORIZONS}
+    for symbol, seed in (("TCS.NS", 5), ("INFY.NS", 6)):
+        run_cli(rc_binary, "sim", "--symbol", symbol, "--timeframe", "5m", "--days", "40", "--seed", str(seed),
+                "--end", "2024-06-01T00:00:00Z", env=env)
+    run_cli(rc_binary, "pipeline", env=env)
+    return data
+
+
+def test_backtest_with_the_pooled_model_is_the_cli_backtest_pooled(server_factory, two_series_dir, rc_binary):
+    srv = server_factory(data_dir=two_series_dir, extra_env=HORIZONS)
+    job, _ = follow(srv, start(srv, {**SERIES, "pooled": True, "pooled_learner": "ridge"}), timeout=300)
+    assert job["state"] == "succeeded", job
+    assert job["params"]["pooled_learner"] == "ridge"
+    summary = latest(srv).json()
+    pooled = summary["pooled"]
+    assert pooled["enabled"] is True and pooled["learner"] == "ridge"
+    assert sorted(pooled["series"]) == ["INFY.NS", "TCS.NS"]
+    assert 0 < pooled["fitted_blocks"] <= pooled["blocks"] and pooled["last_train_rows"] > 1000
+    # The pooled family competes beside the series' own and is judged like them.
+    family = next(f for f in summary["families"] if f["family"] == "pooled")
+    assert family["skill_vs_naive"]["n"] > 0
+    assert "pooled" in {f["family"] for f in summary["family_forecasts"]}
+
+    # The CLI's `backtest --pooled` over the same range prints the same summary, field for field.
+    cli = run_cli(rc_binary, "backtest", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", "180",
+                  "--from", summary["from"], "--to", summary["to"], "--pooled", "--json",
+                  env={"DATA_DIR": str(two_series_dir), **HORIZONS}, timeout=300)
+    assert_same({k: v for k, v in summary.items() if k != "finished_at"}, json.loads(cli.stdout))
+
+    # Without "pooled" the series is backtested alone, and the summary says so.
+    job, _ = follow(srv, start(srv, {**SERIES, "horizon_minutes": 60}))
+    assert job["state"] == "succeeded", job
+    assert "pooled_learner" not in job["params"]
+    alone = latest(srv, horizon_minutes=60).json()
+    assert alone["pooled"] == {"enabled": False}
+    assert "pooled" not in {f["family"] for f in alone["families"]}
+
+
 def assert_same(got, want, where="summary"):
     """Equal field for field; numbers to 1e-12 (the two writers may spell a double's last digit differently)."""
     if isinstance(want, dict):
@@ -149,6 +191,11 @@ def test_backtest_without_silver_fails_as_a_job(server):
     (dict(SERIES, **{"from": "yesterday"}), "from"),
     (dict(SERIES, **{"from": "2024-05-01T00:00:00Z", "to": "2024-04-01T00:00:00Z"}), "to"),
     (dict(SERIES, extra=1), "extra"),
+    (dict(SERIES, pooled="yes"), "pooled"),
+    (dict(SERIES, pooled_learner="gbdt"), "pooled_learner"),  # without "pooled": true
+    (dict(SERIES, pooled=False, pooled_learner="gbdt"), "pooled_learner"),
+    (dict(SERIES, pooled=True, pooled_learner="lstm"), "pooled_learner"),
+    (dict(SERIES, pooled=True, pooled_learner=3), "pooled_learner"),
 ])
 def test_backtest_start_validation(server, body, field):
     r = requests.post(server.url("/api/models/backtest"), json=body, timeout=10)

@@ -25,7 +25,10 @@ constexpr const char* kBacktestSchema = R"json({
     "retrain_every": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "bars between retrains (default 500)"},
     "folds": {"type": "integer", "minimum": 1, "maximum": 50, "description": "walk-forward folds of each retrain (default 3)"},
     "min_train_rows": {"type": "integer", "minimum": 50, "maximum": 10000000,
-                       "description": "rows before the first test fold of each retrain (default 500)"}}})json";
+                       "description": "rows before the first test fold of each retrain (default 500)"},
+    "pooled": {"type": "boolean",
+               "description": "true: the pooled (global) model joins as a family, fitted on folds cut on time over every series of the lake at timeframe (as regimecast backtest --pooled)"},
+    "pooled_learner": {"type": "string", "enum": ["ridge", "gbdt"], "description": "with pooled: its learner (default ridge)"}}})json";
 
 constexpr int64_t kMaxHorizonMinutes = 60 * 24 * 365;
 
@@ -43,11 +46,32 @@ Result<std::optional<int64_t>> OptionalTime(const JsonFields& fields, const std:
   return std::optional<int64_t>(t);
 }
 
+// {"pooled": true[, "pooled_learner": "gbdt"]}: the pooled family joins the
+// backtest with the CLI's defaults (cli/ml_args.h PooledArgs: the same time
+// cut as `regimecast backtest --pooled`).
+Result<std::optional<ml::PooledOptions>> ParsePooledOption(const JsonFields& fields) {
+  RC_ASSIGN_OR_RETURN(auto pooled, fields.OptionalBool("pooled"));
+  RC_ASSIGN_OR_RETURN(auto learner, fields.OptionalString("pooled_learner"));
+  if (!pooled.value_or(false)) {
+    if (learner) return InvalidArgument("pooled_learner", "needs \"pooled\": true");
+    return std::optional<ml::PooledOptions>();
+  }
+  ml::PooledOptions options;
+  if (learner) options.learner = *learner;
+  if (auto valid = ml::ValidatePooledOptions(options); !valid) {
+    Error error = valid.error();
+    if (error.field == "learner") error.field = "pooled_learner";
+    return tl::unexpected(error);
+  }
+  return std::optional<ml::PooledOptions>(std::move(options));
+}
+
 Result<serving::BacktestRequest> ParseBacktestBody(const Request& request, const Settings& settings) {
   RC_ASSIGN_OR_RETURN(boost::json::object body, ParseRequestObject(request.body));
   const JsonFields fields = JsonFields::Request(body);
   RC_RETURN_IF_ERROR(fields.RejectUnknown(
-      {"symbol", "timeframe", "horizon_minutes", "from", "to", "retrain_every", "folds", "min_train_rows"}));
+      {"symbol", "timeframe", "horizon_minutes", "from", "to", "retrain_every", "folds", "min_train_rows", "pooled",
+       "pooled_learner"}));
   RC_ASSIGN_OR_RETURN(std::string symbol_text, fields.RequiredString("symbol"));
   RC_ASSIGN_OR_RETURN(std::string tf_text, fields.RequiredString("timeframe"));
   RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
@@ -67,6 +91,7 @@ Result<serving::BacktestRequest> ParseBacktestBody(const Request& request, const
   if (retrain_every) out.retrain_every = static_cast<int>(*retrain_every);
   if (folds) out.folds = static_cast<int>(*folds);
   if (min_rows) out.min_train_rows = static_cast<int>(*min_rows);
+  RC_ASSIGN_OR_RETURN(out.pooled, ParsePooledOption(fields));
   // Reject what would fail in the job (a horizon that is no multiple of the bar) while the caller listens.
   RC_RETURN_IF_ERROR(serving::ValidateBacktestRequest(out));
   return out;

@@ -230,6 +230,7 @@ Result<std::string> Runtime::SubmitBacktest(const BacktestRequest& request, cons
                              {"reason", reason}};
   if (request.from) params["from"] = FormatIsoUtc(*request.from);
   if (request.to) params["to"] = FormatIsoUtc(*request.to);
+  if (request.pooled) params["pooled_learner"] = request.pooled->learner;
   auto id = jobs_.Submit(
       "backtest", std::move(params),
       [this, request, request_id = CurrentRequestId()](JobContext& job) -> Result<boost::json::value> {

@@ -81,6 +81,36 @@ async function runAndRead(page: Page, backend: Backend) {
     const cell = coverage.locator(`tr[data-scope="${scope}"] td[data-level="${set.bands[1]!.level}"]`)
     await expect(cell).toContainText(pct(set.bands[1]!.coverage))
   }
+  // The served bands beside the reference method on the same points, with the interval score.
+  const methods = panel.getByTestId('band-methods')
+  type Bands = { level: number; coverage: number; interval_score: number }[]
+  for (const [method, set] of [['served', summary.model], ['reference', summary.model_reference_bands]] as [string, { bands: Bands }][]) {
+    const band = set.bands[2]!
+    const row = methods.locator(`tr[data-method="${method}"]`)
+    await expect(row.locator(`td[data-level="${band.level}"]`)).toContainText(pct(band.coverage))
+    await expect(row.getByTestId('interval-score').nth(2)).toHaveText(pct(band.interval_score, 3))
+  }
+  await expect(panel.getByTestId('band-gain')).toBeVisible()
+  for (const regime of Object.keys(summary.adaptive_levels ?? {})) {
+    await expect(panel.locator(`[data-testid="adaptive-levels"] tr[data-regime="${regime}"]`)).toBeVisible()
+  }
+
+  // Whether the regimes mean what their names say: the ratio and each state's count, as the API reports them.
+  type Meaning = { n: number }
+  const meaning = summary.regime_meaning as { states: Record<string, Meaning>; volatile_to_range_vol: number | null; trending: Meaning }
+  const ratio = panel.getByTestId('volatility-ratio')
+  const ratioVerdict = meaning.volatile_to_range_vol === null ? 'unknown' : meaning.volatile_to_range_vol >= 1.5 ? 'met' : 'missed'
+  await expect(ratio).toHaveAttribute('data-verdict', ratioVerdict)
+  if (meaning.volatile_to_range_vol !== null) await expect(ratio).toContainText(`${meaning.volatile_to_range_vol.toFixed(2)}×`)
+  const reported = Object.entries(meaning.states).filter(([, m]) => m.n > 0)
+  expect(reported.length).toBeGreaterThan(1)
+  for (const [state, m] of reported) {
+    await expect(panel.locator(`[data-testid="regime-meaning"] tr[data-state="${state}"] td`).nth(1)).toHaveText(String(m.n))
+  }
+  // "Run backtest" backtests the series alone; the page says how to add the pooled model.
+  await expect(panel.getByTestId('pooled-info')).toHaveAttribute('data-enabled', 'false')
+  await expect(panel.getByTestId('pooled-info')).toContainText('--pooled')
+  await expect(panel.getByTestId('backtest-extra')).toHaveCount(0)  // every field of the summary has its place
   await page.screenshot({ path: join(artifacts, 'models-backtest.png'), fullPage: true })
 
   // Saved: a reload shows the backtest without running it again.
@@ -88,4 +118,16 @@ async function runAndRead(page: Page, backend: Backend) {
   await expect(panel.getByTestId('backtest-source')).toHaveAttribute('data-source', 'backtest')
   await expect(panel.getByTestId('mape-ratio')).toHaveText(summary.mape_ratio.toFixed(4))
   await expect(panel.getByTestId('backtest-job')).toHaveCount(0)
+
+  // "with the pooled model" sends "pooled": true: the pooled family competes and the page says what was pooled.
+  await panel.getByTestId('backtest-pooled').check()
+  await panel.getByTestId('run-backtest').click()
+  await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 90_000 })
+  const withPooled = await (await fetch(`${backend.base}/api/models/backtest?${SERIES}`)).json()
+  expect(withPooled.pooled).toMatchObject({ enabled: true, learner: 'ridge', series: ['TCS.NS'] })
+  const pooledInfo = panel.getByTestId('pooled-info')
+  await expect(pooledInfo).toHaveAttribute('data-enabled', 'true')
+  await expect(pooledInfo).toContainText(`ridge over 1 series (TCS.NS), fitted in ${withPooled.pooled.fitted_blocks} of ${withPooled.pooled.blocks}`)
+  await expect(families.locator('tr[data-family="pooled"]')).toBeVisible()
+  await expect(panel.getByTestId('mape-ratio')).toHaveText(withPooled.mape_ratio.toFixed(4))
 }

@@ -6,7 +6,8 @@ import { createSSRApp, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import BacktestPanel from '../../components/BacktestPanel.vue'
 import {
-  coverageRows, directional, extraFields, familyRows, headline, minJudgedCount, randomWalkVerdict, viewOfBacktest, viewOfTraining,
+  adaptiveRows, bandGain, bandMethodRows, coverageRows, directional, extraFields, familyRows, headline, minJudgedCount,
+  pooledView, randomWalkVerdict, regimeMeaning, viewOfBacktest, viewOfTraining,
   type BacktestSummary, type ExperimentRecord,
 } from '../../utils/backtest-view'
 
@@ -154,6 +155,76 @@ describe('backtest view', () => {
     expect(extraFields(summary())).toEqual([])
   })
 
+  it('says whether the regimes mean what their names say, in the order of the glossary', () => {
+    const state = (n: number, vol: number, ret: number, agree: number | null = null, z: number | null = null) =>
+      ({ n, forward_vol: vol, forward_return: ret, sign_agreement: agree, sign_z: z })
+    const meaning = regimeMeaning(summary({
+      regime_meaning: {
+        states: {
+          volatile: state(300, 0.0021, -0.0003), range_bound: state(700, 0.0011, 0.0001),
+          trending_down: state(120, 0.0014, -0.0006, 0.55, 1.2), trending_up: state(150, 0.0013, 0.0008, 0.6, 2.3),
+          unknown: state(0, 0, 0),
+        },
+        volatile_to_range_vol: 2.1 / 1.1,
+        trending: state(270, 0.00135, 0.0001, 0.578, 2.05),
+      },
+    }))!
+    // Glossary order; a state never reported is left out.
+    expect(meaning.rows.map((r) => r.state)).toEqual(['trending_up', 'trending_down', 'range_bound', 'volatile'])
+    expect(meaning.rows[0]).toMatchObject({ n: 150, forwardVol: 0.0013, signAgreement: 0.6, signZ: 2.3 })
+    expect(meaning.volatilityRatio).toBeCloseTo(1.909, 3)
+    expect(meaning.volatilityVerdict).toBe('met')
+    expect(meaning.trendingVerdict).toBe('better')  // z 2.05 > 1.96
+    expect(meaning.trending).toMatchObject({ n: 270, signAgreement: 0.578 })
+
+    const weak = regimeMeaning(summary({ regime_meaning: { states: {}, volatile_to_range_vol: 1.3, trending: state(40, 0.001, 0, 0.52, 0.4) } }))!
+    expect(weak.volatilityVerdict).toBe('missed')
+    expect(weak.trendingVerdict).toBe('undecided')
+    expect(regimeMeaning(summary({ regime_meaning: { states: {}, volatile_to_range_vol: 1, trending: state(40, 0.001, 0, 0.4, -2.5) } }))!.trendingVerdict).toBe('worse')
+    // No volatile or no range_bound state: no ratio (null in the JSON), no verdict; no trending state: none either.
+    const none = regimeMeaning(summary({ regime_meaning: { states: {}, volatile_to_range_vol: null, trending: { n: 0 } } }))!
+    expect(none).toMatchObject({ volatilityRatio: null, volatilityVerdict: 'unknown', trending: null, trendingVerdict: 'unknown' })
+    expect(regimeMeaning(summary({ regime_meaning: undefined }))).toBeNull()
+  })
+
+  it('sets the served bands beside the reference and unscaled methods, with the interval score change', () => {
+    const scored = (cov: [number, number, number], width: number, score: [number, number, number], n = 1000) =>
+      ({ ...metrics(0.0098, cov, n), bands: [0.5, 0.8, 0.95].map((level, i) => ({ level, coverage: cov[i]!, mean_width: width * (i + 1), interval_score: score[i]! })) })
+    const s = summary({
+      model: scored([0.51, 0.79, 0.95], 0.01, [0.02, 0.03, 0.04]),
+      model_reference_bands: scored([0.55, 0.83, 0.96], 0.011, [0.021, 0.032, 0.05]),
+      model_unscaled_bands: scored([0.44, 0.74, 0.89], 0.009, [0.025, 0.04, 0.07]),
+      reference_gamma: 0.005,
+    })
+    const rows = bandMethodRows(s)
+    expect(rows.map((r) => r.method)).toEqual(['served', 'reference', 'unscaled'])
+    expect(rows[1]!.label).toContain('ACI step 0.005')
+    expect(rows[0]!.cells.map((c) => c.withinTarget)).toEqual([true, true, true])
+    expect(rows[1]!.cells.map((c) => c.withinTarget)).toEqual([false, false, true])  // 55 and 83: judged ±2 like the served bands
+    expect(rows[2]!.cells[2]!.intervalScore).toBeCloseTo(0.07, 9)
+    const at95 = bandGain(rows, 0.95)
+    expect(at95.score).toBeCloseTo(0.04 / 0.05 - 1, 9)  // -20 %: the served bands score better
+    expect(at95.width).toBeCloseTo(0.03 / 0.033 - 1, 9)
+    // Without the reference method (an older summary): the served row alone, and no change to report.
+    const old = bandMethodRows(summary({ model_unscaled_bands: { n: 0, bands: [] } }))
+    expect(old.map((r) => r.method)).toEqual(['served'])
+    expect(bandGain(old, 0.95)).toEqual({ score: null, width: null })
+    expect(extraFields(s)).toEqual([])
+  })
+
+  it('reads the adaptive levels per regime and the pooled model part', () => {
+    const rows = adaptiveRows(summary({ adaptive_levels: { volatile: [0.53, 0.82, 0.96], trending_up: [0.5, 0.8, 0.95], neutral: [] } }))
+    expect(rows).toEqual([{ regime: 'trending_up', levels: [0.5, 0.8, 0.95] }, { regime: 'volatile', levels: [0.53, 0.82, 0.96] }])
+    const on = pooledView(summary({
+      pooled: { enabled: true, learner: 'ridge', series: ['INFY.NS', 'RELIANCE.NS', 'TCS.NS'], blocks: 6, fitted_blocks: 5, last_train_rows: 9000, last_model: { alpha: 1 } },
+    }))
+    expect(on).toEqual({
+      enabled: true, learner: 'ridge', series: ['INFY.NS', 'RELIANCE.NS', 'TCS.NS'], blocks: 6, fittedBlocks: 5, lastTrainRows: 9000, lastModel: { alpha: 1 },
+    })
+    expect(pooledView(summary({ pooled: { enabled: false } }))).toMatchObject({ enabled: false, learner: null, series: [], blocks: null })
+    expect(pooledView(summary())).toBeNull()
+  })
+
   it('builds the same view from a training run, without the skill statistics', () => {
     const record = {
       id: 'exp-1', created_at: '2026-12-05T19:00:00Z', families: ['naive', 'ridge', 'trend'],
@@ -195,6 +266,37 @@ describe('BacktestPanel', () => {
     expect(html).toContain('Run backtest')
     expect(html).toContain('judged from 385 / 246 / 73 at 50 / 80 / 95 %')
     expect(html).not.toContain('MAPE ratio alone')  // no family_forecasts in this summary
+  })
+
+  it('renders the regime meaning, the band methods, the adaptive levels and the pooled part', async () => {
+    const scored = (cov: [number, number, number], score: [number, number, number]) =>
+      ({ ...metrics(0.0098, cov), bands: [0.5, 0.8, 0.95].map((level, i) => ({ level, coverage: cov[i]!, mean_width: 0.01 * (i + 1), interval_score: score[i]! })) })
+    const html = await render({
+      view: viewOfBacktest(summary({
+        model: scored([0.51, 0.79, 0.95], [0.02, 0.03, 0.04]),
+        model_reference_bands: scored([0.55, 0.83, 0.96], [0.02, 0.03, 0.05]),
+        reference_gamma: 0.005,
+        adaptive_levels: { volatile: [0.531, 0.82, 0.96] },
+        regime_meaning: {
+          states: {
+            volatile: { n: 300, forward_vol: 0.0021, forward_return: -0.0003 },
+            trending_up: { n: 150, forward_vol: 0.0013, forward_return: 0.0008, sign_agreement: 0.6, sign_z: 2.3 },
+          },
+          volatile_to_range_vol: 1.24,
+          trending: { n: 150, forward_vol: 0.0013, forward_return: 0.0008, sign_agreement: 0.6, sign_z: 2.3 },
+        },
+        pooled: { enabled: true, learner: 'ridge', series: ['INFY.NS', 'TCS.NS'], blocks: 6, fitted_blocks: 5, last_train_rows: 9000 },
+      })),
+    })
+    expect(html).toMatch(/data-testid="volatility-ratio" data-verdict="missed"[\s\S]*?1\.24×/)
+    expect(html).toMatch(/data-testid="trend-sign" data-verdict="better"[\s\S]*?60\.0%[\s\S]*?z = 2\.30[\s\S]*?more often than chance/)
+    expect(html).toMatch(/data-state="trending_up"[\s\S]*?0\.130%[\s\S]*?\+0\.080%[\s\S]*?60\.0%[\s\S]*?2\.30/)
+    expect(html).toMatch(/data-state="volatile"[\s\S]*?−0\.030%/)
+    expect(html).toMatch(/data-method="reference"[\s\S]*?ACI step 0\.005/)
+    expect(html).toMatch(/data-testid="band-gain"[\s\S]*?data-level="0.95"[\s\S]*?−20\.0%/)
+    expect(html).toMatch(/data-regime="volatile"[\s\S]*?53\.1%/)
+    expect(html).toMatch(/data-testid="pooled-info"[^>]*data-enabled="true"[\s\S]*?ridge over 2 series \(INFY\.NS, TCS\.NS\), fitted in 5 of 6 time blocks/)
+    expect(html).not.toContain('data-testid="backtest-extra"')  // every field has its place
   })
 
   it('shows each family alone beside its verdict', async () => {
