@@ -6,6 +6,7 @@
 // whatever their names, and fields this file does not know are handed back in
 // `extraFields` for the page to show as they are.
 import type { ApiSchema } from './api-client'
+import { REGIME_COLORS } from './transforms'
 
 export type BacktestSummary = ApiSchema<'BacktestSummary'>
 export type ExperimentRecord = ApiSchema<'ExperimentRecord'>
@@ -207,7 +208,8 @@ export function directional(summary: BacktestSummary): Directional {
 // a coin, by more than sampling noise (z > 1.96, one-sided 2.5 %).
 export const VOLATILITY_RATIO_TARGET = 1.5
 export const SIGN_Z_CRITICAL = 1.96
-const STATE_ORDER = ['trending_up', 'trending_down', 'range_bound', 'volatile', 'neutral', 'unknown']
+// The glossary's order, as the Market page's legend lists the states; a name it does not know goes last.
+const STATE_ORDER = Object.keys(REGIME_COLORS)
 
 export interface RegimeMeaningRow {
   state: string
@@ -240,6 +242,7 @@ function meaningRow(state: string, m: RegimeMeaningJson | undefined): RegimeMean
 }
 
 const stateRank = (s: string) => (STATE_ORDER.includes(s) ? STATE_ORDER.indexOf(s) : STATE_ORDER.length)
+const byStateOrder = (a: string, b: string) => stateRank(a) - stateRank(b) || a.localeCompare(b)
 
 export function regimeMeaning(summary: BacktestSummary): RegimeMeaningView | null {
   const meaning = summary.regime_meaning
@@ -247,7 +250,7 @@ export function regimeMeaning(summary: BacktestSummary): RegimeMeaningView | nul
   const rows = Object.entries(meaning.states ?? {})
     .map(([state, m]) => meaningRow(state, m))
     .filter((r) => r.n > 0)
-    .sort((a, b) => stateRank(a.state) - stateRank(b.state) || a.state.localeCompare(b.state))
+    .sort((a, b) => byStateOrder(a.state, b.state))
   const ratio = finite(meaning.volatile_to_range_vol) ? meaning.volatile_to_range_vol : null
   const trending = meaning.trending && finite(meaning.trending.n) && meaning.trending.n > 0 ? meaningRow('trending', meaning.trending) : null
   const z = trending?.signZ ?? null
@@ -307,7 +310,7 @@ export function adaptiveRows(summary: BacktestSummary): AdaptiveRow[] {
   return Object.entries(summary.adaptive_levels ?? {})
     .map(([regime, levels]) => ({ regime, levels: (levels ?? []).map((l) => (finite(l) ? l : null)) }))
     .filter((r) => r.levels.length > 0)
-    .sort((a, b) => stateRank(a.regime) - stateRank(b.regime) || a.regime.localeCompare(b.regime))
+    .sort((a, b) => byStateOrder(a.regime, b.regime))
 }
 
 // The pooled (global) model's part in the backtest, in a sentence's parts.
@@ -318,7 +321,6 @@ export interface PooledView {
   blocks: number | null
   fittedBlocks: number | null
   lastTrainRows: number | null
-  lastModel: Record<string, unknown> | null
 }
 
 export function pooledView(summary: BacktestSummary): PooledView | null {
@@ -331,7 +333,6 @@ export function pooledView(summary: BacktestSummary): PooledView | null {
     blocks: finite(p.blocks) ? p.blocks : null,
     fittedBlocks: finite(p.fitted_blocks) ? p.fitted_blocks : null,
     lastTrainRows: finite(p.last_train_rows) ? p.last_train_rows : null,
-    lastModel: p.last_model && typeof p.last_model === 'object' ? p.last_model : null,
   }
 }
 
