@@ -66,5 +66,5 @@ def test_pooled_family_is_trained_across_every_series_and_reported_beside_the_en
 def test_a_bad_pooled_learner_is_rejected_naming_the_option(rc_binary, nse_lake):
     env, starts = nse_lake
     proc = backtest(rc_binary, env, starts[SYMBOL], "--pooled", "--pooled-learner", "lstm", check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "--pooled-learner" in proc.stderr + proc.stdout

@@ -171,6 +171,27 @@ def assert_same(got, want, where="summary"):
         assert got == want, where
 
 
+def test_a_pooled_backtest_needs_a_second_series_as_pooled_training_does(server_factory, market_dir, rc_binary):
+    """One series has nothing to pool with: the job fails saying so (the request itself is fine: the
+    lake may gain a series before the job runs), and `backtest --pooled` refuses it the same way."""
+    srv = server_factory(data_dir=market_dir, extra_env=HORIZONS)
+    before = latest(srv)
+    job, _ = follow(srv, start(srv, {**SERIES, "pooled": True}))
+    assert job["state"] == "failed", job
+    assert job["error"]["field"] == "pooled", job
+    message = job["error"]["message"]
+    assert "at least 2 at timeframe 5m, got 1 (TCS.NS)" in message and "leave the pooled model out" in message
+    after = latest(srv)  # the saved summary (if any) is the one from before: nothing was saved
+    assert after.status_code == before.status_code and after.text == before.text
+    # The same series alone is backtested as before.
+    job, _ = follow(srv, start(srv, SERIES))
+    assert job["state"] == "succeeded", job
+    r = run_cli(rc_binary, "backtest", "--symbol", "TCS.NS", "--timeframe", "5m", "--horizon-minutes", "180",
+                "--from", "2024-05-20T00:00:00Z", "--to", "2024-06-01T00:00:00Z", "--pooled", env={"DATA_DIR": str(market_dir), **HORIZONS}, check=False)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "at least 2 at timeframe 5m, got 1 (TCS.NS)" in r.stderr
+
+
 def test_backtest_without_silver_fails_as_a_job(server):
     job, _ = follow(server, start(server, SERIES))
     assert job["state"] == "failed" and job["error"]["code"] == "not_found"

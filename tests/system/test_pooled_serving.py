@@ -261,6 +261,8 @@ def test_pooled_training_refuses_one_series_and_bad_fields(rc_binary, tmp_path, 
         (dict(base, symbol="TCS.NS", timeframe="5m"), "symbol"),
         (dict(base, bot_name="ridge", timeframe="5m"), "bot_name"),
         (dict(base, timeframe="5m", pooled_learner="lstm"), "pooled_learner"),
+        # The pooled pair is read before the rest, as the backtest route reads it (server/pooled_fields.h).
+        (dict(base, bot_name="ridge", timeframe="5m", pooled_learner="lstm"), "pooled_learner"),
         ({"bot_name": "orchestrator", "symbol": "TCS.NS", "timeframe": "5m", "pooled_learner": "ridge"}, "pooled_learner"),
         (dict(base, pooled="yes", timeframe="5m"), "pooled"),
         (dict(base), "timeframe"),

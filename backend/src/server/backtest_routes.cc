@@ -8,6 +8,7 @@
 #include "core/settings.h"
 #include "server/app.h"
 #include "server/openapi_schemas.h"
+#include "server/pooled_fields.h"
 #include "server/query_params.h"
 #include "serving/runtime.h"
 
@@ -46,26 +47,6 @@ Result<std::optional<int64_t>> OptionalTime(const JsonFields& fields, const std:
   return std::optional<int64_t>(t);
 }
 
-// {"pooled": true[, "pooled_learner": "gbdt"]}: the pooled family joins the
-// backtest with the CLI's defaults (cli/ml_args.h PooledArgs: the same time
-// cut as `regimecast backtest --pooled`).
-Result<std::optional<ml::PooledOptions>> ParsePooledOption(const JsonFields& fields) {
-  RC_ASSIGN_OR_RETURN(auto pooled, fields.OptionalBool("pooled"));
-  RC_ASSIGN_OR_RETURN(auto learner, fields.OptionalString("pooled_learner"));
-  if (!pooled.value_or(false)) {
-    if (learner) return InvalidArgument("pooled_learner", "needs \"pooled\": true");
-    return std::optional<ml::PooledOptions>();
-  }
-  ml::PooledOptions options;
-  if (learner) options.learner = *learner;
-  if (auto valid = ml::ValidatePooledOptions(options); !valid) {
-    Error error = valid.error();
-    if (error.field == "learner") error.field = "pooled_learner";
-    return tl::unexpected(error);
-  }
-  return std::optional<ml::PooledOptions>(std::move(options));
-}
-
 Result<serving::BacktestRequest> ParseBacktestBody(const Request& request, const Settings& settings) {
   RC_ASSIGN_OR_RETURN(boost::json::object body, ParseRequestObject(request.body));
   const JsonFields fields = JsonFields::Request(body);
@@ -91,7 +72,8 @@ Result<serving::BacktestRequest> ParseBacktestBody(const Request& request, const
   if (retrain_every) out.retrain_every = static_cast<int>(*retrain_every);
   if (folds) out.folds = static_cast<int>(*folds);
   if (min_rows) out.min_train_rows = static_cast<int>(*min_rows);
-  RC_ASSIGN_OR_RETURN(out.pooled, ParsePooledOption(fields));
+  // The pooled family joins with the CLI's defaults (the same time cut as `regimecast backtest --pooled`).
+  RC_ASSIGN_OR_RETURN(out.pooled, ParsePooledFields(fields));
   // Reject what would fail in the job (a horizon that is no multiple of the bar) while the caller listens.
   RC_RETURN_IF_ERROR(serving::ValidateBacktestRequest(out));
   return out;

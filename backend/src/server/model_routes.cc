@@ -10,6 +10,7 @@
 #include "ml/registry/registry.h"
 #include "server/app.h"
 #include "server/openapi_schemas.h"
+#include "server/pooled_fields.h"
 #include "serving/runtime.h"
 
 namespace rc::server {
@@ -71,10 +72,11 @@ Result<std::vector<WatchedSeries>> ParseTrainSeries(const boost::json::value& va
 }
 
 // {"pooled": true}: the series (every one of the lake at "timeframe", or the
-// "series" given, all of one timeframe) and horizons of one pooled run.
+// "series" given, all of one timeframe) and horizons of one pooled run, with
+// the `pooled` options ParsePooledFields read.
 Result<serving::PooledTrainRequest> ParsePooledTrain(const boost::json::object& body, const Settings& settings,
                                                      const std::string& bot, std::optional<int64_t> horizon,
-                                                     const std::string& learner, std::optional<int64_t> until) {
+                                                     ml::PooledOptions pooled, std::optional<int64_t> until) {
   if (bot != "orchestrator") {
     return InvalidArgument("bot_name", "pooled training trains every family (orchestrator), got '" + bot.substr(0, 40) + "'");
   }
@@ -84,7 +86,7 @@ Result<serving::PooledTrainRequest> ParsePooledTrain(const boost::json::object& 
   }
   serving::PooledTrainRequest out;
   out.horizons_minutes = horizon ? std::vector<int>{static_cast<int>(*horizon)} : settings.horizons_minutes;
-  out.pooled.learner = learner;
+  out.pooled = std::move(pooled);
   out.until = until;
   if (const boost::json::value* series = body.if_contains("series")) {
     if (body.contains("timeframe")) return InvalidArgument("series", "give either timeframe or series, not both");
@@ -123,19 +125,15 @@ Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
     RC_ASSIGN_OR_RETURN(int64_t parsed, ParseIsoUtc(*until_text, "until"));
     until = parsed;
   }
-  RC_ASSIGN_OR_RETURN(auto pooled, fields.OptionalBool("pooled"));
-  RC_ASSIGN_OR_RETURN(auto pooled_learner, fields.OptionalString("pooled_learner"));
-  if (pooled_learner && !pooled.value_or(false)) return InvalidArgument("pooled_learner", "needs \"pooled\": true");
+  RC_ASSIGN_OR_RETURN(std::optional<ml::PooledOptions> pooled, ParsePooledFields(fields));
   TrainBody out;
-  if (pooled.value_or(false)) {
-    RC_ASSIGN_OR_RETURN(
-        out.pooled, ParsePooledTrain(body, settings, bot, horizon, pooled_learner.value_or("ridge"), until));
+  if (pooled) {
+    RC_ASSIGN_OR_RETURN(out.pooled, ParsePooledTrain(body, settings, bot, horizon, std::move(*pooled), until));
     if (folds) out.pooled->folds = static_cast<int>(*folds);
     if (min_rows) out.pooled->min_train_rows = static_cast<int>(*min_rows);
     if (auto valid = serving::ValidatePooledTrainRequest(*out.pooled); !valid) {
       Error error = valid.error();
       if (error.field == "symbols") error.field = "series";
-      if (error.field == "learner") error.field = "pooled_learner";
       return tl::unexpected(error);
     }
     return out;

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/metrics.h"
+#include "ml/pooled/pooled_silver.h"
 #include "ml/silver_source.h"
 
 namespace rc::serving {
@@ -48,11 +49,7 @@ Result<std::string> RecordPooledModel(ml::PooledModelStore& store, const ml::Poo
 }
 
 std::string TooFewSeries(Timeframe tf, const std::vector<Symbol>& symbols) {
-  std::string names;
-  for (const Symbol& s : symbols) names += (names.empty() ? "" : ", ") + s.str();
-  return "a pooled model learns across series and needs at least 2 at timeframe " + std::string(tf.ToString()) +
-         ", got " + std::to_string(symbols.size()) + (names.empty() ? "" : " (" + names + ")") +
-         "; train this series without --pooled";
+  return ml::TooFewSeriesToPool(tf, symbols) + "; train this series without --pooled";
 }
 
 }  // namespace

@@ -124,10 +124,10 @@ async function runAndRead(page: Page, backend: Backend) {
   await panel.getByTestId('run-backtest').click()
   await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 90_000 })
   const withPooled = await (await fetch(`${backend.base}/api/models/backtest?${SERIES}`)).json()
-  expect(withPooled.pooled).toMatchObject({ enabled: true, learner: 'ridge', series: ['TCS.NS'] })
+  expect(withPooled.pooled).toMatchObject({ enabled: true, learner: 'ridge', series: ['RELIANCE.NS', 'TCS.NS'] })
   const pooledInfo = panel.getByTestId('pooled-info')
   await expect(pooledInfo).toHaveAttribute('data-enabled', 'true')
-  await expect(pooledInfo).toContainText(`ridge over 1 series (TCS.NS), fitted in ${withPooled.pooled.fitted_blocks} of ${withPooled.pooled.blocks}`)
+  await expect(pooledInfo).toContainText(`ridge over 2 series (RELIANCE.NS, TCS.NS), fitted in ${withPooled.pooled.fitted_blocks} of ${withPooled.pooled.blocks}`)
   await expect(families.locator('tr[data-family="pooled"]')).toBeVisible()
   await expect(panel.getByTestId('mape-ratio')).toHaveText(withPooled.mape_ratio.toFixed(4))
 }

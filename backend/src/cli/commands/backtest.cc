@@ -62,7 +62,9 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
                                      args->retrain_every, args->folds, args->min_train_rows, {}};
     if (args->pooled) request.pooled = args->pooled_args.ToOptions();
     auto run = serving::RunSeriesBacktest(settings->data_dir, request);
-    if (!run) return ReportError(ctx, run.error());
+    // A request the lake cannot serve (one series with --pooled, a horizon no
+    // multiple of the bar) is a usage error, exit 2, as for `train --pooled`.
+    if (!run) return ReportError(ctx, run.error(), run.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
     const ml::BacktestResult& result = run->result;
     if (!args->out.empty()) {
       std::ofstream out(args->out);

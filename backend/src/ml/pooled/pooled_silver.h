@@ -29,7 +29,13 @@ struct PooledSilverRun {
   Status AddColumnTo(const Symbol& symbol, Dataset& dataset) const;
 };
 
+// "a pooled model learns across series and needs at least 2 at timeframe
+// 5m, got 1 (TCS.NS)": the start of the error every pooled run gives on a
+// lake with fewer than two series at the timeframe.
+std::string TooFewSeriesToPool(Timeframe tf, const std::vector<Symbol>& symbols);
+
 // Errors: kNotFound (no silver, no series at the timeframe), kInvalidArgument
+// "pooled" with only one series there (TooFewSeriesToPool), kInvalidArgument
 // "--horizon-minutes" from HorizonBars, and those of RunPooledForecasts.
 Result<PooledSilverRun> RunPooledOnSilver(const std::string& data_dir, Timeframe tf, int horizon_minutes,
                                           const SilverQuery& query, const PooledOptions& options);
