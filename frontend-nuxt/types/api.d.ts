@@ -921,8 +921,10 @@ export interface components {
             /** Format: date-time */
             ts: string;
         };
-        /** @description Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p */
+        /** @description Diebold-Mariano test of the absolute percentage errors against naive (equal-weighted cosine variance, Student t with df); one-sided p */
         SkillVsNaive: {
+            /** @description degrees of freedom of the t reference (EWC cosines); 0: too few pairs to test; absent from summaries saved before it existed */
+            df?: number;
             dm_stat: number | null;
             /** @description forecasts equal naive's on every paired bar */
             equals_naive: boolean;

@@ -38,6 +38,7 @@ export interface Headline {
   verdict: RandomWalkVerdict
   dmStat: number | null   // DM test of the ensemble's errors against naive's (> 0: ensemble better)
   pValue: number | null
+  df: number | null  // degrees of freedom of the DM test's t reference; 0: too few pairs to test
   predictions: number
 }
 
@@ -57,6 +58,7 @@ export function headline(summary: BacktestSummary): Headline {
     verdict: randomWalkVerdict(ratio),
     dmStat: finite(summary.model_vs_naive.dm_stat) ? summary.model_vs_naive.dm_stat : null,
     pValue: finite(summary.model_vs_naive.p_value) ? summary.model_vs_naive.p_value : null,
+    df: finite(summary.model_vs_naive.df) ? summary.model_vs_naive.df : null,
     predictions: summary.predictions,
   }
 }
@@ -69,6 +71,7 @@ export interface FamilyRow {
   verdict: FamilyVerdict
   dmStat: number | null
   pValue: number | null
+  df: number | null
   n: number | null
   reason: string
   // The family's own forecasts over the backtest (whatever its weight), against naive's.
@@ -111,6 +114,7 @@ export function familyRows(summary: BacktestSummary): FamilyRow[] {
       verdict,
       dmStat: finite(skill?.dm_stat) ? skill.dm_stat : null,
       pValue: finite(skill?.p_value) ? skill.p_value : null,
+      df: finite(skill?.df) ? skill.df : null,
       n: finite(skill?.n) ? skill.n : null,
       reason: f.gated_out ?? '',
       ...ownForecasts(forecasts.get(f.family)),
@@ -119,7 +123,7 @@ export function familyRows(summary: BacktestSummary): FamilyRow[] {
   for (const family of noSignal) {
     if (!rows.some((r) => r.family === family)) {
       rows.push({
-        family, weight: null, verdict: 'no signal', dmStat: null, pValue: null, n: null,
+        family, weight: null, verdict: 'no signal', dmStat: null, pValue: null, df: null, n: null,
         reason: 'no signal in an earlier retrain', ...ownForecasts(forecasts.get(family)),
       })
     }
@@ -416,7 +420,7 @@ export function viewOfTraining(record: ExperimentRecord): QualityView | null {
     const verdict: FamilyVerdict = family === 'naive' ? 'baseline'
       : /no signal|equal(s)? naive/i.test(reason) ? 'no signal'
         : weight > 0 ? 'skill' : 'no evidence'
-    return { family, weight, verdict, dmStat: null, pValue: null, n: null, reason, mapeRatio: null, directional: null }
+    return { family, weight, verdict, dmStat: null, pValue: null, df: null, n: null, reason, mapeRatio: null, directional: null }
   })
   const coverage: CoverageRow[] = [{ scope: 'overall', n: ensemble.overall.n, cells: coverageCells(ensemble.overall, 'overall') }]
   for (const [regime, set] of Object.entries(ensemble.regimes ?? {})) {
@@ -425,7 +429,7 @@ export function viewOfTraining(record: ExperimentRecord): QualityView | null {
   const da = finite(ensemble.overall.directional_accuracy) ? ensemble.overall.directional_accuracy : null
   return {
     source: 'training',
-    headline: { ensembleMape, naiveMape, ratio, verdict: randomWalkVerdict(ratio), dmStat: null, pValue: null, predictions: ensemble.overall.n },
+    headline: { ensembleMape, naiveMape, ratio, verdict: randomWalkVerdict(ratio), dmStat: null, pValue: null, df: null, predictions: ensemble.overall.n },
     families,
     coverage,
     directional: { value: da, low: null, high: null, n: ensemble.overall.n, vsChance: 'unknown' },

@@ -55,7 +55,7 @@ def main():
                 rows[(symbol, h)] = pd.read_csv(per_prediction)
 
     print("### Forecast vs the random walk (walk-forward backtest, last 40 % of each series)\n")
-    print("| symbol | horizon | n | MAPE | naive MAPE | ratio | DM t (HAC) | dir. acc. [95 % CI] | families with weight | no signal |")
+    print("| symbol | horizon | n | MAPE | naive MAPE | ratio | DM t (EWC) | dir. acc. [95 % CI] | families with weight | no signal |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for (symbol, h), s in results.items():
         da = s["directional_accuracy"]

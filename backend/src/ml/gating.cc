@@ -61,6 +61,14 @@ FamilyWeights Weigh(const std::map<std::string, double>& losses, const std::stri
   return fw;
 }
 
+// Why evidence fell short, for gated_out: the statistic against its
+// threshold, or that the pairs span too few horizons to test at all.
+std::string EvidenceNote(const SkillEvidence& e, const SkillOptions& o, int comparisons) {
+  if (e.df < 1) return Fmt(" (n=%.0f pairs span fewer than 2 horizons: no test)", static_cast<double>(e.n));
+  return Fmt(" (DM t=%.2f needs > %.2f with %.0f df", e.dm_stat, SkillThreshold(o, comparisons, e.df), e.df) +
+         Fmt(", n=%.0f)", static_cast<double>(e.n));
+}
+
 // Skill-gated weights: naive (the baseline) by default; families with
 // significant skill take the share SkillShrinkage grants them, split by the
 // softmax over their losses. `skill`: family -> evidence vs the baseline here;
@@ -83,9 +91,7 @@ FamilyWeights WeighBySkill(const std::map<std::string, double>& losses, const st
     const SkillEvidence e = it == skill.end() ? SkillEvidence{} : it->second;
     const double s = SkillShrinkage(e, o.skill, comparisons);
     if (s <= 0) {
-      fw.gated_out[f] = "no evidence of skill vs " + o.baseline + " in " + where +
-                        Fmt(" (DM t=%.2f needs > %.2f, n=%.0f)", e.dm_stat, SkillThreshold(o.skill, comparisons),
-                            static_cast<double>(e.n));
+      fw.gated_out[f] = "no evidence of skill vs " + o.baseline + " in " + where + EvidenceNote(e, o.skill, comparisons);
       continue;
     }
     candidates[f] = l;

@@ -3,7 +3,7 @@
 // Regime-aware gating: per regime, weights over model families from their
 // out-of-sample loss in that regime. The random walk (naive) is the default:
 // a family earns weight only with out-of-sample evidence of skill against it
-// (ml/skill_test.h: Diebold-Mariano with HAC variance, per regime), and keeps
+// (ml/skill_test.h: Diebold-Mariano with a fixed-smoothing t reference, per regime), and keeps
 // only the share SkillShrinkage grants — the rest goes back to naive. Among the
 // families with evidence, w_f ∝ exp(-(L_f / L_best - 1) / T), the champion's
 // weight multiplied by (1 + champion_bias). A family whose forecasts equal

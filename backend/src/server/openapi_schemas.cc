@@ -256,10 +256,11 @@ std::string CuratedResultBody() {
 std::string SkillVsNaiveBody() {
   return R"({"type":"object","required":["n","dm_stat","p_value","equals_naive"],"properties":{
     "n":{"type":"integer","description":"paired bars behind the test"},
+    "df":{"type":"integer","description":"degrees of freedom of the t reference (EWC cosines); 0: too few pairs to test; absent from summaries saved before it existed"},
     "mean_loss_diff":)" + std::string(kNullableNumber) + R"(,"dm_stat":)" + kNullableNumber + R"(,"p_value":)" +
          kNullableNumber + R"(,
     "equals_naive":{"type":"boolean","description":"forecasts equal naive's on every paired bar"}},
-    "description":"Diebold-Mariano test of the absolute percentage errors against naive (HAC variance); one-sided p"})";
+    "description":"Diebold-Mariano test of the absolute percentage errors against naive (equal-weighted cosine variance, Student t with df); one-sided p"})";
 }
 
 // What the bars labelled with one regime did next (the backtest's regime_meaning).

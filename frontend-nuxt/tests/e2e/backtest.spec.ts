@@ -51,7 +51,12 @@ async function runAndRead(page: Page, backend: Backend) {
   for (const f of summary.families) {
     const row = families.locator(`tr[data-family="${f.family}"]`)
     await expect(row).toContainText(pct(f.pooled_weight))
+    await expect(row.getByTestId('family-df')).toHaveText(String(f.skill_vs_naive.df))
     if (f.no_signal) await expect(row).toContainText('NO SIGNAL')
+  }
+  // The DM test's t reference: degrees of freedom from the pairs and the horizon (36 bars at 180 minutes).
+  if (summary.model_vs_naive.df > 0) {
+    await expect(panel.getByTestId('dm-reference')).toContainText(`t with ${summary.model_vs_naive.df} df`)
   }
   await expect(families.locator('tr[data-family="naive"]')).toHaveAttribute('data-verdict', 'baseline')
   // Each family alone: its own forecasts' MAPE ratio to naive, as the API reports it.

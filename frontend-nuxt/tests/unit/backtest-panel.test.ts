@@ -15,7 +15,8 @@ const bands = (cov: [number, number, number], width = 0.01) =>
   [0.5, 0.8, 0.95].map((level, i) => ({ level, coverage: cov[i]!, mean_width: width * (i + 1), interval_score: 0.03 }))
 const metrics = (mape: number, cov: [number, number, number], n = 1000) =>
   ({ n, mape, rmse: mape * 1.3, mae: mape, directional_accuracy: 0.52, bands: bands(cov) })
-const skill = (dm: number, p: number, equals = false) => ({ n: 900, mean_loss_diff: dm / 1000, dm_stat: dm, p_value: p, equals_naive: equals })
+const skill = (dm: number, p: number, equals = false, df = 12) =>
+  ({ n: 900, mean_loss_diff: dm / 1000, dm_stat: dm, df, p_value: p, equals_naive: equals })
 
 function summary(over: Partial<Record<string, unknown>> = {}): BacktestSummary {
   return {
@@ -61,7 +62,7 @@ describe('backtest view', () => {
     expect(randomWalkVerdict(1.007)).toBe('loses')
     expect(randomWalkVerdict(null)).toBe('unknown')
     const h = headline(summary())
-    expect(h).toMatchObject({ ratio: 0.98, verdict: 'beats', ensembleMape: 0.0098, naiveMape: 0.01, dmStat: 2.4, predictions: 1890 })
+    expect(h).toMatchObject({ ratio: 0.98, verdict: 'beats', ensembleMape: 0.0098, naiveMape: 0.01, dmStat: 2.4, df: 12, predictions: 1890 })
     expect(headline(summary({ mape_ratio: null })).verdict).toBe('unknown')
   })
 
@@ -69,7 +70,7 @@ describe('backtest view', () => {
     const rows = familyRows(summary({
       families: [
         ...summary().families,
-        { family: 'pooled_global', skill_vs_naive: skill(2.9, 0.002), no_signal: false, pooled_weight: 0.25, gated_out: '' },
+        { family: 'pooled_global', skill_vs_naive: skill(2.9, 0.002, false, 26), no_signal: false, pooled_weight: 0.25, gated_out: '' },
       ],
     }))
     const verdicts = Object.fromEntries(rows.map((r) => [r.family, r.verdict]))
@@ -77,8 +78,8 @@ describe('backtest view', () => {
       naive: 'baseline', ridge: 'skill', mean_reversion: 'no signal', gbdt: 'no evidence',
       pooled_global: 'skill', trend: 'no signal',  // trend: only in no_signal (an earlier retrain)
     })
-    expect(rows.find((r) => r.family === 'pooled_global')).toMatchObject({ weight: 0.25, dmStat: 2.9 })
-    expect(rows.find((r) => r.family === 'trend')).toMatchObject({ weight: null, dmStat: null })
+    expect(rows.find((r) => r.family === 'pooled_global')).toMatchObject({ weight: 0.25, dmStat: 2.9, df: 26 })
+    expect(rows.find((r) => r.family === 'trend')).toMatchObject({ weight: null, dmStat: null, df: null })
   })
 
   it('measures coverage against nominal: ±2 points overall, ±5 per regime, empty regimes left out', () => {
@@ -260,6 +261,8 @@ describe('BacktestPanel', () => {
     expect(html).toMatch(/class="bad num" data-level="0.5"[^>]*>56\.8% <small[^>]*>\(\+6\.8 pt\)/)
     expect(html).toMatch(/class="good num" data-level="0.95"[^>]*>96\.0%/)
     expect(html).toMatch(/data-family="ridge"[\s\S]*?<td class="num"[^>]*>&lt;0\.001</)
+    expect(html).toMatch(/data-family="ridge"[\s\S]*?data-testid="family-df"[^>]*>12</)
+    expect(html).toContain('(one-sided, t with 12 df)')
     expect(html).toContain('data-testid="backtest-extra"')
     expect(html).toContain('pooled_family')
     expect(html).toContain('Walk-forward backtest')

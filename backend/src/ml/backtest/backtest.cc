@@ -515,9 +515,9 @@ std::string BacktestSummaryText(const BacktestResult& r) {
                 s.degraded_rows);
   out += buf;
   std::snprintf(buf, sizeof buf,
-                "vs naive: MAPE ratio %.4f  DM t=%.2f (p=%.3f, HAC)  directional accuracy %.3f [95%% CI %.3f, %.3f; "
+                "vs naive: MAPE ratio %.4f  DM t=%.2f (p=%.3f, EWC %d df)  directional accuracy %.3f [95%% CI %.3f, %.3f; "
                 "Wilson %.3f, %.3f]\n",
-                s.mape_ratio, s.model_vs_naive.dm_stat, s.model_vs_naive.p_value, s.directional.value,
+                s.mape_ratio, s.model_vs_naive.dm_stat, s.model_vs_naive.p_value, s.model_vs_naive.df, s.directional.value,
                 s.directional.ci_low, s.directional.ci_high, s.directional.wilson_low, s.directional.wilson_high);
   out += buf;
   line("overall", s.model, s.naive);
@@ -538,8 +538,9 @@ std::string BacktestSummaryText(const BacktestResult& r) {
     if (it != s.naive_by_regime.end()) line(std::string(regime::ToString(reg)), m, it->second);
   }
   for (const FamilyVerdict& v : s.families) {
-    std::snprintf(buf, sizeof buf, "family %-15s weight %.3f  DM t=%.2f p=%.3f n=%lld%s%s\n", v.family.c_str(),
-                  v.pooled_weight, v.skill.dm_stat, v.skill.p_value, static_cast<long long>(v.skill.n),
+    std::snprintf(buf, sizeof buf, "family %-15s weight %.3f  DM t=%.2f (%d df) p=%.3f n=%lld%s%s\n",
+                  v.family.c_str(), v.pooled_weight, v.skill.dm_stat, v.skill.df, v.skill.p_value,
+                  static_cast<long long>(v.skill.n),
                   v.no_signal ? "  NO SIGNAL" : "", v.gated_out_reason.empty() ? "" : ("  (" + v.gated_out_reason + ")").c_str());
     out += buf;
   }
