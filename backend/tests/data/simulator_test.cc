@@ -8,6 +8,7 @@
 #include "data/sim/market_simulator.h"
 #include "data/sim/sim_provider.h"
 #include "fakes.h"
+#include "regime/internal/gaussian_hmm.h"
 #include "testing/matchers.h"
 
 namespace rc::data {
@@ -114,6 +115,23 @@ TEST(SimulatorTest, RegimesHaveTheirOwnDriftAndVolatility) {
   EXPECT_NEAR(mean(returns[Regime::kNeutral]), 0.0, 0.0001);
   EXPECT_GT(stdev(returns[Regime::kVolatile]), 2.5 * stdev(returns[Regime::kNeutral]));
   EXPECT_LT(stdev(returns[Regime::kRangeBound]), stdev(returns[Regime::kNeutral]));
+}
+
+// The hidden-Markov detector's prior spaces its states' volume means by the
+// log of these multipliers against neutral's, rounded to 0.01
+// (regime/internal/gaussian_hmm.cc): the detector does not depend on the
+// simulator, so the numbers are written twice, and this keeps the two in
+// step (a drift between them cost agreement on every seed set; docs/ml_audit.md,
+// "The prior's volume spacing read exactly").
+TEST(SimulatorTest, TheDetectorsPriorSpacesVolumeAsTheSimulatorDoes) {
+  const auto regimes = SimConfig::DefaultRegimes();
+  const regime::internal::GaussianHmm prior = regime::internal::GaussianHmm::Prior();
+  const double neutral = std::log(regimes[static_cast<int>(regime::Regime::kNeutral)].volume_multiplier);
+  for (int state = 0; state < regime::internal::kHmmStates; ++state) {
+    const double simulated = std::log(regimes[static_cast<size_t>(state)].volume_multiplier) - neutral;
+    EXPECT_NEAR(prior.u_mean[static_cast<size_t>(state)], simulated, 0.005)
+        << regime::ToString(static_cast<regime::Regime>(state));
+  }
 }
 
 TEST(SimulatorTest, VolumeIsUShapedOverTheSession) {

@@ -74,7 +74,9 @@ GaussianHmm GaussianHmm::Prior() {
   // between a trend and neutral, and with a 2,000-bar volume window the prior's
   // 600 pseudo-observations weigh as much as a state's own bars; the spacing
   // read exactly raised agreement on every seed set (docs/ml_audit.md, "The
-  // prior's volume spacing read exactly").
+  // prior's volume spacing read exactly"). The detector does not depend on
+  // the simulator, so the spacing is written here again; data's
+  // SimulatorTest.TheDetectorsPriorSpacesVolumeAsTheSimulatorDoes keeps the two in step.
   //                 up     down   range  volatile neutral
   hmm.z_mean = {+0.25, -0.25, 0.0, 0.0, 0.0};
   hmm.z_var = {1.0, 1.4, 0.65, 8.0, 0.95};
