@@ -47,6 +47,7 @@ double NeweyWestVariance(const std::vector<double>& x, int lags) {
 }
 
 int EwcDegreesOfFreedom(int64_t n, int horizon_bars) {
+  if (n < 1) return 0;
   const int64_t h = std::max(1, horizon_bars);
   // Overlap: the differential of h-bar forecasts is a moving sum over h bars,
   // whose spectrum is flat only below about 1/(4h) cycles per bar; cosine j
@@ -54,9 +55,8 @@ int EwcDegreesOfFreedom(int64_t n, int horizon_bars) {
   const int64_t overlap = n / (2 * h);
   // Lazarus, Lewis, Stock & Watson's (2018) rule of thumb for the rest of the
   // dependence (volatility clustering in the losses): 0.4 n^(2/3).
-  if (n < 1) return 0;
   const auto clustering = static_cast<int64_t>(std::ceil(0.4 * std::pow(static_cast<double>(n), 2.0 / 3.0)));
-  return static_cast<int>(std::max<int64_t>(0, std::min(overlap, clustering)));
+  return static_cast<int>(std::min(overlap, clustering));
 }
 
 double EwcLongRunVariance(const std::vector<double>& x, int basis) {

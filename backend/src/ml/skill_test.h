@@ -9,7 +9,7 @@
 // over an h-bar horizon made on consecutive bars overlap, so d_t is
 // autocorrelated up to lag h - 1; a Newey-West variance over those lags is
 // biased low when the pairs span few horizons and its normal critical values
-// then find "skill" in noise (at the Bonferroni levels gating uses, 7-18x too
+// then find "skill" in noise (at the Bonferroni level gating uses, 10-21x too
 // often; skill_evidence_test.cc). Gating shrinks a family's weight toward
 // naive by the strength of that evidence (SkillShrinkage), so without
 // significant skill the ensemble is the random walk.
@@ -59,8 +59,9 @@ double NeweyWestVariance(const std::vector<double>& x, int lags);
 // nearly flat (so the variance is not biased low), the second is LLSW's rule
 // for the remaining dependence. 0 when the pairs span fewer than two
 // horizons: no test (one-sided size at the Bonferroni level 0.05/28 with no
-// skill: 0.002-0.003 for 109..1,900 pairs at h = 36, where Newey-West with
-// normal critical values gave 0.013-0.033; skill_evidence_test.cc).
+// skill: 0.001-0.004 for 109..1,900 pairs at h = 36, where Newey-West with
+// the HLN factor and normal critical values gave 0.013-0.037;
+// skill_evidence_test.cc).
 int EwcDegreesOfFreedom(int64_t n, int horizon_bars);
 
 // The EWC long-run variance of `x` over `basis` cosines: the mean of the

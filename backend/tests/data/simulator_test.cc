@@ -126,7 +126,7 @@ TEST(SimulatorTest, RegimesHaveTheirOwnDriftAndVolatility) {
 TEST(SimulatorTest, TheDetectorsPriorSpacesVolumeAsTheSimulatorDoes) {
   const auto regimes = SimConfig::DefaultRegimes();
   const regime::internal::GaussianHmm prior = regime::internal::GaussianHmm::Prior();
-  const double neutral = std::log(regimes[static_cast<int>(regime::Regime::kNeutral)].volume_multiplier);
+  const double neutral = std::log(regimes[static_cast<size_t>(regime::Regime::kNeutral)].volume_multiplier);
   for (int state = 0; state < regime::internal::kHmmStates; ++state) {
     const double simulated = std::log(regimes[static_cast<size_t>(state)].volume_multiplier) - neutral;
     EXPECT_NEAR(prior.u_mean[static_cast<size_t>(state)], simulated, 0.005)
