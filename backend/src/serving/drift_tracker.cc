@@ -69,7 +69,11 @@ Status DriftTracker::SeedOnce(const std::string& data_dir, size_t window) {
   }
   // The read runs unlocked: the gold log's commits (and OnLogged) go on.
   using Logged = std::vector<std::pair<Key, std::vector<LoggedPrediction>>>;
+  auto step = [this](SeedStep at) {
+    if (options_.during_seed) options_.during_seed(at);
+  };
   auto read = [&]() -> Result<std::pair<int64_t, Logged>> {
+    step(SeedStep::kBeforeSnapshot);
     RC_ASSIGN_OR_RETURN(LayerTable gold, LayerTable::OpenGold(data_dir));
     RC_ASSIGN_OR_RETURN(auto snapshot, gold.table().Latest());
     RC_ASSIGN_OR_RETURN(auto partitions, LayerTable::PartitionsAt(*snapshot));
@@ -81,6 +85,7 @@ Status DriftTracker::SeedOnce(const std::string& data_dir, size_t window) {
     return std::make_pair(snapshot->version, std::move(logged));
   };
   auto seeded = read();
+  step(SeedStep::kAfterRead);
   MutexLock lock(mutex_);
   seeding_ = false;
   auto logged_meanwhile = std::move(logged_while_seeding_);

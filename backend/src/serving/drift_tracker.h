@@ -39,6 +39,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -51,8 +52,18 @@
 
 namespace rc::serving {
 
+// Where the seeding read of gold is when DriftTrackerOptions::during_seed is called.
+enum class SeedStep {
+  kBeforeSnapshot,  // OnLogged already holds commits back; the snapshot is not pinned yet
+  kAfterRead,       // the pinned snapshot has been read; its rows are not merged yet
+};
+
 struct DriftTrackerOptions {
   std::chrono::seconds persist_every{60};  // realized closes written to gold at most this often
+  // Called unlocked at each SeedStep of the first check. A commit then lands on
+  // a known side of the pinned version, which no thread timing can promise:
+  // tests commit to gold here to check that each row is counted once.
+  std::function<void(SeedStep)> during_seed;
 };
 
 class DriftTracker {

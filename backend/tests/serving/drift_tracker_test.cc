@@ -230,53 +230,96 @@ TEST_F(DriftSession, ALongSessionKeepsTheCheckBoundedAndGoldGetsTheRealizedClose
 // commits on meanwhile (it once waited, and a crash then lost more than the
 // flush window). Commits that land during the read are counted once: those
 // the read's snapshot holds are not added again, the newer ones are.
-TEST_F(DriftSession, TheFirstCheckReadsGoldWhileCommitsGoOnAndCountsEachRowOnce) {
-  gold_.reset();
-  GoldLogOptions many_files;
-  many_files.max_delay = std::chrono::hours(1);
-  many_files.compact_every = 0;  // one file per commit: a read that takes a while
-  many_files.on_committed = [this](const lake::ColumnBatch& rows, int64_t version) { tracker_.OnLogged(rows, version); };
-  gold_ = std::make_unique<GoldLog>(data_, many_files);
-  for (int round = 0; round < 150; ++round) {
-    Round(4, 1);
-    ASSERT_THAT(gold_->Flush(), IsOk());
-  }
-  gold_.reset();
-
-  int64_t overlapped = 0;
-  for (int attempt = 0; attempt < 5 && overlapped == 0; ++attempt) {
+class SeedingRead : public DriftSession {
+ protected:
+  void SetUp() override {
+    DriftSession::SetUp();
+    gold_.reset();
+    many_files_.max_delay = std::chrono::hours(1);
+    many_files_.compact_every = 0;  // one file per commit: a read that takes a while
+    many_files_.on_committed = [this](const lake::ColumnBatch& rows, int64_t version) {
+      tracker_.OnLogged(rows, version);
+    };
+    gold_ = std::make_unique<GoldLog>(data_, many_files_);
+    for (int round = 0; round < 150; ++round) {
+      Round(4, 1);
+      ASSERT_THAT(gold_->Flush(), IsOk());
+    }
+    gold_.reset();
     lake::delta::Table::ClearSnapshotCache();  // a restarted process reads gold cold
-    DriftTracker restarted;
-    GoldLogOptions live = many_files;
+  }
+
+  // The gold log of the restarted server, feeding `restarted`.
+  std::unique_ptr<GoldLog> LogFeeding(DriftTracker& restarted) {
+    GoldLogOptions live = many_files_;
     live.on_committed = [&restarted](const lake::ColumnBatch& rows, int64_t version) {
       restarted.OnLogged(rows, version);
     };
-    GoldLog log(data_, live);
-    std::atomic<bool> stop = false;
-    std::atomic<int> commits = 0;
-    std::thread serving([&] {
-      for (size_t bar = 0; !stop; bar = (bar + 1) % 100) {
-        log.Append(Served(bar, 0.001));
-        if (log.Flush()) ++commits;
-      }
-    });
-    while (commits == 0) std::this_thread::yield();  // the first check starts amid commits
-    std::vector<Realized> fed;
-    auto first = restarted.Check(Options(data_, &fed));
-    stop = true;
-    serving.join();
-    ASSERT_THAT(first, IsOk());
-    ASSERT_THAT(log.Flush(), IsOk());
-    overlapped = restarted.stats().commits_during_seed;
+    return std::make_unique<GoldLog>(data_, live);
+  }
 
+  // After the first check: every gold row is one prediction of the tracker.
+  void ExpectEachGoldRowCountedOnce(DriftTracker& restarted) {
     auto gold_rows = lake::layers::LayerTable::OpenGold(data_)->Read(kTcs, Timeframe::k5m);
     ASSERT_THAT(gold_rows, IsOk());
+    std::vector<Realized> fed;
     auto after = restarted.Check(Options(data_, &fed));
     ASSERT_THAT(after, IsOk());
     ASSERT_EQ(after->size(), 1u);
-    EXPECT_EQ(after->front().predictions, static_cast<int64_t>(gold_rows->num_rows())) << "attempt " << attempt;
+    EXPECT_EQ(after->front().predictions, static_cast<int64_t>(gold_rows->num_rows()));
   }
-  EXPECT_GT(overlapped, 0) << "no commit landed during the seeding read in 5 attempts";
+
+  GoldLogOptions many_files_;
+};
+
+TEST_F(SeedingRead, ACommitOnEitherSideOfThePinnedSnapshotIsCountedOnce) {
+  // One commit before the snapshot is pinned (the read holds it: not added
+  // again), one after the read (added). No thread timing decides which is which.
+  std::unique_ptr<GoldLog> log;
+  std::vector<SeedStep> steps;
+  DriftTrackerOptions options;
+  options.during_seed = [&](SeedStep step) {
+    steps.push_back(step);
+    log->Append(Served(steps.size(), 0.001));
+    ASSERT_THAT(log->Flush(), IsOk());
+  };
+  DriftTracker restarted(options);
+  log = LogFeeding(restarted);
+  std::vector<Realized> fed;
+  ASSERT_THAT(restarted.Check(Options(data_, &fed)), IsOk());
+  EXPECT_EQ(steps, (std::vector<SeedStep>{SeedStep::kBeforeSnapshot, SeedStep::kAfterRead}));
+  EXPECT_EQ(restarted.stats().commits_during_seed, 2);
+  ExpectEachGoldRowCountedOnce(restarted);
+
+  // Later commits are counted as they come, and the seed is not read again.
+  log->Append(Served(7, 0.001));
+  ASSERT_THAT(log->Flush(), IsOk());
+  EXPECT_EQ(steps.size(), 2u);
+  ExpectEachGoldRowCountedOnce(restarted);
+}
+
+TEST_F(SeedingRead, CommitsFromAnotherThreadThroughoutTheReadAreCountedOnce) {
+  // As the server runs it: the gold log's writer commits on its own thread
+  // while the first check reads (where each commit lands is up to the timing).
+  DriftTracker restarted;
+  auto log = LogFeeding(restarted);
+  std::atomic<bool> stop = false;
+  std::atomic<int> commits = 0;
+  std::thread serving([&] {
+    for (size_t bar = 0; !stop; bar = (bar + 1) % 100) {
+      log->Append(Served(bar, 0.001));
+      if (log->Flush()) ++commits;
+    }
+  });
+  while (commits == 0) std::this_thread::yield();  // the first check starts amid commits
+  std::vector<Realized> fed;
+  auto first = restarted.Check(Options(data_, &fed));
+  stop = true;
+  serving.join();
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(log->Flush(), IsOk());
+  EXPECT_GT(commits.load(), 0);
+  ExpectEachGoldRowCountedOnce(restarted);
 }
 
 // numRemovedFiles of the newest UPDATE commit of gold (the realized-close write).
