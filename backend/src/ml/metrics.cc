@@ -2,14 +2,11 @@
 
 #include <boost/json.hpp>
 #include <cmath>
-#include <limits>
 
+#include "core/numeric.h"
 #include "ml/internal/json_io.h"
 
 namespace rc::ml {
-namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-}
 
 Metrics ComputeMetrics(const std::vector<ForecastPoint>& points, const std::vector<double>& levels) {
   Metrics m;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/numeric.h"
 #include "core/time.h"
 
 namespace rc::regime {
@@ -288,7 +289,6 @@ RegimeState RegimeDetector::StateAt(int64_t now, int64_t bar_spacing_us) const {
 }
 
 internal::HmmObservation RegimeDetector::observation() const {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   // The filter's own default observation is (0, 0), not "none".
   if (options_.method != DetectorMethod::kHmm || bars_seen_ == 0) return {kNaN, kNaN};
   return hmm_.last_observation();

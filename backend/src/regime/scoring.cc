@@ -2,12 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::regime {
-namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-}
 
 int64_t ConfusionMatrix::Total() const {
   int64_t n = 0;

@@ -14,11 +14,10 @@
 
 #include "core/bar.h"
 #include "core/calendar.h"
+#include "core/numeric.h"
 #include "features/indicator.h"
 
 namespace rc::features::testing {
-
-inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const ExchangeCalendar& Nse();
 const ExchangeCalendar& Crypto();

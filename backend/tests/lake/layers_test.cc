@@ -237,6 +237,14 @@ TEST(LayersTest, PartitionWatermarkKeepsTheAddingVersionAcrossACheckpoint) {
   EXPECT_EQ((*snap)->first_timestamp_version, 10);
   EXPECT_EQ(*reopened->PartitionWatermark(Sym("INFY.NS"), tf), 1);
   EXPECT_EQ(*reopened->PartitionWatermark(Sym("TCS.NS"), tf), 12);
+  // The map of every partition answers the same, a partition without files included.
+  const auto marks = LayerTable::PartitionWatermarks(**snap);
+  for (const char* symbol : {"INFY.NS", "TCS.NS", "RELIANCE.NS"}) {
+    auto one = reopened->PartitionWatermark(Sym(symbol), tf);
+    ASSERT_THAT(one, IsOk());
+    EXPECT_EQ(WatermarkIn(marks, LayerTable::PartitionKey(Sym(symbol), tf)), *one) << symbol;
+  }
+  EXPECT_EQ(WatermarkIn(marks, "RELIANCE.NS/5m"), -1);
 }
 
 }  // namespace

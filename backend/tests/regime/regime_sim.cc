@@ -1,14 +1,13 @@
 #include "regime_sim.h"
 
 #include <cmath>
-#include <limits>
 #include <random>
 #include <string>
 
+#include "core/numeric.h"
+
 namespace rc::regime::testing {
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 void FillOhlc(SimSeries& s, std::mt19937_64& rng, double vol_scale_hl) {
   std::normal_distribution<double> n01(0.0, 1.0);
   size_t n = s.close.size();

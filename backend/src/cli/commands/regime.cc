@@ -4,12 +4,12 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
-#include <limits>
 #include <vector>
 
 #include "cli/command.h"
 #include "cli/ml_args.h"
 #include "core/json_text.h"
+#include "core/numeric.h"
 #include "core/strings.h"
 #include "ml/silver_source.h"
 #include "regime/detector.h"
@@ -49,7 +49,6 @@ void RegisterCommand_regime(CLI::App& app, CommandContext& ctx) {
     if (!inputs) return ReportError(ctx, inputs.error());
     // DetectRegimes' fold, spelled out so that each bar's observation is read
     // as the bar is consumed (the detector keeps only the newest).
-    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     regime::RegimeDetector detector;
     std::vector<regime::RegimeState> states;
     std::vector<regime::internal::HmmObservation> observations;

@@ -17,6 +17,7 @@
 namespace rc::data::pipeline {
 
 using lake::layers::LayerTable;
+using lake::layers::WatermarkIn;
 
 // What the next bars of one series need, as of the lake the appender left.
 struct LiveAppender::SeriesTail {
@@ -42,11 +43,6 @@ Result<size_t> LongestHorizonBars(Timeframe tf, const std::vector<int>& horizons
     longest = std::max(longest, static_cast<size_t>(bars));
   }
   return longest;
-}
-
-int64_t MarkOf(const std::map<std::string, int64_t>& marks, const std::string& key) {
-  auto it = marks.find(key);
-  return it == marks.end() ? -1 : it->second;
 }
 
 // Sets row `row` of nullable double column `col` to `value` (non-finite: null, as SilverToBatch writes it).
@@ -215,7 +211,7 @@ Result<std::unique_ptr<LiveAppender::SeriesTail>> LiveAppender::Seed(const Symbo
   tail->raw_mark = bronze_recorded.at(key);
   tail->bronze_mark = silver_recorded.at(key);
   // Silver behind bronze (a crash between the commits): the next close rebuilds.
-  if (MarkOf(LayerTable::PartitionWatermarks(*bronze_snap), key) != tail->bronze_mark || tail->bronze_mark < 0) {
+  if (WatermarkIn(LayerTable::PartitionWatermarks(*bronze_snap), key) != tail->bronze_mark || tail->bronze_mark < 0) {
     return nullptr;
   }
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch bronze_rows,
@@ -285,8 +281,9 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
     const std::string key = LayerTable::PartitionKey(symbol, tf);
     auto it = tails_.find(key);
     const SeriesTail* tail = it == tails_.end() ? nullptr : it->second.get();
-    bool as_left = tail != nullptr && MarkOf(bronze_recorded, key) == tail->raw_mark &&
-                   MarkOf(silver_recorded, key) == tail->bronze_mark && MarkOf(bronze_marks, key) == tail->bronze_mark;
+    bool as_left = tail != nullptr && WatermarkIn(bronze_recorded, key) == tail->raw_mark &&
+                   WatermarkIn(silver_recorded, key) == tail->bronze_mark &&
+                   WatermarkIn(bronze_marks, key) == tail->bronze_mark;
     if (as_left) {
       // A raw bar at or before the newest bronze bar (a late bar, a re-fetch)
       // changes the history: bronze's dedupe and gap rule, silver's features.
@@ -297,14 +294,14 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
       if (tail != nullptr) {
         spdlog::info("live append {}: the lake changed under the series (bronze built from raw {}, expected {}; silver "
                      "from bronze {}, bronze at {}, expected {}), rebuilding it",
-                     key, MarkOf(bronze_recorded, key), tail->raw_mark, MarkOf(silver_recorded, key),
-                     MarkOf(bronze_marks, key), tail->bronze_mark);
+                     key, WatermarkIn(bronze_recorded, key), tail->raw_mark, WatermarkIn(silver_recorded, key),
+                     WatermarkIn(bronze_marks, key), tail->bronze_mark);
         tails_.erase(it);
       }
       rebuild.emplace_back(symbol, tf);
       continue;
     }
-    if (MarkOf(raw_marks, key) == tail->raw_mark) continue;  // nothing new in raw
+    if (WatermarkIn(raw_marks, key) == tail->raw_mark) continue;  // nothing new in raw
     appends.push_back(SeriesAppend{i, key});
   }
 
@@ -344,7 +341,7 @@ Result<std::vector<PartitionReport>> LiveAppender::CatchUp(const std::vector<std
     std::vector<lake::delta::StagedAppend> silver_staged;
     std::map<std::string, int64_t> raw_marks_built;
     for (SeriesAppend& append : appends) {
-      raw_marks_built[append.key] = MarkOf(raw_marks, append.key);
+      raw_marks_built[append.key] = WatermarkIn(raw_marks, append.key);
       bronze_staged.push_back(std::move(*append.bronze_staged));
       silver_staged.push_back(std::move(*append.silver_staged));
     }

@@ -25,6 +25,7 @@ namespace rc::data::pipeline {
 namespace {
 
 using lake::layers::LayerTable;
+using lake::layers::WatermarkIn;
 
 constexpr const char* kWatermarkKey = "source_watermark";
 constexpr const char* kPartitionKey = "partition";
@@ -71,11 +72,6 @@ Result<std::map<std::string, int64_t>> RecordedWatermarks(const LayerTable& tabl
   return marks;
 }
 
-int64_t BuiltFrom(const std::map<std::string, int64_t>& marks, const std::string& partition) {
-  auto it = marks.find(partition);
-  return it == marks.end() ? -1 : it->second;
-}
-
 // The lineage of a batch commit: the source version read and, per
 // partition, the source watermark it was built from (also in the txn actions).
 lake::delta::Lineage MakeBatchLineage(const std::string& source_table, int64_t source_version,
@@ -120,11 +116,6 @@ struct RunContext {
   std::map<std::string, int64_t> silver_built;
 };
 
-int64_t MarkOf(const std::map<std::string, int64_t>& marks, const std::string& partition) {
-  auto it = marks.find(partition);
-  return it == marks.end() ? -1 : it->second;
-}
-
 // What a rebuilt bronze partition hands to silver (instead of silver reading
 // bronze back): how many bronze rows it has and its regular-session bars.
 struct BuiltBronze {
@@ -140,8 +131,8 @@ Result<std::optional<BuiltBronze>> StageBronze(const RunContext& run, const lake
                                                const Symbol& symbol, Timeframe tf, PartitionWork& work,
                                                PartitionReport& report) {
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
-  work.raw_mark = MarkOf(run.raw_marks, partition);
-  if (work.raw_mark == BuiltFrom(run.bronze_built, partition)) return std::nullopt;
+  work.raw_mark = WatermarkIn(run.raw_marks, partition);
+  if (work.raw_mark == WatermarkIn(run.bronze_built, partition)) return std::nullopt;
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch raw_rows,
                       run.raw.ReadAt(*run.raw_snapshot, symbol, tf, {.columns = kRawRecordColumns}));
   RC_ASSIGN_OR_RETURN(BronzeFromRaw result, BuildBronzeFromBatch(symbol, tf, std::move(raw_rows), run.now));
@@ -185,9 +176,10 @@ Status StageSilver(const RunContext& run, const lake::delta::Snapshot& bronze_ba
   const std::string partition = LayerTable::PartitionKey(symbol, tf);
   // A rebuilt bronze partition's watermark becomes the batch's bronze commit
   // (-1 when it has no bars): silver needs rebuilding unless both are empty.
-  const int64_t bronze_mark = just_built ? (just_built->rows == 0 ? -1 : INT64_MAX) : MarkOf(bronze_marks, partition);
+  const int64_t bronze_mark =
+      just_built ? (just_built->rows == 0 ? -1 : INT64_MAX) : WatermarkIn(bronze_marks, partition);
   work.bronze_mark = bronze_mark;
-  if (bronze_mark == BuiltFrom(run.silver_built, partition)) return Ok();
+  if (bronze_mark == WatermarkIn(run.silver_built, partition)) return Ok();
   std::vector<Bar> regular;
   if (just_built) {
     regular = std::move(just_built->regular);
@@ -382,7 +374,9 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
     int64_t batch_bytes = 0;
     while (last < selected.size() && last - first < static_cast<size_t>(options.batch_partitions) &&
            (last == first || batch_bytes < options.batch_source_bytes)) {
-      batch_bytes += MarkOf(raw_bytes, LayerTable::PartitionKey(selected[last].first, selected[last].second)) + 1;
+      // A partition weighs its raw bytes plus one, so that a batch of small ones is still bounded.
+      const auto bytes = raw_bytes.find(LayerTable::PartitionKey(selected[last].first, selected[last].second));
+      batch_bytes += bytes == raw_bytes.end() ? 0 : bytes->second + 1;
       ++last;
     }
     RC_ASSIGN_OR_RETURN(auto bronze_base, bronze.table().Latest());

@@ -2,11 +2,12 @@
 #pragma once
 
 #include <cmath>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::features::internal {
 
-inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using ::rc::kNaN;  // spelled internal::kNaN by the indicators
 
 // TA-Lib's TA_IS_ZERO band (|v| < 1e-14) for the places where TA-Lib substitutes a
 // value for a zero denominator (RSI, ADX/DI); matching it keeps parity on flat data.

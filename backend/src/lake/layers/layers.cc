@@ -329,6 +329,11 @@ std::map<std::string, int64_t> LayerTable::RecordedWatermarksAt(const delta::Sna
   return marks;
 }
 
+int64_t WatermarkIn(const std::map<std::string, int64_t>& marks, const std::string& key) {
+  auto it = marks.find(key);
+  return it == marks.end() ? -1 : it->second;
+}
+
 std::optional<int64_t> LayerTable::EarliestTsChangedAfter(const delta::Snapshot& snapshot, const Symbol& symbol,
                                                           const Timeframe& timeframe, int64_t version) {
   const int ts_idx = snapshot.schema().FieldIndex("ts");

@@ -197,6 +197,11 @@ class LayerTable {
   Schema schema_;
 };
 
+// The watermark of partition `key` ("SYMBOL/TF") in a map from LayerTable::PartitionWatermarks
+// or RecordedWatermarks: -1 when absent (no live files, or never recorded), the same "nothing
+// yet" LayerTable::PartitionWatermark reports, so "built from the current mark" compares plainly.
+int64_t WatermarkIn(const std::map<std::string, int64_t>& marks, const std::string& key);
+
 // Sorts `batch` by the timestamp column `column` (stable). Errors: kNotFound.
 Result<ColumnBatch> SortByTime(const ColumnBatch& batch, const std::string& column = "ts");
 

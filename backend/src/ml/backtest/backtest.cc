@@ -5,18 +5,16 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
-#include <limits>
 #include <optional>
 #include <set>
 
+#include "core/numeric.h"
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/volatility.h"
 
 namespace rc::ml {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A scored forecast with `bands`' log-return bounds, one per level.
 ForecastPoint PointWithBands(double predicted, double actual, double last_close, const std::vector<BandOut>& bands) {

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
 
+#include "core/numeric.h"
 #include "ml/volatility.h"
 
 namespace rc::ml {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kLongVolWindow = 250;   // ~3 sessions of 5m bars: the series' own "normal" volatility
 constexpr int kOwnLags[] = {1, 3, 12, 36};
 

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <tuple>
 
+#include "core/numeric.h"
 #include "ml/models/family_registry.h"
 
 namespace rc::ml {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kMinFitRows = 50;
 
 bool RowFinite(const Eigen::MatrixXd& X, size_t row) {

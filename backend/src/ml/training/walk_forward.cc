@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <limits>
 #include <set>
 
+#include "core/numeric.h"
 #include "core/parallel.h"
 #include "ml/models/family_registry.h"
 #include "ml/pooled/pooled_forecast.h"
@@ -14,8 +14,6 @@
 
 namespace rc::ml {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 using RowList = std::vector<size_t>;
 

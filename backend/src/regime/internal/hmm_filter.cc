@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/numeric.h"
+
 namespace rc::regime::internal {
 namespace {
 
@@ -43,7 +45,6 @@ HmmFilter::HmmFilter(HmmFilterOptions options)
       log_volume_shape_(IntradayProfile::Kind::kAdditive, kMinProfileSessions) {}
 
 HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   HmmObservation obs{kNaN, kNaN};
   slot_median_observation_ = obs;
   last_deshaped_log_volume_ = kNaN;
