@@ -11,6 +11,13 @@ std::string Request::Header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+std::string Response::Header(const std::string& name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
 std::optional<std::string> Request::QueryParam(const std::string& name) const {
   auto it = query.find(name);
   if (it == query.end() || it->second.empty()) return std::nullopt;

@@ -40,6 +40,9 @@ struct Response {
   // Set by ErrorResponse: what went wrong, for the errors metric
   // (regimecast_errors_total{code}) without reading the body back.
   std::optional<ErrorCode> error_code;
+
+  // The first value of extra header `name` (spelled as set), or "" when absent.
+  std::string Header(const std::string& name) const;
 };
 
 // A JSON body with `status`.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "data/providers/csv_provider.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -14,9 +15,9 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 using ::testing::HasSubstr;
-
-TimestampUs Iso(const char* s) { return *ParseIsoUtc(s); }
 
 Result<CsvImportResult> Import(const std::string& text, CsvImportOptions options = {}) {
   std::istringstream in(text);
@@ -186,7 +187,7 @@ TEST(CsvProviderTest, ReadsSymbolTimeframeFileInExchangeTime) {
                          "2024-03-01 09:20:00,10,11,9,10.5,100\n"
                          "2024-03-01 09:25:00,10,11,9,10.5,100\n");
   CsvProvider provider(dir.path());
-  const Symbol s = *Symbol::Parse("TCS.NS");
+  const Symbol s = Sym("TCS.NS");
   auto r = provider.Fetch({s, Timeframe::k5m, Iso("2024-03-01T03:50:00Z"), Iso("2024-03-02")});
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->provider, "csv");

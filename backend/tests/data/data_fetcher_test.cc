@@ -7,14 +7,15 @@
 
 #include "core/calendar.h"
 #include "fakes.h"
+#include "testing/literals.h"
 
 namespace rc::data {
 namespace {
 
+using rc::testing::Iso;
+using rc::testing::Sym;
 using ::testing::HasSubstr;
 using testing::ScriptedProvider;
-
-TimestampUs Iso(const char* s) { return *ParseIsoUtc(s); }
 
 // Every regular 5m bar of the window, except those in `skip`.
 FetchResult CalendarBars(const FetchRequest& req, std::set<TimestampUs> skip) {
@@ -36,7 +37,7 @@ TEST(DataFetcherTest, ReportsHealthMissingBarsAndErrorsPerProvider) {
     return CalendarBars(req, {missing});
   }));
   ProviderChain chain(std::move(providers));
-  DiagnosticReport report = RunFeedDiagnostic(chain, {*Symbol::Parse("TCS.NS"), Timeframe::k5m, 2, now});
+  DiagnosticReport report = RunFeedDiagnostic(chain, {Sym("TCS.NS"), Timeframe::k5m, 2, now});
   ASSERT_EQ(report.providers.size(), 2u);
   EXPECT_FALSE(report.primary_healthy);
   const ProviderHealth& yahoo = report.providers[0];
@@ -73,7 +74,7 @@ TEST(DataFetcherTest, StaleFeedIsUnhealthy) {
     return CalendarBars(early, {});
   }));
   ProviderChain chain(std::move(providers));
-  DiagnosticReport report = RunFeedDiagnostic(chain, {*Symbol::Parse("TCS.NS"), Timeframe::k5m, 1, now});
+  DiagnosticReport report = RunFeedDiagnostic(chain, {Sym("TCS.NS"), Timeframe::k5m, 1, now});
   ASSERT_EQ(report.providers.size(), 1u);
   EXPECT_TRUE(report.providers[0].reachable);
   EXPECT_EQ(report.providers[0].lag_bars, 24);
@@ -86,7 +87,7 @@ TEST(DataFetcherTest, CompleteFeedIsHealthy) {
   providers.push_back(std::make_unique<ScriptedProvider>(
       "sim", [&](const FetchRequest& req) -> Result<FetchResult> { return CalendarBars(req, {}); }));
   ProviderChain chain(std::move(providers));
-  DiagnosticReport report = RunFeedDiagnostic(chain, {*Symbol::Parse("TCS.NS"), Timeframe::k5m, 3, now});
+  DiagnosticReport report = RunFeedDiagnostic(chain, {Sym("TCS.NS"), Timeframe::k5m, 3, now});
   EXPECT_TRUE(report.primary_healthy);
   EXPECT_EQ(report.providers[0].missing_bars, 0);
 }

@@ -5,6 +5,7 @@
 
 #include "fakes.h"
 #include "monitoring/standard_metrics.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::data {
@@ -12,10 +13,11 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
+using ::rc::testing::Sym;
 using ::testing::HasSubstr;
 using testing::ScriptedProvider;
 
-FetchRequest Request() { return {*Symbol::Parse("TCS.NS"), Timeframe::k5m, 0, kMicrosPerDay}; }
+FetchRequest Request() { return {Sym("TCS.NS"), Timeframe::k5m, 0, kMicrosPerDay}; }
 
 FetchResult Bars(int n) {
   FetchResult r;

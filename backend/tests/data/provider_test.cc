@@ -3,14 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "core/calendar.h"
+#include "testing/literals.h"
 
 namespace rc::data {
 namespace {
 
-Symbol Sym(const char* s) { return *Symbol::Parse(s); }
-TimestampUs Iso(const char* s) { return *ParseIsoUtc(s); }
+using rc::testing::Iso;
+using rc::testing::Sym;
 
-RawBar Bar(TimestampUs open_time) {
+RawBar FlatBarAt(TimestampUs open_time) {
   RawBar bar;
   bar.open_time = open_time;
   bar.open = bar.high = bar.low = bar.close = 100.0;
@@ -20,7 +21,7 @@ RawBar Bar(TimestampUs open_time) {
 // NSE 5m bars: 09:15 IST = 03:45 UTC, so the 09:20 IST bar closes at 03:55 UTC.
 TEST(MakeFetchResultTest, LastBarFormsUntilItsCloseTime) {
   const FetchRequest request{Sym("TCS.NS"), Timeframe::k5m, Iso("2024-03-01T03:45:00Z"), Iso("2024-03-01T04:00:00Z")};
-  const std::vector<RawBar> bars = {Bar(Iso("2024-03-01T03:45:00Z")), Bar(Iso("2024-03-01T03:50:00Z"))};
+  const std::vector<RawBar> bars = {FlatBarAt(Iso("2024-03-01T03:45:00Z")), FlatBarAt(Iso("2024-03-01T03:50:00Z"))};
 
   FetchResult forming = MakeFetchResult("yahoo", bars, request, Iso("2024-03-01T03:54:59Z"));
   EXPECT_EQ(forming.provider, "yahoo");
@@ -48,8 +49,8 @@ TEST(MakeFetchResultTest, DailyBarFormsUntilTheSessionClose) {
   const ExchangeCalendar& nse = ExchangeCalendar::ForSymbol(tcs);
   const TimestampUs open = DailyBarOpen(tcs, nse.LocalDay(Iso("2024-03-01T05:00:00Z")));
   const FetchRequest request{tcs, Timeframe::k1d, open, open + kMicrosPerDay};
-  EXPECT_TRUE(MakeFetchResult("csv", {Bar(open)}, request, Iso("2024-03-01T09:59:00Z")).last_bar_forming);
-  EXPECT_FALSE(MakeFetchResult("csv", {Bar(open)}, request, Iso("2024-03-01T10:00:00Z")).last_bar_forming);
+  EXPECT_TRUE(MakeFetchResult("csv", {FlatBarAt(open)}, request, Iso("2024-03-01T09:59:00Z")).last_bar_forming);
+  EXPECT_FALSE(MakeFetchResult("csv", {FlatBarAt(open)}, request, Iso("2024-03-01T10:00:00Z")).last_bar_forming);
 }
 
 }  // namespace

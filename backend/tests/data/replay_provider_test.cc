@@ -5,6 +5,7 @@
 #include "data/failover/provider_chain.h"
 #include "data/providers/csv_import.h"
 #include "testing/fake_wall_clock.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -16,10 +17,11 @@ using ::rc::testing::FakeWallClock;
 using ::rc::testing::IsOk;
 using ::rc::testing::TempDir;
 using ::rc::testing::WriteFile;
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 using ::testing::HasSubstr;
 
-TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
-const Symbol kTcs = *Symbol::Parse("TCS.NS");
+const Symbol kTcs = Sym("TCS.NS");
 constexpr TimestampUs kWall0 = 1'700'000'000'000'000;
 constexpr int64_t kSecond = kMicrosPerSecond;
 
@@ -62,14 +64,14 @@ struct ReplayProviderTest : ::testing::Test {
     EXPECT_THAT(bars, IsOk());
     return bars ? *bars : std::vector<RawBar>{};
   }
-  FetchRequest All() const { return {kTcs, Timeframe::k5m, T("2021-01-01T00:00:00Z"), T("2022-01-01T00:00:00Z")}; }
+  FetchRequest All() const { return {kTcs, Timeframe::k5m, Iso("2021-01-01T00:00:00Z"), Iso("2022-01-01T00:00:00Z")}; }
 };
 
 TEST_F(ReplayProviderTest, NseLayoutIsDetectedFromTheHeaderAndReadAsIst) {
   // The generic zone passed is UTC, but the NSE header says IST.
   const auto bars = NseBars();
   ASSERT_EQ(bars.size(), 8u);
-  EXPECT_EQ(bars[1].open_time, T("2021-07-08T03:45:00Z"));  // 09:15 IST
+  EXPECT_EQ(bars[1].open_time, Iso("2021-07-08T03:45:00Z"));  // 09:15 IST
   EXPECT_EQ(*bars[1].close, 101.5);
   EXPECT_EQ(DetectCsvLayout("datetime,symbol,open,high,low,close,volume"), CsvLayout::kNse);
   EXPECT_EQ(DetectCsvLayout(" DateTime , Symbol,Open,High,Low,Close,Volume"), CsvLayout::kNse);
@@ -80,8 +82,8 @@ TEST_F(ReplayProviderTest, NseLayoutIsDetectedFromTheHeaderAndReadAsIst) {
 TEST_F(ReplayProviderTest, AFileOfAnotherSymbolIsRefused) {
   WriteFile(dir / "TCS.csv", NseCsv());
   EXPECT_THAT(ReadReplayCsv(dir / "TCS.csv", "UTC", kTcs), IsOk());
-  EXPECT_THAT(ReadReplayCsv(dir / "TCS.csv", "UTC", *Symbol::Parse("TCS")), IsOk());  // ticker only
-  auto infy = ReadReplayCsv(dir / "TCS.csv", "UTC", *Symbol::Parse("INFY.NS"));
+  EXPECT_THAT(ReadReplayCsv(dir / "TCS.csv", "UTC", Sym("TCS")), IsOk());  // ticker only
+  auto infy = ReadReplayCsv(dir / "TCS.csv", "UTC", Sym("INFY.NS"));
   ASSERT_THAT(infy, ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_SOURCE"));
   EXPECT_THAT(infy.error().message, HasSubstr("holds bars of 'NSE:TCS', not of INFY.NS"));
   Settings settings = ReplaySettings(dir, (dir / "TCS.csv").string());
@@ -102,8 +104,8 @@ TEST_F(ReplayProviderTest, GenericLayoutUsesTheExchangeZoneForTimesWithoutOffset
   auto bars = ReadReplayCsv(dir / "g.csv", "Asia/Kolkata");
   ASSERT_THAT(bars, IsOk());
   ASSERT_EQ(bars->size(), 2u);
-  EXPECT_EQ((*bars)[0].open_time, T("2021-07-08T03:45:00Z"));
-  EXPECT_EQ((*bars)[1].open_time, T("2021-07-08T04:00:00Z"));
+  EXPECT_EQ((*bars)[0].open_time, Iso("2021-07-08T03:45:00Z"));
+  EXPECT_EQ((*bars)[1].open_time, Iso("2021-07-08T04:00:00Z"));
   EXPECT_FALSE((*bars)[1].volume.has_value());  // raw keeps nulls
 }
 
@@ -132,14 +134,14 @@ TEST_F(ReplayProviderTest, BadFilesNameTheLineAndTheField) {
 }
 
 TEST_F(ReplayProviderTest, ServesOnlyBarsClosedByTheReplayClock) {
-  ReplayProvider provider = Make(NseBars(), T("2021-07-08T03:45:00Z"), 60);  // 09:15 IST
+  ReplayProvider provider = Make(NseBars(), Iso("2021-07-08T03:45:00Z"), 60);  // 09:15 IST
   // At 09:15 the pre-open bar (closed 09:10) is known, nothing of the session yet.
   auto at_open = provider.Fetch(All());
   ASSERT_THAT(at_open, IsOk());
   ASSERT_EQ(at_open->bars.size(), 1u);
-  EXPECT_EQ(at_open->bars[0].open_time, T("2021-07-08T03:35:00Z"));
+  EXPECT_EQ(at_open->bars[0].open_time, Iso("2021-07-08T03:35:00Z"));
   EXPECT_EQ(at_open->provider, "replay");
-  EXPECT_EQ(at_open->fetched_at, T("2021-07-08T03:45:00Z"));  // replay time
+  EXPECT_EQ(at_open->fetched_at, Iso("2021-07-08T03:45:00Z"));  // replay time
   EXPECT_FALSE(at_open->last_bar_forming);
 
   wall->Advance(5 * kSecond - 1);  // 09:19:59.99994: the 09:15 bar still forms
@@ -147,7 +149,7 @@ TEST_F(ReplayProviderTest, ServesOnlyBarsClosedByTheReplayClock) {
   wall->Advance(1);                // 09:20: it closed
   auto closed = provider.Fetch(All());
   ASSERT_EQ(closed->bars.size(), 2u);
-  EXPECT_EQ(closed->bars[1].open_time, T("2021-07-08T03:45:00Z"));
+  EXPECT_EQ(closed->bars[1].open_time, Iso("2021-07-08T03:45:00Z"));
   EXPECT_EQ(*closed->bars[1].close, 101.5);
 
   // Walk the market in uneven steps: never a bar whose close is after now.
@@ -166,44 +168,44 @@ TEST_F(ReplayProviderTest, ServesOnlyBarsClosedByTheReplayClock) {
 }
 
 TEST_F(ReplayProviderTest, TheRequestedRangeStillApplies) {
-  ReplayProvider provider = Make(NseBars(), T("2021-07-09T05:00:00Z"), 60);  // all played
-  auto r = provider.Fetch({kTcs, Timeframe::k5m, T("2021-07-08T03:50:00Z"), T("2021-07-08T09:55:00Z")});
+  ReplayProvider provider = Make(NseBars(), Iso("2021-07-09T05:00:00Z"), 60);  // all played
+  auto r = provider.Fetch({kTcs, Timeframe::k5m, Iso("2021-07-08T03:50:00Z"), Iso("2021-07-08T09:55:00Z")});
   ASSERT_THAT(r, IsOk());
   ASSERT_EQ(r->bars.size(), 2u);  // 09:20 and 09:25 IST; [from, to) excludes the 15:25 bar
-  EXPECT_EQ(r->bars[0].open_time, T("2021-07-08T03:50:00Z"));
+  EXPECT_EQ(r->bars[0].open_time, Iso("2021-07-08T03:50:00Z"));
   EXPECT_THAT(provider.Fetch({kTcs, Timeframe::k5m, 10, 5}), ErrorIs(ErrorCode::kInvalidArgument, "from"));
-  EXPECT_THAT(provider.Fetch({*Symbol::Parse("INFY.NS"), Timeframe::k5m, 0, 10}), ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(provider.Fetch({Sym("INFY.NS"), Timeframe::k5m, 0, 10}), ErrorIs(ErrorCode::kNotFound));
   EXPECT_THAT(provider.Fetch({kTcs, Timeframe::k15m, 0, 10}), ErrorIs(ErrorCode::kNotFound));
-  EXPECT_EQ(provider.CoverageFor(Timeframe::k5m, 0).earliest, T("2021-07-08T03:35:00Z"));
+  EXPECT_EQ(provider.CoverageFor(Timeframe::k5m, 0).earliest, Iso("2021-07-08T03:35:00Z"));
 }
 
 TEST_F(ReplayProviderTest, TheFormingBarCarriesOnlyItsOpen) {
-  ReplayProvider provider = Make(NseBars(), T("2021-07-08T03:45:00Z"), 60, /*forming=*/true);
+  ReplayProvider provider = Make(NseBars(), Iso("2021-07-08T03:45:00Z"), 60, /*forming=*/true);
   wall->Advance(7 * kSecond);  // 09:22: the 09:20 bar forms
   auto r = provider.Fetch(All());
   ASSERT_THAT(r, IsOk());
   ASSERT_EQ(r->bars.size(), 3u);
   EXPECT_TRUE(r->last_bar_forming);
   const RawBar& forming = r->bars.back();
-  EXPECT_EQ(forming.open_time, T("2021-07-08T03:50:00Z"));
+  EXPECT_EQ(forming.open_time, Iso("2021-07-08T03:50:00Z"));
   EXPECT_EQ(*forming.open, 101.5);
   // Its high, low, close and volume are the future: not served.
   EXPECT_FALSE(forming.high || forming.low || forming.close || forming.volume);
   // A range that ends before the forming bar does not get it.
-  auto earlier = provider.Fetch({kTcs, Timeframe::k5m, T("2021-07-08T00:00:00Z"), T("2021-07-08T03:50:00Z")});
+  auto earlier = provider.Fetch({kTcs, Timeframe::k5m, Iso("2021-07-08T00:00:00Z"), Iso("2021-07-08T03:50:00Z")});
   EXPECT_FALSE(earlier->last_bar_forming);
   EXPECT_EQ(earlier->bars.size(), 2u);
 }
 
 TEST_F(ReplayProviderTest, TheSessionCloseJumpsToTheNextOpenAndServesTheEveningBars) {
-  ReplayProvider provider = Make(NseBars(), T("2021-07-08T09:50:00Z"), 60);  // 15:20 IST
+  ReplayProvider provider = Make(NseBars(), Iso("2021-07-08T09:50:00Z"), 60);  // 15:20 IST
   wall->Advance(5 * kSecond);                                                  // 15:25
   EXPECT_EQ(provider.Fetch(All())->bars.size(), 4u);  // up to the 09:25 bar; the 15:25 bar forms
   wall->Advance(5 * kSecond);  // 15:30: the close; replay time is Friday 09:15 at once
   auto next_day = provider.Fetch(All());
-  EXPECT_EQ(next_day->fetched_at, T("2021-07-09T03:45:00Z"));
+  EXPECT_EQ(next_day->fetched_at, Iso("2021-07-09T03:45:00Z"));
   ASSERT_EQ(next_day->bars.size(), 6u);  // the 15:25 bar and the 15:40 post-close bar
-  EXPECT_EQ(next_day->bars.back().open_time, T("2021-07-08T10:10:00Z"));
+  EXPECT_EQ(next_day->bars.back().open_time, Iso("2021-07-08T10:10:00Z"));
 }
 
 TEST_F(ReplayProviderTest, LakeRawSourceServesEveryWatchedSeriesItHolds) {
@@ -237,7 +239,7 @@ TEST_F(ReplayProviderTest, TheClockStartsAtTheFirstBarAndKeepsItsAnchorAcrossPro
   auto first = MakeReplayClock(settings, *series, wall);
   ASSERT_THAT(first, IsOk());
   // The first bar opens 09:05, pre-open: the market starts at the 09:15 open.
-  EXPECT_EQ((*first)->start(), T("2021-07-08T03:45:00Z"));
+  EXPECT_EQ((*first)->start(), Iso("2021-07-08T03:45:00Z"));
   EXPECT_EQ((*first)->wall_anchor(), kWall0);
 
   // A later process (a restart, the next CLI call) finds the market where the wall clock says.
@@ -245,23 +247,23 @@ TEST_F(ReplayProviderTest, TheClockStartsAtTheFirstBarAndKeepsItsAnchorAcrossPro
   auto again = MakeReplayClock(settings, *series, wall);
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ((*again)->wall_anchor(), kWall0);
-  EXPECT_EQ((*again)->Now(), T("2021-07-08T03:55:00Z"));
+  EXPECT_EQ((*again)->Now(), Iso("2021-07-08T03:55:00Z"));
 
   // Another speed or start is another replay: it starts afresh.
   settings.replay_speed = 120;
   auto faster = MakeReplayClock(settings, *series, wall);
   ASSERT_THAT(faster, IsOk());
   EXPECT_EQ((*faster)->wall_anchor(), kWall0 + 10 * kSecond);
-  settings.replay_start = T("2021-07-09T03:45:00Z");
+  settings.replay_start = Iso("2021-07-09T03:45:00Z");
   auto later = MakeReplayClock(settings, *series, wall);
-  EXPECT_EQ((*later)->Now(), T("2021-07-09T03:45:00Z"));
+  EXPECT_EQ((*later)->Now(), Iso("2021-07-09T03:45:00Z"));
 }
 
 TEST_F(ReplayProviderTest, RegisteredInTheProviderChainFromSettings) {
   WriteFile(dir / "TCS.csv", NseCsv());
   Settings settings = ReplaySettings(dir, (dir / "TCS.csv").string());
   settings.fallback_data_providers = {"sim"};
-  settings.replay_start = T("2021-07-09T03:45:00Z");  // Friday's open: Thursday is history
+  settings.replay_start = Iso("2021-07-09T03:45:00Z");  // Friday's open: Thursday is history
   auto chain = MakeProviderChain(settings);
   ASSERT_THAT(chain, IsOk());
   EXPECT_EQ((*chain)->names(), (std::vector<std::string>{"replay", "sim"}));
@@ -278,7 +280,7 @@ TEST_F(ReplayProviderTest, RegisteredInTheProviderChainFromSettings) {
   auto clock = MakeMarketClock(settings, nullptr);
   ASSERT_THAT(clock, IsOk());
   EXPECT_TRUE((*clock)->IsReplay());
-  EXPECT_GE((*clock)->Now(), T("2021-07-09T03:45:00Z"));
+  EXPECT_GE((*clock)->Now(), Iso("2021-07-09T03:45:00Z"));
   settings.primary_data_provider = "sim";
   EXPECT_FALSE((*MakeMarketClock(settings, nullptr))->IsReplay());
   // A source that cannot be read fails when the chain is made, not at the first fetch.
@@ -299,18 +301,18 @@ TEST_F(ReplayProviderTest, MarketClockSettingChoosesReplayTimeForLiveProvidersTo
   // replay: a drill on replay time from REPLAY_START, on the first watched series' exchange.
   settings.market_clock = "replay";
   EXPECT_THAT(MakeMarketClock(settings, nullptr, wall), ErrorIs(ErrorCode::kInvalidArgument, "REPLAY_START"));
-  settings.replay_start = T("2021-07-08T03:45:00Z");  // Thursday's open
+  settings.replay_start = Iso("2021-07-08T03:45:00Z");  // Thursday's open
   settings.replay_speed = 60;
   auto drill = MakeMarketClock(settings, nullptr, wall);
   ASSERT_THAT(drill, IsOk());
   EXPECT_TRUE((*drill)->IsReplay());
   wall->Advance(5 * kSecond);
-  EXPECT_EQ((*drill)->Now(), T("2021-07-08T03:50:00Z"));
+  EXPECT_EQ((*drill)->Now(), Iso("2021-07-08T03:50:00Z"));
   // The anchor is kept like a replay's: a restart continues the drill.
   wall->Advance(5 * kSecond);
   auto restarted = MakeMarketClock(settings, nullptr, wall);
   ASSERT_THAT(restarted, IsOk());
-  EXPECT_EQ((*restarted)->Now(), T("2021-07-08T03:55:00Z"));
+  EXPECT_EQ((*restarted)->Now(), Iso("2021-07-08T03:55:00Z"));
   settings.watchlist = {};
   EXPECT_THAT(MakeMarketClock(settings, nullptr, wall), ErrorIs(ErrorCode::kInvalidArgument, "WATCHLIST"));
 

@@ -9,6 +9,7 @@
 #include "data/sim/sim_provider.h"
 #include "fakes.h"
 #include "regime/internal/gaussian_hmm.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::data {
@@ -16,9 +17,8 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
-
-Symbol Sym(const char* s) { return *Symbol::Parse(s); }
-TimestampUs Iso(const char* s) { return *ParseIsoUtc(s); }
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 
 SimConfig Seeded(uint64_t seed) {
   SimConfig c;
@@ -258,9 +258,9 @@ namespace rc::data {
 namespace {
 
 TEST(SimProviderTest, CheckpointsNeverChangeTheHistory) {
-  testing::ManualClock clock{*ParseIsoUtc("2025-01-01T00:00:00Z")};
+  testing::ManualClock clock{Iso("2025-01-01T00:00:00Z")};
   SimProvider provider(SimConfig{}, clock.AsFunction());
-  const Symbol s = *Symbol::Parse("BTC-USD");
+  const Symbol s = Sym("BTC-USD");
   struct Range {
     const char* from;
     const char* to;
@@ -268,7 +268,7 @@ TEST(SimProviderTest, CheckpointsNeverChangeTheHistory) {
   // Late first (leaves checkpoints), then earlier, overlapping and later ranges reuse them.
   for (Range r : {Range{"2024-06-01", "2024-06-03"}, Range{"2024-02-01", "2024-02-02"},
                   Range{"2024-06-02T13:00:00Z", "2024-06-10"}, Range{"2024-06-01", "2024-06-03"}}) {
-    const TimestampUs from = *ParseIsoUtc(r.from), to = *ParseIsoUtc(r.to);
+    const TimestampUs from = Iso(r.from), to = Iso(r.to);
     auto fetched = provider.Fetch({s, Timeframe::k15m, from, to});
     auto fresh = Simulate(SimConfig{}, s, Timeframe::k15m, from, to);
     ASSERT_THAT(fetched, ::rc::testing::IsOk());

@@ -2,15 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::data::internal {
 namespace {
 
 using ::rc::testing::ErrorIs;
+using ::rc::testing::Iso;
 
 // Wall clock read as UTC, the form LocalToUtc and ZoneClock take.
-int64_t Wall(const char* iso) { return *ParseIsoUtc(iso); }
+int64_t Wall(const char* iso) { return Iso(iso); }
 
 // ZoneClock caches an offset per stretch without a DST change; every time it
 // converts must equal the uncached LocalToUtc, across the spring gap (02:00 to

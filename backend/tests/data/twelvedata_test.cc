@@ -6,6 +6,7 @@
 #include "data/internal/twelvedata_series.h"
 #include "data/providers/twelvedata_provider.h"
 #include "fakes.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::data {
@@ -13,6 +14,8 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::Fixture;
@@ -20,9 +23,6 @@ using testing::ManualClock;
 using testing::Response;
 using testing::ScriptedTransport;
 using namespace rc::data::internal;
-
-Symbol Sym(const char* s) { return *Symbol::Parse(s); }
-TimestampUs Iso(const char* s) { return *ParseIsoUtc(s); }
 
 TEST(TwelveDataMappingTest, SymbolsAndExchanges) {
   EXPECT_EQ(*MapTwelveDataSymbol(Sym("TCS.NS")), (TwelveDataSymbol{"TCS", "NSE"}));

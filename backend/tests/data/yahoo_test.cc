@@ -4,6 +4,7 @@
 #include "data/internal/yahoo_chart.h"
 #include "data/providers/yahoo_provider.h"
 #include "fakes.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::data {
@@ -11,15 +12,14 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 using ::testing::HasSubstr;
 using testing::Fixture;
 using testing::ManualClock;
 using testing::Response;
 using testing::ScriptedTransport;
 using namespace rc::data::internal;
-
-Symbol Sym(const char* s) { return *Symbol::Parse(s); }
-TimestampUs Iso(const char* s) { return *ParseIsoUtc(s); }
 
 TEST(YahooMappingTest, IntervalsFollowYfinance) {
   EXPECT_EQ(YahooInterval(Timeframe::k1m), "1m");

@@ -6,15 +6,15 @@
 
 #include "core/time.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/temp_dir.h"
 
 namespace rc::features::testing {
 
-const ExchangeCalendar& Nse() { return **ExchangeCalendar::ByName("NSE"); }
-const ExchangeCalendar& Crypto() { return **ExchangeCalendar::ByName("24x7"); }
+using rc::testing::Iso;
 
 BarSeries Series(size_t count, uint64_t seed) {
-  return rc::testing::RandomWalkBars(Nse(), Timeframe::k5m, *ParseIsoUtc("2024-01-01"), count, seed);
+  return rc::testing::RandomWalkBars(Nse(), Timeframe::k5m, Iso("2024-01-01"), count, seed);
 }
 
 std::vector<double> Closes(const BarSeries& bars) {

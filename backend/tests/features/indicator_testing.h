@@ -16,11 +16,13 @@
 #include "core/calendar.h"
 #include "core/numeric.h"
 #include "features/indicator.h"
+#include "testing/literals.h"
 
 namespace rc::features::testing {
 
-const ExchangeCalendar& Nse();
-const ExchangeCalendar& Crypto();
+using rc::testing::Crypto;
+using rc::testing::Nse;
+
 // `count` NSE 5-minute regular-session bars from 2024-01-01, random walk from 100.
 BarSeries Series(size_t count, uint64_t seed);
 std::vector<double> Closes(const BarSeries& bars);

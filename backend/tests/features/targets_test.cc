@@ -3,6 +3,7 @@
 #include "core/time.h"
 #include "indicator_testing.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::features::testing {
@@ -10,6 +11,7 @@ namespace {
 
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
+using rc::testing::Iso;
 
 TEST(TargetsTest, ColumnNameCarriesTheHorizonInMinutes) {
   EXPECT_EQ(TargetColumnName(180), "target_ret_180m");
@@ -52,7 +54,7 @@ TEST(TargetsTest, CountsTradingBarsAcrossAWeekendAndAHoliday) {
   // NSE: Thursday 2024-01-25, then Friday 2024-01-26 (Republic Day holiday) and the
   // weekend; the next session is Monday 2024-01-29.
   const BarSeries bars =
-      rc::testing::RandomWalkBars(Nse(), Timeframe::k5m, *ParseIsoUtc("2024-01-25T00:00:00Z"), 150, 4);
+      rc::testing::RandomWalkBars(Nse(), Timeframe::k5m, Iso("2024-01-25T00:00:00Z"), 150, 4);
   const int64_t thursday = DaysFromCivil(2024, 1, 25);
   const int64_t monday = DaysFromCivil(2024, 1, 29);
   ASSERT_EQ(Nse().LocalDay(bars[0].open_time), thursday);
@@ -66,7 +68,7 @@ TEST(TargetsTest, CountsTradingBarsAcrossAWeekendAndAHoliday) {
   EXPECT_DOUBLE_EQ((*target)[t], std::log(bars[t + 36].close / bars[t].close));
   // Daily bars: one trading day ahead skips the holiday and the weekend too.
   const BarSeries days =
-      rc::testing::RandomWalkBars(Nse(), Timeframe::k1d, *ParseIsoUtc("2024-01-24T00:00:00Z"), 4, 5);
+      rc::testing::RandomWalkBars(Nse(), Timeframe::k1d, Iso("2024-01-24T00:00:00Z"), 4, 5);
   ASSERT_EQ(Nse().LocalDay(days[2].open_time), monday);
   auto daily = ForwardLogReturns(days, Timeframe::k1d, 1440);
   ASSERT_THAT(daily, IsOk());

@@ -5,16 +5,19 @@
 
 #include "core/time.h"
 #include "indicator_testing.h"
+#include "testing/literals.h"
 
 namespace rc::features::testing {
 namespace {
 
+using rc::testing::Iso;
+
 TEST(TimeOfDayEncodingTest, PhaseOfTheNseSession) {
   TimeOfDayEncoding tod(Nse());
-  tod.Update(Bar{*ParseIsoUtc("2024-03-04T03:45:00Z"), 1, 1, 1, 1, 1});  // 09:15 IST, the open
+  tod.Update(Bar{Iso("2024-03-04T03:45:00Z"), 1, 1, 1, 1, 1});  // 09:15 IST, the open
   EXPECT_NEAR(tod.Value(), 0.0, 1e-15);
   EXPECT_NEAR(tod.Cos(), 1.0, 1e-15);
-  tod.Update(Bar{*ParseIsoUtc("2024-03-04T06:52:30Z"), 1, 1, 1, 1, 1});  // 12:22:30 IST, mid-session
+  tod.Update(Bar{Iso("2024-03-04T06:52:30Z"), 1, 1, 1, 1, 1});  // 12:22:30 IST, mid-session
   EXPECT_NEAR(tod.Value(), 0.0, 1e-12);
   EXPECT_NEAR(tod.Cos(), -1.0, 1e-12);
 }
@@ -45,10 +48,10 @@ TEST(TimeOfDayEncodingTest, CachedPhasesEqualFreshlyComputedOnes) {
     int bars;
   };
   const Case cases[] = {
-      {&Nse(), *ParseIsoUtc("2024-03-04T03:45:00Z"), 5 * kMicrosPerMinute, 75 * 10},
-      {&Nse(), *ParseIsoUtc("2024-03-04T03:45:00Z"), kMicrosPerMinute, 375 * 3},
-      {&Crypto(), *ParseIsoUtc("2024-03-04T00:00:00Z"), kMicrosPerMinute, 1440 * 3},
-      {&Crypto(), *ParseIsoUtc("2024-03-04T00:00:30Z"), 90 * kMicrosPerSecond, 2000},
+      {&Nse(), Iso("2024-03-04T03:45:00Z"), 5 * kMicrosPerMinute, 75 * 10},
+      {&Nse(), Iso("2024-03-04T03:45:00Z"), kMicrosPerMinute, 375 * 3},
+      {&Crypto(), Iso("2024-03-04T00:00:00Z"), kMicrosPerMinute, 1440 * 3},
+      {&Crypto(), Iso("2024-03-04T00:00:30Z"), 90 * kMicrosPerSecond, 2000},
   };
   for (const Case& c : cases) {
     TimeOfDayEncoding cached(*c.calendar);
@@ -70,7 +73,7 @@ TEST(TimeOfDayEncodingTest, CachedPhasesEqualFreshlyComputedOnes) {
 
 TEST(TimeOfDayEncodingTest, NonTradingDayIsNan) {
   TimeOfDayEncoding tod(Nse());
-  tod.Update(Bar{*ParseIsoUtc("2024-03-09T05:00:00Z"), 1, 1, 1, 1, 1});  // a Saturday
+  tod.Update(Bar{Iso("2024-03-09T05:00:00Z"), 1, 1, 1, 1, 1});  // a Saturday
   EXPECT_TRUE(tod.IsReady());
   EXPECT_TRUE(std::isnan(tod.Value()));
 }

@@ -2,9 +2,12 @@
 
 #include "core/time.h"
 #include "indicator_testing.h"
+#include "testing/literals.h"
 
 namespace rc::features::testing {
 namespace {
+
+using rc::testing::Iso;
 
 std::vector<double> Reference(const BarSeries& bars, const ExchangeCalendar& cal) {
   std::vector<double> out(bars.size());
@@ -44,8 +47,8 @@ TEST(VwapTest, RestartsAtTheFirstBarOfEachSession) {
 TEST(VwapTest, UsesTheExchangeLocalDayNotTheUtcDay) {
   // 24x7 (UTC) vs NSE (IST): both bars are on March 4 in UTC, but 19:00 UTC is
   // 00:30 IST on March 5, a new NSE local day.
-  const int64_t t0 = *ParseIsoUtc("2024-03-04T18:00:00Z");  // 23:30 IST on the 4th
-  const int64_t t1 = *ParseIsoUtc("2024-03-04T19:00:00Z");
+  const int64_t t0 = Iso("2024-03-04T18:00:00Z");  // 23:30 IST on the 4th
+  const int64_t t1 = Iso("2024-03-04T19:00:00Z");
   const Bar a{t0, 10, 10, 10, 10, 1}, b{t1, 20, 20, 20, 20, 1};
   Vwap utc(Crypto()), ist(Nse());
   utc.Update(a);

@@ -14,6 +14,7 @@
 #include "lake/fs.h"
 #include "lake/layers/layers.h"
 #include "lake/paths.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -23,6 +24,7 @@ namespace {
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
 using rc::testing::TempDir;
+using rc::testing::Sym;
 using namespace testing_util;
 
 const PartitionValueMap kA = BarsPartition("A");
@@ -52,19 +54,11 @@ Result<Table> TableOfA(const TempDir& tmp, int rows) {
   return t;
 }
 
-std::set<std::string> LiveFiles(const Table& t) {
-  std::set<std::string> out;
-  auto snap = t.Latest();
-  EXPECT_THAT(snap, IsOk());
-  for (const auto& [path, file] : (*snap)->files) out.insert(path);
-  return out;
-}
-
 TEST(DeltaAppendTest, APureAppendAddsAFileAndReadsNothing) {
   TempDir tmp;
   auto t = TableOfA(tmp, 10);
   ASSERT_THAT(t, IsOk());
-  const auto before = LiveFiles(*t);
+  const auto before = LiveFilePaths(*t);
   auto base = t->Latest();
   ASSERT_THAT(base, IsOk());
   int64_t seen = -1;
@@ -79,7 +73,7 @@ TEST(DeltaAppendTest, APureAppendAddsAFileAndReadsNothing) {
   ASSERT_THAT(commit, IsOk());
   EXPECT_EQ(commit->files_removed, 0);
   EXPECT_EQ(commit->files_added, 1);
-  const auto after = LiveFiles(*t);
+  const auto after = LiveFilePaths(*t);
   EXPECT_TRUE(std::includes(after.begin(), after.end(), before.begin(), before.end()));
   EXPECT_EQ(RowCount(*t, commit->version), 12);
   auto snap = t->Latest();
@@ -284,7 +278,7 @@ TEST(DeltaAppendTest, EarliestTsChangedAfterSeesOnlyNewerData) {
   ASSERT_THAT(t->Append(Bars("A", 1, kT0 + 2 * kMinute)), IsOk());       // v3: a late bar
   auto snap = t->Latest();
   ASSERT_THAT(snap, IsOk());
-  const Symbol a = *Symbol::Parse("A");
+  const Symbol a = Sym("A");
   EXPECT_EQ(layers::LayerTable::EarliestTsChangedAfter(**snap, a, Timeframe::k5m, 1), kT0 + 2 * kMinute);
   EXPECT_EQ(layers::LayerTable::EarliestTsChangedAfter(**snap, a, Timeframe::k5m, 3), std::nullopt);
 }

@@ -52,15 +52,6 @@ std::set<std::string> DataFilesOnDisk(const std::string& dir) {
   return out;
 }
 
-std::set<std::string> LiveFiles(const Table& t) {
-  std::set<std::string> out;
-  auto snap = t.Latest();
-  if (snap) {
-    for (const auto& [rel, f] : (*snap)->files) out.insert(rel);
-  }
-  return out;
-}
-
 // Stages `count` partitions S0.. (partition i holds i % 7 + 1 rows of value
 // `base`) on 4 threads against `base_snap`.
 std::vector<StagedPartition> StageMany(const Table& t, const Snapshot& base_snap, int count, double base) {
@@ -231,7 +222,7 @@ TEST(DeltaBatchCommitTest, ConcurrentChangeToABatchPartitionConflictsAndLeavesNo
   ASSERT_THAT(latest, IsOk());
   EXPECT_EQ((*latest)->version, 2);
   EXPECT_EQ(RowCount(*t, 2), 7);
-  EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFiles(*t));
+  EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFilePaths(*t));
 }
 
 TEST(DeltaBatchCommitTest, TwoBatchesOfDisjointPartitionsFromOneBaseBothCommit) {
@@ -276,7 +267,7 @@ TEST(DeltaBatchCommitTest, FailedCommitRemovesStagedFilesAndUncommittedStagingIs
   auto r = t->CommitStagedPartitions(**base, std::move(staged));
   EXPECT_THAT(r, ErrorIs(ErrorCode::kIo));
   faulty.ClearWriteFault();
-  EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFiles(*t));
+  EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFilePaths(*t));
   // A writer that dies between staging and committing (nothing removes its
   // files) leaves orphans that no version references and vacuum removes.
   auto orphans = StageMany(*t, **base, 5, 2.0);
@@ -297,7 +288,7 @@ TEST(DeltaBatchCommitTest, FailedCommitRemovesStagedFilesAndUncommittedStagingIs
   EXPECT_EQ(std::count_if(vacuum->files.begin(), vacuum->files.end(),
                           [](const std::string& f) { return f.ends_with(".parquet"); }),
             5);
-  EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFiles(*t));
+  EXPECT_EQ(DataFilesOnDisk(Dir(tmp)), LiveFilePaths(*t));
 }
 
 // Counts directory syncs per directory (on top of the crash simulation).

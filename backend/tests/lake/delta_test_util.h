@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,16 @@ class RacingFs : public FaultInjectionFileSystem {
 
 // The table directory the tests use inside a temporary directory.
 inline std::string Dir(const rc::testing::TempDir& d) { return d.str() + "/t"; }
+
+// The paths of the live files at the latest version (empty when it cannot be read).
+inline std::set<std::string> LiveFilePaths(const Table& t) {
+  std::set<std::string> out;
+  auto snap = t.Latest();
+  if (snap) {
+    for (const auto& [path, file] : (*snap)->files) out.insert(path);
+  }
+  return out;
+}
 
 inline int64_t RowCount(const Table& t, int64_t version) {
   auto snap = t.AtVersion(version);

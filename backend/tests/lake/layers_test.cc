@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -17,6 +18,7 @@ namespace {
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
 using rc::testing::TempDir;
+using rc::testing::Sym;
 
 const int64_t kT0 = 1'700'000'000'000'000;
 
@@ -33,8 +35,6 @@ ColumnBatch RawRows(const std::string& symbol, const std::vector<int>& minutes, 
   }
   return b;
 }
-
-Symbol Sym(const std::string& s) { return *Symbol::Parse(s); }
 
 TEST(LayersTest, SchemasAreFixed) {
   Schema raw = RawBarsSchema();

@@ -23,7 +23,7 @@ struct Trained {
   IndexEntry entry;
 };
 
-const Trained& Model() {
+const Trained& TrainedOnce() {
   static const Trained* t = [] {
     auto* out = new Trained;
     Dataset ds = testing::SignalDataset(1500, 23);
@@ -87,7 +87,7 @@ TEST(PredictorTest, WithoutAModelFallsBackToNaiveWithVolatilityBands) {
 }
 
 TEST(PredictorTest, GatedEnsembleWithConformalBandsAndEverythingTheApiNeeds) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   Prediction p = Predict(Request(), &t.entry, t.exp.get());
   EXPECT_FALSE(p.degraded) << p.degraded_reason;
   double wsum = 0;
@@ -118,7 +118,7 @@ TEST(PredictorTest, GatedEnsembleWithConformalBandsAndEverythingTheApiNeeds) {
 // time. A backfill over history served by a model trained later (the issue's
 // -97,308 s) is age 0, never negative; a prediction after training is exact.
 TEST(PredictorTest, ModelAgeIsFromTrainingToAsOfAndNeverNegative) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   ExperimentRecord later = t.record;
   later.created_at = 1'764'900'000'000'000;  // trained 2025-12-05, after the data below
   auto exp = std::make_shared<LoadedExperiment>(*t.exp);
@@ -139,7 +139,7 @@ TEST(PredictorTest, ModelAgeIsFromTrainingToAsOfAndNeverNegative) {
 }
 
 TEST(PredictorTest, CuratedOverrideTakesPrecedenceOverComputedWeights) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   IndexEntry entry = t.entry;
   entry.curated = CuratedOverride{"cur-1", {{"naive", 0.25}, {"ridge", 0.75}}, "ana", "why", 5};
   Prediction p = Predict(Request(), &entry, t.exp.get());
@@ -153,7 +153,7 @@ TEST(PredictorTest, CuratedOverrideTakesPrecedenceOverComputedWeights) {
 }
 
 TEST(PredictorTest, FeatureOrderDoesNotMatterAndMissingFeaturesDegrade) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   Prediction a = Predict(Request(), &t.entry, t.exp.get());
   PredictionRequest shuffled = Request();
   shuffled.feature_names = {"f4", "f3", "f2", "f1", "f0"};
@@ -171,7 +171,7 @@ TEST(PredictorTest, FeatureOrderDoesNotMatterAndMissingFeaturesDegrade) {
 }
 
 TEST(PredictorTest, ScaledBandsFollowRecentVolatilityAndAdaptiveLevels) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   // The same experiment with a volatility-scaled calibration (residual sd proportional to vol).
   LoadedExperiment scaled = *t.exp;
   std::vector<double> res, vols;
@@ -217,14 +217,14 @@ TEST(PredictorTest, ScaledBandsFollowRecentVolatilityAndAdaptiveLevels) {
 }
 
 TEST(PredictorTest, StaleDataIsFlagged) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   PredictionRequest r = Request();
   r.now = r.last_bar_ts + 10 * kSpacing;
   EXPECT_TRUE(Predict(r, &t.entry, t.exp.get()).stale);
 }
 
 TEST(PredictorTest, ModelCacheServesRegistryModelsWithIdenticalPredictions) {
-  const Trained& t = Model();
+  const Trained& t = TrainedOnce();
   rc::testing::TempDir dir;
   ExperimentRegistry reg(dir.path());
   ASSERT_THAT(reg.Record(t.record, &t.result), IsOk());

@@ -12,6 +12,7 @@
 #include "lake/layers/layers.h"
 #include "lake/paths.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -21,9 +22,10 @@ namespace {
 using lake::layers::LayerTable;
 using ::rc::testing::IsOk;
 using ::rc::testing::TempDir;
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 
-TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
-const TimestampUs kNow = T("2030-01-01T00:00:00Z");
+const TimestampUs kNow = Iso("2030-01-01T00:00:00Z");
 
 // Every value of two batches equal, column by column (doubles bit for bit,
 // nulls in the same rows); the first difference is reported.
@@ -57,7 +59,7 @@ class AppendTest : public ::testing::Test {
   void SetUp() override {
     live_ = (dir_ / "live").string();
     const auto& calendar = ExchangeCalendar::ForSymbol(tcs_);
-    bars_ = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, T("2024-01-02T00:00:00Z"), 420, 11);
+    bars_ = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, Iso("2024-01-02T00:00:00Z"), 420, 11);
   }
 
   // Commits bars [from, to) to the live raw table as one fetch.
@@ -133,7 +135,7 @@ class AppendTest : public ::testing::Test {
 
   TempDir dir_;
   std::string live_;
-  Symbol tcs_ = *Symbol::Parse("TCS.NS");
+  Symbol tcs_ = Sym("TCS.NS");
   BarSeries bars_;
   int rebuilds_ = 0;
   AppendOptions options_for(const std::string& lake) { return {.data_dir = lake, .horizons_minutes = {60, 180}}; }
@@ -147,9 +149,9 @@ TEST_F(AppendTest, SeriesOfOneCloseAreStagedTogetherAndEachEndsAsARebuild) {
   std::vector<Symbol> symbols;
   std::vector<BarSeries> bars;
   for (const char* name : {"TCS.NS", "INFY.NS", "RELIANCE.NS", "SBIN.NS", "ITC.NS", "WIPRO.NS"}) {
-    symbols.push_back(*Symbol::Parse(name));
+    symbols.push_back(Sym(name));
     bars.push_back(rc::testing::RandomWalkBars(ExchangeCalendar::ForSymbol(symbols.back()), Timeframe::k5m,
-                                               T("2024-01-02T00:00:00Z"), 300, 20 + symbols.size()));
+                                               Iso("2024-01-02T00:00:00Z"), 300, 20 + symbols.size()));
   }
   std::vector<std::pair<Symbol, Timeframe>> partitions;
   for (const Symbol& symbol : symbols) partitions.emplace_back(symbol, Timeframe::k5m);

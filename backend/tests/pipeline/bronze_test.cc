@@ -7,33 +7,31 @@
 
 #include "data/pipeline/lake_rows.h"
 #include "lake/layers/layers.h"
+#include "testing/literals.h"
 
 namespace rc::data::pipeline {
 namespace {
 
-TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
-const Symbol& Tcs() {
-  static const Symbol s = *Symbol::Parse("TCS.NS");
-  return s;
-}
+using rc::testing::Iso;
+using rc::testing::Sym;
 
 RawRecord Rec(const char* open_time, double close, TimestampUs fetched_at = 1, std::string batch = "b1") {
   RawRecord r;
-  r.bar = RawBar{T(open_time), close, close + 1, close - 1, close, 100.0};
+  r.bar = RawBar{Iso(open_time), close, close + 1, close - 1, close, 100.0};
   r.provider = "yahoo";
   r.fetched_at = fetched_at;
   r.batch_id = std::move(batch);
   return r;
 }
 
-const TimestampUs kLater = *ParseIsoUtc("2030-01-01T00:00:00Z");
+const TimestampUs kLater = Iso("2030-01-01T00:00:00Z");
 
 TEST(BronzeTest, LatestFetchWinsAndOutputIsSorted) {
   std::vector<RawRecord> raw = {Rec("2024-01-02T03:55:00Z", 101, 5), Rec("2024-01-02T03:50:00Z", 100, 5),
                                 Rec("2024-01-02T03:50:00Z", 200, 9, "b2"), Rec("2024-01-02T03:50:00Z", 150, 7)};
-  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  auto out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, kLater);
   ASSERT_EQ(out.bars.size(), 2u);
-  EXPECT_EQ(out.bars[0].bar.open_time, T("2024-01-02T03:50:00Z"));
+  EXPECT_EQ(out.bars[0].bar.open_time, Iso("2024-01-02T03:50:00Z"));
   EXPECT_EQ(out.bars[0].bar.close, 200);
   EXPECT_EQ(out.bars[0].batch_id, "b2");
   EXPECT_EQ(out.stats.duplicates, 2);
@@ -43,11 +41,11 @@ TEST(BronzeTest, LatestFetchWinsAndOutputIsSorted) {
 TEST(BronzeTest, StillFormingBarNeverEntersBronze) {
   std::vector<RawRecord> raw = {Rec("2024-01-02T03:45:00Z", 100), Rec("2024-01-02T03:50:00Z", 101)};
   // At 03:52 the 03:50 bar closes at 03:55: still forming.
-  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, T("2024-01-02T03:52:00Z"));
+  auto out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, Iso("2024-01-02T03:52:00Z"));
   ASSERT_EQ(out.bars.size(), 1u);
   EXPECT_EQ(out.stats.dropped_forming, 1);
   // Exactly at its close it is complete.
-  out = BuildBronze(Tcs(), Timeframe::k5m, raw, T("2024-01-02T03:55:00Z"));
+  out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, Iso("2024-01-02T03:55:00Z"));
   EXPECT_EQ(out.bars.size(), 2u);
 }
 
@@ -71,7 +69,7 @@ TEST(BronzeTest, NullsAndInvalidBarsAreDroppedAndCounted) {
   RawRecord nan = Rec("2024-01-02T04:10:00Z", 100);
   nan.bar.low = std::nan("");
   raw.push_back(nan);
-  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  auto out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, kLater);
   ASSERT_EQ(out.bars.size(), 1u);
   EXPECT_EQ(out.bars[0].bar.volume, 0.0);
   EXPECT_EQ(out.stats.dropped_null, 1);
@@ -83,7 +81,7 @@ TEST(BronzeTest, NseSessionsAreTagged) {
   // IST = UTC+05:30. 09:05 pre-open, 09:15 regular, 15:35 closing session, Saturday closed.
   std::vector<RawRecord> raw = {Rec("2024-01-02T03:35:00Z", 100), Rec("2024-01-02T03:45:00Z", 100),
                                 Rec("2024-01-02T10:05:00Z", 100), Rec("2024-01-06T05:00:00Z", 100)};
-  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  auto out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, kLater);
   ASSERT_EQ(out.bars.size(), 4u);
   EXPECT_EQ(out.bars[0].session, MarketSession::kPre);
   EXPECT_EQ(out.bars[1].session, MarketSession::kRegular);
@@ -98,10 +96,10 @@ TEST(BronzeTest, SessionsOfEveryBarMatchTheCalendarAcrossDaysAndDst) {
   // Every 5 minutes for 10 days around the US DST change (2024-03-10), NYSE:
   // pre, regular, post and closed bars on weekdays and a weekend, so the
   // per-day reuse of the regular session never tags a bar the calendar would not.
-  const Symbol aapl = *Symbol::Parse("AAPL");
+  const Symbol aapl = Sym("AAPL");
   const ExchangeCalendar& nyse = ExchangeCalendar::ForSymbol(aapl);
   std::vector<RawRecord> raw;
-  for (TimestampUs t = T("2024-03-05T00:00:00Z"); t < T("2024-03-15T00:00:00Z"); t += 300'000'000LL) {
+  for (TimestampUs t = Iso("2024-03-05T00:00:00Z"); t < Iso("2024-03-15T00:00:00Z"); t += 300'000'000LL) {
     RawRecord r = Rec("2024-01-02T03:45:00Z", 100);
     r.bar.open_time = t;
     raw.push_back(r);
@@ -121,16 +119,16 @@ TEST(BronzeTest, FormingBarsAreFoundAmongOldOnes) {
   // Only bars within a day of `now` ask the calendar for their close: the
   // one forming at `now` is still dropped, and daily bars too.
   std::vector<RawRecord> raw;
-  for (TimestampUs t = T("2024-01-01T03:45:00Z"); t <= T("2024-01-02T03:50:00Z"); t += 300'000'000LL) {
+  for (TimestampUs t = Iso("2024-01-01T03:45:00Z"); t <= Iso("2024-01-02T03:50:00Z"); t += 300'000'000LL) {
     RawRecord r = Rec("2024-01-02T03:45:00Z", 100);
     r.bar.open_time = t;
     raw.push_back(r);
   }
-  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, T("2024-01-02T03:52:00Z"));
+  auto out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, Iso("2024-01-02T03:52:00Z"));
   EXPECT_EQ(out.stats.dropped_forming, 1);
-  EXPECT_EQ(out.bars.back().bar.open_time, T("2024-01-02T03:45:00Z"));
+  EXPECT_EQ(out.bars.back().bar.open_time, Iso("2024-01-02T03:45:00Z"));
   std::vector<RawRecord> daily = {Rec("2024-01-01T03:45:00Z", 100), Rec("2024-01-02T03:45:00Z", 100)};
-  out = BuildBronze(Tcs(), Timeframe::k1d, daily, T("2024-01-02T09:00:00Z"));  // 14:30 IST: today's bar forms
+  out = BuildBronze(Sym("TCS.NS"), Timeframe::k1d, daily, Iso("2024-01-02T09:00:00Z"));  // 14:30 IST: today's bar forms
   EXPECT_EQ(out.stats.dropped_forming, 1);
   EXPECT_EQ(out.bars.size(), 1u);
 }
@@ -144,7 +142,7 @@ TEST(BronzeTest, GapsAreFlaggedAgainstTheCalendar) {
       Rec("2024-01-25T09:55:00Z", 100),  // Thu 15:25
       Rec("2024-01-29T03:45:00Z", 100),  // Mon 09:15 after Fri 2024-01-26 holiday + weekend: no gap
   };
-  auto out = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  auto out = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, kLater);
   ASSERT_EQ(out.bars.size(), 6u);
   EXPECT_FALSE(out.bars[0].gap_before);
   EXPECT_FALSE(out.bars[1].gap_before);
@@ -162,13 +160,13 @@ TEST(BronzeTest, RerunningOnItsOwnOutputChangesNothing) {
     r.bar.open_time += (bar_idx % 20) * 300'000'000LL;  // duplicates of 20 bars
     raw.push_back(r);
   }
-  auto first = BuildBronze(Tcs(), Timeframe::k5m, raw, kLater);
+  auto first = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, raw, kLater);
   std::vector<RawRecord> again;
   for (const auto& b : first.bars) {
     again.push_back({RawBar{b.bar.open_time, b.bar.open, b.bar.high, b.bar.low, b.bar.close, b.bar.volume}, b.provider,
                      1, b.batch_id});
   }
-  auto second = BuildBronze(Tcs(), Timeframe::k5m, again, kLater);
+  auto second = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, again, kLater);
   ASSERT_EQ(first.bars.size(), second.bars.size());
   for (size_t bar_idx = 0; bar_idx < first.bars.size(); ++bar_idx) {
     EXPECT_EQ(first.bars[bar_idx].bar, second.bars[bar_idx].bar);
@@ -183,11 +181,11 @@ TEST(BronzeTest, RerunningOnItsOwnOutputChangesNothing) {
 TEST(BronzeTest, ColumnPathBuildsWhatBuildBronzeBuilds) {
   auto schema = lake::layers::RawBarsSchema();
   auto batch_of = [&](std::vector<RawBar> bars, TimestampUs fetched_at, const std::string& batch_id) {
-    auto batch = RawToBatch(schema, Tcs(), Timeframe::k5m, bars, "yahoo", fetched_at, batch_id);
+    auto batch = RawToBatch(schema, Sym("TCS.NS"), Timeframe::k5m, bars, "yahoo", fetched_at, batch_id);
     EXPECT_TRUE(batch.has_value());
     return std::move(*batch);
   };
-  auto bar = [](const char* iso, double close) { return RawBar{T(iso), close, close + 1, close - 1, close, 100.0}; };
+  auto bar = [](const char* iso, double close) { return RawBar{Iso(iso), close, close + 1, close - 1, close, 100.0}; };
   std::vector<RawBar> first = {bar("2024-01-02T03:55:00Z", 101), bar("2024-01-02T03:50:00Z", 100),
                                bar("2024-01-02T03:45:00Z", 99),  bar("2024-01-02T02:00:00Z", 98),   // pre-open
                                bar("2024-01-02T10:30:00Z", 97),  bar("2023-12-30T04:00:00Z", 96),   // post, Saturday
@@ -198,12 +196,12 @@ TEST(BronzeTest, ColumnPathBuildsWhatBuildBronzeBuilds) {
                                 bar("2024-01-03T05:05:00Z", 103)};  // the last one still forming at `now`
   lake::ColumnBatch raw = batch_of(second, 9, "b2");
   ASSERT_TRUE(raw.Append(batch_of(first, 5, "b1")).has_value());
-  const TimestampUs now = T("2024-01-03T05:07:00Z");
+  const TimestampUs now = Iso("2024-01-03T05:07:00Z");
 
   auto records = RawFromBatch(raw);
   ASSERT_TRUE(records.has_value());
-  const BronzeResult expected = BuildBronze(Tcs(), Timeframe::k5m, std::move(*records), now);
-  auto built = BuildBronzeFromBatch(Tcs(), Timeframe::k5m, raw, now);
+  const BronzeResult expected = BuildBronze(Sym("TCS.NS"), Timeframe::k5m, std::move(*records), now);
+  auto built = BuildBronzeFromBatch(Sym("TCS.NS"), Timeframe::k5m, raw, now);
   ASSERT_TRUE(built.has_value());
   ASSERT_EQ(built->rows.size(), expected.bars.size());
   EXPECT_GE(expected.bars.size(), 6u);

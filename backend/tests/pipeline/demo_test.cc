@@ -8,6 +8,7 @@
 #include "data/pipeline/pipeline.h"
 #include "data/providers/demo_sample.h"
 #include "data/sim/sim_provider.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -17,9 +18,10 @@ namespace {
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
 using ::rc::testing::TempDir;
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 
-TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
-const Symbol kTcs = *Symbol::Parse("TCS.NS");
+const Symbol kTcs = Sym("TCS.NS");
 
 Settings LiveSettings(const TempDir& dir) {
   Settings s;
@@ -52,10 +54,10 @@ TEST(RawReaderTest, LatestFetchWinsAndReadingCreatesNoTable) {
   EXPECT_FALSE(std::filesystem::exists(dir / "lake"));
   EXPECT_TRUE(*RawLakeIsEmpty(lake));
 
-  const RawBar early{T("2024-01-02T03:45:00Z"), 100, 101, 99, 100.5, 10};
+  const RawBar early{Iso("2024-01-02T03:45:00Z"), 100, 101, 99, 100.5, 10};
   RawBar corrected = early;
   corrected.close = 100.8;
-  const RawBar next{T("2024-01-02T03:50:00Z"), 100.8, 101, 100, 100.9, 12};
+  const RawBar next{Iso("2024-01-02T03:50:00Z"), 100.8, 101, 100, 100.9, 12};
   ASSERT_THAT(CommitRaw(lake, kTcs, Timeframe::k5m, Fetched({early}, 5)), IsOk());
   ASSERT_THAT(CommitRaw(lake, kTcs, Timeframe::k5m, Fetched({next, corrected}, 9)), IsOk());
   auto bars = LakeRawReader(lake)(kTcs, Timeframe::k5m);
@@ -64,7 +66,7 @@ TEST(RawReaderTest, LatestFetchWinsAndReadingCreatesNoTable) {
   EXPECT_EQ((*bars)[0], corrected);  // the later fetch of the 09:15 bar
   EXPECT_EQ((*bars)[1], next);
   EXPECT_FALSE(*RawLakeIsEmpty(lake));
-  EXPECT_TRUE(ReadRawBars(lake, *Symbol::Parse("INFY.NS"), Timeframe::k5m)->empty());
+  EXPECT_TRUE(ReadRawBars(lake, Sym("INFY.NS"), Timeframe::k5m)->empty());
 }
 
 TEST(DemoTest, PreparesASeparateLakeWithTheHistoryAndReplaysTheRest) {
@@ -96,14 +98,14 @@ TEST(DemoTest, PreparesASeparateLakeWithTheHistoryAndReplaysTheRest) {
   for (const RawBar& b : *history) days.insert(nse.LocalDay(b.open_time));
   EXPECT_EQ(days.size(), 20u);
   EXPECT_LT(history->back().open_time, plan->replay_start);
-  EXPECT_EQ(nse.LocalDay(plan->replay_start), nse.LocalDay(T("2021-06-14T06:00:00Z")));
+  EXPECT_EQ(nse.LocalDay(plan->replay_start), nse.LocalDay(Iso("2021-06-14T06:00:00Z")));
   // The day's first sample bar is a pre-open one (09:05 IST): the replay starts at the open, 09:15, where the
   // replay clock starts too, so the banner and the clock's log name the same instant.
-  EXPECT_EQ(plan->replay_start, T("2021-06-14T03:45:00Z"));
+  EXPECT_EQ(plan->replay_start, Iso("2021-06-14T03:45:00Z"));
   EXPECT_EQ(ReplayMarketClock(nse, {.start = plan->replay_start}).start(), plan->replay_start);
   ASSERT_TRUE(demo.replay_start.has_value());
   EXPECT_EQ(*demo.replay_start, plan->replay_start);
-  EXPECT_EQ(plan->replay_end, T("2021-07-09T10:15:00Z"));  // the last sample bar, 15:40 IST, closes 15:45
+  EXPECT_EQ(plan->replay_end, Iso("2021-07-09T10:15:00Z"));  // the last sample bar, 15:40 IST, closes 15:45
 
   // Sample bars never reach the live lake.
   EXPECT_TRUE(*RawLakeIsEmpty(live.data_dir));
@@ -111,7 +113,7 @@ TEST(DemoTest, PreparesASeparateLakeWithTheHistoryAndReplaysTheRest) {
   // The demo settings drive a replay that starts where the history ends.
   auto chain = MakeProviderChain(demo, "", {}, {.market_clock = nullptr, .lake_raw = LakeRawReader(demo.data_dir)});
   ASSERT_THAT(chain, IsOk());
-  auto served = (*chain)->Fetch({kTcs, Timeframe::k5m, T("2021-05-01T00:00:00Z"), T("2021-09-01T00:00:00Z")});
+  auto served = (*chain)->Fetch({kTcs, Timeframe::k5m, Iso("2021-05-01T00:00:00Z"), Iso("2021-09-01T00:00:00Z")});
   ASSERT_THAT(served, IsOk());
   EXPECT_EQ(served->provider, "replay");
   ASSERT_FALSE(served->bars.empty());
@@ -165,7 +167,7 @@ TEST(DemoTest, WantedOnlyForAnEmptyLakeWithoutALiveProvider) {
 
   s.demo = "auto";
   ASSERT_THAT(CommitRaw(s.data_dir, kTcs, Timeframe::k5m,
-                        Fetched({RawBar{T("2024-01-02T03:45:00Z"), 1, 1, 1, 1, 1}}, 1)),
+                        Fetched({RawBar{Iso("2024-01-02T03:45:00Z"), 1, 1, 1, 1, 1}}, 1)),
               IsOk());
   EXPECT_FALSE(*DemoWanted(s, answers(false)));  // a lake with data is never replaced by a demo
   EXPECT_EQ(probes, 2);
@@ -173,7 +175,7 @@ TEST(DemoTest, WantedOnlyForAnEmptyLakeWithoutALiveProvider) {
 
 TEST(DemoTest, ProbeAsksTheChainForRecentBars) {
   const WatchedSeries tcs{kTcs, Timeframe::k5m};
-  const TimestampUs now = T("2024-01-03T06:00:00Z");
+  const TimestampUs now = Iso("2024-01-03T06:00:00Z");
   std::vector<std::unique_ptr<Provider>> down;
   down.push_back(std::make_unique<DownProvider>());
   ProviderChain no_network(std::move(down));

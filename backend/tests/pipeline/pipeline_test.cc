@@ -14,6 +14,7 @@
 #include "lake/paths.h"
 #include "lake/layers/layers.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -22,8 +23,8 @@ namespace {
 
 using ::rc::testing::IsOk;
 using ::rc::testing::TempDir;
-
-TimestampUs T(const char* iso) { return *ParseIsoUtc(iso); }
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 
 // Every column of one silver partition, as text, so that two lakes compare
 // value for value (NaN-free: nulls print as "null").
@@ -71,10 +72,10 @@ std::vector<std::string> BronzeRows(const std::string& lake, const Symbol& symbo
 // Several series committed to raw the same way in two lakes.
 std::vector<Symbol> CommitSeries(const std::vector<std::string>& lakes) {
   std::vector<Symbol> symbols;
-  for (const char* name : {"TCS.NS", "INFY.NS", "SBIN.NS", "ITC.NS", "LT.NS"}) symbols.push_back(*Symbol::Parse(name));
+  for (const char* name : {"TCS.NS", "INFY.NS", "SBIN.NS", "ITC.NS", "LT.NS"}) symbols.push_back(Sym(name));
   for (size_t idx = 0; idx < symbols.size(); ++idx) {
     const auto& calendar = ExchangeCalendar::ForSymbol(symbols[idx]);
-    const BarSeries bars = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, T("2024-01-02T00:00:00Z"),
+    const BarSeries bars = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, Iso("2024-01-02T00:00:00Z"),
                                                        300 + 40 * idx, 7 + idx);
     FetchResult fetched;
     fetched.provider = "sim";
@@ -93,7 +94,7 @@ TEST(PipelineTest, ParallelWorkersBuildWhatOneWorkerBuilds) {
   const std::string parallel = (dir / "parallel").string();
   const std::vector<Symbol> symbols = CommitSeries({serial, parallel});
   PipelineOptions options;
-  options.now = T("2030-01-01T00:00:00Z");
+  options.now = Iso("2030-01-01T00:00:00Z");
   options.data_dir = serial;
   options.workers = 1;
   auto one = RunPipeline(options);
@@ -152,7 +153,7 @@ TEST(PipelineTest, ChunkedPartitionsHoldWhatOneChunkHolds) {
   std::vector<std::string> lakes;
   for (const auto& run : runs) lakes.push_back(run.first);
   const std::vector<Symbol> symbols = CommitSeries(lakes);
-  PipelineOptions options = {.now = T("2030-01-01T00:00:00Z"), .workers = 1};
+  PipelineOptions options = {.now = Iso("2030-01-01T00:00:00Z"), .workers = 1};
   for (const auto& [lake, chunk_rows] : runs) {
     options.data_dir = lake;
     options.chunk_rows = chunk_rows;
@@ -180,7 +181,7 @@ TEST(PipelineTest, SilverRebuiltFromBronzeInMemoryEqualsSilverReadBackFromBronze
   const std::string lake = (dir / "lake").string();
   const std::vector<Symbol> symbols = CommitSeries({lake});
   PipelineOptions options;
-  options.now = T("2030-01-01T00:00:00Z");
+  options.now = Iso("2030-01-01T00:00:00Z");
   options.data_dir = lake;
   ASSERT_THAT(RunPipeline(options), IsOk());
   const auto built_in_memory = SilverRows(lake, symbols[0]);
@@ -197,7 +198,7 @@ TEST(PipelineTest, SilverRebuiltFromBronzeInMemoryEqualsSilverReadBackFromBronze
 // Options of a run over `lake` at a fixed `now`.
 PipelineOptions OptionsFor(const std::string& lake) {
   PipelineOptions options;
-  options.now = T("2030-01-01T00:00:00Z");
+  options.now = Iso("2030-01-01T00:00:00Z");
   options.data_dir = lake;
   return options;
 }
@@ -256,7 +257,7 @@ TEST(PipelineTest, FailureBetweenBronzeAndSilverCommitsIsRepairedByTheNextRunExa
   options.batch_partitions = 2;
   // LT.NS first, alone: the run creates the silver table (the fault below
   // must hit a commit, not the creation).
-  options.symbol = *Symbol::Parse("LT.NS");
+  options.symbol = Sym("LT.NS");
   ASSERT_THAT(RunPipeline(options), IsOk());
   options.symbol.reset();
   {

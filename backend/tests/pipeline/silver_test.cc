@@ -10,6 +10,7 @@
 #include "features/targets.h"
 #include "lake/layers/layers.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::data::pipeline {
@@ -17,16 +18,13 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
-
-const Symbol& Tcs() {
-  static const Symbol s = *Symbol::Parse("TCS.NS");
-  return s;
-}
+using ::rc::testing::Iso;
+using ::rc::testing::Sym;
 
 std::vector<BronzeBar> Bronze(size_t count, uint64_t seed) {
-  const auto& nse = ExchangeCalendar::ForSymbol(Tcs());
+  const auto& nse = ExchangeCalendar::ForSymbol(Sym("TCS.NS"));
   std::vector<BronzeBar> out;
-  for (const Bar& bar : ::rc::testing::RandomWalkBars(nse, Timeframe::k5m, *ParseIsoUtc("2024-01-02T00:00:00Z"),
+  for (const Bar& bar : ::rc::testing::RandomWalkBars(nse, Timeframe::k5m, Iso("2024-01-02T00:00:00Z"),
                                                        count, seed)) {
     out.push_back({bar, MarketSession::kRegular, false, "sim", "b"});
   }
@@ -37,7 +35,7 @@ TEST(SilverTest, UsesOnlyRegularBarsAndNamesTargets) {
   auto bronze = Bronze(400, 1);
   bronze[10].session = MarketSession::kPre;
   bronze[20].session = MarketSession::kPost;
-  auto silver = BuildSilver(Tcs(), Timeframe::k5m, bronze, features::FeatureSet::Default(), {30, 180});
+  auto silver = BuildSilver(Sym("TCS.NS"), Timeframe::k5m, bronze, features::FeatureSet::Default(), {30, 180});
   ASSERT_THAT(silver, IsOk());
   EXPECT_EQ(silver->bars.size(), 398u);
   EXPECT_EQ(silver->features.rows(), 398u);
@@ -53,13 +51,13 @@ TEST(SilverTest, UsesOnlyRegularBarsAndNamesTargets) {
 }
 
 TEST(SilverTest, BadHorizonIsRejected) {
-  EXPECT_THAT(BuildSilver(Tcs(), Timeframe::k5m, Bronze(10, 2), features::FeatureSet::Default(), {7}),
+  EXPECT_THAT(BuildSilver(Sym("TCS.NS"), Timeframe::k5m, Bronze(10, 2), features::FeatureSet::Default(), {7}),
               ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
 }
 
 TEST(SilverTest, FeaturesAtTDoNotChangeWhenLaterBarsChange) {
   auto bronze = Bronze(600, 3);
-  auto base = BuildSilver(Tcs(), Timeframe::k5m, bronze, features::FeatureSet::Default(), {180});
+  auto base = BuildSilver(Sym("TCS.NS"), Timeframe::k5m, bronze, features::FeatureSet::Default(), {180});
   ASSERT_THAT(base, IsOk());
   const size_t t = 450;
   for (size_t later = t + 1; later < bronze.size(); ++later) {
@@ -67,7 +65,7 @@ TEST(SilverTest, FeaturesAtTDoNotChangeWhenLaterBarsChange) {
     bronze[later].bar.high *= 1.5;
     bronze[later].bar.volume *= 3;
   }
-  auto perturbed = BuildSilver(Tcs(), Timeframe::k5m, bronze, features::FeatureSet::Default(), {180});
+  auto perturbed = BuildSilver(Sym("TCS.NS"), Timeframe::k5m, bronze, features::FeatureSet::Default(), {180});
   ASSERT_THAT(perturbed, IsOk());
   for (size_t col = 0; col < base->features.columns.size(); ++col) {
     for (size_t row = 0; row <= t; ++row) {
@@ -92,9 +90,9 @@ void ExpectChunksEqualWholeBatch(size_t bars, size_t chunk_rows) {
   lake::layers::SilverColumns columns{set.ColumnNames(), {"target_ret_30m", "target_ret_180m"}};
   auto schema = lake::layers::SilverFeaturesSchema(columns);
   ASSERT_THAT(schema, IsOk());
-  auto silver = BuildSilver(Tcs(), Timeframe::k5m, bronze, set, horizons);
+  auto silver = BuildSilver(Sym("TCS.NS"), Timeframe::k5m, bronze, set, horizons);
   ASSERT_THAT(silver, IsOk());
-  auto whole = SilverToBatch(*schema, Tcs(), Timeframe::k5m, std::move(*silver));
+  auto whole = SilverToBatch(*schema, Sym("TCS.NS"), Timeframe::k5m, std::move(*silver));
   ASSERT_THAT(whole, IsOk());
   std::vector<std::string> data_names;
   for (const auto& field : schema->fields) {
@@ -103,7 +101,7 @@ void ExpectChunksEqualWholeBatch(size_t bars, size_t chunk_rows) {
   auto expected = std::move(*whole).Project(data_names);
   ASSERT_THAT(expected, IsOk());
 
-  auto chunks = SilverChunks::Start(Tcs(), Timeframe::k5m, RegularBars(bronze), set, horizons, chunk_rows);
+  auto chunks = SilverChunks::Start(Sym("TCS.NS"), Timeframe::k5m, RegularBars(bronze), set, horizons, chunk_rows);
   ASSERT_THAT(chunks, IsOk());
   EXPECT_EQ(chunks->rows(), expected->num_rows());
   lake::ColumnBatch chunk(expected->schema());
@@ -149,9 +147,9 @@ TEST(SilverTest, ChunksEqualTheWholeBatchAcrossChunkBoundaries) {
 }
 
 TEST(SilverTest, ChunksRejectZeroRowsAndBadHorizons) {
-  EXPECT_THAT(SilverChunks::Start(Tcs(), Timeframe::k5m, RegularBars(Bronze(10, 2)), features::FeatureSet::Default(), {180}, 0),
+  EXPECT_THAT(SilverChunks::Start(Sym("TCS.NS"), Timeframe::k5m, RegularBars(Bronze(10, 2)), features::FeatureSet::Default(), {180}, 0),
               ErrorIs(ErrorCode::kInvalidArgument, "chunk_rows"));
-  EXPECT_THAT(SilverChunks::Start(Tcs(), Timeframe::k5m, RegularBars(Bronze(10, 2)), features::FeatureSet::Default(), {7}, 64),
+  EXPECT_THAT(SilverChunks::Start(Sym("TCS.NS"), Timeframe::k5m, RegularBars(Bronze(10, 2)), features::FeatureSet::Default(), {7}, 64),
               ErrorIs(ErrorCode::kInvalidArgument, "horizon_minutes"));
 }
 

@@ -22,6 +22,7 @@
 #include "scheduler/bar_cycle.h"
 #include "serving/runtime.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -30,6 +31,7 @@ namespace {
 
 using rc::testing::IsOk;
 using rc::testing::TempDir;
+using rc::testing::Sym;
 
 constexpr int64_t kStart = 1'717'400'000'000'000;  // early June 2024, UTC micros
 constexpr size_t kHistoryBars = 300;                // stored by the first (backfill) cycle
@@ -67,7 +69,7 @@ struct FaultCase {
 class StorageFaultTest : public ::testing::TestWithParam<FaultCase> {
  protected:
   StorageFaultTest()
-      : symbol_(*Symbol::Parse("TCS.NS")),
+      : symbol_(Sym("TCS.NS")),
         calendar_(ExchangeCalendar::ForSymbol(symbol_)),
         bars_(rc::testing::RandomWalkBars(calendar_, Timeframe::k5m, kStart, kHistoryBars + 40, 7, 3400.0)),
         faults_(lake::LocalFileSystem()),

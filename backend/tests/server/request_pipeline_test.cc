@@ -9,13 +9,6 @@
 namespace rc::server {
 namespace {
 
-std::string HeaderOf(const Response& response, const std::string& name) {
-  for (const auto& [key, value] : response.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
-
 struct Fixture {
   Router router;
   int writes = 0;
@@ -53,7 +46,7 @@ TEST(RequestPipelineTest, RequestIdIsAcceptedWhenSaneElseGeneratedAndInErrorsHea
   Fixture f({});
   Response kept = f.Send("POST", "/api/models/clear", {{"x-request-id", "client-42.a_b"}});
   EXPECT_EQ(kept.status, 200);
-  EXPECT_EQ(HeaderOf(kept, "X-Request-Id"), "client-42.a_b");
+  EXPECT_EQ(kept.Header("X-Request-Id"), "client-42.a_b");
   EXPECT_EQ(kept.body, R"({"seen":"client-42.a_b"})");
   ASSERT_EQ(f.observed_ids.size(), 1u);
   EXPECT_EQ(f.observed_ids[0], "client-42.a_b|client-42.a_b");  // the access log line is tagged too
@@ -63,7 +56,7 @@ TEST(RequestPipelineTest, RequestIdIsAcceptedWhenSaneElseGeneratedAndInErrorsHea
   for (const std::string& bad :
        std::vector<std::string>{"a b", "x\ninfo fake line", std::string(65, 'a'), std::string()}) {
     Response replaced = f.Send("GET", "/api/experiments/7", {{"x-request-id", bad}});
-    const std::string id = HeaderOf(replaced, "X-Request-Id");
+    const std::string id = replaced.Header("X-Request-Id");
     EXPECT_EQ(id.size(), 32u) << bad;
     EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
     EXPECT_EQ(replaced.status, 404);
@@ -72,7 +65,7 @@ TEST(RequestPipelineTest, RequestIdIsAcceptedWhenSaneElseGeneratedAndInErrorsHea
     EXPECT_EQ(envelope.at("field").as_string(), "id");
   }
   // Two requests never share a generated id.
-  EXPECT_NE(HeaderOf(f.Send("GET", "/api/models"), "X-Request-Id"), HeaderOf(f.Send("GET", "/api/models"), "X-Request-Id"));
+  EXPECT_NE(f.Send("GET", "/api/models").Header("X-Request-Id"), f.Send("GET", "/api/models").Header("X-Request-Id"));
   // Router-made errors (404/405) carry it as well.
   Response unknown = f.Send("GET", "/nope", {{"x-request-id", "r1"}});
   EXPECT_EQ(boost::json::parse(unknown.body).at("error").at("request_id").as_string(), "r1");
@@ -92,12 +85,12 @@ TEST(RequestPipelineTest, DefaultIsSameOriginOnly) {
   EXPECT_EQ(f.writes, 2);
   Response read = f.Send("GET", "/api/models", {{"origin", "https://evil.example"}, {"host", "127.0.0.1:8182"}});
   EXPECT_EQ(read.status, 200);
-  EXPECT_EQ(HeaderOf(read, "Access-Control-Allow-Origin"), "");
-  EXPECT_EQ(HeaderOf(read, "Vary"), "Origin");
+  EXPECT_EQ(read.Header("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(read.Header("Vary"), "Origin");
   Response preflight = f.Send("OPTIONS", "/api/models/clear",
                               {{"origin", "https://evil.example"}, {"access-control-request-method", "POST"}});
   EXPECT_EQ(preflight.status, 403);
-  EXPECT_EQ(HeaderOf(preflight, "Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(preflight.Header("Access-Control-Allow-Origin"), "");
 }
 
 TEST(RequestPipelineTest, ListedOriginsGetPreflightsAndAllowHeaders) {
@@ -111,19 +104,19 @@ TEST(RequestPipelineTest, ListedOriginsGetPreflightsAndAllowHeaders) {
                               with({{"access-control-request-method", "POST"},
                                     {"access-control-request-headers", "authorization,content-type"}}));
   EXPECT_EQ(preflight.status, 204);
-  EXPECT_EQ(HeaderOf(preflight, "Access-Control-Allow-Origin"), "https://dash.example.com");
-  EXPECT_EQ(HeaderOf(preflight, "Access-Control-Allow-Methods"), "POST");
-  EXPECT_NE(HeaderOf(preflight, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
-  EXPECT_EQ(HeaderOf(preflight, "Vary"), "Origin");
+  EXPECT_EQ(preflight.Header("Access-Control-Allow-Origin"), "https://dash.example.com");
+  EXPECT_EQ(preflight.Header("Access-Control-Allow-Methods"), "POST");
+  EXPECT_NE(preflight.Header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  EXPECT_EQ(preflight.Header("Vary"), "Origin");
   EXPECT_EQ(f.writes, 0);  // a preflight never runs the handler
   Response write = f.Send("POST", "/api/models/clear", dash);
   EXPECT_EQ(write.status, 200);
-  EXPECT_EQ(HeaderOf(write, "Access-Control-Allow-Origin"), "https://dash.example.com");
-  EXPECT_EQ(HeaderOf(write, "Access-Control-Expose-Headers"), "X-Request-Id");
+  EXPECT_EQ(write.Header("Access-Control-Allow-Origin"), "https://dash.example.com");
+  EXPECT_EQ(write.Header("Access-Control-Expose-Headers"), "X-Request-Id");
   EXPECT_EQ(f.writes, 1);
   // Preflight of a path that does not exist is a 404; other listed origins work; unlisted do not.
   EXPECT_EQ(f.Send("OPTIONS", "/api/none", with({{"access-control-request-method", "GET"}})).status, 404);
-  EXPECT_EQ(HeaderOf(f.Send("GET", "/api/models", {{"origin", "http://localhost:3000"}}), "Access-Control-Allow-Origin"),
+  EXPECT_EQ(f.Send("GET", "/api/models", {{"origin", "http://localhost:3000"}}).Header("Access-Control-Allow-Origin"),
             "http://localhost:3000");
   EXPECT_EQ(f.Send("POST", "/api/models/clear", {{"origin", "http://localhost:3001"}}).status, 403);
   // An OPTIONS that is not a preflight is an ordinary request: 405 with Allow.
@@ -152,7 +145,7 @@ TEST(RequestPipelineTest, WebsocketUpgradesFromOtherOriginsNeedTheList) {
   auto refused = upgrade({{"origin", "https://evil.example"}, {"x-request-id", "ws-1"}});
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 403);
-  EXPECT_EQ(HeaderOf(*refused, "X-Request-Id"), "ws-1");
+  EXPECT_EQ(refused->Header("X-Request-Id"), "ws-1");
   EXPECT_EQ(boost::json::parse(refused->body).at("error").at("field").as_string(), "origin");
 }
 
@@ -164,8 +157,8 @@ TEST(RequestPipelineTest, RejectedRequestsGetTheSameIdAndHeaders) {
   request.headers = {{"x-request-id", "big-1"}, {"origin", "https://dash.example.com"}};
   Response response = f.pipeline->Reject(request, Error{ErrorCode::kPayloadTooLarge, "too big", "body"});
   EXPECT_EQ(response.status, 413);
-  EXPECT_EQ(HeaderOf(response, "X-Request-Id"), "big-1");
-  EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Origin"), "https://dash.example.com");
+  EXPECT_EQ(response.Header("X-Request-Id"), "big-1");
+  EXPECT_EQ(response.Header("Access-Control-Allow-Origin"), "https://dash.example.com");
   EXPECT_EQ(boost::json::parse(response.body).at("error").at("request_id").as_string(), "big-1");
   EXPECT_EQ(f.observed_ids.back(), "big-1|big-1");
 }

@@ -17,13 +17,6 @@ Request Get(std::string path, std::string method = "GET") {
   return r;
 }
 
-std::string HeaderOf(const Response& response, const std::string& name) {
-  for (const auto& [key, value] : response.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
-
 // A miniature `npm run generate` output: shell, SPA fallback, a hashed bundle.
 class StaticSiteTest : public ::testing::Test {
  protected:
@@ -62,12 +55,13 @@ TEST_F(StaticSiteTest, ServesFilesWithTheirContentTypes) {
 }
 
 TEST_F(StaticSiteTest, HashedAssetsAreImmutableAndHtmlIsRevalidated) {
-  EXPECT_EQ(HeaderOf(*site_->Serve(Get("/_nuxt/entry.Ab12Cd.js")), "Cache-Control"), "public, max-age=31536000, immutable");
-  EXPECT_EQ(HeaderOf(*site_->Serve(Get("/")), "Cache-Control"), "no-cache");
-  EXPECT_EQ(HeaderOf(*site_->Serve(Get("/models")), "Cache-Control"), "no-cache");
-  EXPECT_EQ(HeaderOf(*site_->Serve(Get("/favicon.svg")), "Cache-Control"), "no-cache");
+  EXPECT_EQ(site_->Serve(Get("/_nuxt/entry.Ab12Cd.js"))->Header("Cache-Control"),
+            "public, max-age=31536000, immutable");
+  EXPECT_EQ(site_->Serve(Get("/"))->Header("Cache-Control"), "no-cache");
+  EXPECT_EQ(site_->Serve(Get("/models"))->Header("Cache-Control"), "no-cache");
+  EXPECT_EQ(site_->Serve(Get("/favicon.svg"))->Header("Cache-Control"), "no-cache");
   // The build manifest names the current build: never cached for long.
-  EXPECT_EQ(HeaderOf(*site_->Serve(Get("/_nuxt/builds/latest.json")), "Cache-Control"), "no-cache");
+  EXPECT_EQ(site_->Serve(Get("/_nuxt/builds/latest.json"))->Header("Cache-Control"), "no-cache");
 }
 
 TEST_F(StaticSiteTest, ClientRoutesGetTheSpaShellButMissingAssetsAre404) {
@@ -101,14 +95,14 @@ TEST_F(StaticSiteTest, PrecompressedSiblingsGoToClientsThatAcceptGzip) {
   Request plain = Get("/_nuxt/entry.Ab12Cd.js");
   auto identity = site_->Serve(plain);
   EXPECT_EQ(identity->body, "console.log('app')");
-  EXPECT_EQ(HeaderOf(*identity, "Content-Encoding"), "");
-  EXPECT_EQ(HeaderOf(*identity, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(identity->Header("Content-Encoding"), "");
+  EXPECT_EQ(identity->Header("Vary"), "Accept-Encoding");
   for (const char* accept : {"gzip", "br, gzip;q=0.8", "GZIP, deflate"}) {
     Request request = Get("/_nuxt/entry.Ab12Cd.js");
     request.headers["accept-encoding"] = accept;
     auto response = site_->Serve(request);
     EXPECT_EQ(response->body, "GZIPPED-BYTES") << accept;
-    EXPECT_EQ(HeaderOf(*response, "Content-Encoding"), "gzip") << accept;
+    EXPECT_EQ(response->Header("Content-Encoding"), "gzip") << accept;
     EXPECT_EQ(response->content_type, "text/javascript; charset=utf-8") << accept;
   }
   for (const char* accept : {"gzip;q=0", "br", "deflate, identity", "xgzip"}) {

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/literals.h"
+
 namespace rc::server {
 namespace {
 
-Symbol Sym(const char* text) { return *Symbol::Parse(text); }
+using rc::testing::Sym;
+
 Timeframe Tf(const char* text) { return *Timeframe::Parse(text); }
 
 std::vector<std::string> Names(const std::vector<WatchlistEntry>& entries) {

@@ -17,6 +17,7 @@
 #include "lake/layers/layers.h"
 #include "serving/gold_log.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -25,9 +26,10 @@ namespace {
 
 using rc::testing::IsOk;
 using rc::testing::TempDir;
+using rc::testing::Sym;
 
-const Symbol kTcs = *Symbol::Parse("TCS.NS");
-constexpr int kHorizonBars = 12;  // 60 minutes of 5m bars
+const Symbol kTcs = Sym("TCS.NS");
+constexpr int kSixtyMinutesOfBars = 12;  // the logged predictions' horizon, in 5m bars
 
 // The bars of the whole test session (a fixed random walk on the NSE calendar).
 const BarSeries& SessionBars() {
@@ -64,7 +66,7 @@ PredictionOutcome Served(size_t bar, double skew) {
   PredictionOutcome outcome{PredictQuery{kTcs, Timeframe::k5m, 60, std::nullopt}, {}, last};
   ml::Prediction& p = outcome.prediction;
   p.data_last_ts = SessionBars()[bar].open_time;
-  p.horizon_bars = kHorizonBars;
+  p.horizon_bars = kSixtyMinutesOfBars;
   p.expected_price = last * (1 + skew);
   p.expected_return = std::log1p(skew);
   p.regime = bar % 3 ? regime::Regime::kVolatile : regime::Regime::kTrendingUp;
@@ -187,9 +189,9 @@ TEST_F(DriftSession, ALongSessionKeepsTheCheckBoundedAndGoldGetsTheRealizedClose
   // 1,200 predictions over 900 bars: the state holds the window and what is
   // pending (at most the horizon's bars of predictions), and a check reads the
   // bars since the oldest pending target, the same late as early.
-  EXPECT_LE(held.back(), 50 + 4 * (kHorizonBars / 3 + 2));
+  EXPECT_LE(held.back(), 50 + 4 * (kSixtyMinutesOfBars / 3 + 2));
   EXPECT_EQ(held[100], held.back());
-  EXPECT_LE(silver_read.back(), kHorizonBars + 3);
+  EXPECT_LE(silver_read.back(), kSixtyMinutesOfBars + 3);
   EXPECT_EQ(silver_read[100], silver_read.back());
 
   // Written to gold on Persist: the realized closes RunDriftCheck would fill.
@@ -364,7 +366,7 @@ TEST_F(DriftSession, PersistRewritesOnlyTheRecentFilesNotThePartition) {
   ASSERT_EQ(rewritten.size(), 12u);
   for (int64_t files : rewritten) {
     EXPECT_GE(files, 5);
-    EXPECT_LE(files, 10 + kHorizonBars / 3 + 2);
+    EXPECT_LE(files, 10 + kSixtyMinutesOfBars / 3 + 2);
   }
   // ... and gold holds exactly the realized closes the full recompute fills.
   std::vector<Realized> ignored;
@@ -397,7 +399,7 @@ TEST_F(DriftSession, APredictionWhoseTargetBarIsMissingIsDroppedLikeTheFullCheck
   AppendSilver(data_, newest_ + 1, newest_ + 12);
   AppendSilver(data_, newest_ + 13, newest_ + 20);
   newest_ += 19;
-  Round(1, kHorizonBars + 1);
+  Round(1, kSixtyMinutesOfBars + 1);
   auto report = Check(&fed);
   ASSERT_THAT(report, IsOk());
   std::vector<Realized> fed_full;

@@ -10,6 +10,7 @@
 
 #include "lake/fs.h"
 #include "lake/layers/layers.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
@@ -18,11 +19,12 @@ namespace {
 
 using rc::testing::IsOk;
 using rc::testing::TempDir;
+using rc::testing::Sym;
 
 constexpr int64_t kBase = 1'717'400'000'000'000;  // early June 2024, UTC micros
 
 PredictionOutcome Outcome(const std::string& symbol, int64_t ts, double expected) {
-  PredictionOutcome outcome{PredictQuery{*Symbol::Parse(symbol), Timeframe::k5m, 60, std::nullopt}, {}, 100.0};
+  PredictionOutcome outcome{PredictQuery{Sym(symbol), Timeframe::k5m, 60, std::nullopt}, {}, 100.0};
   outcome.silver_version = 3;
   ml::Prediction& p = outcome.prediction;
   p.data_last_ts = ts;
@@ -40,7 +42,7 @@ PredictionOutcome Outcome(const std::string& symbol, int64_t ts, double expected
 size_t GoldRowCount(const std::string& data_dir, const std::string& symbol) {
   auto gold = lake::layers::LayerTable::OpenGold(data_dir);
   EXPECT_TRUE(gold.has_value());
-  auto rows = gold->Read(*Symbol::Parse(symbol), Timeframe::k5m);
+  auto rows = gold->Read(Sym(symbol), Timeframe::k5m);
   EXPECT_TRUE(rows.has_value());
   return rows ? rows->num_rows() : 0;
 }

@@ -14,6 +14,7 @@
 #include "ml/registry/experiment_record.h"
 #include "ml/training/walk_forward.h"
 #include "testing/bars.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::serving {
@@ -21,12 +22,14 @@ namespace {
 
 using rc::testing::ErrorIs;
 using rc::testing::IsOk;
+using rc::testing::Iso;
+using rc::testing::Sym;
 
 constexpr int kHorizonMinutes = 180;
 constexpr int kHorizonBars = 36;
 
 const Symbol& Tcs() {
-  static const Symbol symbol = *Symbol::Parse("TCS.NS");
+  static const Symbol symbol = Sym("TCS.NS");
   return symbol;
 }
 
@@ -127,7 +130,7 @@ Trained Train(const ml::SilverSlice& slice, size_t rows) {
 TEST(SeriesStateTest, AdvancingBarByBarMatchesTheBatchPathForEveryFeatureRegimeAndPrediction) {
   const auto& calendar = ExchangeCalendar::ForSymbol(Tcs());
   const BarSeries bars =
-      rc::testing::RandomWalkBars(calendar, Timeframe::k5m, *ParseIsoUtc("2024-01-01T00:00:00Z"), 1300, 11, 3500.0);
+      rc::testing::RandomWalkBars(calendar, Timeframe::k5m, Iso("2024-01-01T00:00:00Z"), 1300, 11, 3500.0);
   const ml::SilverSlice silver = BatchSilver(bars);
   const Trained trained = Train(silver, 800);
   const features::FeatureSet& set = features::FeatureSet::Default();
@@ -196,7 +199,7 @@ TEST(SeriesStateTest, AdvancingBarByBarMatchesTheBatchPathForEveryFeatureRegimeA
 TEST(SeriesStateTest, RefusesABarThatIsNotNewerAndStaysUnchanged) {
   const auto& calendar = ExchangeCalendar::ForSymbol(Tcs());
   const BarSeries bars =
-      rc::testing::RandomWalkBars(calendar, Timeframe::k5m, *ParseIsoUtc("2024-03-01T00:00:00Z"), 200, 3, 100.0);
+      rc::testing::RandomWalkBars(calendar, Timeframe::k5m, Iso("2024-03-01T00:00:00Z"), 200, 3, 100.0);
   auto state = SeriesState::FromSilver(BatchSilver(bars), Tcs(), Timeframe::k5m);
   ASSERT_TRUE(state.has_value());
   const auto before = std::vector<double>((*state)->FeatureRow().begin(), (*state)->FeatureRow().end());
@@ -210,7 +213,7 @@ TEST(SeriesStateTest, RefusesABarThatIsNotNewerAndStaysUnchanged) {
 TEST(SeriesStateTest, RegimeHistoryIsBoundedAndFreshnessFollowsTheClock) {
   const auto& calendar = ExchangeCalendar::ForSymbol(Tcs());
   const BarSeries bars =
-      rc::testing::RandomWalkBars(calendar, Timeframe::k5m, *ParseIsoUtc("2024-01-01T00:00:00Z"), 2600, 5, 100.0);
+      rc::testing::RandomWalkBars(calendar, Timeframe::k5m, Iso("2024-01-01T00:00:00Z"), 2600, 5, 100.0);
   auto state = SeriesState::FromSilver(BatchSilver(bars), Tcs(), Timeframe::k5m);
   ASSERT_TRUE(state.has_value());
   EXPECT_EQ((*state)->recent_regimes().size(), SeriesState::kRegimeHistory);
@@ -234,10 +237,10 @@ TEST(SeriesStateTest, RegimeHistoryIsBoundedAndFreshnessFollowsTheClock) {
 // datasets silver gives) for that bar, the cross-section of both series included.
 TEST(SeriesStateTest, PooledHistoryGivesTheTrainingRowOfTheNewestBar) {
   const auto& calendar = ExchangeCalendar::ForSymbol(Tcs());
-  const int64_t start = *ParseIsoUtc("2024-03-01T00:00:00Z");
+  const int64_t start = Iso("2024-03-01T00:00:00Z");
   const BarSeries tcs_bars = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, start, 700, 11, 100.0);
   const BarSeries infy_bars = rc::testing::RandomWalkBars(calendar, Timeframe::k5m, start, 700, 12, 250.0);
-  const Symbol infy = *Symbol::Parse("INFY.NS");
+  const Symbol infy = Sym("INFY.NS");
   const ml::SilverSlice tcs_silver = BatchSilver(tcs_bars), infy_silver = BatchSilver(infy_bars);
   // Serving: built from 600 bars, then 100 live bars each.
   auto tcs = SeriesState::FromSilver(Prefix(tcs_silver, 600), Tcs(), Timeframe::k5m);

@@ -16,6 +16,7 @@
 
 #include "serving/job_runner.h"
 #include "serving/training_batch.h"
+#include "testing/literals.h"
 #include "testing/matchers.h"
 
 namespace rc::serving {
@@ -23,6 +24,7 @@ namespace {
 
 using ::rc::testing::ErrorIs;
 using ::rc::testing::IsOk;
+using ::rc::testing::Sym;
 
 int CurrentThreadNice() {
   errno = 0;
@@ -149,7 +151,7 @@ TEST(TrainingBatchTest, RemainingTimeFollowsThePaceSoFar) {
 std::vector<TrainRequest> FiveRequests() {
   std::vector<WatchedSeries> series;
   for (const char* name : {"AAA.NS", "BBB.NS", "CCC.NS", "DDD.NS", "EEE.NS"}) {
-    series.push_back({*Symbol::Parse(name, "symbol"), Timeframe::k5m});
+    series.push_back({Sym(name), Timeframe::k5m});
   }
   return RequestsForSeries(series, {180}, "orchestrator");
 }
