@@ -1,6 +1,8 @@
 // Shared helpers of the Delta table tests (not a test file itself).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <map>
 #include <set>
@@ -11,6 +13,7 @@
 #include "lake/column_batch.h"
 #include "lake/delta/table.h"
 #include "lake/fs.h"
+#include "testing/matchers.h"
 #include "testing/temp_dir.h"
 
 namespace rc::lake::delta::testing_util {
@@ -65,10 +68,12 @@ class RacingFs : public FaultInjectionFileSystem {
 // The table directory the tests use inside a temporary directory.
 inline std::string Dir(const rc::testing::TempDir& d) { return d.str() + "/t"; }
 
-// The paths of the live files at the latest version (empty when it cannot be read).
+// The paths of the live files at the latest version; a snapshot that cannot be read fails
+// the calling test (and gives an empty set).
 inline std::set<std::string> LiveFilePaths(const Table& t) {
   std::set<std::string> out;
   auto snap = t.Latest();
+  EXPECT_THAT(snap, rc::testing::IsOk());
   if (snap) {
     for (const auto& [path, file] : (*snap)->files) out.insert(path);
   }

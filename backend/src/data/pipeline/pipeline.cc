@@ -374,7 +374,7 @@ Result<std::vector<PartitionReport>> RunPipeline(const PipelineOptions& options)
     int64_t batch_bytes = 0;
     while (last < selected.size() && last - first < static_cast<size_t>(options.batch_partitions) &&
            (last == first || batch_bytes < options.batch_source_bytes)) {
-      // A partition weighs its raw bytes plus one, so that a batch of small ones is still bounded.
+      // A partition's weight is its raw bytes plus one; one without raw files weighs nothing.
       const auto bytes = raw_bytes.find(LayerTable::PartitionKey(selected[last].first, selected[last].second));
       batch_bytes += bytes == raw_bytes.end() ? 0 : bytes->second + 1;
       ++last;
