@@ -3,7 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <cmath>
 #include <cstdlib>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc {
 namespace json = boost::json;
@@ -44,12 +45,12 @@ double JsonNumberOrNaN(const json::value& value) {
     const std::string text(value.get_string());
     char* end = nullptr;
     const double d = std::strtod(text.c_str(), &end);
-    return (end && *end == '\0' && !text.empty()) ? d : std::numeric_limits<double>::quiet_NaN();
+    return (end && *end == '\0' && !text.empty()) ? d : kNaN;
   }
   if (value.is_double()) return value.get_double();
   if (value.is_int64()) return static_cast<double>(value.get_int64());
   if (value.is_uint64()) return static_cast<double>(value.get_uint64());
-  return std::numeric_limits<double>::quiet_NaN();
+  return kNaN;
 }
 
 JsonFields JsonFields::Request(const json::object& object, std::string path) {

@@ -1,7 +1,8 @@
 #include "features/targets.h"
 
 #include <cmath>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::features {
 
@@ -20,7 +21,7 @@ Result<int> HorizonBars(Timeframe tf, int horizon_minutes) {
 Result<std::vector<double>> ForwardLogReturns(std::span<const Bar> bars, Timeframe tf, int horizon_minutes) {
   RC_ASSIGN_OR_RETURN(const int ahead, HorizonBars(tf, horizon_minutes));
   const size_t k = static_cast<size_t>(ahead);
-  std::vector<double> target(bars.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> target(bars.size(), kNaN);
   for (size_t bar_idx = 0; bar_idx + k < bars.size(); ++bar_idx) {
     const double now = bars[bar_idx].close;
     const double later = bars[bar_idx + k].close;

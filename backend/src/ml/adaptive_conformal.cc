@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::ml {
 
@@ -63,7 +64,7 @@ std::vector<double> AdaptiveConformal::EffectiveLevels() const {
 }
 
 double AdaptiveConformal::RealizedCoverage(size_t idx) const {
-  if (idx >= levels_.size() || recent_[idx].empty()) return std::numeric_limits<double>::quiet_NaN();
+  if (idx >= levels_.size() || recent_[idx].empty()) return kNaN;
   double covered = 0;
   for (uint8_t c : recent_[idx]) covered += c;
   return covered / static_cast<double>(recent_[idx].size());

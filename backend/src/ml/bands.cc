@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <limits>
 
 #include "core/json_fields.h"
+#include "core/numeric.h"
 #include "ml/internal/json_io.h"
 #include "ml/skill_test.h"  // NormalQuantile
 
@@ -290,7 +290,7 @@ Result<BandCalibration> CalibrateBands(const std::vector<double>& residuals, con
   }
   if (!cal.scaled) cal.session_profile = {};
   // Each residual's score on the scale its prediction will be served with (NaN: skipped).
-  std::vector<double> scores(residuals.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> scores(residuals.size(), kNaN);
   for (size_t idx = 0; idx < residuals.size(); ++idx) {
     if (!std::isfinite(residuals[idx])) continue;
     const int64_t bar_ts = cal.session_profile.empty() ? 0 : times.ts[idx];  // no profile: time plays no part

@@ -1,7 +1,8 @@
 #include "ml/dataset.h"
 
 #include <cmath>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::ml {
 
@@ -76,7 +77,7 @@ Result<Dataset> BuildDataset(const regime::ColumnTable& table, const DatasetSpec
       return InvalidArgument(spec.close_column, "must be positive and finite (row " + std::to_string(row) + ")");
     }
   }
-  ds.y = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(n), std::numeric_limits<double>::quiet_NaN());
+  ds.y = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(n), kNaN);
   if (!spec.target_column.empty()) {
     RC_ASSIGN_OR_RETURN(const std::vector<double>* target, table.Column(spec.target_column));
     for (size_t row = 0; row < n; ++row) ds.y[static_cast<Eigen::Index>(row)] = (*target)[row];

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "core/numeric.h"
 #include "core/time.h"
@@ -73,7 +72,7 @@ void RegimeDetector::Reset() {
   all_vol_count_ = 0;
   current_ = RegimeState{};
   current_.reason = "warm-up";
-  current_.vol_percentile = std::numeric_limits<double>::quiet_NaN();
+  current_.vol_percentile = kNaN;
   candidate_ = Regime::kUnknown;
   candidate_count_ = 0;
   gap_countdown_ = 0;
@@ -177,7 +176,7 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   if (has_last_ts_ && in.ts <= current_.ts) {
     RegimeState s;
     s.ts = in.ts;
-    s.vol_percentile = std::numeric_limits<double>::quiet_NaN();
+    s.vol_percentile = kNaN;
     s.reason = "out-of-order bar";
     return s;
   }
@@ -189,7 +188,7 @@ RegimeState RegimeDetector::Update(const RegimeInput& in) {
   // The filter runs on every in-order bar, also those reported unknown, so its
   // state is continuous.
   std::array<double, internal::kHmmStates> probabilities{};
-  double activity = std::numeric_limits<double>::quiet_NaN();
+  double activity = kNaN;
   if (use_hmm) {
     probabilities = hmm_.Update(in.ts, in.close, in.volume);
     if (options_.activity_gate) {

@@ -18,13 +18,13 @@
 
 #include <array>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "core/numeric.h"
 #include "regime/internal/activity_gauge.h"
 #include "regime/internal/expanding_percentile.h"
 #include "regime/internal/hmm_filter.h"
@@ -99,7 +99,7 @@ struct RegimeState {
   Regime raw = Regime::kUnknown;    // this bar's own classification, before hysteresis
   double vol_percentile = 0;        // realized vol ranked against the expanding history, NaN if unknown
   std::array<double, kRegimeCount> probabilities{};  // kHmm: filtered probability of each state (unknown: 0)
-  double activity = std::numeric_limits<double>::quiet_NaN();  // kHmm: recent vol x volume over its usual level (log); NaN early or with activity_gate off
+  double activity = kNaN;  // kHmm: recent vol x volume over its usual level (log); NaN early or with activity_gate off
   int bars_in_state = 0;            // consecutive bars `regime` has been held
   std::string reason;               // why unknown ("warm-up", "missing feature", "gap", "stale", "out-of-order bar")
 };

@@ -1,6 +1,7 @@
 #include "regime/regime_input.h"
 
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::regime {
 
@@ -65,7 +66,7 @@ RegimeInput RegimeInputFromValues(int64_t ts, const std::map<std::string, double
                                   const RegimeColumnNames& names) {
   auto get = [&](const std::string& name) {
     auto it = values.find(name);
-    return it == values.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+    return it == values.end() ? kNaN : it->second;
   };
   RegimeInput in;
   in.ts = ts;

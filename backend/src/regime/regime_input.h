@@ -9,12 +9,12 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/numeric.h"
 #include "regime/column_table.h"
 
 namespace rc::regime {
@@ -30,8 +30,8 @@ struct RegimeInput {
   double realized_vol = 0;        // realized volatility of 1-bar log returns over a window
   // The bar itself, for the hidden-Markov detector (1-bar return, relative volume).
   // NaN = absent: no close means no HMM state (unknown), no volume means no volume evidence.
-  double close = std::numeric_limits<double>::quiet_NaN();
-  double volume = std::numeric_limits<double>::quiet_NaN();
+  double close = kNaN;
+  double volume = kNaN;
   bool gap_before = false;        // the feed flagged a gap right before this bar
 };
 

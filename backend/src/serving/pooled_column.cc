@@ -1,9 +1,9 @@
 #include "serving/pooled_column.h"
 
-#include <limits>
 #include <utility>
 #include <vector>
 
+#include "core/numeric.h"
 #include "ml/pooled/pooled_forecast.h"
 #include "ml/silver_source.h"
 #include "monitoring/standard_metrics.h"
@@ -74,7 +74,7 @@ ml::PooledSeries PooledTail(const std::string& name, const std::vector<int64_t>&
   out.horizon_bars = horizon_bars;
   out.ts.assign(ts.begin() + static_cast<std::ptrdiff_t>(first), ts.end());
   out.close.assign(close.begin() + static_cast<std::ptrdiff_t>(first), close.end());
-  out.y.assign(out.ts.size(), std::numeric_limits<double>::quiet_NaN());
+  out.y.assign(out.ts.size(), kNaN);
   return out;
 }
 

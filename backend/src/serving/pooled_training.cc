@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <limits>
 
 #include "core/json_fields.h"
+#include "core/numeric.h"
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/metrics.h"
@@ -24,10 +24,10 @@ std::pair<double, int64_t> OutOfFoldMapeRatio(const ml::PooledSeries& series, co
     pooled.push_back({forecast[row], series.y[row], series.close[row], {}, {}});
     naive.push_back({0.0, series.y[row], series.close[row], {}, {}});
   }
-  if (pooled.empty()) return {std::numeric_limits<double>::quiet_NaN(), 0};
+  if (pooled.empty()) return {kNaN, 0};
   const double naive_mape = ml::ComputeMetrics(naive, {}).mape;
   const double ratio = naive_mape > 0 ? ml::ComputeMetrics(pooled, {}).mape / naive_mape
-                                      : std::numeric_limits<double>::quiet_NaN();
+                                      : kNaN;
   return {ratio, static_cast<int64_t>(pooled.size())};
 }
 

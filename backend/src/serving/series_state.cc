@@ -1,9 +1,9 @@
 #include "serving/series_state.h"
 
 #include <cmath>
-#include <limits>
 #include <map>
 
+#include "core/numeric.h"
 #include "ml/dataset.h"
 #include "regime/regime_input.h"
 
@@ -117,7 +117,7 @@ ml::PooledSeries SeriesState::PooledHistory(int horizon_bars) const {
     out.ts.push_back(ts);
     out.close.push_back(close);
   }
-  out.y.assign(out.ts.size(), std::numeric_limits<double>::quiet_NaN());
+  out.y.assign(out.ts.size(), kNaN);
   return out;
 }
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <limits>
 #include <optional>
 #include <spdlog/spdlog.h>
 
+#include "core/numeric.h"
 #include "data/pipeline/lake_rows.h"
 #include "data/pipeline/silver.h"
 #include "data/pipeline/workers.h"
@@ -163,7 +163,7 @@ Status LiveAppender::StageSeries(const CloseTables& tables, const Symbol& symbol
   }
   for (int h : options_.horizons_minutes) {
     rows.targets.emplace_back(features::TargetColumnName(h),
-                              std::vector<double>(rows.bars.size(), std::numeric_limits<double>::quiet_NaN()));
+                              std::vector<double>(rows.bars.size(), kNaN));
   }
   RC_ASSIGN_OR_RETURN(lake::ColumnBatch silver_batch, SilverToBatch(tables.silver.schema(), symbol, tf, std::move(rows)));
   const int64_t tail_from =

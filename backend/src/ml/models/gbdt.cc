@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/numeric.h"
 #include "ml/internal/json_io.h"
 #include "core/json_fields.h"
 #include "ml/models/internal/factories.h"
@@ -77,7 +78,7 @@ class GbdtModel final : public Model {
     n_features_ = static_cast<int>(X.cols());
     ValidationSplit split = SplitTail(static_cast<size_t>(X.rows()), static_cast<size_t>(ctx.horizon_bars));
     rounds_ = kDefaultRounds;
-    validation_rmse_ = std::numeric_limits<double>::quiet_NaN();
+    validation_rmse_ = kNaN;
     if (split.ok) {
       auto head = static_cast<Eigen::Index>(split.train_end);
       auto vb = static_cast<Eigen::Index>(split.valid_begin);
@@ -228,7 +229,7 @@ class GbdtModel final : public Model {
   int nthread_ = 1;
   uint64_t seed_ = 42;
   double base_score_ = 0;
-  double validation_rmse_ = std::numeric_limits<double>::quiet_NaN();
+  double validation_rmse_ = kNaN;
 };
 
 }  // namespace

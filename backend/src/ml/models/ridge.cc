@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/numeric.h"
 #include "ml/internal/json_io.h"
 #include "core/json_fields.h"
 #include "ml/models/internal/factories.h"
@@ -54,7 +55,7 @@ class RidgeModel final : public Model {
     if (X.rows() < 20) return InvalidArgument("rows", "ridge needs at least 20 training rows");
     ValidationSplit split = SplitTail(static_cast<size_t>(X.rows()), static_cast<size_t>(ctx.horizon_bars));
     lambda_ = 1.0;
-    validation_mse_ = std::numeric_limits<double>::quiet_NaN();
+    validation_mse_ = kNaN;
     if (split.ok) {
       auto head = static_cast<Eigen::Index>(split.train_end);
       auto vb = static_cast<Eigen::Index>(split.valid_begin);
@@ -121,7 +122,7 @@ class RidgeModel final : public Model {
  private:
   LinearFit fit_;
   double lambda_ = 1.0;
-  double validation_mse_ = std::numeric_limits<double>::quiet_NaN();
+  double validation_mse_ = kNaN;
 };
 
 }  // namespace

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
+
+#include "core/numeric.h"
 
 namespace rc::ml {
 
@@ -26,7 +27,7 @@ Result<PooledLiveRow> PooledRowAt(const std::vector<PooledSeries>& series, size_
     out.ts.assign(in.ts.begin() + static_cast<std::ptrdiff_t>(begin), in.ts.begin() + static_cast<std::ptrdiff_t>(end));
     out.close.assign(in.close.begin() + static_cast<std::ptrdiff_t>(begin),
                      in.close.begin() + static_cast<std::ptrdiff_t>(end));
-    out.y.assign(out.ts.size(), std::numeric_limits<double>::quiet_NaN());
+    out.y.assign(out.ts.size(), kNaN);
   }
   const PooledSeries& own = cut[target];
   if (own.ts.empty() || own.ts.back() != ts) {

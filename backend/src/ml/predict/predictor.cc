@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <limits>
 
+#include "core/numeric.h"
 #include "core/time.h"
 #include "ml/internal/json_io.h"
 #include "ml/pooled/pooled_forecast.h"
@@ -88,7 +88,7 @@ void DescribePooled(Prediction& p, const PredictionRequest& req, const Experimen
   if (!HasPooledFamily(rec)) return;
   p.pooled_in_experiment = true;
   p.pooled_model_id = req.pooled_model_id;
-  p.pooled_forecast = std::numeric_limits<double>::quiet_NaN();
+  p.pooled_forecast = kNaN;
   const auto col = std::find(rec.feature_names.begin(), rec.feature_names.end(), kPooledForecastFeature);
   if (!pooled_missing && col != rec.feature_names.end()) p.pooled_forecast = x[col - rec.feature_names.begin()];
   if (auto w = p.weights.find(kPooledFamily); w != p.weights.end() && w->second > 0) return;

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::regime::internal {
 
@@ -26,12 +27,12 @@ double ActivityGauge::Update(double z, double u) {
   if (std::isfinite(u)) fold(mean_volume_, has_volume_, std::exp(u));
   // A zero return streak (a halted or illiquid stretch) has no log: floor it.
   constexpr double kFloor = 1e-6;
-  if (!has_z_) return std::numeric_limits<double>::quiet_NaN();
+  if (!has_z_) return kNaN;
   double score = std::log(std::max(mean_z2_, kFloor));
   if (has_volume_) score += std::log(std::max(mean_volume_, kFloor));
   // The reference is read before this bar's score joins it: earlier bars only.
   const double activity = sorted_.size() >= min_history_ ? score - sorted_[(sorted_.size() - 1) / 2]
-                                                         : std::numeric_limits<double>::quiet_NaN();
+                                                         : kNaN;
   sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), score), score);
   recent_.push_back(score);
   if (recent_.size() > window_) {

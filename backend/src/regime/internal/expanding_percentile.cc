@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+
+#include "core/numeric.h"
 
 namespace rc::regime::internal {
 
 double ExpandingPercentile::AddAndRank(double value) {
-  if (!std::isfinite(value)) return std::numeric_limits<double>::quiet_NaN();
+  if (!std::isfinite(value)) return kNaN;
   auto it = std::upper_bound(sorted_.begin(), sorted_.end(), value);
   sorted_.insert(it, value);
   auto lo = std::lower_bound(sorted_.begin(), sorted_.end(), value);
@@ -18,7 +19,7 @@ double ExpandingPercentile::AddAndRank(double value) {
 }
 
 double ExpandingPercentile::Quantile(double q) const {
-  if (sorted_.empty()) return std::numeric_limits<double>::quiet_NaN();
+  if (sorted_.empty()) return kNaN;
   double pos = std::clamp(q, 0.0, 1.0) * static_cast<double>(sorted_.size() - 1);
   return sorted_[static_cast<size_t>(pos)];
 }

@@ -6,6 +6,8 @@
 #include <numbers>
 #include <utility>
 
+#include "core/numeric.h"
+
 namespace rc::regime::internal {
 namespace {
 
@@ -143,11 +145,11 @@ std::array<double, kHmmStates> GaussianHmm::Filter(const std::array<double, kHmm
 double GaussianHmm::Fit(const std::vector<HmmObservation>& history, int iterations, const GaussianHmm& prior,
                         double prior_weight) {
   const size_t n = history.size();
-  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  if (n < 2) return kNaN;
   using Row = std::array<double, kHmmStates>;
   std::vector<Row> emission(n), alpha(n), beta(n);
   std::vector<double> scale(n);
-  double mean_log_likelihood = std::numeric_limits<double>::quiet_NaN();
+  double mean_log_likelihood = kNaN;
   for (int iteration = 0; iteration < iterations; ++iteration) {
     // E-step: scaled forward-backward.
     double log_likelihood = 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "core/numeric.h"
 
@@ -96,7 +95,7 @@ HmmObservation HmmFilter::Observe(int64_t ts, double close, double volume) {
 
 double HmmFilter::volume_reference() const {
   return log_volume_count_ > 0 ? log_volume_sum_ / static_cast<double>(log_volume_count_)
-                               : std::numeric_limits<double>::quiet_NaN();
+                               : kNaN;
 }
 
 GaussianHmm HmmFilter::FitFromStarts(const std::vector<HmmObservation>& window) const {
@@ -128,7 +127,7 @@ void HmmFilter::MaybeRefit() {
   const double reference = volume_reference();
   const size_t volume_from = window.size() - std::min(window.size(), static_cast<size_t>(options_.volume_window));
   for (size_t i = 0; i < window.size(); ++i) {
-    window[i].u = i >= volume_from ? window[i].u - reference : std::numeric_limits<double>::quiet_NaN();
+    window[i].u = i >= volume_from ? window[i].u - reference : kNaN;
   }
   // Every fit starts from the prior, not from the previous fit: EM re-purposes a
   // state the early data lacks (no up-trend in the first weeks) to explain
