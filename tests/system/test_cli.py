@@ -60,6 +60,37 @@ def test_a_bad_symbol_or_timeframe_is_a_usage_error_named_by_its_flag_in_every_c
     assert not (tmp_path / "data" / "raw").exists()
 
 
+def test_a_bad_time_or_an_empty_window_is_a_usage_error_named_by_its_flag_in_every_command(rc_binary, tmp_path):
+    """Every time flag of every command: a time that does not parse, and a --from not before --to, exit 2 with
+    the flag named, before anything is fetched, simulated or written."""
+    series = ["--symbol", "TCS.NS", "--timeframe", "5m"]
+    horizon = ["--horizon-minutes", "15"]
+    good, later = "2024-03-01T00:00:00Z", "2024-03-05T00:00:00Z"
+    bad_time = {
+        ("fetch", "--from"): ["fetch", "--provider", "sim", *series, "--to", later],
+        ("fetch", "--to"): ["fetch", "--provider", "sim", *series],
+        ("ingest", "--from"): ["ingest", "--provider", "sim", *series, "--to", later],
+        ("ingest", "--to"): ["ingest", "--provider", "sim", *series],
+        ("sim", "--end"): ["sim", "--days", "1", *series],
+        ("backtest", "--from"): ["backtest", *series, *horizon, "--to", later],
+        ("backtest", "--to"): ["backtest", *series, *horizon, "--from", good],
+        ("train", "--until"): ["train", *series, *horizon],
+        ("predict", "--as-of"): ["predict", *series, *horizon],
+    }
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    for (name, flag), argv in bad_time.items():
+        proc = run_cli(rc_binary, *argv, flag, "2024-13-01", env=env, check=False)
+        assert proc.returncode == 2, (name, flag, proc.stderr)
+        assert f"{flag}: '2024-13-01' is not a valid time" in proc.stderr, (name, flag, proc.stderr)
+    for name in ("fetch", "ingest", "backtest"):
+        argv = bad_time[(name, "--from")][:-2]  # without its --to
+        for to in (good, "2024-02-29T23:55:00Z"):  # an empty window, then a reversed one
+            proc = run_cli(rc_binary, *argv, "--from", good, "--to", to, env=env, check=False)
+            assert proc.returncode == 2, (name, to, proc.stderr)
+            assert "--from: must be before --to" in proc.stderr, (name, to, proc.stderr)
+    assert not (tmp_path / "data" / "raw").exists()
+
+
 def settings_of(rc_binary, *args, env=None):
     out = run_cli(rc_binary, *args, "config", env=env).stdout
     return dict(line.split(None, 1) if len(line.split(None, 1)) == 2 else (line.strip(), "")

@@ -47,6 +47,19 @@ Result<SeriesFilter> ParseSeriesFilter(const std::string& symbol, const std::str
   return filter;
 }
 
+Result<std::optional<TimestampUs>> ParseTimeFlag(const std::string& text, const std::string& flag) {
+  if (text.empty()) return std::optional<TimestampUs>();
+  RC_ASSIGN_OR_RETURN(TimestampUs parsed, ParseIsoUtc(text, flag));
+  return std::optional<TimestampUs>(parsed);
+}
+
+Status CheckFromBeforeTo(TimestampUs from, TimestampUs to) {
+  if (from >= to) {
+    return InvalidArgument("--from", "must be before --to (" + FormatIsoUtc(from) + " >= " + FormatIsoUtc(to) + ")");
+  }
+  return Ok();
+}
+
 void ReportError(CommandContext& ctx, const Error& error, int code) {
   std::cerr << "regimecast: " << error.ToString() << "\n";
   ctx.exit_code = code;

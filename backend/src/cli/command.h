@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/settings.h"
 #include "core/symbol.h"
+#include "core/time.h"
 #include "core/timeframe.h"
 
 namespace rc::cli {
@@ -49,6 +50,14 @@ struct SeriesFilter {
   std::optional<Timeframe> timeframe;
 };
 Result<SeriesFilter> ParseSeriesFilter(const std::string& symbol, const std::string& timeframe);
+
+// An optional ISO-8601 time flag (--from, --to, --end, --until, --as-of):
+// nullopt for empty text. Errors: kInvalidArgument naming the flag, a usage
+// error (exit 2) like a bad --symbol.
+Result<std::optional<TimestampUs>> ParseTimeFlag(const std::string& text, const std::string& flag);
+
+// A [--from, --to) window must not be empty. Errors name --from.
+Status CheckFromBeforeTo(TimestampUs from, TimestampUs to);
 
 // Prints "regimecast: <error>" to stderr and sets ctx.exit_code = code.
 void ReportError(CommandContext& ctx, const Error& error, int code = 1);

@@ -53,12 +53,13 @@ void RegisterCommand_backtest(CLI::App& app, CommandContext& ctx) {
     if (!settings) return ReportError(ctx, settings.error());
     auto series = ParseSeries(args->series);
     if (!series) return ReportError(ctx, series.error(), 2);
-    auto from = ParseIsoUtc(args->from, "--from");
+    // Both flags are required, so both parse to a time.
+    auto from = ParseTimeFlag(args->from, "--from");
     if (!from) return ReportError(ctx, from.error(), 2);
-    auto to = ParseIsoUtc(args->to, "--to");
+    auto to = ParseTimeFlag(args->to, "--to");
     if (!to) return ReportError(ctx, to.error(), 2);
-    if (*to <= *from) return ReportError(ctx, InvalidArgument("--to", "must be after --from").value(), 2);
-    serving::BacktestRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, *from, *to,
+    if (auto window = CheckFromBeforeTo(**from, **to); !window) return ReportError(ctx, window.error(), 2);
+    serving::BacktestRequest request{series->symbol, series->timeframe, args->series.horizon_minutes, **from, **to,
                                      args->retrain_every, args->folds, args->min_train_rows, {}};
     if (args->pooled) request.pooled = args->pooled_args.ToOptions();
     auto run = serving::RunSeriesBacktest(settings->data_dir, request);

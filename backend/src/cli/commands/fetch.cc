@@ -65,17 +65,13 @@ void RegisterCommand_fetch(CLI::App& app, CommandContext& ctx) {
       deps.market_clock = *clock;
       to = (*clock)->Now();
     }
-    if (!args->to.empty()) {
-      auto parsed = ParseIsoUtc(args->to, "to");
-      if (!parsed) return ReportError(ctx, parsed.error());
-      to = *parsed;
-    }
-    TimestampUs from = to - DefaultLookback(tf);
-    if (!args->from.empty()) {
-      auto parsed = ParseIsoUtc(args->from, "from");
-      if (!parsed) return ReportError(ctx, parsed.error());
-      from = *parsed;
-    }
+    auto to_flag = ParseTimeFlag(args->to, "--to");
+    if (!to_flag) return ReportError(ctx, to_flag.error(), 2);
+    to = to_flag->value_or(to);
+    auto from_flag = ParseTimeFlag(args->from, "--from");
+    if (!from_flag) return ReportError(ctx, from_flag.error(), 2);
+    const TimestampUs from = from_flag->value_or(to - DefaultLookback(tf));
+    if (auto window = CheckFromBeforeTo(from, to); !window) return ReportError(ctx, window.error(), 2);
     auto chain = data::MakeProviderChain(*settings, args->provider, {}, deps);
     if (!chain) return ReportError(ctx, chain.error());
     auto result = (*chain)->Fetch({symbol, tf, from, to});

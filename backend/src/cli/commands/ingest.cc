@@ -28,18 +28,13 @@ void RegisterCommand_ingest(CLI::App& app, CommandContext& ctx) {
     if (!series) return ReportError(ctx, series.error(), 2);
     const Symbol& symbol = series->first;
     const Timeframe tf = series->second;
-    TimestampUs to = NowMicros();
-    if (!args->to.empty()) {
-      auto parsed = ParseIsoUtc(args->to, "--to");
-      if (!parsed) return ReportError(ctx, parsed.error(), 2);
-      to = *parsed;
-    }
-    TimestampUs from = to - args->days * kMicrosPerDay;
-    if (!args->from.empty()) {
-      auto parsed = ParseIsoUtc(args->from, "--from");
-      if (!parsed) return ReportError(ctx, parsed.error(), 2);
-      from = *parsed;
-    }
+    auto to_flag = ParseTimeFlag(args->to, "--to");
+    if (!to_flag) return ReportError(ctx, to_flag.error(), 2);
+    const TimestampUs to = to_flag->value_or(NowMicros());
+    auto from_flag = ParseTimeFlag(args->from, "--from");
+    if (!from_flag) return ReportError(ctx, from_flag.error(), 2);
+    const TimestampUs from = from_flag->value_or(to - args->days * kMicrosPerDay);
+    if (auto window = CheckFromBeforeTo(from, to); !window) return ReportError(ctx, window.error(), 2);
     auto chain = data::MakeProviderChain(*settings, args->provider);
     if (!chain) return ReportError(ctx, chain.error());
     auto fetched = (*chain)->Fetch({symbol, tf, from, to});

@@ -57,11 +57,9 @@ void RegisterCommand_predict(CLI::App& app, CommandContext& ctx) {
     auto series = ParseSeries(args->series);
     if (!series) return ReportError(ctx, series.error(), 2);
     serving::PredictQuery query{series->symbol, series->timeframe, args->series.horizon_minutes, std::nullopt};
-    if (!args->as_of.empty()) {
-      auto as_of = ParseIsoUtc(args->as_of, "--as-of");
-      if (!as_of) return ReportError(ctx, as_of.error(), 2);
-      query.as_of = *as_of;
-    }
+    auto as_of = ParseTimeFlag(args->as_of, "--as-of");
+    if (!as_of) return ReportError(ctx, as_of.error(), 2);
+    query.as_of = *as_of;
     serving::RuntimeOptions options;
     options.data_dir = settings->data_dir;
     options.log_predictions = false;

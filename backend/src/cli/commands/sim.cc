@@ -48,12 +48,9 @@ void RegisterCommand_sim(CLI::App& app, CommandContext& ctx) {
     if (!key) return ReportError(ctx, key.error(), 2);
     const Symbol& symbol = key->first;
     const Timeframe tf = key->second;
-    TimestampUs end = NowMicros() / kMicrosPerDay * kMicrosPerDay;
-    if (!args->end.empty()) {
-      auto parsed = ParseIsoUtc(args->end, "end");
-      if (!parsed) return ReportError(ctx, parsed.error());
-      end = *parsed;
-    }
+    auto end_flag = ParseTimeFlag(args->end, "--end");
+    if (!end_flag) return ReportError(ctx, end_flag.error(), 2);
+    const TimestampUs end = end_flag->value_or(NowMicros() / kMicrosPerDay * kMicrosPerDay);
     data::SimConfig config;
     config.seed = static_cast<uint64_t>(args->seed);
     config.extended_hours = args->extended;

@@ -162,12 +162,9 @@ void RegisterCommand_train(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args, series_options] {
     auto settings = ctx.LoadSettings();
     if (!settings) return ReportError(ctx, settings.error());
-    std::optional<int64_t> until;
-    if (!args->until.empty()) {
-      auto parsed = ParseIsoUtc(args->until, "--until");
-      if (!parsed) return ReportError(ctx, parsed.error(), 2);
-      until = *parsed;
-    }
+    auto until_flag = ParseTimeFlag(args->until, "--until");
+    if (!until_flag) return ReportError(ctx, until_flag.error(), 2);
+    const std::optional<TimestampUs> until = *until_flag;
     if (args->pooled) {
       const std::vector<int> horizons = series_options.horizon->count() > 0
                                             ? std::vector<int>{args->series.horizon_minutes}
