@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/numeric.h"
+#include "core/time.h"
 
 namespace rc {
 namespace json = boost::json;
@@ -98,6 +99,14 @@ Result<std::optional<std::string>> JsonFields::OptionalString(std::string_view k
   if (value == nullptr) return std::optional<std::string>();
   if (!value->is_string()) return Bad(key, "must be a string");
   return std::optional<std::string>(std::string(value->get_string()));
+}
+
+Result<std::optional<int64_t>> JsonFields::OptionalTime(std::string_view key) const {
+  RC_ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(key));
+  if (!text) return std::optional<int64_t>();
+  auto parsed = ParseIsoUtc(*text, PathOf(key));
+  if (!parsed) return Bad(key, parsed.error().message);
+  return std::optional<int64_t>(*parsed);
 }
 
 Result<std::string> JsonFields::RequiredString(std::string_view key) const {

@@ -72,6 +72,8 @@ class JsonFields {
 
   Result<std::string> RequiredString(std::string_view key) const;
   Result<std::optional<std::string>> OptionalString(std::string_view key) const;
+  // An ISO-8601 time string (core/time.h ParseIsoUtc) as UTC micros.
+  Result<std::optional<int64_t>> OptionalTime(std::string_view key) const;
   Result<int64_t> RequiredInt(std::string_view key) const;
   Result<std::optional<int64_t>> OptionalInt(std::string_view key) const;
   // Like OptionalInt, and in [min, max] ("must be in 1..50, got 70").

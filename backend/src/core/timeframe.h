@@ -18,6 +18,10 @@
 
 namespace rc {
 
+// The longest prediction horizon a request may name: a year of minutes.
+// (HORIZONS_MINUTES, the horizons served, is capped at 30 days in core/settings.cc.)
+inline constexpr int kMaxHorizonMinutes = 60 * 24 * 365;
+
 class Timeframe {
  public:
   enum class Unit { k1m, k5m, k15m, k30m, k1h, k1d };

@@ -31,20 +31,10 @@ constexpr const char* kBacktestSchema = R"json({
                "description": "true: the pooled (global) model joins as a family, fitted on folds cut on time over every series of the lake at timeframe (as regimecast backtest --pooled)"},
     "pooled_learner": {"type": "string", "enum": ["ridge", "gbdt"], "description": "with pooled: its learner (default ridge)"}}})json";
 
-constexpr int64_t kMaxHorizonMinutes = 60 * 24 * 365;
-
 std::string HorizonsText(const Settings& settings) {
   std::string out;
   for (int h : settings.horizons_minutes) out += (out.empty() ? "" : ",") + std::to_string(h);
   return out;
-}
-
-// An optional ISO-8601 body field as UTC micros.
-Result<std::optional<int64_t>> OptionalTime(const JsonFields& fields, const std::string& key) {
-  RC_ASSIGN_OR_RETURN(auto text, fields.OptionalString(key));
-  if (!text) return std::optional<int64_t>();
-  RC_ASSIGN_OR_RETURN(int64_t t, ParseIsoUtc(*text, key));
-  return std::optional<int64_t>(t);
 }
 
 Result<serving::BacktestRequest> ParseBacktestBody(const Request& request, const Settings& settings) {
@@ -64,8 +54,8 @@ Result<serving::BacktestRequest> ParseBacktestBody(const Request& request, const
       settings.horizons_minutes.end()) {
     return InvalidArgument("horizon_minutes", "must be one of HORIZONS_MINUTES (" + HorizonsText(settings) + ")");
   }
-  RC_ASSIGN_OR_RETURN(out.from, OptionalTime(fields, "from"));
-  RC_ASSIGN_OR_RETURN(out.to, OptionalTime(fields, "to"));
+  RC_ASSIGN_OR_RETURN(out.from, fields.OptionalTime("from"));
+  RC_ASSIGN_OR_RETURN(out.to, fields.OptionalTime("to"));
   RC_ASSIGN_OR_RETURN(auto retrain_every, fields.OptionalInt("retrain_every", 1, 1'000'000));
   RC_ASSIGN_OR_RETURN(auto folds, fields.OptionalInt("folds", 1, 50));
   RC_ASSIGN_OR_RETURN(auto min_rows, fields.OptionalInt("min_train_rows", 50, 10'000'000));

@@ -79,7 +79,7 @@ Response Curate(const Request& request, const std::string& data_dir, serving::Ru
   if (!symbol) return ErrorResponse(symbol.error());
   auto timeframe = fields.RequiredString("timeframe");
   if (!timeframe) return ErrorResponse(timeframe.error());
-  auto horizon = fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365);
+  auto horizon = fields.OptionalInt("horizon_minutes", 1, kMaxHorizonMinutes);
   if (!horizon) return ErrorResponse(horizon.error());
   if (!*horizon) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "is required", "horizon_minutes"});
   auto key = ml::ExperimentKey::FromInput(*symbol, *timeframe, **horizon);

@@ -116,15 +116,10 @@ Result<TrainBody> ParseTrain(const Request& request, const Settings& settings) {
       {"bot_name", "symbol", "timeframe", "series", "horizon_minutes", "folds", "min_train_rows", "until", "pooled",
        "pooled_learner"}));
   RC_ASSIGN_OR_RETURN(std::string bot, fields.RequiredString("bot_name"));
-  RC_ASSIGN_OR_RETURN(auto horizon, fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365));
+  RC_ASSIGN_OR_RETURN(auto horizon, fields.OptionalInt("horizon_minutes", 1, kMaxHorizonMinutes));
   RC_ASSIGN_OR_RETURN(auto folds, fields.OptionalInt("folds", 1, 50));
   RC_ASSIGN_OR_RETURN(auto min_rows, fields.OptionalInt("min_train_rows", 50, 100'000'000));
-  RC_ASSIGN_OR_RETURN(auto until_text, fields.OptionalString("until"));
-  std::optional<int64_t> until;
-  if (until_text) {
-    RC_ASSIGN_OR_RETURN(int64_t parsed, ParseIsoUtc(*until_text, "until"));
-    until = parsed;
-  }
+  RC_ASSIGN_OR_RETURN(std::optional<int64_t> until, fields.OptionalTime("until"));
   RC_ASSIGN_OR_RETURN(std::optional<ml::PooledOptions> pooled, ParsePooledFields(fields));
   TrainBody out;
   if (pooled) {

@@ -27,14 +27,9 @@ Result<serving::PredictQuery> ParseTrigger(const Request& request, int default_h
   RC_ASSIGN_OR_RETURN(std::string tf_text, fields.RequiredString("timeframe"));
   RC_ASSIGN_OR_RETURN(Symbol symbol, Symbol::Parse(symbol_text, "symbol"));
   RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(tf_text, "timeframe"));
-  RC_ASSIGN_OR_RETURN(std::optional<int64_t> horizon, fields.OptionalInt("horizon_minutes", 1, 60 * 24 * 365));
-  RC_ASSIGN_OR_RETURN(std::optional<std::string> as_of_text, fields.OptionalString("as_of"));
-  serving::PredictQuery query{symbol, tf, static_cast<int>(horizon.value_or(default_horizon)), std::nullopt};
-  if (as_of_text) {
-    RC_ASSIGN_OR_RETURN(int64_t as_of, ParseIsoUtc(*as_of_text, "as_of"));
-    query.as_of = as_of;
-  }
-  return query;
+  RC_ASSIGN_OR_RETURN(std::optional<int64_t> horizon, fields.OptionalInt("horizon_minutes", 1, kMaxHorizonMinutes));
+  RC_ASSIGN_OR_RETURN(std::optional<int64_t> as_of, fields.OptionalTime("as_of"));
+  return serving::PredictQuery{symbol, tf, static_cast<int>(horizon.value_or(default_horizon)), as_of};
 }
 
 }  // namespace

@@ -65,6 +65,24 @@ TEST(JsonFieldsTest, StoredFieldsAreCorruptionNamingPathAndPosition) {
   EXPECT_THAT(model.RequiredArray("lambda"), ErrorIs(ErrorCode::kDataCorrupt, "params.lambda"));
 }
 
+TEST(JsonFieldsTest, TimesAreIsoStringsNamedByTheirPathWhenBad) {
+  const boost::json::object body =
+      Object(R"({"from": "2024-01-02T03:45:00Z", "to": "2024-13-01", "until": 17, "as_of": null})");
+  const JsonFields fields = JsonFields::Request(body, "window");
+  EXPECT_EQ(**fields.OptionalTime("from"), int64_t{1704167100} * 1'000'000);
+  EXPECT_FALSE(fields.OptionalTime("as_of")->has_value());  // null counts as absent
+  EXPECT_FALSE(fields.OptionalTime("absent")->has_value());
+  auto bad = fields.OptionalTime("to");
+  ASSERT_THAT(bad, ErrorIs(ErrorCode::kInvalidArgument, "window.to"));
+  EXPECT_NE(bad.error().message.find("'2024-13-01' is not a valid time"), std::string::npos) << bad.error().message;
+  EXPECT_THAT(fields.OptionalTime("until"), ErrorIs(ErrorCode::kInvalidArgument, "window.until"));  // not a string
+
+  const JsonFields stored = JsonFields::Stored(body, "record");
+  auto corrupt = stored.OptionalTime("to");
+  ASSERT_THAT(corrupt, ErrorIs(ErrorCode::kDataCorrupt, "record.to"));
+  EXPECT_EQ(corrupt.error().message.rfind("record.to '2024-13-01' is not a valid time", 0), 0u) << corrupt.error().message;
+}
+
 TEST(JsonFieldsTest, IntegersAreExactOrRefused) {
   EXPECT_EQ(JsonInt64(boost::json::value(int64_t{-5})), -5);
   EXPECT_EQ(JsonInt64(boost::json::value(uint64_t{1} << 62)), int64_t{1} << 62);

@@ -70,8 +70,9 @@ Result<ExperimentKey> ExperimentKey::FromInput(std::string_view symbol, std::str
                                                int64_t horizon_minutes) {
   RC_ASSIGN_OR_RETURN(Symbol parsed_symbol, Symbol::Parse(symbol, "symbol"));
   RC_ASSIGN_OR_RETURN(Timeframe tf, Timeframe::Parse(timeframe, "timeframe"));
-  if (horizon_minutes <= 0 || horizon_minutes > 60 * 24 * 365) {
-    return InvalidArgument("horizon_minutes", "must be between 1 and 525600 minutes, got " + std::to_string(horizon_minutes));
+  if (horizon_minutes <= 0 || horizon_minutes > kMaxHorizonMinutes) {
+    return InvalidArgument("horizon_minutes", "must be between 1 and " + std::to_string(kMaxHorizonMinutes) +
+                                                  " minutes, got " + std::to_string(horizon_minutes));
   }
   RC_RETURN_IF_ERROR(features::HorizonBars(tf, static_cast<int>(horizon_minutes)));
   return ExperimentKey{std::string(parsed_symbol.ToString()), std::string(tf.ToString()),
