@@ -159,7 +159,7 @@ TEST(LayersTest, CompactIfFragmentedRewritesOnlyAFragmentedPartition) {
   TempDir tmp;
   auto raw = LayerTable::OpenRaw(tmp.str());
   ASSERT_THAT(raw, IsOk());
-  const Timeframe tf = *Timeframe::Parse("5m");
+  const Timeframe tf = Timeframe::k5m;
   for (int i = 0; i < 6; ++i) ASSERT_THAT(raw->Append(RawRows("TCS.NS", {i})), IsOk());
   for (int i = 0; i < 3; ++i) ASSERT_THAT(raw->Append(RawRows("INFY.NS", {i})), IsOk());
   auto before = raw->Read(Sym("TCS.NS"), tf);
@@ -193,7 +193,7 @@ TEST(LayersTest, RecordedWatermarksAndPartitionWatermarksSurviveCheckpointAndLog
   options.clock_ms = [&now] { return now; };
   auto bronze = LayerTable::OpenRaw(tmp.str(), options);
   ASSERT_THAT(bronze, IsOk());
-  const Timeframe tf = *Timeframe::Parse("5m");
+  const Timeframe tf = Timeframe::k5m;
   // 13 rebuilds of one partition, each recording the source watermark it used.
   for (int i = 0; i < 13; ++i) {
     ASSERT_THAT(bronze->ReplacePartition(Sym("TCS.NS"), tf, RawRows("TCS.NS", {i}), {}, 100 + i), IsOk());
@@ -223,7 +223,7 @@ TEST(LayersTest, PartitionWatermarkKeepsTheAddingVersionAcrossACheckpoint) {
   TempDir tmp;
   auto raw = LayerTable::OpenRaw(tmp.str());
   ASSERT_THAT(raw, IsOk());
-  const Timeframe tf = *Timeframe::Parse("5m");
+  const Timeframe tf = Timeframe::k5m;
   ASSERT_THAT(raw->Append(RawRows("INFY.NS", {0})), IsOk());  // version 1
   for (int i = 0; i < 11; ++i) ASSERT_THAT(raw->Append(RawRows("TCS.NS", {i})), IsOk());  // 2..12
   auto infy = raw->PartitionWatermark(Sym("INFY.NS"), tf);

@@ -9,8 +9,6 @@ namespace {
 
 using rc::testing::Sym;
 
-Timeframe Tf(const char* text) { return *Timeframe::Parse(text); }
-
 std::vector<std::string> Names(const std::vector<WatchlistEntry>& entries) {
   std::vector<std::string> out;
   for (const auto& e : entries) out.push_back(e.symbol.str() + ":" + std::string(e.timeframe.ToString()));
@@ -18,10 +16,10 @@ std::vector<std::string> Names(const std::vector<WatchlistEntry>& entries) {
 }
 
 TEST(WatchlistTest, WatchlistFirstInOrderThenLakeSeriesSortedWithoutDuplicates) {
-  std::vector<WatchedSeries> configured = {{Sym("TCS.NS"), Tf("5m")}, {Sym("INFY.NS"), Tf("1h")},
-                                           {Sym("TCS.NS"), Tf("5m")}};
+  std::vector<WatchedSeries> configured = {{Sym("TCS.NS"), Timeframe::k5m}, {Sym("INFY.NS"), Timeframe::k1h},
+                                           {Sym("TCS.NS"), Timeframe::k5m}};
   std::vector<std::pair<Symbol, Timeframe>> lake = {
-      {Sym("RELIANCE.NS"), Tf("5m")}, {Sym("AAPL"), Tf("1h")}, {Sym("AAPL"), Tf("5m")}, {Sym("TCS.NS"), Tf("5m")}};
+      {Sym("RELIANCE.NS"), Timeframe::k5m}, {Sym("AAPL"), Timeframe::k1h}, {Sym("AAPL"), Timeframe::k5m}, {Sym("TCS.NS"), Timeframe::k5m}};
   auto entries = BuildWatchlist(configured, lake, {});
   EXPECT_EQ(Names(entries), (std::vector<std::string>{"TCS.NS:5m", "INFY.NS:1h", "AAPL:5m", "AAPL:1h",
                                                        "RELIANCE.NS:5m"}));
@@ -31,8 +29,8 @@ TEST(WatchlistTest, WatchlistFirstInOrderThenLakeSeriesSortedWithoutDuplicates) 
 }
 
 TEST(WatchlistTest, ActiveHorizonsAttachToListedSeriesOnly) {
-  std::vector<WatchedSeries> configured = {{Sym("TCS.NS"), Tf("5m")}};
-  std::vector<std::pair<Symbol, Timeframe>> lake = {{Sym("INFY.NS"), Tf("5m")}};
+  std::vector<WatchedSeries> configured = {{Sym("TCS.NS"), Timeframe::k5m}};
+  std::vector<std::pair<Symbol, Timeframe>> lake = {{Sym("INFY.NS"), Timeframe::k5m}};
   std::vector<ml::ExperimentKey> active = {{"TCS.NS", "5m", 180}, {"TCS.NS", "5m", 60}, {"TCS.NS", "5m", 180},
                                            {"HDFC.NS", "5m", 60},   // no bars, not configured
                                            {"not a symbol", "5m", 60}, {"TCS.NS", "7m", 60}};

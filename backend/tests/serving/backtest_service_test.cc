@@ -9,13 +9,16 @@
 
 #include <filesystem>
 
+#include "testing/literals.h"
 #include "testing/temp_dir.h"
 
 namespace rc::serving {
 namespace {
 
+using ::rc::testing::Sym;
+
 SeriesBacktest FinishedRun(int horizon, double mape_ratio, int retrain_every = 500) {
-  SeriesBacktest run{BacktestRequest{Symbol::Parse("TCS.NS").value(), Timeframe::Parse("5m").value(), horizon}, {}};
+  SeriesBacktest run{BacktestRequest{Sym("TCS.NS"), Timeframe::k5m, horizon}, {}};
   run.request.from = 1'700'000'000'000'000;
   run.request.to = 1'700'086'400'000'000;
   run.request.retrain_every = retrain_every;
@@ -26,8 +29,8 @@ SeriesBacktest FinishedRun(int horizon, double mape_ratio, int retrain_every = 5
 
 TEST(BacktestServiceTest, SavedSummaryReadsBackAndTheNextRunReplacesIt) {
   testing::TempDir dir;
-  const Symbol tcs = Symbol::Parse("TCS.NS").value();
-  const Timeframe tf = Timeframe::Parse("5m").value();
+  const Symbol tcs = Sym("TCS.NS");
+  const Timeframe tf = Timeframe::k5m;
   ASSERT_TRUE(SaveBacktestSummary(dir.str(), FinishedRun(180, 0.97), 1'700'100'000'000'000));
   ASSERT_TRUE(SaveBacktestSummary(dir.str(), FinishedRun(60, 1.02), 1'700'100'000'000'000));
   auto first = LoadBacktestSummary(dir.str(), tcs, tf, 180);
@@ -56,8 +59,8 @@ TEST(BacktestServiceTest, SavedSummaryReadsBackAndTheNextRunReplacesIt) {
 
 TEST(BacktestServiceTest, MissingAndDamagedSummariesAreErrorsNotCrashes) {
   testing::TempDir dir;
-  const Symbol tcs = Symbol::Parse("TCS.NS").value();
-  const Timeframe tf = Timeframe::Parse("5m").value();
+  const Symbol tcs = Sym("TCS.NS");
+  const Timeframe tf = Timeframe::k5m;
   auto missing = LoadBacktestSummary(dir.str(), tcs, tf, 180);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
@@ -74,7 +77,7 @@ TEST(BacktestServiceTest, MissingAndDamagedSummariesAreErrorsNotCrashes) {
 }
 
 TEST(BacktestServiceTest, RequestsAreValidatedFieldByField) {
-  const BacktestRequest good{Symbol::Parse("TCS.NS").value(), Timeframe::Parse("5m").value(), 180};
+  const BacktestRequest good{Sym("TCS.NS"), Timeframe::k5m, 180};
   EXPECT_TRUE(ValidateBacktestRequest(good));
   auto field_of = [&](auto change) {
     BacktestRequest bad = good;
@@ -92,7 +95,7 @@ TEST(BacktestServiceTest, RequestsAreValidatedFieldByField) {
 
 TEST(BacktestServiceTest, ASeriesWithoutSilverIsNotFound) {
   testing::TempDir dir;
-  auto run = RunSeriesBacktest(dir.str(), BacktestRequest{Symbol::Parse("TCS.NS").value(), Timeframe::Parse("5m").value(), 180});
+  auto run = RunSeriesBacktest(dir.str(), BacktestRequest{Sym("TCS.NS"), Timeframe::k5m, 180});
   ASSERT_FALSE(run);
   EXPECT_EQ(run.error().code, ErrorCode::kNotFound);
 }
