@@ -27,6 +27,23 @@ export function minJudgedCount(level: number, tolerance: number = COVERAGE_TOLER
   return Math.ceil((1.96 ** 2 * level * (1 - level)) / tolerance ** 2)
 }
 
+// Forecasts made every bar for h bars ahead have overlapping outcomes: neighbours
+// share h − 1 bars of what they are judged on, so n outcomes carry about n / h
+// independent ones (the skill test's degrees of freedom count the same way).
+export function independentOutcomes(n: number, horizonBars: number): number {
+  return n / (Number.isFinite(horizonBars) && horizonBars > 1 ? horizonBars : 1)
+}
+
+// Whether a band's distance from nominal is more than sampling could produce:
+// beyond 1.96 standard errors of a proportion over the independent outcomes.
+// A band outside the target but within this is not shown as a fault: with
+// 25 independent 180-minute outcomes a perfectly calibrated 50 % band lands
+// anywhere within ±20 points.
+export function offBeyondNoise(off: number, level: number, independent: number): boolean {
+  if (independent <= 0) return false
+  return Math.abs(off) > 1.96 * Math.sqrt((level * (1 - level)) / independent)
+}
+
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 export type RandomWalkVerdict = 'beats' | 'ties' | 'loses' | 'unknown'
@@ -136,6 +153,10 @@ export interface CoverageCell {
   coverage: number | null  // realized share of outcomes inside the band
   offPoints: number | null // (coverage - level) in percentage points
   withinTarget: boolean | null
+  // Outside the target by more than sampling noise (offBeyondNoise): the band
+  // is miscalibrated. false where it is outside the target within noise; null
+  // where it is within target or not judged.
+  beyondNoise: boolean | null
   meanWidth: number | null // as a fraction of the price
   intervalScore: number | null
 }
@@ -148,21 +169,24 @@ export interface CoverageRow {
 
 // The overall row is judged against ±2 points from MIN_JUDGED_OUTCOMES; a part
 // of the forecasts (a regime, the session groups) against ±5, level by level
-// from minJudgedCount.
+// from minJudgedCount. A cell outside its target is then weighed against the
+// noise of its horizonBars-overlapping outcomes.
 type CoverageScope = 'overall' | 'part'
 
-function coverageCells(set: MetricSet | undefined, scope: CoverageScope): CoverageCell[] {
+function coverageCells(set: MetricSet | undefined, scope: CoverageScope, horizonBars: number): CoverageCell[] {
   const n = set?.n ?? 0
   const tolerance = scope === 'overall' ? COVERAGE_TOLERANCE.overall : COVERAGE_TOLERANCE.regime
   return (set?.bands ?? []).map((b) => {
     const coverage = finite(b.coverage) ? b.coverage : null
     const off = coverage === null ? null : coverage - b.level
     const judged = scope === 'overall' ? n >= MIN_JUDGED_OUTCOMES : n >= minJudgedCount(b.level, tolerance)
+    const withinTarget = off === null || !judged ? null : Math.abs(off) <= tolerance + 1e-12
     return {
       level: b.level,
       coverage,
       offPoints: off === null ? null : off * 100,
-      withinTarget: off === null || !judged ? null : Math.abs(off) <= tolerance + 1e-12,
+      withinTarget,
+      beyondNoise: withinTarget !== false ? null : offBeyondNoise(off!, b.level, independentOutcomes(n, horizonBars)),
       meanWidth: finite(b.mean_width) ? b.mean_width : null,
       intervalScore: finite(b.interval_score) ? b.interval_score : null,
     }
@@ -174,14 +198,15 @@ function coverageCells(set: MetricSet | undefined, scope: CoverageScope): Covera
 // (the overnight gap: overall coverage can hide one group too wide and the
 // other too narrow); then each regime the backtest saw (±5 points each).
 export function coverageRows(summary: BacktestSummary): CoverageRow[] {
-  const rows: CoverageRow[] = [{ scope: 'overall', n: summary.model.n, cells: coverageCells(summary.model, 'overall') }]
+  const h = summary.horizon_bars
+  const rows: CoverageRow[] = [{ scope: 'overall', n: summary.model.n, cells: coverageCells(summary.model, 'overall', h) }]
   const byBreak = summary.model_by_break
   for (const [scope, set] of [['within_session', byBreak?.within_session], ['across_break', byBreak?.across_break]] as const) {
-    if (set?.n) rows.push({ scope, n: set.n, cells: coverageCells(set, 'part') })
+    if (set?.n) rows.push({ scope, n: set.n, cells: coverageCells(set, 'part', h) })
   }
   for (const [regime, block] of Object.entries(summary.regimes ?? {})) {
     if (!block?.model || !block.model.n) continue
-    rows.push({ scope: regime, n: block.model.n, cells: coverageCells(block.model, 'part') })
+    rows.push({ scope: regime, n: block.model.n, cells: coverageCells(block.model, 'part', h) })
   }
   return rows
 }
@@ -280,13 +305,13 @@ export interface BandMethodRow {
 export function bandMethodRows(summary: BacktestSummary): BandMethodRow[] {
   const gamma = finite(summary.reference_gamma) ? ` (ACI step ${summary.reference_gamma})` : ''
   const rows: BandMethodRow[] = [
-    { method: 'served', label: 'served: volatility-scaled, per regime, adaptive', cells: coverageCells(summary.model, 'overall') },
+    { method: 'served', label: 'served: volatility-scaled, per regime, adaptive', cells: coverageCells(summary.model, 'overall', summary.horizon_bars) },
   ]
   if (summary.model_reference_bands?.n) {
-    rows.push({ method: 'reference', label: `reference: threshold regimes${gamma}`, cells: coverageCells(summary.model_reference_bands, 'overall') })
+    rows.push({ method: 'reference', label: `reference: threshold regimes${gamma}`, cells: coverageCells(summary.model_reference_bands, 'overall', summary.horizon_bars) })
   }
   if (summary.model_unscaled_bands?.n) {
-    rows.push({ method: 'unscaled', label: 'unscaled residual quantiles', cells: coverageCells(summary.model_unscaled_bands, 'overall') })
+    rows.push({ method: 'unscaled', label: 'unscaled residual quantiles', cells: coverageCells(summary.model_unscaled_bands, 'overall', summary.horizon_bars) })
   }
   return rows
 }
@@ -422,9 +447,10 @@ export function viewOfTraining(record: ExperimentRecord): QualityView | null {
         : weight > 0 ? 'skill' : 'no evidence'
     return { family, weight, verdict, dmStat: null, pValue: null, df: null, n: null, reason, mapeRatio: null, directional: null }
   })
-  const coverage: CoverageRow[] = [{ scope: 'overall', n: ensemble.overall.n, cells: coverageCells(ensemble.overall, 'overall') }]
+  const h = record.horizon_bars
+  const coverage: CoverageRow[] = [{ scope: 'overall', n: ensemble.overall.n, cells: coverageCells(ensemble.overall, 'overall', h) }]
   for (const [regime, set] of Object.entries(ensemble.regimes ?? {})) {
-    if (set?.n) coverage.push({ scope: regime, n: set.n, cells: coverageCells(set, 'part') })
+    if (set?.n) coverage.push({ scope: regime, n: set.n, cells: coverageCells(set, 'part', h) })
   }
   const da = finite(ensemble.overall.directional_accuracy) ? ensemble.overall.directional_accuracy : null
   return {

@@ -69,8 +69,15 @@ async function runAndRead(page: Page, backend: Backend) {
   }
 
   const coverage = panel.getByTestId('coverage-table')
+  // Each overall cell says whether it is within ±2 points (good), off by more than the noise of its
+  // n / horizon_bars independent outcomes (bad), or off within that noise (noise).
+  const independent = summary.model.n / Math.max(1, summary.horizon_bars)
   for (const band of summary.model.bands) {
-    await expect(coverage.locator(`tr[data-scope="overall"] td[data-level="${band.level}"]`)).toContainText(pct(band.coverage))
+    const cell = coverage.locator(`tr[data-scope="overall"] td[data-level="${band.level}"]`)
+    await expect(cell).toContainText(pct(band.coverage))
+    const off = Math.abs(band.coverage - band.level)
+    const expected = off <= 0.02 ? 'good' : off > 1.96 * Math.sqrt(band.level * (1 - band.level) / independent) ? 'bad' : 'noise'
+    await expect(cell).toHaveClass(new RegExp(`\\b${expected}\\b`))
   }
   for (const [regime, block] of Object.entries(summary.regimes) as [string, { model: { n: number; bands: { level: number; coverage: number }[] } }][]) {
     if (!block.model.n) continue

@@ -6,8 +6,8 @@ import { createSSRApp, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import BacktestPanel from '../../components/BacktestPanel.vue'
 import {
-  adaptiveRows, bandGain, bandMethodRows, coverageRows, directional, extraFields, familyRows, headline, minJudgedCount,
-  pooledView, randomWalkVerdict, regimeMeaning, viewOfBacktest, viewOfTraining,
+  adaptiveRows, bandGain, bandMethodRows, coverageRows, directional, extraFields, familyRows, headline, independentOutcomes,
+  minJudgedCount, offBeyondNoise, pooledView, randomWalkVerdict, regimeMeaning, viewOfBacktest, viewOfTraining,
   type BacktestSummary, type ExperimentRecord,
 } from '../../utils/backtest-view'
 
@@ -95,6 +95,24 @@ describe('backtest view', () => {
     // Three outcomes say nothing about calibration: shown, not judged.
     expect(rows[3]!.cells.map((c) => c.withinTarget)).toEqual([null, null, null])
     expect(rows[3]!.cells[1]!.coverage).toBeCloseTo(0.33, 9)
+  })
+
+  it('calls a band off target miscalibrated only beyond the noise of its overlapping outcomes', () => {
+    // 1000 forecasts 36 bars ahead: about 28 independent outcomes, a 50 % band's standard error 9.5 points.
+    expect(independentOutcomes(1000, 36)).toBeCloseTo(27.78, 2)
+    expect(independentOutcomes(5, 0)).toBe(5)
+    expect(offBeyondNoise(0.068, 0.5, 27.78)).toBe(false)  // 6.8 points < 1.96 × 9.5
+    expect(offBeyondNoise(0.2, 0.5, 27.78)).toBe(true)
+    expect(offBeyondNoise(0.068, 0.5, 1000)).toBe(true)  // the same miss over 1000 independent outcomes
+    expect(offBeyondNoise(0.3, 0.5, 0)).toBe(false)  // nothing to judge from
+    const overall = (h: number) => coverageRows(summary({ horizon_bars: h }))[0]!.cells
+    // 56.8 / 84.0 / 96.0: the first two off the ±2 target, the third within it.
+    expect(overall(36).map((c) => [c.withinTarget, c.beyondNoise])).toEqual([[false, false], [false, false], [true, null]])
+    expect(overall(1).map((c) => [c.withinTarget, c.beyondNoise])).toEqual([[false, true], [false, true], [true, null]])
+    // Regime parts: range_bound (400 outcomes) is 10 points off at 50 and 80 %; unjudged cells stay null.
+    const parts = coverageRows(summary({ horizon_bars: 6 }))
+    expect(parts[2]!.cells.map((c) => c.beyondNoise)).toEqual([false, true, null])  // 67 independent: 1.96 SE 12.0 / 9.6 points
+    expect(parts[3]!.cells.map((c) => c.beyondNoise)).toEqual([null, null, null])
   })
 
   it('judges a regime level only from as many outcomes as the docs and the black-box test', () => {
@@ -258,7 +276,8 @@ describe('BacktestPanel', () => {
     expect(html).toMatch(/data-family="mean_reversion" data-verdict="no signal"[\s\S]*?NO SIGNAL/)
     expect(html).toMatch(/data-family="ridge" data-verdict="skill"[\s\S]*?40\.0%/)
     expect(html).toMatch(/data-scope="volatile"[\s\S]*?47\.0%/)
-    expect(html).toMatch(/class="bad num" data-level="0.5"[^>]*>56\.8% <small[^>]*>\(\+6\.8 pt\)/)
+    // 6.8 points off over ~28 independent 180-minute outcomes: off target, within noise.
+    expect(html).toMatch(/class="noise num" title="outside the target, but within the sampling noise[^"]*" data-level="0.5"[^>]*>56\.8% <small[^>]*>\(\+6\.8 pt\)/)
     expect(html).toMatch(/class="good num" data-level="0.95"[^>]*>96\.0%/)
     expect(html).toMatch(/data-family="ridge"[\s\S]*?<td class="num"[^>]*>&lt;0\.001</)
     expect(html).toMatch(/data-family="ridge"[\s\S]*?data-testid="family-df"[^>]*>12</)
@@ -269,6 +288,8 @@ describe('BacktestPanel', () => {
     expect(html).toContain('Run backtest')
     expect(html).toContain('judged from 385 / 246 / 73 at 50 / 80 / 95 %')
     expect(html).not.toContain('MAPE ratio alone')  // no family_forecasts in this summary
+    const oneBarAhead = await render({ view: viewOfBacktest(summary({ horizon_bars: 1 })) })
+    expect(oneBarAhead).toMatch(/class="bad num" title="outside the target by more than sampling noise: miscalibrated" data-level="0.5"[^>]*>56\.8%/)
   })
 
   it('renders the regime meaning, the band methods, the adaptive levels and the pooled part', async () => {
