@@ -29,6 +29,8 @@ export default defineNuxtConfig({
         { name: 'color-scheme', content: 'light dark' },
         { name: 'description', content: 'Regime-aware market predictions: live charts, regimes and calibrated bands' },
       ],
+      // Declared so browsers do not ask for /favicon.ico, a 404 that counted in regimecast_errors_total.
+      link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }],
     },
   },
   nitro: {

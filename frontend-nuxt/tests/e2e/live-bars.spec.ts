@@ -29,6 +29,9 @@ async function replayMarket(lakePrefix: string): Promise<Backend> {
 
 test('a new bar arrives over the socket and extends the chart', async ({ page }) => {
   const replay = await replayMarket('replay-')
+  // Nothing the page asks for is refused.
+  const refused: string[] = []
+  page.on('response', (r) => { if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`) })
   try {
     await page.goto(`${replay.base}/`)
     await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'open')
@@ -38,6 +41,14 @@ test('a new bar arrives over the socket and extends the chart', async ({ page })
     await expect(page.getByTestId('live-bars')).not.toHaveText('0', { timeout: 60_000 })
     expect(Number(await chart.getAttribute('data-candles'))).toBeGreaterThanOrEqual(before)
     await page.screenshot({ path: join(artifacts, 'market-live-bar.png') })
+    expect(refused).toEqual([])
+    // The page names its icon, which is served: browsers that fetch icons (headless Chromium does not)
+    // would otherwise ask for /favicon.ico, a 404 counted in regimecast_errors_total.
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href')
+    expect(icon).toBeTruthy()
+    const served = await page.request.get(`${replay.base}${icon}`)
+    expect(served.status()).toBe(200)
+    expect(served.headers()['content-type']).toContain('image/svg+xml')
   } finally {
     await replay.stop()
   }
