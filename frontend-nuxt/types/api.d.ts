@@ -1306,7 +1306,7 @@ export interface operations {
                      * @description first bar predicted
                      */
                     from?: string;
-                    /** @description default: the first of HORIZONS_MINUTES */
+                    /** @description one of HORIZONS_MINUTES (default: the first) */
                     horizon_minutes?: number;
                     /** @description rows before the first test fold of each retrain (default 500) */
                     min_train_rows?: number;

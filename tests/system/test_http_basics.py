@@ -117,6 +117,37 @@ def test_wrong_method_is_json_405_with_allow(server):
     assert "GET" in r.headers["allow"]
 
 
+# A body each POST route accepts but for its horizon (curated: a series with no experiment still reads the
+# horizon first).
+VALID_BODIES = {
+    "/api/prediction/trigger": {"symbol": "TCS.NS", "timeframe": "5m"},
+    "/api/prediction/train": {"bot_name": "orchestrator", "symbol": "TCS.NS", "timeframe": "5m"},
+    "/api/models/backtest": {"symbol": "TCS.NS", "timeframe": "5m"},
+    "/api/experiments/curated": {"symbol": "TCS.NS", "timeframe": "5m", "families": {"naive": 1.0},
+                                 "who": "ops", "why": "schema bounds"},
+}
+
+
+def test_every_documented_horizon_minimum_is_enforced(server):
+    """Every request body /openapi.json documents with a bounded horizon_minutes refuses a value below the
+    bound with a 422 naming the field, as a client generated from the document would expect."""
+    doc = requests.get(server.url("/openapi.json"), timeout=5).json()
+    bounded = {}
+    for path, operations in doc["paths"].items():
+        body = operations.get("post", {}).get("requestBody")
+        if not body:
+            continue
+        horizon = body["content"]["application/json"]["schema"].get("properties", {}).get("horizon_minutes")
+        if horizon is not None:
+            assert "minimum" in horizon, f"{path}: horizon_minutes has no documented minimum"
+            bounded[path] = horizon["minimum"]
+    assert set(bounded) == set(VALID_BODIES), "a route gained or lost a horizon: give it a body here"
+    for path, minimum in bounded.items():
+        r = requests.post(server.url(path), json={**VALID_BODIES[path], "horizon_minutes": minimum - 1}, timeout=10)
+        assert r.status_code == 422, (path, r.status_code, r.text)
+        assert error_of(r)["field"] == "horizon_minutes", (path, r.text)
+
+
 def errors_total(metrics_text: str, code: str) -> float:
     prefix = f'regimecast_errors_total{{code="{code}"}} '
     return next((float(line[len(prefix):]) for line in metrics_text.splitlines() if line.startswith(prefix)), 0.0)

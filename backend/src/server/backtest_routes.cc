@@ -20,7 +20,7 @@ constexpr const char* kBacktestSchema = R"json({
   "description": "One series and horizon; without from/to, the last 40 % of its bars",
   "properties": {
     "symbol": {"type": "string"}, "timeframe": {"type": "string"},
-    "horizon_minutes": {"type": "integer", "description": "default: the first of HORIZONS_MINUTES"},
+    "horizon_minutes": {"type": "integer", "minimum": 1, "description": "one of HORIZONS_MINUTES (default: the first)"},
     "from": {"type": "string", "format": "date-time", "description": "first bar predicted"},
     "to": {"type": "string", "format": "date-time", "description": "end, exclusive"},
     "retrain_every": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "bars between retrains (default 500)"},

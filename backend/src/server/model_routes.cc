@@ -25,7 +25,7 @@ constexpr const char* kTrainSchema = R"json({
     "series": {"oneOf": [{"type": "string", "enum": ["all"]},
                          {"type": "array", "items": {"type": "string"}, "maxItems": 1000}],
                "description": "\"all\" (the WATCHLIST) or SYMBOL:TF entries; trained in parallel on TRAINING_WORKERS threads"},
-    "horizon_minutes": {"type": "integer",
+    "horizon_minutes": {"type": "integer", "minimum": 1,
                         "description": "default: the first of HORIZONS_MINUTES (one series), every one of them (series)"},
     "folds": {"type": "integer", "minimum": 1, "maximum": 50},
     "min_train_rows": {"type": "integer", "minimum": 50},
