@@ -104,7 +104,8 @@ Result<std::optional<std::string>> JsonFields::OptionalString(std::string_view k
 Result<std::optional<int64_t>> JsonFields::OptionalTime(std::string_view key) const {
   RC_ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(key));
   if (!text) return std::optional<int64_t>();
-  auto parsed = ParseIsoUtc(*text, PathOf(key));
+  // Bad() re-issues the parser's message with this origin's code and field path.
+  auto parsed = ParseIsoUtc(*text);
   if (!parsed) return Bad(key, parsed.error().message);
   return std::optional<int64_t>(*parsed);
 }
